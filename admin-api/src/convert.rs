@@ -1,0 +1,281 @@
+//! Protobuf ⇄ domain conversions. Only this crate knows the admin protobuf types on the
+//! server side.
+
+use porter_proto::admin::v1 as pb;
+use porter_store::model::{
+    self, AccessControl, ActiveStatus, AppStatus, CallMode, ChargeMode, DateFormat, FeaturePlan,
+    Language, PinMode, TimeFormat,
+};
+use porter_store::{ApartmentView, BuildingView, CommunityView};
+use tonic::Status;
+
+use crate::error::invalid;
+
+/// Maps a protobuf enum value to a domain value; 0 (unspecified) is `None`.
+macro_rules! enum_map {
+    ($name:ident, $to_pb:ident, $pb:ty, $dom:ty, { $($p:ident => $d:expr),+ $(,)? }) => {
+        pub fn $name(field: &str, v: i32) -> Result<Option<$dom>, Status> {
+            if v == 0 {
+                return Ok(None);
+            }
+            match <$pb>::try_from(v) {
+                $(Ok(<$pb>::$p) => Ok(Some($d)),)+
+                _ => Err(invalid(field, format!("{v} is not a known value"))),
+            }
+        }
+
+        pub fn $to_pb(v: $dom) -> i32 {
+            $(if v == $d { return <$pb>::$p as i32; })+
+            0
+        }
+    };
+}
+
+enum_map!(feature_plan, feature_plan_pb, pb::FeaturePlan, FeaturePlan, {
+    Basic => FeaturePlan::Basic, Premium => FeaturePlan::Premium });
+enum_map!(time_format, time_format_pb, pb::TimeFormat, TimeFormat, {
+    Hours24 => TimeFormat::H24, Hours12 => TimeFormat::H12 });
+enum_map!(date_format, date_format_pb, pb::DateFormat, DateFormat, {
+    Ymd => DateFormat::YearMonthDay, Mdy => DateFormat::MonthDayYear, Dmy => DateFormat::DayMonthYear });
+enum_map!(access_control, access_control_pb, pb::AccessControlPermission, AccessControl, {
+    PublicAndPrivate => AccessControl::PublicAndPrivate, PublicOnly => AccessControl::PublicOnly });
+enum_map!(pin_mode, pin_mode_pb, pb::PinMode, PinMode, {
+    Pin => PinMode::Pin, AptPin => PinMode::AptPin });
+enum_map!(charge_mode, charge_mode_pb, pb::ChargeMode, ChargeMode, {
+    Installer => ChargeMode::Installer, PropertyManager => ChargeMode::PropertyManager });
+enum_map!(call_mode, call_mode_pb, pb::CallMode, CallMode, {
+    Ip => CallMode::Ip, Sip => CallMode::Sip });
+enum_map!(app_status, app_status_pb, pb::AppStatus, AppStatus, {
+    Unregistered => AppStatus::Unregistered, Registered => AppStatus::Registered });
+enum_map!(active_status, active_status_pb, pb::ActiveStatus, ActiveStatus, {
+    Inactivated => ActiveStatus::Inactivated, Normal => ActiveStatus::Normal, Expired => ActiveStatus::Expired });
+enum_map!(language, language_pb, pb::Language, Language, {
+    English => Language::English, SimplifiedChinese => Language::SimplifiedChinese,
+    Korean => Language::Korean, Japanese => Language::Japanese, Turkish => Language::Turkish,
+    Polish => Language::Polish, Russian => Language::Russian, Spanish => Language::Spanish,
+    Bosnian => Language::Bosnian, Danish => Language::Danish, Vietnamese => Language::Vietnamese,
+    French => Language::French });
+
+/// An optional protobuf enum field (`optional Foo foo`): unset or 0 is `None`.
+fn opt<T>(
+    field: &str,
+    v: Option<i32>,
+    f: fn(&str, i32) -> Result<Option<T>, Status>,
+) -> Result<Option<T>, Status> {
+    match v {
+        Some(v) => f(field, v),
+        None => Ok(None),
+    }
+}
+
+pub fn account(a: &model::Account) -> pb::AccountInfo {
+    pb::AccountInfo {
+        id: a.id,
+        username: a.username.clone(),
+        email: a.email.clone(),
+        phone: a.phone.clone(),
+        role: match a.role {
+            model::Role::Installer => pb::AccountRole::Installer as i32,
+            model::Role::SubInstaller => pb::AccountRole::SubInstaller as i32,
+        },
+        installer_id: a.installer_id,
+        time_zone: a.time_zone.clone(),
+        operator: a.operator,
+        created_at_ms: a.created_at_ms,
+    }
+}
+
+pub fn address_in(a: pb::Address) -> model::Address {
+    model::Address {
+        country: a.country,
+        state: a.state,
+        city: a.city,
+        post_code: a.post_code,
+        street: a.street,
+    }
+}
+
+pub fn community_settings(
+    s: Option<pb::CommunitySettings>,
+) -> Result<model::CommunitySettings, Status> {
+    let s = s.unwrap_or_default();
+    Ok(model::CommunitySettings {
+        apartment_count: s.apartment_count,
+        home_automation: s.home_automation,
+        community_calls: s.community_calls,
+        landline_service: s.landline_service,
+        feature_plan: opt("feature_plan", s.feature_plan, feature_plan)?,
+        name: s.name,
+        address: s.address.map(address_in),
+        time_zone: s.time_zone,
+        time_format: opt("time_format", s.time_format, time_format)?,
+        date_format: opt("date_format", s.date_format, date_format)?,
+        access_control: opt("access_control", s.access_control, access_control)?,
+        pin_mode: opt("pin_mode", s.pin_mode, pin_mode)?,
+        charge_mode: opt("charge_mode", s.charge_mode, charge_mode)?,
+        send_expiration_email: s.send_expiration_email,
+        send_renew_email: s.send_renew_email,
+    })
+}
+
+pub fn community(v: &CommunityView) -> pb::Community {
+    let c = &v.community;
+    pb::Community {
+        id: c.id,
+        apartment_count: c.apartment_count,
+        home_automation: c.home_automation,
+        community_calls: c.community_calls,
+        landline_service: c.landline_service,
+        feature_plan: feature_plan_pb(c.feature_plan),
+        name: c.name.clone(),
+        address: Some(pb::Address {
+            country: c.address.country.clone(),
+            state: c.address.state.clone(),
+            city: c.address.city.clone(),
+            post_code: c.address.post_code.clone(),
+            street: c.address.street.clone(),
+        }),
+        time_zone: c.time_zone.clone(),
+        time_format: time_format_pb(c.time_format),
+        date_format: date_format_pb(c.date_format),
+        access_control: access_control_pb(c.access_control),
+        pin_mode: pin_mode_pb(c.pin_mode),
+        charge_mode: charge_mode_pb(c.charge_mode),
+        send_expiration_email: c.send_expiration_email,
+        send_renew_email: c.send_renew_email,
+        created_at_ms: c.created_at_ms,
+        building_count: v.counts.buildings,
+        apartments_used: v.counts.apartments,
+        device_count: v.device_count,
+        end_user_count: v.counts.end_users,
+        property_managers: v.property_managers.clone(),
+    }
+}
+
+pub fn building(v: &BuildingView) -> pb::Building {
+    pb::Building {
+        id: v.building.id,
+        community_id: v.building.community_id,
+        name: v.building.name.clone(),
+        apartment_count: v.apartment_count,
+        device_count: v.device_count,
+        created_at_ms: v.building.created_at_ms,
+    }
+}
+
+pub fn apartment_input(a: Option<pb::ApartmentInput>) -> Result<model::ApartmentInput, Status> {
+    let a = a.unwrap_or_default();
+    Ok(model::ApartmentInput {
+        floor: a.floor,
+        number: a.apt_number,
+        name: a.apt_name,
+        web_relay_id: a.web_relay_id,
+        call_type: a.call_type,
+        call_mode: opt("call_mode", a.call_mode, call_mode)?,
+        accessible_floors: a.accessible_floors.map(|f| f.floors),
+    })
+}
+
+pub fn resident_input(r: pb::ResidentInput) -> Result<model::ResidentInput, Status> {
+    Ok(model::ResidentInput {
+        first_name: r.first_name,
+        last_name: r.last_name,
+        email: r.email,
+        language: opt("resident.language", r.language, language)?,
+        calling_code: r.calling_code,
+        mobile: r.mobile,
+        landlines: r.landlines.map(|l| l.numbers),
+    })
+}
+
+pub fn family_member(apartment_id: u64, m: &model::FamilyMember) -> pb::FamilyMember {
+    pb::FamilyMember {
+        id: m.id,
+        apartment_id,
+        first_name: m.first_name.clone(),
+        last_name: m.last_name.clone(),
+        email: m.email.clone(),
+        calling_code: m.calling_code.clone(),
+        mobile: m.mobile.clone(),
+        app_status: app_status_pb(m.app_status),
+        created_at_ms: m.created_at_ms,
+    }
+}
+
+pub fn apartment(v: &ApartmentView) -> pb::Apartment {
+    let a = &v.apartment;
+    pb::Apartment {
+        id: a.id,
+        community_id: a.community_id,
+        building_id: a.building_id,
+        building_name: v.building_name.clone(),
+        floor: a.floor,
+        apt_number: a.number.clone(),
+        apt_name: a.name.clone(),
+        web_relay_id: a.web_relay_id,
+        call_type: u32::from(a.call_type),
+        call_mode: call_mode_pb(a.call_mode),
+        accessible_floors: a.accessible_floors.clone(),
+        family_sip_number: a.family_sip_number.clone(),
+        active: active_status_pb(v.active),
+        created_at_ms: a.created_at_ms,
+        expires_at_ms: a.expires_at_ms.unwrap_or(0),
+        resident: a.resident.as_ref().map(|r| pb::Resident {
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            email: r.email.clone(),
+            language: language_pb(r.language),
+            calling_code: r.calling_code.clone(),
+            mobile: r.mobile.clone(),
+            landlines: r.landlines.clone(),
+            app_status: app_status_pb(r.app_status),
+        }),
+        family_members: a.family.iter().map(|m| family_member(a.id, m)).collect(),
+    }
+}
+
+pub fn resident_row(v: &ApartmentView) -> pb::ResidentRow {
+    let a = &v.apartment;
+    let r = a.resident.as_ref();
+    pb::ResidentRow {
+        apartment_id: a.id,
+        building_id: a.building_id,
+        building_name: v.building_name.clone(),
+        apt_number: a.number.clone(),
+        apt_name: a.name.clone(),
+        floor: a.floor,
+        first_name: r.map(|r| r.first_name.clone()).unwrap_or_default(),
+        last_name: r.map(|r| r.last_name.clone()).unwrap_or_default(),
+        email: r.map(|r| r.email.clone()).unwrap_or_default(),
+        mobile: r.map(|r| r.mobile.clone()).unwrap_or_default(),
+        active: active_status_pb(v.active),
+        app_status: app_status_pb(r.map_or(AppStatus::Unregistered, |r| r.app_status)),
+        created_at_ms: a.created_at_ms,
+        expires_at_ms: a.expires_at_ms.unwrap_or(0),
+    }
+}
+
+pub fn resident_filter(
+    f: Option<pb::ResidentFilter>,
+) -> Result<porter_store::ResidentFilter, Status> {
+    let f = f.unwrap_or_default();
+    Ok(porter_store::ResidentFilter {
+        app_status: app_status("filter.app_status", f.app_status)?,
+        active: active_status("filter.active", f.active)?,
+        text: f.text,
+    })
+}
+
+pub fn page(p: Option<pb::Page>) -> Result<porter_store::PageRequest, Status> {
+    let p = p.unwrap_or_default();
+    if p.page_size > porter_store::ops::search::MAX_PAGE_SIZE {
+        return Err(invalid(
+            "page.page_size",
+            format!(
+                "must be at most {}",
+                porter_store::ops::search::MAX_PAGE_SIZE
+            ),
+        ));
+    }
+    Ok(porter_store::PageRequest::new(p.page, p.page_size))
+}

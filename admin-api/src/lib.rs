@@ -1,0 +1,88 @@
+//! Porter's admin API: tonic services over `porter-store`.
+//!
+//! One `AdminApi` value implements every service; each service lives in its own file under
+//! `services/`. Handlers authenticate the bearer token, convert protobuf to domain types
+//! (`convert`), call the store, and map errors in one place (`error`).
+
+mod auth;
+mod convert;
+pub mod error;
+mod services;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use porter_proto::admin::v1 as pb;
+use porter_store::Store;
+
+pub use auth::LoginLimits;
+
+/// Settings of the admin API.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// How long a login token stays valid (default 12 h).
+    pub token_ttl: Duration,
+    pub login_limits: LoginLimits,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            token_ttl: Duration::from_secs(12 * 3600),
+            login_limits: LoginLimits::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AdminApi {
+    store: Store,
+    config: Arc<AdminConfig>,
+    limiter: Arc<auth::LoginLimiter>,
+}
+
+/// Errors building the API.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("building gRPC reflection failed: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+impl AdminApi {
+    pub fn new(store: Store, config: AdminConfig) -> Self {
+        let limiter = Arc::new(auth::LoginLimiter::new(config.login_limits.clone()));
+        AdminApi {
+            store,
+            config: Arc::new(config),
+            limiter,
+        }
+    }
+
+    /// Every admin service plus gRPC reflection (v1 and v1alpha: many tools speak only the
+    /// latter), ready to serve.
+    pub fn routes(&self) -> Result<tonic::service::Routes, BuildError> {
+        use pb::{
+            account_service_server::AccountServiceServer,
+            apartment_service_server::ApartmentServiceServer,
+            audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
+            building_service_server::BuildingServiceServer,
+            community_service_server::CommunityServiceServer,
+        };
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()?;
+        Ok(
+            tonic::service::Routes::new(AuthServiceServer::new(self.clone()))
+                .add_service(AccountServiceServer::new(self.clone()))
+                .add_service(CommunityServiceServer::new(self.clone()))
+                .add_service(BuildingServiceServer::new(self.clone()))
+                .add_service(ApartmentServiceServer::new(self.clone()))
+                .add_service(AuditServiceServer::new(self.clone()))
+                .add_service(reflection_v1)
+                .add_service(reflection_v1alpha),
+        )
+    }
+}

@@ -1,0 +1,8 @@
+//! One file per gRPC service, all implemented on `AdminApi`.
+
+mod account;
+mod apartment;
+mod audit;
+mod auth;
+mod building;
+mod community;

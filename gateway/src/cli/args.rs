@@ -1,0 +1,715 @@
+//! The `porter admin` command tree.
+
+use clap::{Args, Subcommand, ValueEnum};
+use porter_proto::admin::v1 as pb;
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Admin API address.
+    #[arg(
+        long,
+        env = "PORTER_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub server: String,
+    /// Bearer token (default: the one `porter admin login` saved).
+    #[arg(long, env = "PORTER_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print responses as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: TopCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopCmd {
+    /// Log in and save the token for later commands. The password comes from --password,
+    /// PORTER_PASSWORD, or the first line of standard input.
+    Login {
+        #[arg(long, env = "PORTER_USER")]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// End the session and forget the saved token.
+    Logout,
+    /// Show the logged-in account.
+    Whoami,
+    /// Change the password (other sessions end).
+    Password {
+        #[arg(long)]
+        old: String,
+        #[arg(long)]
+        new: String,
+    },
+    /// The installer's time zone, customer service, billing information, account setting.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Sub-installer accounts.
+    #[command(subcommand)]
+    SubAccount(SubAccountCmd),
+    /// Installer accounts (site operator only).
+    #[command(subcommand)]
+    Installer(InstallerCmd),
+    #[command(subcommand)]
+    Community(CommunityCmd),
+    #[command(subcommand)]
+    Building(BuildingCmd),
+    /// Apartments with their resident (family master).
+    #[command(subcommand)]
+    Apartment(ApartmentCmd),
+    /// Community-level resident search.
+    #[command(subcommand)]
+    Resident(ResidentCmd),
+    /// Family members of an apartment.
+    #[command(subcommand)]
+    Family(FamilyCmd),
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Set the account's time zone (IANA name).
+    TimeZone { time_zone: String },
+    /// Show, or with any flag set, the customer service contact.
+    CustomerService {
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        receive_feedback: Option<bool>,
+    },
+    /// Show, or with any flag set, the billing information.
+    Billing(BillingArgs),
+    /// Show, or set, distributor access ("Permission Granted").
+    Setting {
+        #[arg(long)]
+        distributor_access: Option<bool>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BillingArgs {
+    #[arg(long)]
+    company: Option<String>,
+    #[arg(long)]
+    attn: Option<String>,
+    #[arg(long)]
+    street: Option<String>,
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long)]
+    post_code: Option<String>,
+    #[arg(long)]
+    country: Option<String>,
+    #[arg(long)]
+    tel: Option<String>,
+    #[arg(long)]
+    fax: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+}
+
+impl BillingArgs {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.company,
+            &self.attn,
+            &self.street,
+            &self.city,
+            &self.post_code,
+            &self.country,
+            &self.tel,
+            &self.fax,
+            &self.email,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+    }
+
+    pub fn merge(self, cur: pb::BillingInfo) -> pb::BillingInfo {
+        pb::BillingInfo {
+            company: self.company.unwrap_or(cur.company),
+            attn: self.attn.unwrap_or(cur.attn),
+            street: self.street.unwrap_or(cur.street),
+            city: self.city.unwrap_or(cur.city),
+            post_code: self.post_code.unwrap_or(cur.post_code),
+            country: self.country.unwrap_or(cur.country),
+            tel: self.tel.unwrap_or(cur.tel),
+            fax: self.fax.unwrap_or(cur.fax),
+            email: self.email.unwrap_or(cur.email),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubAccountCmd {
+    /// New sub-account; without --password one is generated and shown once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    List,
+    Update {
+        id: u64,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    Delete {
+        id: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstallerCmd {
+    /// New installer account (tenant); without --password one is generated.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Plan {
+    Basic,
+    Premium,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Hours {
+    #[value(name = "24")]
+    H24,
+    #[value(name = "12")]
+    H12,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DateFmt {
+    Ymd,
+    Mdy,
+    Dmy,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Access {
+    PublicAndPrivate,
+    PublicOnly,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Pin {
+    Pin,
+    AptPin,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Payer {
+    Installer,
+    PropertyManager,
+}
+
+/// Community settings; unset flags keep the current value (or the default on create).
+#[derive(Debug, Args)]
+pub struct CommunityArgs {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    feature_plan: Option<Plan>,
+    #[arg(long)]
+    apartments: Option<u32>,
+    #[arg(long)]
+    home_automation: Option<bool>,
+    #[arg(long)]
+    community_calls: Option<bool>,
+    #[arg(long)]
+    landline: Option<bool>,
+    #[arg(long)]
+    country: Option<String>,
+    #[arg(long)]
+    state: Option<String>,
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long)]
+    post_code: Option<String>,
+    #[arg(long)]
+    street: Option<String>,
+    #[arg(long)]
+    time_zone: Option<String>,
+    #[arg(long)]
+    time_format: Option<Hours>,
+    #[arg(long)]
+    date_format: Option<DateFmt>,
+    #[arg(long)]
+    access_control: Option<Access>,
+    #[arg(long)]
+    pin_mode: Option<Pin>,
+    #[arg(long)]
+    charge_mode: Option<Payer>,
+    #[arg(long)]
+    send_expiration_email: Option<bool>,
+    #[arg(long)]
+    send_renew_email: Option<bool>,
+}
+
+impl CommunityArgs {
+    pub fn into_pb(self) -> pb::CommunitySettings {
+        let address = if [
+            &self.country,
+            &self.state,
+            &self.city,
+            &self.post_code,
+            &self.street,
+        ]
+        .iter()
+        .any(|f| f.is_some())
+        {
+            Some(pb::Address {
+                country: self.country.unwrap_or_default(),
+                state: self.state.unwrap_or_default(),
+                city: self.city.unwrap_or_default(),
+                post_code: self.post_code.unwrap_or_default(),
+                street: self.street.unwrap_or_default(),
+            })
+        } else {
+            None
+        };
+        pb::CommunitySettings {
+            apartment_count: self.apartments,
+            home_automation: self.home_automation,
+            community_calls: self.community_calls,
+            landline_service: self.landline,
+            feature_plan: self.feature_plan.map(|p| match p {
+                Plan::Basic => pb::FeaturePlan::Basic as i32,
+                Plan::Premium => pb::FeaturePlan::Premium as i32,
+            }),
+            name: self.name,
+            address,
+            time_zone: self.time_zone,
+            time_format: self.time_format.map(|h| match h {
+                Hours::H24 => pb::TimeFormat::Hours24 as i32,
+                Hours::H12 => pb::TimeFormat::Hours12 as i32,
+            }),
+            date_format: self.date_format.map(|d| match d {
+                DateFmt::Ymd => pb::DateFormat::Ymd as i32,
+                DateFmt::Mdy => pb::DateFormat::Mdy as i32,
+                DateFmt::Dmy => pb::DateFormat::Dmy as i32,
+            }),
+            access_control: self.access_control.map(|a| match a {
+                Access::PublicAndPrivate => pb::AccessControlPermission::PublicAndPrivate as i32,
+                Access::PublicOnly => pb::AccessControlPermission::PublicOnly as i32,
+            }),
+            pin_mode: self.pin_mode.map(|p| match p {
+                Pin::Pin => pb::PinMode::Pin as i32,
+                Pin::AptPin => pb::PinMode::AptPin as i32,
+            }),
+            charge_mode: self.charge_mode.map(|c| match c {
+                Payer::Installer => pb::ChargeMode::Installer as i32,
+                Payer::PropertyManager => pb::ChargeMode::PropertyManager as i32,
+            }),
+            send_expiration_email: self.send_expiration_email,
+            send_renew_email: self.send_renew_email,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum CommunityOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAsc,
+    CreatedDesc,
+}
+
+impl From<CommunityOrder> for pb::CommunitySort {
+    fn from(o: CommunityOrder) -> Self {
+        match o {
+            CommunityOrder::NameAsc => pb::CommunitySort::NameAsc,
+            CommunityOrder::NameDesc => pb::CommunitySort::NameDesc,
+            CommunityOrder::CreatedAsc => pb::CommunitySort::CreatedAsc,
+            CommunityOrder::CreatedDesc => pb::CommunitySort::CreatedDesc,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommunityCmd {
+    Create(CommunityArgs),
+    Get {
+        id: u64,
+    },
+    Update {
+        id: u64,
+        #[command(flatten)]
+        settings: CommunityArgs,
+    },
+    /// Deletes the community with all its buildings, apartments and residents.
+    Delete {
+        id: u64,
+    },
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        sort: CommunityOrder,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuildingCmd {
+    Create {
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        name: String,
+    },
+    Rename {
+        id: u64,
+        #[arg(long)]
+        name: String,
+    },
+    /// Refused while the building holds apartments, unless --cascade.
+    Delete {
+        id: u64,
+        #[arg(long)]
+        cascade: bool,
+    },
+    List {
+        #[arg(long)]
+        community: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Mode {
+    Ip,
+    Sip,
+}
+
+#[derive(Debug, Args)]
+pub struct ApartmentArgs {
+    /// APT number: 1-6 digits, '#' as a separator (2#123).
+    #[arg(long = "apt")]
+    apt_number: Option<String>,
+    #[arg(long)]
+    apt_name: Option<String>,
+    #[arg(long)]
+    floor: Option<u32>,
+    #[arg(long)]
+    web_relay_id: Option<u32>,
+    /// Call type code 0-5.
+    #[arg(long)]
+    call_type: Option<u32>,
+    #[arg(long)]
+    call_mode: Option<Mode>,
+    /// Comma-separated floors.
+    #[arg(long, value_delimiter = ',')]
+    accessible_floors: Option<Vec<u32>>,
+}
+
+impl ApartmentArgs {
+    pub fn into_pb(self) -> pb::ApartmentInput {
+        pb::ApartmentInput {
+            floor: self.floor,
+            apt_number: self.apt_number,
+            apt_name: self.apt_name,
+            web_relay_id: self.web_relay_id,
+            call_type: self.call_type,
+            call_mode: self.call_mode.map(|m| match m {
+                Mode::Ip => pb::CallMode::Ip as i32,
+                Mode::Sip => pb::CallMode::Sip as i32,
+            }),
+            accessible_floors: self.accessible_floors.map(|floors| pb::Floors { floors }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Lang {
+    English,
+    SimplifiedChinese,
+    Korean,
+    Japanese,
+    Turkish,
+    Polish,
+    Russian,
+    Spanish,
+    Bosnian,
+    Danish,
+    Vietnamese,
+    French,
+}
+
+/// The family master; given any of these flags, the resident is created or edited.
+#[derive(Debug, Args)]
+pub struct ResidentArgs {
+    #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    language: Option<Lang>,
+    #[arg(long)]
+    calling_code: Option<String>,
+    #[arg(long)]
+    mobile: Option<String>,
+    /// Comma-separated, up to three.
+    #[arg(long, value_delimiter = ',')]
+    landlines: Option<Vec<String>>,
+}
+
+impl ResidentArgs {
+    pub fn into_pb(self) -> Option<pb::ResidentInput> {
+        let any = self.first_name.is_some()
+            || self.last_name.is_some()
+            || self.email.is_some()
+            || self.language.is_some()
+            || self.calling_code.is_some()
+            || self.mobile.is_some()
+            || self.landlines.is_some();
+        any.then(|| pb::ResidentInput {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            language: self.language.map(|l| {
+                (match l {
+                    Lang::English => pb::Language::English,
+                    Lang::SimplifiedChinese => pb::Language::SimplifiedChinese,
+                    Lang::Korean => pb::Language::Korean,
+                    Lang::Japanese => pb::Language::Japanese,
+                    Lang::Turkish => pb::Language::Turkish,
+                    Lang::Polish => pb::Language::Polish,
+                    Lang::Russian => pb::Language::Russian,
+                    Lang::Spanish => pb::Language::Spanish,
+                    Lang::Bosnian => pb::Language::Bosnian,
+                    Lang::Danish => pb::Language::Danish,
+                    Lang::Vietnamese => pb::Language::Vietnamese,
+                    Lang::French => pb::Language::French,
+                }) as i32
+            }),
+            calling_code: self.calling_code,
+            mobile: self.mobile,
+            landlines: self.landlines.map(|numbers| pb::Landlines { numbers }),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AppState {
+    Registered,
+    Unregistered,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Active {
+    Inactivated,
+    Normal,
+    Expired,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    #[arg(long)]
+    app_status: Option<AppState>,
+    #[arg(long)]
+    active: Option<Active>,
+    /// Text in the resident's name or email.
+    #[arg(long)]
+    text: Option<String>,
+}
+
+impl FilterArgs {
+    pub fn into_pb(self) -> pb::ResidentFilter {
+        pb::ResidentFilter {
+            app_status: self.app_status.map_or(0, |s| match s {
+                AppState::Registered => pb::AppStatus::Registered as i32,
+                AppState::Unregistered => pb::AppStatus::Unregistered as i32,
+            }),
+            active: self.active.map_or(0, |a| match a {
+                Active::Inactivated => pb::ActiveStatus::Inactivated as i32,
+                Active::Normal => pb::ActiveStatus::Normal as i32,
+                Active::Expired => pb::ActiveStatus::Expired as i32,
+            }),
+            text: self.text.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    #[arg(long, default_value_t = 1)]
+    page: u32,
+    #[arg(long, default_value_t = 10)]
+    page_size: u32,
+}
+
+impl PageArgs {
+    pub fn into_pb(self) -> pb::Page {
+        pb::Page {
+            page: self.page,
+            page_size: self.page_size,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ApartmentOrder {
+    #[default]
+    AptAsc,
+    AptDesc,
+    AptNameAsc,
+    AptNameDesc,
+    CreatedAsc,
+    CreatedDesc,
+}
+
+impl From<ApartmentOrder> for pb::ApartmentSort {
+    fn from(o: ApartmentOrder) -> Self {
+        match o {
+            ApartmentOrder::AptAsc => pb::ApartmentSort::AptAsc,
+            ApartmentOrder::AptDesc => pb::ApartmentSort::AptDesc,
+            ApartmentOrder::AptNameAsc => pb::ApartmentSort::AptNameAsc,
+            ApartmentOrder::AptNameDesc => pb::ApartmentSort::AptNameDesc,
+            ApartmentOrder::CreatedAsc => pb::ApartmentSort::CreatedAsc,
+            ApartmentOrder::CreatedDesc => pb::ApartmentSort::CreatedDesc,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApartmentCmd {
+    /// Add an APT; resident flags add its family master too.
+    Create {
+        #[arg(long)]
+        building: u64,
+        #[command(flatten)]
+        apartment: ApartmentArgs,
+        #[command(flatten)]
+        resident: ResidentArgs,
+    },
+    Get {
+        id: u64,
+    },
+    Update {
+        id: u64,
+        #[command(flatten)]
+        apartment: ApartmentArgs,
+        #[command(flatten)]
+        resident: ResidentArgs,
+    },
+    Delete {
+        id: u64,
+    },
+    /// Reset Apartment and Resident (family members, contacts and app login go).
+    Reset {
+        id: u64,
+    },
+    List {
+        #[arg(long)]
+        building: u64,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_enum, default_value_t)]
+        sort: ApartmentOrder,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ResidentOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAsc,
+    CreatedDesc,
+}
+
+impl From<ResidentOrder> for pb::ResidentSort {
+    fn from(o: ResidentOrder) -> Self {
+        match o {
+            ResidentOrder::NameAsc => pb::ResidentSort::NameAsc,
+            ResidentOrder::NameDesc => pb::ResidentSort::NameDesc,
+            ResidentOrder::CreatedAsc => pb::ResidentSort::CreatedAsc,
+            ResidentOrder::CreatedDesc => pb::ResidentSort::CreatedDesc,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResidentCmd {
+    Search {
+        #[arg(long)]
+        community: u64,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_enum, default_value_t)]
+        sort: ResidentOrder,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FamilyCmd {
+    Add {
+        #[arg(long)]
+        apartment: u64,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        calling_code: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+    },
+    /// Edit a family member (the email cannot change).
+    Update {
+        id: u64,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long)]
+        calling_code: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+    },
+    Delete {
+        id: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    List {
+        /// Entries older than this sequence number.
+        #[arg(long)]
+        before: Option<u64>,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}

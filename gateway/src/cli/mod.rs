@@ -1,0 +1,467 @@
+//! `porter admin`: every admin API operation from the shell. `--json` prints the response
+//! message as JSON; errors print the server's message (which names the field) and exit 1.
+
+mod args;
+mod output;
+mod session;
+
+use anyhow::Context;
+use pb::{
+    account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
+    audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
+    building_service_client::BuildingServiceClient,
+    community_service_client::CommunityServiceClient,
+};
+use porter_proto::admin::v1 as pb;
+
+pub use args::AdminArgs;
+use args::{
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd,
+    ResidentCmd, SubAccountCmd, TopCmd,
+};
+use output::emit;
+
+pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
+    let token = session::load_token(args.token.as_deref());
+    let (channel, bearer) = session::connect(&args.server, token).await?;
+    let json = args.json;
+    let auth = || AuthServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let account = || AccountServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let community = || CommunityServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let building = || BuildingServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let apartment = || ApartmentServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
+
+    match args.command {
+        TopCmd::Login { username, password } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_password()?,
+            };
+            let resp = auth()
+                .login(pb::LoginRequest { username, password })
+                .await
+                .map_err(fail)?
+                .into_inner();
+            if let Some(path) = session::save_token(&resp.token)? {
+                tracing::debug!(path = %path.display(), "token saved");
+            }
+            emit(json, &resp)?;
+        }
+        TopCmd::Logout => {
+            auth().logout(pb::LogoutRequest {}).await.map_err(fail)?;
+            session::forget_token();
+            emit(json, &pb::Empty {})?;
+        }
+        TopCmd::Whoami => emit(
+            json,
+            &auth()
+                .who_am_i(pb::Empty {})
+                .await
+                .map_err(fail)?
+                .into_inner(),
+        )?,
+        TopCmd::Password { old, new } => {
+            auth()
+                .change_password(pb::ChangePasswordRequest {
+                    old_password: old,
+                    new_password: new,
+                })
+                .await
+                .map_err(fail)?;
+            emit(json, &pb::Empty {})?;
+        }
+        TopCmd::Account(cmd) => {
+            let mut c = account();
+            match cmd {
+                AccountCmd::TimeZone { time_zone } => emit(
+                    json,
+                    &c.set_time_zone(pb::SetTimeZoneRequest { time_zone })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                AccountCmd::CustomerService {
+                    phone,
+                    email,
+                    receive_feedback,
+                } => {
+                    let r = if phone.is_none() && email.is_none() && receive_feedback.is_none() {
+                        c.get_customer_service(pb::Empty {}).await
+                    } else {
+                        let cur = c
+                            .get_customer_service(pb::Empty {})
+                            .await
+                            .map_err(fail)?
+                            .into_inner();
+                        c.set_customer_service(pb::CustomerService {
+                            phone: phone.unwrap_or(cur.phone),
+                            email: email.unwrap_or(cur.email),
+                            receive_feedback: receive_feedback.unwrap_or(cur.receive_feedback),
+                        })
+                        .await
+                    };
+                    emit(json, &r.map_err(fail)?.into_inner())?;
+                }
+                AccountCmd::Billing(b) => {
+                    let cur = c
+                        .get_billing_info(pb::Empty {})
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    let r = if b.is_empty() {
+                        cur
+                    } else {
+                        c.set_billing_info(b.merge(cur))
+                            .await
+                            .map_err(fail)?
+                            .into_inner()
+                    };
+                    emit(json, &r)?;
+                }
+                AccountCmd::Setting { distributor_access } => {
+                    let r = match distributor_access {
+                        None => c.get_account_setting(pb::Empty {}).await,
+                        Some(on) => {
+                            c.set_account_setting(pb::AccountSetting {
+                                distributor_access: on,
+                            })
+                            .await
+                        }
+                    };
+                    emit(json, &r.map_err(fail)?.into_inner())?;
+                }
+            }
+        }
+        TopCmd::SubAccount(cmd) => {
+            let mut c = account();
+            match cmd {
+                SubAccountCmd::Create {
+                    username,
+                    email,
+                    phone,
+                    password,
+                } => emit(
+                    json,
+                    &c.create_sub_installer(pb::CreateSubInstallerRequest {
+                        username,
+                        email: email.unwrap_or_default(),
+                        phone: phone.unwrap_or_default(),
+                        password: password.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                SubAccountCmd::List => emit(
+                    json,
+                    &c.list_sub_installers(pb::Empty {})
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                SubAccountCmd::Update {
+                    id,
+                    email,
+                    phone,
+                    password,
+                } => emit(
+                    json,
+                    &c.update_sub_installer(pb::UpdateSubInstallerRequest {
+                        id,
+                        email,
+                        phone,
+                        password,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                SubAccountCmd::Delete { id } => {
+                    c.delete_sub_installer(pb::DeleteSubInstallerRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+            }
+        }
+        TopCmd::Installer(InstallerCmd::Create {
+            username,
+            email,
+            phone,
+            password,
+        }) => emit(
+            json,
+            &account()
+                .create_installer(pb::CreateInstallerRequest {
+                    username,
+                    email: email.unwrap_or_default(),
+                    phone: phone.unwrap_or_default(),
+                    password: password.unwrap_or_default(),
+                })
+                .await
+                .map_err(fail)?
+                .into_inner(),
+        )?,
+        TopCmd::Community(cmd) => {
+            let mut c = community();
+            match cmd {
+                CommunityCmd::Create(s) => emit(
+                    json,
+                    &c.create_community(pb::CreateCommunityRequest {
+                        settings: Some(s.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                CommunityCmd::Get { id } => emit(
+                    json,
+                    &c.get_community(pb::GetCommunityRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                CommunityCmd::Update { id, settings } => emit(
+                    json,
+                    &c.update_community(pb::UpdateCommunityRequest {
+                        id,
+                        settings: Some(settings.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                CommunityCmd::Delete { id } => {
+                    c.delete_community(pb::DeleteCommunityRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                CommunityCmd::List { sort } => emit(
+                    json,
+                    &c.list_communities(pb::ListCommunitiesRequest {
+                        sort: pb::CommunitySort::from(sort) as i32,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Building(cmd) => {
+            let mut c = building();
+            match cmd {
+                BuildingCmd::Create { community, name } => emit(
+                    json,
+                    &c.create_building(pb::CreateBuildingRequest {
+                        community_id: community,
+                        name,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                BuildingCmd::Rename { id, name } => emit(
+                    json,
+                    &c.rename_building(pb::RenameBuildingRequest { id, name })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                BuildingCmd::Delete { id, cascade } => {
+                    c.delete_building(pb::DeleteBuildingRequest { id, cascade })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                BuildingCmd::List { community } => emit(
+                    json,
+                    &c.list_buildings(pb::ListBuildingsRequest {
+                        community_id: community,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Apartment(cmd) => {
+            let mut c = apartment();
+            match cmd {
+                ApartmentCmd::Create {
+                    building,
+                    apartment,
+                    resident,
+                } => emit(
+                    json,
+                    &c.create_apartment(pb::CreateApartmentRequest {
+                        building_id: building,
+                        apartment: Some(apartment.into_pb()),
+                        resident: resident.into_pb(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                ApartmentCmd::Get { id } => emit(
+                    json,
+                    &c.get_apartment(pb::GetApartmentRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                ApartmentCmd::Update {
+                    id,
+                    apartment,
+                    resident,
+                } => emit(
+                    json,
+                    &c.update_apartment(pb::UpdateApartmentRequest {
+                        id,
+                        apartment: Some(apartment.into_pb()),
+                        resident: resident.into_pb(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                ApartmentCmd::Delete { id } => {
+                    c.delete_apartment(pb::DeleteApartmentRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                ApartmentCmd::Reset { id } => emit(
+                    json,
+                    &c.reset_apartment(pb::ResetApartmentRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                ApartmentCmd::List {
+                    building,
+                    filter,
+                    sort,
+                    page,
+                } => emit(
+                    json,
+                    &c.list_apartments(pb::ListApartmentsRequest {
+                        building_id: building,
+                        filter: Some(filter.into_pb()),
+                        sort: pb::ApartmentSort::from(sort) as i32,
+                        page: Some(page.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Resident(ResidentCmd::Search {
+            community,
+            filter,
+            sort,
+            page,
+        }) => emit(
+            json,
+            &apartment()
+                .search_residents(pb::SearchResidentsRequest {
+                    community_id: community,
+                    filter: Some(filter.into_pb()),
+                    sort: pb::ResidentSort::from(sort) as i32,
+                    page: Some(page.into_pb()),
+                })
+                .await
+                .map_err(fail)?
+                .into_inner(),
+        )?,
+        TopCmd::Family(cmd) => {
+            let mut c = apartment();
+            match cmd {
+                FamilyCmd::Add {
+                    apartment,
+                    first_name,
+                    last_name,
+                    email,
+                    calling_code,
+                    mobile,
+                } => emit(
+                    json,
+                    &c.add_family_member(pb::AddFamilyMemberRequest {
+                        apartment_id: apartment,
+                        first_name,
+                        last_name,
+                        email: email.unwrap_or_default(),
+                        calling_code: calling_code.unwrap_or_default(),
+                        mobile: mobile.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                FamilyCmd::Update {
+                    id,
+                    first_name,
+                    last_name,
+                    calling_code,
+                    mobile,
+                } => emit(
+                    json,
+                    &c.update_family_member(pb::UpdateFamilyMemberRequest {
+                        id,
+                        first_name,
+                        last_name,
+                        email: None,
+                        calling_code,
+                        mobile,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                FamilyCmd::Delete { id } => {
+                    c.delete_family_member(pb::DeleteFamilyMemberRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+            }
+        }
+        TopCmd::Audit(AuditCmd::List { before, limit }) => emit(
+            json,
+            &audit()
+                .list_audit(pb::ListAuditRequest {
+                    before_seq: before.unwrap_or(0),
+                    limit: limit.unwrap_or(0),
+                })
+                .await
+                .map_err(fail)?
+                .into_inner(),
+        )?,
+    }
+    Ok(())
+}
+
+/// A gRPC error as the user should read it: the code and the server's message.
+fn fail(status: tonic::Status) -> anyhow::Error {
+    let field = status
+        .metadata()
+        .get("porter-field")
+        .and_then(|v| v.to_str().ok())
+        .map(|f| format!(" (field {f})"))
+        .unwrap_or_default();
+    anyhow::anyhow!("{:?}: {}{field}", status.code(), status.message())
+}
+
+/// Reads a password from `PORTER_PASSWORD` or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("PORTER_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

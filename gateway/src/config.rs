@@ -1,0 +1,139 @@
+//! `porter serve` settings: one typed struct, filled from (highest first) flags, `PORTER_*`
+//! environment variables (clap reads both), the TOML file given by `--config`, defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Flags of `porter serve`. Every one may also come from the environment or the file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "PORTER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where the embedded store keeps its data (default ./porter-data).
+    #[arg(long, env = "PORTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Admin gRPC (and gRPC-Web) listen address (default 127.0.0.1:50051).
+    #[arg(long, env = "PORTER_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Lifetime of admin login tokens in seconds (default 43200 = 12 h).
+    #[arg(long, env = "PORTER_TOKEN_TTL_SECS")]
+    pub token_ttl_secs: Option<u64>,
+    /// How long to let requests finish after SIGINT/SIGTERM, in seconds (default 10).
+    #[arg(long, env = "PORTER_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<u64>,
+    /// Log filter, e.g. "info" or "porter=debug" (default info).
+    #[arg(long, env = "PORTER_LOG")]
+    pub log: Option<String>,
+}
+
+/// The TOML file: the same names as the flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    admin_listen: Option<SocketAddr>,
+    token_ttl_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    log: Option<String>,
+}
+
+/// The settings `porter serve` runs with.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub admin_listen: SocketAddr,
+    pub token_ttl: Duration,
+    pub shutdown_grace: Duration,
+    pub log: String,
+}
+
+impl ServeConfig {
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let token_ttl_secs = args
+            .token_ttl_secs
+            .or(file.token_ttl_secs)
+            .unwrap_or(12 * 3600);
+        anyhow::ensure!(
+            (60..=30 * 24 * 3600).contains(&token_ttl_secs),
+            "token_ttl_secs must be between 60 and 2592000 (30 days), got {token_ttl_secs}"
+        );
+        Ok(ServeConfig {
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("porter-data")),
+            admin_listen: args
+                .admin_listen
+                .or(file.admin_listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 50051))),
+            token_ttl: Duration::from_secs(token_ttl_secs),
+            shutdown_grace: Duration::from_secs(
+                args.shutdown_grace_secs
+                    .or(file.shutdown_grace_secs)
+                    .unwrap_or(10),
+            ),
+            log: args.log.or(file.log).unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            config: None,
+            data_dir: None,
+            admin_listen: None,
+            token_ttl_secs: None,
+            shutdown_grace_secs: None,
+            log: None,
+        }
+    }
+
+    #[test]
+    fn flags_beat_file_beats_defaults() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("porter.toml");
+        std::fs::write(
+            &path,
+            "admin_listen = \"127.0.0.1:6000\"\ndata_dir = \"/from/file\"\n",
+        )?;
+        let mut a = args();
+        a.config = Some(path);
+        a.data_dir = Some("/from/flag".into());
+        let c = ServeConfig::resolve(a)?;
+        assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
+        assert_eq!(c.admin_listen.port(), 6000);
+        assert_eq!(c.token_ttl, Duration::from_secs(43200));
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("porter.toml");
+        std::fs::write(&path, "admin_lisen = \"127.0.0.1:6000\"\n")?;
+        let mut a = args();
+        a.config = Some(path);
+        let err = ServeConfig::resolve(a).unwrap_err();
+        assert!(format!("{err:#}").contains("admin_lisen"), "{err:#}");
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
+
+mod cli;
+mod config;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "porter",
+    version,
+    about = "Porter: the cloud platform for apartment intercoms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: admin API (and, as they land, device gateway, SIP, HTTPS).
+    Serve(config::ServeArgs),
+    /// Manage communities, buildings, apartments, residents and accounts from the shell.
+    Admin(cli::AdminArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve(args) => {
+            let config = config::ServeConfig::resolve(args)?;
+            init_tracing(&config.log);
+            runtime.block_on(serve::run(config))
+        }
+        Command::Admin(args) => runtime.block_on(cli::run(args)),
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

@@ -1,0 +1,133 @@
+//! `porter serve`: opens the store, creates the first installer on an empty data
+//! directory, starts every listener, and shuts down gracefully on SIGINT/SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use porter_admin_api::{AdminApi, AdminConfig};
+use porter_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::ServeConfig;
+
+/// How often expired login sessions are purged.
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
+
+pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+    let store = Store::open_sled(&config.data_dir)
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    bootstrap(&store).await?;
+
+    let api = AdminApi::new(
+        store.clone(),
+        AdminConfig {
+            token_ttl: config.token_ttl,
+            ..AdminConfig::default()
+        },
+    );
+    let routes = api.routes()?;
+    let listener = TcpListener::bind(config.admin_listen)
+        .await
+        .with_context(|| format!("binding the admin API to {}", config.admin_listen))?;
+    let admin_addr = listener.local_addr()?;
+    tracing::info!(%admin_addr, data_dir = %config.data_dir.display(), "admin API listening");
+    announce(&format!("admin listening on {admin_addr}"));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
+
+    let mut admin_stop = stop_rx.clone();
+    let admin = tokio::spawn(
+        tonic::transport::Server::builder()
+            .accept_http1(true)
+            .layer(tonic_web::GrpcWebLayer::new())
+            .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async move {
+                    let _ = admin_stop.wait_for(|stop| *stop).await;
+                },
+            ),
+    );
+
+    shutdown_signal().await;
+    tracing::info!(grace = ?config.shutdown_grace, "shutting down");
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(config.shutdown_grace, admin).await {
+        Ok(joined) => joined
+            .context("admin server task")?
+            .context("admin server")?,
+        Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
+    }
+    purge.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A line on stdout that scripts and tests wait for.
+#[allow(clippy::print_stdout)]
+fn announce(line: &str) {
+    println!("porter: {line}");
+}
+
+/// On an empty data directory, creates the first installer from `PORTER_ADMIN_USER` /
+/// `PORTER_ADMIN_PASSWORD`, or generates a password and prints it once.
+async fn bootstrap(store: &Store) -> anyhow::Result<()> {
+    let username = std::env::var("PORTER_ADMIN_USER").unwrap_or_else(|_| "admin".to_owned());
+    let password = std::env::var("PORTER_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let Some(created) = store
+        .bootstrap(&username, password)
+        .await
+        .context("creating the first installer account")?
+    {
+        tracing::info!(username = %created.account.username, "created the first installer account");
+        if let Some(pw) = created.generated_password {
+            announce(&format!(
+                "first installer account {:?} created with password {pw} (shown once; change it with `porter admin password`)",
+                created.account.username
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn purge_sessions(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SESSION_PURGE_EVERY) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match store.purge_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

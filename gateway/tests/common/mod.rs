@@ -1,0 +1,280 @@
+//! A real `porter serve` process on an ephemeral port, and gRPC clients for it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use pb::{
+    account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
+    audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
+    building_service_client::BuildingServiceClient,
+    community_service_client::CommunityServiceClient,
+};
+use porter_proto::admin::v1 as pb;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "first-admin-pw";
+
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    pub data_dir: PathBuf,
+}
+
+impl Server {
+    /// Starts `porter serve` on `data_dir` and waits until the admin API listens.
+    pub async fn start(data_dir: &Path) -> Server {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    pub async fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_porter"))
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--admin-listen", "127.0.0.1:0", "--log", "warn"])
+            .args(extra)
+            .env("PORTER_ADMIN_USER", ADMIN_USER)
+            .env("PORTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn porter");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
+                    return addr.to_owned();
+                }
+            }
+            panic!("porter exited before listening");
+        })
+        .await
+        .expect("porter did not start within 60 s");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server {
+            child,
+            addr,
+            data_dir: data_dir.to_owned(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url())
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    /// Logs in and returns a client carrying the token.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        self.try_login(username, password)
+            .await
+            .unwrap_or_else(|s| panic!("login {username}: {s}"))
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> Result<Client, Status> {
+        let channel = self.channel().await;
+        let resp = AuthServiceClient::new(channel.clone())
+            .login(pb::LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            })
+            .await?
+            .into_inner();
+        Ok(Client {
+            channel,
+            token: resp.token,
+            account: resp.account.unwrap(),
+        })
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.login(ADMIN_USER, ADMIN_PASSWORD).await
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("kill");
+        self.child.wait().await.expect("wait");
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub async fn stop(mut self) {
+        let pid = self.child.id().expect("pid");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("server did not stop within 30 s after SIGTERM")
+            .expect("wait");
+        assert!(exit.success(), "porter exited with {exit}");
+    }
+}
+
+#[derive(Clone)]
+pub struct Bearer(String);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        req.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.0).parse().unwrap(),
+        );
+        Ok(req)
+    }
+}
+
+type Svc = InterceptedService<Channel, Bearer>;
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("account", &self.account)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub channel: Channel,
+    pub token: String,
+    pub account: pb::AccountInfo,
+}
+
+impl Client {
+    fn bearer(&self) -> Bearer {
+        Bearer(self.token.clone())
+    }
+    pub fn auth(&self) -> AuthServiceClient<Svc> {
+        AuthServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn account(&self) -> AccountServiceClient<Svc> {
+        AccountServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn community(&self) -> CommunityServiceClient<Svc> {
+        CommunityServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn building(&self) -> BuildingServiceClient<Svc> {
+        BuildingServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn apartment(&self) -> ApartmentServiceClient<Svc> {
+        ApartmentServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn audit(&self) -> AuditServiceClient<Svc> {
+        AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+
+    pub async fn create_community(&self, name: &str, plan: pb::FeaturePlan) -> pb::Community {
+        self.community()
+            .create_community(pb::CreateCommunityRequest {
+                settings: Some(community_settings(name, plan)),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn create_building(&self, community_id: u64, name: &str) -> pb::Building {
+        self.building()
+            .create_building(pb::CreateBuildingRequest {
+                community_id,
+                name: name.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn create_apartment(
+        &self,
+        building_id: u64,
+        apt: &str,
+        resident: Option<pb::ResidentInput>,
+    ) -> Result<pb::Apartment, Status> {
+        self.apartment()
+            .create_apartment(pb::CreateApartmentRequest {
+                building_id,
+                apartment: Some(pb::ApartmentInput {
+                    apt_number: Some(apt.into()),
+                    ..Default::default()
+                }),
+                resident,
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn audit_count(&self) -> usize {
+        self.audit()
+            .list_audit(pb::ListAuditRequest {
+                before_seq: 0,
+                limit: 500,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entries
+            .len()
+    }
+}
+
+pub fn community_settings(name: &str, plan: pb::FeaturePlan) -> pb::CommunitySettings {
+    pb::CommunitySettings {
+        name: Some(name.into()),
+        feature_plan: Some(plan as i32),
+        apartment_count: Some(200),
+        address: Some(pb::Address {
+            country: "Germany".into(),
+            state: "Berlin".into(),
+            city: "Berlin".into(),
+            post_code: "10115".into(),
+            street: "Invalidenstr. 1".into(),
+        }),
+        time_zone: Some("Europe/Berlin".into()),
+        ..Default::default()
+    }
+}
+
+pub fn resident(first: &str, last: &str, email: &str) -> pb::ResidentInput {
+    pb::ResidentInput {
+        first_name: Some(first.into()),
+        last_name: Some(last.into()),
+        email: Some(email.into()),
+        ..Default::default()
+    }
+}
+
+/// Asserts a gRPC error's code and that its message names `field`.
+#[track_caller]
+pub fn assert_status<T: std::fmt::Debug>(result: Result<T, Status>, code: Code, field: &str) {
+    match result {
+        Ok(v) => panic!("expected {code:?} naming {field:?}, got Ok({v:?})"),
+        Err(s) => {
+            assert_eq!(s.code(), code, "{s:?}");
+            assert!(
+                s.message().contains(field),
+                "message {:?} should name {field:?}",
+                s.message()
+            );
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Protobuf types and gRPC stubs for Porter.
+//!
+//! Only `admin-api` (server side) and the `porter admin` client use these types; the rest of
+//! the workspace speaks `porter-store`'s domain types.
+
+#![allow(clippy::all, clippy::pedantic)]
+
+pub mod admin {
+    pub mod v1 {
+        tonic::include_proto!("porter.admin.v1");
+
+        /// Encoded `FileDescriptorSet` of the admin API, for gRPC reflection.
+        pub const FILE_DESCRIPTOR_SET: &[u8] =
+            tonic::include_file_descriptor_set!("porter_admin_v1_descriptor");
+    }
+}

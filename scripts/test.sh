@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what the tests need, then runs every
+# Rust test (unit, integration against a real server, crash test) and the external-client
+# tests (Python grpcio through gRPC reflection).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# External clients the tests drive the server with (not part of this repository).
+if ! python3 -c 'import grpc, grpc_reflection, google.protobuf' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check \
+    'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25'
+fi
+
+cargo build --workspace --all-targets --locked
+cargo test --workspace --locked -- --test-threads=2
+python3 tests-external/admin_api_client.py

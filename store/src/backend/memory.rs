@@ -1,0 +1,88 @@
+//! A backend that keeps everything in memory: for unit tests and benchmarks of the
+//! directory alone. Same atomicity as sled (a change set applies under one lock).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::{Backend, BackendFuture};
+use crate::error::BackendError;
+use crate::model::Id;
+use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
+
+#[derive(Default)]
+pub struct MemoryBackend {
+    records: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryBackend {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn records(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        // A panic while holding this lock cannot leave a half-applied set: the map is
+        // only modified after every value is encoded.
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn load(&self) -> Result<Vec<Record>, BackendError> {
+        self.records()
+            .iter()
+            .filter(|(k, _)| !k.starts_with(AUDIT_PREFIX))
+            .map(|(k, v)| {
+                serde_json::from_slice(v).map_err(|source| BackendError::Decode {
+                    key: k.clone(),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
+        Box::pin(async move {
+            let mut encoded = Vec::with_capacity(changes.len());
+            for change in changes {
+                encoded.push(match change {
+                    Change::Put(r) => (r.key().encode(), Some(serde_json::to_vec(r)?)),
+                    Change::Delete(k) => (k.encode(), None),
+                    Change::Audit(e) => (e.key(), Some(serde_json::to_vec(e)?)),
+                });
+            }
+            let mut records = self.records();
+            for (k, v) in encoded {
+                match v {
+                    Some(v) => records.insert(k, v),
+                    None => records.remove(&k),
+                };
+            }
+            Ok(())
+        })
+    }
+
+    fn sync(&self) -> BackendFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn audit_page(
+        &self,
+        installer_id: Id,
+        before_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, BackendError> {
+        let start = audit_key(installer_id, 0);
+        let end = audit_key(installer_id, before_seq);
+        self.records()
+            .range(start..end)
+            .rev()
+            .take(limit)
+            .map(|(k, v)| {
+                serde_json::from_slice(v).map_err(|source| BackendError::Decode {
+                    key: k.clone(),
+                    source,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,40 @@
+//! Persistence behind one trait: the embedded sled store now, PostgreSQL later.
+//!
+//! The store keeps the whole directory in memory and hands each change set to a backend as
+//! one atomic unit. `commit` makes the set visible to later reads of the backend (and
+//! atomic: all or nothing across a crash); `sync` returns once everything committed so far
+//! is durable. A backend whose commit is already durable (PostgreSQL) makes `sync` a no-op.
+
+mod memory;
+mod sled_backend;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use memory::MemoryBackend;
+pub use sled_backend::SledBackend;
+
+use crate::error::BackendError;
+use crate::model::Id;
+use crate::record::{AuditEntry, Change, Record};
+
+pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
+
+pub trait Backend: Send + Sync + 'static {
+    /// Every record (audit entries excluded), for building the in-memory directory at start.
+    fn load(&self) -> Result<Vec<Record>, BackendError>;
+
+    /// Applies the change set atomically.
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()>;
+
+    /// Waits until every committed change is durable.
+    fn sync(&self) -> BackendFuture<'_, ()>;
+
+    /// Audit entries of one installer with `seq < before_seq`, newest first.
+    fn audit_page(
+        &self,
+        installer_id: Id,
+        before_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, BackendError>;
+}

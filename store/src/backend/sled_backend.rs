@@ -1,0 +1,102 @@
+//! The embedded default: one sled tree, records as JSON under `RecordKey::encode` keys.
+//!
+//! A change set is one `sled::Batch`, which sled applies atomically (and recovers as a unit
+//! after a crash). sled flushes on a timer, so `sync` calls `flush_async` before a write is
+//! acknowledged.
+
+use std::path::Path;
+
+use super::{Backend, BackendFuture};
+use crate::error::BackendError;
+use crate::model::Id;
+use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
+
+pub struct SledBackend {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+impl SledBackend {
+    /// Opens (or creates) the store in `dir`. Fails if another process holds it.
+    pub fn open(dir: &Path) -> Result<Self, BackendError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(500))
+            .open()?;
+        let tree = db.open_tree("porter-v1")?;
+        Ok(SledBackend { db, tree })
+    }
+
+    fn batch(changes: &[Change]) -> Result<sled::Batch, BackendError> {
+        let mut batch = sled::Batch::default();
+        for change in changes {
+            match change {
+                Change::Put(record) => {
+                    let value = serde_json::to_vec(record)?;
+                    batch.insert(record.key().encode().as_bytes(), value);
+                }
+                Change::Delete(key) => batch.remove(key.encode().as_bytes()),
+                Change::Audit(entry) => {
+                    batch.insert(entry.key().as_bytes(), serde_json::to_vec(entry)?);
+                }
+            }
+        }
+        Ok(batch)
+    }
+}
+
+impl Backend for SledBackend {
+    fn load(&self) -> Result<Vec<Record>, BackendError> {
+        let mut out = Vec::new();
+        for item in self.tree.iter() {
+            let (key, value) = item?;
+            if key.starts_with(AUDIT_PREFIX.as_bytes()) {
+                continue;
+            }
+            let record = serde_json::from_slice(&value).map_err(|source| BackendError::Decode {
+                key: String::from_utf8_lossy(&key).into_owned(),
+                source,
+            })?;
+            out.push(record);
+        }
+        Ok(out)
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
+        Box::pin(async move {
+            let batch = Self::batch(changes)?;
+            self.tree.apply_batch(batch)?;
+            Ok(())
+        })
+    }
+
+    fn sync(&self) -> BackendFuture<'_, ()> {
+        Box::pin(async move {
+            self.db.flush_async().await?;
+            Ok(())
+        })
+    }
+
+    fn audit_page(
+        &self,
+        installer_id: Id,
+        before_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, BackendError> {
+        let start = audit_key(installer_id, 0);
+        let end = audit_key(installer_id, before_seq);
+        let mut out = Vec::with_capacity(limit.min(512));
+        for item in self.tree.range(start.as_bytes()..end.as_bytes()).rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = item?;
+            let entry = serde_json::from_slice(&value).map_err(|source| BackendError::Decode {
+                key: String::from_utf8_lossy(&key).into_owned(),
+                source,
+            })?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,375 @@
+//! The in-memory directory: every record plus the indexes that lookups, uniqueness rules and
+//! searches need. It changes only through `apply`, fed the same change sets the backend
+//! persisted, so memory and disk cannot drift apart.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error::{Result, StoreError};
+use crate::model::{Account, Apartment, Building, Community, Id, Session, Tenant};
+use crate::record::{Change, Meta, Record, RecordKey};
+use crate::rules::email_key;
+
+/// Who is asking: resolved from a session token. Every lookup of tenant data goes through
+/// the `*_of` methods below, which answer NotFound for another installer's records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: Id,
+    pub installer_id: Id,
+    pub username: String,
+    pub role: crate::model::Role,
+    pub operator: bool,
+}
+
+#[derive(Default)]
+pub struct Directory {
+    pub(crate) meta: Meta,
+    accounts: HashMap<Id, Account>,
+    usernames: HashMap<String, Id>,
+    tenants: HashMap<Id, Tenant>,
+    communities: HashMap<Id, Community>,
+    communities_by_installer: HashMap<Id, BTreeSet<Id>>,
+    buildings: HashMap<Id, Building>,
+    buildings_by_community: HashMap<Id, BTreeSet<Id>>,
+    apartments: HashMap<Id, Apartment>,
+    apartments_by_building: HashMap<Id, BTreeSet<Id>>,
+    apt_numbers: HashMap<(Id, String), Id>,
+    /// End-user email (lower case) → apartment holding it.
+    emails: HashMap<String, Id>,
+    /// Family member id → apartment.
+    family_members: HashMap<Id, Id>,
+    /// Per community: (lower-case resident name, apartment) for residents, in name order.
+    residents_by_name: HashMap<Id, BTreeSet<(String, Id)>>,
+    /// Per community: (created, apartment) for apartments that have a resident.
+    residents_by_created: HashMap<Id, BTreeSet<(i64, Id)>>,
+    /// Apartment → lower-case "first last\0email" for text filters.
+    search_text: HashMap<Id, String>,
+    community_counts: HashMap<Id, CommunityCounts>,
+    sessions: HashMap<String, Session>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommunityCounts {
+    pub buildings: u32,
+    pub apartments: u32,
+    pub end_users: u32,
+}
+
+impl Directory {
+    pub fn from_records(records: Vec<Record>) -> Self {
+        let mut dir = Directory::default();
+        for record in records {
+            dir.apply(&Change::Put(record));
+        }
+        dir
+    }
+
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Put(record) => self.put(record.clone()),
+            Change::Delete(key) => self.delete(key),
+            Change::Audit(_) => {}
+        }
+    }
+
+    /// Inserts or replaces a record. Replacing keeps the indexes of records that hang off
+    /// it (a renamed building keeps its apartments).
+    fn put(&mut self, record: Record) {
+        match record {
+            Record::Meta(m) => self.meta = m,
+            Record::Account(a) => {
+                if let Some(old) = self.accounts.get(&a.id) {
+                    self.usernames.remove(&old.username.to_lowercase());
+                }
+                self.usernames.insert(a.username.to_lowercase(), a.id);
+                self.accounts.insert(a.id, a);
+            }
+            Record::Tenant(t) => {
+                self.tenants.insert(t.installer_id, t);
+            }
+            Record::Community(c) => {
+                self.communities_by_installer
+                    .entry(c.installer_id)
+                    .or_default()
+                    .insert(c.id);
+                self.community_counts.entry(c.id).or_default();
+                self.communities.insert(c.id, c);
+            }
+            Record::Building(b) => {
+                let community = b.community_id;
+                if self.buildings.insert(b.id, b.clone()).is_none() {
+                    self.buildings_by_community
+                        .entry(community)
+                        .or_default()
+                        .insert(b.id);
+                    self.community_counts
+                        .entry(community)
+                        .or_default()
+                        .buildings += 1;
+                }
+            }
+            Record::Apartment(a) => {
+                self.unindex_apartment(a.id);
+                self.index_apartment(a);
+            }
+            Record::Session(s) => {
+                self.sessions.insert(s.token_hash.clone(), s);
+            }
+        }
+    }
+
+    fn delete(&mut self, key: &RecordKey) {
+        match key {
+            RecordKey::Meta => {}
+            RecordKey::Account(id) => {
+                if let Some(a) = self.accounts.remove(id) {
+                    self.usernames.remove(&a.username.to_lowercase());
+                }
+            }
+            RecordKey::Tenant(id) => {
+                self.tenants.remove(id);
+            }
+            RecordKey::Community(id) => {
+                if let Some(c) = self.communities.remove(id) {
+                    if let Some(set) = self.communities_by_installer.get_mut(&c.installer_id) {
+                        set.remove(id);
+                    }
+                    self.community_counts.remove(id);
+                    self.buildings_by_community.remove(id);
+                    self.residents_by_name.remove(id);
+                    self.residents_by_created.remove(id);
+                }
+            }
+            RecordKey::Building(id) => {
+                if let Some(b) = self.buildings.remove(id) {
+                    if let Some(set) = self.buildings_by_community.get_mut(&b.community_id) {
+                        set.remove(id);
+                    }
+                    if let Some(c) = self.community_counts.get_mut(&b.community_id) {
+                        c.buildings = c.buildings.saturating_sub(1);
+                    }
+                    self.apartments_by_building.remove(id);
+                }
+            }
+            RecordKey::Apartment(id) => self.unindex_apartment(*id),
+            RecordKey::Session(hash) => {
+                self.sessions.remove(hash);
+            }
+        }
+    }
+
+    fn index_apartment(&mut self, a: Apartment) {
+        self.apartments_by_building
+            .entry(a.building_id)
+            .or_default()
+            .insert(a.id);
+        self.apt_numbers
+            .insert((a.building_id, a.number.clone()), a.id);
+        for email in a.emails() {
+            self.emails.insert(email_key(email), a.id);
+        }
+        for m in &a.family {
+            self.family_members.insert(m.id, a.id);
+        }
+        let counts = self.community_counts.entry(a.community_id).or_default();
+        counts.apartments += 1;
+        counts.end_users += a.end_user_count() as u32;
+        if let Some(r) = &a.resident {
+            let name = r.full_name().to_lowercase();
+            self.search_text
+                .insert(a.id, format!("{name}\0{}", r.email.to_lowercase()));
+            self.residents_by_name
+                .entry(a.community_id)
+                .or_default()
+                .insert((name, a.id));
+            self.residents_by_created
+                .entry(a.community_id)
+                .or_default()
+                .insert((a.created_at_ms, a.id));
+        }
+        self.apartments.insert(a.id, a);
+    }
+
+    fn unindex_apartment(&mut self, id: Id) {
+        let Some(a) = self.apartments.remove(&id) else {
+            return;
+        };
+        if let Some(set) = self.apartments_by_building.get_mut(&a.building_id) {
+            set.remove(&id);
+        }
+        self.apt_numbers.remove(&(a.building_id, a.number.clone()));
+        for email in a.emails() {
+            self.emails.remove(&email_key(email));
+        }
+        for m in &a.family {
+            self.family_members.remove(&m.id);
+        }
+        if let Some(c) = self.community_counts.get_mut(&a.community_id) {
+            c.apartments = c.apartments.saturating_sub(1);
+            c.end_users = c.end_users.saturating_sub(a.end_user_count() as u32);
+        }
+        if let Some(r) = &a.resident {
+            self.search_text.remove(&id);
+            if let Some(set) = self.residents_by_name.get_mut(&a.community_id) {
+                set.remove(&(r.full_name().to_lowercase(), id));
+            }
+            if let Some(set) = self.residents_by_created.get_mut(&a.community_id) {
+                set.remove(&(a.created_at_ms, id));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ accounts
+
+    pub fn account(&self, id: Id) -> Option<&Account> {
+        self.accounts.get(&id)
+    }
+
+    pub fn account_by_username(&self, username: &str) -> Option<&Account> {
+        self.usernames
+            .get(&username.trim().to_lowercase())
+            .and_then(|id| self.accounts.get(id))
+    }
+
+    pub fn has_accounts(&self) -> bool {
+        !self.accounts.is_empty()
+    }
+
+    pub fn accounts_of(&self, installer_id: Id) -> impl Iterator<Item = &Account> {
+        let mut v: Vec<&Account> = self
+            .accounts
+            .values()
+            .filter(move |a| a.installer_id == installer_id)
+            .collect();
+        v.sort_by_key(|a| a.id);
+        v.into_iter()
+    }
+
+    pub fn tenant(&self, installer_id: Id) -> Option<&Tenant> {
+        self.tenants.get(&installer_id)
+    }
+
+    pub fn session(&self, token_hash: &str) -> Option<&Session> {
+        self.sessions.get(token_hash)
+    }
+
+    pub fn sessions_of(&self, account_id: Id) -> impl Iterator<Item = &Session> {
+        self.sessions
+            .values()
+            .filter(move |s| s.account_id == account_id)
+    }
+
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values()
+    }
+
+    // ------------------------------------------------------------ tenant-scoped lookups
+
+    pub fn community_of(&self, actor: &Actor, id: Id) -> Result<&Community> {
+        self.communities
+            .get(&id)
+            .filter(|c| c.installer_id == actor.installer_id)
+            .ok_or_else(|| StoreError::not_found(format!("community {id}")))
+    }
+
+    pub fn building_of(&self, actor: &Actor, id: Id) -> Result<(&Building, &Community)> {
+        let missing = || StoreError::not_found(format!("building {id}"));
+        let b = self.buildings.get(&id).ok_or_else(missing)?;
+        let c = self
+            .community_of(actor, b.community_id)
+            .map_err(|_| missing())?;
+        Ok((b, c))
+    }
+
+    pub fn apartment_of(&self, actor: &Actor, id: Id) -> Result<(&Apartment, &Community)> {
+        let missing = || StoreError::not_found(format!("apartment {id}"));
+        let a = self.apartments.get(&id).ok_or_else(missing)?;
+        let c = self
+            .community_of(actor, a.community_id)
+            .map_err(|_| missing())?;
+        Ok((a, c))
+    }
+
+    /// The apartment holding family member `id`, if the actor may see it.
+    pub fn family_member_of(&self, actor: &Actor, id: Id) -> Result<&Apartment> {
+        let missing = || StoreError::not_found(format!("family member {id}"));
+        let apt_id = self.family_members.get(&id).ok_or_else(missing)?;
+        self.apartment_of(actor, *apt_id)
+            .map(|(a, _)| a)
+            .map_err(|_| missing())
+    }
+
+    pub fn communities_of(&self, installer_id: Id) -> impl Iterator<Item = &Community> {
+        self.communities_by_installer
+            .get(&installer_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.communities.get(id))
+    }
+
+    pub fn buildings_in(&self, community_id: Id) -> impl Iterator<Item = &Building> {
+        self.buildings_by_community
+            .get(&community_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.buildings.get(id))
+    }
+
+    pub fn building(&self, id: Id) -> Option<&Building> {
+        self.buildings.get(&id)
+    }
+
+    pub fn building_named(&self, community_id: Id, name: &str) -> Option<&Building> {
+        self.buildings_in(community_id).find(|b| b.name == name)
+    }
+
+    pub fn apartments_in(&self, building_id: Id) -> impl Iterator<Item = &Apartment> {
+        self.apartments_by_building
+            .get(&building_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.apartments.get(id))
+    }
+
+    pub fn apartment(&self, id: Id) -> Option<&Apartment> {
+        self.apartments.get(&id)
+    }
+
+    pub fn apartment_numbered(&self, building_id: Id, number: &str) -> Option<Id> {
+        self.apt_numbers
+            .get(&(building_id, number.to_owned()))
+            .copied()
+    }
+
+    /// The apartment whose resident or family member uses `email` (any installer: end-user
+    /// emails are unique system-wide, since they are app logins).
+    pub fn email_owner(&self, email: &str) -> Option<Id> {
+        self.emails.get(&email_key(email)).copied()
+    }
+
+    pub fn counts(&self, community_id: Id) -> CommunityCounts {
+        self.community_counts
+            .get(&community_id)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn building_apartment_count(&self, building_id: Id) -> usize {
+        self.apartments_by_building
+            .get(&building_id)
+            .map_or(0, BTreeSet::len)
+    }
+
+    pub(crate) fn residents_by_name(&self, community_id: Id) -> Option<&BTreeSet<(String, Id)>> {
+        self.residents_by_name.get(&community_id)
+    }
+
+    pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
+        self.residents_by_created.get(&community_id)
+    }
+
+    pub(crate) fn search_text(&self, apartment_id: Id) -> &str {
+        self.search_text
+            .get(&apartment_id)
+            .map_or("", String::as_str)
+    }
+}

@@ -1,0 +1,98 @@
+//! The store's error type. `admin-api` maps each variant to one gRPC status in one place.
+
+/// What went wrong with a store operation. The `Display` text is safe to show a caller.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A field breaks a rule; nothing was written.
+    #[error("{field}: {rule}")]
+    Invalid { field: String, rule: String },
+    /// The thing does not exist, or belongs to another installer (the caller cannot tell).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A uniqueness rule (APT number in a building, end-user email, username, name).
+    #[error("{field}: {message}")]
+    AlreadyExists { field: String, message: String },
+    /// The request is well formed but the current state refuses it (immutable setting,
+    /// building still holds apartments, …).
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The caller is known but its role may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// Bad credentials, or a token that is unknown or expired.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A bounded resource is used up (SIP numbers, family members, …).
+    #[error("{0}")]
+    ResourceExhausted(String),
+    /// The persistence layer failed; the change was not acknowledged.
+    #[error("storage failure: {0}")]
+    Backend(#[from] BackendError),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        StoreError::NotFound(what.into())
+    }
+
+    pub fn exists(field: impl Into<String>, message: impl Into<String>) -> Self {
+        StoreError::AlreadyExists {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn precondition(message: impl Into<String>) -> Self {
+        StoreError::FailedPrecondition(message.into())
+    }
+
+    /// The field an `Invalid` or `AlreadyExists` error is about.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            StoreError::Invalid { field, .. } | StoreError::AlreadyExists { field, .. } => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
+    /// Prefixes the field name, e.g. `email` becomes `resident.email`.
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            StoreError::Invalid { field, rule } => StoreError::Invalid {
+                field: format!("{parent}.{field}"),
+                rule,
+            },
+            StoreError::AlreadyExists { field, message } => StoreError::AlreadyExists {
+                field: format!("{parent}.{field}"),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A failure of the persistence backend (I/O, corruption, encoding).
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("sled: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("record {key} could not be decoded: {source}")]
+    Decode {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("encoding a record failed: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("sled transaction: {0}")]
+    Transaction(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,31 @@
+//! Porter's domain model and its persistence.
+//!
+//! - `model`: records and their validating constructors; `rules`: every input rule.
+//! - `Directory`: all records in memory with their indexes; changed only by `apply`.
+//! - `Store`: the one write path (validate → atomic commit to a `Backend` → apply →
+//!   durable), and the operations in `ops`, which check tenancy through the `Actor`.
+//! - `backend`: sled (default) and memory; PostgreSQL implements the same trait later.
+//!
+//! Only this crate touches sled.
+
+pub mod auth;
+pub mod backend;
+pub mod clock;
+mod directory;
+pub mod error;
+pub mod model;
+pub mod ops;
+pub mod record;
+pub mod rules;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{Actor, CommunityCounts, Directory};
+pub use error::{BackendError, Result, StoreError};
+pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
+pub use ops::apartments::ApartmentView;
+pub use ops::buildings::BuildingView;
+pub use ops::communities::{CommunitySort, CommunityView};
+pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
+pub use record::AuditEntry;
+pub use store::Store;

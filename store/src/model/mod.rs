@@ -1,0 +1,21 @@
+//! The domain model: plain records with validating constructors. Records reference each
+//! other by id; `Directory` keeps the indexes.
+
+pub mod account;
+pub mod apartment;
+pub mod building;
+pub mod community;
+
+pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
+pub use apartment::{
+    ActiveStatus, Apartment, ApartmentInput, AppStatus, CallMode, FamilyMember, FamilyMemberInput,
+    Language, Resident, ResidentInput,
+};
+pub use building::Building;
+pub use community::{
+    AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
+    PinMode, TimeFormat,
+};
+
+/// Record identifiers: one sequence shared by all record kinds, never reused.
+pub type Id = u64;

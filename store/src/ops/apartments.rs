@@ -1,0 +1,310 @@
+//! Apartments with their resident and family members: create, edit, delete, reset.
+
+use serde_json::json;
+
+use crate::directory::{Actor, Directory};
+use crate::error::{Result, StoreError};
+use crate::model::{
+    ActiveStatus, Apartment, ApartmentInput, Community, FamilyMember, FamilyMemberInput, Id,
+    Resident, ResidentInput,
+};
+use crate::record::{Record, RecordKey};
+use crate::rules::{self, email_key};
+use crate::store::{Store, Txn};
+
+/// Highest family sequence number under one installer's SIP prefix.
+const MAX_FAMILY_SEQ: u32 = 99_999;
+
+/// An apartment as the API shows it.
+#[derive(Debug, Clone)]
+pub struct ApartmentView {
+    pub apartment: Apartment,
+    pub building_name: String,
+    pub active: ActiveStatus,
+}
+
+pub(crate) fn apartment_view(dir: &Directory, a: &Apartment, now_ms: i64) -> ApartmentView {
+    ApartmentView {
+        building_name: dir
+            .building(a.building_id)
+            .map(|b| b.name.clone())
+            .unwrap_or_default(),
+        active: a.active_status(now_ms),
+        apartment: a.clone(),
+    }
+}
+
+/// End-user emails are app logins: unique across all end users. `apartment` is the new
+/// state of the apartment being written.
+fn check_emails(dir: &Directory, apartment: &Apartment) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let fields = apartment
+        .resident
+        .iter()
+        .map(|r| ("resident.email", r.email.as_str()))
+        .chain(
+            apartment
+                .family
+                .iter()
+                .map(|m| ("family_member.email", m.email.as_str())),
+        );
+    for (field, email) in fields.filter(|(_, e)| !e.is_empty()) {
+        let key = email_key(email);
+        let taken_elsewhere = dir
+            .email_owner(&key)
+            .is_some_and(|owner| owner != apartment.id);
+        if taken_elsewhere || !seen.insert(key) {
+            return Err(StoreError::exists(
+                field,
+                format!("{email:?} is already used by another end user"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_number_free(dir: &Directory, apartment: &Apartment) -> Result<()> {
+    match dir.apartment_numbered(apartment.building_id, &apartment.number) {
+        Some(other) if other != apartment.id => Err(StoreError::exists(
+            "apt_number",
+            format!("the building already has APT {}", apartment.number),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn allocate_family_sip(dir: &Directory, txn: &mut Txn, installer_id: Id) -> Result<String> {
+    let mut tenant = dir
+        .tenant(installer_id)
+        .cloned()
+        .ok_or_else(|| StoreError::not_found("installer"))?;
+    if tenant.next_family_seq > MAX_FAMILY_SEQ {
+        return Err(StoreError::ResourceExhausted(
+            "this installer has used all of its family SIP numbers".into(),
+        ));
+    }
+    let number = format!("{}0{:05}", tenant.sip_prefix, tenant.next_family_seq);
+    tenant.next_family_seq += 1;
+    txn.put(Record::Tenant(tenant));
+    Ok(number)
+}
+
+fn audit_detail(a: &Apartment) -> serde_json::Value {
+    json!({
+        "building": a.building_id,
+        "apt_number": a.number,
+        "apt_name": a.name,
+        "resident": a.resident.as_ref().map(Resident::full_name),
+        "family_members": a.family.len(),
+    })
+}
+
+/// Ensures a community on the Basic plan may take another apartment, and that the
+/// community's apartment count is not exceeded.
+fn check_capacity(dir: &Directory, community: &Community) -> Result<()> {
+    let used = dir.counts(community.id).apartments;
+    if used >= community.apartment_count {
+        return Err(StoreError::precondition(format!(
+            "community {:?} is set up for {} apartments and has them all; raise its number of apartments first",
+            community.name, community.apartment_count
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// "Add APT": an apartment, with its resident unless "Add Resident Later".
+    pub async fn create_apartment(
+        &self,
+        actor: &Actor,
+        building_id: Id,
+        input: ApartmentInput,
+        resident: Option<ResidentInput>,
+    ) -> Result<ApartmentView> {
+        let resident = resident
+            .map(Resident::create)
+            .transpose()
+            .map_err(|e| e.within("resident"))?;
+        self.write(|dir, txn| {
+            let (building, community) = dir.building_of(actor, building_id)?;
+            check_capacity(dir, community)?;
+            let id = txn.next_id();
+            let sip = allocate_family_sip(dir, txn, community.installer_id)?;
+            let a = Apartment::create(
+                id,
+                community.id,
+                building.id,
+                sip,
+                input,
+                resident,
+                txn.now_ms(),
+            )?;
+            check_number_free(dir, &a)?;
+            check_emails(dir, &a)?;
+            txn.put(Record::Apartment(a.clone()));
+            txn.audit(
+                actor,
+                "apartment.create",
+                format!("apartment/{id}"),
+                audit_detail(&a),
+            );
+            Ok(apartment_view(dir, &a, txn.now_ms()))
+        })
+        .await
+    }
+
+    pub fn apartment(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
+        let now = self.now_ms();
+        self.read(|dir| {
+            dir.apartment_of(actor, id)
+                .map(|(a, _)| apartment_view(dir, a, now))
+        })
+    }
+
+    /// Edits the apartment and its resident (creating the resident if it had none).
+    pub async fn update_apartment(
+        &self,
+        actor: &Actor,
+        id: Id,
+        input: ApartmentInput,
+        resident: Option<ResidentInput>,
+    ) -> Result<ApartmentView> {
+        self.write(|dir, txn| {
+            let (old, _) = dir.apartment_of(actor, id)?;
+            let mut a = old.edited(input)?;
+            if let Some(r) = resident {
+                a.resident = Some(
+                    match &old.resident {
+                        Some(current) => current.edited(r),
+                        None => Resident::create(r),
+                    }
+                    .map_err(|e| e.within("resident"))?,
+                );
+            }
+            check_number_free(dir, &a)?;
+            check_emails(dir, &a)?;
+            txn.put(Record::Apartment(a.clone()));
+            txn.audit(
+                actor,
+                "apartment.update",
+                format!("apartment/{id}"),
+                audit_detail(&a),
+            );
+            Ok(apartment_view(dir, &a, txn.now_ms()))
+        })
+        .await
+    }
+
+    /// Deletes the apartment with its resident and family members.
+    pub async fn delete_apartment(&self, actor: &Actor, id: Id) -> Result<()> {
+        self.write(|dir, txn| {
+            let (a, _) = dir.apartment_of(actor, id)?;
+            txn.delete(RecordKey::Apartment(id));
+            txn.audit(
+                actor,
+                "apartment.delete",
+                format!("apartment/{id}"),
+                audit_detail(a),
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    /// "Reset Apartment and Resident" (see `Apartment::reset` for what goes and stays).
+    pub async fn reset_apartment(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
+        self.write(|dir, txn| {
+            let (old, _) = dir.apartment_of(actor, id)?;
+            let a = old.reset();
+            txn.put(Record::Apartment(a.clone()));
+            txn.audit(
+                actor,
+                "apartment.reset",
+                format!("apartment/{id}"),
+                json!({"apt_number": a.number, "family_members_removed": old.family.len()}),
+            );
+            Ok(apartment_view(dir, &a, txn.now_ms()))
+        })
+        .await
+    }
+
+    /// Adds a family member account; the apartment needs its family master first.
+    pub async fn add_family_member(
+        &self,
+        actor: &Actor,
+        apartment_id: Id,
+        input: FamilyMemberInput,
+    ) -> Result<FamilyMember> {
+        self.write(|dir, txn| {
+            let (old, _) = dir.apartment_of(actor, apartment_id)?;
+            if old.resident.is_none() {
+                return Err(StoreError::precondition(format!(
+                    "apartment {} has no family master yet; add the resident first",
+                    old.number
+                )));
+            }
+            if old.family.len() >= rules::MAX_FAMILY_MEMBERS {
+                return Err(StoreError::ResourceExhausted(format!(
+                    "an apartment has at most {} family members",
+                    rules::MAX_FAMILY_MEMBERS
+                )));
+            }
+            let member = FamilyMember::create(txn.next_id(), input, txn.now_ms())?;
+            let mut a = old.clone();
+            a.family.push(member.clone());
+            check_emails(dir, &a)?;
+            txn.put(Record::Apartment(a));
+            txn.audit(
+                actor,
+                "family_member.add",
+                format!("apartment/{apartment_id}/member/{}", member.id),
+                json!({"name": format!("{} {}", member.first_name, member.last_name), "email": member.email}),
+            );
+            Ok(member)
+        })
+        .await
+    }
+
+    pub async fn update_family_member(
+        &self,
+        actor: &Actor,
+        member_id: Id,
+        input: FamilyMemberInput,
+    ) -> Result<FamilyMember> {
+        self.write(|dir, txn| {
+            let mut a = dir.family_member_of(actor, member_id)?.clone();
+            let slot = a
+                .family
+                .iter_mut()
+                .find(|m| m.id == member_id)
+                .ok_or_else(|| StoreError::not_found(format!("family member {member_id}")))?;
+            *slot = slot.edited(input)?;
+            let member = slot.clone();
+            txn.put(Record::Apartment(a.clone()));
+            txn.audit(
+                actor,
+                "family_member.update",
+                format!("apartment/{}/member/{member_id}", a.id),
+                json!({"name": format!("{} {}", member.first_name, member.last_name)}),
+            );
+            Ok(member)
+        })
+        .await
+    }
+
+    pub async fn delete_family_member(&self, actor: &Actor, member_id: Id) -> Result<()> {
+        self.write(|dir, txn| {
+            let mut a = dir.family_member_of(actor, member_id)?.clone();
+            a.family.retain(|m| m.id != member_id);
+            txn.put(Record::Apartment(a.clone()));
+            txn.audit(
+                actor,
+                "family_member.delete",
+                format!("apartment/{}/member/{member_id}", a.id),
+                json!({}),
+            );
+            Ok(())
+        })
+        .await
+    }
+}

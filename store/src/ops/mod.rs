@@ -1,0 +1,31 @@
+//! Store operations, one file per area. Each write validates against the directory, then
+//! hands its changes and an audit entry to `Store::write`.
+
+pub mod accounts;
+pub mod apartments;
+pub mod buildings;
+pub mod communities;
+pub mod search;
+
+use crate::directory::Actor;
+use crate::error::{Result, StoreError};
+use crate::model::Role;
+
+/// Refuses sub-installers where only the main installer account may act.
+pub(crate) fn require_installer(actor: &Actor, what: &str) -> Result<()> {
+    if actor.role == Role::Installer {
+        Ok(())
+    } else {
+        Err(StoreError::PermissionDenied(format!(
+            "only the main installer account may {what}"
+        )))
+    }
+}
+
+/// Runs a CPU-heavy closure (password hashing) off the async executor.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}

@@ -1,0 +1,102 @@
+//! What the store persists: typed records under stable keys, and the audit trail.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Account, Apartment, Building, Community, Id, Session, Tenant};
+
+/// Counters shared by the whole store.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub next_id: Id,
+    pub next_sip_prefix: u32,
+    pub next_audit_seq: u64,
+}
+
+/// One persisted record. Its key is derived from its content (`Record::key`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Record {
+    Meta(Meta),
+    Account(Account),
+    Tenant(Tenant),
+    Community(Community),
+    Building(Building),
+    Apartment(Apartment),
+    Session(Session),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKey {
+    Meta,
+    Account(Id),
+    Tenant(Id),
+    Community(Id),
+    Building(Id),
+    Apartment(Id),
+    Session(String),
+}
+
+impl Record {
+    pub fn key(&self) -> RecordKey {
+        match self {
+            Record::Meta(_) => RecordKey::Meta,
+            Record::Account(a) => RecordKey::Account(a.id),
+            Record::Tenant(t) => RecordKey::Tenant(t.installer_id),
+            Record::Community(c) => RecordKey::Community(c.id),
+            Record::Building(b) => RecordKey::Building(b.id),
+            Record::Apartment(a) => RecordKey::Apartment(a.id),
+            Record::Session(s) => RecordKey::Session(s.token_hash.clone()),
+        }
+    }
+}
+
+impl RecordKey {
+    /// The backend key. Fixed-width hex keeps ids in numeric order within a kind.
+    pub fn encode(&self) -> String {
+        match self {
+            RecordKey::Meta => "meta".to_owned(),
+            RecordKey::Account(id) => format!("acct/{id:016x}"),
+            RecordKey::Tenant(id) => format!("tenant/{id:016x}"),
+            RecordKey::Community(id) => format!("comm/{id:016x}"),
+            RecordKey::Building(id) => format!("bldg/{id:016x}"),
+            RecordKey::Apartment(id) => format!("apt/{id:016x}"),
+            RecordKey::Session(hash) => format!("sess/{hash}"),
+        }
+    }
+}
+
+/// Prefix of audit keys; they are not loaded into memory.
+pub const AUDIT_PREFIX: &str = "audit/";
+
+/// Who changed what, and when. Kept when apartments are reset or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub installer_id: Id,
+    pub at_ms: i64,
+    pub account_id: Id,
+    pub username: String,
+    pub action: String,
+    pub target: String,
+    /// JSON object; never holds secrets.
+    pub detail: String,
+}
+
+impl AuditEntry {
+    pub fn key(&self) -> String {
+        audit_key(self.installer_id, self.seq)
+    }
+}
+
+pub fn audit_key(installer_id: Id, seq: u64) -> String {
+    format!("{AUDIT_PREFIX}{installer_id:016x}/{seq:016x}")
+}
+
+/// One element of an atomic change set. Sets are short-lived and small, so the size gap
+/// between variants costs nothing worth a box per record.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Change {
+    Put(Record),
+    Delete(RecordKey),
+    Audit(AuditEntry),
+}

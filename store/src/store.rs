@@ -1,0 +1,210 @@
+//! `Store`: the directory in memory, a backend underneath, and the one write path.
+//!
+//! A write runs a closure against a read-only view of the directory and collects its
+//! changes in a `Txn`. Nothing is visible until the closure succeeded and the backend
+//! committed the whole set; a rejected request therefore writes nothing. Writers are
+//! serialised; readers never wait for the disk. The caller gets its answer only after the
+//! backend reports the set durable.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use crate::backend::{Backend, MemoryBackend, SledBackend};
+use crate::clock::{Clock, SystemClock};
+use crate::directory::{Actor, Directory};
+use crate::error::Result;
+use crate::model::Id;
+use crate::record::{AuditEntry, Change, Meta, Record, RecordKey};
+
+/// First SIP prefix handed to an installer.
+const FIRST_SIP_PREFIX: u32 = 1000;
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: RwLock<Directory>,
+    writer: tokio::sync::Mutex<()>,
+    backend: Box<dyn Backend>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Opens the embedded sled store in `dir` (created if missing).
+    pub fn open_sled(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::BackendError::Sled(sled::Error::Io(e)))?;
+        Self::with_backend(Box::new(SledBackend::open(dir)?), Arc::new(SystemClock))
+    }
+
+    /// A store that lives in memory only (tests, benchmarks).
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
+        // An empty memory backend always loads.
+        match Self::with_backend(Box::new(MemoryBackend::new()), clock) {
+            Ok(store) => store,
+            Err(_) => unreachable!("an empty memory backend has nothing to decode"),
+        }
+    }
+
+    pub fn with_backend(backend: Box<dyn Backend>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let mut dir = Directory::from_records(backend.load()?);
+        if dir.meta == Meta::default() {
+            dir.meta = Meta {
+                next_id: 1,
+                next_sip_prefix: FIRST_SIP_PREFIX,
+                next_audit_seq: 1,
+            };
+        }
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir: RwLock::new(dir),
+                writer: tokio::sync::Mutex::new(()),
+                backend,
+                clock,
+            }),
+        })
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    /// A consistent read of the directory. Keep the closure short: writers wait for it.
+    pub fn read<T>(&self, f: impl FnOnce(&Directory) -> T) -> T {
+        f(&self.dir())
+    }
+
+    fn dir(&self) -> RwLockReadGuard<'_, Directory> {
+        // The directory is only mutated by `apply`, which cannot panic half-way through a
+        // record, so a poisoned lock still holds a consistent directory.
+        self.inner.dir.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The one write path (see the module docs).
+    pub(crate) async fn write<T>(
+        &self,
+        f: impl FnOnce(&Directory, &mut Txn) -> Result<T>,
+    ) -> Result<T> {
+        let writer = self.inner.writer.lock().await;
+        let (value, changes) = {
+            let dir = self.dir();
+            let mut txn = Txn::new(dir.meta.clone(), self.now_ms());
+            let value = f(&dir, &mut txn)?;
+            (value, txn.finish())
+        };
+        if changes.is_empty() {
+            return Ok(value);
+        }
+        self.inner.backend.commit(&changes).await?;
+        {
+            let mut dir = self.inner.dir.write().unwrap_or_else(|p| p.into_inner());
+            for change in &changes {
+                dir.apply(change);
+            }
+        }
+        drop(writer);
+        self.inner.backend.sync().await?;
+        Ok(value)
+    }
+
+    /// Audit entries of the actor's installer, newest first.
+    pub fn audit_page(
+        &self,
+        actor: &Actor,
+        before_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        let before = if before_seq == 0 {
+            u64::MAX
+        } else {
+            before_seq
+        };
+        Ok(self
+            .inner
+            .backend
+            .audit_page(actor.installer_id, before, limit)?)
+    }
+}
+
+/// The changes one write collects. Ids and audit sequence numbers come from the copy of
+/// `Meta` it carries, which is written back with the set.
+pub(crate) struct Txn {
+    meta: Meta,
+    meta_dirty: bool,
+    changes: Vec<Change>,
+    now_ms: i64,
+}
+
+impl Txn {
+    fn new(meta: Meta, now_ms: i64) -> Self {
+        Txn {
+            meta,
+            meta_dirty: false,
+            changes: Vec::new(),
+            now_ms,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    pub fn next_id(&mut self) -> Id {
+        let id = self.meta.next_id;
+        self.meta.next_id += 1;
+        self.meta_dirty = true;
+        id
+    }
+
+    pub fn next_sip_prefix(&mut self) -> Result<u32> {
+        let p = self.meta.next_sip_prefix;
+        if p > 9999 {
+            return Err(crate::StoreError::ResourceExhausted(
+                "no SIP number prefixes left for new installers".into(),
+            ));
+        }
+        self.meta.next_sip_prefix += 1;
+        self.meta_dirty = true;
+        Ok(p)
+    }
+
+    pub fn put(&mut self, record: Record) {
+        self.changes.push(Change::Put(record));
+    }
+
+    pub fn delete(&mut self, key: RecordKey) {
+        self.changes.push(Change::Delete(key));
+    }
+
+    /// Records who did what. `detail` must not hold secrets.
+    pub fn audit(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        target: String,
+        detail: serde_json::Value,
+    ) {
+        let seq = self.meta.next_audit_seq;
+        self.meta.next_audit_seq += 1;
+        self.meta_dirty = true;
+        self.changes.push(Change::Audit(AuditEntry {
+            seq,
+            installer_id: actor.installer_id,
+            at_ms: self.now_ms,
+            account_id: actor.account_id,
+            username: actor.username.clone(),
+            action: action.to_owned(),
+            target,
+            detail: detail.to_string(),
+        }));
+    }
+
+    fn finish(mut self) -> Vec<Change> {
+        if self.meta_dirty {
+            self.changes.push(Change::Put(Record::Meta(self.meta)));
+        }
+        self.changes
+    }
+}
