@@ -1,6 +1,6 @@
 //! A real `porter serve` process on an ephemeral port, and gRPC clients for it.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
