@@ -45,7 +45,11 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))
             .add_routes(routes)
             .serve_with_incoming_shutdown(
-                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                // Without TCP_NODELAY, replies larger than one segment wait ~40 ms for the
+                // client's delayed ACK.
+                tonic::transport::server::TcpIncoming::from(listener)
+                    .with_nodelay(Some(true))
+                    .with_keepalive(Some(Duration::from_secs(60))),
                 async move {
                     let _ = admin_stop.wait_for(|stop| *stop).await;
                 },

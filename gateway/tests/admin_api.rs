@@ -1,5 +1,7 @@
 //! The admin API driven through a real gRPC client against a real `porter serve`.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{ADMIN_PASSWORD, Server, assert_status, community_settings, resident};

@@ -3,6 +3,7 @@
 //! persisted, so memory and disk cannot drift apart.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
 use crate::model::{Account, Apartment, Building, Community, Id, Session, Tenant};
@@ -41,8 +42,9 @@ pub struct Directory {
     residents_by_name: HashMap<Id, BTreeSet<(String, Id)>>,
     /// Per community: (created, apartment) for apartments that have a resident.
     residents_by_created: HashMap<Id, BTreeSet<(i64, Id)>>,
-    /// Apartment → lower-case "first last\0email" for text filters.
-    search_text: HashMap<Id, String>,
+    /// Apartment → what resident filters look at, so a search scans one compact row per
+    /// resident instead of whole apartments.
+    search_rows: HashMap<Id, SearchRow, BuildHasherDefault<IdHasher>>,
     community_counts: HashMap<Id, CommunityCounts>,
     sessions: HashMap<String, Session>,
 }
@@ -175,8 +177,15 @@ impl Directory {
         counts.end_users += a.end_user_count() as u32;
         if let Some(r) = &a.resident {
             let name = r.full_name().to_lowercase();
-            self.search_text
-                .insert(a.id, format!("{name}\0{}", r.email.to_lowercase()));
+            self.search_rows.insert(
+                a.id,
+                SearchRow {
+                    text: format!("{name}\0{}", r.email.to_lowercase()).into_boxed_str(),
+                    activated: a.activated,
+                    expires_at_ms: a.expires_at_ms,
+                    app_status: r.app_status,
+                },
+            );
             self.residents_by_name
                 .entry(a.community_id)
                 .or_default()
@@ -208,7 +217,7 @@ impl Directory {
             c.end_users = c.end_users.saturating_sub(a.end_user_count() as u32);
         }
         if let Some(r) = &a.resident {
-            self.search_text.remove(&id);
+            self.search_rows.remove(&id);
             if let Some(set) = self.residents_by_name.get_mut(&a.community_id) {
                 set.remove(&(r.full_name().to_lowercase(), id));
             }
@@ -367,9 +376,44 @@ impl Directory {
         self.residents_by_created.get(&community_id)
     }
 
-    pub(crate) fn search_text(&self, apartment_id: Id) -> &str {
-        self.search_text
-            .get(&apartment_id)
-            .map_or("", String::as_str)
+    pub(crate) fn search_row(&self, apartment_id: Id) -> Option<&SearchRow> {
+        self.search_rows.get(&apartment_id)
+    }
+}
+
+/// The fields resident filters need, copied out of the apartment.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchRow {
+    /// Lower-case "first last\0email".
+    pub text: Box<str>,
+    pub activated: bool,
+    pub expires_at_ms: Option<i64>,
+    pub app_status: crate::model::AppStatus,
+}
+
+impl SearchRow {
+    pub fn active_status(&self, now_ms: i64) -> crate::model::ActiveStatus {
+        crate::model::Apartment::status_of(self.activated, self.expires_at_ms, now_ms)
+    }
+}
+
+/// Ids are sequential integers: a multiplicative hash spreads them well and costs a
+/// fraction of SipHash on the search hot path. Ids are not attacker-chosen.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }

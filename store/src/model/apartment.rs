@@ -324,7 +324,12 @@ impl Apartment {
     }
 
     pub fn active_status(&self, now_ms: i64) -> ActiveStatus {
-        match (self.activated, self.expires_at_ms) {
+        Self::status_of(self.activated, self.expires_at_ms, now_ms)
+    }
+
+    /// The "Active" column from the subscription fields.
+    pub fn status_of(activated: bool, expires_at_ms: Option<i64>, now_ms: i64) -> ActiveStatus {
+        match (activated, expires_at_ms) {
             (false, _) => ActiveStatus::Inactivated,
             (true, Some(at)) if at <= now_ms => ActiveStatus::Expired,
             (true, _) => ActiveStatus::Normal,

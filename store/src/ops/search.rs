@@ -1,7 +1,9 @@
 //! Lists with filters, sorting and pages: the apartments of a building and the residents of
 //! a community.
 
-use crate::directory::{Actor, Directory};
+use memchr::memmem;
+
+use crate::directory::{Actor, Directory, SearchRow};
 use crate::error::Result;
 use crate::model::{ActiveStatus, Apartment, AppStatus, Id};
 use crate::ops::apartments::{ApartmentView, apartment_view};
@@ -73,55 +75,89 @@ pub enum ResidentSort {
 
 struct Matcher<'a> {
     filter: &'a ResidentFilter,
-    needle: String,
+    finder: Option<memmem::Finder<'static>>,
     now_ms: i64,
 }
 
 impl<'a> Matcher<'a> {
     fn new(filter: &'a ResidentFilter, now_ms: i64) -> Self {
+        let needle = filter.text.trim().to_lowercase();
         Matcher {
             filter,
-            needle: filter.text.trim().to_lowercase(),
+            finder: (!needle.is_empty())
+                .then(|| memmem::Finder::new(needle.as_bytes()).into_owned()),
             now_ms,
         }
     }
 
-    fn matches(&self, dir: &Directory, a: &Apartment) -> bool {
-        if let Some(want) = self.filter.active
-            && a.active_status(self.now_ms) != want
-        {
-            return false;
-        }
-        if let Some(want) = self.filter.app_status {
-            let status = a
-                .resident
+    /// True when nothing is filtered, so every resident counts.
+    fn is_open(&self) -> bool {
+        self.finder.is_none() && self.filter.active.is_none() && self.filter.app_status.is_none()
+    }
+
+    fn matches(&self, active: ActiveStatus, app: AppStatus, text: &str) -> bool {
+        self.filter.active.is_none_or(|want| want == active)
+            && self.filter.app_status.is_none_or(|want| want == app)
+            && self
+                .finder
                 .as_ref()
-                .map_or(AppStatus::Unregistered, |r| r.app_status);
-            if status != want {
-                return false;
-            }
+                .is_none_or(|f| f.find(text.as_bytes()).is_some())
+    }
+
+    fn matches_row(&self, row: &SearchRow) -> bool {
+        self.matches(row.active_status(self.now_ms), row.app_status, &row.text)
+    }
+
+    fn matches_apartment(&self, dir: &Directory, a: &Apartment) -> bool {
+        match dir.search_row(a.id) {
+            Some(row) => self.matches_row(row),
+            None => self.matches(a.active_status(self.now_ms), AppStatus::Unregistered, ""),
         }
-        self.needle.is_empty() || dir.search_text(a.id).contains(&self.needle)
     }
 }
 
 /// Filters `ordered`, counts every match and keeps the requested page.
-fn paginate<'d>(
-    dir: &'d Directory,
-    ordered: impl Iterator<Item = &'d Apartment>,
-    matcher: &Matcher<'_>,
+fn paginate<T: Copy>(
+    ordered: impl Iterator<Item = T>,
+    keep: impl Fn(T) -> bool,
     page: PageRequest,
-) -> (Vec<&'d Apartment>, u32) {
+) -> (Vec<T>, u32) {
     let offset = page.offset();
     let mut items = Vec::with_capacity(page.page_size as usize);
     let mut total = 0usize;
-    for a in ordered.filter(|a| matcher.matches(dir, a)) {
+    for item in ordered.filter(|i| keep(*i)) {
         if total >= offset && items.len() < page.page_size as usize {
-            items.push(a);
+            items.push(item);
         }
         total += 1;
     }
     (items, total as u32)
+}
+
+/// Community search over one of the resident indexes, in order.
+fn search_ids<'d>(
+    dir: &'d Directory,
+    ids: impl Iterator<Item = &'d Id>,
+    len: usize,
+    matcher: &Matcher<'_>,
+    page: PageRequest,
+) -> (Vec<Id>, u32) {
+    if matcher.is_open() {
+        let items = ids
+            .skip(page.offset())
+            .take(page.page_size as usize)
+            .copied()
+            .collect();
+        return (items, len as u32);
+    }
+    paginate(
+        ids.copied(),
+        |id| {
+            dir.search_row(id)
+                .is_some_and(|row| matcher.matches_row(row))
+        },
+        page,
+    )
 }
 
 impl Store {
@@ -159,7 +195,8 @@ impl Store {
                 all.reverse();
             }
             let matcher = Matcher::new(filter, now);
-            let (items, total) = paginate(dir, all.into_iter(), &matcher, page);
+            let (items, total) =
+                paginate(all.into_iter(), |a| matcher.matches_apartment(dir, a), page);
             Ok(Page {
                 items: items
                     .into_iter()
@@ -183,35 +220,29 @@ impl Store {
         self.read(|dir| {
             dir.community_of(actor, community_id)?;
             let matcher = Matcher::new(filter, now);
-            let lookup = |id: &Id| dir.apartment(*id);
-            let (items, total) = match sort {
+            let (ids, total) = match sort {
                 ResidentSort::NameAsc | ResidentSort::NameDesc => {
                     let index = dir.residents_by_name(community_id);
-                    let ids = index.into_iter().flatten().map(|(_, id)| id);
+                    let len = index.map_or(0, |s| s.len());
+                    let asc = index.into_iter().flatten().map(|(_, id)| id);
                     if sort == ResidentSort::NameAsc {
-                        paginate(dir, ids.filter_map(lookup), &matcher, page)
+                        search_ids(dir, asc, len, &matcher, page)
                     } else {
-                        let ids = index
-                            .into_iter()
-                            .flat_map(|s| s.iter().rev())
-                            .map(|(_, id)| id);
-                        paginate(dir, ids.filter_map(lookup), &matcher, page)
+                        search_ids(dir, asc.rev(), len, &matcher, page)
                     }
                 }
                 ResidentSort::CreatedAsc | ResidentSort::CreatedDesc => {
                     let index = dir.residents_by_created(community_id);
+                    let len = index.map_or(0, |s| s.len());
+                    let asc = index.into_iter().flatten().map(|(_, id)| id);
                     if sort == ResidentSort::CreatedAsc {
-                        let ids = index.into_iter().flatten().map(|(_, id)| id);
-                        paginate(dir, ids.filter_map(lookup), &matcher, page)
+                        search_ids(dir, asc, len, &matcher, page)
                     } else {
-                        let ids = index
-                            .into_iter()
-                            .flat_map(|s| s.iter().rev())
-                            .map(|(_, id)| id);
-                        paginate(dir, ids.filter_map(lookup), &matcher, page)
+                        search_ids(dir, asc.rev(), len, &matcher, page)
                     }
                 }
             };
+            let items: Vec<&Apartment> = ids.iter().filter_map(|id| dir.apartment(*id)).collect();
             Ok(Page {
                 items: items
                     .into_iter()

@@ -1,0 +1,198 @@
+//! `porter admin` against a real server: the main paths an installer scripts.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{ADMIN_PASSWORD, Server};
+use serde_json::Value;
+
+fn porter(server: &Server, token_file: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_porter"))
+        .arg("admin")
+        .args(args)
+        .env("PORTER_SERVER", server.url())
+        .env("PORTER_TOKEN_FILE", token_file)
+        .env_remove("PORTER_TOKEN")
+        .env_remove("PORTER_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "porter admin failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[tokio::test]
+async fn installer_scripts_the_walkthrough() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let token = dir.path().join("token");
+    let run = |args: &[&str]| porter(&server, &token, args, None);
+
+    // Password on standard input; the token is saved for later commands (mode 0600).
+    let login = json(&porter(
+        &server,
+        &token,
+        &["--json", "login", "--username", "admin"],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    ));
+    assert!(login["token"].as_str().unwrap().starts_with("pt_"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&token).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let me = json(&run(&["--json", "whoami"]));
+    assert_eq!(me["username"], "admin");
+
+    let community = json(&run(&[
+        "--json",
+        "community",
+        "create",
+        "--name",
+        "Lakeside",
+        "--feature-plan",
+        "premium",
+        "--country",
+        "Germany",
+        "--city",
+        "Berlin",
+        "--post-code",
+        "10115",
+        "--time-zone",
+        "Europe/Berlin",
+        "--date-format",
+        "dmy",
+        "--time-format",
+        "12",
+    ]));
+    let cid = community["id"].as_u64().unwrap().to_string();
+    assert_eq!(community["time_zone"], "Europe/Berlin");
+    let building = json(&run(&[
+        "--json",
+        "building",
+        "create",
+        "--community",
+        &cid,
+        "--name",
+        "Building 1",
+    ]));
+    let bid = building["id"].as_u64().unwrap().to_string();
+    let apartment = json(&run(&[
+        "--json",
+        "apartment",
+        "create",
+        "--building",
+        &bid,
+        "--apt",
+        "101",
+        "--floor",
+        "1",
+        "--call-type",
+        "2",
+        "--first-name",
+        "Lily",
+        "--last-name",
+        "Zheng",
+        "--email",
+        "lily@example.com",
+        "--landlines",
+        "555 0101,555 0102",
+    ]));
+    assert_eq!(
+        apartment["resident"]["landlines"].as_array().unwrap().len(),
+        2
+    );
+    let aid = apartment["id"].as_u64().unwrap().to_string();
+    json(&run(&[
+        "--json",
+        "family",
+        "add",
+        "--apartment",
+        &aid,
+        "--first-name",
+        "Jim",
+        "--last-name",
+        "Wang",
+    ]));
+
+    let found = json(&run(&[
+        "--json",
+        "resident",
+        "search",
+        "--community",
+        &cid,
+        "--text",
+        "zheng",
+    ]));
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["residents"][0]["apt_number"], "101");
+
+    let reset = json(&run(&["--json", "apartment", "reset", &aid]));
+    assert_eq!(reset["family_members"].as_array().unwrap().len(), 0);
+    let list = json(&run(&["--json", "community", "list"]));
+    assert_eq!(list["communities"][0]["end_user_count"], 1);
+
+    // Human output is readable text.
+    let text = run(&["community", "get", &cid]);
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).contains("name: Lakeside"));
+
+    // A rule broken: exit code 1 and the message names the field.
+    let bad = run(&["apartment", "create", "--building", &bid, "--apt", "#101"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("InvalidArgument") && stderr.contains("apt_number"),
+        "{stderr}"
+    );
+    let fixed = run(&["community", "update", &cid, "--feature-plan", "basic"]);
+    assert!(String::from_utf8_lossy(&fixed.stderr).contains("feature_plan"));
+
+    // Sub-account with a generated password, shown once.
+    let sub = json(&run(&[
+        "--json",
+        "sub-account",
+        "create",
+        "--username",
+        "helper",
+        "--email",
+        "h@example.com",
+    ]));
+    assert_eq!(sub["generated_password"].as_str().unwrap().len(), 16);
+    let audit = json(&run(&["--json", "audit", "list", "--limit", "5"]));
+    assert_eq!(audit["entries"][0]["action"], "sub_installer.create");
+
+    // Logout forgets the token.
+    json(&run(&["--json", "logout"]));
+    assert!(!token.exists());
+    let after = run(&["whoami"]);
+    assert_eq!(after.status.code(), Some(1));
+}

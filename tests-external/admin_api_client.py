@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Drives a real `porter serve` with clients that are not part of this repository:
+Python grpcio, discovering every type through gRPC server reflection (no .proto files,
+no generated code), and a bare HTTP/1.1 gRPC-Web request as a browser would send it.
+
+Exits non-zero on the first failure; prints 'N passed, 0 failed' at the end.
+"""
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import grpc
+from google.protobuf import descriptor_pool, message_factory
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PORTER = os.path.join(ROOT, "target", "debug", "porter")
+PKG = "porter.admin.v1"
+passed = 0
+
+
+def check(name, cond, detail=""):
+    global passed
+    if not cond:
+        print(f"FAIL {name} {detail}", file=sys.stderr)
+        print(f"{passed} passed, 1 failed")
+        sys.exit(1)
+    passed += 1
+    print(f"ok   {name}")
+
+
+def start_server(data_dir):
+    env = dict(os.environ, PORTER_ADMIN_USER="admin", PORTER_ADMIN_PASSWORD="py-client-pw")
+    proc = subprocess.Popen(
+        [PORTER, "serve", "--data-dir", data_dir, "--admin-listen", "127.0.0.1:0", "--log", "warn"],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.match(r"porter: admin listening on (\S+)", line)
+        if m:
+            return proc, m.group(1)
+    proc.kill()
+    raise SystemExit("porter did not start")
+
+
+class Api:
+    """Calls any method by name, with message classes built from reflection."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+        self.token = None
+
+    def msg(self, _type, **fields):
+        cls = message_factory.GetMessageClass(self.pool.FindMessageTypeByName(f"{PKG}.{_type}"))
+        return cls(**fields)
+
+    def call(self, service, method, **fields):
+        svc = self.pool.FindServiceByName(f"{PKG}.{service}")
+        m = svc.methods_by_name[method]
+        req_cls = message_factory.GetMessageClass(m.input_type)
+        resp_cls = message_factory.GetMessageClass(m.output_type)
+        stub = self.channel.unary_unary(
+            f"/{PKG}.{service}/{method}",
+            request_serializer=lambda r: r.SerializeToString(),
+            response_deserializer=resp_cls.FromString,
+        )
+        metadata = [("authorization", f"Bearer {self.token}")] if self.token else []
+        return stub(req_cls(**fields), metadata=metadata, timeout=10)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as data_dir:
+        proc, addr = start_server(data_dir)
+        try:
+            run(addr)
+        finally:
+            proc.terminate()
+            code = proc.wait(timeout=30)
+        check("server stops cleanly on SIGTERM", code == 0, f"exit {code}")
+    print(f"{passed} passed, 0 failed")
+
+
+def run(addr):
+    channel = grpc.insecure_channel(addr)
+    api = Api(channel)
+
+    # Reflection lists every service.
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    resp = next(stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
+    names = {s.name for s in resp.list_services_response.service}
+    for svc in ["AuthService", "AccountService", "CommunityService", "BuildingService", "ApartmentService", "AuditService"]:
+        check(f"reflection lists {svc}", f"{PKG}.{svc}" in names, str(names))
+
+    try:
+        api.call("AuthService", "Login", username="admin", password="wrong")
+        check("bad password refused", False)
+    except grpc.RpcError as e:
+        check("bad password refused", e.code() == grpc.StatusCode.UNAUTHENTICATED, str(e))
+
+    login = api.call("AuthService", "Login", username="admin", password="py-client-pw")
+    api.token = login.token
+    check("login returns a token", login.token.startswith("pt_"))
+
+    settings = api.msg(
+        "CommunitySettings",
+        name="Py Gardens",
+        feature_plan=2,  # PREMIUM
+        address=api.msg("Address", country="France", city="Paris", post_code="75001"),
+        time_zone="Europe/Paris",
+    )
+    community = api.call("CommunityService", "CreateCommunity", settings=settings)
+    check("community created", community.name == "Py Gardens" and community.apartment_count == 50)
+    building = api.call("BuildingService", "CreateBuilding", community_id=community.id, name="Tower A")
+    apt = api.call(
+        "ApartmentService",
+        "CreateApartment",
+        building_id=building.id,
+        apartment=api.msg("ApartmentInput", apt_number="2#301", call_type=2),
+        resident=api.msg("ResidentInput", first_name="Amélie", last_name="Poulain", email="amelie@example.fr"),
+    )
+    check("apartment with resident created", apt.resident.first_name == "Amélie" and len(apt.family_sip_number) == 10)
+
+    try:
+        api.call(
+            "ApartmentService",
+            "CreateApartment",
+            building_id=building.id,
+            apartment=api.msg("ApartmentInput", apt_number="#301"),
+        )
+        check("leading # refused", False)
+    except grpc.RpcError as e:
+        fields = dict(e.trailing_metadata() or ())
+        check(
+            "leading # refused naming the field",
+            e.code() == grpc.StatusCode.INVALID_ARGUMENT
+            and "apt_number" in e.details()
+            and fields.get("porter-field") == "apt_number",
+            f"{e.code()} {e.details()} {fields}",
+        )
+
+    found = api.call(
+        "ApartmentService",
+        "SearchResidents",
+        community_id=community.id,
+        filter=api.msg("ResidentFilter", text="poulain"),
+    )
+    check("resident search finds the resident", found.total == 1 and found.residents[0].apt_number == "2#301")
+
+    # gRPC-Web over plain HTTP/1.1, as a browser sends it.
+    body = api.msg("GetCommunityRequest", id=community.id).SerializeToString()
+    req = urllib.request.Request(
+        f"http://{addr}/{PKG}.CommunityService/GetCommunity",
+        data=b"\x00" + struct.pack(">I", len(body)) + body,
+        headers={
+            "content-type": "application/grpc-web+proto",
+            "x-grpc-web": "1",
+            "authorization": f"Bearer {api.token}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        raw = resp.read()
+    flag, length = raw[0], struct.unpack(">I", raw[1:5])[0]
+    reply = api.msg("Community")
+    reply.ParseFromString(raw[5 : 5 + length])
+    trailer = raw[5 + length :]
+    check("gRPC-Web data frame", flag == 0 and reply.name == "Py Gardens", repr(raw[:40]))
+    check("gRPC-Web trailer frame says OK", trailer[:1] == b"\x80" and b"grpc-status:0" in trailer, repr(trailer))
+
+
+if __name__ == "__main__":
+    main()
