@@ -67,6 +67,7 @@ impl AdminApi {
             audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
             building_service_server::BuildingServiceServer,
             community_service_server::CommunityServiceServer,
+            property_manager_service_server::PropertyManagerServiceServer,
         };
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -81,6 +82,7 @@ impl AdminApi {
                 .add_service(BuildingServiceServer::new(self.clone()))
                 .add_service(ApartmentServiceServer::new(self.clone()))
                 .add_service(AuditServiceServer::new(self.clone()))
+                .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(reflection_v1)
                 .add_service(reflection_v1alpha),
         )

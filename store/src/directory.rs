@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
-use crate::model::{Account, Apartment, Building, Community, Id, Session, Tenant};
+use crate::model::{Account, Apartment, Building, Community, Id, PropertyManager, Session, Tenant};
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
 
@@ -47,6 +47,9 @@ pub struct Directory {
     search_rows: HashMap<Id, SearchRow, BuildHasherDefault<IdHasher>>,
     community_counts: HashMap<Id, CommunityCounts>,
     sessions: HashMap<String, Session>,
+    property_managers: HashMap<Id, PropertyManager>,
+    /// Property manager email (lower case) → id.
+    pm_emails: HashMap<String, Id>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -116,6 +119,13 @@ impl Directory {
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
             }
+            Record::PropertyManager(p) => {
+                if let Some(old) = self.property_managers.get(&p.id) {
+                    self.pm_emails.remove(&email_key(&old.email));
+                }
+                self.pm_emails.insert(email_key(&p.email), p.id);
+                self.property_managers.insert(p.id, p);
+            }
         }
     }
 
@@ -155,6 +165,11 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::PropertyManager(id) => {
+                if let Some(p) = self.property_managers.remove(id) {
+                    self.pm_emails.remove(&email_key(&p.email));
+                }
             }
         }
     }
@@ -374,6 +389,46 @@ impl Directory {
 
     pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
         self.residents_by_created.get(&community_id)
+    }
+
+    pub fn community_name(&self, id: Id) -> Option<String> {
+        self.communities.get(&id).map(|c| c.name.clone())
+    }
+
+    /// Property managers of an installer, by id.
+    pub fn property_managers_of(&self, installer_id: Id) -> Vec<&PropertyManager> {
+        let mut v: Vec<&PropertyManager> = self
+            .property_managers
+            .values()
+            .filter(|p| p.installer_id == installer_id)
+            .collect();
+        v.sort_by_key(|p| p.id);
+        v
+    }
+
+    pub fn property_manager_of(&self, actor: &Actor, id: Id) -> Result<&PropertyManager> {
+        self.property_managers
+            .get(&id)
+            .filter(|p| p.installer_id == actor.installer_id)
+            .ok_or_else(|| StoreError::not_found(format!("property manager {id}")))
+    }
+
+    pub fn property_manager_by_email(&self, email: &str) -> Option<&PropertyManager> {
+        self.pm_emails
+            .get(&email_key(email))
+            .and_then(|id| self.property_managers.get(id))
+    }
+
+    /// Names of the property managers assigned to a community, by name.
+    pub fn community_managers(&self, community: &Community) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .property_managers_of(community.installer_id)
+            .into_iter()
+            .filter(|p| p.assignment(community.id).is_some())
+            .map(PropertyManager::full_name)
+            .collect();
+        names.sort();
+        names
     }
 
     pub(crate) fn search_row(&self, apartment_id: Id) -> Option<&SearchRow> {

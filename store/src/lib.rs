@@ -26,6 +26,7 @@ pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
 pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
 pub use ops::communities::{CommunitySort, CommunityView};
+pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
 pub use record::AuditEntry;
 pub use store::Store;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Account, Apartment, Building, Community, Id, Session, Tenant};
+use crate::model::{Account, Apartment, Building, Community, Id, PropertyManager, Session, Tenant};
 
 /// Counters shared by the whole store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +22,7 @@ pub enum Record {
     Building(Building),
     Apartment(Apartment),
     Session(Session),
+    PropertyManager(PropertyManager),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -33,6 +34,7 @@ pub enum RecordKey {
     Building(Id),
     Apartment(Id),
     Session(String),
+    PropertyManager(Id),
 }
 
 impl Record {
@@ -45,6 +47,7 @@ impl Record {
             Record::Building(b) => RecordKey::Building(b.id),
             Record::Apartment(a) => RecordKey::Apartment(a.id),
             Record::Session(s) => RecordKey::Session(s.token_hash.clone()),
+            Record::PropertyManager(p) => RecordKey::PropertyManager(p.id),
         }
     }
 }
@@ -60,6 +63,7 @@ impl RecordKey {
             RecordKey::Building(id) => format!("bldg/{id:016x}"),
             RecordKey::Apartment(id) => format!("apt/{id:016x}"),
             RecordKey::Session(hash) => format!("sess/{hash}"),
+            RecordKey::PropertyManager(id) => format!("pm/{id:016x}"),
         }
     }
 }

@@ -6,3 +6,4 @@ mod audit;
 mod auth;
 mod building;
 mod community;
+mod property_manager;

@@ -66,6 +66,9 @@ pub enum TopCmd {
     /// Family members of an apartment.
     #[command(subcommand)]
     Family(FamilyCmd),
+    /// Property manager accounts and their community assignments.
+    #[command(subcommand, name = "pm")]
+    PropertyManager(PmCmd),
     #[command(subcommand)]
     Audit(AuditCmd),
 }
@@ -491,22 +494,7 @@ impl ResidentArgs {
             first_name: self.first_name,
             last_name: self.last_name,
             email: self.email,
-            language: self.language.map(|l| {
-                (match l {
-                    Lang::English => pb::Language::English,
-                    Lang::SimplifiedChinese => pb::Language::SimplifiedChinese,
-                    Lang::Korean => pb::Language::Korean,
-                    Lang::Japanese => pb::Language::Japanese,
-                    Lang::Turkish => pb::Language::Turkish,
-                    Lang::Polish => pb::Language::Polish,
-                    Lang::Russian => pb::Language::Russian,
-                    Lang::Spanish => pb::Language::Spanish,
-                    Lang::Bosnian => pb::Language::Bosnian,
-                    Lang::Danish => pb::Language::Danish,
-                    Lang::Vietnamese => pb::Language::Vietnamese,
-                    Lang::French => pb::Language::French,
-                }) as i32
-            }),
+            language: self.language.map(Lang::to_pb),
             calling_code: self.calling_code,
             mobile: self.mobile,
             landlines: self.landlines.map(|numbers| pb::Landlines { numbers }),
@@ -712,4 +700,76 @@ pub enum AuditCmd {
         #[arg(long)]
         limit: Option<u32>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PmCmd {
+    /// New property manager; the login password is generated and shown once.
+    Create {
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        language: Option<Lang>,
+        #[arg(long)]
+        monthly_password_reminder: bool,
+    },
+    List,
+    Update {
+        id: u64,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long)]
+        language: Option<Lang>,
+        #[arg(long)]
+        monthly_password_reminder: Option<bool>,
+    },
+    /// Generate a new login password (shown once).
+    ResetPassword {
+        id: u64,
+    },
+    Delete {
+        id: u64,
+    },
+    /// Assign to a community (or change the permissions there).
+    Assign {
+        id: u64,
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        app: bool,
+        #[arg(long)]
+        delete_accounts: bool,
+        #[arg(long)]
+        log_access: bool,
+    },
+    Unassign {
+        id: u64,
+        #[arg(long)]
+        community: u64,
+    },
+}
+
+impl Lang {
+    pub fn to_pb(self) -> i32 {
+        (match self {
+            Lang::English => pb::Language::English,
+            Lang::SimplifiedChinese => pb::Language::SimplifiedChinese,
+            Lang::Korean => pb::Language::Korean,
+            Lang::Japanese => pb::Language::Japanese,
+            Lang::Turkish => pb::Language::Turkish,
+            Lang::Polish => pb::Language::Polish,
+            Lang::Russian => pb::Language::Russian,
+            Lang::Spanish => pb::Language::Spanish,
+            Lang::Bosnian => pb::Language::Bosnian,
+            Lang::Danish => pb::Language::Danish,
+            Lang::Vietnamese => pb::Language::Vietnamese,
+            Lang::French => pb::Language::French,
+        }) as i32
+    }
 }

@@ -11,12 +11,13 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient,
     community_service_client::CommunityServiceClient,
+    property_manager_service_client::PropertyManagerServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
-    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd,
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd, PmCmd,
     ResidentCmd, SubAccountCmd, TopCmd,
 };
 use output::emit;
@@ -31,6 +32,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let building = || BuildingServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let apartment = || ApartmentServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
     match args.command {
         TopCmd::Login { username, password } => {
@@ -426,6 +428,100 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .map_err(fail)?;
                     emit(json, &pb::Empty {})?;
                 }
+            }
+        }
+        TopCmd::PropertyManager(cmd) => {
+            let mut c = pm();
+            match cmd {
+                PmCmd::Create {
+                    first_name,
+                    last_name,
+                    email,
+                    language,
+                    monthly_password_reminder,
+                } => emit(
+                    json,
+                    &c.create_property_manager(pb::CreatePropertyManagerRequest {
+                        first_name,
+                        last_name,
+                        email,
+                        language: language.map_or(0, |l| l.to_pb()),
+                        monthly_password_reminder,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                PmCmd::List => emit(
+                    json,
+                    &c.list_property_managers(pb::Empty {})
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                PmCmd::Update {
+                    id,
+                    first_name,
+                    last_name,
+                    language,
+                    monthly_password_reminder,
+                } => emit(
+                    json,
+                    &c.update_property_manager(pb::UpdatePropertyManagerRequest {
+                        id,
+                        first_name,
+                        last_name,
+                        language: language.map(|l| l.to_pb()),
+                        monthly_password_reminder,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                PmCmd::ResetPassword { id } => emit(
+                    json,
+                    &c.reset_property_manager_password(pb::PropertyManagerRef { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                PmCmd::Delete { id } => {
+                    c.delete_property_manager(pb::PropertyManagerRef { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                PmCmd::Assign {
+                    id,
+                    community,
+                    app,
+                    delete_accounts,
+                    log_access,
+                } => emit(
+                    json,
+                    &c.assign_property_manager(pb::AssignPropertyManagerRequest {
+                        community_id: community,
+                        property_manager_id: id,
+                        permissions: Some(pb::PropertyManagerPermissions {
+                            app_enabled: app,
+                            delete_accounts,
+                            log_access,
+                        }),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                PmCmd::Unassign { id, community } => emit(
+                    json,
+                    &c.unassign_property_manager(pb::UnassignPropertyManagerRequest {
+                        community_id: community,
+                        property_manager_id: id,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
             }
         }
         TopCmd::Audit(AuditCmd::List { before, limit }) => emit(

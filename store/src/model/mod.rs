@@ -5,6 +5,7 @@ pub mod account;
 pub mod apartment;
 pub mod building;
 pub mod community;
+pub mod property_manager;
 
 pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
 pub use apartment::{
@@ -16,6 +17,7 @@ pub use community::{
     AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
     PinMode, TimeFormat,
 };
+pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
 
 /// Record identifiers: one sequence shared by all record kinds, never reused.
 pub type Id = u64;

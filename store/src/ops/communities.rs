@@ -33,7 +33,7 @@ pub(crate) fn view(dir: &Directory, c: &Community) -> CommunityView {
         community: c.clone(),
         counts: dir.counts(c.id),
         device_count: 0,
-        property_managers: Vec::new(),
+        property_managers: dir.community_managers(c),
     }
 }
 
@@ -110,6 +110,13 @@ impl Store {
                 }
                 txn.delete(RecordKey::Building(b.id));
                 buildings += 1;
+            }
+            for pm in dir.property_managers_of(c.installer_id) {
+                if pm.assignment(id).is_some() {
+                    let mut pm = pm.clone();
+                    pm.assignments.retain(|a| a.community_id != id);
+                    txn.put(Record::PropertyManager(pm));
+                }
             }
             txn.delete(RecordKey::Community(id));
             txn.audit(

@@ -1,0 +1,229 @@
+//! Property manager accounts: create, edit, reset password, delete, assign to communities.
+
+use serde_json::json;
+
+use super::blocking;
+use crate::auth;
+use crate::directory::{Actor, Directory};
+use crate::error::{Result, StoreError};
+use crate::model::{
+    Id, Language, PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput,
+};
+use crate::record::{Record, RecordKey};
+use crate::store::{Store, Txn};
+
+/// Highest sequence number in an installer's device/app SIP number space.
+pub(crate) const MAX_DEVICE_SEQ: u32 = 99_999;
+
+/// A property manager with the password generated for it (shown once).
+#[derive(Debug, Clone)]
+pub struct NewPropertyManager {
+    pub property_manager: PropertyManager,
+    pub generated_password: String,
+}
+
+fn check_email_free(dir: &Directory, email: &str) -> Result<()> {
+    if dir.property_manager_by_email(email).is_some() {
+        return Err(StoreError::exists(
+            "email",
+            format!("{email:?} is already a property manager's login"),
+        ));
+    }
+    Ok(())
+}
+
+/// `{prefix}1{seq:05}`: the installer's device and app number space.
+pub(crate) fn allocate_app_number(
+    dir: &Directory,
+    txn: &mut Txn,
+    installer_id: Id,
+) -> Result<String> {
+    let mut tenant = dir
+        .tenant(installer_id)
+        .cloned()
+        .ok_or_else(|| StoreError::not_found("installer"))?;
+    if tenant.next_device_seq > MAX_DEVICE_SEQ {
+        return Err(StoreError::ResourceExhausted(
+            "this installer has used all of its device and app SIP numbers".into(),
+        ));
+    }
+    let number = format!("{}1{:05}", tenant.sip_prefix, tenant.next_device_seq);
+    tenant.next_device_seq += 1;
+    txn.put(Record::Tenant(tenant));
+    Ok(number)
+}
+
+async fn generated_password() -> Result<(String, String)> {
+    let password = auth::generate_password()?;
+    let pw = password.clone();
+    let hash = blocking(move || auth::hash_password(&pw)).await?;
+    Ok((password, hash))
+}
+
+impl Store {
+    /// "New Property Manager". The login password is generated and returned once.
+    pub async fn create_property_manager(
+        &self,
+        actor: &Actor,
+        input: PropertyManagerInput,
+    ) -> Result<NewPropertyManager> {
+        let (first_name, last_name, email) = PropertyManager::check_new(&input)?;
+        let (password, hash) = generated_password().await?;
+        self.write(|dir, txn| {
+            check_email_free(dir, &email)?;
+            let pm = PropertyManager {
+                id: txn.next_id(),
+                installer_id: actor.installer_id,
+                first_name,
+                last_name,
+                email,
+                language: input.language.unwrap_or(Language::English),
+                monthly_password_reminder: input.monthly_password_reminder.unwrap_or(false),
+                password_hash: hash,
+                app_username: allocate_app_number(dir, txn, actor.installer_id)?,
+                created_at_ms: txn.now_ms(),
+                assignments: Vec::new(),
+            };
+            txn.put(Record::PropertyManager(pm.clone()));
+            txn.audit(
+                actor,
+                "property_manager.create",
+                format!("property_manager/{}", pm.id),
+                json!({"name": pm.full_name(), "email": pm.email}),
+            );
+            Ok(NewPropertyManager {
+                property_manager: pm,
+                generated_password: password,
+            })
+        })
+        .await
+    }
+
+    pub fn list_property_managers(&self, actor: &Actor) -> Vec<PropertyManager> {
+        self.read(|d| {
+            d.property_managers_of(actor.installer_id)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+    }
+
+    pub async fn update_property_manager(
+        &self,
+        actor: &Actor,
+        id: Id,
+        input: PropertyManagerInput,
+    ) -> Result<PropertyManager> {
+        self.write(|dir, txn| {
+            let pm = dir.property_manager_of(actor, id)?.edited(input)?;
+            txn.put(Record::PropertyManager(pm.clone()));
+            txn.audit(
+                actor,
+                "property_manager.update",
+                format!("property_manager/{id}"),
+                json!({"name": pm.full_name()}),
+            );
+            Ok(pm)
+        })
+        .await
+    }
+
+    /// "Reset Password": a new generated login password, returned once.
+    pub async fn reset_property_manager_password(&self, actor: &Actor, id: Id) -> Result<String> {
+        self.read(|d| d.property_manager_of(actor, id).map(|_| ()))?;
+        let (password, hash) = generated_password().await?;
+        self.write(|dir, txn| {
+            let mut pm = dir.property_manager_of(actor, id)?.clone();
+            pm.password_hash = hash;
+            txn.put(Record::PropertyManager(pm));
+            txn.audit(
+                actor,
+                "property_manager.reset_password",
+                format!("property_manager/{id}"),
+                json!({}),
+            );
+            Ok(password)
+        })
+        .await
+    }
+
+    pub async fn delete_property_manager(&self, actor: &Actor, id: Id) -> Result<()> {
+        self.write(|dir, txn| {
+            let pm = dir.property_manager_of(actor, id)?;
+            txn.delete(RecordKey::PropertyManager(id));
+            txn.audit(
+                actor,
+                "property_manager.delete",
+                format!("property_manager/{id}"),
+                json!({"name": pm.full_name()}),
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    /// Assigns a property manager to a community with its permissions (or changes them).
+    pub async fn assign_property_manager(
+        &self,
+        actor: &Actor,
+        community_id: Id,
+        pm_id: Id,
+        permissions: PmPermissions,
+    ) -> Result<PropertyManager> {
+        self.write(|dir, txn| {
+            dir.community_of(actor, community_id)?;
+            let mut pm = dir.property_manager_of(actor, pm_id)?.clone();
+            match pm
+                .assignments
+                .iter_mut()
+                .find(|a| a.community_id == community_id)
+            {
+                Some(a) => a.permissions = permissions,
+                None => pm.assignments.push(PmAssignment {
+                    community_id,
+                    permissions,
+                }),
+            }
+            txn.put(Record::PropertyManager(pm.clone()));
+            txn.audit(
+                actor,
+                "property_manager.assign",
+                format!("community/{community_id}/property_manager/{pm_id}"),
+                json!({
+                    "app": permissions.app_enabled,
+                    "delete_accounts": permissions.delete_accounts,
+                    "log_access": permissions.log_access,
+                }),
+            );
+            Ok(pm)
+        })
+        .await
+    }
+
+    pub async fn unassign_property_manager(
+        &self,
+        actor: &Actor,
+        community_id: Id,
+        pm_id: Id,
+    ) -> Result<PropertyManager> {
+        self.write(|dir, txn| {
+            dir.community_of(actor, community_id)?;
+            let mut pm = dir.property_manager_of(actor, pm_id)?.clone();
+            if pm.assignment(community_id).is_none() {
+                return Err(StoreError::not_found(format!(
+                    "property manager {pm_id} in community {community_id}"
+                )));
+            }
+            pm.assignments.retain(|a| a.community_id != community_id);
+            txn.put(Record::PropertyManager(pm.clone()));
+            txn.audit(
+                actor,
+                "property_manager.unassign",
+                format!("community/{community_id}/property_manager/{pm_id}"),
+                json!({}),
+            );
+            Ok(pm)
+        })
+        .await
+    }
+}

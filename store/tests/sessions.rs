@@ -1,0 +1,77 @@
+//! Sessions against an injected clock: expiry, purge, the per-account cap.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use porter_store::ops::accounts::MAX_SESSIONS_PER_ACCOUNT;
+use porter_store::{ManualClock, Store, StoreError};
+
+async fn store() -> (Store, ManualClock) {
+    let clock = ManualClock::new(1_700_000_000_000);
+    let store = Store::in_memory(Arc::new(clock.clone()));
+    store
+        .bootstrap("admin", Some("password-1".into()))
+        .await
+        .unwrap();
+    (store, clock)
+}
+
+#[tokio::test]
+async fn tokens_expire_after_their_lifetime() {
+    let (store, clock) = store().await;
+    let login = store.login("admin", "password-1", 60_000).await.unwrap();
+    assert!(store.authenticate(&login.token).is_ok());
+    clock.advance_ms(59_999);
+    assert!(store.authenticate(&login.token).is_ok());
+    clock.advance_ms(1);
+    assert!(matches!(
+        store.authenticate(&login.token),
+        Err(StoreError::Unauthenticated(_))
+    ));
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn sessions_per_account_are_bounded() {
+    let (store, clock) = store().await;
+    let first = store.login("admin", "password-1", 3_600_000).await.unwrap();
+    for _ in 0..MAX_SESSIONS_PER_ACCOUNT + 5 {
+        clock.advance_ms(1);
+        store.login("admin", "password-1", 3_600_000).await.unwrap();
+    }
+    let count = store.read(|d| d.sessions_of(first.account.id).count());
+    assert_eq!(count, MAX_SESSIONS_PER_ACCOUNT);
+    assert!(
+        store.authenticate(&first.token).is_err(),
+        "the oldest session made room"
+    );
+}
+
+#[tokio::test]
+async fn usernames_are_case_insensitive_and_unique() {
+    let (store, _) = store().await;
+    assert!(store.login("ADMIN", "password-1", 1000).await.is_ok());
+    let actor = store
+        .authenticate(
+            &store
+                .login("admin", "password-1", 60_000)
+                .await
+                .unwrap()
+                .token,
+        )
+        .unwrap();
+    let err = store
+        .create_sub_installer(
+            &actor,
+            porter_store::AccountInput {
+                username: "Admin".into(),
+                password: Some("password-2".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("username"));
+}
