@@ -95,6 +95,10 @@ async fn installer_scripts_the_walkthrough() {
     ]));
     let cid = community["id"].as_u64().unwrap().to_string();
     assert_eq!(community["time_zone"], "Europe/Berlin");
+    // Enums print by name, as protobuf's JSON mapping does.
+    assert_eq!(community["feature_plan"], "PREMIUM");
+    assert_eq!(community["date_format"], "DMY");
+    assert_eq!(community["time_format"], "HOURS_12");
     let building = json(&run(&[
         "--json",
         "building",
@@ -163,7 +167,10 @@ async fn installer_scripts_the_walkthrough() {
     // Human output is readable text.
     let text = run(&["community", "get", &cid]);
     assert!(text.status.success());
-    assert!(String::from_utf8_lossy(&text.stdout).contains("name: Lakeside"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("name: Lakeside"), "{text}");
+    assert!(text.contains("feature_plan: PREMIUM"), "{text}");
+    assert!(text.contains(" UTC\n"), "created time is readable: {text}");
 
     // A rule broken: exit code 1 and the message names the field.
     let bad = run(&["apartment", "create", "--building", &bid, "--apt", "#101"]);
