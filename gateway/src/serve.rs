@@ -11,6 +11,10 @@ use tokio::sync::watch;
 
 use crate::config::ServeConfig;
 
+/// Longest an admin request may run (an import of thousands of rows fits easily).
+const ADMIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Requests one admin connection may have in flight.
+const ADMIN_STREAMS_PER_CONNECTION: u32 = 64;
 /// How often expired login sessions are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
 
@@ -40,6 +44,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let mut admin_stop = stop_rx.clone();
     let admin = tokio::spawn(
         tonic::transport::Server::builder()
+            // Bounds: a request may run ADMIN_REQUEST_TIMEOUT; a connection may have
+            // ADMIN_STREAMS_PER_CONNECTION requests in flight; dead peers are found by
+            // HTTP/2 keepalive pings.
+            .timeout(ADMIN_REQUEST_TIMEOUT)
+            .max_concurrent_streams(ADMIN_STREAMS_PER_CONNECTION)
+            .concurrency_limit_per_connection(ADMIN_STREAMS_PER_CONNECTION as usize)
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .accept_http1(true)
             .layer(tonic_web::GrpcWebLayer::new())
             .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))

@@ -180,6 +180,17 @@ async fn installer_scripts_the_walkthrough() {
         stderr.contains("InvalidArgument") && stderr.contains("apt_number"),
         "{stderr}"
     );
+    // Changing one address field keeps the others.
+    let moved = json(&run(&[
+        "--json",
+        "community",
+        "update",
+        &cid,
+        "--street",
+        "Invalidenstr. 1",
+    ]));
+    assert_eq!(moved["address"]["city"], "Berlin");
+    assert_eq!(moved["address"]["street"], "Invalidenstr. 1");
     let fixed = run(&["community", "update", &cid, "--feature-plan", "basic"]);
     assert!(String::from_utf8_lossy(&fixed.stderr).contains("feature_plan"));
 

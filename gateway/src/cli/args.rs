@@ -275,8 +275,9 @@ pub struct CommunityArgs {
 }
 
 impl CommunityArgs {
-    pub fn into_pb(self) -> pb::CommunitySettings {
-        let address = if [
+    /// Whether any address flag is set (an edit then needs the current address).
+    pub fn touches_address(&self) -> bool {
+        [
             &self.country,
             &self.state,
             &self.city,
@@ -285,13 +286,19 @@ impl CommunityArgs {
         ]
         .iter()
         .any(|f| f.is_some())
-        {
+    }
+
+    /// The settings; address flags not given keep `current`'s values (the API replaces the
+    /// address as a whole).
+    pub fn into_pb(self, current: Option<pb::Address>) -> pb::CommunitySettings {
+        let address = if self.touches_address() {
+            let cur = current.unwrap_or_default();
             Some(pb::Address {
-                country: self.country.unwrap_or_default(),
-                state: self.state.unwrap_or_default(),
-                city: self.city.unwrap_or_default(),
-                post_code: self.post_code.unwrap_or_default(),
-                street: self.street.unwrap_or_default(),
+                country: self.country.unwrap_or(cur.country),
+                state: self.state.unwrap_or(cur.state),
+                city: self.city.unwrap_or(cur.city),
+                post_code: self.post_code.unwrap_or(cur.post_code),
+                street: self.street.unwrap_or(cur.street),
             })
         } else {
             None

@@ -211,7 +211,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 CommunityCmd::Create(s) => emit(
                     json,
                     &c.create_community(pb::CreateCommunityRequest {
-                        settings: Some(s.into_pb()),
+                        settings: Some(s.into_pb(None)),
                     })
                     .await
                     .map_err(fail)?
@@ -224,16 +224,26 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .map_err(fail)?
                         .into_inner(),
                 )?,
-                CommunityCmd::Update { id, settings } => emit(
-                    json,
-                    &c.update_community(pb::UpdateCommunityRequest {
-                        id,
-                        settings: Some(settings.into_pb()),
-                    })
-                    .await
-                    .map_err(fail)?
-                    .into_inner(),
-                )?,
+                CommunityCmd::Update { id, settings } => {
+                    let current = if settings.touches_address() {
+                        c.get_community(pb::GetCommunityRequest { id })
+                            .await
+                            .map_err(fail)?
+                            .into_inner()
+                            .address
+                    } else {
+                        None
+                    };
+                    let updated = c
+                        .update_community(pb::UpdateCommunityRequest {
+                            id,
+                            settings: Some(settings.into_pb(current)),
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    emit(json, &updated)?;
+                }
                 CommunityCmd::Delete { id } => {
                     c.delete_community(pb::DeleteCommunityRequest { id })
                         .await
