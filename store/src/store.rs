@@ -16,6 +16,17 @@ use crate::error::Result;
 use crate::model::Id;
 use crate::record::{AuditEntry, Change, Meta, Record, RecordKey};
 
+/// Highest sequence number in one SIP number space of an installer.
+const MAX_SIP_SEQ: u32 = 99_999;
+
+/// The two SIP number spaces of an installer (as in the manual: `5926000039` for a family,
+/// `5926100185` for a device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SipSpace {
+    Family,
+    DeviceOrApp,
+}
+
 /// First SIP prefix handed to an installer.
 const FIRST_SIP_PREFIX: u32 = 1000;
 
@@ -133,6 +144,9 @@ impl Store {
 pub(crate) struct Txn {
     meta: Meta,
     meta_dirty: bool,
+    /// Tenants whose SIP counters this transaction advanced (written back at the end, so
+    /// several allocations in one transaction never hand out the same number).
+    tenants: std::collections::BTreeMap<Id, crate::model::Tenant>,
     changes: Vec<Change>,
     now_ms: i64,
 }
@@ -142,6 +156,7 @@ impl Txn {
         Txn {
             meta,
             meta_dirty: false,
+            tenants: std::collections::BTreeMap::new(),
             changes: Vec::new(),
             now_ms,
         }
@@ -201,10 +216,80 @@ impl Txn {
         }));
     }
 
+    /// The next SIP number of an installer in `space`: `{prefix}{space digit}{seq:05}`.
+    /// Numbers are never reused: the sequence only grows.
+    pub fn allocate_sip_number(
+        &mut self,
+        dir: &crate::Directory,
+        installer_id: Id,
+        space: SipSpace,
+    ) -> Result<String> {
+        let tenant = match self.tenants.entry(installer_id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                dir.tenant(installer_id)
+                    .cloned()
+                    .ok_or_else(|| crate::StoreError::not_found("installer"))?,
+            ),
+        };
+        let (digit, seq, what) = match space {
+            SipSpace::Family => (0, &mut tenant.next_family_seq, "family"),
+            SipSpace::DeviceOrApp => (1, &mut tenant.next_device_seq, "device and app"),
+        };
+        if *seq > MAX_SIP_SEQ {
+            return Err(crate::StoreError::ResourceExhausted(format!(
+                "this installer has used all of its {what} SIP numbers"
+            )));
+        }
+        let number = format!("{}{digit}{:05}", tenant.sip_prefix, *seq);
+        *seq += 1;
+        Ok(number)
+    }
+
     fn finish(mut self) -> Vec<Change> {
+        for (_, tenant) in std::mem::take(&mut self.tenants) {
+            self.changes.push(Change::Put(Record::Tenant(tenant)));
+        }
         if self.meta_dirty {
             self.changes.push(Change::Put(Record::Meta(self.meta)));
         }
         self.changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BillingInfo, CustomerService, Tenant};
+
+    #[test]
+    fn sip_numbers_in_one_transaction_never_repeat() {
+        let mut dir = Directory::default();
+        dir.apply(&Change::Put(Record::Tenant(Tenant {
+            installer_id: 7,
+            customer_service: CustomerService::default(),
+            billing: BillingInfo::default(),
+            distributor_access: false,
+            sip_prefix: 5926,
+            next_family_seq: 39,
+            next_device_seq: 185,
+        })));
+        let mut txn = Txn::new(Meta::default(), 0);
+        let a = txn.allocate_sip_number(&dir, 7, SipSpace::Family).unwrap();
+        let b = txn.allocate_sip_number(&dir, 7, SipSpace::Family).unwrap();
+        let d = txn
+            .allocate_sip_number(&dir, 7, SipSpace::DeviceOrApp)
+            .unwrap();
+        assert_eq!(
+            (a.as_str(), b.as_str(), d.as_str()),
+            ("5926000039", "5926000040", "5926100185")
+        );
+        assert!(txn.allocate_sip_number(&dir, 8, SipSpace::Family).is_err());
+        let changes = txn.finish();
+        for c in &changes {
+            dir.apply(c);
+        }
+        let t = dir.tenant(7).unwrap();
+        assert_eq!((t.next_family_seq, t.next_device_seq), (41, 186));
     }
 }

@@ -10,10 +10,7 @@ use crate::model::{
 };
 use crate::record::{Record, RecordKey};
 use crate::rules::{self, email_key};
-use crate::store::{Store, Txn};
-
-/// Highest family sequence number under one installer's SIP prefix.
-const MAX_FAMILY_SEQ: u32 = 99_999;
+use crate::store::{SipSpace, Store};
 
 /// An apartment as the API shows it.
 #[derive(Debug, Clone)]
@@ -73,22 +70,6 @@ fn check_number_free(dir: &Directory, apartment: &Apartment) -> Result<()> {
     }
 }
 
-fn allocate_family_sip(dir: &Directory, txn: &mut Txn, installer_id: Id) -> Result<String> {
-    let mut tenant = dir
-        .tenant(installer_id)
-        .cloned()
-        .ok_or_else(|| StoreError::not_found("installer"))?;
-    if tenant.next_family_seq > MAX_FAMILY_SEQ {
-        return Err(StoreError::ResourceExhausted(
-            "this installer has used all of its family SIP numbers".into(),
-        ));
-    }
-    let number = format!("{}0{:05}", tenant.sip_prefix, tenant.next_family_seq);
-    tenant.next_family_seq += 1;
-    txn.put(Record::Tenant(tenant));
-    Ok(number)
-}
-
 fn audit_detail(a: &Apartment) -> serde_json::Value {
     json!({
         "building": a.building_id,
@@ -129,7 +110,7 @@ impl Store {
             let (building, community) = dir.building_of(actor, building_id)?;
             check_capacity(dir, community)?;
             let id = txn.next_id();
-            let sip = allocate_family_sip(dir, txn, community.installer_id)?;
+            let sip = txn.allocate_sip_number(dir, community.installer_id, SipSpace::Family)?;
             let a = Apartment::create(
                 id,
                 community.id,

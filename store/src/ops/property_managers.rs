@@ -10,10 +10,7 @@ use crate::model::{
     Id, Language, PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput,
 };
 use crate::record::{Record, RecordKey};
-use crate::store::{Store, Txn};
-
-/// Highest sequence number in an installer's device/app SIP number space.
-pub(crate) const MAX_DEVICE_SEQ: u32 = 99_999;
+use crate::store::{SipSpace, Store};
 
 /// A property manager with the password generated for it (shown once).
 #[derive(Debug, Clone)]
@@ -30,27 +27,6 @@ fn check_email_free(dir: &Directory, email: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// `{prefix}1{seq:05}`: the installer's device and app number space.
-pub(crate) fn allocate_app_number(
-    dir: &Directory,
-    txn: &mut Txn,
-    installer_id: Id,
-) -> Result<String> {
-    let mut tenant = dir
-        .tenant(installer_id)
-        .cloned()
-        .ok_or_else(|| StoreError::not_found("installer"))?;
-    if tenant.next_device_seq > MAX_DEVICE_SEQ {
-        return Err(StoreError::ResourceExhausted(
-            "this installer has used all of its device and app SIP numbers".into(),
-        ));
-    }
-    let number = format!("{}1{:05}", tenant.sip_prefix, tenant.next_device_seq);
-    tenant.next_device_seq += 1;
-    txn.put(Record::Tenant(tenant));
-    Ok(number)
 }
 
 async fn generated_password() -> Result<(String, String)> {
@@ -80,7 +56,11 @@ impl Store {
                 language: input.language.unwrap_or(Language::English),
                 monthly_password_reminder: input.monthly_password_reminder.unwrap_or(false),
                 password_hash: hash,
-                app_username: allocate_app_number(dir, txn, actor.installer_id)?,
+                app_username: txn.allocate_sip_number(
+                    dir,
+                    actor.installer_id,
+                    SipSpace::DeviceOrApp,
+                )?,
                 created_at_ms: txn.now_ms(),
                 assignments: Vec::new(),
             };
