@@ -1059,6 +1059,55 @@ async fn tenancy_between_installers_and_sub_installers() {
             .all(|e| !e.target.contains(&format!("community/{}", bc.id)))
     );
 
+    // Editing the sub-account: contact fields change; a new password ends its sessions.
+    let helper2 = server.login("helper", "helper-password").await;
+    let edited = operator
+        .account()
+        .update_sub_installer(pb::UpdateSubInstallerRequest {
+            id: helper.account.id,
+            email: Some("helper2@example.com".into()),
+            phone: None,
+            password: Some("helper-password-2".into()),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (edited.email.as_str(), edited.phone.as_str()),
+        ("helper2@example.com", "+15550100")
+    );
+    assert_status(
+        helper2.auth().who_am_i(pb::Empty {}).await,
+        Code::Unauthenticated,
+        "",
+    );
+    let helper = server.login("helper", "helper-password-2").await;
+    let subs = operator
+        .account()
+        .list_sub_installers(pb::Empty {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        subs.accounts
+            .iter()
+            .map(|a| a.username.as_str())
+            .collect::<Vec<_>>(),
+        ["helper"]
+    );
+    assert_status(
+        operator
+            .account()
+            .update_sub_installer(pb::UpdateSubInstallerRequest {
+                id: helper.account.id,
+                email: Some("bad".into()),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "email",
+    );
+
     // Bob cannot edit or delete the operator's sub-account.
     assert_status(
         bob.account()
