@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # External clients the tests drive the server with (not part of this repository).
-if ! python3 -c 'import grpc, grpc_reflection, google.protobuf' 2>/dev/null; then
+if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
-    'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25'
+    'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1'
 fi
 
 cargo build --workspace --all-targets --locked

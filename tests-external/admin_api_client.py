@@ -105,7 +105,7 @@ def run(addr):
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
     resp = next(stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
     names = {s.name for s in resp.list_services_response.service}
-    for svc in ["AuthService", "AccountService", "CommunityService", "BuildingService", "ApartmentService", "AuditService"]:
+    for svc in ["AuthService", "AccountService", "CommunityService", "BuildingService", "ApartmentService", "AuditService", "PropertyManagerService", "MacLibraryService"]:
         check(f"reflection lists {svc}", f"{PKG}.{svc}" in names, str(names))
 
     try:
@@ -183,6 +183,36 @@ def run(addr):
     trailer = raw[5 + length :]
     check("gRPC-Web data frame", flag == 0 and reply.name == "Py Gardens", repr(raw[:40]))
     check("gRPC-Web trailer frame says OK", trailer[:1] == b"\x80" and b"grpc-status:0" in trailer, repr(trailer))
+
+    # A MAC library import from an XLSX written by openpyxl, as Excel-like tools write it.
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["MAC"])
+    sheet.append(["0C:11:05:0A:00:01"])
+    sheet.append(["0c11050a0002"])
+    sheet.append([None])
+    sheet.append(["0C11050A0003"])
+    buf = io.BytesIO()
+    book.save(buf)
+    report = api.call("MacLibraryService", "ImportMacs", file=buf.getvalue())
+    check(
+        "openpyxl XLSX imports into the MAC library",
+        report.committed and list(report.added) == ["0C11050A0001", "0C11050A0002", "0C11050A0003"],
+        str(report),
+    )
+    sheet.append(["0C11050A00ZZ"])
+    buf = io.BytesIO()
+    book.save(buf)
+    report = api.call("MacLibraryService", "ImportMacs", file=buf.getvalue())
+    check(
+        "a bad XLSX row is reported with its spreadsheet row number",
+        not report.committed and [(e.row, e.column) for e in report.errors] == [(6, "MAC")],
+        str(report),
+    )
 
 
 if __name__ == "__main__":

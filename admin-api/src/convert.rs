@@ -279,3 +279,13 @@ pub fn page(p: Option<pb::Page>) -> Result<porter_store::PageRequest, Status> {
     }
     Ok(porter_store::PageRequest::new(p.page, p.page_size))
 }
+
+pub fn row_errors(rows: Vec<porter_store::RowError>) -> Vec<pb::RowError> {
+    rows.into_iter()
+        .map(|e| pb::RowError {
+            row: e.row,
+            column: e.column,
+            rule: e.rule,
+        })
+        .collect()
+}

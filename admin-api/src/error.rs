@@ -8,7 +8,7 @@ pub const FIELD_METADATA: &str = "porter-field";
 
 pub fn status(err: StoreError) -> Status {
     let code = match &err {
-        StoreError::Invalid { .. } => Code::InvalidArgument,
+        StoreError::Invalid { .. } | StoreError::Rows(_) => Code::InvalidArgument,
         StoreError::NotFound(_) => Code::NotFound,
         StoreError::AlreadyExists { .. } => Code::AlreadyExists,
         StoreError::FailedPrecondition(_) => Code::FailedPrecondition,

@@ -17,6 +17,10 @@ use porter_store::Store;
 
 pub use auth::LoginLimits;
 
+/// Largest request of the services that take file uploads: the store's upload limit plus
+/// room for the message around it.
+const MAX_UPLOAD_MESSAGE_BYTES: usize = porter_store::tabular::MAX_UPLOAD_BYTES + 64 * 1024;
+
 /// Settings of the admin API.
 #[derive(Debug, Clone)]
 pub struct AdminConfig {
@@ -67,6 +71,7 @@ impl AdminApi {
             audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
             building_service_server::BuildingServiceServer,
             community_service_server::CommunityServiceServer,
+            mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
         };
         let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -83,6 +88,10 @@ impl AdminApi {
                 .add_service(ApartmentServiceServer::new(self.clone()))
                 .add_service(AuditServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
+                .add_service(
+                    MacLibraryServiceServer::new(self.clone())
+                        .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
+                )
                 .add_service(reflection_v1)
                 .add_service(reflection_v1alpha),
         )

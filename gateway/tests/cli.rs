@@ -208,6 +208,23 @@ async fn installer_scripts_the_walkthrough() {
     let audit = json(&run(&["--json", "audit", "list", "--limit", "5"]));
     assert_eq!(audit["entries"][0]["action"], "sub_installer.create");
 
+    // MAC library from a file; a bad file exits 1 and lists the rows.
+    let good = dir.path().join("macs.csv");
+    std::fs::write(&good, "MAC\n0C:11:05:0B:98:14\n0C11050B9815\n").unwrap();
+    let report = json(&run(&["--json", "mac", "import", good.to_str().unwrap()]));
+    assert_eq!(report["added"].as_array().unwrap().len(), 2);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "MAC\n0C11050B9816\nnope\n").unwrap();
+    let out = run(&["mac", "import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("row: 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let listed = json(&run(&["--json", "mac", "list", "--search", "98:15"]));
+    assert_eq!(listed["total"], 1);
+
     // Logout forgets the token.
     json(&run(&["--json", "logout"]));
     assert!(!token.exists());

@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
-use crate::model::{Account, Apartment, Building, Community, Id, PropertyManager, Session, Tenant};
+use crate::model::{
+    Account, Apartment, Building, Community, Id, MacEntry, PropertyManager, Session, Tenant,
+};
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
 
@@ -50,6 +52,9 @@ pub struct Directory {
     property_managers: HashMap<Id, PropertyManager>,
     /// Property manager email (lower case) → id.
     pm_emails: HashMap<String, Id>,
+    macs: HashMap<String, MacEntry>,
+    /// Per installer: (created, MAC), for the library list.
+    macs_by_installer: HashMap<Id, BTreeSet<(i64, String)>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,6 +124,14 @@ impl Directory {
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
             }
+            Record::Mac(m) => {
+                self.delete(&RecordKey::Mac(m.mac.clone()));
+                self.macs_by_installer
+                    .entry(m.installer_id)
+                    .or_default()
+                    .insert((m.created_at_ms, m.mac.clone()));
+                self.macs.insert(m.mac.clone(), m);
+            }
             Record::PropertyManager(p) => {
                 if let Some(old) = self.property_managers.get(&p.id) {
                     self.pm_emails.remove(&email_key(&old.email));
@@ -165,6 +178,13 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::Mac(mac) => {
+                if let Some(m) = self.macs.remove(mac)
+                    && let Some(set) = self.macs_by_installer.get_mut(&m.installer_id)
+                {
+                    set.remove(&(m.created_at_ms, m.mac));
+                }
             }
             RecordKey::PropertyManager(id) => {
                 if let Some(p) = self.property_managers.remove(id) {
@@ -389,6 +409,20 @@ impl Directory {
 
     pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
         self.residents_by_created.get(&community_id)
+    }
+
+    /// A MAC library entry, whoever owns it.
+    pub fn mac(&self, mac: &str) -> Option<&MacEntry> {
+        self.macs.get(mac)
+    }
+
+    /// An installer's MAC library, newest first.
+    pub fn macs_of(&self, installer_id: Id) -> impl Iterator<Item = &MacEntry> {
+        self.macs_by_installer
+            .get(&installer_id)
+            .into_iter()
+            .flat_map(|s| s.iter().rev())
+            .filter_map(|(_, mac)| self.macs.get(mac))
     }
 
     pub fn community_name(&self, id: Id) -> Option<String> {

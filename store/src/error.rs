@@ -25,6 +25,9 @@ pub enum StoreError {
     /// A bounded resource is used up (SIP numbers, family members, …).
     #[error("{0}")]
     ResourceExhausted(String),
+    /// An uploaded file has bad rows; every one is listed and nothing was written.
+    #[error("{} bad row(s), nothing imported: {}", .0.len(), summarize(.0))]
+    Rows(Vec<RowError>),
     /// The persistence layer failed; the change was not acknowledged.
     #[error("storage failure: {0}")]
     Backend(#[from] BackendError),
@@ -93,6 +96,31 @@ pub enum BackendError {
     Encode(#[from] serde_json::Error),
     #[error("sled transaction: {0}")]
     Transaction(String),
+}
+
+/// One refused row of an upload: where, and which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Row number as a spreadsheet shows it (the header is row 1).
+    pub row: u32,
+    pub column: String,
+    pub rule: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, {}: {}", self.row, self.column, self.rule)
+    }
+}
+
+/// The first rows of a list of errors, for a one-line message.
+fn summarize(rows: &[RowError]) -> String {
+    const SHOWN: usize = 20;
+    let mut s: Vec<String> = rows.iter().take(SHOWN).map(ToString::to_string).collect();
+    if rows.len() > SHOWN {
+        s.push(format!("and {} more", rows.len() - SHOWN));
+    }
+    s.join("; ")
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

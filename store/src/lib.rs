@@ -18,14 +18,16 @@ pub mod ops;
 pub mod record;
 pub mod rules;
 mod store;
+pub mod tabular;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{Actor, CommunityCounts, Directory};
-pub use error::{BackendError, Result, StoreError};
+pub use error::{BackendError, Result, RowError, StoreError};
 pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
 pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
 pub use ops::communities::{CommunitySort, CommunityView};
+pub use ops::macs::{MacImport, MacView};
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
 pub use record::AuditEntry;

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Account, Apartment, Building, Community, Id, PropertyManager, Session, Tenant};
+use crate::model::{
+    Account, Apartment, Building, Community, Id, MacEntry, PropertyManager, Session, Tenant,
+};
 
 /// Counters shared by the whole store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,7 @@ pub enum Record {
     Apartment(Apartment),
     Session(Session),
     PropertyManager(PropertyManager),
+    Mac(MacEntry),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +38,7 @@ pub enum RecordKey {
     Apartment(Id),
     Session(String),
     PropertyManager(Id),
+    Mac(String),
 }
 
 impl Record {
@@ -48,6 +52,7 @@ impl Record {
             Record::Apartment(a) => RecordKey::Apartment(a.id),
             Record::Session(s) => RecordKey::Session(s.token_hash.clone()),
             Record::PropertyManager(p) => RecordKey::PropertyManager(p.id),
+            Record::Mac(m) => RecordKey::Mac(m.mac.clone()),
         }
     }
 }
@@ -64,6 +69,7 @@ impl RecordKey {
             RecordKey::Apartment(id) => format!("apt/{id:016x}"),
             RecordKey::Session(hash) => format!("sess/{hash}"),
             RecordKey::PropertyManager(id) => format!("pm/{id:016x}"),
+            RecordKey::Mac(mac) => format!("mac/{mac}"),
         }
     }
 }

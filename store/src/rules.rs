@@ -299,6 +299,25 @@ pub fn apartment_count(field: &str, value: u32) -> Result<u32> {
     Ok(value)
 }
 
+/// A MAC address: 12 hex digits, separators ':', '-', '.' or spaces allowed; stored as
+/// `0C11050B9814`.
+pub fn mac(field: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let hex: String = v
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.' | ' '))
+        .collect();
+    if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "{v:?} is not a MAC address (12 hex digits, e.g. 0C11050B9814 or 0c:11:05:0b:98:14)"
+            ),
+        ));
+    }
+    Ok(hex.to_ascii_uppercase())
+}
+
 /// Login names: 3 to 64 characters of letters, digits and `._-@`.
 pub fn username(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
@@ -387,6 +406,27 @@ mod tests {
         assert_eq!(calling_code("c", "+1-684").unwrap(), "+1684");
         assert!(calling_code("c", "+12345").is_err());
         assert!(landlines("l", &["1".into(), "2".into(), "3".into(), "4".into()]).is_err());
+    }
+
+    #[test]
+    fn macs() {
+        for ok in [
+            "0C11050B9814",
+            "0c:11:05:0b:98:14",
+            "0C-11-05-0B-98-14",
+            "0c11.050b.9814",
+        ] {
+            assert_eq!(mac("mac", ok).unwrap(), "0C11050B9814", "{ok}");
+        }
+        for bad in [
+            "",
+            "0C11050B981",
+            "0C11050B98145",
+            "0G11050B9814",
+            "0C_11_05_0B_98_14",
+        ] {
+            assert_eq!(mac("mac", bad).unwrap_err().field(), Some("mac"), "{bad}");
+        }
     }
 
     #[test]

@@ -6,4 +6,5 @@ mod audit;
 mod auth;
 mod building;
 mod community;
+mod mac_library;
 mod property_manager;

@@ -66,6 +66,9 @@ pub enum TopCmd {
     /// Family members of an apartment.
     #[command(subcommand)]
     Family(FamilyCmd),
+    /// The MAC library.
+    #[command(subcommand)]
+    Mac(MacCmd),
     /// Property manager accounts and their community assignments.
     #[command(subcommand, name = "pm")]
     PropertyManager(PmCmd),
@@ -779,4 +782,25 @@ impl Lang {
             Lang::French => pb::Language::French,
         }) as i32
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MacCmd {
+    Add {
+        mac: String,
+    },
+    /// Import a CSV or XLSX file with a MAC column (all or nothing).
+    Import {
+        file: std::path::PathBuf,
+    },
+    List {
+        /// Any part of the MAC.
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    Delete {
+        mac: String,
+    },
 }

@@ -11,14 +11,15 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient,
     community_service_client::CommunityServiceClient,
+    mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
-    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd, PmCmd,
-    ResidentCmd, SubAccountCmd, TopCmd,
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd, MacCmd,
+    PmCmd, ResidentCmd, SubAccountCmd, TopCmd,
 };
 use output::emit;
 
@@ -32,6 +33,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let building = || BuildingServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let apartment = || ApartmentServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
     match args.command {
@@ -434,6 +436,47 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 )?,
                 FamilyCmd::Delete { id } => {
                     c.delete_family_member(pb::DeleteFamilyMemberRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+            }
+        }
+        TopCmd::Mac(cmd) => {
+            let mut c = macs().max_encoding_message_size(usize::MAX);
+            match cmd {
+                MacCmd::Add { mac } => emit(
+                    json,
+                    &c.add_mac(pb::AddMacRequest { mac })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                MacCmd::Import { file } => {
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let report = c
+                        .import_macs(pb::ImportMacsRequest { file: bytes })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    emit(json, &report)?;
+                    if !report.committed {
+                        anyhow::bail!("{} bad row(s); nothing was imported", report.errors.len());
+                    }
+                }
+                MacCmd::List { search, page } => emit(
+                    json,
+                    &c.list_macs(pb::ListMacsRequest {
+                        search: search.unwrap_or_default(),
+                        page: Some(page.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                MacCmd::Delete { mac } => {
+                    c.delete_mac(pb::DeleteMacRequest { mac })
                         .await
                         .map_err(fail)?;
                     emit(json, &pb::Empty {})?;

@@ -11,6 +11,7 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient,
     community_service_client::CommunityServiceClient,
+    mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
 };
 use porter_proto::admin::v1 as pb;
@@ -179,6 +180,9 @@ impl Client {
     }
     pub fn apartment(&self) -> ApartmentServiceClient<Svc> {
         ApartmentServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn macs(&self) -> MacLibraryServiceClient<Svc> {
+        MacLibraryServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn pm(&self) -> PropertyManagerServiceClient<Svc> {
         PropertyManagerServiceClient::with_interceptor(self.channel.clone(), self.bearer())

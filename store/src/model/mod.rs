@@ -5,6 +5,7 @@ pub mod account;
 pub mod apartment;
 pub mod building;
 pub mod community;
+pub mod mac;
 pub mod property_manager;
 
 pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
@@ -17,6 +18,7 @@ pub use community::{
     AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
     PinMode, TimeFormat,
 };
+pub use mac::MacEntry;
 pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
 
 /// Record identifiers: one sequence shared by all record kinds, never reused.

@@ -1,0 +1,185 @@
+//! The MAC library: add one, import a file, search, delete.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use crate::directory::{Actor, Directory};
+use crate::error::{Result, RowError, StoreError};
+use crate::model::MacEntry;
+use crate::ops::search::{Page, PageRequest};
+use crate::record::{Record, RecordKey};
+use crate::rules;
+use crate::store::Store;
+use crate::tabular;
+
+/// Rows one MAC import may hold.
+pub const MAX_MAC_IMPORT_ROWS: usize = 20_000;
+
+/// A library entry as listed: who registered it and what it is bound to.
+#[derive(Debug, Clone)]
+pub struct MacView {
+    pub entry: MacEntry,
+    pub installer: String,
+    /// "Public Device", "Building-APT", or empty while unbound.
+    pub owner: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MacImport {
+    pub added: Vec<String>,
+    /// Already in this installer's library: left as they are.
+    pub already_present: Vec<String>,
+}
+
+/// Whether `mac` may enter the actor's library: `Ok(true)` new, `Ok(false)` already there.
+fn check_mac_free(dir: &Directory, actor: &Actor, mac: &str) -> std::result::Result<bool, String> {
+    match dir.mac(mac) {
+        None => Ok(true),
+        Some(e) if e.installer_id == actor.installer_id => Ok(false),
+        Some(_) => Err(format!(
+            "{mac} is registered in another installer's MAC library"
+        )),
+    }
+}
+
+fn view(dir: &Directory, e: &MacEntry) -> MacView {
+    MacView {
+        installer: dir
+            .account(e.installer_id)
+            .map(|a| a.username.clone())
+            .unwrap_or_default(),
+        // Devices bind MACs (devices issue); until one does, the entry has no owner.
+        owner: String::new(),
+        entry: e.clone(),
+    }
+}
+
+impl Store {
+    pub async fn add_mac(&self, actor: &Actor, mac: &str) -> Result<MacView> {
+        let mac = rules::mac("mac", mac)?;
+        self.write(|dir, txn| {
+            match check_mac_free(dir, actor, &mac) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(StoreError::exists(
+                        "mac",
+                        format!("{mac} is already in your MAC library"),
+                    ));
+                }
+                Err(e) => return Err(StoreError::exists("mac", e)),
+            }
+            let entry = MacEntry {
+                mac: mac.clone(),
+                installer_id: actor.installer_id,
+                created_at_ms: txn.now_ms(),
+            };
+            txn.put(Record::Mac(entry.clone()));
+            txn.audit(actor, "mac.add", format!("mac/{mac}"), json!({}));
+            Ok(view(dir, &entry))
+        })
+        .await
+    }
+
+    /// Imports a CSV or XLSX file with one MAC a row under a `MAC` header. All or nothing:
+    /// every bad row is reported and nothing is written when any row is bad. MACs already in
+    /// the installer's library are left as they are.
+    pub async fn import_macs(&self, actor: &Actor, file: &[u8]) -> Result<MacImport> {
+        let table = tabular::read_table(file, MAX_MAC_IMPORT_ROWS, "MAC")?;
+        let col = table
+            .column("MAC")
+            .ok_or_else(|| StoreError::invalid("file", "needs a header row with a MAC column"))?;
+        let mut parsed = Vec::with_capacity(table.rows.len());
+        let mut errors = Vec::new();
+        let mut seen = HashSet::new();
+        for (row, cells) in &table.rows {
+            let raw = cells.get(col).map_or("", String::as_str);
+            match rules::mac("MAC", raw) {
+                Ok(mac) if !seen.insert(mac.clone()) => errors.push(RowError {
+                    row: *row,
+                    column: "MAC".into(),
+                    rule: format!("{mac} appears more than once in the file"),
+                }),
+                Ok(mac) => parsed.push((*row, mac)),
+                Err(e) => errors.push(RowError {
+                    row: *row,
+                    column: "MAC".into(),
+                    rule: match e {
+                        StoreError::Invalid { rule, .. } => rule,
+                        other => other.to_string(),
+                    },
+                }),
+            }
+        }
+        self.write(move |dir, txn| {
+            let mut outcome = MacImport::default();
+            for (row, mac) in parsed {
+                match check_mac_free(dir, actor, &mac) {
+                    Ok(true) => {
+                        txn.put(Record::Mac(MacEntry {
+                            mac: mac.clone(),
+                            installer_id: actor.installer_id,
+                            created_at_ms: txn.now_ms(),
+                        }));
+                        outcome.added.push(mac);
+                    }
+                    Ok(false) => outcome.already_present.push(mac),
+                    Err(rule) => errors.push(RowError { row, column: "MAC".into(), rule }),
+                }
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.row);
+                return Err(StoreError::Rows(errors));
+            }
+            txn.audit(
+                actor,
+                "mac.import",
+                "mac-library".into(),
+                json!({"added": outcome.added.len(), "already_present": outcome.already_present.len()}),
+            );
+            Ok(outcome)
+        })
+        .await
+    }
+
+    /// The installer's library, newest first; `search` matches any part of the MAC (with
+    /// or without separators).
+    pub fn list_macs(&self, actor: &Actor, search: &str, page: PageRequest) -> Page<MacView> {
+        let needle: String = search
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        self.read(|dir| {
+            let matching = dir
+                .macs_of(actor.installer_id)
+                .filter(|e| e.mac.contains(&needle));
+            let mut total = 0u32;
+            let mut items = Vec::with_capacity(page.page_size as usize);
+            let offset = (page.page as usize - 1) * page.page_size as usize;
+            for e in matching {
+                if total as usize >= offset && items.len() < page.page_size as usize {
+                    items.push(view(dir, e));
+                }
+                total += 1;
+            }
+            Page { items, total }
+        })
+    }
+
+    /// Removes a MAC from the library.
+    pub async fn delete_mac(&self, actor: &Actor, mac: &str) -> Result<()> {
+        let mac = rules::mac("mac", mac)?;
+        self.write(|dir, txn| {
+            match dir.mac(&mac) {
+                Some(e) if e.installer_id == actor.installer_id => {}
+                _ => return Err(StoreError::not_found(format!("MAC {mac} in your library"))),
+            }
+            txn.delete(RecordKey::Mac(mac.clone()));
+            txn.audit(actor, "mac.delete", format!("mac/{mac}"), json!({}));
+            Ok(())
+        })
+        .await
+    }
+}
