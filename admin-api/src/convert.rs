@@ -289,3 +289,110 @@ pub fn row_errors(rows: Vec<porter_store::RowError>) -> Vec<pb::RowError> {
         })
         .collect()
 }
+
+enum_map!(contact_display, contact_display_pb, pb::ContactDisplay, model::ContactDisplay, {
+    AptNumbers => model::ContactDisplay::AptNumbers,
+    MonitorsAndApps => model::ContactDisplay::IndoorMonitorsAndApps,
+    AptNumbersMonitorsAndApps => model::ContactDisplay::AptNumbersMonitorsAndApps });
+enum_map!(unlock_method, unlock_method_pb, pb::UnlockMethod, model::UnlockMethod, {
+    SmartplusHomepage => model::UnlockMethod::SmartPlusHomepage,
+    SmartplusTalkingPage => model::UnlockMethod::SmartPlusTalkingPage,
+    Pin => model::UnlockMethod::Pin, Face => model::UnlockMethod::Face,
+    RfCard => model::UnlockMethod::RfCard, Bluetooth => model::UnlockMethod::Bluetooth,
+    Nfc => model::UnlockMethod::Nfc });
+
+fn relay_in(field: &str, r: pb::Relay) -> Result<model::Relay, Status> {
+    let mut methods = Vec::with_capacity(r.unlock_methods.len());
+    for m in r.unlock_methods {
+        if let Some(m) = unlock_method(&format!("{field}.unlock_methods"), m)? {
+            methods.push(m);
+        }
+    }
+    Ok(model::Relay {
+        enabled: r.enabled,
+        name: r.name,
+        dtmf_code: r.dtmf_code,
+        unlock_methods: methods,
+    })
+}
+
+fn relay_pb(r: &model::Relay) -> pb::Relay {
+    pb::Relay {
+        enabled: r.enabled,
+        name: r.name.clone(),
+        dtmf_code: r.dtmf_code.clone(),
+        unlock_methods: r
+            .unlock_methods
+            .iter()
+            .map(|m| unlock_method_pb(*m))
+            .collect(),
+    }
+}
+
+pub fn device_input(d: Option<pb::DeviceInput>) -> Result<model::DeviceInput, Status> {
+    let d = d.unwrap_or_default();
+    Ok(model::DeviceInput {
+        device_type: d.device_type,
+        mac: d.mac,
+        name: d.name,
+        network_group: d.network_group,
+        contact_display: opt("contact_display", d.contact_display, contact_display)?,
+        internet_access: d.internet_access,
+        transfer_monitor_ip: d.transfer_monitor_ip,
+        works_offline: d.works_offline,
+        arming: d.arming,
+        relays: d
+            .relays
+            .map(|rs| {
+                rs.relays
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| relay_in(&format!("relays[{i}]"), r))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?,
+        security_relay: d
+            .security_relay
+            .map(|s| s.relay.map(|r| relay_in("security_relay", r)).transpose())
+            .transpose()?,
+    })
+}
+
+pub fn device(v: &porter_store::DeviceView) -> pb::Device {
+    let d = &v.device;
+    let (scope, public) = match &d.scope {
+        model::DeviceScope::Public { buildings } => {
+            (pb::DeviceScopeKind::Public, buildings.clone())
+        }
+        model::DeviceScope::Building { .. } => (pb::DeviceScopeKind::Building, Vec::new()),
+        model::DeviceScope::Apartment { .. } => (pb::DeviceScopeKind::Apartment, Vec::new()),
+    };
+    pb::Device {
+        id: d.id,
+        community_id: d.community_id,
+        scope: scope as i32,
+        public_building_ids: public,
+        building_id: d.building_id().unwrap_or(0),
+        building_name: v.building_name.clone(),
+        apartment_id: d.apartment_id().unwrap_or(0),
+        apt_number: v.apartment_number.clone(),
+        resident_name: v.resident_name.clone(),
+        owner: v.owner.clone(),
+        device_type: d.device_type.code(),
+        mac: d.mac.clone(),
+        name: d.name.clone(),
+        network_group: d.network_group,
+        contact_display: d.contact_display.map_or(0, contact_display_pb),
+        internet_access: d.internet_access,
+        transfer_monitor_ip: d
+            .transfer_monitor_ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
+        works_offline: d.works_offline,
+        arming: d.arming,
+        relays: d.relays.iter().map(relay_pb).collect(),
+        security_relay: d.security_relay.as_ref().map(relay_pb),
+        sip_number: d.sip_number.clone(),
+        created_at_ms: d.created_at_ms,
+    }
+}

@@ -71,6 +71,7 @@ impl AdminApi {
             audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
             building_service_server::BuildingServiceServer,
             community_service_server::CommunityServiceServer,
+            device_service_server::DeviceServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
         };
@@ -87,6 +88,7 @@ impl AdminApi {
                 .add_service(BuildingServiceServer::new(self.clone()))
                 .add_service(ApartmentServiceServer::new(self.clone()))
                 .add_service(AuditServiceServer::new(self.clone()))
+                .add_service(DeviceServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())

@@ -22,7 +22,7 @@ enum Command {
     /// Run the server: admin API (and, as they land, device gateway, SIP, HTTPS).
     Serve(config::ServeArgs),
     /// Manage communities, buildings, apartments, residents and accounts from the shell.
-    Admin(cli::AdminArgs),
+    Admin(Box<cli::AdminArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,7 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(&config.log);
             runtime.block_on(serve::run(config))
         }
-        Command::Admin(args) => runtime.block_on(cli::run(args)),
+        Command::Admin(args) => runtime.block_on(cli::run(*args)),
     }
 }
 

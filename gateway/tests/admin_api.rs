@@ -169,10 +169,11 @@ async fn communities_create_edit_delete_and_rules() {
     // Sorted list with counts.
     let b = admin.create_building(basic.id, "B1").await;
     admin
-        .create_apartment(
+        .create_apartment_with_monitor(
             b.id,
             "101",
             Some(resident("Lily", "Zheng", "lily@example.com")),
+            "0C1105000101",
         )
         .await
         .unwrap();
@@ -188,6 +189,10 @@ async fn communities_create_edit_delete_and_rules() {
     assert_eq!(list.communities[0].end_user_count, 1);
     assert_eq!(list.communities[0].building_count, 1);
     assert_eq!(list.communities[0].apartments_used, 1);
+    assert_eq!(
+        list.communities[0].device_count, 1,
+        "the Basic apartment's indoor monitor"
+    );
 
     // Delete takes everything in it.
     svc.delete_community(pb::DeleteCommunityRequest { id: basic.id })
@@ -351,6 +356,7 @@ async fn apartments_residents_and_family_members() {
                     numbers: vec!["0592 1234567".into()],
                 }),
             }),
+            indoor_monitor: None,
         })
         .await
         .unwrap()
@@ -436,6 +442,7 @@ async fn apartments_residents_and_family_members() {
                 ..Default::default()
             }),
             resident: None,
+            indoor_monitor: None,
         })
         .await,
         Code::InvalidArgument,
@@ -975,7 +982,9 @@ async fn tenancy_between_installers_and_sub_installers() {
         "operator",
     );
     // Bob's own data is his; SIP numbers do not collide with A's.
-    let bc = bob.create_community("Bob's", pb::FeaturePlan::Basic).await;
+    let bc = bob
+        .create_community("Bob's", pb::FeaturePlan::Premium)
+        .await;
     let bb = bob.create_building(bc.id, "B1").await;
     let ba = bob.create_apartment(bb.id, "101", None).await.unwrap();
     assert_ne!(ba.family_sip_number, a_apartment.family_sip_number);

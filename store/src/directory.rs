@@ -7,7 +7,7 @@ use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
 use crate::model::{
-    Account, Apartment, Building, Community, Id, MacEntry, PropertyManager, Session, Tenant,
+    Account, Apartment, Building, Community, Device, Id, MacEntry, PropertyManager, Session, Tenant,
 };
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
@@ -55,10 +55,17 @@ pub struct Directory {
     macs: HashMap<String, MacEntry>,
     /// Per installer: (created, MAC), for the library list.
     macs_by_installer: HashMap<Id, BTreeSet<(i64, String)>>,
+    devices: HashMap<Id, Device>,
+    device_by_mac: HashMap<String, Id>,
+    devices_by_community: HashMap<Id, BTreeSet<Id>>,
+    /// Devices whose building is this one (building scope and its apartments').
+    devices_by_building: HashMap<Id, BTreeSet<Id>>,
+    devices_by_apartment: HashMap<Id, BTreeSet<Id>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CommunityCounts {
+    pub devices: u32,
     pub buildings: u32,
     pub apartments: u32,
     pub end_users: u32,
@@ -124,6 +131,25 @@ impl Directory {
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
             }
+            Record::Device(d) => {
+                self.delete(&RecordKey::Device(d.id));
+                self.device_by_mac.insert(d.mac.clone(), d.id);
+                self.devices_by_community
+                    .entry(d.community_id)
+                    .or_default()
+                    .insert(d.id);
+                if let Some(b) = d.building_id() {
+                    self.devices_by_building.entry(b).or_default().insert(d.id);
+                }
+                if let Some(a) = d.apartment_id() {
+                    self.devices_by_apartment.entry(a).or_default().insert(d.id);
+                }
+                self.community_counts
+                    .entry(d.community_id)
+                    .or_default()
+                    .devices += 1;
+                self.devices.insert(d.id, d);
+            }
             Record::Mac(m) => {
                 self.delete(&RecordKey::Mac(m.mac.clone()));
                 self.macs_by_installer
@@ -178,6 +204,29 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::Device(id) => {
+                if let Some(d) = self.devices.remove(id) {
+                    self.device_by_mac.remove(&d.mac);
+                    if let Some(set) = self.devices_by_community.get_mut(&d.community_id) {
+                        set.remove(id);
+                    }
+                    if let Some(set) = d
+                        .building_id()
+                        .and_then(|b| self.devices_by_building.get_mut(&b))
+                    {
+                        set.remove(id);
+                    }
+                    if let Some(set) = d
+                        .apartment_id()
+                        .and_then(|a| self.devices_by_apartment.get_mut(&a))
+                    {
+                        set.remove(id);
+                    }
+                    if let Some(c) = self.community_counts.get_mut(&d.community_id) {
+                        c.devices = c.devices.saturating_sub(1);
+                    }
+                }
             }
             RecordKey::Mac(mac) => {
                 if let Some(m) = self.macs.remove(mac)
@@ -409,6 +458,71 @@ impl Directory {
 
     pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
         self.residents_by_created.get(&community_id)
+    }
+
+    pub fn device(&self, id: Id) -> Option<&Device> {
+        self.devices.get(&id)
+    }
+
+    pub fn device_of(&self, actor: &Actor, id: Id) -> Result<(&Device, &Community)> {
+        let missing = || StoreError::not_found(format!("device {id}"));
+        let d = self.devices.get(&id).ok_or_else(missing)?;
+        let c = self
+            .community_of(actor, d.community_id)
+            .map_err(|_| missing())?;
+        Ok((d, c))
+    }
+
+    /// The device using `mac`, if any.
+    pub fn device_by_mac(&self, mac: &str) -> Option<&Device> {
+        self.device_by_mac
+            .get(mac)
+            .and_then(|id| self.devices.get(id))
+    }
+
+    fn devices_in(
+        &self,
+        index: &HashMap<Id, BTreeSet<Id>>,
+        key: Id,
+    ) -> impl Iterator<Item = &Device> {
+        index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.devices.get(id))
+    }
+
+    pub fn devices_of_community(&self, community_id: Id) -> impl Iterator<Item = &Device> {
+        self.devices_in(&self.devices_by_community, community_id)
+    }
+
+    pub fn devices_of_building(&self, building_id: Id) -> impl Iterator<Item = &Device> {
+        self.devices_in(&self.devices_by_building, building_id)
+    }
+
+    pub fn devices_of_apartment(&self, apartment_id: Id) -> impl Iterator<Item = &Device> {
+        self.devices_in(&self.devices_by_apartment, apartment_id)
+    }
+
+    /// Where a device is, as the MAC library's Owner column says it.
+    pub fn device_owner_label(&self, d: &Device) -> String {
+        use crate::model::DeviceScope;
+        match &d.scope {
+            DeviceScope::Public { .. } => "Public Device".to_owned(),
+            DeviceScope::Building { building_id } => self
+                .building(*building_id)
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+            DeviceScope::Apartment {
+                building_id,
+                apartment_id,
+            } => format!(
+                "{}-{}",
+                self.building(*building_id).map_or("", |b| b.name.as_str()),
+                self.apartment(*apartment_id)
+                    .map_or("", |a| a.number.as_str())
+            ),
+        }
     }
 
     /// A MAC library entry, whoever owns it.

@@ -17,6 +17,7 @@ pub mod model;
 pub mod ops;
 pub mod record;
 pub mod rules;
+pub mod secrets;
 mod store;
 pub mod tabular;
 
@@ -27,6 +28,7 @@ pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
 pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
 pub use ops::communities::{CommunitySort, CommunityView};
+pub use ops::devices::{DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest};
 pub use ops::macs::{MacImport, MacView};
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Apartment, Building, Community, Id, MacEntry, PropertyManager, Session, Tenant,
+    Account, Apartment, Building, Community, Device, Id, MacEntry, PropertyManager, Session, Tenant,
 };
 
 /// Counters shared by the whole store.
@@ -26,6 +26,7 @@ pub enum Record {
     Session(Session),
     PropertyManager(PropertyManager),
     Mac(MacEntry),
+    Device(Device),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,6 +40,7 @@ pub enum RecordKey {
     Session(String),
     PropertyManager(Id),
     Mac(String),
+    Device(Id),
 }
 
 impl Record {
@@ -53,6 +55,7 @@ impl Record {
             Record::Session(s) => RecordKey::Session(s.token_hash.clone()),
             Record::PropertyManager(p) => RecordKey::PropertyManager(p.id),
             Record::Mac(m) => RecordKey::Mac(m.mac.clone()),
+            Record::Device(d) => RecordKey::Device(d.id),
         }
     }
 }
@@ -70,6 +73,7 @@ impl RecordKey {
             RecordKey::Session(hash) => format!("sess/{hash}"),
             RecordKey::PropertyManager(id) => format!("pm/{id:016x}"),
             RecordKey::Mac(mac) => format!("mac/{mac}"),
+            RecordKey::Device(id) => format!("dev/{id:016x}"),
         }
     }
 }

@@ -37,6 +37,7 @@ pub struct Store {
 
 struct Inner {
     dir: RwLock<Directory>,
+    sealer: crate::secrets::Sealer,
     writer: tokio::sync::Mutex<()>,
     backend: Box<dyn Backend>,
     clock: Arc<dyn Clock>,
@@ -47,19 +48,32 @@ impl Store {
     pub fn open_sled(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| crate::error::BackendError::Sled(sled::Error::Io(e)))?;
-        Self::with_backend(Box::new(SledBackend::open(dir)?), Arc::new(SystemClock))
+        let sealer = crate::secrets::Sealer::load_or_create(&dir.join("secret.key"))?;
+        Self::with_backend(
+            Box::new(SledBackend::open(dir)?),
+            Arc::new(SystemClock),
+            sealer,
+        )
     }
 
     /// A store that lives in memory only (tests, benchmarks).
     pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
         // An empty memory backend always loads.
-        match Self::with_backend(Box::new(MemoryBackend::new()), clock) {
+        let sealer = match crate::secrets::Sealer::ephemeral() {
+            Ok(s) => s,
+            Err(e) => panic!("no randomness for a secret key: {e}"),
+        };
+        match Self::with_backend(Box::new(MemoryBackend::new()), clock, sealer) {
             Ok(store) => store,
             Err(_) => unreachable!("an empty memory backend has nothing to decode"),
         }
     }
 
-    pub fn with_backend(backend: Box<dyn Backend>, clock: Arc<dyn Clock>) -> Result<Self> {
+    pub fn with_backend(
+        backend: Box<dyn Backend>,
+        clock: Arc<dyn Clock>,
+        sealer: crate::secrets::Sealer,
+    ) -> Result<Self> {
         let mut dir = Directory::from_records(backend.load()?);
         if dir.meta == Meta::default() {
             dir.meta = Meta {
@@ -71,11 +85,17 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: RwLock::new(dir),
+                sealer,
                 writer: tokio::sync::Mutex::new(()),
                 backend,
                 clock,
             }),
         })
+    }
+
+    /// Seals and opens secrets at rest (SIP and camera passwords).
+    pub fn sealer(&self) -> &crate::secrets::Sealer {
+        &self.inner.sealer
     }
 
     pub fn now_ms(&self) -> i64 {

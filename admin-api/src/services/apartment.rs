@@ -19,9 +19,13 @@ impl ApartmentService for AdminApi {
         let r = request.into_inner();
         let input = convert::apartment_input(r.apartment)?;
         let resident = r.resident.map(convert::resident_input).transpose()?;
+        let monitor = r
+            .indoor_monitor
+            .map(|m| convert::device_input(Some(m)))
+            .transpose()?;
         let view = self
             .store
-            .create_apartment(&actor, r.building_id, input, resident)
+            .create_apartment(&actor, r.building_id, input, resident, monitor)
             .await
             .map_err(status)?;
         Ok(Response::new(convert::apartment(&view)))

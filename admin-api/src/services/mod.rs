@@ -6,5 +6,6 @@ mod audit;
 mod auth;
 mod building;
 mod community;
+mod device;
 mod mac_library;
 mod property_manager;

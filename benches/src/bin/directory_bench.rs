@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..apartments {
         let b = buildings[i % BUILDINGS];
         store
-            .create_apartment(&actor, b, apt(i / BUILDINGS), Some(resident(i)))
+            .create_apartment(&actor, b, apt(i / BUILDINGS), Some(resident(i)), None)
             .await?;
     }
     println!(
@@ -126,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
                 b,
                 apt(apartments + i),
                 Some(resident(apartments + i)),
+                None,
             )
             .await?;
         create.record(t.elapsed());
@@ -201,6 +202,7 @@ async fn main() -> anyhow::Result<()> {
                     email: Some(format!("resident{n}@example.com")),
                     ..Default::default()
                 }),
+                indoor_monitor: None,
             })
             .await?;
         grpc_create.record(t.elapsed());

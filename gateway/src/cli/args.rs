@@ -66,6 +66,9 @@ pub enum TopCmd {
     /// Family members of an apartment.
     #[command(subcommand)]
     Family(FamilyCmd),
+    /// Intercom devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
     /// The MAC library.
     #[command(subcommand)]
     Mac(MacCmd),
@@ -604,6 +607,12 @@ pub enum ApartmentCmd {
         apartment: ApartmentArgs,
         #[command(flatten)]
         resident: ResidentArgs,
+        /// MAC of the apartment's indoor monitor (required on the Basic plan).
+        #[arg(long)]
+        monitor_mac: Option<String>,
+        /// Name of that indoor monitor.
+        #[arg(long, default_value = "Indoor Monitor")]
+        monitor_name: String,
     },
     Get {
         id: u64,
@@ -802,5 +811,194 @@ pub enum MacCmd {
     },
     Delete {
         mac: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Display {
+    AptNumbers,
+    MonitorsAndApps,
+    AptNumbersMonitorsAndApps,
+}
+
+/// Device fields; unset flags keep the current value (or the default on create).
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// 0 multi-tenant door phone, 1 single-tenant door phone, 2 indoor monitor,
+    /// 3 guard phone, 50 access control.
+    #[arg(long = "type")]
+    device_type: Option<u32>,
+    #[arg(long)]
+    mac: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    network_group: Option<u32>,
+    #[arg(long)]
+    contact_display: Option<Display>,
+    #[arg(long)]
+    internet_access: Option<bool>,
+    #[arg(long)]
+    transfer_monitor_ip: Option<String>,
+    #[arg(long)]
+    works_offline: Option<bool>,
+    #[arg(long)]
+    arming: Option<bool>,
+    /// A relay as NAME[:DTMF[:METHOD+METHOD...]] (methods: homepage, talking-page, pin,
+    /// face, rf-card, bluetooth, nfc); repeat for up to four. Replaces the relays.
+    #[arg(long = "relay")]
+    relays: Vec<String>,
+    /// The SR01 security relay as NAME[:DTMF[:METHODS]]; "none" removes it.
+    #[arg(long)]
+    security_relay: Option<String>,
+}
+
+fn parse_relay(spec: &str) -> anyhow::Result<pb::Relay> {
+    let mut parts = spec.splitn(3, ':');
+    let name = parts.next().unwrap_or_default().to_owned();
+    let dtmf_code = parts.next().unwrap_or("#").to_owned();
+    let unlock_methods = match parts.next() {
+        None => (1..=7).collect(),
+        Some(list) => list
+            .split('+')
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                Ok(match m {
+                    "homepage" => pb::UnlockMethod::SmartplusHomepage,
+                    "talking-page" => pb::UnlockMethod::SmartplusTalkingPage,
+                    "pin" => pb::UnlockMethod::Pin,
+                    "face" => pb::UnlockMethod::Face,
+                    "rf-card" => pb::UnlockMethod::RfCard,
+                    "bluetooth" => pb::UnlockMethod::Bluetooth,
+                    "nfc" => pb::UnlockMethod::Nfc,
+                    other => anyhow::bail!("unknown unlock method {other:?} in --relay {spec:?}"),
+                } as i32)
+            })
+            .collect::<anyhow::Result<_>>()?,
+    };
+    Ok(pb::Relay {
+        enabled: true,
+        name,
+        dtmf_code,
+        unlock_methods,
+    })
+}
+
+impl DeviceArgs {
+    pub fn into_pb(self) -> anyhow::Result<pb::DeviceInput> {
+        let relays = if self.relays.is_empty() {
+            None
+        } else {
+            Some(pb::Relays {
+                relays: self
+                    .relays
+                    .iter()
+                    .map(|r| parse_relay(r))
+                    .collect::<anyhow::Result<_>>()?,
+            })
+        };
+        let security_relay = match self.security_relay.as_deref() {
+            None => None,
+            Some("none") => Some(pb::SecurityRelaySetting { relay: None }),
+            Some(spec) => Some(pb::SecurityRelaySetting {
+                relay: Some(parse_relay(spec)?),
+            }),
+        };
+        Ok(pb::DeviceInput {
+            device_type: self.device_type,
+            mac: self.mac,
+            name: self.name,
+            network_group: self.network_group,
+            contact_display: self.contact_display.map(|d| {
+                (match d {
+                    Display::AptNumbers => pb::ContactDisplay::AptNumbers,
+                    Display::MonitorsAndApps => pb::ContactDisplay::MonitorsAndApps,
+                    Display::AptNumbersMonitorsAndApps => {
+                        pb::ContactDisplay::AptNumbersMonitorsAndApps
+                    }
+                }) as i32
+            }),
+            internet_access: self.internet_access,
+            transfer_monitor_ip: self.transfer_monitor_ip,
+            works_offline: self.works_offline,
+            arming: self.arming,
+            relays,
+            security_relay,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum DeviceOrder {
+    #[default]
+    CreatedDesc,
+    CreatedAsc,
+    NameAsc,
+    NameDesc,
+}
+
+impl From<DeviceOrder> for pb::DeviceSort {
+    fn from(o: DeviceOrder) -> Self {
+        match o {
+            DeviceOrder::CreatedDesc => pb::DeviceSort::CreatedDesc,
+            DeviceOrder::CreatedAsc => pb::DeviceSort::CreatedAsc,
+            DeviceOrder::NameAsc => pb::DeviceSort::NameAsc,
+            DeviceOrder::NameDesc => pb::DeviceSort::NameDesc,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// Add a device to a community's public area (--public-area COMMUNITY, optionally
+    /// --buildings), a building, or an apartment.
+    Create {
+        #[arg(long, conflicts_with_all = ["building", "apartment"])]
+        public_area: Option<u64>,
+        /// With --public-area: the buildings it serves (default all).
+        #[arg(long, value_delimiter = ',')]
+        buildings: Vec<u64>,
+        #[arg(long, conflicts_with = "apartment")]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    Get {
+        id: u64,
+    },
+    Update {
+        id: u64,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    Delete {
+        id: u64,
+    },
+    List {
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        public_only: bool,
+        #[arg(long)]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        /// Any part of the MAC or the name.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        sort: DeviceOrder,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Show the SIP password and gateway credential (audited).
+    Secrets {
+        id: u64,
+    },
+    /// Issue a new gateway credential; the old one stops working.
+    RotateCredential {
+        id: u64,
     },
 }

@@ -10,7 +10,7 @@ use pb::{
     account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient,
-    community_service_client::CommunityServiceClient,
+    community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
 };
@@ -18,8 +18,8 @@ use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
-    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, FamilyCmd, InstallerCmd, MacCmd,
-    PmCmd, ResidentCmd, SubAccountCmd, TopCmd,
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, DeviceCmd, FamilyCmd,
+    InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TopCmd,
 };
 use output::emit;
 
@@ -33,6 +33,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let building = || BuildingServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let apartment = || ApartmentServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let devices = || DeviceServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -307,12 +308,19 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     building,
                     apartment,
                     resident,
+                    monitor_mac,
+                    monitor_name,
                 } => emit(
                     json,
                     &c.create_apartment(pb::CreateApartmentRequest {
                         building_id: building,
                         apartment: Some(apartment.into_pb()),
                         resident: resident.into_pb(),
+                        indoor_monitor: monitor_mac.map(|mac| pb::DeviceInput {
+                            mac: Some(mac),
+                            name: Some(monitor_name),
+                            ..Default::default()
+                        }),
                     })
                     .await
                     .map_err(fail)?
@@ -440,6 +448,100 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .map_err(fail)?;
                     emit(json, &pb::Empty {})?;
                 }
+            }
+        }
+        TopCmd::Device(cmd) => {
+            let mut c = devices();
+            match cmd {
+                DeviceCmd::Create {
+                    public_area,
+                    buildings,
+                    building,
+                    apartment,
+                    device,
+                } => {
+                    use pb::create_device_request::Scope;
+                    let scope = match (public_area, building, apartment) {
+                        (Some(community_id), None, None) => Scope::PublicArea(pb::PublicArea {
+                            community_id,
+                            building_ids: buildings,
+                        }),
+                        (None, Some(b), None) => Scope::BuildingId(b),
+                        (None, None, Some(a)) => Scope::ApartmentId(a),
+                        _ => anyhow::bail!(
+                            "give one of --public-area COMMUNITY, --building ID, --apartment ID"
+                        ),
+                    };
+                    let created = c
+                        .create_device(pb::CreateDeviceRequest {
+                            scope: Some(scope),
+                            device: Some(device.into_pb()?),
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    emit(json, &created)?;
+                }
+                DeviceCmd::Get { id } => emit(
+                    json,
+                    &c.get_device(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                DeviceCmd::Update { id, device } => emit(
+                    json,
+                    &c.update_device(pb::UpdateDeviceRequest {
+                        id,
+                        device: Some(device.into_pb()?),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                DeviceCmd::Delete { id } => {
+                    c.delete_device(pb::DeleteDeviceRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                DeviceCmd::List {
+                    community,
+                    public_only,
+                    building,
+                    apartment,
+                    search,
+                    sort,
+                    page,
+                } => emit(
+                    json,
+                    &c.list_devices(pb::ListDevicesRequest {
+                        community_id: community,
+                        public_only,
+                        building_id: building.unwrap_or(0),
+                        apartment_id: apartment.unwrap_or(0),
+                        search: search.unwrap_or_default(),
+                        sort: pb::DeviceSort::from(sort) as i32,
+                        page: Some(page.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                DeviceCmd::Secrets { id } => emit(
+                    json,
+                    &c.get_device_secrets(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                DeviceCmd::RotateCredential { id } => emit(
+                    json,
+                    &c.rotate_device_credential(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
             }
         }
         TopCmd::Mac(cmd) => {

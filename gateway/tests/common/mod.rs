@@ -10,7 +10,7 @@ use pb::{
     account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient,
-    community_service_client::CommunityServiceClient,
+    community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
 };
@@ -181,6 +181,9 @@ impl Client {
     pub fn apartment(&self) -> ApartmentServiceClient<Svc> {
         ApartmentServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
+    pub fn devices(&self) -> DeviceServiceClient<Svc> {
+        DeviceServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
     pub fn macs(&self) -> MacLibraryServiceClient<Svc> {
         MacLibraryServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
@@ -226,6 +229,36 @@ impl Client {
                     ..Default::default()
                 }),
                 resident,
+                indoor_monitor: None,
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// An apartment with its indoor monitor; the MAC is added to the library first.
+    pub async fn create_apartment_with_monitor(
+        &self,
+        building_id: u64,
+        apt: &str,
+        resident: Option<pb::ResidentInput>,
+        mac: &str,
+    ) -> Result<pb::Apartment, Status> {
+        self.macs()
+            .add_mac(pb::AddMacRequest { mac: mac.into() })
+            .await?;
+        self.apartment()
+            .create_apartment(pb::CreateApartmentRequest {
+                building_id,
+                apartment: Some(pb::ApartmentInput {
+                    apt_number: Some(apt.into()),
+                    ..Default::default()
+                }),
+                resident,
+                indoor_monitor: Some(pb::DeviceInput {
+                    mac: Some(mac.into()),
+                    name: Some(format!("Monitor {apt}")),
+                    ..Default::default()
+                }),
             })
             .await
             .map(|r| r.into_inner())

@@ -5,6 +5,7 @@ pub mod account;
 pub mod apartment;
 pub mod building;
 pub mod community;
+pub mod device;
 pub mod mac;
 pub mod property_manager;
 
@@ -17,6 +18,9 @@ pub use building::Building;
 pub use community::{
     AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
     PinMode, TimeFormat,
+};
+pub use device::{
+    ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, Relay, UnlockMethod,
 };
 pub use mac::MacEntry;
 pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};

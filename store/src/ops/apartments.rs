@@ -5,9 +5,10 @@ use serde_json::json;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{
-    ActiveStatus, Apartment, ApartmentInput, Community, FamilyMember, FamilyMemberInput, Id,
-    Resident, ResidentInput,
+    ActiveStatus, Apartment, ApartmentInput, Community, DeviceInput, DeviceScope, DeviceType,
+    FamilyMember, FamilyMemberInput, FeaturePlan, Id, Resident, ResidentInput,
 };
+use crate::ops::devices::{build_device, check_device_in_directory};
 use crate::record::{Record, RecordKey};
 use crate::rules::{self, email_key};
 use crate::store::{SipSpace, Store};
@@ -94,14 +95,17 @@ fn check_capacity(dir: &Directory, community: &Community) -> Result<()> {
 }
 
 impl Store {
-    /// "Add APT": an apartment, with its resident unless "Add Resident Later".
+    /// "Add APT": an apartment, with its resident unless "Add Resident Later", and its
+    /// indoor monitor, which the Basic feature plan requires.
     pub async fn create_apartment(
         &self,
         actor: &Actor,
         building_id: Id,
         input: ApartmentInput,
         resident: Option<ResidentInput>,
+        indoor_monitor: Option<DeviceInput>,
     ) -> Result<ApartmentView> {
+        let sealer = self.sealer();
         let resident = resident
             .map(Resident::create)
             .transpose()
@@ -122,6 +126,39 @@ impl Store {
             )?;
             check_number_free(dir, &a)?;
             check_emails(dir, &a)?;
+            let monitor = match indoor_monitor {
+                Some(m) => {
+                    if m.device_type
+                        .is_some_and(|t| t != DeviceType::IndoorMonitor.code())
+                    {
+                        return Err(StoreError::invalid(
+                            "indoor_monitor.device_type",
+                            "must be 2 (indoor monitor)",
+                        ));
+                    }
+                    let m = DeviceInput {
+                        device_type: Some(DeviceType::IndoorMonitor.code()),
+                        ..m
+                    };
+                    let scope = DeviceScope::Apartment {
+                        building_id: building.id,
+                        apartment_id: id,
+                    };
+                    let d = build_device(dir, txn, sealer, community, scope, m)
+                        .map_err(|e| e.within("indoor_monitor"))?;
+                    check_device_in_directory(dir, actor, &d, &[])
+                        .map_err(|e| e.within("indoor_monitor"))?;
+                    Some(d)
+                }
+                None if community.feature_plan == FeaturePlan::Basic => {
+                    return Err(StoreError::invalid(
+                        "indoor_monitor",
+                        "is required: on the Basic feature plan every apartment needs an indoor \
+                         monitor (its MAC from your MAC library)",
+                    ));
+                }
+                None => None,
+            };
             txn.put(Record::Apartment(a.clone()));
             txn.audit(
                 actor,
@@ -129,6 +166,15 @@ impl Store {
                 format!("apartment/{id}"),
                 audit_detail(&a),
             );
+            if let Some(d) = monitor {
+                txn.audit(
+                    actor,
+                    "device.create",
+                    format!("device/{}", d.id),
+                    json!({"mac": d.mac, "name": d.name, "type": 2, "apartment": id}),
+                );
+                txn.put(Record::Device(d));
+            }
             Ok(apartment_view(dir, &a, txn.now_ms()))
         })
         .await
@@ -180,6 +226,9 @@ impl Store {
     pub async fn delete_apartment(&self, actor: &Actor, id: Id) -> Result<()> {
         self.write(|dir, txn| {
             let (a, _) = dir.apartment_of(actor, id)?;
+            for d in dir.devices_of_apartment(id) {
+                txn.delete(RecordKey::Device(d.id));
+            }
             txn.delete(RecordKey::Apartment(id));
             txn.audit(
                 actor,

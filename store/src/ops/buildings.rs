@@ -82,7 +82,7 @@ impl Store {
             Ok(BuildingView {
                 building: renamed,
                 apartment_count: dir.building_apartment_count(id) as u32,
-                device_count: 0,
+                device_count: dir.devices_of_building(id).count() as u32,
             })
         })
         .await
@@ -94,12 +94,17 @@ impl Store {
         self.write(|dir, txn| {
             let (b, _) = dir.building_of(actor, id)?;
             let apartments: Vec<Id> = dir.apartments_in(id).map(|a| a.id).collect();
-            if !apartments.is_empty() && !cascade {
+            let devices: Vec<Id> = dir.devices_of_building(id).map(|d| d.id).collect();
+            if (!apartments.is_empty() || !devices.is_empty()) && !cascade {
                 return Err(StoreError::precondition(format!(
-                    "building {:?} still holds {} apartment(s); delete them first or ask for a cascade",
+                    "building {:?} still holds {} apartment(s) and {} device(s); delete them first or ask for a cascade",
                     b.name,
-                    apartments.len()
+                    apartments.len(),
+                    devices.len()
                 )));
+            }
+            for d in &devices {
+                txn.delete(RecordKey::Device(*d));
             }
             for a in &apartments {
                 txn.delete(RecordKey::Apartment(*a));
@@ -109,7 +114,7 @@ impl Store {
                 actor,
                 "building.delete",
                 format!("building/{id}"),
-                json!({"name": b.name, "cascade": cascade, "apartments": apartments.len()}),
+                json!({"name": b.name, "cascade": cascade, "apartments": apartments.len(), "devices": devices.len()}),
             );
             Ok(())
         })
@@ -124,7 +129,7 @@ impl Store {
                 .map(|b| BuildingView {
                     building: b.clone(),
                     apartment_count: dir.building_apartment_count(b.id) as u32,
-                    device_count: 0,
+                    device_count: dir.devices_of_building(b.id).count() as u32,
                 })
                 .collect();
             v.sort_by(|a, b| natural_cmp(&a.building.name, &b.building.name));

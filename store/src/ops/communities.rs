@@ -32,7 +32,7 @@ pub(crate) fn view(dir: &Directory, c: &Community) -> CommunityView {
     CommunityView {
         community: c.clone(),
         counts: dir.counts(c.id),
-        device_count: 0,
+        device_count: dir.counts(c.id).devices,
         property_managers: dir.community_managers(c),
     }
 }
@@ -101,6 +101,11 @@ impl Store {
     pub async fn delete_community(&self, actor: &Actor, id: Id) -> Result<()> {
         self.write(|dir, txn| {
             let c = dir.community_of(actor, id)?;
+            let mut devices = 0;
+            for d in dir.devices_of_community(id) {
+                txn.delete(RecordKey::Device(d.id));
+                devices += 1;
+            }
             let mut apartments = 0;
             let mut buildings = 0;
             for b in dir.buildings_in(id) {
@@ -123,7 +128,7 @@ impl Store {
                 actor,
                 "community.delete",
                 format!("community/{id}"),
-                json!({"name": c.name, "buildings": buildings, "apartments": apartments}),
+                json!({"name": c.name, "buildings": buildings, "apartments": apartments, "devices": devices}),
             );
             Ok(())
         })

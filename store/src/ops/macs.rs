@@ -50,8 +50,10 @@ fn view(dir: &Directory, e: &MacEntry) -> MacView {
             .account(e.installer_id)
             .map(|a| a.username.clone())
             .unwrap_or_default(),
-        // Devices bind MACs (devices issue); until one does, the entry has no owner.
-        owner: String::new(),
+        owner: dir
+            .device_by_mac(&e.mac)
+            .map(|d| dir.device_owner_label(d))
+            .unwrap_or_default(),
         entry: e.clone(),
     }
 }
@@ -175,6 +177,13 @@ impl Store {
             match dir.mac(&mac) {
                 Some(e) if e.installer_id == actor.installer_id => {}
                 _ => return Err(StoreError::not_found(format!("MAC {mac} in your library"))),
+            }
+            if let Some(d) = dir.device_by_mac(&mac) {
+                return Err(StoreError::precondition(format!(
+                    "MAC {mac} is bound to device {:?} ({}); delete that device first",
+                    d.name,
+                    dir.device_owner_label(d)
+                )));
             }
             txn.delete(RecordKey::Mac(mac.clone()));
             txn.audit(actor, "mac.delete", format!("mac/{mac}"), json!({}));

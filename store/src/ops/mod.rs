@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod apartments;
 pub mod buildings;
 pub mod communities;
+pub mod devices;
 pub mod macs;
 pub mod property_managers;
 pub mod search;

@@ -1,0 +1,444 @@
+//! Intercom devices: add at a scope, edit, delete, details, secrets, community search.
+
+use serde_json::json;
+
+use crate::auth;
+use crate::directory::{Actor, Directory};
+use crate::error::{Result, StoreError};
+use crate::model::{Community, Device, DeviceInput, DeviceScope, DeviceType, FeaturePlan, Id};
+use crate::ops::search::{Page, PageRequest};
+use crate::record::{Record, RecordKey};
+use crate::secrets::Sealer;
+use crate::store::{SipSpace, Store, Txn};
+
+/// Where a new device goes, as the installer picks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeRequest {
+    /// Public area of a community; no buildings means all of them.
+    Public {
+        community_id: Id,
+        buildings: Vec<Id>,
+    },
+    Building {
+        building_id: Id,
+    },
+    Apartment {
+        apartment_id: Id,
+    },
+}
+
+/// A device as the API shows it, with where it is.
+#[derive(Debug, Clone)]
+pub struct DeviceView {
+    pub device: Device,
+    pub building_name: String,
+    pub apartment_number: String,
+    pub resident_name: String,
+    /// "Public Device", the building, or "Building-APT".
+    pub owner: String,
+}
+
+/// A device's secrets, for the installer who asks for them explicitly.
+#[derive(Debug, Clone)]
+pub struct DeviceSecrets {
+    pub sip_number: String,
+    pub sip_password: String,
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeviceSort {
+    #[default]
+    CreatedDesc,
+    CreatedAsc,
+    NameAsc,
+    NameDesc,
+}
+
+/// Which devices a community list shows.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceFilter {
+    /// Only the public area's devices.
+    pub public_only: bool,
+    pub building_id: Option<Id>,
+    pub apartment_id: Option<Id>,
+    /// Any part of the MAC or the device name.
+    pub text: String,
+}
+
+pub(crate) fn device_view(dir: &Directory, d: &Device) -> DeviceView {
+    let apartment = d.apartment_id().and_then(|a| dir.apartment(a));
+    DeviceView {
+        building_name: d
+            .building_id()
+            .and_then(|b| dir.building(b))
+            .map(|b| b.name.clone())
+            .unwrap_or_default(),
+        apartment_number: apartment.map(|a| a.number.clone()).unwrap_or_default(),
+        resident_name: apartment
+            .and_then(|a| a.resident.as_ref())
+            .map(|r| r.full_name())
+            .unwrap_or_default(),
+        owner: dir.device_owner_label(d),
+        device: d.clone(),
+    }
+}
+
+fn new_credential() -> Result<String> {
+    Ok(auth::new_token()?.replacen("pt_", "dc_", 1))
+}
+
+/// Resolves the scope of a new device within the actor's data.
+fn resolve_scope<'d>(
+    dir: &'d Directory,
+    actor: &Actor,
+    scope: &ScopeRequest,
+) -> Result<(&'d Community, DeviceScope)> {
+    Ok(match scope {
+        ScopeRequest::Public {
+            community_id,
+            buildings,
+        } => {
+            let c = dir.community_of(actor, *community_id)?;
+            let mut ids = buildings.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            for b in &ids {
+                if dir.building(*b).is_none_or(|b| b.community_id != c.id) {
+                    return Err(StoreError::invalid(
+                        "buildings",
+                        format!("building {b} is not in community {}", c.id),
+                    ));
+                }
+            }
+            (c, DeviceScope::Public { buildings: ids })
+        }
+        ScopeRequest::Building { building_id } => {
+            let (b, c) = dir.building_of(actor, *building_id)?;
+            (c, DeviceScope::Building { building_id: b.id })
+        }
+        ScopeRequest::Apartment { apartment_id } => {
+            let (a, c) = dir.apartment_of(actor, *apartment_id)?;
+            (
+                c,
+                DeviceScope::Apartment {
+                    building_id: a.building_id,
+                    apartment_id: a.id,
+                },
+            )
+        }
+    })
+}
+
+/// Rules that need the directory: the MAC is in the actor's library and free, at most one
+/// offline-transfer indoor monitor per apartment. `others` are devices being written in the
+/// same change (an apartment with its monitor, an import).
+pub(crate) fn check_device_in_directory(
+    dir: &Directory,
+    actor: &Actor,
+    d: &Device,
+    others: &[Device],
+) -> Result<()> {
+    match dir.mac(&d.mac) {
+        Some(e) if e.installer_id == actor.installer_id => {}
+        _ => {
+            return Err(StoreError::invalid(
+                "mac",
+                format!("{} is not in your MAC library; add it there first", d.mac),
+            ));
+        }
+    }
+    let holder = dir
+        .device_by_mac(&d.mac)
+        .filter(|other| other.id != d.id)
+        .map(|o| o.name.clone())
+        .or_else(|| {
+            others
+                .iter()
+                .find(|o| o.id != d.id && o.mac == d.mac)
+                .map(|o| o.name.clone())
+        });
+    if let Some(name) = holder {
+        return Err(StoreError::exists(
+            "mac",
+            format!("{} is already used by device {name:?}", d.mac),
+        ));
+    }
+    if d.works_offline
+        && let Some(apt) = d.apartment_id()
+    {
+        let taken = dir
+            .devices_of_apartment(apt)
+            .chain(others.iter())
+            .any(|o| o.id != d.id && o.works_offline && o.apartment_id() == Some(apt));
+        if taken {
+            return Err(StoreError::invalid(
+                "works_offline",
+                "an apartment has one indoor monitor that transfers calls for offline door phones",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Builds a new device (ids, SIP account, sealed secrets) in `txn`; validates what concerns
+/// the device alone.
+pub(crate) fn build_device(
+    dir: &Directory,
+    txn: &mut Txn,
+    sealer: &Sealer,
+    community: &Community,
+    scope: DeviceScope,
+    input: DeviceInput,
+) -> Result<Device> {
+    let device_type = DeviceType::from_code(
+        "device_type",
+        input
+            .device_type
+            .ok_or_else(|| StoreError::invalid("device_type", "is required"))?,
+    )?;
+    let blank = Device {
+        id: 0,
+        community_id: community.id,
+        contact_display: (device_type.is_door_phone()
+            && matches!(scope, DeviceScope::Building { .. }))
+        .then_some(crate::model::ContactDisplay::AptNumbers),
+        scope,
+        device_type,
+        mac: String::new(),
+        name: String::new(),
+        network_group: 1,
+        internet_access: true,
+        transfer_monitor_ip: None,
+        works_offline: false,
+        arming: false,
+        relays: Device::default_relays(),
+        security_relay: None,
+        sip_number: String::new(),
+        sip_password_sealed: String::new(),
+        credential_sealed: String::new(),
+        created_at_ms: txn.now_ms(),
+    };
+    let mut d = blank.edited(DeviceInput {
+        mac: Some(input.mac.clone().unwrap_or_default()),
+        name: Some(input.name.clone().unwrap_or_default()),
+        ..input
+    })?;
+    d.id = txn.next_id();
+    d.sip_number = txn.allocate_sip_number(dir, community.installer_id, SipSpace::DeviceOrApp)?;
+    d.sip_password_sealed = sealer.seal(&auth::generate_password()?)?;
+    d.credential_sealed = sealer.seal(&new_credential()?)?;
+    Ok(d)
+}
+
+fn audit_detail(d: &Device) -> serde_json::Value {
+    json!({"mac": d.mac, "name": d.name, "type": d.device_type.code(), "sip": d.sip_number})
+}
+
+/// On the Basic plan every apartment keeps an indoor monitor.
+fn check_basic_keeps_monitor(
+    dir: &Directory,
+    community: &Community,
+    removed: &Device,
+) -> Result<()> {
+    let Some(apt) = removed.apartment_id() else {
+        return Ok(());
+    };
+    if community.feature_plan != FeaturePlan::Basic
+        || removed.device_type != DeviceType::IndoorMonitor
+    {
+        return Ok(());
+    }
+    let others = dir
+        .devices_of_apartment(apt)
+        .filter(|d| d.id != removed.id && d.device_type == DeviceType::IndoorMonitor)
+        .count();
+    if others == 0 {
+        return Err(StoreError::precondition(
+            "on the Basic feature plan every apartment needs an indoor monitor: add another one before removing this one",
+        ));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// "Add Device" at a scope.
+    pub async fn create_device(
+        &self,
+        actor: &Actor,
+        scope: ScopeRequest,
+        input: DeviceInput,
+    ) -> Result<DeviceView> {
+        let sealer = self.sealer();
+        self.write(|dir, txn| {
+            let (community, scope) = resolve_scope(dir, actor, &scope)?;
+            let d = build_device(dir, txn, sealer, community, scope, input)?;
+            check_device_in_directory(dir, actor, &d, &[])?;
+            txn.put(Record::Device(d.clone()));
+            txn.audit(
+                actor,
+                "device.create",
+                format!("device/{}", d.id),
+                audit_detail(&d),
+            );
+            Ok(device_view(dir, &d))
+        })
+        .await
+    }
+
+    pub fn device(&self, actor: &Actor, id: Id) -> Result<DeviceView> {
+        self.read(|dir| dir.device_of(actor, id).map(|(d, _)| device_view(dir, d)))
+    }
+
+    /// Edits a device; its scope stays (delete and add it elsewhere to move it).
+    pub async fn update_device(
+        &self,
+        actor: &Actor,
+        id: Id,
+        input: DeviceInput,
+    ) -> Result<DeviceView> {
+        self.write(|dir, txn| {
+            let (old, community) = dir.device_of(actor, id)?;
+            let d = old.edited(input)?;
+            check_device_in_directory(dir, actor, &d, &[])?;
+            if old.device_type != d.device_type {
+                check_basic_keeps_monitor(dir, community, old)?;
+            }
+            txn.put(Record::Device(d.clone()));
+            txn.audit(
+                actor,
+                "device.update",
+                format!("device/{id}"),
+                audit_detail(&d),
+            );
+            Ok(device_view(dir, &d))
+        })
+        .await
+    }
+
+    /// Deletes a device; its MAC stays in the library, unbound.
+    pub async fn delete_device(&self, actor: &Actor, id: Id) -> Result<()> {
+        self.write(|dir, txn| {
+            let (d, community) = dir.device_of(actor, id)?;
+            check_basic_keeps_monitor(dir, community, d)?;
+            txn.delete(RecordKey::Device(id));
+            txn.audit(
+                actor,
+                "device.delete",
+                format!("device/{id}"),
+                audit_detail(d),
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    /// The device's SIP password and gateway credential. Audited; never in lists or logs.
+    pub async fn device_secrets(&self, actor: &Actor, id: Id) -> Result<DeviceSecrets> {
+        let sealer = self.sealer();
+        self.write(|dir, txn| {
+            let (d, _) = dir.device_of(actor, id)?;
+            let secrets = DeviceSecrets {
+                sip_number: d.sip_number.clone(),
+                sip_password: sealer.open(&d.sip_password_sealed)?,
+                credential: sealer.open(&d.credential_sealed)?,
+            };
+            txn.audit(
+                actor,
+                "device.secrets_viewed",
+                format!("device/{id}"),
+                json!({"mac": d.mac}),
+            );
+            Ok(secrets)
+        })
+        .await
+    }
+
+    /// A new gateway credential (the old one stops working); returned once.
+    pub async fn rotate_device_credential(&self, actor: &Actor, id: Id) -> Result<String> {
+        let sealer = self.sealer();
+        let credential = new_credential()?;
+        self.write(|dir, txn| {
+            let (d, _) = dir.device_of(actor, id)?;
+            let mut d = d.clone();
+            d.credential_sealed = sealer.seal(&credential)?;
+            txn.put(Record::Device(d));
+            txn.audit(
+                actor,
+                "device.credential_rotated",
+                format!("device/{id}"),
+                json!({}),
+            );
+            Ok(credential.clone())
+        })
+        .await
+    }
+
+    /// The community's devices (or one area's), searched by MAC or name, sorted, paged.
+    pub fn list_devices(
+        &self,
+        actor: &Actor,
+        community_id: Id,
+        filter: &DeviceFilter,
+        sort: DeviceSort,
+        page: PageRequest,
+    ) -> Result<Page<DeviceView>> {
+        let needle = filter.text.trim().to_lowercase();
+        let mac_needle: String = needle
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        self.read(|dir| {
+            dir.community_of(actor, community_id)?;
+            let mut all: Vec<&Device> = match (filter.apartment_id, filter.building_id) {
+                (Some(a), _) => {
+                    dir.apartment_of(actor, a)?;
+                    dir.devices_of_apartment(a).collect()
+                }
+                (None, Some(b)) => {
+                    dir.building_of(actor, b)?;
+                    dir.devices_of_building(b)
+                        .filter(|d| matches!(d.scope, DeviceScope::Building { .. }))
+                        .collect()
+                }
+                (None, None) => dir
+                    .devices_of_community(community_id)
+                    .filter(|d| {
+                        !filter.public_only || matches!(d.scope, DeviceScope::Public { .. })
+                    })
+                    .collect(),
+            };
+            all.retain(|d| {
+                needle.is_empty()
+                    || d.name.to_lowercase().contains(&needle)
+                    || (!mac_needle.is_empty() && d.mac.contains(&mac_needle))
+            });
+            match sort {
+                DeviceSort::CreatedAsc | DeviceSort::CreatedDesc => {
+                    all.sort_by_key(|d| (d.created_at_ms, d.id))
+                }
+                DeviceSort::NameAsc | DeviceSort::NameDesc => {
+                    all.sort_by(|a, b| {
+                        a.name
+                            .to_lowercase()
+                            .cmp(&b.name.to_lowercase())
+                            .then(a.id.cmp(&b.id))
+                    });
+                }
+            }
+            if matches!(sort, DeviceSort::CreatedDesc | DeviceSort::NameDesc) {
+                all.reverse();
+            }
+            let total = all.len() as u32;
+            let offset = (page.page as usize - 1) * page.page_size as usize;
+            let items = all
+                .into_iter()
+                .skip(offset)
+                .take(page.page_size as usize)
+                .map(|d| device_view(dir, d))
+                .collect();
+            Ok(Page { items, total })
+        })
+    }
+}
