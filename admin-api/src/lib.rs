@@ -70,6 +70,7 @@ impl AdminApi {
             apartment_service_server::ApartmentServiceServer,
             audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
             building_service_server::BuildingServiceServer,
+            camera_service_server::CameraServiceServer,
             community_service_server::CommunityServiceServer,
             device_service_server::DeviceServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
@@ -89,6 +90,7 @@ impl AdminApi {
                 .add_service(ApartmentServiceServer::new(self.clone()))
                 .add_service(AuditServiceServer::new(self.clone()))
                 .add_service(DeviceServiceServer::new(self.clone()))
+                .add_service(CameraServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())

@@ -7,7 +7,8 @@ use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
 use crate::model::{
-    Account, Apartment, Building, Community, Device, Id, MacEntry, PropertyManager, Session, Tenant,
+    Account, Apartment, Building, Camera, Community, Device, Id, MacEntry, PropertyManager,
+    Session, Tenant,
 };
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
@@ -61,6 +62,8 @@ pub struct Directory {
     /// Devices whose building is this one (building scope and its apartments').
     devices_by_building: HashMap<Id, BTreeSet<Id>>,
     devices_by_apartment: HashMap<Id, BTreeSet<Id>>,
+    cameras: HashMap<Id, Camera>,
+    cameras_by_community: HashMap<Id, BTreeSet<Id>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,6 +133,13 @@ impl Directory {
             }
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
+            }
+            Record::Camera(c) => {
+                self.cameras_by_community
+                    .entry(c.community_id)
+                    .or_default()
+                    .insert(c.id);
+                self.cameras.insert(c.id, c);
             }
             Record::Device(d) => {
                 self.delete(&RecordKey::Device(d.id));
@@ -204,6 +214,13 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::Camera(id) => {
+                if let Some(c) = self.cameras.remove(id)
+                    && let Some(set) = self.cameras_by_community.get_mut(&c.community_id)
+                {
+                    set.remove(id);
+                }
             }
             RecordKey::Device(id) => {
                 if let Some(d) = self.devices.remove(id) {
@@ -458,6 +475,23 @@ impl Directory {
 
     pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
         self.residents_by_created.get(&community_id)
+    }
+
+    pub fn camera_of(&self, actor: &Actor, id: Id) -> Result<(&Camera, &Community)> {
+        let missing = || StoreError::not_found(format!("camera {id}"));
+        let cam = self.cameras.get(&id).ok_or_else(missing)?;
+        let c = self
+            .community_of(actor, cam.community_id)
+            .map_err(|_| missing())?;
+        Ok((cam, c))
+    }
+
+    pub fn cameras_of_community(&self, community_id: Id) -> impl Iterator<Item = &Camera> {
+        self.cameras_by_community
+            .get(&community_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.cameras.get(id))
     }
 
     pub fn device(&self, id: Id) -> Option<&Device> {

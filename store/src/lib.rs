@@ -27,6 +27,7 @@ pub use error::{BackendError, Result, RowError, StoreError};
 pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
 pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
+pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
 pub use ops::devices::{DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest};
 pub use ops::macs::{MacImport, MacView};

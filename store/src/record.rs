@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Apartment, Building, Community, Device, Id, MacEntry, PropertyManager, Session, Tenant,
+    Account, Apartment, Building, Camera, Community, Device, Id, MacEntry, PropertyManager,
+    Session, Tenant,
 };
 
 /// Counters shared by the whole store.
@@ -27,6 +28,7 @@ pub enum Record {
     PropertyManager(PropertyManager),
     Mac(MacEntry),
     Device(Device),
+    Camera(Camera),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,6 +43,7 @@ pub enum RecordKey {
     PropertyManager(Id),
     Mac(String),
     Device(Id),
+    Camera(Id),
 }
 
 impl Record {
@@ -56,6 +59,7 @@ impl Record {
             Record::PropertyManager(p) => RecordKey::PropertyManager(p.id),
             Record::Mac(m) => RecordKey::Mac(m.mac.clone()),
             Record::Device(d) => RecordKey::Device(d.id),
+            Record::Camera(c) => RecordKey::Camera(c.id),
         }
     }
 }
@@ -74,6 +78,7 @@ impl RecordKey {
             RecordKey::PropertyManager(id) => format!("pm/{id:016x}"),
             RecordKey::Mac(mac) => format!("mac/{mac}"),
             RecordKey::Device(id) => format!("dev/{id:016x}"),
+            RecordKey::Camera(id) => format!("cam/{id:016x}"),
         }
     }
 }

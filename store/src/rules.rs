@@ -318,6 +318,62 @@ pub fn mac(field: &str, value: &str) -> Result<String> {
     Ok(hex.to_ascii_uppercase())
 }
 
+/// An RTSP address, `rtsp://host:port[/path]`: host a name or an IP address (IPv6 in
+/// brackets), port 1-65535. Credentials belong in the username and password fields, not
+/// in the URL.
+pub fn rtsp_url(field: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let bad = |why: &str| {
+        StoreError::invalid(
+            field,
+            format!("{v:?} {why} (rtsp://ip:port or rtsp://domain:port, path optional)"),
+        )
+    };
+    if v.len() > 512 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("is too long or has spaces"));
+    }
+    let rest = match v.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("rtsp://") => &v[7..],
+        _ => return Err(bad("does not start with rtsp://")),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return Err(bad(
+            "has credentials in it; put them in the username and password fields",
+        ));
+    }
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let (h, p) = inner.split_once("]:").ok_or_else(|| bad("needs a port"))?;
+        h.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| bad("has a bad IPv6 address"))?;
+        (h, p)
+    } else {
+        authority
+            .rsplit_once(':')
+            .ok_or_else(|| bad("needs a port"))?
+    };
+    let host_ok = !host.is_empty()
+        && (host.parse::<std::net::IpAddr>().is_ok()
+            || host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            }));
+    if !host_ok {
+        return Err(bad("has no valid host name or IP address"));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => {}
+        _ => return Err(bad("needs a port from 1 to 65535")),
+    }
+    Ok(format!("rtsp://{authority}{path}"))
+}
+
 /// Login names: 3 to 64 characters of letters, digits and `._-@`.
 pub fn username(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
@@ -426,6 +482,30 @@ mod tests {
             "0C_11_05_0B_98_14",
         ] {
             assert_eq!(mac("mac", bad).unwrap_err().field(), Some("mac"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rtsp_urls() {
+        for ok in [
+            "rtsp://192.168.1.10:554",
+            "RTSP://cam.example.com:8554/stream1",
+            "rtsp://[fe80::1]:554/live",
+            "rtsp://cam-1:554/a/b?x=1",
+        ] {
+            assert!(rtsp_url("u", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://1.2.3.4:554",
+            "rtsp://1.2.3.4",
+            "rtsp://1.2.3.4:0",
+            "rtsp://1.2.3.4:70000",
+            "rtsp://user:pw@1.2.3.4:554",
+            "rtsp://:554",
+            "rtsp://bad_host:554",
+            "rtsp://a b:554",
+        ] {
+            assert!(rtsp_url("u", bad).is_err(), "{bad}");
         }
     }
 

@@ -5,6 +5,7 @@ mod apartment;
 mod audit;
 mod auth;
 mod building;
+mod camera;
 mod community;
 mod device;
 mod mac_library;

@@ -69,6 +69,9 @@ pub enum TopCmd {
     /// Intercom devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Third-party RTSP cameras.
+    #[command(subcommand)]
+    Camera(CameraCmd),
     /// The MAC library.
     #[command(subcommand)]
     Mac(MacCmd),
@@ -1000,5 +1003,72 @@ pub enum DeviceCmd {
     /// Issue a new gateway credential; the old one stops working.
     RotateCredential {
         id: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CameraArgs {
+    #[arg(long)]
+    name: Option<String>,
+    /// rtsp://ip:port or rtsp://domain:port, path optional.
+    #[arg(long)]
+    rtsp_url: Option<String>,
+    #[arg(long)]
+    username: Option<String>,
+    /// Read from PORTER_CAMERA_PASSWORD when not given here.
+    #[arg(long, env = "PORTER_CAMERA_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// A door phone of the same area; 0 unlinks.
+    #[arg(long)]
+    linked_device: Option<u64>,
+}
+
+impl CameraArgs {
+    pub fn into_pb(self) -> pb::CameraInput {
+        pb::CameraInput {
+            name: self.name,
+            rtsp_url: self.rtsp_url,
+            username: self.username,
+            password: self.password,
+            linked_device_id: self.linked_device,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CameraCmd {
+    /// Add a camera to a public area (--public-area COMMUNITY), a building or an apartment.
+    Create {
+        #[arg(long, conflicts_with_all = ["building", "apartment"])]
+        public_area: Option<u64>,
+        #[arg(long, conflicts_with = "apartment")]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        #[command(flatten)]
+        camera: CameraArgs,
+    },
+    Get {
+        id: u64,
+    },
+    Update {
+        id: u64,
+        #[command(flatten)]
+        camera: CameraArgs,
+    },
+    Delete {
+        id: u64,
+    },
+    List {
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        public_only: bool,
+        #[arg(long)]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        #[arg(long)]
+        search: Option<String>,
     },
 }

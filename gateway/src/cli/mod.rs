@@ -9,7 +9,7 @@ use anyhow::Context;
 use pb::{
     account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
-    building_service_client::BuildingServiceClient,
+    building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
@@ -18,7 +18,7 @@ use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
-    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CommunityCmd, DeviceCmd, FamilyCmd,
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, FamilyCmd,
     InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TopCmd,
 };
 use output::emit;
@@ -34,6 +34,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let apartment = || ApartmentServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let devices = || DeviceServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let cameras = || CameraServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -541,6 +542,81 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .await
                         .map_err(fail)?
                         .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Camera(cmd) => {
+            let mut c = cameras();
+            match cmd {
+                CameraCmd::Create {
+                    public_area,
+                    building,
+                    apartment,
+                    camera,
+                } => {
+                    use pb::create_camera_request::Scope;
+                    let scope = match (public_area, building, apartment) {
+                        (Some(community_id), None, None) => Scope::PublicArea(pb::PublicArea {
+                            community_id,
+                            building_ids: Vec::new(),
+                        }),
+                        (None, Some(b), None) => Scope::BuildingId(b),
+                        (None, None, Some(a)) => Scope::ApartmentId(a),
+                        _ => anyhow::bail!(
+                            "give one of --public-area COMMUNITY, --building ID, --apartment ID"
+                        ),
+                    };
+                    let created = c
+                        .create_camera(pb::CreateCameraRequest {
+                            scope: Some(scope),
+                            camera: Some(camera.into_pb()),
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    emit(json, &created)?;
+                }
+                CameraCmd::Get { id } => emit(
+                    json,
+                    &c.get_camera(pb::GetCameraRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                CameraCmd::Update { id, camera } => emit(
+                    json,
+                    &c.update_camera(pb::UpdateCameraRequest {
+                        id,
+                        camera: Some(camera.into_pb()),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                CameraCmd::Delete { id } => {
+                    c.delete_camera(pb::GetCameraRequest { id })
+                        .await
+                        .map_err(fail)?;
+                    emit(json, &pb::Empty {})?;
+                }
+                CameraCmd::List {
+                    community,
+                    public_only,
+                    building,
+                    apartment,
+                    search,
+                } => emit(
+                    json,
+                    &c.list_cameras(pb::ListCamerasRequest {
+                        community_id: community,
+                        public_only,
+                        building_id: building.unwrap_or(0),
+                        apartment_id: apartment.unwrap_or(0),
+                        search: search.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
                 )?,
             }
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use pb::{
     account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
-    building_service_client::BuildingServiceClient,
+    building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
@@ -180,6 +180,9 @@ impl Client {
     }
     pub fn apartment(&self) -> ApartmentServiceClient<Svc> {
         ApartmentServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn cameras(&self) -> CameraServiceClient<Svc> {
+        CameraServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn devices(&self) -> DeviceServiceClient<Svc> {
         DeviceServiceClient::with_interceptor(self.channel.clone(), self.bearer())

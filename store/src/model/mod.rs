@@ -4,6 +4,7 @@
 pub mod account;
 pub mod apartment;
 pub mod building;
+pub mod camera;
 pub mod community;
 pub mod device;
 pub mod mac;
@@ -15,6 +16,7 @@ pub use apartment::{
     Language, Resident, ResidentInput,
 };
 pub use building::Building;
+pub use camera::{Camera, CameraInput};
 pub use community::{
     AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
     PinMode, TimeFormat,

@@ -229,6 +229,11 @@ impl Store {
             for d in dir.devices_of_apartment(id) {
                 txn.delete(RecordKey::Device(d.id));
             }
+            for c in crate::ops::cameras::cameras_following(dir, a.community_id, |c| {
+                matches!(c.scope, DeviceScope::Apartment { apartment_id, .. } if apartment_id == id)
+            }) {
+                txn.delete(RecordKey::Camera(c));
+            }
             txn.delete(RecordKey::Apartment(id));
             txn.audit(
                 actor,

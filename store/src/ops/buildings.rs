@@ -106,6 +106,11 @@ impl Store {
             for d in &devices {
                 txn.delete(RecordKey::Device(*d));
             }
+            for c in crate::ops::cameras::cameras_following(dir, b.community_id, |c| {
+                matches!(c.scope, crate::model::DeviceScope::Building { building_id } | crate::model::DeviceScope::Apartment { building_id, .. } if building_id == id)
+            }) {
+                txn.delete(RecordKey::Camera(c));
+            }
             for a in &apartments {
                 txn.delete(RecordKey::Apartment(*a));
             }

@@ -106,6 +106,9 @@ impl Store {
                 txn.delete(RecordKey::Device(d.id));
                 devices += 1;
             }
+            for cam in dir.cameras_of_community(id) {
+                txn.delete(RecordKey::Camera(cam.id));
+            }
             let mut apartments = 0;
             let mut buildings = 0;
             for b in dir.buildings_in(id) {

@@ -89,7 +89,7 @@ fn new_credential() -> Result<String> {
 }
 
 /// Resolves the scope of a new device within the actor's data.
-fn resolve_scope<'d>(
+pub(crate) fn resolve_scope<'d>(
     dir: &'d Directory,
     actor: &Actor,
     scope: &ScopeRequest,
@@ -304,6 +304,17 @@ impl Store {
             if old.device_type != d.device_type {
                 check_basic_keeps_monitor(dir, community, old)?;
             }
+            if !d.device_type.is_door_phone() {
+                // Cameras link to door phones only.
+                for cam in dir
+                    .cameras_of_community(d.community_id)
+                    .filter(|c| c.linked_device == Some(id))
+                {
+                    let mut cam = cam.clone();
+                    cam.linked_device = None;
+                    txn.put(Record::Camera(cam));
+                }
+            }
             txn.put(Record::Device(d.clone()));
             txn.audit(
                 actor,
@@ -321,6 +332,14 @@ impl Store {
         self.write(|dir, txn| {
             let (d, community) = dir.device_of(actor, id)?;
             check_basic_keeps_monitor(dir, community, d)?;
+            for cam in dir
+                .cameras_of_community(d.community_id)
+                .filter(|c| c.linked_device == Some(id))
+            {
+                let mut cam = cam.clone();
+                cam.linked_device = None;
+                txn.put(Record::Camera(cam));
+            }
             txn.delete(RecordKey::Device(id));
             txn.audit(
                 actor,
