@@ -75,6 +75,7 @@ impl AdminApi {
             device_service_server::DeviceServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
+            template_service_server::TemplateServiceServer,
         };
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -94,6 +95,10 @@ impl AdminApi {
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())
+                        .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
+                )
+                .add_service(
+                    TemplateServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
                 )
                 .add_service(reflection_v1)

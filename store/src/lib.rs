@@ -20,6 +20,7 @@ pub mod rules;
 pub mod secrets;
 mod store;
 pub mod tabular;
+pub mod template;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{Actor, CommunityCounts, Directory};
@@ -30,6 +31,7 @@ pub use ops::buildings::BuildingView;
 pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
 pub use ops::devices::{DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest};
+pub use ops::import::TemplateImport;
 pub use ops::macs::{MacImport, MacView};
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};

@@ -10,3 +10,4 @@ mod community;
 mod device;
 mod mac_library;
 mod property_manager;
+mod template;

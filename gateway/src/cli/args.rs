@@ -72,6 +72,9 @@ pub enum TopCmd {
     /// Third-party RTSP cameras.
     #[command(subcommand)]
     Camera(CameraCmd),
+    /// The resident and device import template.
+    #[command(subcommand)]
+    Template(TemplateCmd),
     /// The MAC library.
     #[command(subcommand)]
     Mac(MacCmd),
@@ -1070,5 +1073,30 @@ pub enum CameraCmd {
         apartment: Option<u64>,
         #[arg(long)]
         search: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum TemplateKind {
+    #[default]
+    Xlsx,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCmd {
+    /// Save the empty template.
+    Download {
+        #[arg(long, value_enum, default_value_t)]
+        format: TemplateKind,
+        /// Where to write it (default: the server's file name, in the current directory).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Import a filled-in template (CSV or XLSX) into a community: all or nothing.
+    Import {
+        #[arg(long)]
+        community: u64,
+        file: std::path::PathBuf,
     },
 }

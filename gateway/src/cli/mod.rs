@@ -13,13 +13,14 @@ use pb::{
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
+    template_service_client::TemplateServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
     AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, FamilyCmd,
-    InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TopCmd,
+    InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TemplateCmd, TemplateKind, TopCmd,
 };
 use output::emit;
 
@@ -35,6 +36,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let audit = || AuditServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let devices = || DeviceServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let cameras = || CameraServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let templates = || TemplateServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -618,6 +620,49 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     .map_err(fail)?
                     .into_inner(),
                 )?,
+            }
+        }
+        TopCmd::Template(cmd) => {
+            let mut c = templates()
+                .max_encoding_message_size(usize::MAX)
+                .max_decoding_message_size(64 * 1024 * 1024);
+            match cmd {
+                TemplateCmd::Download { format, out } => {
+                    let format = match format {
+                        TemplateKind::Xlsx => pb::TemplateFormat::Xlsx,
+                        TemplateKind::Csv => pb::TemplateFormat::Csv,
+                    };
+                    let file = c
+                        .download_template(pb::DownloadTemplateRequest {
+                            format: format as i32,
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    let path = out.unwrap_or_else(|| std::path::PathBuf::from(&file.filename));
+                    std::fs::write(&path, &file.content)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    emit(
+                        json,
+                        &serde_json::json!({"saved": path.display().to_string(), "bytes": file.content.len()}),
+                    )?;
+                }
+                TemplateCmd::Import { community, file } => {
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let report = c
+                        .import_template(pb::ImportTemplateRequest {
+                            community_id: community,
+                            file: bytes,
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner();
+                    emit(json, &report)?;
+                    if !report.committed {
+                        anyhow::bail!("{} bad row(s); nothing was imported", report.errors.len());
+                    }
+                }
             }
         }
         TopCmd::Mac(cmd) => {

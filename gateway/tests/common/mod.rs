@@ -13,6 +13,7 @@ use pb::{
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
+    template_service_client::TemplateServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -186,6 +187,9 @@ impl Client {
     }
     pub fn devices(&self) -> DeviceServiceClient<Svc> {
         DeviceServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn templates(&self) -> TemplateServiceClient<Svc> {
+        TemplateServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn macs(&self) -> MacLibraryServiceClient<Svc> {
         MacLibraryServiceClient::with_interceptor(self.channel.clone(), self.bearer())
