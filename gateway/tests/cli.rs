@@ -225,6 +225,75 @@ async fn installer_scripts_the_walkthrough() {
     let listed = json(&run(&["--json", "mac", "list", "--search", "98:15"]));
     assert_eq!(listed["total"], 1);
 
+    // Devices and the import template from the shell.
+    let gate = json(&run(&[
+        "--json",
+        "device",
+        "create",
+        "--public-area",
+        &cid,
+        "--type",
+        "0",
+        "--mac",
+        "0c:11:05:0b:98:14",
+        "--name",
+        "Gate",
+        "--relay",
+        "Front Door:1:pin+rf-card",
+        "--relay",
+        "Garage:2",
+    ]));
+    assert_eq!(gate["owner"], "Public Device");
+    assert_eq!(
+        gate["relays"][0]["unlock_methods"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        gate["relays"][1]["unlock_methods"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    let secrets = json(&run(&[
+        "--json",
+        "device",
+        "secrets",
+        &gate["id"].as_u64().unwrap().to_string(),
+    ]));
+    assert_eq!(secrets["sip_password"].as_str().unwrap().len(), 16);
+    let listed = run(&["device", "list", "--community", &cid]);
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout)
+            .contains(secrets["sip_password"].as_str().unwrap())
+    );
+    let tpl = dir.path().join("template.csv");
+    json(&run(&[
+        "--json",
+        "template",
+        "download",
+        "--format",
+        "csv",
+        "--out",
+        tpl.to_str().unwrap(),
+    ]));
+    let mut body = std::fs::read_to_string(&tpl).unwrap();
+    body.push_str("Building 2,201,,\"Hall,0,0C11050B9815\",Ann,Lee,,,,,,,,\n");
+    std::fs::write(&tpl, body).unwrap();
+    let imported = json(&run(&[
+        "--json",
+        "template",
+        "import",
+        "--community",
+        &cid,
+        tpl.to_str().unwrap(),
+    ]));
+    assert_eq!(imported["committed"], true);
+    assert_eq!(imported["devices"], 1);
+
     // Logout forgets the token.
     json(&run(&["--json", "logout"]));
     assert!(!token.exists());
