@@ -396,3 +396,50 @@ pub fn device(v: &porter_store::DeviceView) -> pb::Device {
         created_at_ms: d.created_at_ms,
     }
 }
+
+/// Where a new device or camera goes, whichever request named it.
+pub enum Placement {
+    Public(pb::PublicArea),
+    Building(u64),
+    Apartment(u64),
+}
+
+impl From<pb::create_device_request::Scope> for Placement {
+    fn from(s: pb::create_device_request::Scope) -> Self {
+        use pb::create_device_request::Scope;
+        match s {
+            Scope::PublicArea(p) => Placement::Public(p),
+            Scope::BuildingId(id) => Placement::Building(id),
+            Scope::ApartmentId(id) => Placement::Apartment(id),
+        }
+    }
+}
+
+impl From<pb::create_camera_request::Scope> for Placement {
+    fn from(s: pb::create_camera_request::Scope) -> Self {
+        use pb::create_camera_request::Scope;
+        match s {
+            Scope::PublicArea(p) => Placement::Public(p),
+            Scope::BuildingId(id) => Placement::Building(id),
+            Scope::ApartmentId(id) => Placement::Apartment(id),
+        }
+    }
+}
+
+pub fn scope_request(p: Option<Placement>) -> Result<porter_store::ScopeRequest, Status> {
+    use porter_store::ScopeRequest;
+    Ok(match p {
+        Some(Placement::Public(p)) => ScopeRequest::Public {
+            community_id: p.community_id,
+            buildings: p.building_ids,
+        },
+        Some(Placement::Building(id)) => ScopeRequest::Building { building_id: id },
+        Some(Placement::Apartment(id)) => ScopeRequest::Apartment { apartment_id: id },
+        None => {
+            return Err(invalid(
+                "scope",
+                "is required: public_area, building_id or apartment_id",
+            ));
+        }
+    })
+}

@@ -238,17 +238,7 @@ async fn cameras_validate_link_and_never_echo_passwords() {
     );
 
     // Another installer sees nothing.
-    let pw = admin
-        .account()
-        .create_installer(pb::CreateInstallerRequest {
-            username: "bob".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .generated_password;
-    let bob = server.login("bob", &pw).await;
+    let bob = server.other_installer(&admin, "bob").await;
     assert_status(
         bob.cameras()
             .get_camera(pb::GetCameraRequest { id: created.id })
@@ -259,17 +249,5 @@ async fn cameras_validate_link_and_never_echo_passwords() {
 
     // The password is not on disk in clear.
     server.stop().await;
-    let mut stack = vec![dir.path().join("data")];
-    while let Some(p) = stack.pop() {
-        if p.is_dir() {
-            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-        } else {
-            let bytes = std::fs::read(&p).unwrap();
-            assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-                "{}",
-                p.display()
-            );
-        }
-    }
+    assert!(common::assert_no_file_contains(&dir.path().join("data"), &[secret]) > 0);
 }

@@ -354,17 +354,7 @@ async fn devices_at_three_scopes_with_their_rules() {
     assert_eq!(offline.transfer_monitor_ip, "192.168.1.20");
 
     // Another installer's MAC cannot be used, nor its devices seen.
-    let pw = admin
-        .account()
-        .create_installer(pb::CreateInstallerRequest {
-            username: "bob".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .generated_password;
-    let bob = server.login("bob", &pw).await;
+    let bob = server.other_installer(&admin, "bob").await;
     let bc = bob
         .create_community("Bob's", pb::FeaturePlan::Premium)
         .await;
@@ -640,27 +630,14 @@ async fn secrets_are_sealed_at_rest_and_shown_only_on_request() {
 
     // Nothing on disk holds a secret in clear.
     server.stop().await;
-    let mut files = vec![dir.path().join("data")];
-    let mut scanned = 0;
-    while let Some(p) = files.pop() {
-        if p.is_dir() {
-            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-        } else {
-            let bytes = std::fs::read(&p).unwrap();
-            for secret in [
-                &secrets.sip_password,
-                &rotated.credential,
-                &secrets.credential,
-            ] {
-                assert!(
-                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-                    "{} holds a secret",
-                    p.display()
-                );
-            }
-            scanned += bytes.len();
-        }
-    }
+    let scanned = common::assert_no_file_contains(
+        &dir.path().join("data"),
+        &[
+            &secrets.sip_password,
+            &rotated.credential,
+            &secrets.credential,
+        ],
+    );
     assert!(scanned > 0);
     // Sealed secrets open again after a restart (the key is kept beside the data).
     let server = Server::start(&dir.path().join("data")).await;

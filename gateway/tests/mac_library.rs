@@ -65,17 +65,7 @@ async fn macs_are_normalised_owned_by_one_installer_and_searchable() {
     );
 
     // Another installer can neither register nor see nor delete it.
-    let pw = admin
-        .account()
-        .create_installer(pb::CreateInstallerRequest {
-            username: "bob".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .generated_password;
-    let bob = server.login("bob", &pw).await;
+    let bob = server.other_installer(&admin, "bob").await;
     assert_status(
         add(&bob, "0c11050b9814").await,
         Code::AlreadyExists,

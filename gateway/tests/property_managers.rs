@@ -159,17 +159,7 @@ async fn property_managers_are_created_assigned_and_listed_with_communities() {
     assert_ne!(reset.generated_password, created.generated_password);
 
     // Another installer cannot see or use them.
-    let bob_pw = admin
-        .account()
-        .create_installer(pb::CreateInstallerRequest {
-            username: "bob".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .generated_password;
-    let bob = server.login("bob", &bob_pw).await;
+    let bob = server.other_installer(&admin, "bob").await;
     let bob_c = bob
         .create_community("Bob's", pb::FeaturePlan::Premium)
         .await;

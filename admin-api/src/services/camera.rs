@@ -1,13 +1,12 @@
 //! CameraService.
 
-use porter_proto::admin::v1::{
-    self as pb, camera_service_server::CameraService, create_camera_request::Scope,
-};
+use porter_proto::admin::v1::{self as pb, camera_service_server::CameraService};
 use porter_store::model::{CameraInput, DeviceScope};
 use porter_store::{CameraView, ScopeRequest};
 use tonic::{Request, Response};
 
 use crate::AdminApi;
+use crate::convert;
 use crate::error::{ApiResult, invalid, status};
 
 fn camera_input(c: Option<pb::CameraInput>) -> CameraInput {
@@ -57,20 +56,7 @@ impl CameraService for AdminApi {
     ) -> ApiResult<pb::Camera> {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
-        let scope = match r.scope {
-            Some(Scope::PublicArea(p)) => ScopeRequest::Public {
-                community_id: p.community_id,
-                buildings: p.building_ids,
-            },
-            Some(Scope::BuildingId(id)) => ScopeRequest::Building { building_id: id },
-            Some(Scope::ApartmentId(id)) => ScopeRequest::Apartment { apartment_id: id },
-            None => {
-                return Err(invalid(
-                    "scope",
-                    "is required: public_area, building_id or apartment_id",
-                ));
-            }
-        };
+        let scope = convert::scope_request(r.scope.map(Into::into))?;
         let view = self
             .store
             .create_camera(&actor, scope, camera_input(r.camera))

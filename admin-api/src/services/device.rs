@@ -1,9 +1,7 @@
 //! DeviceService.
 
-use porter_proto::admin::v1::{
-    self as pb, create_device_request::Scope, device_service_server::DeviceService,
-};
-use porter_store::{DeviceFilter, DeviceSort, ScopeRequest};
+use porter_proto::admin::v1::{self as pb, device_service_server::DeviceService};
+use porter_store::{DeviceFilter, DeviceSort};
 use tonic::{Request, Response};
 
 use crate::AdminApi;
@@ -18,20 +16,7 @@ impl DeviceService for AdminApi {
     ) -> ApiResult<pb::Device> {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
-        let scope = match r.scope {
-            Some(Scope::PublicArea(p)) => ScopeRequest::Public {
-                community_id: p.community_id,
-                buildings: p.building_ids,
-            },
-            Some(Scope::BuildingId(id)) => ScopeRequest::Building { building_id: id },
-            Some(Scope::ApartmentId(id)) => ScopeRequest::Apartment { apartment_id: id },
-            None => {
-                return Err(invalid(
-                    "scope",
-                    "is required: public_area, building_id or apartment_id",
-                ));
-            }
-        };
+        let scope = convert::scope_request(r.scope.map(Into::into))?;
         let input = convert::device_input(r.device)?;
         let view = self
             .store

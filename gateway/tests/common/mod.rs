@@ -107,6 +107,20 @@ impl Server {
         })
     }
 
+    /// A second installer (tenant), created by the operator `by`, logged in.
+    pub async fn other_installer(&self, by: &Client, username: &str) -> Client {
+        let created = by
+            .account()
+            .create_installer(pb::CreateInstallerRequest {
+                username: username.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        self.login(username, &created.generated_password).await
+    }
+
     pub async fn admin(&self) -> Client {
         self.login(ADMIN_USER, ADMIN_PASSWORD).await
     }
@@ -325,4 +339,26 @@ pub fn assert_status<T: std::fmt::Debug>(result: Result<T, Status>, code: Code, 
             );
         }
     }
+}
+
+/// Asserts that no file under `dir` holds any of `secrets` in clear; returns bytes scanned.
+pub fn assert_no_file_contains(dir: &Path, secrets: &[&str]) -> usize {
+    let mut stack = vec![dir.to_owned()];
+    let mut scanned = 0;
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let bytes = std::fs::read(&p).unwrap();
+            for secret in secrets {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds a secret in clear",
+                    p.display()
+                );
+            }
+            scanned += bytes.len();
+        }
+    }
+    scanned
 }
