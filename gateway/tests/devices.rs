@@ -649,6 +649,15 @@ async fn secrets_are_sealed_at_rest_and_shown_only_on_request() {
         .unwrap()
         .into_inner();
     assert_eq!(after.sip_password, secrets.sip_password);
+    // Indexes rebuilt from disk: the count and the MAC binding are back.
+    let community = admin
+        .community()
+        .get_community(pb::GetCommunityRequest { id: c.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(community.device_count, 1);
+    assert_eq!(mac_owner(&admin, "0C1100000001").await, "Public Device");
 }
 
 #[tokio::test]
