@@ -1,4 +1,4 @@
-//! Compiles `porter/admin/v1/admin.proto` with a vendored protoc, so a fresh machine needs
+//! Compiles the admin API and device protocol `.proto` files with a vendored protoc, so a fresh machine needs
 //! no system protoc.
 
 use std::path::PathBuf;
@@ -11,7 +11,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("porter_admin_v1_descriptor.bin"))
         .type_attribute(".porter.admin.v1", "#[derive(serde::Serialize)]")
-        .compile_with_config(config, &["porter/admin/v1/admin.proto"], &["."])?;
+        .compile_with_config(
+            config,
+            &[
+                "porter/admin/v1/admin.proto",
+                "porter/device/v1/device.proto",
+            ],
+            &["."],
+        )?;
     println!("cargo:rerun-if-changed=porter");
     Ok(())
 }
