@@ -393,6 +393,14 @@ impl Store {
         .await
     }
 
+    /// The device a gateway connection proves to be: its MAC (normalised) is bound and the
+    /// credential matches. Any failure is `None`, whatever the reason.
+    pub fn authenticate_device(&self, mac: &str, credential: &str) -> Option<Device> {
+        let device = self.read(|dir| dir.device_by_mac(mac).cloned())?;
+        let expected = self.sealer().open(&device.credential_sealed).ok()?;
+        constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
+    }
+
     /// The community's devices (or one area's), searched by MAC or name, sorted, paged.
     pub fn list_devices(
         &self,
@@ -460,4 +468,12 @@ impl Store {
             Ok(Page { items, total })
         })
     }
+}
+
+/// Compares secrets without an early exit, so timing does not reveal a matching prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -1,0 +1,16 @@
+//! The store as the gateway's `DeviceAuthenticator`.
+
+use porter_store::Store;
+
+use super::{DeviceAuthenticator, DeviceIdentity};
+
+impl DeviceAuthenticator for Store {
+    fn authenticate(&self, mac: &str, credential: &str) -> Option<DeviceIdentity> {
+        self.authenticate_device(mac, credential)
+            .map(|d| DeviceIdentity {
+                device_id: d.id,
+                community_id: d.community_id,
+                mac: d.mac,
+            })
+    }
+}
