@@ -20,6 +20,16 @@ pub struct ServeArgs {
     /// Admin gRPC (and gRPC-Web) listen address (default 127.0.0.1:50051).
     #[arg(long, env = "PORTER_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
+    /// Device gateway (TLS over TCP) listen address (default 0.0.0.0:8501).
+    #[arg(long, env = "PORTER_GATEWAY_LISTEN")]
+    pub gateway_listen: Option<SocketAddr>,
+    /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
+    /// self-signed on first start together with the key).
+    #[arg(long, env = "PORTER_GATEWAY_CERT")]
+    pub gateway_cert: Option<PathBuf>,
+    /// PEM private key of the gateway (default: DATA_DIR/gateway-key.pem).
+    #[arg(long, env = "PORTER_GATEWAY_KEY")]
+    pub gateway_key: Option<PathBuf>,
     /// Lifetime of admin login tokens in seconds (default 43200 = 12 h).
     #[arg(long, env = "PORTER_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
@@ -37,6 +47,9 @@ pub struct ServeArgs {
 struct FileConfig {
     data_dir: Option<PathBuf>,
     admin_listen: Option<SocketAddr>,
+    gateway_listen: Option<SocketAddr>,
+    gateway_cert: Option<PathBuf>,
+    gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
     log: Option<String>,
@@ -47,6 +60,9 @@ struct FileConfig {
 pub struct ServeConfig {
     pub data_dir: PathBuf,
     pub admin_listen: SocketAddr,
+    pub gateway_listen: SocketAddr,
+    pub gateway_cert: PathBuf,
+    pub gateway_key: PathBuf,
     pub token_ttl: Duration,
     pub shutdown_grace: Duration,
     pub log: String,
@@ -66,11 +82,24 @@ impl ServeConfig {
             (60..=30 * 24 * 3600).contains(&token_ttl_secs),
             "token_ttl_secs must be between 60 and 2592000 (30 days), got {token_ttl_secs}"
         );
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("porter-data"));
         Ok(ServeConfig {
-            data_dir: args
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("porter-data")),
+            gateway_listen: args
+                .gateway_listen
+                .or(file.gateway_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8501))),
+            gateway_cert: args
+                .gateway_cert
+                .or(file.gateway_cert)
+                .unwrap_or_else(|| data_dir.join(porter_gateway::tls::CERT_FILE)),
+            gateway_key: args
+                .gateway_key
+                .or(file.gateway_key)
+                .unwrap_or_else(|| data_dir.join(porter_gateway::tls::KEY_FILE)),
+            data_dir,
             admin_listen: args
                 .admin_listen
                 .or(file.admin_listen)
@@ -101,6 +130,9 @@ mod tests {
             config: None,
             data_dir: None,
             admin_listen: None,
+            gateway_listen: None,
+            gateway_cert: None,
+            gateway_key: None,
             token_ttl_secs: None,
             shutdown_grace_secs: None,
             log: None,

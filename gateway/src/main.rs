@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server: admin API (and, as they land, device gateway, SIP, HTTPS).
-    Serve(config::ServeArgs),
+    Serve(Box<config::ServeArgs>),
     /// Manage communities, buildings, apartments, residents and accounts from the shell.
     Admin(Box<cli::AdminArgs>),
 }
@@ -41,7 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => {
-            let config = config::ServeConfig::resolve(args)?;
+            let config = config::ServeConfig::resolve(*args)?;
             init_tracing(&config.log);
             runtime.block_on(serve::run(config))
         }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use porter_admin_api::{AdminApi, AdminConfig};
+use porter_gateway::listener::{Gateway, GatewayConfig};
 use porter_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -36,9 +37,28 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("binding the admin API to {}", config.admin_listen))?;
     let admin_addr = listener.local_addr()?;
     tracing::info!(%admin_addr, data_dir = %config.data_dir.display(), "admin API listening");
+
+    let (certs, key) =
+        porter_gateway::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
+            .context("loading the gateway's TLS identity")?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(porter_gateway::tls::server_config(certs, key)?);
+    let gateway_listener = TcpListener::bind(config.gateway_listen)
+        .await
+        .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
+    let gateway_addr = gateway_listener.local_addr()?;
+    let gateway = Gateway::new(store.clone(), GatewayConfig::default());
+    tracing::info!(%gateway_addr, "device gateway (TLS) listening");
+    announce(&format!("gateway listening on {gateway_addr}"));
+    // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let gateway_task = tokio::spawn(porter_gateway::listener::serve_tls(
+        gateway,
+        gateway_listener,
+        acceptor,
+        stop_rx.clone(),
+    ));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
 
     let mut admin_stop = stop_rx.clone();
@@ -77,6 +97,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             .context("admin server")?,
         Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
     }
+    let _ = tokio::time::timeout(config.shutdown_grace, gateway_task).await;
     purge.abort();
     tracing::info!("stopped");
     Ok(())

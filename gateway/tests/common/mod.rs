@@ -28,6 +28,8 @@ pub const ADMIN_PASSWORD: &str = "first-admin-pw";
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// The device gateway (TLS) address.
+    pub gateway_addr: String,
     pub data_dir: PathBuf,
 }
 
@@ -42,7 +44,14 @@ impl Server {
             .arg("serve")
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--admin-listen", "127.0.0.1:0", "--log", "warn"])
+            .args([
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--gateway-listen",
+                "127.0.0.1:0",
+                "--log",
+                "warn",
+            ])
             .args(extra)
             .env("PORTER_ADMIN_USER", ADMIN_USER)
             .env("PORTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -53,10 +62,14 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(60), async {
+        let (addr, gateway_addr) = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut gateway = String::new();
             while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
+                    gateway = addr.to_owned();
+                }
                 if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
-                    return addr.to_owned();
+                    return (addr.to_owned(), gateway);
                 }
             }
             panic!("porter exited before listening");
@@ -68,6 +81,7 @@ impl Server {
         Server {
             child,
             addr,
+            gateway_addr,
             data_dir: data_dir.to_owned(),
         }
     }

@@ -1,0 +1,282 @@
+//! The device listener over TLS/TCP: accept under a connection limit, handshake under a
+//! timeout, then a thin loop that moves bytes and time into `Session` and its outputs out.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use porter_proto::device::v1 as d;
+use porter_proto::frame;
+use porter_store::Store;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::presence::{Control, OnlineDevice, Presence};
+use crate::session::{Output, Report, Session, SessionConfig};
+
+/// Limits of the device listener.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Connections at once (default 200,000); past it, new ones wait in the kernel backlog.
+    pub max_connections: usize,
+    /// Time for the TLS handshake (default 10 s).
+    pub handshake_timeout: Duration,
+    /// Largest frame body (default 64 KiB).
+    pub max_frame: usize,
+    /// Reconnect delay asked of devices at shutdown (default 5 s).
+    pub reconnect_after: Duration,
+    pub session: SessionConfig,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            max_connections: 200_000,
+            handshake_timeout: Duration::from_secs(10),
+            max_frame: frame::DEFAULT_MAX_FRAME,
+            reconnect_after: Duration::from_secs(5),
+            session: SessionConfig::default(),
+        }
+    }
+}
+
+/// Shared by every connection.
+pub struct Gateway {
+    pub store: Store,
+    pub presence: Arc<Presence>,
+    pub config: GatewayConfig,
+    next_connection: AtomicU64,
+}
+
+impl Gateway {
+    pub fn new(store: Store, config: GatewayConfig) -> Arc<Self> {
+        Arc::new(Gateway {
+            store,
+            presence: Arc::new(Presence::default()),
+            config,
+            next_connection: AtomicU64::new(1),
+        })
+    }
+}
+
+/// Accepts TLS connections until `stop` turns true; then tells live sessions to reconnect
+/// later and returns once they are closed (bounded by the handshake timeout).
+pub async fn serve_tls(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    mut stop: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(gateway.config.max_connections));
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            () = stopped(&mut stop) => break,
+        };
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and similar: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stopped(&mut stop) => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let gateway = gateway.clone();
+        let acceptor = acceptor.clone();
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            match tokio::time::timeout(gateway.config.handshake_timeout, acceptor.accept(tcp)).await
+            {
+                Ok(Ok(tls)) => connection(gateway, tls, remote, stop).await,
+                Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+            }
+        });
+        // Reap finished connections so the set stays small.
+        while tasks.try_join_next().is_some() {}
+    }
+    let grace = gateway.config.handshake_timeout;
+    let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+}
+
+/// One device connection.
+pub async fn connection<S>(
+    gateway: Arc<Gateway>,
+    mut stream: S,
+    remote: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let connection_id = gateway.next_connection.fetch_add(1, Ordering::Relaxed);
+    let mut session = Session::new(
+        gateway.config.session.clone(),
+        format!("{connection_id:x}"),
+        Instant::now(),
+    );
+    let (control_tx, mut control_rx) = mpsc::channel::<Control>(4);
+    let mut rbuf = BytesMut::with_capacity(1024);
+    let mut wbuf = BytesMut::new();
+    let mut mac: Option<String> = None;
+    let max = gateway.config.max_frame;
+    loop {
+        // Drain what the session wants done.
+        let mut close = false;
+        while let Some(out) = session.poll_output() {
+            match out {
+                Output::Send(f) => {
+                    if frame::encode(&f, &mut wbuf, max).is_err() {
+                        close = true;
+                    }
+                }
+                Output::Close => close = true,
+                Output::Report(r) => {
+                    report(&gateway, r, &mut mac, connection_id, remote, &control_tx)
+                }
+            }
+        }
+        if !wbuf.is_empty() {
+            let written = stream.write_all(&wbuf).await;
+            wbuf.clear();
+            if written.is_err() {
+                session.handle_disconnect();
+                continue_or_finish(
+                    &gateway,
+                    &mut session,
+                    &mut mac,
+                    connection_id,
+                    remote,
+                    &control_tx,
+                );
+                return;
+            }
+        }
+        if close || session.is_closed() {
+            let _ = stream.shutdown().await;
+            continue_or_finish(
+                &gateway,
+                &mut session,
+                &mut mac,
+                connection_id,
+                remote,
+                &control_tx,
+            );
+            return;
+        }
+        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            read = stream.read_buf(&mut rbuf) => match read {
+                Ok(0) | Err(_) => session.handle_disconnect(),
+                Ok(_) => loop {
+                    match frame::decode::<d::DeviceFrame>(&mut rbuf, max) {
+                        Ok(Some(f)) => session.handle_frame(f, Instant::now(), &gateway.store),
+                        Ok(None) => break,
+                        Err(e) => {
+                            session.handle_frame_error(&e);
+                            break;
+                        }
+                    }
+                    if session.is_closed() {
+                        break;
+                    }
+                },
+            },
+            () = sleep_until(deadline) => session.handle_timeout(Instant::now()),
+            Some(c) = control_rx.recv() => match c {
+                Control::Replace => session.replace(),
+            },
+            () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
+        }
+        // Idle connections keep no read buffer.
+        if rbuf.is_empty() && rbuf.capacity() > 4096 {
+            rbuf = BytesMut::new();
+        }
+    }
+}
+
+/// Resolves once `stop` is true (and returns nothing, so no watch guard outlives it).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn report(
+    gateway: &Gateway,
+    r: Report,
+    mac: &mut Option<String>,
+    connection_id: u64,
+    remote: SocketAddr,
+    control: &mpsc::Sender<Control>,
+) {
+    match r {
+        Report::Online {
+            identity,
+            model,
+            firmware_version,
+            ..
+        } => {
+            tracing::info!(mac = %identity.mac, device = identity.device_id, %remote, "device online");
+            gateway.presence.online(
+                &identity.mac,
+                OnlineDevice {
+                    connection_id,
+                    device_id: identity.device_id,
+                    model,
+                    firmware_version,
+                    remote,
+                    since_ms: gateway.store.now_ms(),
+                    control: control.clone(),
+                },
+            );
+            *mac = Some(identity.mac);
+        }
+        Report::Offline { reason } => {
+            if let Some(m) = mac.take() {
+                tracing::info!(mac = %m, reason, "device offline");
+                gateway.presence.offline(&m, connection_id);
+            }
+        }
+        Report::AuthFailed => tracing::info!(%remote, "device authentication failed"),
+        // Events, command results and tunnels are routed by the next slices of issue 4.
+        Report::Event(_)
+        | Report::CommandDone(_)
+        | Report::TunnelData(_)
+        | Report::TunnelClosed(_) => {}
+    }
+}
+
+/// Reports left after the last write (the Offline of a closing session).
+fn continue_or_finish(
+    gateway: &Gateway,
+    session: &mut Session,
+    mac: &mut Option<String>,
+    connection_id: u64,
+    remote: SocketAddr,
+    control: &mpsc::Sender<Control>,
+) {
+    while let Some(out) = session.poll_output() {
+        if let Output::Report(r) = out {
+            report(gateway, r, mac, connection_id, remote, control);
+        }
+    }
+    if let Some(m) = mac.take() {
+        gateway.presence.offline(&m, connection_id);
+    }
+}

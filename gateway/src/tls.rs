@@ -1,0 +1,96 @@
+//! The gateway's TLS identity: a certificate and key from files, or a self-signed ECDSA P-256
+//! pair generated on first start and kept in the data directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a PEM {what}")]
+    Pem { path: PathBuf, what: &'static str },
+    #[error("generating a certificate: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("TLS configuration: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// File names of the generated identity inside the data directory.
+pub const CERT_FILE: &str = "gateway-cert.pem";
+pub const KEY_FILE: &str = "gateway-key.pem";
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
+    move |source| TlsError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Reads `cert` and `key`, or, when both are absent, creates a self-signed pair there.
+pub fn load_or_create(
+    cert: &Path,
+    key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+    if !cert.exists() && !key.exists() {
+        let generated = rcgen::generate_simple_self_signed(vec![
+            "porter".to_owned(),
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ])?;
+        std::fs::write(cert, generated.cert.pem()).map_err(io(cert))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(key).map_err(io(key))?;
+        std::io::Write::write_all(&mut f, generated.signing_key.serialize_pem().as_bytes())
+            .map_err(io(key))?;
+        tracing::info!(cert = %cert.display(), "generated a self-signed gateway certificate");
+    }
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|_| TlsError::Pem {
+            path: cert.to_owned(),
+            what: "certificate",
+        })?
+        .collect::<Result<_, _>>()
+        .map_err(|_| TlsError::Pem {
+            path: cert.to_owned(),
+            what: "certificate",
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError::Pem {
+            path: cert.to_owned(),
+            what: "certificate",
+        });
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|_| TlsError::Pem {
+        path: key.to_owned(),
+        what: "private key",
+    })?;
+    Ok((certs, key))
+}
+
+/// TLS 1.3 only, ring as the one crypto provider.
+pub fn server_config(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)?;
+    Ok(Arc::new(config))
+}

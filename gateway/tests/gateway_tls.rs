@@ -1,0 +1,245 @@
+//! Devices over TLS against a real `porter serve`: hello, heartbeats, refusals, replacement,
+//! malformed frames, shutdown.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{BufMut, BytesMut};
+use common::{Client, Server};
+use porter_proto::admin::v1 as pb;
+use porter_proto::device::v1::{self as d, device_frame::Body, server_frame::Body as SBody};
+use porter_proto::frame;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+struct Device {
+    tls: TlsStream<TcpStream>,
+    buf: BytesMut,
+}
+
+impl Device {
+    async fn connect(server: &Server) -> Device {
+        let mut roots = rustls::RootCertStore::empty();
+        let cert = server.data_dir.join("gateway-cert.pem");
+        for c in CertificateDer::pem_file_iter(&cert).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tcp = TcpStream::connect(&server.gateway_addr).await.unwrap();
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await
+            .unwrap();
+        Device {
+            tls,
+            buf: BytesMut::new(),
+        }
+    }
+
+    async fn send(&mut self, body: Body) {
+        let mut out = BytesMut::new();
+        frame::encode(
+            &d::DeviceFrame { body: Some(body) },
+            &mut out,
+            frame::DEFAULT_MAX_FRAME,
+        )
+        .unwrap();
+        self.tls.write_all(&out).await.unwrap();
+    }
+
+    /// The next frame, or None at end of stream.
+    async fn recv(&mut self) -> Option<SBody> {
+        loop {
+            if let Some(f) =
+                frame::decode::<d::ServerFrame>(&mut self.buf, frame::DEFAULT_MAX_FRAME).unwrap()
+            {
+                return f.body;
+            }
+            let n = tokio::time::timeout(Duration::from_secs(10), self.tls.read_buf(&mut self.buf))
+                .await
+                .expect("the gateway answers within 10 s")
+                .unwrap_or(0);
+            if n == 0 {
+                return None;
+            }
+        }
+    }
+
+    async fn hello(&mut self, mac: &str, credential: &str) -> Option<SBody> {
+        self.send(Body::Hello(d::Hello {
+            protocol_versions: vec![1],
+            mac: mac.into(),
+            model: "R29".into(),
+            firmware_version: "29.30.2.805".into(),
+            credential: credential.into(),
+        }))
+        .await;
+        self.recv().await
+    }
+}
+
+fn error_code(b: Option<SBody>) -> Option<d::error::Code> {
+    match b {
+        Some(SBody::Error(e)) => d::error::Code::try_from(e.code).ok(),
+        _ => None,
+    }
+}
+
+async fn device_with_credential(admin: &Client, mac: &str) -> String {
+    let c = admin.create_community("C", pb::FeaturePlan::Premium).await;
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest { mac: mac.into() })
+        .await
+        .unwrap();
+    let dev = admin
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::PublicArea(
+                pb::PublicArea {
+                    community_id: c.id,
+                    building_ids: vec![],
+                },
+            )),
+            device: Some(pb::DeviceInput {
+                device_type: Some(0),
+                mac: Some(mac.into()),
+                name: Some("Gate".into()),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: dev.id })
+        .await
+        .unwrap()
+        .into_inner()
+        .credential
+}
+
+#[tokio::test]
+async fn devices_connect_over_tls_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let credential = device_with_credential(&admin, "0C11050B9814").await;
+
+    let mut first = Device::connect(&server).await;
+    match first.hello("0c:11:05:0b:98:14", &credential).await {
+        Some(SBody::HelloAck(ack)) => {
+            assert_eq!(ack.protocol_version, 1);
+            assert!(ack.heartbeat_interval_secs > 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    first.send(Body::Heartbeat(d::Heartbeat { seq: 9 })).await;
+    assert!(matches!(first.recv().await, Some(SBody::HeartbeatAck(a)) if a.seq == 9));
+
+    // Wrong credential, unknown MAC, unbound MAC: the same answer, then the connection ends.
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest {
+            mac: "0C11050B9815".into(),
+        })
+        .await
+        .unwrap();
+    for (mac, cred) in [
+        ("0C11050B9814", "dc_wrong"),
+        ("0C11050B99FF", credential.as_str()),
+        ("0C11050B9815", credential.as_str()),
+    ] {
+        let mut bad = Device::connect(&server).await;
+        assert_eq!(
+            error_code(bad.hello(mac, cred).await),
+            Some(d::error::Code::Unauthenticated),
+            "{mac}"
+        );
+        assert!(bad.recv().await.is_none());
+    }
+
+    // A frame that is not Hello, and an oversized frame: refused, connection closed.
+    let mut rude = Device::connect(&server).await;
+    rude.send(Body::Heartbeat(d::Heartbeat { seq: 1 })).await;
+    assert_eq!(
+        error_code(rude.recv().await),
+        Some(d::error::Code::Protocol)
+    );
+    let mut huge = Device::connect(&server).await;
+    let mut raw = BytesMut::new();
+    raw.put_u32(10 * 1024 * 1024);
+    raw.extend_from_slice(&[0u8; 64]);
+    huge.tls.write_all(&raw).await.unwrap();
+    assert_eq!(
+        error_code(huge.recv().await),
+        Some(d::error::Code::Protocol)
+    );
+    assert!(huge.recv().await.is_none());
+
+    // The good session was not disturbed by any of that.
+    first.send(Body::Heartbeat(d::Heartbeat { seq: 10 })).await;
+    assert!(matches!(first.recv().await, Some(SBody::HeartbeatAck(a)) if a.seq == 10));
+
+    // A second connection of the same device replaces the first.
+    let mut second = Device::connect(&server).await;
+    assert!(matches!(
+        second.hello("0C11050B9814", &credential).await,
+        Some(SBody::HelloAck(_))
+    ));
+    assert_eq!(
+        error_code(first.recv().await),
+        Some(d::error::Code::Replaced)
+    );
+    assert!(first.recv().await.is_none());
+    second.send(Body::Heartbeat(d::Heartbeat { seq: 11 })).await;
+    assert!(matches!(second.recv().await, Some(SBody::HeartbeatAck(_))));
+
+    // Shutdown asks the device to come back later.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let got = second.recv().await;
+        let _ = tx.send(got);
+    });
+    server.stop().await;
+    assert!(matches!(rx.await.unwrap(), Some(SBody::GoAway(g)) if g.reconnect_after_ms > 0));
+}
+
+#[tokio::test]
+async fn stalled_handshakes_do_not_block_other_devices() {
+    // Twenty TCP connections that never start TLS (the handshake timeout closes them later;
+    // the session tests cover the hello timer) must not keep a real device out.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let credential = device_with_credential(&admin, "0C11050B9814").await;
+    let _idle_tcp: Vec<TcpStream> = open_idle(&server.gateway_addr, 20).await;
+    let mut dev = Device::connect(&server).await;
+    assert!(matches!(
+        dev.hello("0C11050B9814", &credential).await,
+        Some(SBody::HelloAck(_))
+    ));
+}
+
+async fn open_idle(addr: &str, n: usize) -> Vec<TcpStream> {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        v.push(TcpStream::connect(addr).await.unwrap());
+    }
+    v
+}
