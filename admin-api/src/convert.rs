@@ -394,6 +394,12 @@ pub fn device(v: &porter_store::DeviceView) -> pb::Device {
         security_relay: d.security_relay.as_ref().map(relay_pb),
         sip_number: d.sip_number.clone(),
         created_at_ms: d.created_at_ms,
+        // Filled in from the gateway's presence by the device service.
+        online: false,
+        last_connection_ms: 0,
+        remote_address: String::new(),
+        firmware_version: String::new(),
+        model: String::new(),
     }
 }
 

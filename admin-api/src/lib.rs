@@ -41,6 +41,7 @@ impl Default for AdminConfig {
 #[derive(Clone)]
 pub struct AdminApi {
     store: Store,
+    presence: Option<Arc<dyn porter_store::presence::DevicePresence>>,
     config: Arc<AdminConfig>,
     limiter: Arc<auth::LoginLimiter>,
 }
@@ -57,9 +58,19 @@ impl AdminApi {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_limits.clone()));
         AdminApi {
             store,
+            presence: None,
             config: Arc::new(config),
             limiter,
         }
+    }
+
+    /// Lets device views show whether a device is connected (the gateway's presence).
+    pub fn with_presence(
+        mut self,
+        presence: Arc<dyn porter_store::presence::DevicePresence>,
+    ) -> Self {
+        self.presence = Some(presence);
+        self
     }
 
     /// Every admin service plus gRPC reflection (v1 and v1alpha: many tools speak only the

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
+use porter_store::presence::{DevicePresence, PresenceInfo};
 use tokio::sync::mpsc;
 
 /// What the rest of the gateway can ask of a connection.
@@ -28,6 +29,8 @@ pub struct OnlineDevice {
 #[derive(Debug, Default)]
 pub struct Presence {
     online: Mutex<HashMap<String, OnlineDevice>>,
+    /// What the last session of each device that went offline looked like (Last Connection).
+    last: Mutex<HashMap<String, PresenceInfo>>,
 }
 
 impl Presence {
@@ -50,8 +53,14 @@ impl Presence {
         if map
             .get(mac)
             .is_some_and(|d| d.connection_id == connection_id)
+            && let Some(d) = map.remove(mac)
         {
-            map.remove(mac);
+            let mut last = info(&d);
+            last.online = false;
+            self.last
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(mac.to_owned(), last);
         }
     }
 
@@ -61,5 +70,28 @@ impl Presence {
 
     pub fn count(&self) -> usize {
         self.map().len()
+    }
+}
+
+fn info(d: &OnlineDevice) -> PresenceInfo {
+    PresenceInfo {
+        online: true,
+        last_connected_ms: d.since_ms,
+        remote_address: d.remote.to_string(),
+        firmware_version: d.firmware_version.clone(),
+        model: d.model.clone(),
+    }
+}
+
+impl DevicePresence for Presence {
+    fn presence(&self, mac: &str) -> Option<PresenceInfo> {
+        if let Some(d) = self.map().get(mac) {
+            return Some(info(d));
+        }
+        self.last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(mac)
+            .cloned()
     }
 }

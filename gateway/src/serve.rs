@@ -24,14 +24,6 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     bootstrap(&store).await?;
 
-    let api = AdminApi::new(
-        store.clone(),
-        AdminConfig {
-            token_ttl: config.token_ttl,
-            ..AdminConfig::default()
-        },
-    );
-    let routes = api.routes()?;
     let listener = TcpListener::bind(config.admin_listen)
         .await
         .with_context(|| format!("binding the admin API to {}", config.admin_listen))?;
@@ -47,6 +39,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
     let gateway = Gateway::new(store.clone(), GatewayConfig::default());
+    let api = AdminApi::new(
+        store.clone(),
+        AdminConfig {
+            token_ttl: config.token_ttl,
+            ..AdminConfig::default()
+        },
+    )
+    .with_presence(gateway.presence.clone());
+    let routes = api.routes()?;
     tracing::info!(%gateway_addr, "device gateway (TLS) listening");
     announce(&format!("gateway listening on {gateway_addr}"));
     // Last: scripts and tests take this line to mean every listener is up.

@@ -99,7 +99,7 @@ fn error_code(b: Option<SBody>) -> Option<d::error::Code> {
     }
 }
 
-async fn device_with_credential(admin: &Client, mac: &str) -> String {
+async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
     let c = admin.create_community("C", pb::FeaturePlan::Premium).await;
     admin
         .macs()
@@ -125,13 +125,23 @@ async fn device_with_credential(admin: &Client, mac: &str) -> String {
         .await
         .unwrap()
         .into_inner();
-    admin
+    let credential = admin
         .devices()
         .get_device_secrets(pb::GetDeviceRequest { id: dev.id })
         .await
         .unwrap()
         .into_inner()
-        .credential
+        .credential;
+    (dev.id, credential)
+}
+
+async fn status(admin: &Client, id: u64) -> pb::Device {
+    admin
+        .devices()
+        .get_device(pb::GetDeviceRequest { id })
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 #[tokio::test]
@@ -139,7 +149,10 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data")).await;
     let admin = server.admin().await;
-    let credential = device_with_credential(&admin, "0C11050B9814").await;
+    let (id, credential) = device_with_credential(&admin, "0C11050B9814").await;
+    let before = status(&admin, id).await;
+    assert!(!before.online);
+    assert_eq!(before.last_connection_ms, 0);
 
     let mut first = Device::connect(&server).await;
     match first.hello("0c:11:05:0b:98:14", &credential).await {
@@ -151,6 +164,15 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     }
     first.send(Body::Heartbeat(d::Heartbeat { seq: 9 })).await;
     assert!(matches!(first.recv().await, Some(SBody::HeartbeatAck(a)) if a.seq == 9));
+    // Presence shows in the device details and list.
+    let now = status(&admin, id).await;
+    assert!(now.online);
+    assert_eq!(
+        (now.model.as_str(), now.firmware_version.as_str()),
+        ("R29", "29.30.2.805")
+    );
+    assert!(now.last_connection_ms > 0);
+    assert!(now.remote_address.starts_with("127.0.0.1:"));
 
     // Wrong credential, unknown MAC, unbound MAC: the same answer, then the connection ends.
     admin
@@ -209,6 +231,40 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     assert!(first.recv().await.is_none());
     second.send(Body::Heartbeat(d::Heartbeat { seq: 11 })).await;
     assert!(matches!(second.recv().await, Some(SBody::HeartbeatAck(_))));
+    assert!(
+        status(&admin, id).await.online,
+        "the replaced session's end does not mark it offline"
+    );
+
+    // A device that hangs up shows offline with its last connection.
+    let mut third = Device::connect(&server).await;
+    assert!(matches!(
+        third.hello("0C11050B9814", &credential).await,
+        Some(SBody::HelloAck(_))
+    ));
+    assert_eq!(
+        error_code(second.recv().await),
+        Some(d::error::Code::Replaced)
+    );
+    drop(third);
+    let mut offline = status(&admin, id).await;
+    for _ in 0..50 {
+        if !offline.online {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        offline = status(&admin, id).await;
+    }
+    assert!(!offline.online);
+    assert!(
+        offline.last_connection_ms >= now.last_connection_ms,
+        "{offline:?} vs {now:?}"
+    );
+    let mut second = Device::connect(&server).await;
+    assert!(matches!(
+        second.hello("0C11050B9814", &credential).await,
+        Some(SBody::HelloAck(_))
+    ));
 
     // Shutdown asks the device to come back later.
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -227,7 +283,7 @@ async fn stalled_handshakes_do_not_block_other_devices() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data")).await;
     let admin = server.admin().await;
-    let credential = device_with_credential(&admin, "0C11050B9814").await;
+    let (_, credential) = device_with_credential(&admin, "0C11050B9814").await;
     let _idle_tcp: Vec<TcpStream> = open_idle(&server.gateway_addr, 20).await;
     let mut dev = Device::connect(&server).await;
     assert!(matches!(

@@ -15,6 +15,7 @@ mod directory;
 pub mod error;
 pub mod model;
 pub mod ops;
+pub mod presence;
 pub mod record;
 pub mod rules;
 pub mod secrets;

@@ -8,6 +8,25 @@ use crate::AdminApi;
 use crate::convert;
 use crate::error::{ApiResult, invalid, status};
 
+impl AdminApi {
+    /// A device with its connection state, when the gateway runs in this process.
+    fn device_pb(&self, view: &porter_store::DeviceView) -> pb::Device {
+        let mut d = convert::device(view);
+        if let Some(p) = self
+            .presence
+            .as_ref()
+            .and_then(|p| p.presence(&view.device.mac))
+        {
+            d.online = p.online;
+            d.last_connection_ms = p.last_connected_ms;
+            d.remote_address = p.remote_address;
+            d.firmware_version = p.firmware_version;
+            d.model = p.model;
+        }
+        d
+    }
+}
+
 #[tonic::async_trait]
 impl DeviceService for AdminApi {
     async fn create_device(
@@ -23,7 +42,7 @@ impl DeviceService for AdminApi {
             .create_device(&actor, scope, input)
             .await
             .map_err(status)?;
-        Ok(Response::new(convert::device(&view)))
+        Ok(Response::new(self.device_pb(&view)))
     }
 
     async fn get_device(&self, request: Request<pb::GetDeviceRequest>) -> ApiResult<pb::Device> {
@@ -32,7 +51,7 @@ impl DeviceService for AdminApi {
             .store
             .device(&actor, request.into_inner().id)
             .map_err(status)?;
-        Ok(Response::new(convert::device(&view)))
+        Ok(Response::new(self.device_pb(&view)))
     }
 
     async fn update_device(
@@ -47,7 +66,7 @@ impl DeviceService for AdminApi {
             .update_device(&actor, r.id, input)
             .await
             .map_err(status)?;
-        Ok(Response::new(convert::device(&view)))
+        Ok(Response::new(self.device_pb(&view)))
     }
 
     async fn delete_device(
@@ -99,7 +118,7 @@ impl DeviceService for AdminApi {
             .list_devices(&actor, r.community_id, &filter, sort, page)
             .map_err(status)?;
         Ok(Response::new(pb::ListDevicesResponse {
-            devices: result.items.iter().map(convert::device).collect(),
+            devices: result.items.iter().map(|v| self.device_pb(v)).collect(),
             total: result.total,
         }))
     }
