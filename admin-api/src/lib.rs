@@ -42,6 +42,7 @@ impl Default for AdminConfig {
 pub struct AdminApi {
     store: Store,
     presence: Option<Arc<dyn porter_store::presence::DevicePresence>>,
+    commands: Option<Arc<dyn porter_store::presence::DeviceCommands>>,
     config: Arc<AdminConfig>,
     limiter: Arc<auth::LoginLimiter>,
 }
@@ -59,6 +60,7 @@ impl AdminApi {
         AdminApi {
             store,
             presence: None,
+            commands: None,
             config: Arc::new(config),
             limiter,
         }
@@ -70,6 +72,15 @@ impl AdminApi {
         presence: Arc<dyn porter_store::presence::DevicePresence>,
     ) -> Self {
         self.presence = Some(presence);
+        self
+    }
+
+    /// Lets the device service send commands (the gateway).
+    pub fn with_commands(
+        mut self,
+        commands: Arc<dyn porter_store::presence::DeviceCommands>,
+    ) -> Self {
+        self.commands = Some(commands);
         self
     }
 

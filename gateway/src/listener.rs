@@ -15,6 +15,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
+use porter_store::presence::{CommandError, CommandOutcome};
+use tokio::sync::oneshot;
+
 use crate::presence::{Control, OnlineDevice, Presence};
 use crate::session::{Output, Report, Session, SessionConfig};
 
@@ -125,7 +128,8 @@ pub async fn connection<S>(
         format!("{connection_id:x}"),
         Instant::now(),
     );
-    let (control_tx, mut control_rx) = mpsc::channel::<Control>(4);
+    let (control_tx, mut control_rx) = mpsc::channel::<Control>(crate::presence::CONTROL_QUEUE);
+    let mut pending = Pending::default();
     let mut rbuf = BytesMut::with_capacity(1024);
     let mut wbuf = BytesMut::new();
     let mut mac: Option<String> = None;
@@ -141,6 +145,7 @@ pub async fn connection<S>(
                     }
                 }
                 Output::Close => close = true,
+                Output::Report(Report::CommandDone(r)) => pending.answer(r),
                 Output::Report(r) => {
                     report(&gateway, r, &mut mac, connection_id, remote, &control_tx)
                 }
@@ -150,6 +155,7 @@ pub async fn connection<S>(
             let written = stream.write_all(&wbuf).await;
             wbuf.clear();
             if written.is_err() {
+                pending.disconnected();
                 session.handle_disconnect();
                 continue_or_finish(
                     &gateway,
@@ -163,6 +169,7 @@ pub async fn connection<S>(
             }
         }
         if close || session.is_closed() {
+            pending.disconnected();
             let _ = stream.shutdown().await;
             continue_or_finish(
                 &gateway,
@@ -175,6 +182,7 @@ pub async fn connection<S>(
             return;
         }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        let command_deadline = pending.next_deadline();
         tokio::select! {
             read = stream.read_buf(&mut rbuf) => match read {
                 Ok(0) | Err(_) => session.handle_disconnect(),
@@ -193,8 +201,25 @@ pub async fn connection<S>(
                 },
             },
             () = sleep_until(deadline) => session.handle_timeout(Instant::now()),
+            () = sleep_until(command_deadline) => {
+                for id in pending.expire(tokio::time::Instant::now()) {
+                    session.expire_command(id);
+                }
+            }
             Some(c) = control_rx.recv() => match c {
                 Control::Replace => session.replace(),
+                Control::Command { action, timeout, reply } => {
+                    let deadline_ms = gateway.store.now_ms().saturating_add(timeout.as_millis() as i64);
+                    match session.send_command(action, deadline_ms) {
+                        Ok(id) => pending.add(id, tokio::time::Instant::now() + timeout, timeout, reply),
+                        Err(crate::session::CommandError::Busy(_)) => {
+                            let _ = reply.send(Err(CommandError::Busy));
+                        }
+                        Err(crate::session::CommandError::NotOnline) => {
+                            let _ = reply.send(Err(CommandError::Offline));
+                        }
+                    }
+                }
             },
             () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
         }
@@ -278,5 +303,105 @@ fn continue_or_finish(
     }
     if let Some(m) = mac.take() {
         gateway.presence.offline(&m, connection_id);
+    }
+}
+
+type Reply = oneshot::Sender<Result<CommandOutcome, CommandError>>;
+
+/// Commands sent on this connection that await their result.
+#[derive(Default)]
+struct Pending {
+    waiting: Vec<(u64, tokio::time::Instant, Duration, Reply)>,
+}
+
+impl Pending {
+    fn add(&mut self, id: u64, deadline: tokio::time::Instant, timeout: Duration, reply: Reply) {
+        self.waiting.push((id, deadline, timeout, reply));
+    }
+
+    fn answer(&mut self, r: d::CommandResult) {
+        if let Some(i) = self.waiting.iter().position(|w| w.0 == r.request_id) {
+            let (_, _, _, reply) = self.waiting.swap_remove(i);
+            let _ = reply.send(Ok(CommandOutcome {
+                ok: r.ok,
+                message: r.message,
+            }));
+        }
+    }
+
+    fn next_deadline(&self) -> Option<tokio::time::Instant> {
+        self.waiting.iter().map(|w| w.1).min()
+    }
+
+    /// Answers the commands whose time is up; returns their ids.
+    fn expire(&mut self, now: tokio::time::Instant) -> Vec<u64> {
+        let mut expired = Vec::new();
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if self.waiting[i].1 <= now {
+                let (id, _, timeout, reply) = self.waiting.swap_remove(i);
+                let _ = reply.send(Err(CommandError::Timeout(timeout.as_millis() as u64)));
+                expired.push(id);
+            } else {
+                i += 1;
+            }
+        }
+        expired
+    }
+
+    fn disconnected(&mut self) {
+        for (_, _, _, reply) in self.waiting.drain(..) {
+            let _ = reply.send(Err(CommandError::Disconnected));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pending_commands_time_out_answer_and_disconnect() {
+        let mut p = Pending::default();
+        let now = tokio::time::Instant::now();
+        let (a_tx, a_rx) = oneshot::channel();
+        let (b_tx, b_rx) = oneshot::channel();
+        let (c_tx, c_rx) = oneshot::channel();
+        p.add(
+            1,
+            now + Duration::from_millis(10),
+            Duration::from_millis(10),
+            a_tx,
+        );
+        p.add(
+            2,
+            now + Duration::from_secs(10),
+            Duration::from_secs(10),
+            b_tx,
+        );
+        p.add(
+            3,
+            now + Duration::from_secs(10),
+            Duration::from_secs(10),
+            c_tx,
+        );
+        assert_eq!(p.next_deadline(), Some(now + Duration::from_millis(10)));
+        assert_eq!(p.expire(now + Duration::from_millis(10)), vec![1]);
+        assert_eq!(a_rx.await.unwrap(), Err(CommandError::Timeout(10)));
+        p.answer(d::CommandResult {
+            request_id: 2,
+            ok: false,
+            message: "jammed".into(),
+        });
+        assert_eq!(
+            b_rx.await.unwrap(),
+            Ok(CommandOutcome {
+                ok: false,
+                message: "jammed".into()
+            })
+        );
+        p.disconnected();
+        assert_eq!(c_rx.await.unwrap(), Err(CommandError::Disconnected));
+        assert_eq!(p.next_deadline(), None);
     }
 }

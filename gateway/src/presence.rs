@@ -5,15 +5,30 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use porter_store::presence::{DevicePresence, PresenceInfo};
-use tokio::sync::mpsc;
+use std::time::Duration;
+
+use porter_proto::device::v1 as d;
+use porter_store::presence::{
+    CommandError, CommandFuture, CommandOutcome, DeviceCommand, DeviceCommands, DevicePresence,
+    PresenceInfo, SipTransport,
+};
+use tokio::sync::{mpsc, oneshot};
 
 /// What the rest of the gateway can ask of a connection.
 #[derive(Debug)]
 pub enum Control {
     /// A newer connection of the same device took over.
     Replace,
+    /// Send a command and answer on `reply` (result, timeout or disconnect).
+    Command {
+        action: d::command::Action,
+        timeout: Duration,
+        reply: oneshot::Sender<Result<CommandOutcome, CommandError>>,
+    },
 }
+
+/// Commands queued for one connection before it takes them (each costs ~200 bytes).
+pub const CONTROL_QUEUE: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct OnlineDevice {
@@ -93,5 +108,50 @@ impl DevicePresence for Presence {
             .unwrap_or_else(|p| p.into_inner())
             .get(mac)
             .cloned()
+    }
+}
+
+fn action(command: DeviceCommand) -> d::command::Action {
+    use d::command::Action;
+    match command {
+        DeviceCommand::Unlock {
+            relay,
+            requested_by,
+        } => Action::Unlock(d::Unlock {
+            relay,
+            requested_by,
+        }),
+        DeviceCommand::Reboot => Action::Reboot(d::Reboot {}),
+        DeviceCommand::SetSipTransport(t) => Action::SetSipTransport(d::SetSipTransport {
+            transport: match t {
+                SipTransport::Udp => d::SipTransport::Udp,
+                SipTransport::Tcp => d::SipTransport::Tcp,
+                SipTransport::Tls => d::SipTransport::Tls,
+            } as i32,
+        }),
+        DeviceCommand::FactoryReset => Action::FactoryReset(d::FactoryReset {}),
+    }
+}
+
+impl DeviceCommands for Presence {
+    fn send(&self, mac: &str, command: DeviceCommand, timeout: Duration) -> CommandFuture<'_> {
+        let control = self.map().get(mac).map(|d| d.control.clone());
+        Box::pin(async move {
+            let control = control.ok_or(CommandError::Offline)?;
+            let (reply, answer) = oneshot::channel();
+            control
+                .try_send(Control::Command {
+                    action: action(command),
+                    timeout,
+                    reply,
+                })
+                .map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(_) => CommandError::Busy,
+                    mpsc::error::TrySendError::Closed(_) => CommandError::Offline,
+                })?;
+            // The connection answers every command it took (result, timeout or disconnect);
+            // a dropped reply means it ended first.
+            answer.await.unwrap_or(Err(CommandError::Disconnected))
+        })
     }
 }

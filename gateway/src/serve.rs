@@ -46,7 +46,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             ..AdminConfig::default()
         },
     )
-    .with_presence(gateway.presence.clone());
+    .with_presence(gateway.presence.clone())
+    .with_commands(gateway.presence.clone());
     let routes = api.routes()?;
     tracing::info!(%gateway_addr, "device gateway (TLS) listening");
     announce(&format!("gateway listening on {gateway_addr}"));

@@ -299,3 +299,100 @@ async fn open_idle(addr: &str, n: usize) -> Vec<TcpStream> {
     }
     v
 }
+
+#[tokio::test]
+async fn commands_go_to_the_device_and_answers_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let (id, credential) = device_with_credential(&admin, "0C11050B9814").await;
+
+    // Offline: refused at once.
+    let started = std::time::Instant::now();
+    let offline = admin
+        .devices()
+        .reboot_device(pb::GetDeviceRequest { id })
+        .await;
+    assert_eq!(offline.unwrap_err().code(), tonic::Code::FailedPrecondition);
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let mut dev = Device::connect(&server).await;
+    assert!(matches!(
+        dev.hello("0C11050B9814", &credential).await,
+        Some(SBody::HelloAck(_))
+    ));
+
+    // Unlock relay 1: the device sees who asked and answers.
+    let client = admin.clone();
+    let call = tokio::spawn(async move {
+        client
+            .devices()
+            .unlock_relay(pb::UnlockRelayRequest {
+                device_id: id,
+                relay: 1,
+            })
+            .await
+    });
+    let command = match dev.recv().await {
+        Some(SBody::Command(c)) => c,
+        other => panic!("{other:?}"),
+    };
+    match &command.action {
+        Some(d::command::Action::Unlock(u)) => {
+            assert_eq!(u.relay, 1);
+            assert_eq!(u.requested_by, "installer admin");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(command.deadline_ms > 0);
+    dev.send(Body::CommandResult(d::CommandResult {
+        request_id: command.request_id,
+        ok: true,
+        message: "opened".into(),
+    }))
+    .await;
+    let reply = call.await.unwrap().unwrap().into_inner();
+    assert!(reply.ok);
+    assert_eq!(reply.message, "opened");
+    let audit = admin
+        .audit()
+        .list_audit(pb::ListAuditRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let entry = audit
+        .entries
+        .iter()
+        .find(|e| e.action == "device.unlock")
+        .expect("audited");
+    assert!(
+        entry.detail.contains("\"result\":\"ok\""),
+        "{}",
+        entry.detail
+    );
+
+    // A relay the device does not have.
+    let bad = admin
+        .devices()
+        .unlock_relay(pb::UnlockRelayRequest {
+            device_id: id,
+            relay: 3,
+        })
+        .await;
+    assert_eq!(bad.unwrap_err().code(), tonic::Code::InvalidArgument);
+
+    // The device hangs up before answering: the caller hears so at once.
+    let client = admin.clone();
+    let call = tokio::spawn(async move {
+        client
+            .devices()
+            .reboot_device(pb::GetDeviceRequest { id })
+            .await
+    });
+    assert!(
+        matches!(dev.recv().await, Some(SBody::Command(c)) if matches!(c.action, Some(d::command::Action::Reboot(_))))
+    );
+    drop(dev);
+    let err = call.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unavailable, "{err:?}");
+}

@@ -16,3 +16,57 @@ pub trait DevicePresence: Send + Sync + 'static {
     /// `mac` as stored (12 upper-case hex digits).
     fn presence(&self, mac: &str) -> Option<PresenceInfo>;
 }
+
+/// A command for a connected device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceCommand {
+    /// Open relay 1-4; `requested_by` goes into the door log.
+    Unlock {
+        relay: u32,
+        requested_by: String,
+    },
+    Reboot,
+    SetSipTransport(SipTransport),
+    FactoryReset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SipTransport {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+/// What the device answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutcome {
+    pub ok: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("the device is offline")]
+    Offline,
+    #[error("the device did not answer within {0} ms")]
+    Timeout(u64),
+    #[error("the device disconnected before answering")]
+    Disconnected,
+    #[error("the device has too many commands in flight; try again")]
+    Busy,
+}
+
+pub type CommandFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<CommandOutcome, CommandError>> + Send + 'a>,
+>;
+
+/// Reaching a device: implemented by the gateway, used by the admin API (and SIP later).
+pub trait DeviceCommands: Send + Sync + 'static {
+    /// Sends `command` to the device with `mac` and waits for its answer until `timeout`.
+    fn send(
+        &self,
+        mac: &str,
+        command: DeviceCommand,
+        timeout: std::time::Duration,
+    ) -> CommandFuture<'_>;
+}

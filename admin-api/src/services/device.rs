@@ -1,8 +1,9 @@
 //! DeviceService.
 
 use porter_proto::admin::v1::{self as pb, device_service_server::DeviceService};
+use porter_store::presence::{CommandError, DeviceCommand, SipTransport};
 use porter_store::{DeviceFilter, DeviceSort};
-use tonic::{Request, Response};
+use tonic::{Request, Response, Status};
 
 use crate::AdminApi;
 use crate::convert;
@@ -27,8 +28,142 @@ impl AdminApi {
     }
 }
 
+/// How long a command may wait for the device's answer.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl AdminApi {
+    /// Sends a command to a device of the actor's and audits it with the answer.
+    async fn command(
+        &self,
+        actor: &porter_store::Actor,
+        device_id: u64,
+        action: &str,
+        command: DeviceCommand,
+    ) -> ApiResult<pb::CommandReply> {
+        let view = self.store.device(actor, device_id).map_err(status)?;
+        let commands = self.commands.as_ref().ok_or_else(|| {
+            Status::unavailable("the device gateway is not running in this server")
+        })?;
+        let started = std::time::Instant::now();
+        let result = commands
+            .send(&view.device.mac, command.clone(), COMMAND_TIMEOUT)
+            .await;
+        let latency_ms = started.elapsed().as_millis() as u32;
+        let detail = serde_json::json!({
+            "command": format!("{command:?}"),
+            "result": match &result { Ok(o) => if o.ok { "ok".to_owned() } else { format!("refused: {}", o.message) }, Err(e) => e.to_string() },
+            "latency_ms": latency_ms,
+        });
+        self.store
+            .audit_device_command(actor, device_id, action, detail)
+            .await
+            .map_err(status)?;
+        match result {
+            Ok(o) => Ok(Response::new(pb::CommandReply {
+                ok: o.ok,
+                message: o.message,
+                latency_ms,
+            })),
+            Err(e @ CommandError::Offline) => Err(Status::failed_precondition(format!(
+                "device {:?}: {e}",
+                view.device.name
+            ))),
+            Err(e @ CommandError::Timeout(_)) => Err(Status::deadline_exceeded(format!(
+                "device {:?}: {e}",
+                view.device.name
+            ))),
+            Err(e @ CommandError::Disconnected) => Err(Status::unavailable(format!(
+                "device {:?}: {e}",
+                view.device.name
+            ))),
+            Err(e @ CommandError::Busy) => Err(Status::resource_exhausted(format!(
+                "device {:?}: {e}",
+                view.device.name
+            ))),
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl DeviceService for AdminApi {
+    async fn unlock_relay(
+        &self,
+        request: Request<pb::UnlockRelayRequest>,
+    ) -> ApiResult<pb::CommandReply> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let view = self.store.device(&actor, r.device_id).map_err(status)?;
+        let enabled = usize::try_from(r.relay)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| view.device.relays.get(i))
+            .is_some_and(|relay| relay.enabled);
+        if !enabled {
+            return Err(invalid(
+                "relay",
+                format!(
+                    "device {:?} has no enabled relay {}",
+                    view.device.name, r.relay
+                ),
+            ));
+        }
+        let command = DeviceCommand::Unlock {
+            relay: r.relay,
+            requested_by: format!("installer {}", actor.username),
+        };
+        self.command(&actor, r.device_id, "device.unlock", command)
+            .await
+    }
+
+    async fn reboot_device(
+        &self,
+        request: Request<pb::GetDeviceRequest>,
+    ) -> ApiResult<pb::CommandReply> {
+        let actor = self.actor(&request)?;
+        self.command(
+            &actor,
+            request.into_inner().id,
+            "device.reboot",
+            DeviceCommand::Reboot,
+        )
+        .await
+    }
+
+    async fn set_device_sip_transport(
+        &self,
+        request: Request<pb::SetDeviceSipTransportRequest>,
+    ) -> ApiResult<pb::CommandReply> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let transport = match pb::SipTransportType::try_from(r.transport) {
+            Ok(pb::SipTransportType::Udp) => SipTransport::Udp,
+            Ok(pb::SipTransportType::Tcp) => SipTransport::Tcp,
+            Ok(pb::SipTransportType::Tls) => SipTransport::Tls,
+            _ => return Err(invalid("transport", "must be UDP, TCP or TLS")),
+        };
+        self.command(
+            &actor,
+            r.device_id,
+            "device.sip_transport",
+            DeviceCommand::SetSipTransport(transport),
+        )
+        .await
+    }
+
+    async fn factory_reset_device(
+        &self,
+        request: Request<pb::GetDeviceRequest>,
+    ) -> ApiResult<pb::CommandReply> {
+        let actor = self.actor(&request)?;
+        self.command(
+            &actor,
+            request.into_inner().id,
+            "device.factory_reset",
+            DeviceCommand::FactoryReset,
+        )
+        .await
+    }
+
     async fn create_device(
         &self,
         request: Request<pb::CreateDeviceRequest>,

@@ -401,6 +401,22 @@ impl Store {
         constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
     }
 
+    /// Records a command sent to a device (who, what, the answer) in the audit log.
+    pub async fn audit_device_command(
+        &self,
+        actor: &Actor,
+        id: Id,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.write(|dir, txn| {
+            dir.device_of(actor, id)?;
+            txn.audit(actor, action, format!("device/{id}"), detail);
+            Ok(())
+        })
+        .await
+    }
+
     /// The community's devices (or one area's), searched by MAC or name, sorted, paged.
     pub fn list_devices(
         &self,
