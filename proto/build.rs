@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("porter_admin_v1_descriptor.bin"))
         .type_attribute(".porter.admin.v1", "#[derive(serde::Serialize)]")
+        .type_attribute(".porter.device.v1", "#[derive(serde::Serialize)]")
         .compile_with_config(
             config,
             &[

@@ -94,7 +94,7 @@ impl AdminApi {
             building_service_server::BuildingServiceServer,
             camera_service_server::CameraServiceServer,
             community_service_server::CommunityServiceServer,
-            device_service_server::DeviceServiceServer,
+            device_service_server::DeviceServiceServer, event_service_server::EventServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
             template_service_server::TemplateServiceServer,
@@ -114,6 +114,7 @@ impl AdminApi {
                 .add_service(AuditServiceServer::new(self.clone()))
                 .add_service(DeviceServiceServer::new(self.clone()))
                 .add_service(CameraServiceServer::new(self.clone()))
+                .add_service(EventServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())

@@ -146,6 +146,14 @@ pub async fn connection<S>(
                 }
                 Output::Close => close = true,
                 Output::Report(Report::CommandDone(r)) => pending.answer(r),
+                Output::Report(Report::Event(e)) => {
+                    if let (Some(id), Some(event)) =
+                        (session.identity().map(|i| i.device_id), event_kind(e))
+                        && let Err(err) = gateway.store.record_device_events(id, vec![event])
+                    {
+                        tracing::warn!(error = %err, "recording a device event failed");
+                    }
+                }
                 Output::Report(r) => {
                     report(&gateway, r, &mut mac, connection_id, remote, &control_tx)
                 }
@@ -304,6 +312,40 @@ fn continue_or_finish(
     if let Some(m) = mac.take() {
         gateway.presence.offline(&m, connection_id);
     }
+}
+
+/// A device event as the store keeps it; events without a kind are dropped.
+fn event_kind(e: d::Event) -> Option<(i64, porter_store::events::EventKind)> {
+    use d::event::Kind;
+    use porter_store::events::EventKind;
+    let kind = match e.kind? {
+        Kind::DoorLog(l) => EventKind::DoorLog {
+            relay: l.relay,
+            method: d::UnlockMethod::try_from(l.method)
+                .unwrap_or(d::UnlockMethod::Unspecified)
+                .as_str_name()
+                .to_owned(),
+            success: l.success,
+            who: l.who,
+        },
+        Kind::CallLog(c) => EventKind::CallLog {
+            caller: c.caller,
+            callee: c.callee,
+            answered: c.answered,
+            duration_secs: c.duration_secs,
+        },
+        Kind::Alarm(a) => EventKind::Alarm {
+            kind: a.kind,
+            zone: a.zone,
+            message: a.message,
+        },
+        Kind::ArmingState(a) => EventKind::ArmingState { mode: a.mode },
+        Kind::RelayStatus(r) => EventKind::RelayStatus {
+            relay: r.relay,
+            open: r.open,
+        },
+    };
+    Some((e.at_ms, kind))
 }
 
 type Reply = oneshot::Sender<Result<CommandOutcome, CommandError>>;

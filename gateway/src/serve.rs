@@ -16,7 +16,7 @@ use crate::config::ServeConfig;
 const ADMIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Requests one admin connection may have in flight.
 const ADMIN_STREAMS_PER_CONNECTION: u32 = 64;
-/// How often expired login sessions are purged.
+/// How often expired login sessions and device events past the retention limit are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -144,6 +144,17 @@ async fn purge_sessions(store: Store, mut stop: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(purged = n, "expired sessions purged"),
             Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+        let prune = store.clone();
+        match tokio::task::spawn_blocking(move || {
+            prune.prune_events(porter_store::events::DEFAULT_EVENTS_PER_COMMUNITY)
+        })
+        .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(pruned = n, "old device events pruned"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "pruning device events failed"),
+            Err(e) => tracing::warn!(error = %e, "the event pruning task failed"),
         }
     }
 }

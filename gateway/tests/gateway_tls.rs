@@ -396,3 +396,193 @@ async fn commands_go_to_the_device_and_answers_come_back() {
     let err = call.await.unwrap().unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unavailable, "{err:?}");
 }
+
+#[tokio::test]
+async fn device_events_are_stored_listed_and_cleared_by_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let (gate_id, gate_cred) = device_with_credential(&admin, "0C11050B9814").await;
+    let community = admin
+        .devices()
+        .get_device(pb::GetDeviceRequest { id: gate_id })
+        .await
+        .unwrap()
+        .into_inner()
+        .community_id;
+    let b = admin.create_building(community, "B1").await;
+    let apt = admin.create_apartment(b.id, "101", None).await.unwrap();
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest {
+            mac: "0C11050B9820".into(),
+        })
+        .await
+        .unwrap();
+    let monitor = admin
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::ApartmentId(apt.id)),
+            device: Some(pb::DeviceInput {
+                device_type: Some(2),
+                mac: Some("0C11050B9820".into()),
+                name: Some("Monitor".into()),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let monitor_cred = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: monitor.id })
+        .await
+        .unwrap()
+        .into_inner()
+        .credential;
+
+    let mut gate = Device::connect(&server).await;
+    assert!(matches!(
+        gate.hello("0C11050B9814", &gate_cred).await,
+        Some(SBody::HelloAck(_))
+    ));
+    let mut mon = Device::connect(&server).await;
+    assert!(matches!(
+        mon.hello("0C11050B9820", &monitor_cred).await,
+        Some(SBody::HelloAck(_))
+    ));
+    gate.send(Body::Event(d::Event {
+        at_ms: 1_700_000_000_000,
+        kind: Some(d::event::Kind::DoorLog(d::DoorLog {
+            relay: 1,
+            method: d::UnlockMethod::RfCard as i32,
+            success: true,
+            who: "card 0042".into(),
+        })),
+    }))
+    .await;
+    mon.send(Body::Event(d::Event {
+        at_ms: 0,
+        kind: Some(d::event::Kind::Alarm(d::Alarm {
+            kind: "smoke".into(),
+            zone: "kitchen".into(),
+            message: "".into(),
+        })),
+    }))
+    .await;
+    mon.send(Body::Event(d::Event {
+        at_ms: 0,
+        kind: Some(d::event::Kind::ArmingState(d::ArmingState {
+            mode: "away".into(),
+        })),
+    }))
+    .await;
+    // A heartbeat round trip on each connection means the events before it were handled.
+    for dev in [&mut gate, &mut mon] {
+        dev.send(Body::Heartbeat(d::Heartbeat { seq: 1 })).await;
+        assert!(matches!(dev.recv().await, Some(SBody::HeartbeatAck(_))));
+    }
+
+    let list = |req: pb::ListEventsRequest| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .events()
+                .list_events(req)
+                .await
+                .map(|r| r.into_inner().events)
+        }
+    };
+    let all = list(pb::ListEventsRequest {
+        community_id: community,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let doors = list(pb::ListEventsRequest {
+        community_id: community,
+        kind: "door_log".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(doors.len(), 1);
+    assert_eq!(doors[0].device_name, "Gate");
+    assert_eq!(doors[0].at_ms, 1_700_000_000_000);
+    match &doors[0].detail {
+        Some(pb::device_event::Detail::DoorLog(l)) => {
+            assert_eq!(
+                (l.relay, l.who.as_str(), l.method),
+                (1, "card 0042", d::UnlockMethod::RfCard as i32)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let in_apt = list(pb::ListEventsRequest {
+        community_id: community,
+        apartment_id: apt.id,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(in_apt.len(), 2);
+    let paged = list(pb::ListEventsRequest {
+        community_id: community,
+        limit: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let next = list(pb::ListEventsRequest {
+        community_id: community,
+        before_seq: paged[0].seq,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(next.len(), 2);
+    assert_eq!(
+        list(pb::ListEventsRequest {
+            community_id: community,
+            kind: "gossip".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err()
+        .code(),
+        tonic::Code::InvalidArgument
+    );
+    let bob = server.other_installer(&admin, "bob").await;
+    assert_eq!(
+        bob.events()
+            .list_events(pb::ListEventsRequest {
+                community_id: community,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err()
+            .code(),
+        tonic::Code::NotFound
+    );
+
+    // Reset Apartment removes the apartment's logs; the public gate's stay.
+    admin
+        .apartment()
+        .reset_apartment(pb::ResetApartmentRequest { id: apt.id })
+        .await
+        .unwrap();
+    let left = list(pb::ListEventsRequest {
+        community_id: community,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        left.iter()
+            .map(|e| e.device_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Gate"]
+    );
+}

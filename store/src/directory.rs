@@ -573,6 +573,10 @@ impl Directory {
             .filter_map(|(_, mac)| self.macs.get(mac))
     }
 
+    pub fn all_community_ids(&self) -> Vec<Id> {
+        self.communities.keys().copied().collect()
+    }
+
     pub fn community_name(&self, id: Id) -> Option<String> {
         self.communities.get(&id).map(|c| c.name.clone())
     }

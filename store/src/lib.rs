@@ -13,6 +13,7 @@ pub mod backend;
 pub mod clock;
 mod directory;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod ops;
 pub mod presence;

@@ -37,6 +37,9 @@ pub struct Store {
 
 struct Inner {
     dir: RwLock<Directory>,
+    /// Next device event sequence number: milliseconds since the epoch × 1024 at start,
+    /// then counting, so numbers keep increasing across restarts.
+    event_seq: std::sync::atomic::AtomicU64,
     sealer: crate::secrets::Sealer,
     writer: tokio::sync::Mutex<()>,
     backend: Box<dyn Backend>,
@@ -84,6 +87,7 @@ impl Store {
         }
         Ok(Store {
             inner: Arc::new(Inner {
+                event_seq: std::sync::atomic::AtomicU64::new((clock.now_ms().max(0) as u64) << 10),
                 dir: RwLock::new(dir),
                 sealer,
                 writer: tokio::sync::Mutex::new(()),
@@ -100,6 +104,16 @@ impl Store {
 
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn backend(&self) -> &dyn Backend {
+        self.inner.backend.as_ref()
+    }
+
+    pub(crate) fn next_event_seq(&self) -> u64 {
+        self.inner
+            .event_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A consistent read of the directory. Keep the closure short: writers wait for it.

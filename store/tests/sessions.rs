@@ -75,3 +75,104 @@ async fn usernames_are_case_insensitive_and_unique() {
         .unwrap_err();
     assert_eq!(err.field(), Some("username"));
 }
+
+#[tokio::test]
+async fn device_events_are_kept_up_to_the_retention_limit() {
+    use porter_store::ScopeRequest;
+    use porter_store::events::{EventFilter, EventKind};
+    use porter_store::model::{Address, CommunitySettings, DeviceInput, FeaturePlan};
+
+    let (store, _) = store().await;
+    let actor = store
+        .authenticate(
+            &store
+                .login("admin", "password-1", 60_000)
+                .await
+                .unwrap()
+                .token,
+        )
+        .unwrap();
+    let c = store
+        .create_community(
+            &actor,
+            CommunitySettings {
+                name: Some("C".into()),
+                feature_plan: Some(FeaturePlan::Premium),
+                address: Some(Address {
+                    country: "DE".into(),
+                    ..Address::default()
+                }),
+                ..CommunitySettings::default()
+            },
+        )
+        .await
+        .unwrap()
+        .community
+        .id;
+    store.add_mac(&actor, "0C1100000001").await.unwrap();
+    let d = store
+        .create_device(
+            &actor,
+            ScopeRequest::Public {
+                community_id: c,
+                buildings: vec![],
+            },
+            DeviceInput {
+                device_type: Some(0),
+                mac: Some("0C1100000001".into()),
+                name: Some("Gate".into()),
+                ..DeviceInput::default()
+            },
+        )
+        .await
+        .unwrap()
+        .device
+        .id;
+    for i in 0..25 {
+        store
+            .record_device_events(
+                d,
+                vec![(
+                    i,
+                    EventKind::RelayStatus {
+                        relay: 1,
+                        open: i % 2 == 0,
+                    },
+                )],
+            )
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .list_events(&actor, c, &EventFilter::default(), 0, 100)
+            .unwrap()
+            .len(),
+        25
+    );
+    assert_eq!(store.prune_events(10).unwrap(), 15);
+    let left = store
+        .list_events(&actor, c, &EventFilter::default(), 0, 100)
+        .unwrap();
+    assert_eq!(left.len(), 10);
+    assert_eq!(left[0].at_ms, 24, "the newest stay");
+    assert!(
+        store
+            .list_events(&actor, c, &EventFilter::default(), 0, 501)
+            .is_err()
+    );
+    // Events of a deleted device are not recorded.
+    assert_eq!(
+        store
+            .record_device_events(
+                999_999,
+                vec![(
+                    1,
+                    EventKind::ArmingState {
+                        mode: "away".into()
+                    }
+                )]
+            )
+            .unwrap(),
+        0
+    );
+}

@@ -8,6 +8,7 @@ mod building;
 mod camera;
 mod community;
 mod device;
+mod event;
 mod mac_library;
 mod property_manager;
 mod template;

@@ -69,6 +69,9 @@ pub enum TopCmd {
     /// Intercom devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// What devices reported.
+    #[command(subcommand)]
+    Event(EventCmd),
     /// Third-party RTSP cameras.
     #[command(subcommand)]
     Camera(CameraCmd),
@@ -1006,6 +1009,52 @@ pub enum DeviceCmd {
     /// Issue a new gateway credential; the old one stops working.
     RotateCredential {
         id: u64,
+    },
+    /// Open a relay of a connected device.
+    Unlock {
+        id: u64,
+        #[arg(long, default_value_t = 1)]
+        relay: u32,
+    },
+    Reboot {
+        id: u64,
+    },
+    /// Set the SIP transport of a connected device.
+    SipTransport {
+        id: u64,
+        #[arg(long, value_enum)]
+        transport: Transport,
+    },
+    FactoryReset {
+        id: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCmd {
+    /// Door logs, call logs, alarms, arming and relay status, newest first.
+    List {
+        #[arg(long)]
+        community: u64,
+        /// door_log, call_log, alarm, arming_state or relay_status.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        device: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        /// Events older than this sequence number.
+        #[arg(long)]
+        before: Option<u64>,
+        #[arg(long)]
+        limit: Option<u32>,
     },
 }
 

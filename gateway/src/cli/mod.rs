@@ -11,7 +11,7 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
-    mac_library_service_client::MacLibraryServiceClient,
+    event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     template_service_client::TemplateServiceClient,
 };
@@ -19,8 +19,9 @@ use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
-    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, FamilyCmd,
-    InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TemplateCmd, TemplateKind, TopCmd,
+    AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, EventCmd,
+    FamilyCmd, InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TemplateCmd, TemplateKind,
+    TopCmd, Transport,
 };
 use output::emit;
 
@@ -37,6 +38,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let devices = || DeviceServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let cameras = || CameraServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let templates = || TemplateServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let events = || EventServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -545,8 +547,73 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .map_err(fail)?
                         .into_inner(),
                 )?,
+                DeviceCmd::Unlock { id, relay } => emit(
+                    json,
+                    &c.unlock_relay(pb::UnlockRelayRequest {
+                        device_id: id,
+                        relay,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                DeviceCmd::Reboot { id } => emit(
+                    json,
+                    &c.reboot_device(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                DeviceCmd::SipTransport { id, transport } => {
+                    let transport = match transport {
+                        Transport::Udp => pb::SipTransportType::Udp,
+                        Transport::Tcp => pb::SipTransportType::Tcp,
+                        Transport::Tls => pb::SipTransportType::Tls,
+                    };
+                    emit(
+                        json,
+                        &c.set_device_sip_transport(pb::SetDeviceSipTransportRequest {
+                            device_id: id,
+                            transport: transport as i32,
+                        })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                    )?
+                }
+                DeviceCmd::FactoryReset { id } => emit(
+                    json,
+                    &c.factory_reset_device(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
             }
         }
+        TopCmd::Event(EventCmd::List {
+            community,
+            kind,
+            device,
+            apartment,
+            before,
+            limit,
+        }) => emit(
+            json,
+            &events()
+                .list_events(pb::ListEventsRequest {
+                    community_id: community,
+                    kind: kind.unwrap_or_default(),
+                    device_id: device.unwrap_or(0),
+                    apartment_id: apartment.unwrap_or(0),
+                    since_ms: 0,
+                    until_ms: 0,
+                    before_seq: before.unwrap_or(0),
+                    limit: limit.unwrap_or(0),
+                })
+                .await
+                .map_err(fail)?
+                .into_inner(),
+        )?,
         TopCmd::Camera(cmd) => {
             let mut c = cameras();
             match cmd {

@@ -11,7 +11,7 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
-    mac_library_service_client::MacLibraryServiceClient,
+    event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     template_service_client::TemplateServiceClient,
 };
@@ -218,6 +218,9 @@ impl Client {
     }
     pub fn templates(&self) -> TemplateServiceClient<Svc> {
         TemplateServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn events(&self) -> EventServiceClient<Svc> {
+        EventServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn macs(&self) -> MacLibraryServiceClient<Svc> {
         MacLibraryServiceClient::with_interceptor(self.channel.clone(), self.bearer())

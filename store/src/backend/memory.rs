@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
+use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
 
@@ -30,7 +31,7 @@ impl Backend for MemoryBackend {
     fn load(&self) -> Result<Vec<Record>, BackendError> {
         self.records()
             .iter()
-            .filter(|(k, _)| !k.starts_with(AUDIT_PREFIX))
+            .filter(|(k, _)| !k.starts_with(AUDIT_PREFIX) && !k.starts_with(EVENT_PREFIX))
             .map(|(k, v)| {
                 serde_json::from_slice(v).map_err(|source| BackendError::Decode {
                     key: k.clone(),
@@ -63,6 +64,68 @@ impl Backend for MemoryBackend {
 
     fn sync(&self) -> BackendFuture<'_, ()> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError> {
+        let mut encoded = Vec::with_capacity(events.len());
+        for e in events {
+            encoded.push((event_key(e.community_id, e.seq), serde_json::to_vec(e)?));
+        }
+        self.records().extend(encoded);
+        Ok(())
+    }
+
+    fn events_page(
+        &self,
+        community_id: Id,
+        before_seq: u64,
+        filter: &EventFilter,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<DeviceEventRecord>, BackendError> {
+        let records = self.records();
+        let mut out = Vec::new();
+        for (k, v) in records
+            .range(event_key(community_id, 0)..event_key(community_id, before_seq))
+            .rev()
+            .take(scan_limit)
+        {
+            let e: DeviceEventRecord =
+                serde_json::from_slice(v).map_err(|source| BackendError::Decode {
+                    key: k.clone(),
+                    source,
+                })?;
+            if filter.matches(&e) {
+                out.push(e);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune_events(
+        &self,
+        community_id: Id,
+        keep: usize,
+        remove: &dyn Fn(&DeviceEventRecord) -> bool,
+    ) -> Result<usize, BackendError> {
+        let mut records = self.records();
+        let keys: Vec<String> = records
+            .range(event_key(community_id, 0)..event_key(community_id, u64::MAX))
+            .rev()
+            .enumerate()
+            .filter(|(i, (_, v))| {
+                *i >= keep
+                    || serde_json::from_slice::<DeviceEventRecord>(v).map_or(true, |e| remove(&e))
+            })
+            .map(|(_, (k, _))| k.clone())
+            .collect();
+        for k in &keys {
+            records.remove(k);
+        }
+        Ok(keys.len())
     }
 
     fn audit_page(

@@ -15,6 +15,7 @@ pub use memory::MemoryBackend;
 pub use sled_backend::SledBackend;
 
 use crate::error::BackendError;
+use crate::events::{DeviceEventRecord, EventFilter};
 use crate::model::Id;
 use crate::record::{AuditEntry, Change, Record};
 
@@ -29,6 +30,29 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Waits until every committed change is durable.
     fn sync(&self) -> BackendFuture<'_, ()>;
+
+    /// Appends device events; durable within the backend's flush interval.
+    fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError>;
+
+    /// Events of a community with `seq < before_seq` that match, newest first. Scans at
+    /// most `scan_limit` events so a narrow filter cannot make a request unbounded.
+    fn events_page(
+        &self,
+        community_id: Id,
+        before_seq: u64,
+        filter: &EventFilter,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<DeviceEventRecord>, BackendError>;
+
+    /// Deletes the events of a community that match `remove`, and all but the newest
+    /// `keep`; returns how many went.
+    fn prune_events(
+        &self,
+        community_id: Id,
+        keep: usize,
+        remove: &dyn Fn(&DeviceEventRecord) -> bool,
+    ) -> Result<usize, BackendError>;
 
     /// Audit entries of one installer with `seq < before_seq`, newest first.
     fn audit_page(

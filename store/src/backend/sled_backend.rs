@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
+use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
 
@@ -50,7 +51,8 @@ impl Backend for SledBackend {
         let mut out = Vec::new();
         for item in self.tree.iter() {
             let (key, value) = item?;
-            if key.starts_with(AUDIT_PREFIX.as_bytes()) {
+            if key.starts_with(AUDIT_PREFIX.as_bytes()) || key.starts_with(EVENT_PREFIX.as_bytes())
+            {
                 continue;
             }
             let record = serde_json::from_slice(&value).map_err(|source| BackendError::Decode {
@@ -75,6 +77,79 @@ impl Backend for SledBackend {
             self.db.flush_async().await?;
             Ok(())
         })
+    }
+
+    fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        for e in events {
+            batch.insert(
+                event_key(e.community_id, e.seq).as_bytes(),
+                serde_json::to_vec(e)?,
+            );
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    fn events_page(
+        &self,
+        community_id: Id,
+        before_seq: u64,
+        filter: &EventFilter,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<DeviceEventRecord>, BackendError> {
+        let start = event_key(community_id, 0);
+        let end = event_key(community_id, before_seq);
+        let mut out = Vec::with_capacity(limit.min(512));
+        for item in self
+            .tree
+            .range(start.as_bytes()..end.as_bytes())
+            .rev()
+            .take(scan_limit)
+        {
+            let (key, value) = item?;
+            let e: DeviceEventRecord =
+                serde_json::from_slice(&value).map_err(|source| BackendError::Decode {
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    source,
+                })?;
+            if filter.matches(&e) {
+                out.push(e);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune_events(
+        &self,
+        community_id: Id,
+        keep: usize,
+        remove: &dyn Fn(&DeviceEventRecord) -> bool,
+    ) -> Result<usize, BackendError> {
+        let start = event_key(community_id, 0);
+        let end = event_key(community_id, u64::MAX);
+        let mut batch = sled::Batch::default();
+        let mut removed = 0;
+        for (i, item) in self
+            .tree
+            .range(start.as_bytes()..end.as_bytes())
+            .rev()
+            .enumerate()
+        {
+            let (key, value) = item?;
+            let drop_it = i >= keep
+                || serde_json::from_slice::<DeviceEventRecord>(&value).map_or(true, |e| remove(&e));
+            if drop_it {
+                batch.remove(key);
+                removed += 1;
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(removed)
     }
 
     fn audit_page(

@@ -248,19 +248,24 @@ impl Store {
 
     /// "Reset Apartment and Resident" (see `Apartment::reset` for what goes and stays).
     pub async fn reset_apartment(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
-        self.write(|dir, txn| {
-            let (old, _) = dir.apartment_of(actor, id)?;
-            let a = old.reset();
-            txn.put(Record::Apartment(a.clone()));
-            txn.audit(
-                actor,
-                "apartment.reset",
-                format!("apartment/{id}"),
-                json!({"apt_number": a.number, "family_members_removed": old.family.len()}),
-            );
-            Ok(apartment_view(dir, &a, txn.now_ms()))
-        })
-        .await
+        let view = self
+            .write(|dir, txn| {
+                let (old, _) = dir.apartment_of(actor, id)?;
+                let a = old.reset();
+                txn.put(Record::Apartment(a.clone()));
+                txn.audit(
+                    actor,
+                    "apartment.reset",
+                    format!("apartment/{id}"),
+                    json!({"apt_number": a.number, "family_members_removed": old.family.len()}),
+                );
+                Ok(apartment_view(dir, &a, txn.now_ms()))
+            })
+            .await?;
+        // Logs and histories go too (the audit log stays). They are a separate stream, so
+        // this follows the committed reset.
+        self.forget_apartment_events(view.apartment.community_id, id)?;
+        Ok(view)
     }
 
     /// Adds a family member account; the apartment needs its family master first.

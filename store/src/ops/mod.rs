@@ -7,6 +7,7 @@ pub mod buildings;
 pub mod cameras;
 pub mod communities;
 pub mod devices;
+pub mod events;
 pub mod import;
 pub mod macs;
 pub mod property_managers;

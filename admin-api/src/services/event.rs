@@ -1,0 +1,104 @@
+//! EventService: what devices reported.
+
+use porter_proto::admin::v1::{
+    self as pb, device_event::Detail, event_service_server::EventService,
+};
+use porter_proto::device::v1 as d;
+use porter_store::events::{EventFilter, EventKind};
+use tonic::{Request, Response};
+
+use crate::AdminApi;
+use crate::error::{ApiResult, invalid, status};
+
+const KINDS: [&str; 5] = [
+    "door_log",
+    "call_log",
+    "alarm",
+    "arming_state",
+    "relay_status",
+];
+
+fn detail(kind: EventKind) -> Detail {
+    match kind {
+        EventKind::DoorLog {
+            relay,
+            method,
+            success,
+            who,
+        } => Detail::DoorLog(d::DoorLog {
+            relay,
+            method: d::UnlockMethod::from_str_name(&method).map_or(0, |m| m as i32),
+            success,
+            who,
+        }),
+        EventKind::CallLog {
+            caller,
+            callee,
+            answered,
+            duration_secs,
+        } => Detail::CallLog(d::CallLog {
+            caller,
+            callee,
+            answered,
+            duration_secs,
+        }),
+        EventKind::Alarm {
+            kind,
+            zone,
+            message,
+        } => Detail::Alarm(d::Alarm {
+            kind,
+            zone,
+            message,
+        }),
+        EventKind::ArmingState { mode } => Detail::ArmingState(d::ArmingState { mode }),
+        EventKind::RelayStatus { relay, open } => {
+            Detail::RelayStatus(d::RelayStatus { relay, open })
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl EventService for AdminApi {
+    async fn list_events(
+        &self,
+        request: Request<pb::ListEventsRequest>,
+    ) -> ApiResult<pb::ListEventsResponse> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        if !r.kind.is_empty() && !KINDS.contains(&r.kind.as_str()) {
+            return Err(invalid(
+                "kind",
+                format!("must be one of {}", KINDS.join(", ")),
+            ));
+        }
+        let filter = EventFilter {
+            kind: r.kind,
+            device_id: (r.device_id != 0).then_some(r.device_id),
+            apartment_id: (r.apartment_id != 0).then_some(r.apartment_id),
+            since_ms: (r.since_ms != 0).then_some(r.since_ms),
+            until_ms: (r.until_ms != 0).then_some(r.until_ms),
+        };
+        let limit = if r.limit == 0 { 50 } else { r.limit as usize };
+        let events = self
+            .store
+            .list_events(&actor, r.community_id, &filter, r.before_seq, limit)
+            .map_err(status)?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events
+                .into_iter()
+                .map(|e| pb::DeviceEvent {
+                    seq: e.seq,
+                    device_id: e.device_id,
+                    device_name: e.device_name,
+                    mac: e.mac,
+                    apartment_id: e.apartment_id.unwrap_or(0),
+                    at_ms: e.at_ms,
+                    received_ms: e.received_ms,
+                    kind: e.kind.name().to_owned(),
+                    detail: Some(detail(e.kind)),
+                })
+                .collect(),
+        }))
+    }
+}
