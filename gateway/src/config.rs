@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// Device gateway (TLS over TCP) listen address (default 0.0.0.0:8501).
     #[arg(long, env = "PORTER_GATEWAY_LISTEN")]
     pub gateway_listen: Option<SocketAddr>,
+    /// Device gateway over WebSocket (TLS) listen address (default 0.0.0.0:8502).
+    #[arg(long, env = "PORTER_GATEWAY_WS_LISTEN")]
+    pub gateway_ws_listen: Option<SocketAddr>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -48,6 +51,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     admin_listen: Option<SocketAddr>,
     gateway_listen: Option<SocketAddr>,
+    gateway_ws_listen: Option<SocketAddr>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -61,6 +65,7 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     pub admin_listen: SocketAddr,
     pub gateway_listen: SocketAddr,
+    pub gateway_ws_listen: SocketAddr,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -91,6 +96,10 @@ impl ServeConfig {
                 .gateway_listen
                 .or(file.gateway_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8501))),
+            gateway_ws_listen: args
+                .gateway_ws_listen
+                .or(file.gateway_ws_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8502))),
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -131,6 +140,7 @@ mod tests {
             data_dir: None,
             admin_listen: None,
             gateway_listen: None,
+            gateway_ws_listen: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

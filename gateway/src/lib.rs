@@ -6,3 +6,4 @@ pub mod listener;
 pub mod presence;
 pub mod session;
 pub mod tls;
+pub mod transport;

@@ -6,11 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use porter_proto::device::v1 as d;
 use porter_proto::frame;
 use porter_store::Store;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
@@ -18,8 +16,14 @@ use tokio_rustls::TlsAcceptor;
 use porter_store::presence::{CommandError, CommandOutcome};
 use tokio::sync::oneshot;
 
+use tokio_tungstenite::accept_hdr_async_with_config;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
 use crate::presence::{Control, OnlineDevice, Presence};
 use crate::session::{Output, Report, Session, SessionConfig};
+use crate::transport::{ByteStreamIo, FrameIo, WebSocketIo};
 
 /// Limits of the device listener.
 #[derive(Debug, Clone)]
@@ -68,10 +72,23 @@ impl Gateway {
 
 /// Accepts TLS connections until `stop` turns true; then tells live sessions to reconnect
 /// later and returns once they are closed (bounded by the handshake timeout).
+/// What runs on top of TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Length-prefixed frames on the TLS stream.
+    LengthPrefixed,
+    /// A WebSocket (RFC 6455) upgrade on `WEBSOCKET_PATH`, then one message per frame.
+    WebSocket,
+}
+
+/// The WebSocket path devices connect to.
+pub const WEBSOCKET_PATH: &str = "/device/v1";
+
 pub async fn serve_tls(
     gateway: Arc<Gateway>,
     listener: TcpListener,
     acceptor: TlsAcceptor,
+    framing: Framing,
     mut stop: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(gateway.config.max_connections));
@@ -99,11 +116,49 @@ pub async fn serve_tls(
         let stop = stop.clone();
         tasks.spawn(async move {
             let _permit = permit;
-            match tokio::time::timeout(gateway.config.handshake_timeout, acceptor.accept(tcp)).await
-            {
-                Ok(Ok(tls)) => connection(gateway, tls, remote, stop).await,
-                Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+            let limit = gateway.config.handshake_timeout;
+            let max = gateway.config.max_frame;
+            let tls = match tokio::time::timeout(limit, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+                Err(_) => return tracing::debug!(%remote, "TLS handshake timed out"),
+            };
+            match framing {
+                Framing::LengthPrefixed => {
+                    connection(gateway, ByteStreamIo::new(tls, max), remote, stop).await;
+                }
+                Framing::WebSocket => {
+                    let config = WebSocketConfig::default()
+                        .max_message_size(Some(max))
+                        .max_frame_size(Some(max));
+                    // The error type is tungstenite's handshake callback signature.
+                    #[allow(clippy::result_large_err)]
+                    let check_path = |req: &Request, resp: Response| {
+                        if req.uri().path() == WEBSOCKET_PATH {
+                            Ok(resp)
+                        } else {
+                            let mut not_found = ErrorResponse::new(Some(format!(
+                                "devices connect to {WEBSOCKET_PATH}"
+                            )));
+                            *not_found.status_mut() = StatusCode::NOT_FOUND;
+                            Err(not_found)
+                        }
+                    };
+                    match tokio::time::timeout(
+                        limit,
+                        accept_hdr_async_with_config(tls, check_path, Some(config)),
+                    )
+                    .await
+                    {
+                        Ok(Ok(ws)) => {
+                            connection(gateway, WebSocketIo::new(ws, max), remote, stop).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%remote, error = %e, "WebSocket handshake failed")
+                        }
+                        Err(_) => tracing::debug!(%remote, "WebSocket handshake timed out"),
+                    }
+                }
             }
         });
         // Reap finished connections so the set stays small.
@@ -113,15 +168,13 @@ pub async fn serve_tls(
     let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
-/// One device connection.
-pub async fn connection<S>(
+/// One device connection, over any transport.
+pub async fn connection<T: FrameIo>(
     gateway: Arc<Gateway>,
-    mut stream: S,
+    mut io: T,
     remote: SocketAddr,
     mut stop: watch::Receiver<bool>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+) {
     let connection_id = gateway.next_connection.fetch_add(1, Ordering::Relaxed);
     let mut session = Session::new(
         gateway.config.session.clone(),
@@ -130,20 +183,14 @@ pub async fn connection<S>(
     );
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(crate::presence::CONTROL_QUEUE);
     let mut pending = Pending::default();
-    let mut rbuf = BytesMut::with_capacity(1024);
-    let mut wbuf = BytesMut::new();
     let mut mac: Option<String> = None;
-    let max = gateway.config.max_frame;
     loop {
         // Drain what the session wants done.
         let mut close = false;
+        let mut outgoing = Vec::new();
         while let Some(out) = session.poll_output() {
             match out {
-                Output::Send(f) => {
-                    if frame::encode(&f, &mut wbuf, max).is_err() {
-                        close = true;
-                    }
-                }
+                Output::Send(f) => outgoing.push(f),
                 Output::Close => close = true,
                 Output::Report(Report::CommandDone(r)) => pending.answer(r),
                 Output::Report(Report::Event(e)) => {
@@ -159,26 +206,22 @@ pub async fn connection<S>(
                 }
             }
         }
-        if !wbuf.is_empty() {
-            let written = stream.write_all(&wbuf).await;
-            wbuf.clear();
-            if written.is_err() {
-                pending.disconnected();
-                session.handle_disconnect();
-                continue_or_finish(
-                    &gateway,
-                    &mut session,
-                    &mut mac,
-                    connection_id,
-                    remote,
-                    &control_tx,
-                );
-                return;
-            }
+        if !outgoing.is_empty() && io.send(outgoing).await.is_err() {
+            pending.disconnected();
+            session.handle_disconnect();
+            continue_or_finish(
+                &gateway,
+                &mut session,
+                &mut mac,
+                connection_id,
+                remote,
+                &control_tx,
+            );
+            return;
         }
         if close || session.is_closed() {
             pending.disconnected();
-            let _ = stream.shutdown().await;
+            io.close().await;
             continue_or_finish(
                 &gateway,
                 &mut session,
@@ -192,21 +235,10 @@ pub async fn connection<S>(
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
         let command_deadline = pending.next_deadline();
         tokio::select! {
-            read = stream.read_buf(&mut rbuf) => match read {
-                Ok(0) | Err(_) => session.handle_disconnect(),
-                Ok(_) => loop {
-                    match frame::decode::<d::DeviceFrame>(&mut rbuf, max) {
-                        Ok(Some(f)) => session.handle_frame(f, Instant::now(), &gateway.store),
-                        Ok(None) => break,
-                        Err(e) => {
-                            session.handle_frame_error(&e);
-                            break;
-                        }
-                    }
-                    if session.is_closed() {
-                        break;
-                    }
-                },
+            received = io.recv() => match received {
+                None => session.handle_disconnect(),
+                Some(Ok(f)) => session.handle_frame(f, Instant::now(), &gateway.store),
+                Some(Err(e)) => session.handle_frame_error(&e),
             },
             () = sleep_until(deadline) => session.handle_timeout(Instant::now()),
             () = sleep_until(command_deadline) => {
@@ -230,10 +262,6 @@ pub async fn connection<S>(
                 }
             },
             () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
-        }
-        // Idle connections keep no read buffer.
-        if rbuf.is_empty() && rbuf.capacity() > 4096 {
-            rbuf = BytesMut::new();
         }
     }
 }

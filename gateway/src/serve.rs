@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use porter_admin_api::{AdminApi, AdminConfig};
-use porter_gateway::listener::{Gateway, GatewayConfig};
+use porter_gateway::listener::{Framing, Gateway, GatewayConfig};
 use porter_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -38,6 +38,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
+    let ws_listener = TcpListener::bind(config.gateway_ws_listen)
+        .await
+        .with_context(|| {
+            format!(
+                "binding the WebSocket gateway to {}",
+                config.gateway_ws_listen
+            )
+        })?;
+    let ws_addr = ws_listener.local_addr()?;
     let gateway = Gateway::new(store.clone(), GatewayConfig::default());
     let api = AdminApi::new(
         store.clone(),
@@ -51,14 +60,24 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let routes = api.routes()?;
     tracing::info!(%gateway_addr, "device gateway (TLS) listening");
     announce(&format!("gateway listening on {gateway_addr}"));
+    tracing::info!(%ws_addr, path = porter_gateway::listener::WEBSOCKET_PATH, "device gateway (WebSocket over TLS) listening");
+    announce(&format!("gateway-ws listening on {ws_addr}"));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let ws_task = tokio::spawn(porter_gateway::listener::serve_tls(
+        gateway.clone(),
+        ws_listener,
+        acceptor.clone(),
+        Framing::WebSocket,
+        stop_rx.clone(),
+    ));
     let gateway_task = tokio::spawn(porter_gateway::listener::serve_tls(
         gateway,
         gateway_listener,
         acceptor,
+        Framing::LengthPrefixed,
         stop_rx.clone(),
     ));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
@@ -100,6 +119,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
     }
     let _ = tokio::time::timeout(config.shutdown_grace, gateway_task).await;
+    let _ = tokio::time::timeout(config.shutdown_grace, ws_task).await;
     purge.abort();
     tracing::info!("stopped");
     Ok(())

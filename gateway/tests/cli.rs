@@ -273,8 +273,20 @@ async fn installer_scripts_the_walkthrough() {
     let gate_id = gate["id"].as_u64().unwrap().to_string();
     let offline = run(&["device", "unlock", &gate_id, "--relay", "1"]);
     assert_eq!(offline.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&offline.stderr).contains("offline"), "{}", String::from_utf8_lossy(&offline.stderr));
-    let events = json(&run(&["--json", "event", "list", "--community", &cid, "--kind", "door_log"]));
+    assert!(
+        String::from_utf8_lossy(&offline.stderr).contains("offline"),
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
+    let events = json(&run(&[
+        "--json",
+        "event",
+        "list",
+        "--community",
+        &cid,
+        "--kind",
+        "door_log",
+    ]));
     assert_eq!(events["events"].as_array().unwrap().len(), 0);
     let tpl = dir.path().join("template.csv");
     json(&run(&[

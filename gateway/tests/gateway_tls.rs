@@ -586,3 +586,111 @@ async fn device_events_are_stored_listed_and_cleared_by_a_reset() {
         ["Gate"]
     );
 }
+
+async fn tls_to(server: &Server, addr: &str) -> TlsStream<TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(server.data_dir.join("gateway-cert.pem")).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn websocket_devices_speak_the_same_protocol() {
+    use futures_util::{SinkExt, StreamExt};
+    use prost::Message as _;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let (id, credential) = device_with_credential(&admin, "0C11050B9814").await;
+
+    // The wrong path is refused during the upgrade.
+    let tls = tls_to(&server, &server.gateway_ws_addr).await;
+    let url = format!(
+        "wss://localhost:{}/elsewhere",
+        server.gateway_ws_addr.rsplit(':').next().unwrap()
+    );
+    assert!(
+        tokio_tungstenite::client_async(url.as_str(), tls)
+            .await
+            .is_err()
+    );
+
+    let tls = tls_to(&server, &server.gateway_ws_addr).await;
+    let url = format!(
+        "wss://localhost:{}/device/v1",
+        server.gateway_ws_addr.rsplit(':').next().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), tls)
+        .await
+        .unwrap();
+    let hello = d::DeviceFrame {
+        body: Some(Body::Hello(d::Hello {
+            protocol_versions: vec![1],
+            mac: "0C11050B9814".into(),
+            model: "X916".into(),
+            firmware_version: "916.30.1".into(),
+            credential,
+        })),
+    };
+    ws.send(Message::Binary(hello.encode_to_vec().into()))
+        .await
+        .unwrap();
+    let reply = match ws.next().await.unwrap().unwrap() {
+        Message::Binary(b) => d::ServerFrame::decode(&b[..]).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(reply.body, Some(SBody::HelloAck(_))));
+    assert!(status(&admin, id).await.online);
+
+    // Commands travel the same way.
+    let client = admin.clone();
+    let call = tokio::spawn(async move {
+        client
+            .devices()
+            .reboot_device(pb::GetDeviceRequest { id })
+            .await
+    });
+    let command = match ws.next().await.unwrap().unwrap() {
+        Message::Binary(b) => d::ServerFrame::decode(&b[..]).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let Some(SBody::Command(c)) = command.body else {
+        panic!("{command:?}")
+    };
+    let result = d::DeviceFrame {
+        body: Some(Body::CommandResult(d::CommandResult {
+            request_id: c.request_id,
+            ok: true,
+            message: "rebooting".into(),
+        })),
+    };
+    ws.send(Message::Binary(result.encode_to_vec().into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        call.await.unwrap().unwrap().into_inner().message,
+        "rebooting"
+    );
+
+    // A text message is a protocol error; the connection ends.
+    ws.send(Message::Text("hello?".into())).await.unwrap();
+    let err = match ws.next().await.unwrap().unwrap() {
+        Message::Binary(b) => d::ServerFrame::decode(&b[..]).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(err.body, Some(SBody::Error(e)) if e.code == d::error::Code::Protocol as i32));
+}

@@ -30,6 +30,8 @@ pub struct Server {
     pub addr: String,
     /// The device gateway (TLS) address.
     pub gateway_addr: String,
+    /// The device gateway over WebSocket (TLS) address.
+    pub gateway_ws_addr: String,
     pub data_dir: PathBuf,
 }
 
@@ -49,6 +51,8 @@ impl Server {
                 "127.0.0.1:0",
                 "--gateway-listen",
                 "127.0.0.1:0",
+                "--gateway-ws-listen",
+                "127.0.0.1:0",
                 "--log",
                 "warn",
             ])
@@ -62,26 +66,31 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (addr, gateway_addr) = tokio::time::timeout(Duration::from_secs(60), async {
-            let mut gateway = String::new();
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
-                    gateway = addr.to_owned();
+        let (addr, gateway_addr, gateway_ws_addr) =
+            tokio::time::timeout(Duration::from_secs(60), async {
+                let (mut gateway, mut ws) = (String::new(), String::new());
+                while let Some(line) = lines.next_line().await.expect("read stdout") {
+                    if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
+                        gateway = addr.to_owned();
+                    }
+                    if let Some(addr) = line.strip_prefix("porter: gateway-ws listening on ") {
+                        ws = addr.to_owned();
+                    }
+                    if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
+                        return (addr.to_owned(), gateway, ws);
+                    }
                 }
-                if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
-                    return (addr.to_owned(), gateway);
-                }
-            }
-            panic!("porter exited before listening");
-        })
-        .await
-        .expect("porter did not start within 60 s");
+                panic!("porter exited before listening");
+            })
+            .await
+            .expect("porter did not start within 60 s");
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Server {
             child,
             addr,
             gateway_addr,
+            gateway_ws_addr,
             data_dir: data_dir.to_owned(),
         }
     }
