@@ -2,6 +2,7 @@
 //! frames and time and free of IO; `listener` is the thin tokio layer that drives it over
 //! TLS; `presence` knows which device is online where; `tls` loads or creates the identity.
 
+pub mod limits;
 pub mod listener;
 pub mod presence;
 pub mod session;

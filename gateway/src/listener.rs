@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::limits::{AuthFailureLimits, AuthFailures};
 use crate::presence::{Control, OnlineDevice, Presence};
 use crate::session::{Output, Report, Session, SessionConfig};
 use crate::transport::{ByteStreamIo, FrameIo, WebSocketIo};
@@ -37,6 +38,7 @@ pub struct GatewayConfig {
     /// Reconnect delay asked of devices at shutdown (default 5 s).
     pub reconnect_after: Duration,
     pub session: SessionConfig,
+    pub auth_failures: AuthFailureLimits,
 }
 
 impl Default for GatewayConfig {
@@ -47,6 +49,7 @@ impl Default for GatewayConfig {
             max_frame: frame::DEFAULT_MAX_FRAME,
             reconnect_after: Duration::from_secs(5),
             session: SessionConfig::default(),
+            auth_failures: AuthFailureLimits::default(),
         }
     }
 }
@@ -55,6 +58,7 @@ impl Default for GatewayConfig {
 pub struct Gateway {
     pub store: Store,
     pub presence: Arc<Presence>,
+    pub auth_failures: AuthFailures,
     pub config: GatewayConfig,
     next_connection: AtomicU64,
 }
@@ -64,6 +68,7 @@ impl Gateway {
         Arc::new(Gateway {
             store,
             presence: Arc::new(Presence::default()),
+            auth_failures: AuthFailures::new(config.auth_failures.clone()),
             config,
             next_connection: AtomicU64::new(1),
         })
@@ -184,6 +189,12 @@ pub async fn connection<T: FrameIo>(
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(crate::presence::CONTROL_QUEUE);
     let mut pending = Pending::default();
     let mut mac: Option<String> = None;
+    if let Some(wait) = gateway
+        .auth_failures
+        .blocked_for(remote.ip(), Instant::now())
+    {
+        session.rate_limited(wait);
+    }
     loop {
         // Drain what the session wants done.
         let mut close = false;
@@ -314,7 +325,10 @@ fn report(
                 gateway.presence.offline(&m, connection_id);
             }
         }
-        Report::AuthFailed => tracing::info!(%remote, "device authentication failed"),
+        Report::AuthFailed => {
+            tracing::info!(%remote, "device authentication failed");
+            gateway.auth_failures.failed(remote.ip(), Instant::now());
+        }
         // Events, command results and tunnels are routed by the next slices of issue 4.
         Report::Event(_)
         | Report::CommandDone(_)

@@ -694,3 +694,27 @@ async fn websocket_devices_speak_the_same_protocol() {
     };
     assert!(matches!(err.body, Some(SBody::Error(e)) if e.code == d::error::Code::Protocol as i32));
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_refused_for_a_while() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let (_, credential) = device_with_credential(&admin, "0C11050B9814").await;
+    for _ in 0..10 {
+        let mut bad = Device::connect(&server).await;
+        assert_eq!(
+            error_code(bad.hello("0C11050B9814", "dc_guess").await),
+            Some(d::error::Code::Unauthenticated)
+        );
+    }
+    // Even the right credential waits now, and is told how long.
+    let mut good = Device::connect(&server).await;
+    match good.hello("0C11050B9814", &credential).await {
+        Some(SBody::Error(e)) => {
+            assert_eq!(e.code, d::error::Code::RateLimited as i32);
+            assert!(e.retry_after_ms > 0 && e.retry_after_ms <= 60_000, "{e:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -365,6 +365,18 @@ impl Session {
         self.pending.retain(|id| *id != request_id);
     }
 
+    /// The peer's address failed too often: refuse before reading its Hello.
+    pub fn rate_limited(&mut self, retry_after: Duration) {
+        self.close(
+            Some(server(server_frame::Body::Error(d::Error {
+                code: d::error::Code::RateLimited as i32,
+                message: "too many failed authentications from this address".to_owned(),
+                retry_after_ms: retry_after.as_millis() as u64,
+            }))),
+            "rate limited",
+        );
+    }
+
     /// Another connection of the same device took over.
     pub fn replace(&mut self) {
         self.close(
