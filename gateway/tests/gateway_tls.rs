@@ -27,25 +27,8 @@ struct Device {
 
 impl Device {
     async fn connect(server: &Server) -> Device {
-        let mut roots = rustls::RootCertStore::empty();
-        let cert = server.data_dir.join("gateway-cert.pem");
-        for c in CertificateDer::pem_file_iter(&cert).unwrap() {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let tcp = TcpStream::connect(&server.gateway_addr).await.unwrap();
-        let tls = TlsConnector::from(Arc::new(config))
-            .connect(ServerName::try_from("localhost").unwrap(), tcp)
-            .await
-            .unwrap();
         Device {
-            tls,
+            tls: tls_to(server, &server.gateway_addr).await,
             buf: BytesMut::new(),
         }
     }
