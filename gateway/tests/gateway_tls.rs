@@ -82,8 +82,14 @@ fn error_code(b: Option<SBody>) -> Option<d::error::Code> {
     }
 }
 
-async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
-    let c = admin.create_community("C", pb::FeaturePlan::Premium).await;
+/// Adds a device (its MAC first) and returns its id and gateway credential.
+async fn add_device(
+    admin: &Client,
+    scope: pb::create_device_request::Scope,
+    device_type: u32,
+    mac: &str,
+    name: &str,
+) -> (u64, String) {
     admin
         .macs()
         .add_mac(pb::AddMacRequest { mac: mac.into() })
@@ -92,16 +98,11 @@ async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
     let dev = admin
         .devices()
         .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::PublicArea(
-                pb::PublicArea {
-                    community_id: c.id,
-                    building_ids: vec![],
-                },
-            )),
+            scope: Some(scope),
             device: Some(pb::DeviceInput {
-                device_type: Some(0),
+                device_type: Some(device_type),
                 mac: Some(mac.into()),
-                name: Some("Gate".into()),
+                name: Some(name.into()),
                 ..Default::default()
             }),
         })
@@ -116,6 +117,16 @@ async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
         .into_inner()
         .credential;
     (dev.id, credential)
+}
+
+/// A public-area door phone "Gate" in a new community.
+async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
+    let c = admin.create_community("C", pb::FeaturePlan::Premium).await;
+    let scope = pb::create_device_request::Scope::PublicArea(pb::PublicArea {
+        community_id: c.id,
+        building_ids: vec![],
+    });
+    add_device(admin, scope, 0, mac, "Gate").await
 }
 
 async fn status(admin: &Client, id: u64) -> pb::Device {
@@ -395,34 +406,14 @@ async fn device_events_are_stored_listed_and_cleared_by_a_reset() {
         .community_id;
     let b = admin.create_building(community, "B1").await;
     let apt = admin.create_apartment(b.id, "101", None).await.unwrap();
-    admin
-        .macs()
-        .add_mac(pb::AddMacRequest {
-            mac: "0C11050B9820".into(),
-        })
-        .await
-        .unwrap();
-    let monitor = admin
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::ApartmentId(apt.id)),
-            device: Some(pb::DeviceInput {
-                device_type: Some(2),
-                mac: Some("0C11050B9820".into()),
-                name: Some("Monitor".into()),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let monitor_cred = admin
-        .devices()
-        .get_device_secrets(pb::GetDeviceRequest { id: monitor.id })
-        .await
-        .unwrap()
-        .into_inner()
-        .credential;
+    let (_, monitor_cred) = add_device(
+        &admin,
+        pb::create_device_request::Scope::ApartmentId(apt.id),
+        2,
+        "0C11050B9820",
+        "Monitor",
+    )
+    .await;
 
     let mut gate = Device::connect(&server).await;
     assert!(matches!(

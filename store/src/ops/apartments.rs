@@ -146,7 +146,7 @@ impl Store {
                     };
                     let d = build_device(dir, txn, sealer, community, scope, m)
                         .map_err(|e| e.within("indoor_monitor"))?;
-                    check_device_in_directory(dir, actor, &d, &[])
+                    check_device_in_directory(dir, actor, &d)
                         .map_err(|e| e.within("indoor_monitor"))?;
                     Some(d)
                 }

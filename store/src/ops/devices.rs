@@ -131,14 +131,8 @@ pub(crate) fn resolve_scope<'d>(
 }
 
 /// Rules that need the directory: the MAC is in the actor's library and free, at most one
-/// offline-transfer indoor monitor per apartment. `others` are devices being written in the
-/// same change (an apartment with its monitor, an import).
-pub(crate) fn check_device_in_directory(
-    dir: &Directory,
-    actor: &Actor,
-    d: &Device,
-    others: &[Device],
-) -> Result<()> {
+/// offline-transfer indoor monitor per apartment.
+pub(crate) fn check_device_in_directory(dir: &Directory, actor: &Actor, d: &Device) -> Result<()> {
     match dir.mac(&d.mac) {
         Some(e) if e.installer_id == actor.installer_id => {}
         _ => {
@@ -148,20 +142,10 @@ pub(crate) fn check_device_in_directory(
             ));
         }
     }
-    let holder = dir
-        .device_by_mac(&d.mac)
-        .filter(|other| other.id != d.id)
-        .map(|o| o.name.clone())
-        .or_else(|| {
-            others
-                .iter()
-                .find(|o| o.id != d.id && o.mac == d.mac)
-                .map(|o| o.name.clone())
-        });
-    if let Some(name) = holder {
+    if let Some(holder) = dir.device_by_mac(&d.mac).filter(|other| other.id != d.id) {
         return Err(StoreError::exists(
             "mac",
-            format!("{} is already used by device {name:?}", d.mac),
+            format!("{} is already used by device {:?}", d.mac, holder.name),
         ));
     }
     if d.works_offline
@@ -169,8 +153,7 @@ pub(crate) fn check_device_in_directory(
     {
         let taken = dir
             .devices_of_apartment(apt)
-            .chain(others.iter())
-            .any(|o| o.id != d.id && o.works_offline && o.apartment_id() == Some(apt));
+            .any(|o| o.id != d.id && o.works_offline);
         if taken {
             return Err(StoreError::invalid(
                 "works_offline",
@@ -273,7 +256,7 @@ impl Store {
         self.write(|dir, txn| {
             let (community, scope) = resolve_scope(dir, actor, &scope)?;
             let d = build_device(dir, txn, sealer, community, scope, input)?;
-            check_device_in_directory(dir, actor, &d, &[])?;
+            check_device_in_directory(dir, actor, &d)?;
             txn.put(Record::Device(d.clone()));
             txn.audit(
                 actor,
@@ -300,7 +283,7 @@ impl Store {
         self.write(|dir, txn| {
             let (old, community) = dir.device_of(actor, id)?;
             let d = old.edited(input)?;
-            check_device_in_directory(dir, actor, &d, &[])?;
+            check_device_in_directory(dir, actor, &d)?;
             if old.device_type != d.device_type {
                 check_basic_keeps_monitor(dir, community, old)?;
             }
