@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// Device gateway over WebSocket (TLS) listen address (default 0.0.0.0:8502).
     #[arg(long, env = "PORTER_GATEWAY_WS_LISTEN")]
     pub gateway_ws_listen: Option<SocketAddr>,
+    /// Device gateway over PLAIN TCP (no TLS), off unless set: only for a trusted network or
+    /// behind a TLS-terminating proxy.
+    #[arg(long, env = "PORTER_GATEWAY_PLAIN_LISTEN")]
+    pub gateway_plain_listen: Option<SocketAddr>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -52,6 +56,7 @@ struct FileConfig {
     admin_listen: Option<SocketAddr>,
     gateway_listen: Option<SocketAddr>,
     gateway_ws_listen: Option<SocketAddr>,
+    gateway_plain_listen: Option<SocketAddr>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -66,6 +71,7 @@ pub struct ServeConfig {
     pub admin_listen: SocketAddr,
     pub gateway_listen: SocketAddr,
     pub gateway_ws_listen: SocketAddr,
+    pub gateway_plain_listen: Option<SocketAddr>,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -100,6 +106,7 @@ impl ServeConfig {
                 .gateway_ws_listen
                 .or(file.gateway_ws_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8502))),
+            gateway_plain_listen: args.gateway_plain_listen.or(file.gateway_plain_listen),
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -141,6 +148,7 @@ mod tests {
             admin_listen: None,
             gateway_listen: None,
             gateway_ws_listen: None,
+            gateway_plain_listen: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -1,10 +1,16 @@
 //! The device gateway's library half. `session` is the per-connection state machine, fed
-//! frames and time and free of IO; `listener` is the thin tokio layer that drives it over
-//! TLS; `presence` knows which device is online where; `tls` loads or creates the identity.
+//! frames and time and free of IO; `connection` is the thin tokio loop that drives it over
+//! any `transport`; `listener` (TLS, WebSocket, plain TCP) and `quic` accept connections
+//! under the limits `gateway` shares; `presence` knows which device is online where;
+//! `metrics` counts for `/metrics`; `tls` loads or creates the identity.
 
+pub mod connection;
+pub mod gateway;
 pub mod limits;
 pub mod listener;
+pub mod metrics;
 pub mod presence;
+pub mod quic;
 pub mod session;
 pub mod tls;
 pub mod transport;

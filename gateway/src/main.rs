@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod metrics_route;
 mod serve;
 
 use clap::{Parser, Subcommand};

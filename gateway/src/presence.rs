@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use porter_store::presence::{
     PresenceInfo, SipTransport,
 };
 use tokio::sync::{mpsc, oneshot};
+
+use crate::metrics::GatewayMetrics;
 
 /// What the rest of the gateway can ask of a connection.
 #[derive(Debug)]
@@ -41,14 +44,23 @@ pub struct OnlineDevice {
     pub control: mpsc::Sender<Control>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Presence {
     online: Mutex<HashMap<String, OnlineDevice>>,
     /// What the last session of each device that went offline looked like (Last Connection).
     last: Mutex<HashMap<String, PresenceInfo>>,
+    metrics: Arc<GatewayMetrics>,
 }
 
 impl Presence {
+    pub fn new(metrics: Arc<GatewayMetrics>) -> Self {
+        Presence {
+            online: Mutex::new(HashMap::new()),
+            last: Mutex::new(HashMap::new()),
+            metrics,
+        }
+    }
+
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, OnlineDevice>> {
         self.online.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -111,6 +123,27 @@ impl DevicePresence for Presence {
     }
 }
 
+/// The command's label in the metrics.
+fn kind(command: &DeviceCommand) -> &'static str {
+    match command {
+        DeviceCommand::Unlock { .. } => "unlock",
+        DeviceCommand::Reboot => "reboot",
+        DeviceCommand::SetSipTransport(_) => "set_sip_transport",
+        DeviceCommand::FactoryReset => "factory_reset",
+    }
+}
+
+fn outcome(result: &Result<CommandOutcome, CommandError>) -> &'static str {
+    match result {
+        Ok(o) if o.ok => "ok",
+        Ok(_) => "failed",
+        Err(CommandError::Timeout(_)) => "timeout",
+        Err(CommandError::Offline) => "offline",
+        Err(CommandError::Busy) => "busy",
+        Err(CommandError::Disconnected) => "disconnected",
+    }
+}
+
 fn action(command: DeviceCommand) -> d::command::Action {
     use d::command::Action;
     match command {
@@ -136,22 +169,36 @@ fn action(command: DeviceCommand) -> d::command::Action {
 impl DeviceCommands for Presence {
     fn send(&self, mac: &str, command: DeviceCommand, timeout: Duration) -> CommandFuture<'_> {
         let control = self.map().get(mac).map(|d| d.control.clone());
+        let kind = kind(&command);
         Box::pin(async move {
-            let control = control.ok_or(CommandError::Offline)?;
-            let (reply, answer) = oneshot::channel();
-            control
-                .try_send(Control::Command {
-                    action: action(command),
-                    timeout,
-                    reply,
-                })
-                .map_err(|e| match e {
-                    mpsc::error::TrySendError::Full(_) => CommandError::Busy,
-                    mpsc::error::TrySendError::Closed(_) => CommandError::Offline,
-                })?;
-            // The connection answers every command it took (result, timeout or disconnect);
-            // a dropped reply means it ended first.
-            answer.await.unwrap_or(Err(CommandError::Disconnected))
+            let started = Instant::now();
+            let result = deliver(control, command, timeout).await;
+            self.metrics
+                .command(kind, outcome(&result), started.elapsed());
+            result
         })
     }
+}
+
+/// Hands the command to its connection and waits for the answer.
+async fn deliver(
+    control: Option<mpsc::Sender<Control>>,
+    command: DeviceCommand,
+    timeout: Duration,
+) -> Result<CommandOutcome, CommandError> {
+    let control = control.ok_or(CommandError::Offline)?;
+    let (reply, answer) = oneshot::channel();
+    control
+        .try_send(Control::Command {
+            action: action(command),
+            timeout,
+            reply,
+        })
+        .map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => CommandError::Busy,
+            mpsc::error::TrySendError::Closed(_) => CommandError::Offline,
+        })?;
+    // The connection answers every command it took (result, timeout or disconnect); a
+    // dropped reply means it ended first.
+    answer.await.unwrap_or(Err(CommandError::Disconnected))
 }

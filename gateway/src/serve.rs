@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use porter_admin_api::{AdminApi, AdminConfig};
-use porter_gateway::listener::{Framing, Gateway, GatewayConfig};
+use porter_gateway::gateway::{Gateway, GatewayConfig};
+use porter_gateway::listener::{TcpFlavor, serve_tcp};
 use porter_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -33,11 +34,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let (certs, key) =
         porter_gateway::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
             .context("loading the gateway's TLS identity")?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(porter_gateway::tls::server_config(certs, key)?);
+    let tls = porter_gateway::tls::server_config(certs, key)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
     let gateway_listener = TcpListener::bind(config.gateway_listen)
         .await
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
+    let gateway_config = GatewayConfig::default();
+    // QUIC shares the TLS listener's port number, on UDP.
+    let quic = porter_gateway::quic::endpoint(&tls, &gateway_config, gateway_addr)?;
     let ws_listener = TcpListener::bind(config.gateway_ws_listen)
         .await
         .with_context(|| {
@@ -47,7 +52,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             )
         })?;
     let ws_addr = ws_listener.local_addr()?;
-    let gateway = Gateway::new(store.clone(), GatewayConfig::default());
+    let plain_listener = match config.gateway_plain_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the plain-TCP device gateway to {addr}"))?,
+        ),
+        None => None,
+    };
+    let gateway = Gateway::new(store.clone(), gateway_config);
     let api = AdminApi::new(
         store.clone(),
         AdminConfig {
@@ -57,29 +70,44 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )
     .with_presence(gateway.presence.clone())
     .with_commands(gateway.presence.clone());
-    let routes = api.routes()?;
-    tracing::info!(%gateway_addr, "device gateway (TLS) listening");
+    let routes = crate::metrics_route::with_metrics(api.routes()?, gateway.metrics.clone());
+    tracing::info!(%gateway_addr, "device gateway (TLS over TCP, QUIC over UDP) listening");
     announce(&format!("gateway listening on {gateway_addr}"));
     tracing::info!(%ws_addr, path = porter_gateway::listener::WEBSOCKET_PATH, "device gateway (WebSocket over TLS) listening");
     announce(&format!("gateway-ws listening on {ws_addr}"));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut gateway_tasks = vec![
+        tokio::spawn(serve_tcp(
+            gateway.clone(),
+            ws_listener,
+            TcpFlavor::WebSocket(acceptor.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(serve_tcp(
+            gateway.clone(),
+            gateway_listener,
+            TcpFlavor::Tls(acceptor),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(porter_gateway::quic::serve_quic(
+            gateway.clone(),
+            quic,
+            stop_rx.clone(),
+        )),
+    ];
+    if let Some(plain) = plain_listener {
+        let addr = plain.local_addr()?;
+        tracing::warn!(%addr, "device gateway over PLAIN TCP listening: credentials cross the network unencrypted");
+        announce(&format!("gateway-plain listening on {addr}"));
+        gateway_tasks.push(tokio::spawn(serve_tcp(
+            gateway.clone(),
+            plain,
+            TcpFlavor::Plain,
+            stop_rx.clone(),
+        )));
+    }
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let ws_task = tokio::spawn(porter_gateway::listener::serve_tls(
-        gateway.clone(),
-        ws_listener,
-        acceptor.clone(),
-        Framing::WebSocket,
-        stop_rx.clone(),
-    ));
-    let gateway_task = tokio::spawn(porter_gateway::listener::serve_tls(
-        gateway,
-        gateway_listener,
-        acceptor,
-        Framing::LengthPrefixed,
-        stop_rx.clone(),
-    ));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
 
     let mut admin_stop = stop_rx.clone();
@@ -118,8 +146,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             .context("admin server")?,
         Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
     }
-    let _ = tokio::time::timeout(config.shutdown_grace, gateway_task).await;
-    let _ = tokio::time::timeout(config.shutdown_grace, ws_task).await;
+    let _ = tokio::time::timeout(config.shutdown_grace, async {
+        for task in gateway_tasks {
+            let _ = task.await;
+        }
+    })
+    .await;
     purge.abort();
     tracing::info!("stopped");
     Ok(())

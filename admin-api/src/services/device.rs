@@ -1,7 +1,9 @@
 //! DeviceService.
 
 use porter_proto::admin::v1::{self as pb, device_service_server::DeviceService};
-use porter_store::presence::{CommandError, DeviceCommand, SipTransport};
+use porter_proto::device::v1::UnlockMethod;
+use porter_store::events::EventKind;
+use porter_store::presence::{CommandError, CommandOutcome, DeviceCommand, SipTransport};
 use porter_store::{DeviceFilter, DeviceSort};
 use tonic::{Request, Response, Status};
 
@@ -25,6 +27,32 @@ impl AdminApi {
             d.model = p.model;
         }
         d
+    }
+}
+
+impl AdminApi {
+    /// The door log entry of an unlock asked through the API. The gateway writes it, not the
+    /// device, so who asked is always right; an unlock that never reached the device
+    /// (offline, busy) opened nothing and is only in the audit log.
+    fn door_log_remote_unlock(
+        &self,
+        device_id: u64,
+        relay: u32,
+        requested_by: &str,
+        result: &Result<CommandOutcome, CommandError>,
+    ) {
+        if matches!(result, Err(CommandError::Offline | CommandError::Busy)) {
+            return;
+        }
+        let entry = EventKind::DoorLog {
+            relay,
+            method: UnlockMethod::Remote.as_str_name().to_owned(),
+            success: matches!(result, Ok(o) if o.ok),
+            who: requested_by.to_owned(),
+        };
+        if let Err(e) = self.store.record_device_events(device_id, vec![(0, entry)]) {
+            tracing::warn!(device_id, error = %e, "recording the door log of a remote unlock failed");
+        }
     }
 }
 
@@ -58,6 +86,13 @@ impl AdminApi {
             .audit_device_command(actor, device_id, action, detail)
             .await
             .map_err(status)?;
+        if let DeviceCommand::Unlock {
+            relay,
+            requested_by,
+        } = &command
+        {
+            self.door_log_remote_unlock(device_id, *relay, requested_by, &result);
+        }
         match result {
             Ok(o) => Ok(Response::new(pb::CommandReply {
                 ok: o.ok,

@@ -46,6 +46,8 @@ pub struct DeviceIdentity {
     pub device_id: u64,
     pub community_id: u64,
     pub mac: String,
+    /// The manual's type code (0, 1, 2, 3, 50).
+    pub device_type: u32,
 }
 
 /// Checks a device's MAC and credential. Unknown MAC, unbound MAC and wrong credential all

@@ -11,6 +11,7 @@ impl DeviceAuthenticator for Store {
                 device_id: d.id,
                 community_id: d.community_id,
                 mac: d.mac,
+                device_type: d.device_type.code(),
             })
     }
 }

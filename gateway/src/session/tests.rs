@@ -8,6 +8,7 @@ impl DeviceAuthenticator for OneDevice {
             device_id: 7,
             community_id: 2,
             mac: mac.to_owned(),
+            device_type: 0,
         })
     }
 }

@@ -1,0 +1,344 @@
+//! One device connection, over any transport: a thin loop that moves frames and time into
+//! `Session`, and its outputs out to the socket, presence, the store and the metrics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use porter_proto::device::v1 as d;
+use porter_store::presence::{CommandError, CommandOutcome};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::gateway::{Admission, Gateway, stopped};
+use crate::metrics::Transport;
+use crate::presence::{Control, OnlineDevice};
+use crate::session::{Output, Report, Session};
+use crate::transport::FrameIo;
+
+/// One device connection, over any transport.
+pub async fn connection<T: FrameIo>(
+    gateway: Arc<Gateway>,
+    mut io: T,
+    admission: Admission,
+    mut stop: watch::Receiver<bool>,
+) {
+    let remote = admission.remote;
+    let connection_id = gateway.next_connection_id();
+    let mut here = Here {
+        connection_id,
+        remote,
+        transport: admission.transport,
+        mac: None,
+        device_type: 0,
+    };
+    let mut session = Session::new(
+        gateway.config.session.clone(),
+        format!("{connection_id:x}"),
+        Instant::now(),
+    );
+    let (control_tx, mut control_rx) = mpsc::channel::<Control>(crate::presence::CONTROL_QUEUE);
+    let mut pending = Pending::default();
+    if let Some(wait) = gateway
+        .auth_failures
+        .blocked_for(remote.ip(), Instant::now())
+    {
+        gateway.metrics.auth_blocked();
+        session.rate_limited(wait);
+    }
+    loop {
+        // Drain what the session wants done.
+        let mut close = false;
+        let mut outgoing = Vec::new();
+        while let Some(out) = session.poll_output() {
+            match out {
+                Output::Send(f) => outgoing.push(f),
+                Output::Close => close = true,
+                Output::Report(Report::CommandDone(r)) => pending.answer(r),
+                Output::Report(Report::Event(e)) => {
+                    let event = event_kind(e);
+                    gateway
+                        .metrics
+                        .event(event.as_ref().map_or("unknown", |(_, k)| k.name()));
+                    if let (Some(id), Some(event)) =
+                        (session.identity().map(|i| i.device_id), event)
+                        && let Err(err) = gateway.store.record_device_events(id, vec![event])
+                    {
+                        tracing::warn!(error = %err, "recording a device event failed");
+                    }
+                }
+                Output::Report(r) => report(&gateway, r, &mut here, &control_tx),
+            }
+        }
+        if !outgoing.is_empty() && io.send(outgoing).await.is_err() {
+            pending.disconnected();
+            session.handle_disconnect();
+            finish(&gateway, &mut session, &mut here, &control_tx);
+            return;
+        }
+        if close || session.is_closed() {
+            pending.disconnected();
+            io.close().await;
+            finish(&gateway, &mut session, &mut here, &control_tx);
+            return;
+        }
+        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        let command_deadline = pending.next_deadline();
+        tokio::select! {
+            received = io.recv() => match received {
+                None => session.handle_disconnect(),
+                Some(Ok(f)) => session.handle_frame(f, Instant::now(), &gateway.store),
+                Some(Err(e)) => {
+                    gateway.metrics.frame_error();
+                    session.handle_frame_error(&e)
+                }
+            },
+            () = sleep_until(deadline) => session.handle_timeout(Instant::now()),
+            () = sleep_until(command_deadline) => {
+                for id in pending.expire(tokio::time::Instant::now()) {
+                    session.expire_command(id);
+                }
+            }
+            Some(c) = control_rx.recv() => match c {
+                Control::Replace => session.replace(),
+                Control::Command { action, timeout, reply } => {
+                    let deadline_ms = gateway.store.now_ms().saturating_add(timeout.as_millis() as i64);
+                    match session.send_command(action, deadline_ms) {
+                        Ok(id) => pending.add(id, tokio::time::Instant::now() + timeout, timeout, reply),
+                        Err(crate::session::CommandError::Busy(_)) => {
+                            let _ = reply.send(Err(CommandError::Busy));
+                        }
+                        Err(crate::session::CommandError::NotOnline) => {
+                            let _ = reply.send(Err(CommandError::Offline));
+                        }
+                    }
+                }
+            },
+            () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Where this connection stands, for presence and metrics.
+struct Here {
+    connection_id: u64,
+    remote: SocketAddr,
+    transport: Transport,
+    /// Set while the session is online.
+    mac: Option<String>,
+    device_type: u32,
+}
+
+impl Here {
+    fn went_offline(&mut self, gateway: &Gateway) {
+        if let Some(m) = self.mac.take() {
+            gateway.presence.offline(&m, self.connection_id);
+            gateway
+                .metrics
+                .session_ended(self.transport, self.device_type);
+        }
+    }
+}
+
+fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<Control>) {
+    match r {
+        Report::Online {
+            identity,
+            model,
+            firmware_version,
+            ..
+        } => {
+            tracing::info!(mac = %identity.mac, device = identity.device_id, remote = %here.remote, transport = here.transport.label(), "device online");
+            gateway.presence.online(
+                &identity.mac,
+                OnlineDevice {
+                    connection_id: here.connection_id,
+                    device_id: identity.device_id,
+                    model,
+                    firmware_version,
+                    remote: here.remote,
+                    since_ms: gateway.store.now_ms(),
+                    control: control.clone(),
+                },
+            );
+            here.device_type = identity.device_type;
+            here.mac = Some(identity.mac);
+            gateway
+                .metrics
+                .session_started(here.transport, here.device_type);
+        }
+        Report::Offline { reason } => {
+            if let Some(m) = &here.mac {
+                tracing::info!(mac = %m, reason, "device offline");
+            }
+            here.went_offline(gateway);
+        }
+        Report::AuthFailed => {
+            tracing::info!(remote = %here.remote, "device authentication failed");
+            gateway.metrics.auth_failed();
+            gateway
+                .auth_failures
+                .failed(here.remote.ip(), Instant::now());
+        }
+        // Events and command results are handled in the loop; tunnels by the next slice.
+        Report::Event(_)
+        | Report::CommandDone(_)
+        | Report::TunnelData(_)
+        | Report::TunnelClosed(_) => {}
+    }
+}
+
+/// Reports left after the last write (the Offline of a closing session).
+fn finish(
+    gateway: &Gateway,
+    session: &mut Session,
+    here: &mut Here,
+    control: &mpsc::Sender<Control>,
+) {
+    while let Some(out) = session.poll_output() {
+        if let Output::Report(r) = out {
+            report(gateway, r, here, control);
+        }
+    }
+    here.went_offline(gateway);
+}
+
+/// A device event as the store keeps it; events without a kind are dropped.
+fn event_kind(e: d::Event) -> Option<(i64, porter_store::events::EventKind)> {
+    use d::event::Kind;
+    use porter_store::events::EventKind;
+    let kind = match e.kind? {
+        Kind::DoorLog(l) => EventKind::DoorLog {
+            relay: l.relay,
+            method: d::UnlockMethod::try_from(l.method)
+                .unwrap_or(d::UnlockMethod::Unspecified)
+                .as_str_name()
+                .to_owned(),
+            success: l.success,
+            who: l.who,
+        },
+        Kind::CallLog(c) => EventKind::CallLog {
+            caller: c.caller,
+            callee: c.callee,
+            answered: c.answered,
+            duration_secs: c.duration_secs,
+        },
+        Kind::Alarm(a) => EventKind::Alarm {
+            kind: a.kind,
+            zone: a.zone,
+            message: a.message,
+        },
+        Kind::ArmingState(a) => EventKind::ArmingState { mode: a.mode },
+        Kind::RelayStatus(r) => EventKind::RelayStatus {
+            relay: r.relay,
+            open: r.open,
+        },
+    };
+    Some((e.at_ms, kind))
+}
+
+type Reply = oneshot::Sender<Result<CommandOutcome, CommandError>>;
+
+/// Commands sent on this connection that await their result.
+#[derive(Default)]
+struct Pending {
+    waiting: Vec<(u64, tokio::time::Instant, Duration, Reply)>,
+}
+
+impl Pending {
+    fn add(&mut self, id: u64, deadline: tokio::time::Instant, timeout: Duration, reply: Reply) {
+        self.waiting.push((id, deadline, timeout, reply));
+    }
+
+    fn answer(&mut self, r: d::CommandResult) {
+        if let Some(i) = self.waiting.iter().position(|w| w.0 == r.request_id) {
+            let (_, _, _, reply) = self.waiting.swap_remove(i);
+            let _ = reply.send(Ok(CommandOutcome {
+                ok: r.ok,
+                message: r.message,
+            }));
+        }
+    }
+
+    fn next_deadline(&self) -> Option<tokio::time::Instant> {
+        self.waiting.iter().map(|w| w.1).min()
+    }
+
+    /// Answers the commands whose time is up; returns their ids.
+    fn expire(&mut self, now: tokio::time::Instant) -> Vec<u64> {
+        let mut expired = Vec::new();
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if self.waiting[i].1 <= now {
+                let (id, _, timeout, reply) = self.waiting.swap_remove(i);
+                let _ = reply.send(Err(CommandError::Timeout(timeout.as_millis() as u64)));
+                expired.push(id);
+            } else {
+                i += 1;
+            }
+        }
+        expired
+    }
+
+    fn disconnected(&mut self) {
+        for (_, _, _, reply) in self.waiting.drain(..) {
+            let _ = reply.send(Err(CommandError::Disconnected));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pending_commands_time_out_answer_and_disconnect() {
+        let mut p = Pending::default();
+        let now = tokio::time::Instant::now();
+        let (a_tx, a_rx) = oneshot::channel();
+        let (b_tx, b_rx) = oneshot::channel();
+        let (c_tx, c_rx) = oneshot::channel();
+        p.add(
+            1,
+            now + Duration::from_millis(10),
+            Duration::from_millis(10),
+            a_tx,
+        );
+        p.add(
+            2,
+            now + Duration::from_secs(10),
+            Duration::from_secs(10),
+            b_tx,
+        );
+        p.add(
+            3,
+            now + Duration::from_secs(10),
+            Duration::from_secs(10),
+            c_tx,
+        );
+        assert_eq!(p.next_deadline(), Some(now + Duration::from_millis(10)));
+        assert_eq!(p.expire(now + Duration::from_millis(10)), vec![1]);
+        assert_eq!(a_rx.await.unwrap(), Err(CommandError::Timeout(10)));
+        p.answer(d::CommandResult {
+            request_id: 2,
+            ok: false,
+            message: "jammed".into(),
+        });
+        assert_eq!(
+            b_rx.await.unwrap(),
+            Ok(CommandOutcome {
+                ok: false,
+                message: "jammed".into()
+            })
+        );
+        p.disconnected();
+        assert_eq!(c_rx.await.unwrap(), Err(CommandError::Disconnected));
+        assert_eq!(p.next_deadline(), None);
+    }
+}

@@ -1,0 +1,131 @@
+//! What every device connection shares, whatever its transport: the store, presence, limits
+//! and metrics, and the admission check each listener runs before any handshake work.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use porter_proto::frame;
+use porter_store::Store;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+use crate::limits::{AcceptRate, AcceptRateLimits, AuthFailureLimits, AuthFailures};
+use crate::metrics::{GatewayMetrics, Refusal, Transport};
+use crate::presence::Presence;
+use crate::session::SessionConfig;
+
+/// Limits of the device listeners.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Connections at once over all transports (default 200,000).
+    pub max_connections: usize,
+    /// Time for the TLS, QUIC or WebSocket handshake (default 10 s).
+    pub handshake_timeout: Duration,
+    /// Largest frame body (default 64 KiB).
+    pub max_frame: usize,
+    /// Reconnect delay asked of devices at shutdown (default 5 s).
+    pub reconnect_after: Duration,
+    pub session: SessionConfig,
+    pub auth_failures: AuthFailureLimits,
+    pub accept_rate: AcceptRateLimits,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            max_connections: 200_000,
+            handshake_timeout: Duration::from_secs(10),
+            max_frame: frame::DEFAULT_MAX_FRAME,
+            reconnect_after: Duration::from_secs(5),
+            session: SessionConfig::default(),
+            auth_failures: AuthFailureLimits::default(),
+            accept_rate: AcceptRateLimits::default(),
+        }
+    }
+}
+
+/// Shared by every connection.
+pub struct Gateway {
+    pub store: Store,
+    pub presence: Arc<Presence>,
+    pub metrics: Arc<GatewayMetrics>,
+    pub auth_failures: AuthFailures,
+    pub config: GatewayConfig,
+    accept_rate: AcceptRate,
+    permits: Arc<Semaphore>,
+    next_connection: AtomicU64,
+}
+
+/// A connection's place under the global limit; counted in the metrics while it lives.
+pub struct Admission {
+    _permit: OwnedSemaphorePermit,
+    metrics: Arc<GatewayMetrics>,
+    pub transport: Transport,
+    pub remote: SocketAddr,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.metrics.connection_closed(self.transport);
+    }
+}
+
+impl Gateway {
+    pub fn new(store: Store, config: GatewayConfig) -> Arc<Self> {
+        let metrics = Arc::new(GatewayMetrics::default());
+        Arc::new(Gateway {
+            store,
+            presence: Arc::new(Presence::new(metrics.clone())),
+            metrics,
+            auth_failures: AuthFailures::new(config.auth_failures.clone()),
+            accept_rate: AcceptRate::new(config.accept_rate.clone()),
+            permits: Arc::new(Semaphore::new(config.max_connections)),
+            config,
+            next_connection: AtomicU64::new(1),
+        })
+    }
+
+    /// Waits for room under the global connection limit (TCP listeners: new connections
+    /// wait in the kernel's backlog meanwhile).
+    pub async fn room(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().acquire_owned().await.ok()
+    }
+
+    /// Lets a new connection in, or says why not. `permit` is one taken by `room`; without
+    /// one, a place is taken now if there is any.
+    pub fn admit(
+        &self,
+        remote: SocketAddr,
+        transport: Transport,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> Result<Admission, Refusal> {
+        if !self.accept_rate.admit(remote.ip(), Instant::now()) {
+            self.metrics.refused(Refusal::AcceptRate);
+            return Err(Refusal::AcceptRate);
+        }
+        let permit = match permit {
+            Some(p) => p,
+            None => self.permits.clone().try_acquire_owned().map_err(|_| {
+                self.metrics.refused(Refusal::ConnectionLimit);
+                Refusal::ConnectionLimit
+            })?,
+        };
+        self.metrics.connection_opened(transport);
+        Ok(Admission {
+            _permit: permit,
+            metrics: self.metrics.clone(),
+            transport,
+            remote,
+        })
+    }
+
+    pub fn next_connection_id(&self) -> u64 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Resolves once `stop` is true (and returns nothing, so no watch guard outlives it).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
