@@ -1,35 +1,77 @@
 //! `GET /metrics` on the admin listener: Prometheus text for the gateway and the process.
-//! It carries counts only (no names, MACs or addresses), so it needs no login; keep the
-//! admin listener on a private address, as by default.
+//! A layer outside gRPC-Web (which refuses plain HTTP/1.1 requests) answers it; everything
+//! else passes through. It carries counts only (no names, MACs or addresses), so it needs
+//! no login; keep the admin listener on a private address, as by default.
 
 use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::http::header::CONTENT_TYPE;
-use axum::routing::get;
+use http::{Method, Request, Response, StatusCode, header};
 use porter_gateway::metrics::GatewayMetrics;
 
-/// The admin API's routes plus `/metrics`.
-pub fn with_metrics(
-    routes: tonic::service::Routes,
+pub const PATH: &str = "/metrics";
+
+#[derive(Clone)]
+pub struct MetricsLayer(pub Arc<GatewayMetrics>);
+
+impl<S> tower_layer::Layer<S> for MetricsLayer {
+    type Service = MetricsService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        MetricsService {
+            inner,
+            metrics: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct MetricsService<S> {
+    inner: S,
     metrics: Arc<GatewayMetrics>,
-) -> tonic::service::Routes {
-    let router = routes.into_axum_router().route(
-        "/metrics",
-        get(move || {
-            let metrics = metrics.clone();
-            async move {
-                let mut text = String::with_capacity(16 * 1024);
-                metrics.render(&mut text);
-                process(&mut text);
-                (
-                    [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-                    text,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, B> tower_service::Service<Request<B>> for MetricsService<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        if req.uri().path() != PATH {
+            return Box::pin(self.inner.call(req));
+        }
+        let response = if req.method() == Method::GET {
+            let mut text = String::with_capacity(16 * 1024);
+            self.metrics.render(&mut text);
+            process(&mut text);
+            Response::builder()
+                .header(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
                 )
-            }
-        }),
-    );
-    tonic::service::Routes::from(router)
+                .body(tonic::body::Body::new(text))
+        } else {
+            Response::builder()
+                .status(StatusCode::METHOD_NOT_ALLOWED)
+                .header(header::ALLOW, "GET")
+                .body(tonic::body::Body::new(format!("{PATH} answers GET only\n")))
+        };
+        let response = response.unwrap_or_else(|_| Response::new(tonic::body::Body::empty()));
+        Box::pin(async move { Ok(response) })
+    }
 }
 
 /// Process figures an operator compares with the gateway's connection count.
@@ -59,7 +101,8 @@ fn process(out: &mut String) {
     }
 }
 
-/// From /proc/self/statm (Linux): resident pages times the page size.
+/// From /proc/self/statm (Linux): resident pages times the page size (4 KiB on the
+/// platforms Porter ships for).
 fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;

@@ -70,7 +70,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )
     .with_presence(gateway.presence.clone())
     .with_commands(gateway.presence.clone());
-    let routes = crate::metrics_route::with_metrics(api.routes()?, gateway.metrics.clone());
+    let routes = api.routes()?;
+    let metrics = crate::metrics_route::MetricsLayer(gateway.metrics.clone());
     tracing::info!(%gateway_addr, "device gateway (TLS over TCP, QUIC over UDP) listening");
     announce(&format!("gateway listening on {gateway_addr}"));
     tracing::info!(%ws_addr, path = porter_gateway::listener::WEBSOCKET_PATH, "device gateway (WebSocket over TLS) listening");
@@ -122,6 +123,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .accept_http1(true)
+            .layer(metrics)
             .layer(tonic_web::GrpcWebLayer::new())
             .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))
             .add_routes(routes)

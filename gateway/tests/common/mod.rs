@@ -32,6 +32,8 @@ pub struct Server {
     pub gateway_addr: String,
     /// The device gateway over WebSocket (TLS) address.
     pub gateway_ws_addr: String,
+    /// The plain-TCP gateway, when started with `--gateway-plain-listen`.
+    pub gateway_plain_addr: Option<String>,
     pub data_dir: PathBuf,
 }
 
@@ -66,9 +68,9 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (addr, gateway_addr, gateway_ws_addr) =
+        let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
-                let (mut gateway, mut ws) = (String::new(), String::new());
+                let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
                 while let Some(line) = lines.next_line().await.expect("read stdout") {
                     if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
                         gateway = addr.to_owned();
@@ -76,8 +78,11 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: gateway-ws listening on ") {
                         ws = addr.to_owned();
                     }
+                    if let Some(addr) = line.strip_prefix("porter: gateway-plain listening on ") {
+                        plain = Some(addr.to_owned());
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
-                        return (addr.to_owned(), gateway, ws);
+                        return (addr.to_owned(), gateway, ws, plain);
                     }
                 }
                 panic!("porter exited before listening");
@@ -91,6 +96,7 @@ impl Server {
             addr,
             gateway_addr,
             gateway_ws_addr,
+            gateway_plain_addr,
             data_dir: data_dir.to_owned(),
         }
     }

@@ -1,0 +1,402 @@
+//! porter-sim's devices against a real `porter serve`, over each transport: provisioning
+//! through the admin API, presence, every command with its result, the door log of an API
+//! unlock, reboot and reconnect, device events, and the Prometheus counters.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::{ADMIN_PASSWORD, ADMIN_USER, Client, Server};
+use porter_proto::admin::v1 as pb;
+use porter_proto::device::v1 as d;
+use porter_sim::device::{self, Behaviour, Controls, Counters};
+use porter_sim::link::{Connector, Transport};
+use porter_sim::provision::{self, Admin, Plan, Provisioned};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+
+struct Fleet {
+    counters: Arc<Counters>,
+    stop: watch::Sender<bool>,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Fleet {
+    fn start(connector: Arc<Connector>, devices: &[Provisioned], behaviour: Behaviour) -> Fleet {
+        let counters = Arc::new(Counters::default());
+        let (stop, stop_rx) = watch::channel(false);
+        let (_storm, storm_rx) = watch::channel(0);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, p) in devices.iter().enumerate() {
+            let controls = Controls {
+                stop: stop_rx.clone(),
+                storm: storm_rx.clone(),
+            };
+            tasks.spawn(device::run(
+                p.spec.clone(),
+                connector.clone(),
+                i,
+                behaviour.clone(),
+                counters.clone(),
+                controls,
+                None,
+            ));
+        }
+        Fleet {
+            counters,
+            stop,
+            tasks,
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+fn plan(door_phones: usize, indoor_monitors: usize, tag: u16) -> Plan {
+    Plan {
+        door_phones,
+        indoor_monitors,
+        mac_tag: tag,
+        model_door: "R29".into(),
+        model_monitor: "C317".into(),
+        firmware_version: "29.30.2.805".into(),
+    }
+}
+
+fn connector(server: &Server, transport: Transport) -> Arc<Connector> {
+    let addr = match transport {
+        Transport::Tls | Transport::Quic => server.gateway_addr.clone(),
+        Transport::Ws => server.gateway_ws_addr.clone(),
+        Transport::Tcp => server
+            .gateway_plain_addr
+            .clone()
+            .expect("plain TCP enabled"),
+    };
+    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
+    Arc::new(
+        Connector::new(
+            transport,
+            addr.parse().unwrap(),
+            "127.0.0.1",
+            &ca,
+            vec![],
+            false,
+        )
+        .unwrap(),
+    )
+}
+
+async fn device(admin: &Client, id: u64) -> pb::Device {
+    admin
+        .devices()
+        .get_device(pb::GetDeviceRequest { id })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Polls until `check` holds (10 s at most).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 10 s");
+}
+
+async fn metrics(server: &Server) -> String {
+    let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: porter\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    tcp.read_to_string(&mut text).await.unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text
+}
+
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
+async fn fleet_over(transport: Transport) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--gateway-plain-listen", "127.0.0.1:0"]).await;
+    let admin = server.login(ADMIN_USER, ADMIN_PASSWORD).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(1, 2, 0x5100))
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 3);
+    let door = devices[0].id;
+    let community = device(&admin, door).await.community_id;
+    let fleet = Fleet::start(
+        connector(&server, transport),
+        &devices,
+        Behaviour {
+            door_events_every: Some(Duration::from_millis(300)),
+            reboot_time: Duration::from_millis(200),
+            ..Behaviour::default()
+        },
+    );
+    for p in &devices {
+        eventually("device online", || async {
+            device(&admin, p.id).await.online
+        })
+        .await;
+    }
+    let shown = device(&admin, door).await;
+    assert_eq!(
+        (shown.model.as_str(), shown.firmware_version.as_str()),
+        ("R29", "29.30.2.805")
+    );
+    assert!(shown.remote_address.starts_with("127.0.0.1:"));
+
+    // Unlock: the device's answer comes back, and the door log names who asked.
+    let reply = admin
+        .devices()
+        .unlock_relay(pb::UnlockRelayRequest {
+            device_id: door,
+            relay: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reply.ok, "{reply:?}");
+    assert_eq!(reply.message, "relay 1 opened");
+    let log = admin
+        .events()
+        .list_events(pb::ListEventsRequest {
+            community_id: community,
+            kind: "door_log".into(),
+            device_id: door,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert!(
+        log.iter().any(|e| matches!(&e.detail,
+            Some(pb::device_event::Detail::DoorLog(l))
+                if l.method == d::UnlockMethod::Remote as i32
+                    && l.who == format!("installer {ADMIN_USER}")
+                    && l.success && l.relay == 1)),
+        "{log:?}"
+    );
+
+    // The other commands.
+    let transport_reply = admin
+        .devices()
+        .set_device_sip_transport(pb::SetDeviceSipTransportRequest {
+            device_id: door,
+            transport: pb::SipTransportType::Tls as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(transport_reply.ok);
+    let reset = admin
+        .devices()
+        .factory_reset_device(pb::GetDeviceRequest { id: devices[1].id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reset.ok);
+
+    // Reboot: the device answers, goes away, and comes back on a new session.
+    let before = fleet.counters.reconnects.load(Ordering::Relaxed);
+    let reboot = admin
+        .devices()
+        .reboot_device(pb::GetDeviceRequest { id: devices[2].id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reboot.ok);
+    eventually("rebooted device back", || async {
+        fleet.counters.reconnects.load(Ordering::Relaxed) > before
+            && device(&admin, devices[2].id).await.online
+    })
+    .await;
+
+    // Random door events from the devices reach the community's event list.
+    eventually("device-reported door events", || async {
+        admin
+            .events()
+            .list_events(pb::ListEventsRequest {
+                community_id: community,
+                kind: "door_log".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events
+            .iter()
+            .any(|e| {
+                matches!(&e.detail,
+                Some(pb::device_event::Detail::DoorLog(l)) if l.who.starts_with("card "))
+            })
+    })
+    .await;
+
+    // The operator's view agrees.
+    let label = match transport {
+        Transport::Tls => "tls",
+        Transport::Quic => "quic",
+        Transport::Ws => "websocket",
+        Transport::Tcp => "tcp",
+    };
+    let text = metrics(&server).await;
+    let online = |ty: &str| {
+        metric(
+            &text,
+            &format!("porter_gateway_devices_online{{transport=\"{label}\",device_type=\"{ty}\"}}"),
+        )
+    };
+    assert_eq!(online("multi_tenant_door_phone"), 1.0);
+    assert_eq!(online("indoor_monitor"), 2.0);
+    assert!(
+        metric(
+            &text,
+            &format!("porter_gateway_handshakes_total{{transport=\"{label}\",result=\"ok\"}}")
+        ) >= 4.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "porter_gateway_commands_total{kind=\"unlock\",outcome=\"ok\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(&text, "porter_gateway_command_duration_seconds_count"),
+        4.0
+    );
+    assert!(metric(&text, "porter_gateway_events_total{kind=\"door_log\"}") >= 1.0);
+
+    // Devices gone: presence says offline, with the last connection kept.
+    fleet.stop().await;
+    for p in &devices {
+        eventually("device offline", || async {
+            !device(&admin, p.id).await.online
+        })
+        .await;
+    }
+    let gone = device(&admin, door).await;
+    assert!(gone.last_connection_ms > 0);
+    let text = metrics(&server).await;
+    assert_eq!(
+        metric(
+            &text,
+            &format!("porter_gateway_connections{{transport=\"{label}\"}}")
+        ),
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_over_tls() {
+    fleet_over(Transport::Tls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_over_quic() {
+    fleet_over(Transport::Quic).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_over_websocket() {
+    fleet_over(Transport::Ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_over_plain_tcp() {
+    fleet_over(Transport::Tcp).await;
+}
+
+#[tokio::test]
+async fn plain_tcp_is_off_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    assert_eq!(server.gateway_plain_addr, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quic_refuses_bad_credentials_and_survives_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(2, 0, 0x5200))
+        .await
+        .unwrap();
+    let quic = connector(&server, Transport::Quic);
+
+    // A wrong credential: one clear error, then the connection ends.
+    let mut link = quic.connect(0).await.unwrap();
+    link.send(&hello(&devices[0].spec.mac, "dc_wrong"))
+        .await
+        .unwrap();
+    let answer = link.recv().await.unwrap().and_then(|f| f.body);
+    assert!(
+        matches!(&answer, Some(d::server_frame::Body::Error(e))
+            if e.code == d::error::Code::Unauthenticated as i32),
+        "{answer:?}"
+    );
+    assert!(matches!(link.recv().await, Ok(None) | Err(_)));
+
+    // A frame that claims to be larger than the limit: PROTOCOL error, closed.
+    let mut link = quic.connect(0).await.unwrap();
+    link.send_raw(&[0x7f, 0xff, 0xff, 0xff]).await.unwrap();
+    let answer = link.recv().await.unwrap().and_then(|f| f.body);
+    assert!(
+        matches!(&answer, Some(d::server_frame::Body::Error(e))
+            if e.code == d::error::Code::Protocol as i32),
+        "{answer:?}"
+    );
+
+    // Everyone else is still served.
+    let mut link = quic.connect(0).await.unwrap();
+    link.send(&hello(&devices[1].spec.mac, &devices[1].spec.credential))
+        .await
+        .unwrap();
+    let answer = link.recv().await.unwrap().and_then(|f| f.body);
+    assert!(
+        matches!(answer, Some(d::server_frame::Body::HelloAck(_))),
+        "{answer:?}"
+    );
+    let text = metrics(&server).await;
+    assert_eq!(metric(&text, "porter_gateway_auth_failures_total"), 1.0);
+    assert_eq!(metric(&text, "porter_gateway_frame_errors_total"), 1.0);
+}
+
+fn hello(mac: &str, credential: &str) -> d::DeviceFrame {
+    d::DeviceFrame {
+        body: Some(d::device_frame::Body::Hello(d::Hello {
+            protocol_versions: vec![1],
+            mac: mac.into(),
+            model: "R29".into(),
+            firmware_version: "29.30.2.805".into(),
+            credential: credential.into(),
+        })),
+    }
+}

@@ -1,0 +1,358 @@
+//! One simulated door phone or indoor monitor: connects, says hello, keeps heartbeats,
+//! obeys commands (reboot → reconnect after a boot delay), reports random door events,
+//! serves its web page through remote-control tunnels, and reconnects the way firmware
+//! does: after a GoAway's delay, with backoff after failures, at once in a storm.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use porter_proto::device::v1::{self as d, device_frame::Body, server_frame::Body as SBody};
+use tokio::sync::{OwnedSemaphorePermit, watch};
+
+use crate::link::{Connector, Link};
+use crate::rng::Rng;
+use crate::web::WebInterface;
+
+/// Who a simulated device is.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DeviceSpec {
+    pub mac: String,
+    pub credential: String,
+    pub model: String,
+    pub firmware_version: String,
+    /// The manual's type code (0, 1, 2, 3, 50).
+    pub device_type: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// Mean time between random door events (none when unset).
+    pub door_events_every: Option<Duration>,
+    /// How long a reboot keeps the device away.
+    pub reboot_time: Duration,
+    /// Longest wait between failed connection attempts.
+    pub backoff_max: Duration,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            door_events_every: None,
+            reboot_time: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What all devices of a run add up to.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub online: AtomicI64,
+    pub connects: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub connect_failures: AtomicU64,
+    pub refused: AtomicU64,
+    pub commands: AtomicU64,
+    pub events: AtomicU64,
+    pub tunnels: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Signals from the driver to every device.
+#[derive(Clone)]
+pub struct Controls {
+    /// True: close and stop.
+    pub stop: watch::Receiver<bool>,
+    /// Each change: drop the connection and reconnect at once.
+    pub storm: watch::Receiver<u64>,
+}
+
+/// Why a session ended.
+enum Ended {
+    Stop,
+    Reconnect(Duration),
+    /// Refused for good (bad credential, unknown MAC): a real device would wait for an
+    /// installer.
+    Refused,
+}
+
+/// Runs one device until told to stop.
+pub async fn run(
+    spec: DeviceSpec,
+    connector: Arc<Connector>,
+    index: usize,
+    behaviour: Behaviour,
+    counters: Arc<Counters>,
+    mut controls: Controls,
+    mut gate: Option<OwnedSemaphorePermit>,
+) {
+    let mut rng = Rng::new(index as u64 + 1);
+    let mut failures = 0u32;
+    let mut first = true;
+    loop {
+        if *controls.stop.borrow() {
+            return;
+        }
+        let link = tokio::select! {
+            l = connector.connect(index) => l,
+            _ = controls.stop.changed() => return,
+        };
+        gate.take();
+        let mut link = match link {
+            Ok(l) => l,
+            Err(e) => {
+                bump(&counters.connect_failures);
+                failures += 1;
+                let wait = backoff(failures, behaviour.backoff_max, &mut rng);
+                tracing_like(
+                    &spec.mac,
+                    &format!("connect failed: {e}; retrying in {wait:?}"),
+                );
+                if sleep_or_stop(wait, &mut controls.stop).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let ended = session(
+            &spec,
+            &mut link,
+            &behaviour,
+            &counters,
+            &mut controls,
+            &mut rng,
+            &mut first,
+        )
+        .await;
+        link.close().await;
+        match ended {
+            Ok(Ended::Stop) => return,
+            Ok(Ended::Refused) => {
+                bump(&counters.refused);
+                return;
+            }
+            Ok(Ended::Reconnect(wait)) => {
+                failures = 0;
+                if sleep_or_stop(wait, &mut controls.stop).await {
+                    return;
+                }
+            }
+            Err(_) => {
+                failures += 1;
+                let wait = backoff(failures, behaviour.backoff_max, &mut rng);
+                if sleep_or_stop(wait, &mut controls.stop).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 200 ms with full jitter.
+fn backoff(failures: u32, max: Duration, rng: &mut Rng) -> Duration {
+    let cap = Duration::from_millis(200)
+        .saturating_mul(1 << failures.min(10))
+        .min(max);
+    rng.below(cap)
+}
+
+/// The simulator's own progress lines go to stderr only with PORTER_SIM_DEBUG set.
+fn tracing_like(mac: &str, what: &str) {
+    if std::env::var_os("PORTER_SIM_DEBUG").is_some() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("porter-sim {mac}: {what}");
+        }
+    }
+}
+
+/// True when stopped while waiting.
+async fn sleep_or_stop(wait: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        () = stopped(stop) => {}
+    }
+    *stop.borrow()
+}
+
+/// Resolves on the next storm; never once the driver is gone.
+async fn storm(storm: &mut watch::Receiver<u64>) {
+    if storm.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Resolves once `stop` is true (returning nothing, so no watch guard is held).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+struct Online<'a> {
+    counters: &'a Counters,
+}
+
+impl Drop for Online<'_> {
+    fn drop(&mut self) {
+        self.counters.online.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn session(
+    spec: &DeviceSpec,
+    link: &mut Link,
+    behaviour: &Behaviour,
+    counters: &Counters,
+    controls: &mut Controls,
+    rng: &mut Rng,
+    first: &mut bool,
+) -> Result<Ended, crate::link::LinkError> {
+    link.send(&frame(Body::Hello(d::Hello {
+        protocol_versions: vec![1],
+        mac: spec.mac.clone(),
+        model: spec.model.clone(),
+        firmware_version: spec.firmware_version.clone(),
+        credential: spec.credential.clone(),
+    })))
+    .await?;
+    let ack = match link.recv().await? {
+        Some(d::ServerFrame {
+            body: Some(SBody::HelloAck(a)),
+        }) => a,
+        Some(d::ServerFrame {
+            body: Some(SBody::Error(e)),
+        }) => return Ok(refusal(&e)),
+        _ => return Err(crate::link::LinkError::Timeout),
+    };
+    counters.online.fetch_add(1, Ordering::Relaxed);
+    let _online = Online { counters };
+    bump(&counters.connects);
+    if !std::mem::take(first) {
+        bump(&counters.reconnects);
+    }
+    let beat = Duration::from_secs(u64::from(ack.heartbeat_interval_secs.max(1)));
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+    let mut seq = 0u64;
+    let mut next_event = behaviour
+        .door_events_every
+        .map(|m| tokio::time::Instant::now() + rng.around(m));
+    let mut web = WebInterface::new(spec);
+    storm_seen(controls);
+    loop {
+        let event_due = async {
+            match next_event {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            got = link.recv() => {
+                let Some(f) = got? else {
+                    return Ok(Ended::Reconnect(rng.below(Duration::from_secs(1))));
+                };
+                match f.body {
+                    Some(SBody::Command(c)) => {
+                        bump(&counters.commands);
+                        let reboot = matches!(c.action, Some(d::command::Action::Reboot(_)));
+                        link.send(&frame(Body::CommandResult(obey(&c)))).await?;
+                        if reboot {
+                            return Ok(Ended::Reconnect(behaviour.reboot_time));
+                        }
+                    }
+                    Some(SBody::GoAway(g)) => {
+                        let wait = Duration::from_millis(g.reconnect_after_ms);
+                        return Ok(Ended::Reconnect(wait + rng.below(wait / 2 + Duration::from_millis(1))));
+                    }
+                    Some(SBody::Error(e)) => return Ok(refusal(&e)),
+                    Some(SBody::TunnelOpen(o)) => {
+                        bump(&counters.tunnels);
+                        web.open(o.stream_id, o.port);
+                    }
+                    Some(SBody::TunnelData(t)) => {
+                        for out in web.data(t.stream_id, &t.data) {
+                            link.send(&frame(out)).await?;
+                        }
+                    }
+                    Some(SBody::TunnelClose(c)) => web.close(c.stream_id),
+                    Some(SBody::HeartbeatAck(_) | SBody::HelloAck(_)) | None => {}
+                }
+            }
+            _ = heartbeat.tick() => {
+                seq += 1;
+                link.send(&frame(Body::Heartbeat(d::Heartbeat { seq }))).await?;
+            }
+            () = event_due => {
+                bump(&counters.events);
+                link.send(&frame(Body::Event(random_door_event(rng)))).await?;
+                next_event = behaviour
+                    .door_events_every
+                    .map(|m| tokio::time::Instant::now() + rng.around(m));
+            }
+            () = storm(&mut controls.storm) => return Ok(Ended::Reconnect(Duration::ZERO)),
+            () = stopped(&mut controls.stop) => return Ok(Ended::Stop),
+        }
+    }
+}
+
+/// Marks the current storm generation as seen, so only a later one drops the session.
+fn storm_seen(controls: &mut Controls) {
+    controls.storm.borrow_and_update();
+}
+
+fn refusal(e: &d::Error) -> Ended {
+    match d::error::Code::try_from(e.code) {
+        Ok(d::error::Code::Unauthenticated) => Ended::Refused,
+        Ok(d::error::Code::Replaced) => Ended::Refused,
+        _ if e.retry_after_ms > 0 => Ended::Reconnect(Duration::from_millis(e.retry_after_ms)),
+        _ => Ended::Reconnect(Duration::from_secs(1)),
+    }
+}
+
+fn frame(body: Body) -> d::DeviceFrame {
+    d::DeviceFrame { body: Some(body) }
+}
+
+/// What a device does with a command: relays 1–4 exist; everything else succeeds.
+fn obey(c: &d::Command) -> d::CommandResult {
+    use d::command::Action;
+    let (ok, message) = match &c.action {
+        Some(Action::Unlock(u)) if (1..=4).contains(&u.relay) => {
+            (true, format!("relay {} opened", u.relay))
+        }
+        Some(Action::Unlock(u)) => (false, format!("no relay {}", u.relay)),
+        Some(Action::Reboot(_)) => (true, "rebooting".to_owned()),
+        Some(Action::SetSipTransport(t)) => (true, format!("SIP transport {}", t.transport)),
+        Some(Action::FactoryReset(_)) => (true, "factory reset".to_owned()),
+        Some(_) => (true, "done".to_owned()),
+        None => (false, "no action".to_owned()),
+    };
+    d::CommandResult {
+        request_id: c.request_id,
+        ok,
+        message,
+    }
+}
+
+fn random_door_event(rng: &mut Rng) -> d::Event {
+    const METHODS: [d::UnlockMethod; 5] = [
+        d::UnlockMethod::Pin,
+        d::UnlockMethod::RfCard,
+        d::UnlockMethod::Face,
+        d::UnlockMethod::QrCode,
+        d::UnlockMethod::Bluetooth,
+    ];
+    let method = METHODS[rng.next_u64() as usize % METHODS.len()];
+    let success = !rng.next_u64().is_multiple_of(10);
+    d::Event {
+        at_ms: 0,
+        kind: Some(d::event::Kind::DoorLog(d::DoorLog {
+            relay: 1,
+            method: method as i32,
+            success,
+            who: format!("card {:08}", rng.next_u64() % 100_000_000),
+        })),
+    }
+}
