@@ -43,6 +43,7 @@ pub struct AdminApi {
     store: Store,
     presence: Option<Arc<dyn porter_store::presence::DevicePresence>>,
     commands: Option<Arc<dyn porter_store::presence::DeviceCommands>>,
+    remote: Option<Arc<dyn porter_store::presence::RemoteControl>>,
     config: Arc<AdminConfig>,
     limiter: Arc<auth::LoginLimiter>,
 }
@@ -61,6 +62,7 @@ impl AdminApi {
             store,
             presence: None,
             commands: None,
+            remote: None,
             config: Arc::new(config),
             limiter,
         }
@@ -81,6 +83,15 @@ impl AdminApi {
         commands: Arc<dyn porter_store::presence::DeviceCommands>,
     ) -> Self {
         self.commands = Some(commands);
+        self
+    }
+
+    /// Lets the device service hand out remote-control URLs (the gateway's HTTPS side).
+    pub fn with_remote_control(
+        mut self,
+        remote: Arc<dyn porter_store::presence::RemoteControl>,
+    ) -> Self {
+        self.remote = Some(remote);
         self
     }
 

@@ -30,6 +30,13 @@ pub struct ServeArgs {
     /// behind a TLS-terminating proxy.
     #[arg(long, env = "PORTER_GATEWAY_PLAIN_LISTEN")]
     pub gateway_plain_listen: Option<SocketAddr>,
+    /// HTTPS listen address: remote control (and AutoP, firmware) (default 0.0.0.0:8443).
+    #[arg(long, env = "PORTER_HTTPS_LISTEN")]
+    pub https_listen: Option<SocketAddr>,
+    /// The HTTPS listener's address as browsers and devices reach it, for the URLs Porter
+    /// hands out (default https://localhost:PORT, or the listen IP when it is specific).
+    #[arg(long, env = "PORTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -57,6 +64,8 @@ struct FileConfig {
     gateway_listen: Option<SocketAddr>,
     gateway_ws_listen: Option<SocketAddr>,
     gateway_plain_listen: Option<SocketAddr>,
+    https_listen: Option<SocketAddr>,
+    public_url: Option<String>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -72,6 +81,9 @@ pub struct ServeConfig {
     pub gateway_listen: SocketAddr,
     pub gateway_ws_listen: SocketAddr,
     pub gateway_plain_listen: Option<SocketAddr>,
+    pub https_listen: SocketAddr,
+    /// None: derived from the bound HTTPS address at start.
+    pub public_url: Option<String>,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -107,6 +119,11 @@ impl ServeConfig {
                 .or(file.gateway_ws_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8502))),
             gateway_plain_listen: args.gateway_plain_listen.or(file.gateway_plain_listen),
+            https_listen: args
+                .https_listen
+                .or(file.https_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8443))),
+            public_url: args.public_url.or(file.public_url),
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -149,6 +166,8 @@ mod tests {
             gateway_listen: None,
             gateway_ws_listen: None,
             gateway_plain_listen: None,
+            https_listen: None,
+            public_url: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -1,10 +1,12 @@
 //! One device connection, over any transport: a thin loop that moves frames and time into
 //! `Session`, and its outputs out to the socket, presence, the store and the metrics.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use porter_proto::device::v1 as d;
 use porter_store::presence::{CommandError, CommandOutcome};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -38,6 +40,8 @@ pub async fn connection<T: FrameIo>(
     );
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(crate::presence::CONTROL_QUEUE);
     let mut pending = Pending::default();
+    // Remote-control streams: where the device's bytes for each go.
+    let mut tunnels: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
     if let Some(wait) = gateway
         .auth_failures
         .blocked_for(remote.ip(), Instant::now())
@@ -65,6 +69,19 @@ pub async fn connection<T: FrameIo>(
                     {
                         tracing::warn!(error = %err, "recording a device event failed");
                     }
+                }
+                Output::Report(Report::TunnelData(t)) => {
+                    let delivered = tunnels
+                        .get(&t.stream_id)
+                        .is_some_and(|to| to.try_send(Bytes::from(t.data)).is_ok());
+                    if !delivered {
+                        // The proxy is gone or too far behind: end the stream.
+                        tunnels.remove(&t.stream_id);
+                        session.close_tunnel(t.stream_id);
+                    }
+                }
+                Output::Report(Report::TunnelClosed(id)) => {
+                    tunnels.remove(&id);
                 }
                 Output::Report(r) => report(&gateway, r, &mut here, &control_tx),
             }
@@ -111,6 +128,22 @@ pub async fn connection<T: FrameIo>(
                             let _ = reply.send(Err(CommandError::Offline));
                         }
                     }
+                }
+                Control::TunnelOpen { port, to_proxy, reply } => {
+                    let opened = session.open_tunnel(port);
+                    if let Ok(id) = opened {
+                        tunnels.insert(id, to_proxy);
+                    }
+                    let _ = reply.send(opened);
+                }
+                Control::TunnelData { stream_id, data } => {
+                    if !session.tunnel_data(stream_id, data) {
+                        tunnels.remove(&stream_id);
+                    }
+                }
+                Control::TunnelClose { stream_id } => {
+                    tunnels.remove(&stream_id);
+                    session.close_tunnel(stream_id);
                 }
             },
             () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
@@ -186,7 +219,7 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
                 .auth_failures
                 .failed(here.remote.ip(), Instant::now());
         }
-        // Events and command results are handled in the loop; tunnels by the next slice.
+        // Handled in the connection loop.
         Report::Event(_)
         | Report::CommandDone(_)
         | Report::TunnelData(_)

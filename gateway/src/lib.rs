@@ -2,15 +2,20 @@
 //! frames and time and free of IO; `connection` is the thin tokio loop that drives it over
 //! any `transport`; `listener` (TLS, WebSocket, plain TCP) and `quic` accept connections
 //! under the limits `gateway` shares; `presence` knows which device is online where;
-//! `metrics` counts for `/metrics`; `tls` loads or creates the identity.
+//! `metrics` counts for `/metrics`; `tls` loads or creates the identity; `https` is the
+//! HTTPS listener, where `remote_proxy` carries browsers to devices' web interfaces over
+//! `remote` tunnel streams.
 
 pub mod connection;
 pub mod gateway;
+pub mod https;
 pub mod limits;
 pub mod listener;
 pub mod metrics;
 pub mod presence;
 pub mod quic;
+pub mod remote;
+pub mod remote_proxy;
 pub mod session;
 pub mod tls;
 pub mod transport;

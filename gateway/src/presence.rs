@@ -28,6 +28,20 @@ pub enum Control {
         timeout: Duration,
         reply: oneshot::Sender<Result<CommandOutcome, CommandError>>,
     },
+    /// Open a remote-control stream to the device's `port`; what the device sends on it
+    /// goes to `to_proxy` (dropped: the stream ended).
+    TunnelOpen {
+        port: u32,
+        to_proxy: mpsc::Sender<bytes::Bytes>,
+        reply: oneshot::Sender<Result<u32, crate::session::TunnelError>>,
+    },
+    TunnelData {
+        stream_id: u32,
+        data: Vec<u8>,
+    },
+    TunnelClose {
+        stream_id: u32,
+    },
 }
 
 /// Commands queued for one connection before it takes them (each costs ~200 bytes).

@@ -1,12 +1,15 @@
 //! `porter serve`: opens the store, creates the first installer on an empty data
 //! directory, starts every listener, and shuts down gracefully on SIGINT/SIGTERM.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use porter_admin_api::{AdminApi, AdminConfig};
 use porter_gateway::gateway::{Gateway, GatewayConfig};
+use porter_gateway::https::{HttpsConfig, HttpsRoutes};
 use porter_gateway::listener::{TcpFlavor, serve_tcp};
+use porter_gateway::remote::{RemoteControlConfig, RemoteSessions};
 use porter_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -60,7 +63,22 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let https_listener = TcpListener::bind(config.https_listen)
+        .await
+        .with_context(|| format!("binding HTTPS to {}", config.https_listen))?;
+    let https_addr = https_listener.local_addr()?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| {
+        if https_addr.ip().is_unspecified() {
+            format!("https://localhost:{}", https_addr.port())
+        } else {
+            format!("https://{https_addr}")
+        }
+    });
     let gateway = Gateway::new(store.clone(), gateway_config);
+    let remote = Arc::new(RemoteSessions::new(
+        gateway.presence.clone(),
+        RemoteControlConfig::new(public_url.clone()),
+    ));
     let api = AdminApi::new(
         store.clone(),
         AdminConfig {
@@ -69,7 +87,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         },
     )
     .with_presence(gateway.presence.clone())
-    .with_commands(gateway.presence.clone());
+    .with_commands(gateway.presence.clone())
+    .with_remote_control(remote.clone());
     let routes = api.routes()?;
     let metrics = crate::metrics_route::MetricsLayer(gateway.metrics.clone());
     tracing::info!(%gateway_addr, "device gateway (TLS over TCP, QUIC over UDP) listening");
@@ -107,6 +126,17 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             stop_rx.clone(),
         )));
     }
+    tracing::info!(%https_addr, %public_url, "HTTPS listening");
+    announce(&format!("https listening on {https_addr}"));
+    let mut https_tls = (*tls).clone();
+    https_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
+        https_listener,
+        tokio_rustls::TlsAcceptor::from(Arc::new(https_tls)),
+        Arc::new(HttpsRoutes { remote }),
+        HttpsConfig::default(),
+        stop_rx.clone(),
+    )));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));

@@ -400,3 +400,118 @@ fn hello(mac: &str, credential: &str) -> d::DeviceFrame {
         })),
     }
 }
+
+async fn curl(args: &[&str]) -> (String, String) {
+    let out = tokio::process::Command::new("curl")
+        .args(["-sS", "--max-time", "20", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .await
+        .expect("curl is installed by the test command");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
+    (code.to_owned(), body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_control_opens_the_device_web_interface_in_a_real_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.login(ADMIN_USER, ADMIN_PASSWORD).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(1, 1, 0x5300))
+        .await
+        .unwrap();
+    let (door, monitor) = (&devices[0], &devices[1]);
+    let fleet = Fleet::start(
+        connector(&server, Transport::Tls),
+        &devices[..1],
+        Behaviour::default(),
+    );
+    eventually("door phone online", || async {
+        device(&admin, door.id).await.online
+    })
+    .await;
+
+    // An offline device has no web interface to reach.
+    let offline = admin
+        .devices()
+        .open_remote_control(pb::GetDeviceRequest { id: monitor.id })
+        .await
+        .unwrap_err();
+    assert_eq!(offline.code(), tonic::Code::FailedPrecondition);
+    // Another installer cannot open it.
+    let other = server.other_installer(&admin, "other").await;
+    let denied = other
+        .devices()
+        .open_remote_control(pb::GetDeviceRequest { id: door.id })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::NotFound);
+
+    let grant = admin
+        .devices()
+        .open_remote_control(pb::GetDeviceRequest { id: door.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        grant
+            .url
+            .starts_with(&format!("https://{}/remote/", server.https_addr)),
+        "{}",
+        grant.url
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(grant.expires_at_ms > now + 60_000 && grant.expires_at_ms <= now + 31 * 60_000);
+
+    let ca = server.data_dir.join("gateway-cert.pem");
+    let ca = ca.to_str().unwrap();
+    let jar = dir.path().join("cookies.txt");
+    let jar = jar.to_str().unwrap();
+    // The device's page, through the tunnel, in curl (TLS verified against the gateway's
+    // certificate).
+    let (code, body) = curl(&["--cacert", ca, "-c", jar, &grant.url]).await;
+    assert_eq!(code, "200", "{body}");
+    assert!(body.contains(&format!("MAC {}", door.spec.mac)), "{body}");
+    // Paths below the grant reach the device's own paths (its 404 here).
+    let (code, _) = curl(&["--cacert", ca, &format!("{}missing", grant.url)]).await;
+    assert_eq!(code, "404");
+    // Absolute links on the device's pages: the grant's cookie carries them.
+    let root = format!("https://{}/index.html", server.https_addr);
+    let (code, body) = curl(&["--cacert", ca, "-b", jar, &root]).await;
+    assert_eq!(code, "200", "{body}");
+    assert!(body.contains(&door.spec.mac));
+    let (code, _) = curl(&["--cacert", ca, &root]).await;
+    assert_eq!(code, "404", "no cookie, no device");
+    // Several requests at once, each on its own tunnel stream.
+    let mut many = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (ca, url) = (ca.to_owned(), grant.url.clone());
+        many.spawn(async move { curl(&["--cacert", &ca, &url]).await });
+    }
+    while let Some(r) = many.join_next().await {
+        let (code, body) = r.unwrap();
+        assert_eq!(code, "200", "{body}");
+    }
+    // A made-up token learns nothing.
+    let forged = format!("https://{}/remote/{}/", server.https_addr, "0".repeat(64));
+    let (code, body) = curl(&["--cacert", ca, &forged]).await;
+    assert_eq!(code, "404");
+    assert!(body.contains("expired"), "{body}");
+
+    // The device goes away: the link says so instead of hanging.
+    fleet.stop().await;
+    eventually("door phone offline", || async {
+        !device(&admin, door.id).await.online
+    })
+    .await;
+    let (code, body) = curl(&["--cacert", ca, &grant.url]).await;
+    assert_eq!(code, "502", "{body}");
+    assert!(body.contains("offline"));
+}

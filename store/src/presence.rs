@@ -70,3 +70,17 @@ pub trait DeviceCommands: Send + Sync + 'static {
         timeout: std::time::Duration,
     ) -> CommandFuture<'_>;
 }
+
+/// A time-limited address of a device's web interface through the cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteGrant {
+    pub url: String,
+    pub expires_at_ms: i64,
+}
+
+/// Remote control: implemented by the gateway (which carries the device's web interface
+/// over its connection), used by the admin API.
+pub trait RemoteControl: Send + Sync + 'static {
+    /// A new URL for the device with `mac`, for `who` (an installer's name, for the logs).
+    fn grant(&self, mac: &str, device_id: u64, who: &str) -> Result<RemoteGrant, CommandError>;
+}

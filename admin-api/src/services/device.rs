@@ -199,6 +199,38 @@ impl DeviceService for AdminApi {
         .await
     }
 
+    async fn open_remote_control(
+        &self,
+        request: Request<pb::GetDeviceRequest>,
+    ) -> ApiResult<pb::RemoteControlGrant> {
+        let actor = self.actor(&request)?;
+        let id = request.into_inner().id;
+        let view = self.store.device(&actor, id).map_err(status)?;
+        let remote = self
+            .remote
+            .as_ref()
+            .ok_or_else(|| Status::unavailable("remote control is not running in this server"))?;
+        let who = format!("installer {}", actor.username);
+        let grant = remote.grant(&view.device.mac, id, &who);
+        let detail = serde_json::json!({
+            "result": match &grant { Ok(g) => format!("granted until {}", g.expires_at_ms), Err(e) => e.to_string() },
+        });
+        self.store
+            .audit_device_command(&actor, id, "device.remote_control", detail)
+            .await
+            .map_err(status)?;
+        match grant {
+            Ok(g) => Ok(Response::new(pb::RemoteControlGrant {
+                url: g.url,
+                expires_at_ms: g.expires_at_ms,
+            })),
+            Err(e) => Err(Status::failed_precondition(format!(
+                "device {:?}: {e}",
+                view.device.name
+            ))),
+        }
+    }
+
     async fn create_device(
         &self,
         request: Request<pb::CreateDeviceRequest>,

@@ -27,6 +27,8 @@ pub struct SessionConfig {
     pub missed_heartbeats: u32,
     /// Commands awaiting a result at once (default 32); more are refused.
     pub max_pending_commands: usize,
+    /// Remote-control streams open at once (default 16); more are refused.
+    pub max_tunnels: usize,
 }
 
 impl Default for SessionConfig {
@@ -36,6 +38,7 @@ impl Default for SessionConfig {
             heartbeat_interval: Duration::from_secs(30),
             missed_heartbeats: 3,
             max_pending_commands: 32,
+            max_tunnels: 16,
         }
     }
 }
@@ -99,6 +102,15 @@ enum State {
     Closed,
 }
 
+/// Why a remote-control stream could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TunnelError {
+    #[error("the device is not online")]
+    NotOnline,
+    #[error("the device already has {0} remote-control streams open")]
+    TooMany(usize),
+}
+
 /// Why a command could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
@@ -115,6 +127,9 @@ pub struct Session {
     next_request_id: u64,
     pending: Vec<u64>,
     session_id: String,
+    /// Open remote-control streams.
+    tunnels: Vec<u32>,
+    next_stream_id: u32,
 }
 
 fn server(body: server_frame::Body) -> d::ServerFrame {
@@ -140,6 +155,8 @@ impl Session {
             next_request_id: 1,
             pending: Vec::new(),
             session_id,
+            tunnels: Vec::new(),
+            next_stream_id: 1,
         }
     }
 
@@ -225,12 +242,20 @@ impl Session {
                             self.out.push_back(Output::Report(Report::CommandDone(r)));
                         }
                     }
+                    // Data for streams the gateway did not open (or already closed) is
+                    // dropped.
                     Body::TunnelData(t) => {
-                        self.out.push_back(Output::Report(Report::TunnelData(t)))
+                        if self.tunnels.contains(&t.stream_id) {
+                            self.out.push_back(Output::Report(Report::TunnelData(t)))
+                        }
                     }
-                    Body::TunnelClose(t) => self
-                        .out
-                        .push_back(Output::Report(Report::TunnelClosed(t.stream_id))),
+                    Body::TunnelClose(t) => {
+                        if let Some(i) = self.tunnels.iter().position(|s| *s == t.stream_id) {
+                            self.tunnels.swap_remove(i);
+                            self.out
+                                .push_back(Output::Report(Report::TunnelClosed(t.stream_id)));
+                        }
+                    }
                     Body::Hello(_) => unreachable!("handled above"),
                 }
             }
@@ -365,6 +390,51 @@ impl Session {
     /// Forgets a command whose deadline passed without a result.
     pub fn expire_command(&mut self, request_id: u64) {
         self.pending.retain(|id| *id != request_id);
+    }
+
+    /// Opens a remote-control stream to the device's local `port`; data for it arrives as
+    /// `Report::TunnelData` and its end as `Report::TunnelClosed`.
+    pub fn open_tunnel(&mut self, port: u32) -> Result<u32, TunnelError> {
+        if !matches!(self.state, State::Online { .. }) {
+            return Err(TunnelError::NotOnline);
+        }
+        if self.tunnels.len() >= self.config.max_tunnels {
+            return Err(TunnelError::TooMany(self.tunnels.len()));
+        }
+        let stream_id = self.next_stream_id;
+        self.next_stream_id = self.next_stream_id.wrapping_add(1).max(1);
+        self.tunnels.push(stream_id);
+        self.out
+            .push_back(Output::Send(server(server_frame::Body::TunnelOpen(
+                d::TunnelOpen { stream_id, port },
+            ))));
+        Ok(stream_id)
+    }
+
+    /// Bytes for an open stream (the caller keeps each piece well under the frame limit);
+    /// false when the stream is not open.
+    pub fn tunnel_data(&mut self, stream_id: u32, data: Vec<u8>) -> bool {
+        if !self.tunnels.contains(&stream_id) || !matches!(self.state, State::Online { .. }) {
+            return false;
+        }
+        self.out
+            .push_back(Output::Send(server(server_frame::Body::TunnelData(
+                d::TunnelData { stream_id, data },
+            ))));
+        true
+    }
+
+    /// Closes a stream from the gateway's side.
+    pub fn close_tunnel(&mut self, stream_id: u32) {
+        if let Some(i) = self.tunnels.iter().position(|s| *s == stream_id) {
+            self.tunnels.swap_remove(i);
+            if matches!(self.state, State::Online { .. }) {
+                self.out
+                    .push_back(Output::Send(server(server_frame::Body::TunnelClose(
+                        d::TunnelClose { stream_id },
+                    ))));
+            }
+        }
     }
 
     /// The peer's address failed too often: refuse before reading its Hello.

@@ -323,3 +323,62 @@ async fn the_store_authenticates_bound_devices_only() {
     );
     assert!(store.authenticate_device("0C11050B9814", &new).is_some());
 }
+
+#[test]
+fn tunnels_open_carry_data_and_close_from_either_side() {
+    let now = Instant::now();
+    let mut s = online(now);
+    let a = s.open_tunnel(80).unwrap();
+    let b = s.open_tunnel(80).unwrap();
+    assert_ne!(a, b);
+    let sent = drain(&mut s);
+    assert!(matches!(&sent[..], [
+        Output::Send(d::ServerFrame { body: Some(server_frame::Body::TunnelOpen(o1)) }),
+        Output::Send(d::ServerFrame { body: Some(server_frame::Body::TunnelOpen(o2)) }),
+    ] if o1.stream_id == a && o2.stream_id == b && o1.port == 80));
+    assert!(s.tunnel_data(a, b"GET / HTTP/1.1\r\n\r\n".to_vec()));
+    assert_eq!(drain(&mut s).len(), 1);
+
+    let data = |id: u32| d::DeviceFrame {
+        body: Some(Body::TunnelData(d::TunnelData {
+            stream_id: id,
+            data: b"HTTP/1.1 200 OK\r\n".to_vec(),
+        })),
+    };
+    s.handle_frame(data(a), now, &OneDevice);
+    assert!(
+        matches!(&drain(&mut s)[..], [Output::Report(Report::TunnelData(t))] if t.stream_id == a)
+    );
+    // A stream the gateway never opened: dropped.
+    s.handle_frame(data(99), now, &OneDevice);
+    assert!(drain(&mut s).is_empty());
+
+    // The device closes a; the gateway closes b.
+    s.handle_frame(
+        d::DeviceFrame {
+            body: Some(Body::TunnelClose(d::TunnelClose { stream_id: a })),
+        },
+        now,
+        &OneDevice,
+    );
+    assert_eq!(drain(&mut s), vec![Output::Report(Report::TunnelClosed(a))]);
+    assert!(!s.tunnel_data(a, vec![1]));
+    s.close_tunnel(b);
+    assert!(matches!(&drain(&mut s)[..], [Output::Send(d::ServerFrame {
+        body: Some(server_frame::Body::TunnelClose(c)) })] if c.stream_id == b));
+    s.close_tunnel(b);
+    assert!(drain(&mut s).is_empty());
+}
+
+#[test]
+fn tunnels_are_bounded_and_need_a_session() {
+    let now = Instant::now();
+    let mut fresh = Session::new(SessionConfig::default(), "s".into(), now);
+    assert_eq!(fresh.open_tunnel(80), Err(TunnelError::NotOnline));
+    let mut s = online(now);
+    let max = SessionConfig::default().max_tunnels;
+    for _ in 0..max {
+        s.open_tunnel(80).unwrap();
+    }
+    assert_eq!(s.open_tunnel(80), Err(TunnelError::TooMany(max)));
+}

@@ -32,6 +32,8 @@ pub struct Server {
     pub gateway_addr: String,
     /// The device gateway over WebSocket (TLS) address.
     pub gateway_ws_addr: String,
+    /// The HTTPS listener (remote control).
+    pub https_addr: String,
     /// The plain-TCP gateway, when started with `--gateway-plain-listen`.
     pub gateway_plain_addr: Option<String>,
     pub data_dir: PathBuf,
@@ -55,6 +57,8 @@ impl Server {
                 "127.0.0.1:0",
                 "--gateway-ws-listen",
                 "127.0.0.1:0",
+                "--https-listen",
+                "127.0.0.1:0",
                 "--log",
                 "warn",
             ])
@@ -68,9 +72,10 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr) =
+        let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
                 let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
+                let mut https = String::new();
                 while let Some(line) = lines.next_line().await.expect("read stdout") {
                     if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
                         gateway = addr.to_owned();
@@ -81,8 +86,11 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: gateway-plain listening on ") {
                         plain = Some(addr.to_owned());
                     }
+                    if let Some(addr) = line.strip_prefix("porter: https listening on ") {
+                        https = addr.to_owned();
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
-                        return (addr.to_owned(), gateway, ws, plain);
+                        return (addr.to_owned(), gateway, ws, plain, https);
                     }
                 }
                 panic!("porter exited before listening");
@@ -97,6 +105,7 @@ impl Server {
             gateway_addr,
             gateway_ws_addr,
             gateway_plain_addr,
+            https_addr,
             data_dir: data_dir.to_owned(),
         }
     }

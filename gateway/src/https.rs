@@ -1,0 +1,126 @@
+//! The HTTPS listener (default :8443): HTTP/1.1 over TLS with hyper, under a connection
+//! limit, a TLS-handshake timeout and a request-head timeout. It serves remote control now;
+//! AutoP and firmware downloads join it later. Each request is routed by path.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::gateway::stopped;
+use crate::remote::RemoteSessions;
+
+pub type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+#[derive(Debug, Clone)]
+pub struct HttpsConfig {
+    /// Connections at once (default 10,000).
+    pub max_connections: usize,
+    /// TLS handshake and request head, each (default 10 s).
+    pub handshake_timeout: Duration,
+}
+
+impl Default for HttpsConfig {
+    fn default() -> Self {
+        HttpsConfig {
+            max_connections: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the HTTPS listener serves.
+pub struct HttpsRoutes {
+    pub remote: Arc<RemoteSessions>,
+}
+
+/// A short plain-text answer.
+pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    let mut r = Response::new(
+        Full::new(Bytes::from(body.into()))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn route(routes: Arc<HttpsRoutes>, req: Request<Incoming>) -> Response<Body> {
+    if let Some(resp) = crate::remote_proxy::handle(&routes.remote, req).await {
+        return resp;
+    }
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// Accepts HTTPS connections until `stop` turns true.
+pub async fn serve_https(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    routes: Arc<HttpsRoutes>,
+    config: HttpsConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            () = stopped(&mut stop) => break,
+        };
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "HTTPS accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stopped(&mut stop) => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let (acceptor, routes, limit) =
+            (acceptor.clone(), routes.clone(), config.handshake_timeout);
+        let mut stop = stop.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            let tls = match tokio::time::timeout(limit, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return tracing::debug!(%remote, error = %e, "HTTPS handshake failed"),
+                Err(_) => return tracing::debug!(%remote, "HTTPS handshake timed out"),
+            };
+            let service = hyper::service::service_fn(move |req| {
+                let routes = routes.clone();
+                async move { Ok::<_, Infallible>(route(routes, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limit)
+                .serve_connection(TokioIo::new(tls), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => if let Err(e) = r {
+                    tracing::debug!(%remote, error = %e, "HTTPS connection ended");
+                },
+                () = stopped(&mut stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(limit, conn).await;
+                }
+            }
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+    let grace = config.handshake_timeout;
+    let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+}
