@@ -30,6 +30,17 @@ pub struct ServeArgs {
     /// behind a TLS-terminating proxy.
     #[arg(long, env = "PORTER_GATEWAY_PLAIN_LISTEN")]
     pub gateway_plain_listen: Option<SocketAddr>,
+    /// Device connections at once over all gateway transports (default 200000); the
+    /// process's open-file limit must allow as many.
+    #[arg(long, env = "PORTER_GATEWAY_MAX_CONNECTIONS")]
+    pub gateway_max_connections: Option<usize>,
+    /// New gateway connections one address may open at once (default 2000: a whole
+    /// community behind one NAT reconnecting after a power cut).
+    #[arg(long, env = "PORTER_GATEWAY_ACCEPT_BURST")]
+    pub gateway_accept_burst: Option<u32>,
+    /// New gateway connections per second one address regains (default 200).
+    #[arg(long, env = "PORTER_GATEWAY_ACCEPT_RATE")]
+    pub gateway_accept_rate: Option<u32>,
     /// HTTPS listen address: remote control (and AutoP, firmware) (default 0.0.0.0:8443).
     #[arg(long, env = "PORTER_HTTPS_LISTEN")]
     pub https_listen: Option<SocketAddr>,
@@ -64,6 +75,9 @@ struct FileConfig {
     gateway_listen: Option<SocketAddr>,
     gateway_ws_listen: Option<SocketAddr>,
     gateway_plain_listen: Option<SocketAddr>,
+    gateway_max_connections: Option<usize>,
+    gateway_accept_burst: Option<u32>,
+    gateway_accept_rate: Option<u32>,
     https_listen: Option<SocketAddr>,
     public_url: Option<String>,
     gateway_cert: Option<PathBuf>,
@@ -81,6 +95,9 @@ pub struct ServeConfig {
     pub gateway_listen: SocketAddr,
     pub gateway_ws_listen: SocketAddr,
     pub gateway_plain_listen: Option<SocketAddr>,
+    pub gateway_max_connections: usize,
+    pub gateway_accept_burst: u32,
+    pub gateway_accept_rate: u32,
     pub https_listen: SocketAddr,
     /// None: derived from the bound HTTPS address at start.
     pub public_url: Option<String>,
@@ -105,6 +122,28 @@ impl ServeConfig {
             (60..=30 * 24 * 3600).contains(&token_ttl_secs),
             "token_ttl_secs must be between 60 and 2592000 (30 days), got {token_ttl_secs}"
         );
+        let limits_ok = |v: Option<u64>, name: &str| match v {
+            Some(0) => Err(anyhow::anyhow!("{name} must be at least 1")),
+            _ => Ok(()),
+        };
+        limits_ok(
+            args.gateway_max_connections
+                .or(file.gateway_max_connections)
+                .map(|v| v as u64),
+            "gateway_max_connections",
+        )?;
+        limits_ok(
+            args.gateway_accept_burst
+                .or(file.gateway_accept_burst)
+                .map(u64::from),
+            "gateway_accept_burst",
+        )?;
+        limits_ok(
+            args.gateway_accept_rate
+                .or(file.gateway_accept_rate)
+                .map(u64::from),
+            "gateway_accept_rate",
+        )?;
         let data_dir = args
             .data_dir
             .or(file.data_dir)
@@ -119,6 +158,18 @@ impl ServeConfig {
                 .or(file.gateway_ws_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8502))),
             gateway_plain_listen: args.gateway_plain_listen.or(file.gateway_plain_listen),
+            gateway_max_connections: args
+                .gateway_max_connections
+                .or(file.gateway_max_connections)
+                .unwrap_or(200_000),
+            gateway_accept_burst: args
+                .gateway_accept_burst
+                .or(file.gateway_accept_burst)
+                .unwrap_or(2_000),
+            gateway_accept_rate: args
+                .gateway_accept_rate
+                .or(file.gateway_accept_rate)
+                .unwrap_or(200),
             https_listen: args
                 .https_listen
                 .or(file.https_listen)
@@ -166,6 +217,9 @@ mod tests {
             gateway_listen: None,
             gateway_ws_listen: None,
             gateway_plain_listen: None,
+            gateway_max_connections: None,
+            gateway_accept_burst: None,
+            gateway_accept_rate: None,
             https_listen: None,
             public_url: None,
             gateway_cert: None,

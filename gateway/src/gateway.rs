@@ -86,10 +86,14 @@ impl Gateway {
         })
     }
 
-    /// Waits for room under the global connection limit (TCP listeners: new connections
-    /// wait in the kernel's backlog meanwhile).
+    /// Waits for room under the global connection limit.
     pub async fn room(&self) -> Option<OwnedSemaphorePermit> {
         self.permits.clone().acquire_owned().await.ok()
+    }
+
+    /// A place under the global connection limit, if there is one now.
+    pub fn try_room(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
     }
 
     /// Lets a new connection in, or says why not. `permit` is one taken by `room`; without

@@ -57,10 +57,6 @@ pub async fn serve_tcp(
     let transport = flavor.transport();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            p = gateway.room() => match p { Some(p) => p, None => break },
-            () = stopped(&mut stop) => break,
-        };
         let (tcp, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -72,6 +68,15 @@ pub async fn serve_tcp(
                 }
             },
             () = stopped(&mut stop) => break,
+        };
+        // At the limit, this newcomer waits for a place (and the ones after it wait in
+        // the kernel's backlog).
+        let permit = match gateway.try_room() {
+            Some(p) => p,
+            None => tokio::select! {
+                p = gateway.room() => match p { Some(p) => p, None => break },
+                () = stopped(&mut stop) => break,
+            },
         };
         let admission = match gateway.admit(remote, transport, Some(permit)) {
             Ok(a) => a,

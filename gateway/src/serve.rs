@@ -43,7 +43,16 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
-    let gateway_config = GatewayConfig::default();
+    let defaults = GatewayConfig::default();
+    let gateway_config = GatewayConfig {
+        max_connections: config.gateway_max_connections,
+        accept_rate: porter_gateway::limits::AcceptRateLimits {
+            burst: config.gateway_accept_burst,
+            per_second: config.gateway_accept_rate,
+            ..defaults.accept_rate.clone()
+        },
+        ..defaults
+    };
     // QUIC shares the TLS listener's port number, on UDP.
     let quic = porter_gateway::quic::endpoint(&tls, &gateway_config, gateway_addr)?;
     let ws_listener = TcpListener::bind(config.gateway_ws_listen)

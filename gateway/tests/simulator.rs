@@ -515,3 +515,100 @@ async fn remote_control_opens_the_device_web_interface_in_a_real_client() {
     assert_eq!(code, "502", "{body}");
     assert!(body.contains("offline"));
 }
+
+fn connector_with_timeout(server: &Server, transport: Transport, timeout: Duration) -> Connector {
+    let mut c = Arc::into_inner(connector(server, transport)).unwrap();
+    c.timeout = timeout;
+    c
+}
+
+async fn says_hello(link: &mut porter_sim::link::Link, p: &Provisioned) -> bool {
+    link.send(&hello(&p.spec.mac, &p.spec.credential))
+        .await
+        .is_ok()
+        && matches!(
+            link.recv().await,
+            Ok(Some(d::ServerFrame {
+                body: Some(d::server_frame::Body::HelloAck(_))
+            }))
+        )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_past_its_accept_budget_is_refused_before_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        &["--gateway-accept-burst", "3", "--gateway-accept-rate", "1"],
+    )
+    .await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(3, 0, 0x5400))
+        .await
+        .unwrap();
+    let tls = connector_with_timeout(&server, Transport::Tls, Duration::from_secs(5));
+    let mut links = Vec::new();
+    for p in &devices {
+        let mut link = tls.connect(0).await.unwrap();
+        assert!(says_hello(&mut link, p).await);
+        links.push(link);
+    }
+    // The fourth within the same second: closed before any TLS work.
+    assert!(tls.connect(0).await.is_err());
+    let text = metrics(&server).await;
+    assert_eq!(
+        metric(
+            &text,
+            "porter_gateway_refused_connections_total{reason=\"accept_rate\"}"
+        ),
+        1.0
+    );
+    // The budget refills (1 a second).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut link = tls.connect(0).await.unwrap();
+    assert!(says_hello(&mut link, &devices[0]).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_limit_holds_newcomers_until_a_place_frees() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--gateway-max-connections", "2"]).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(3, 0, 0x5500))
+        .await
+        .unwrap();
+    let tls = Arc::new(connector_with_timeout(
+        &server,
+        Transport::Tls,
+        Duration::from_secs(10),
+    ));
+    let mut first = tls.connect(0).await.unwrap();
+    assert!(says_hello(&mut first, &devices[0]).await);
+    let mut second = tls.connect(0).await.unwrap();
+    assert!(says_hello(&mut second, &devices[1]).await);
+    // The third waits in the backlog: no TLS handshake while both places are taken.
+    let waiting = {
+        let tls = tls.clone();
+        tokio::spawn(async move { tls.connect(0).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished());
+    // QUIC shares the limit, and is refused at once rather than queued.
+    let quic = connector_with_timeout(&server, Transport::Quic, Duration::from_secs(5));
+    assert!(quic.connect(0).await.is_err());
+    first.close().await;
+    let mut third = waiting.await.unwrap().unwrap();
+    assert!(says_hello(&mut third, &devices[2]).await);
+    let text = metrics(&server).await;
+    assert_eq!(
+        metric(
+            &text,
+            "porter_gateway_refused_connections_total{reason=\"connection_limit\"}"
+        ),
+        1.0
+    );
+}

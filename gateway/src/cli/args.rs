@@ -1028,6 +1028,10 @@ pub enum DeviceCmd {
     FactoryReset {
         id: u64,
     },
+    /// A time-limited HTTPS link to a connected device's web interface.
+    RemoteControl {
+        id: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -588,6 +588,13 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         .map_err(fail)?
                         .into_inner(),
                 )?,
+                DeviceCmd::RemoteControl { id } => emit(
+                    json,
+                    &c.open_remote_control(pb::GetDeviceRequest { id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
             }
         }
         TopCmd::Event(EventCmd::List {
