@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::gateway::{Admission, Gateway, stopped};
 use crate::metrics::Transport;
-use crate::presence::{Control, OnlineDevice};
+use crate::presence::{CommandRequest, Control, OnlineDevice, TunnelRequest};
 use crate::session::{Output, Report, Session};
 use crate::transport::FrameIo;
 
@@ -117,7 +117,8 @@ pub async fn connection<T: FrameIo>(
             }
             Some(c) = control_rx.recv() => match c {
                 Control::Replace => session.replace(),
-                Control::Command { action, timeout, reply } => {
+                Control::Command(c) => {
+                    let CommandRequest { action, timeout, reply } = *c;
                     let deadline_ms = gateway.store.now_ms().saturating_add(timeout.as_millis() as i64);
                     match session.send_command(action, deadline_ms) {
                         Ok(id) => pending.add(id, tokio::time::Instant::now() + timeout, timeout, reply),
@@ -129,7 +130,8 @@ pub async fn connection<T: FrameIo>(
                         }
                     }
                 }
-                Control::TunnelOpen { port, to_proxy, reply } => {
+                Control::TunnelOpen(t) => {
+                    let TunnelRequest { port, to_proxy, reply } = *t;
                     let opened = session.open_tunnel(port);
                     if let Ok(id) = opened {
                         tunnels.insert(id, to_proxy);

@@ -17,24 +17,16 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::GatewayMetrics;
 
-/// What the rest of the gateway can ask of a connection.
+/// What the rest of the gateway can ask of a connection. Kept small (large payloads boxed):
+/// every connection's queue allocates room for 32 of these up front.
 #[derive(Debug)]
 pub enum Control {
     /// A newer connection of the same device took over.
     Replace,
-    /// Send a command and answer on `reply` (result, timeout or disconnect).
-    Command {
-        action: d::command::Action,
-        timeout: Duration,
-        reply: oneshot::Sender<Result<CommandOutcome, CommandError>>,
-    },
-    /// Open a remote-control stream to the device's `port`; what the device sends on it
-    /// goes to `to_proxy` (dropped: the stream ended).
-    TunnelOpen {
-        port: u32,
-        to_proxy: mpsc::Sender<bytes::Bytes>,
-        reply: oneshot::Sender<Result<u32, crate::session::TunnelError>>,
-    },
+    /// Send a command and answer on its `reply` (result, timeout or disconnect).
+    Command(Box<CommandRequest>),
+    /// Open a remote-control stream.
+    TunnelOpen(Box<TunnelRequest>),
     TunnelData {
         stream_id: u32,
         data: Vec<u8>,
@@ -42,6 +34,22 @@ pub enum Control {
     TunnelClose {
         stream_id: u32,
     },
+}
+
+#[derive(Debug)]
+pub struct CommandRequest {
+    pub action: d::command::Action,
+    pub timeout: Duration,
+    pub reply: oneshot::Sender<Result<CommandOutcome, CommandError>>,
+}
+
+/// Open a stream to the device's `port`; what the device sends on it goes to `to_proxy`
+/// (dropped: the stream ended).
+#[derive(Debug)]
+pub struct TunnelRequest {
+    pub port: u32,
+    pub to_proxy: mpsc::Sender<bytes::Bytes>,
+    pub reply: oneshot::Sender<Result<u32, crate::session::TunnelError>>,
 }
 
 /// Commands queued for one connection before it takes them (each costs ~200 bytes).
@@ -203,11 +211,11 @@ async fn deliver(
     let control = control.ok_or(CommandError::Offline)?;
     let (reply, answer) = oneshot::channel();
     control
-        .try_send(Control::Command {
+        .try_send(Control::Command(Box::new(CommandRequest {
             action: action(command),
             timeout,
             reply,
-        })
+        })))
         .map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => CommandError::Busy,
             mpsc::error::TrySendError::Closed(_) => CommandError::Offline,

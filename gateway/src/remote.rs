@@ -13,7 +13,7 @@ use porter_store::presence::{CommandError, RemoteControl, RemoteGrant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::presence::{Control, Presence};
+use crate::presence::{Control, Presence, TunnelRequest};
 use crate::session::TunnelError;
 
 #[derive(Debug, Clone)]
@@ -112,11 +112,11 @@ impl RemoteSessions {
         let (to_proxy, mut from_device) = mpsc::channel::<Bytes>(TO_PROXY_QUEUE);
         let (reply, opened) = oneshot::channel();
         control
-            .try_send(Control::TunnelOpen {
+            .try_send(Control::TunnelOpen(Box::new(TunnelRequest {
                 port: self.config.device_port,
                 to_proxy,
                 reply,
-            })
+            })))
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => OpenError::Busy,
                 mpsc::error::TrySendError::Closed(_) => OpenError::Offline,

@@ -35,10 +35,13 @@ struct Args {
     /// Keep TLS session tickets so reconnects resume instead of a full handshake.
     #[arg(long)]
     resume: bool,
-    /// Connect from this many loopback addresses (127.0.1.1, 127.0.1.2, …) to get past one
+    /// Connect from this many loopback addresses (from --source-base up) to get past one
     /// address's ~28,000 ephemeral ports. 0: the system picks.
     #[arg(long, default_value_t = 0)]
     source_ips: u32,
+    /// The first source address for --source-ips.
+    #[arg(long, default_value = "127.0.1.1")]
+    source_base: Ipv4Addr,
 
     /// Create the devices through the admin API before the run.
     #[arg(long)]
@@ -59,6 +62,9 @@ struct Args {
     /// Write the provisioned devices (with credentials) here, for later runs.
     #[arg(long)]
     save: Option<PathBuf>,
+    /// Provision (and --save) only; connect nothing.
+    #[arg(long, requires = "provision")]
+    no_run: bool,
     /// Run devices from a file written by --save instead of provisioning.
     #[arg(long, conflicts_with = "provision")]
     devices_file: Option<PathBuf>,
@@ -157,13 +163,16 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_vec(&devices)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if args.no_run {
+        return Ok(());
+    }
     let ca = match &args.ca {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         None if args.transport == Transport::Tcp => Vec::new(),
         None => anyhow::bail!("--ca is needed to verify the gateway's certificate"),
     };
     let sources: Vec<IpAddr> = (0..args.source_ips)
-        .map(|i| IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 1, 1)) + i)))
+        .map(|i| IpAddr::V4(Ipv4Addr::from(u32::from(args.source_base) + i)))
         .collect();
     let server_name = args
         .server_name

@@ -96,6 +96,8 @@ pub enum BackendError {
     Encode(#[from] serde_json::Error),
     #[error("sled transaction: {0}")]
     Transaction(String),
+    #[error("the flush task failed: {0}")]
+    FlushTask(String),
 }
 
 /// One refused row of an upload: where, and which rule.

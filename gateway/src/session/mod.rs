@@ -472,7 +472,12 @@ impl Session {
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        let out = self.out.pop_front();
+        // An idle session keeps no queue: thousands of them are waiting at any time.
+        if self.out.is_empty() && self.out.capacity() > 0 {
+            self.out = VecDeque::new();
+        }
+        out
     }
 }
 

@@ -1,8 +1,10 @@
 //! The embedded default: one sled tree, records as JSON under `RecordKey::encode` keys.
 //!
 //! A change set is one `sled::Batch`, which sled applies atomically (and recovers as a unit
-//! after a crash). sled flushes on a timer, so `sync` calls `flush_async` before a write is
-//! acknowledged.
+//! after a crash). sled flushes on a timer, so `sync` flushes before a write is acknowledged:
+//! the blocking `flush` on a blocking-pool thread, because sled 0.34's `flush_async` deadlocks
+//! under concurrent callers in release builds (spacejam/sled#1308; a 16-writer provisioning
+//! run hung here within seconds).
 
 use std::path::Path;
 
@@ -74,7 +76,10 @@ impl Backend for SledBackend {
 
     fn sync(&self) -> BackendFuture<'_, ()> {
         Box::pin(async move {
-            self.db.flush_async().await?;
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || db.flush())
+                .await
+                .map_err(|e| BackendError::FlushTask(e.to_string()))??;
             Ok(())
         })
     }
