@@ -18,4 +18,5 @@ pub mod remote;
 pub mod remote_proxy;
 pub mod session;
 pub mod tls;
+pub mod tls_io;
 pub mod transport;

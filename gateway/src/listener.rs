@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tokio_tungstenite::accept_hdr_async_with_config;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -18,13 +18,14 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use crate::connection::connection;
 use crate::gateway::{Admission, Gateway, stopped};
 use crate::metrics::Transport;
+use crate::tls_io::TlsIo;
 use crate::transport::{ByteStreamIo, WebSocketIo};
 
 /// What a TCP listener speaks.
 #[derive(Clone)]
 pub enum TcpFlavor {
-    /// Length-prefixed frames on a TLS stream.
-    Tls(TlsAcceptor),
+    /// Length-prefixed frames on a TLS stream (rustls unbuffered: see `tls_io`).
+    Tls(Arc<rustls::ServerConfig>),
     /// A WebSocket (RFC 6455) upgrade on `WEBSOCKET_PATH` over TLS, then one binary message
     /// per frame.
     WebSocket(TlsAcceptor),
@@ -86,38 +87,22 @@ pub async fn serve_tcp(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let gateway = gateway.clone();
-        let flavor = flavor.clone();
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            let limit = gateway.config.handshake_timeout;
-            let max = gateway.config.max_frame;
-            let acceptor = match flavor {
-                TcpFlavor::Plain => {
-                    gateway.metrics.handshake(transport, true);
-                    let io = ByteStreamIo::new(tcp, max);
-                    return connection(gateway, io, admission, stop).await;
-                }
-                TcpFlavor::Tls(a) | TcpFlavor::WebSocket(a) => a,
-            };
-            let tls = match tokio::time::timeout(limit, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    gateway.metrics.handshake(transport, false);
-                    return tracing::debug!(%remote, error = %e, "TLS handshake failed");
-                }
-                Err(_) => {
-                    gateway.metrics.handshake(transport, false);
-                    return tracing::debug!(%remote, "TLS handshake timed out");
-                }
-            };
-            if transport == Transport::WebSocket {
-                websocket(gateway, tls, admission, stop).await;
-            } else {
+        // One task per connection, sized for its own transport: a task is as large as the
+        // largest state of its future, and thousands of them sit idle at once.
+        let (gateway, stop) = (gateway.clone(), stop.clone());
+        match &flavor {
+            TcpFlavor::Plain => {
                 gateway.metrics.handshake(transport, true);
-                connection(gateway, ByteStreamIo::new(tls, max), admission, stop).await;
+                let io = ByteStreamIo::new(tcp, gateway.config.max_frame);
+                tasks.spawn(connection(gateway, io, admission, stop));
             }
-        });
+            TcpFlavor::Tls(config) => {
+                tasks.spawn(tls(gateway, config.clone(), tcp, admission, stop));
+            }
+            TcpFlavor::WebSocket(acceptor) => {
+                tasks.spawn(websocket(gateway, acceptor.clone(), tcp, admission, stop));
+            }
+        }
         // Reap finished connections so the set stays small.
         while tasks.try_join_next().is_some() {}
     }
@@ -125,12 +110,67 @@ pub async fn serve_tcp(
     let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
-async fn websocket<S: AsyncRead + AsyncWrite + Unpin + Send>(
+/// The TLS handshake under the handshake timeout. The handshake's state is boxed so that
+/// it does not stay in the size of the connection's task afterwards.
+async fn handshake(
+    gateway: &Gateway,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    admission: &Admission,
+) -> Option<TlsStream<TcpStream>> {
+    let remote = admission.remote;
+    let accept = Box::pin(acceptor.accept(tcp));
+    match tokio::time::timeout(gateway.config.handshake_timeout, accept).await {
+        Ok(Ok(tls)) => Some(tls),
+        Ok(Err(e)) => {
+            gateway.metrics.handshake(admission.transport, false);
+            tracing::debug!(%remote, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            gateway.metrics.handshake(admission.transport, false);
+            tracing::debug!(%remote, "TLS handshake timed out");
+            None
+        }
+    }
+}
+
+async fn tls(
     gateway: Arc<Gateway>,
-    tls: S,
+    config: Arc<rustls::ServerConfig>,
+    tcp: TcpStream,
     admission: Admission,
     stop: watch::Receiver<bool>,
 ) {
+    let remote = admission.remote;
+    let limit = gateway.config.handshake_timeout;
+    // Boxed: the handshake's state must not stay in the size of the task.
+    let accept = Box::pin(TlsIo::accept(tcp, config, gateway.config.max_frame));
+    let io = match tokio::time::timeout(limit, accept).await {
+        Ok(Ok(io)) => io,
+        Ok(Err(e)) => {
+            gateway.metrics.handshake(Transport::Tls, false);
+            return tracing::debug!(%remote, error = %e, "TLS handshake failed");
+        }
+        Err(_) => {
+            gateway.metrics.handshake(Transport::Tls, false);
+            return tracing::debug!(%remote, "TLS handshake timed out");
+        }
+    };
+    gateway.metrics.handshake(Transport::Tls, true);
+    connection(gateway, io, admission, stop).await;
+}
+
+async fn websocket(
+    gateway: Arc<Gateway>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    admission: Admission,
+    stop: watch::Receiver<bool>,
+) {
+    let Some(tls) = handshake(&gateway, acceptor, tcp, &admission).await else {
+        return;
+    };
     let max = gateway.config.max_frame;
     let remote = admission.remote;
     let config = WebSocketConfig::default()
@@ -148,7 +188,7 @@ async fn websocket<S: AsyncRead + AsyncWrite + Unpin + Send>(
             Err(not_found)
         }
     };
-    let upgrade = accept_hdr_async_with_config(tls, check_path, Some(config));
+    let upgrade = Box::pin(accept_hdr_async_with_config(tls, check_path, Some(config)));
     match tokio::time::timeout(gateway.config.handshake_timeout, upgrade).await {
         Ok(Ok(ws)) => {
             gateway.metrics.handshake(Transport::WebSocket, true);

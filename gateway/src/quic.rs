@@ -86,12 +86,13 @@ pub async fn serve_quic(
         tasks.spawn(async move {
             let limit = gateway.config.handshake_timeout;
             let metrics = gateway.metrics.clone();
-            let established = async {
+            // Boxed: the handshake's state must not stay in the size of the task.
+            let established = Box::pin(async {
                 let conn = incoming.accept()?.await?;
                 // The device opens its stream right after the handshake.
                 let (send, recv) = conn.accept_bi().await?;
                 Ok::<_, quinn::ConnectionError>((conn, send, recv))
-            };
+            });
             let (conn, send, recv) = match tokio::time::timeout(limit, established).await {
                 Ok(Ok(c)) => c,
                 Ok(Err(e)) => {

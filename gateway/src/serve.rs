@@ -115,7 +115,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         tokio::spawn(serve_tcp(
             gateway.clone(),
             gateway_listener,
-            TcpFlavor::Tls(acceptor),
+            TcpFlavor::Tls(tls.clone()),
             stop_rx.clone(),
         )),
         tokio::spawn(porter_gateway::quic::serve_quic(
