@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# External clients the tests drive the server with (not part of this repository).
+# External clients the tests drive the server with (not part of this repository): curl
+# opens remote-control links over HTTPS.
+if ! command -v curl >/dev/null; then
+  apt-get update
+  apt-get install -y curl
+fi
 if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1'

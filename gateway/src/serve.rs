@@ -39,8 +39,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             .context("loading the gateway's TLS identity")?;
     let tls = porter_gateway::tls::server_config(certs, key)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
-    let gateway_listener = TcpListener::bind(config.gateway_listen)
-        .await
+    let gateway_listener = device_listener(config.gateway_listen)
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
     let defaults = GatewayConfig::default();
@@ -55,19 +54,16 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     };
     // QUIC shares the TLS listener's port number, on UDP.
     let quic = porter_gateway::quic::endpoint(&tls, &gateway_config, gateway_addr)?;
-    let ws_listener = TcpListener::bind(config.gateway_ws_listen)
-        .await
-        .with_context(|| {
-            format!(
-                "binding the WebSocket gateway to {}",
-                config.gateway_ws_listen
-            )
-        })?;
+    let ws_listener = device_listener(config.gateway_ws_listen).with_context(|| {
+        format!(
+            "binding the WebSocket gateway to {}",
+            config.gateway_ws_listen
+        )
+    })?;
     let ws_addr = ws_listener.local_addr()?;
     let plain_listener = match config.gateway_plain_listen {
         Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
+            device_listener(addr)
                 .with_context(|| format!("binding the plain-TCP device gateway to {addr}"))?,
         ),
         None => None,
@@ -197,6 +193,23 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// A device listener with a deep accept backlog: after an outage whole fleets reconnect
+/// at once, and a short backlog turns that into SYN retransmits seconds apart.
+fn device_listener(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(DEVICE_BACKLOG)
+}
+
+/// Connections the kernel queues before the gateway accepts them (capped by
+/// net.core.somaxconn).
+const DEVICE_BACKLOG: u32 = 8192;
 
 /// A line on stdout that scripts and tests wait for.
 #[allow(clippy::print_stdout)]

@@ -2,11 +2,13 @@
 //!
 //! A change set is one `sled::Batch`, which sled applies atomically (and recovers as a unit
 //! after a crash). sled flushes on a timer, so `sync` flushes before a write is acknowledged:
-//! the blocking `flush` on a blocking-pool thread, because sled 0.34's `flush_async` deadlocks
+//! the blocking `flush` on a blocking-pool thread (one at a time, shared by every writer
+//! waiting meanwhile: group commit), because sled 0.34's `flush_async` deadlocks
 //! under concurrent callers in release builds (spacejam/sled#1308; a 16-writer provisioning
 //! run hung here within seconds).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
@@ -17,6 +19,12 @@ use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
 pub struct SledBackend {
     db: sled::Db,
     tree: sled::Tree,
+    /// Group commit: commits are numbered, and one flush makes every commit numbered before
+    /// it started durable, so writers that arrive during a flush share the next one instead
+    /// of queueing one fsync each.
+    committed: AtomicU64,
+    flushed: AtomicU64,
+    flush_turn: tokio::sync::Mutex<()>,
 }
 
 impl SledBackend {
@@ -27,7 +35,13 @@ impl SledBackend {
             .flush_every_ms(Some(500))
             .open()?;
         let tree = db.open_tree("porter-v1")?;
-        Ok(SledBackend { db, tree })
+        Ok(SledBackend {
+            db,
+            tree,
+            committed: AtomicU64::new(0),
+            flushed: AtomicU64::new(0),
+            flush_turn: tokio::sync::Mutex::new(()),
+        })
     }
 
     fn batch(changes: &[Change]) -> Result<sled::Batch, BackendError> {
@@ -70,16 +84,26 @@ impl Backend for SledBackend {
         Box::pin(async move {
             let batch = Self::batch(changes)?;
             self.tree.apply_batch(batch)?;
+            self.committed.fetch_add(1, Ordering::SeqCst);
             Ok(())
         })
     }
 
     fn sync(&self) -> BackendFuture<'_, ()> {
         Box::pin(async move {
+            // Everything this caller committed is numbered at most `mine`.
+            let mine = self.committed.load(Ordering::SeqCst);
+            let _turn = self.flush_turn.lock().await;
+            if self.flushed.load(Ordering::SeqCst) >= mine {
+                // A flush that started after our commit has finished.
+                return Ok(());
+            }
+            let upto = self.committed.load(Ordering::SeqCst);
             let db = self.db.clone();
             tokio::task::spawn_blocking(move || db.flush())
                 .await
                 .map_err(|e| BackendError::FlushTask(e.to_string()))??;
+            self.flushed.store(upto, Ordering::SeqCst);
             Ok(())
         })
     }
