@@ -152,6 +152,9 @@ fn kind(command: &DeviceCommand) -> &'static str {
         DeviceCommand::Reboot => "reboot",
         DeviceCommand::SetSipTransport(_) => "set_sip_transport",
         DeviceCommand::FactoryReset => "factory_reset",
+        DeviceCommand::ConfigChanged { .. } => "config_changed",
+        DeviceCommand::OneTimeAutop { .. } => "autop_once",
+        DeviceCommand::UpgradeFirmware { .. } => "upgrade_firmware",
     }
 }
 
@@ -185,6 +188,23 @@ fn action(command: DeviceCommand) -> d::command::Action {
             } as i32,
         }),
         DeviceCommand::FactoryReset => Action::FactoryReset(d::FactoryReset {}),
+        DeviceCommand::ConfigChanged { config_version } => {
+            Action::ConfigChanged(d::ConfigChanged { config_version })
+        }
+        DeviceCommand::OneTimeAutop { commands } => {
+            Action::OneTimeAutop(d::OneTimeAutop { commands })
+        }
+        DeviceCommand::UpgradeFirmware {
+            version,
+            url,
+            sha256,
+            reset_after_upgrade,
+        } => Action::UpgradeFirmware(d::UpgradeFirmware {
+            version,
+            url,
+            sha256,
+            reset_after_upgrade,
+        }),
     }
 }
 
@@ -223,4 +243,87 @@ async fn deliver(
     // The connection answers every command it took (result, timeout or disconnect); a
     // dropped reply means it ended first.
     answer.await.unwrap_or(Err(CommandError::Disconnected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_command_reaches_the_connection_as_its_frame_and_is_counted() {
+        let metrics = Arc::new(GatewayMetrics::default());
+        let presence = Arc::new(Presence::new(metrics.clone()));
+        let (control, mut queue) = mpsc::channel(CONTROL_QUEUE);
+        presence.online(
+            "0C1105000001",
+            OnlineDevice {
+                connection_id: 1,
+                device_id: 7,
+                model: "R29".into(),
+                firmware_version: "1".into(),
+                remote: "127.0.0.1:1".parse().unwrap(),
+                since_ms: 0,
+                control,
+            },
+        );
+        // A fake device: answers every command, echoing what it got.
+        tokio::spawn(async move {
+            while let Some(Control::Command(c)) = queue.recv().await {
+                let _ = c.reply.send(Ok(CommandOutcome {
+                    ok: true,
+                    message: format!("{:?}", c.action),
+                }));
+            }
+        });
+        let cases = [
+            (DeviceCommand::Reboot, "Reboot"),
+            (
+                DeviceCommand::ConfigChanged {
+                    config_version: "v9".into(),
+                },
+                "ConfigChanged(ConfigChanged { config_version: \"v9\" })",
+            ),
+            (
+                DeviceCommand::OneTimeAutop {
+                    commands: vec!["Config.A = 1".into()],
+                },
+                "OneTimeAutop",
+            ),
+            (
+                DeviceCommand::UpgradeFirmware {
+                    version: "29.30.2.900".into(),
+                    url: "https://x/f".into(),
+                    sha256: "ab".into(),
+                    reset_after_upgrade: true,
+                },
+                "UpgradeFirmware",
+            ),
+        ];
+        for (command, expected) in cases {
+            let got = presence
+                .send("0C1105000001", command, Duration::from_secs(1))
+                .await
+                .unwrap();
+            assert!(got.message.starts_with(expected), "{}", got.message);
+        }
+        assert_eq!(
+            presence
+                .send(
+                    "0C1105FFFFFF",
+                    DeviceCommand::Reboot,
+                    Duration::from_secs(1)
+                )
+                .await,
+            Err(CommandError::Offline)
+        );
+        let mut text = String::new();
+        metrics.render(&mut text);
+        for line in [
+            "porter_gateway_commands_total{kind=\"upgrade_firmware\",outcome=\"ok\"} 1",
+            "porter_gateway_commands_total{kind=\"autop_once\",outcome=\"ok\"} 1",
+            "porter_gateway_commands_total{kind=\"reboot\",outcome=\"offline\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}");
+        }
+    }
 }

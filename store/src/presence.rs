@@ -28,6 +28,21 @@ pub enum DeviceCommand {
     Reboot,
     SetSipTransport(SipTransport),
     FactoryReset,
+    /// The device's AutoP configuration changed: fetch it again.
+    ConfigChanged {
+        config_version: String,
+    },
+    /// Run these AutoP commands once.
+    OneTimeAutop {
+        commands: Vec<String>,
+    },
+    /// Download and install a firmware image (verified against `sha256`).
+    UpgradeFirmware {
+        version: String,
+        url: String,
+        sha256: String,
+        reset_after_upgrade: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
