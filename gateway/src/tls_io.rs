@@ -16,7 +16,7 @@ use bytes::BytesMut;
 use porter_proto::device::v1 as d;
 use porter_proto::frame::{self, FrameError};
 use rustls::server::UnbufferedServerConnection;
-use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError};
+use rustls::unbuffered::{ConnectionState, EncodeError, EncodeTlsData, EncryptError};
 use tokio::net::TcpStream;
 
 use crate::transport::FrameIo;
@@ -47,6 +47,26 @@ enum Step {
 
 fn invalid(e: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+/// Appends a handshake record rustls has ready to `out`, growing it to the size asked for.
+fn encode_into<Data>(out: &mut Vec<u8>, record: &mut EncodeTlsData<'_, Data>) -> io::Result<()> {
+    let at = out.len();
+    let mut need = 0;
+    loop {
+        out.resize(at + need, 0);
+        match record.encode(&mut out[at..]) {
+            Ok(n) => {
+                out.truncate(at + n);
+                return Ok(());
+            }
+            Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
+            Err(e) => {
+                out.truncate(at);
+                return Err(invalid(e));
+            }
+        }
+    }
 }
 
 /// Frees a buffer that holds nothing.
@@ -103,19 +123,7 @@ impl TlsIo {
                 Step::Progress
             }
             ConnectionState::EncodeTlsData(mut record) => {
-                let at = self.out.len();
-                let mut need = 0;
-                loop {
-                    self.out.resize(at + need, 0);
-                    match record.encode(&mut self.out[at..]) {
-                        Ok(n) => {
-                            self.out.truncate(at + n);
-                            break;
-                        }
-                        Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
-                        Err(e) => return Err(invalid(e)),
-                    }
-                }
+                encode_into(&mut self.out, &mut record)?;
                 Step::Progress
             }
             // The encoded records are in `out`, written before the next read (in order).
@@ -198,19 +206,7 @@ impl TlsIo {
                     }
                 }
                 ConnectionState::EncodeTlsData(mut record) => {
-                    let at = self.out.len();
-                    let mut need = 0;
-                    loop {
-                        self.out.resize(at + need, 0);
-                        match record.encode(&mut self.out[at..]) {
-                            Ok(n) => {
-                                self.out.truncate(at + n);
-                                break;
-                            }
-                            Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
-                            Err(e) => return Err(invalid(e)),
-                        }
-                    }
+                    encode_into(&mut self.out, &mut record)?
                 }
                 ConnectionState::TransmitTlsData(sent) => sent.done(),
                 ConnectionState::PeerClosed | ConnectionState::Closed => {

@@ -129,22 +129,13 @@ async fn device_with_credential(admin: &Client, mac: &str) -> (u64, String) {
     add_device(admin, scope, 0, mac, "Gate").await
 }
 
-async fn status(admin: &Client, id: u64) -> pb::Device {
-    admin
-        .devices()
-        .get_device(pb::GetDeviceRequest { id })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 #[tokio::test]
 async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data")).await;
     let admin = server.admin().await;
     let (id, credential) = device_with_credential(&admin, "0C11050B9814").await;
-    let before = status(&admin, id).await;
+    let before = admin.device(id).await;
     assert!(!before.online);
     assert_eq!(before.last_connection_ms, 0);
 
@@ -159,7 +150,7 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     first.send(Body::Heartbeat(d::Heartbeat { seq: 9 })).await;
     assert!(matches!(first.recv().await, Some(SBody::HeartbeatAck(a)) if a.seq == 9));
     // Presence shows in the device details and list.
-    let now = status(&admin, id).await;
+    let now = admin.device(id).await;
     assert!(now.online);
     assert_eq!(
         (now.model.as_str(), now.firmware_version.as_str()),
@@ -226,7 +217,7 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
     second.send(Body::Heartbeat(d::Heartbeat { seq: 11 })).await;
     assert!(matches!(second.recv().await, Some(SBody::HeartbeatAck(_))));
     assert!(
-        status(&admin, id).await.online,
+        admin.device(id).await.online,
         "the replaced session's end does not mark it offline"
     );
 
@@ -241,13 +232,13 @@ async fn devices_connect_over_tls_and_bad_ones_are_refused() {
         Some(d::error::Code::Replaced)
     );
     drop(third);
-    let mut offline = status(&admin, id).await;
+    let mut offline = admin.device(id).await;
     for _ in 0..50 {
         if !offline.online {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        offline = status(&admin, id).await;
+        offline = admin.device(id).await;
     }
     assert!(!offline.online);
     assert!(
@@ -628,7 +619,7 @@ async fn websocket_devices_speak_the_same_protocol() {
         other => panic!("{other:?}"),
     };
     assert!(matches!(reply.body, Some(SBody::HelloAck(_))));
-    assert!(status(&admin, id).await.online);
+    assert!(admin.device(id).await.online);
 
     // Commands travel the same way.
     let client = admin.clone();

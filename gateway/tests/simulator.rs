@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{ADMIN_PASSWORD, ADMIN_USER, Client, Server};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
@@ -93,15 +93,6 @@ fn connector(server: &Server, transport: Transport) -> Arc<Connector> {
     )
 }
 
-async fn device(admin: &Client, id: u64) -> pb::Device {
-    admin
-        .devices()
-        .get_device(pb::GetDeviceRequest { id })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 /// Polls until `check` holds (10 s at most).
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -146,7 +137,7 @@ async fn fleet_over(transport: Transport) {
         .unwrap();
     assert_eq!(devices.len(), 3);
     let door = devices[0].id;
-    let community = device(&admin, door).await.community_id;
+    let community = admin.device(door).await.community_id;
     let fleet = Fleet::start(
         connector(&server, transport),
         &devices,
@@ -158,11 +149,11 @@ async fn fleet_over(transport: Transport) {
     );
     for p in &devices {
         eventually("device online", || async {
-            device(&admin, p.id).await.online
+            admin.device(p.id).await.online
         })
         .await;
     }
-    let shown = device(&admin, door).await;
+    let shown = admin.device(door).await;
     assert_eq!(
         (shown.model.as_str(), shown.firmware_version.as_str()),
         ("R29", "29.30.2.805")
@@ -232,7 +223,7 @@ async fn fleet_over(transport: Transport) {
     assert!(reboot.ok);
     eventually("rebooted device back", || async {
         fleet.counters.reconnects.load(Ordering::Relaxed) > before
-            && device(&admin, devices[2].id).await.online
+            && admin.device(devices[2].id).await.online
     })
     .await;
 
@@ -296,11 +287,11 @@ async fn fleet_over(transport: Transport) {
     fleet.stop().await;
     for p in &devices {
         eventually("device offline", || async {
-            !device(&admin, p.id).await.online
+            !admin.device(p.id).await.online
         })
         .await;
     }
-    let gone = device(&admin, door).await;
+    let gone = admin.device(door).await;
     assert!(gone.last_connection_ms > 0);
     let text = metrics(&server).await;
     assert_eq!(
@@ -431,7 +422,7 @@ async fn remote_control_opens_the_device_web_interface_in_a_real_client() {
         Behaviour::default(),
     );
     eventually("door phone online", || async {
-        device(&admin, door.id).await.online
+        admin.device(door.id).await.online
     })
     .await;
 
@@ -508,7 +499,7 @@ async fn remote_control_opens_the_device_web_interface_in_a_real_client() {
     // The device goes away: the link says so instead of hanging.
     fleet.stop().await;
     eventually("door phone offline", || async {
-        !device(&admin, door.id).await.online
+        !admin.device(door.id).await.online
     })
     .await;
     let (code, body) = curl(&["--cacert", ca, &grant.url]).await;

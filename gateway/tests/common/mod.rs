@@ -256,6 +256,15 @@ impl Client {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
 
+    /// A device as the admin API shows it (with its connection state).
+    pub async fn device(&self, id: u64) -> pb::Device {
+        self.devices()
+            .get_device(pb::GetDeviceRequest { id })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     pub async fn create_community(&self, name: &str, plan: pb::FeaturePlan) -> pb::Community {
         self.community()
             .create_community(pb::CreateCommunityRequest {
