@@ -173,9 +173,13 @@ async fn websocket(
     };
     let max = gateway.config.max_frame;
     let remote = admission.remote;
+    // tungstenite reserves a 128 KiB read buffer per connection by default (it was 146 KB per
+    // idle device); device frames are small, and the buffer grows for a large one.
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
-        .max_frame_size(Some(max));
+        .max_frame_size(Some(max))
+        .read_buffer_size(2048)
+        .write_buffer_size(0);
     // The error type is tungstenite's handshake callback signature.
     #[allow(clippy::result_large_err)]
     let check_path = |req: &Request, resp: Response| {
