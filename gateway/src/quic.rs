@@ -54,7 +54,10 @@ pub fn endpoint(
         .receive_window(window.into())
         .send_window(u64::from(window))
         // The session's heartbeat timer decides liveness; this only reaps silent peers.
-        .max_idle_timeout(idle.try_into().ok());
+        .max_idle_timeout(idle.try_into().ok())
+        // Devices speak on their stream only: no unreliable datagrams to buffer.
+        .datagram_receive_buffer_size(None)
+        .datagram_send_buffer_size(0);
     server.transport_config(Arc::new(transport));
     server.max_incoming(config.max_connections.min(65_536));
     quinn::Endpoint::server(server, addr).map_err(|source| QuicError::Bind { addr, source })

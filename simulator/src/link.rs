@@ -116,7 +116,11 @@ impl Connector {
                 .map_err(|e| LinkError::Quic(e.to_string()))?;
             let mut client = quinn::ClientConfig::new(Arc::new(crypto));
             let mut t = quinn::TransportConfig::default();
-            t.keep_alive_interval(None);
+            // The connection's idle timeout is the smaller of both sides' offers; quinn's
+            // default of 30 s equals the heartbeat interval, and every device would race its
+            // own heartbeat. The gateway offers 4 heartbeat intervals; so do we.
+            t.keep_alive_interval(None)
+                .max_idle_timeout(Duration::from_secs(120).try_into().ok());
             client.transport_config(Arc::new(t));
             for ip in &sources {
                 let mut endpoint = quinn::Endpoint::client(SocketAddr::new(*ip, 0))?;
