@@ -103,6 +103,13 @@ echo "storm_handshakes $HS"
 echo "storm_server_cpu_secs $(awk -v c=$((C1 - C0)) 'BEGIN {printf "%.2f", c / 100}')"
 echo "storm_handshakes_per_server_cpu_sec $(( HS * 100 / (C1 - C0) ))"
 
+# (b') The same storms with session resumption (each device keeps its own tickets).
+H0=$(handshakes); C0=$(cpu_ticks)
+run_sim --mode storm --storms "$STORMS" --hold-secs 1 --resume > "$WORK/storm-resume.json"
+H1=$(handshakes); C1=$(cpu_ticks)
+echo "storm_resume_summary $(cat "$WORK/storm-resume.json")"
+echo "storm_resume_handshakes_per_server_cpu_sec $(( (H1 - H0) * 100 / (C1 - C0) ))"
+
 # (c) Unlocks through the admin API while everyone is connected.
 run_sim --mode hold --hold-secs "$UNLOCK_SECS" --unlock-rate "$UNLOCK_RATE" \
   --password "$PASSWORD" --admin "http://$ADMIN" > "$WORK/unlock.json"

@@ -92,5 +92,10 @@ pub fn server_config(
     .with_protocol_versions(&[&rustls::version::TLS13])?
     .with_no_client_auth()
     .with_single_cert(certs, key)?;
+    let mut config = config;
+    // Stateless session tickets (encrypted with rotating keys): a reconnecting device resumes
+    // without a new key exchange and signature, and the server keeps nothing per device
+    // (rustls's default stateful cache remembers only 256 sessions).
+    config.ticketer = rustls::crypto::ring::Ticketer::new()?;
     Ok(Arc::new(config))
 }

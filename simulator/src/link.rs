@@ -57,6 +57,9 @@ pub struct Connector {
     server_name: ServerName<'static>,
     name: String,
     tls: Arc<rustls::ClientConfig>,
+    /// With `resume`: one configuration (and so one ticket cache) per device, as each real
+    /// device keeps its own tickets.
+    per_device: Option<std::sync::Mutex<std::collections::HashMap<usize, Arc<rustls::ClientConfig>>>>,
     /// Local addresses to connect from, round robin (spreads the 4-tuple space).
     sources: Vec<IpAddr>,
     /// One QUIC endpoint (UDP socket) per source address.
@@ -92,9 +95,11 @@ impl Connector {
             .map_err(|e| LinkError::Trust(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        if !resume {
-            tls.resumption = rustls::client::Resumption::disabled();
-        }
+        tls.resumption = if resume {
+            rustls::client::Resumption::in_memory_sessions(2)
+        } else {
+            rustls::client::Resumption::disabled()
+        };
         let mut quic_tls = tls.clone();
         quic_tls.alpn_protocols = vec![QUIC_ALPN.to_vec()];
         let tls = Arc::new(tls);
@@ -134,6 +139,7 @@ impl Connector {
             server_name,
             name: server_name_text,
             tls,
+            per_device: resume.then(|| std::sync::Mutex::new(std::collections::HashMap::new())),
             sources,
             quic,
             timeout: Duration::from_secs(10),
@@ -152,9 +158,9 @@ impl Connector {
         let source = self.sources[n % self.sources.len()];
         let inner = match self.transport {
             Transport::Tcp => Inner::Stream(Box::new(self.tcp(source).await?)),
-            Transport::Tls => Inner::Stream(Box::new(self.tls(source).await?)),
+            Transport::Tls => Inner::Stream(Box::new(self.tls(source, n).await?)),
             Transport::Ws => {
-                let tls = self.tls(source).await?;
+                let tls = self.tls(source, n).await?;
                 let url = format!("wss://{}{WEBSOCKET_PATH}", self.addr);
                 let (ws, _) = tokio_tungstenite::client_async(url, tls)
                     .await
@@ -199,9 +205,23 @@ impl Connector {
     async fn tls(
         &self,
         source: IpAddr,
+        n: usize,
     ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
         let tcp = self.tcp(source).await?;
-        TlsConnector::from(self.tls.clone())
+        let config = match &self.per_device {
+            Some(configs) => configs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(n)
+                .or_insert_with(|| {
+                    let mut own = (*self.tls).clone();
+                    own.resumption = rustls::client::Resumption::in_memory_sessions(2);
+                    Arc::new(own)
+                })
+                .clone(),
+            None => self.tls.clone(),
+        };
+        TlsConnector::from(config)
             .connect(self.server_name.clone(), tcp)
             .await
     }
