@@ -603,3 +603,59 @@ async fn the_connection_limit_holds_newcomers_until_a_place_frees() {
         1.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storms_and_ramps_bring_every_device_back() {
+    use porter_sim::run::{Mode, RunConfig, run};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(3, 3, 0x5600))
+        .await
+        .unwrap();
+    let specs: Vec<_> = devices.iter().map(|p| p.spec.clone()).collect();
+    let ids: Vec<_> = devices.iter().map(|p| p.id).collect();
+    let config = |mode| RunConfig {
+        mode,
+        hold: Duration::from_millis(500),
+        rate: 20,
+        connect_window: 4,
+        storms: 2,
+        settle_timeout: Duration::from_secs(20),
+        unlock_rate: 10,
+        behaviour: Behaviour::default(),
+    };
+    for transport in [Transport::Quic, Transport::Ws] {
+        let summary = run(
+            specs.clone(),
+            ids.clone(),
+            connector(&server, transport),
+            Some(sim_admin.clone()),
+            config(Mode::Storm),
+        )
+        .await;
+        assert_eq!(summary.connected, 6, "{summary:?}");
+        assert_eq!(summary.reconnects, 12, "{summary:?}");
+        assert!(
+            summary.storm_recovery_ms.iter().all(Option::is_some),
+            "{summary:?}"
+        );
+        let unlock = summary.unlock.unwrap();
+        assert_eq!((unlock.count, unlock.failed), (5, 0));
+    }
+    let ramp = run(
+        specs,
+        ids,
+        connector(&server, Transport::Tls),
+        None,
+        config(Mode::Ramp),
+    )
+    .await;
+    assert_eq!((ramp.connected, ramp.failed), (6, 0), "{ramp:?}");
+    assert!(
+        ramp.time_to_all_online_ms.is_some_and(|t| t >= 200),
+        "{ramp:?}"
+    );
+}

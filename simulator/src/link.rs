@@ -59,7 +59,8 @@ pub struct Connector {
     tls: Arc<rustls::ClientConfig>,
     /// With `resume`: one configuration (and so one ticket cache) per device, as each real
     /// device keeps its own tickets.
-    per_device: Option<std::sync::Mutex<std::collections::HashMap<usize, Arc<rustls::ClientConfig>>>>,
+    per_device:
+        Option<std::sync::Mutex<std::collections::HashMap<usize, Arc<rustls::ClientConfig>>>>,
     /// Local addresses to connect from, round robin (spreads the 4-tuple space).
     sources: Vec<IpAddr>,
     /// One QUIC endpoint (UDP socket) per source address.
