@@ -109,6 +109,8 @@ run_sim --mode storm --storms "$STORMS" --hold-secs 1 --resume > "$WORK/storm-re
 H1=$(handshakes); C1=$(cpu_ticks)
 echo "storm_resume_summary $(cat "$WORK/storm-resume.json")"
 echo "storm_resume_handshakes_per_server_cpu_sec $(( (H1 - H0) * 100 / (C1 - C0) ))"
+# Bounded memory: after every storm the server holds what it held with everyone online once.
+echo "rss_after_storms_kb $(rss_kb)"
 
 # (c) Unlocks through the admin API while everyone is connected.
 run_sim --mode hold --hold-secs "$UNLOCK_SECS" --unlock-rate "$UNLOCK_RATE" \
