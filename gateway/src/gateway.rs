@@ -96,24 +96,35 @@ impl Gateway {
         self.permits.clone().try_acquire_owned().ok()
     }
 
-    /// Lets a new connection in, or says why not. `permit` is one taken by `room`; without
-    /// one, a place is taken now if there is any.
+    /// The per-address accept budget: false (and counted) when `remote` is over it.
+    pub fn within_accept_rate(&self, remote: SocketAddr) -> bool {
+        let ok = self.accept_rate.admit(remote.ip(), Instant::now());
+        if !ok {
+            self.metrics.refused(Refusal::AcceptRate);
+        }
+        ok
+    }
+
+    /// Lets a new connection in, or says why not. With a `permit` (taken by `room` or
+    /// `try_room`) the caller has already checked `within_accept_rate`; without one, both the
+    /// budget and a place are checked now.
     pub fn admit(
         &self,
         remote: SocketAddr,
         transport: Transport,
         permit: Option<OwnedSemaphorePermit>,
     ) -> Result<Admission, Refusal> {
-        if !self.accept_rate.admit(remote.ip(), Instant::now()) {
-            self.metrics.refused(Refusal::AcceptRate);
-            return Err(Refusal::AcceptRate);
-        }
         let permit = match permit {
             Some(p) => p,
-            None => self.permits.clone().try_acquire_owned().map_err(|_| {
-                self.metrics.refused(Refusal::ConnectionLimit);
-                Refusal::ConnectionLimit
-            })?,
+            None => {
+                if !self.within_accept_rate(remote) {
+                    return Err(Refusal::AcceptRate);
+                }
+                self.permits.clone().try_acquire_owned().map_err(|_| {
+                    self.metrics.refused(Refusal::ConnectionLimit);
+                    Refusal::ConnectionLimit
+                })?
+            }
         };
         self.metrics.connection_opened(transport);
         Ok(Admission {

@@ -70,6 +70,12 @@ pub async fn serve_tcp(
             },
             () = stopped(&mut stop) => break,
         };
+        // Over its address's budget: closed before any TLS work (and before it could wait
+        // for a place).
+        if !gateway.within_accept_rate(remote) {
+            tracing::debug!(%remote, "connection refused: accept rate");
+            continue;
+        }
         // At the limit, this newcomer waits for a place (and the ones after it wait in
         // the kernel's backlog).
         let permit = match gateway.try_room() {
@@ -79,12 +85,8 @@ pub async fn serve_tcp(
                 () = stopped(&mut stop) => break,
             },
         };
-        let admission = match gateway.admit(remote, transport, Some(permit)) {
-            Ok(a) => a,
-            Err(why) => {
-                tracing::debug!(%remote, ?why, "connection refused");
-                continue;
-            }
+        let Ok(admission) = gateway.admit(remote, transport, Some(permit)) else {
+            continue;
         };
         let _ = tcp.set_nodelay(true);
         // One task per connection, sized for its own transport: a task is as large as the
