@@ -659,3 +659,49 @@ async fn storms_and_ramps_bring_every_device_back() {
         "{ramp:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_control_links_use_the_configured_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        &["--public-url", "https://intercom.example:9443/"],
+    )
+    .await;
+    let admin = server.login(ADMIN_USER, ADMIN_PASSWORD).await;
+    let sim_admin = Admin::login(&server.url(), ADMIN_USER, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let devices = provision::provision(&sim_admin, &plan(1, 0, 0x5700))
+        .await
+        .unwrap();
+    let fleet = Fleet::start(
+        connector(&server, Transport::Tls),
+        &devices,
+        Behaviour::default(),
+    );
+    eventually("door phone online", || async {
+        admin.device(devices[0].id).await.online
+    })
+    .await;
+    let grant = admin
+        .devices()
+        .open_remote_control(pb::GetDeviceRequest { id: devices[0].id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        grant
+            .url
+            .starts_with("https://intercom.example:9443/remote/"),
+        "{}",
+        grant.url
+    );
+    // The token is 64 hex digits and the link ends with a slash (relative links work).
+    let token = grant
+        .url
+        .trim_start_matches("https://intercom.example:9443/remote/")
+        .trim_end_matches('/');
+    assert!(token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()));
+    fleet.stop().await;
+}
