@@ -140,6 +140,26 @@ impl Gateway {
     }
 }
 
+/// The next TCP connection, or `None` once `stop` turns true. Accept errors (out of file
+/// descriptors and the like) back off briefly instead of spinning.
+pub async fn accept(
+    listener: &tokio::net::TcpListener,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => return Some(a),
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = stopped(stop) => return None,
+        }
+    }
+}
+
 /// Resolves once `stop` is true (and returns nothing, so no watch guard outlives it).
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::gateway::stopped;
+use crate::gateway::{accept, stopped};
 use crate::remote::RemoteSessions;
 
 pub type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
@@ -78,16 +78,8 @@ pub async fn serve_https(
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             () = stopped(&mut stop) => break,
         };
-        let (tcp, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "HTTPS accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = stopped(&mut stop) => break,
+        let Some((tcp, remote)) = accept(&listener, &mut stop).await else {
+            break;
         };
         let _ = tcp.set_nodelay(true);
         let (acceptor, routes, limit) =

@@ -4,7 +4,6 @@
 //! the frames to `connection`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -16,7 +15,7 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::connection::connection;
-use crate::gateway::{Admission, Gateway, stopped};
+use crate::gateway::{Admission, Gateway, accept, stopped};
 use crate::metrics::Transport;
 use crate::tls_io::TlsIo;
 use crate::transport::{ByteStreamIo, WebSocketIo};
@@ -58,17 +57,8 @@ pub async fn serve_tcp(
     let transport = flavor.transport();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
-        let (tcp, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and similar: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = stopped(&mut stop) => break,
+        let Some((tcp, remote)) = accept(&listener, &mut stop).await else {
+            break;
         };
         // Over its address's budget: closed before any TLS work (and before it could wait
         // for a place).

@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::presence::{Control, Presence, TunnelRequest};
-use crate::session::TunnelError;
+use crate::session::{TunnelError, unix_ms};
 
 #[derive(Debug, Clone)]
 pub struct RemoteControlConfig {
@@ -198,11 +198,4 @@ impl RemoteControl for RemoteSessions {
             expires_at_ms,
         })
     }
-}
-
-fn unix_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -108,7 +108,7 @@ pub async fn run(
                 bump(&counters.connect_failures);
                 failures += 1;
                 let wait = backoff(failures, behaviour.backoff_max, &mut rng);
-                tracing_like(
+                debug_log(
                     &spec.mac,
                     &format!("connect failed: {e}; retrying in {wait:?}"),
                 );
@@ -161,7 +161,7 @@ fn backoff(failures: u32, max: Duration, rng: &mut Rng) -> Duration {
 }
 
 /// The simulator's own progress lines go to stderr only with PORTER_SIM_DEBUG set.
-fn tracing_like(mac: &str, what: &str) {
+fn debug_log(mac: &str, what: &str) {
     if std::env::var_os("PORTER_SIM_DEBUG").is_some() {
         #[allow(clippy::print_stderr)]
         {

@@ -481,7 +481,8 @@ impl Session {
     }
 }
 
-fn unix_ms() -> i64 {
+/// Milliseconds since the Unix epoch, as the protocol carries times.
+pub(crate) fn unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
