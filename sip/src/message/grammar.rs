@@ -1,0 +1,81 @@
+//! Character classes and small scanners from RFC 3261 §25.1, shared by the header parsers.
+
+/// `token` characters: alphanumerics and `-.!%*_+`'~`.
+pub(crate) fn is_token(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+}
+
+pub(crate) fn is_token_str(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token)
+}
+
+/// Linear white space: space and tab (folded lines are already joined).
+pub(crate) fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+pub(crate) fn trim_ws(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+/// The length of the quoted string at the start of `s` (which starts with `"`), quotes
+/// included, or None when it is not closed. `\` escapes the next character.
+pub(crate) fn quoted_len(s: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Splits `s` at `sep` where it is outside quoted strings and angle brackets.
+pub(crate) fn split_top(s: &str, sep: u8) -> Result<Vec<&str>, &'static str> {
+    let b = s.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut i, mut angle) = (0, 0, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' if !angle => i += quoted_len(&b[i..]).ok_or("unterminated quoted string")? - 1,
+            b'<' => angle = true,
+            b'>' => angle = false,
+            c if c == sep && !angle => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if angle {
+        return Err("unclosed <");
+    }
+    parts.push(&s[start..]);
+    Ok(parts)
+}
+
+/// `%HH` decoding for comparisons (user parts, parameters); invalid escapes stay as they are.
+pub(crate) fn unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
