@@ -5,7 +5,10 @@
 //! state machines fed messages and time, no IO), and the registrar and router on top. The
 //! tokio transports (UDP, TCP, TLS, WebSocket) only move bytes in and out.
 
+pub mod digest;
 pub mod message;
+pub mod registrar;
+pub mod transaction;
 
 pub use message::{
     Header, HeaderName, Headers, Message, Method, NameAddr, Params, ParseError, Request, Response,

@@ -58,6 +58,8 @@ pub struct Directory {
     macs_by_installer: HashMap<Id, BTreeSet<(i64, String)>>,
     devices: HashMap<Id, Device>,
     device_by_mac: HashMap<String, Id>,
+    /// Devices by their SIP account number (the registrar's lookup).
+    device_by_sip_number: HashMap<String, Id>,
     devices_by_community: HashMap<Id, BTreeSet<Id>>,
     /// Devices whose building is this one (building scope and its apartments').
     devices_by_building: HashMap<Id, BTreeSet<Id>>,
@@ -144,6 +146,7 @@ impl Directory {
             Record::Device(d) => {
                 self.delete(&RecordKey::Device(d.id));
                 self.device_by_mac.insert(d.mac.clone(), d.id);
+                self.device_by_sip_number.insert(d.sip_number.clone(), d.id);
                 self.devices_by_community
                     .entry(d.community_id)
                     .or_default()
@@ -225,6 +228,7 @@ impl Directory {
             RecordKey::Device(id) => {
                 if let Some(d) = self.devices.remove(id) {
                     self.device_by_mac.remove(&d.mac);
+                    self.device_by_sip_number.remove(&d.sip_number);
                     if let Some(set) = self.devices_by_community.get_mut(&d.community_id) {
                         set.remove(id);
                     }
@@ -511,6 +515,13 @@ impl Directory {
     pub fn device_by_mac(&self, mac: &str) -> Option<&Device> {
         self.device_by_mac
             .get(mac)
+            .and_then(|id| self.devices.get(id))
+    }
+
+    /// The device whose SIP account is `number`, if any.
+    pub fn device_by_sip_number(&self, number: &str) -> Option<&Device> {
+        self.device_by_sip_number
+            .get(number)
             .and_then(|id| self.devices.get(id))
     }
 

@@ -32,7 +32,9 @@ pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
 pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
-pub use ops::devices::{DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest};
+pub use ops::devices::{
+    DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest, SipAccount, SipAccountOwner,
+};
 pub use ops::import::TemplateImport;
 pub use ops::macs::{MacImport, MacView};
 pub use ops::property_managers::NewPropertyManager;

@@ -79,3 +79,39 @@ pub(crate) fn unescape(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// `k=v, k="v"` lists (digest challenges and credentials): pairs split at commas outside
+/// quotes, white space trimmed, values still quoted.
+pub(crate) fn split_params(s: &str) -> Result<Vec<(&str, &str)>, String> {
+    let mut out = Vec::new();
+    for part in split_top(s, b',').map_err(str::to_owned)? {
+        let part = trim_ws(part);
+        if part.is_empty() {
+            continue;
+        }
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?} is not name=value"))?;
+        out.push((trim_ws(k), trim_ws(v)));
+    }
+    Ok(out)
+}
+
+/// A quoted string's content with its `\` escapes resolved; other values as they are.
+pub(crate) fn unquote(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
+        return v.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

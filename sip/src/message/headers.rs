@@ -162,7 +162,7 @@ impl fmt::Display for CSeq {
 const MAX_DELTA_SECONDS: u64 = u32::MAX as u64;
 
 /// Parses `delta-seconds`: digits only; values past 2**32-1 are 2**32-1.
-pub(crate) fn delta_seconds(v: &str, header: &str) -> Result<u32, ParseError> {
+pub fn delta_seconds(v: &str, header: &str) -> Result<u32, ParseError> {
     let v = trim_ws(v);
     if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit()) {
         return Err(ParseError::header(

@@ -9,7 +9,7 @@
 
 mod addr;
 mod error;
-mod grammar;
+pub(crate) mod grammar;
 mod headers;
 mod method;
 mod parse;
@@ -21,7 +21,7 @@ use bytes::Bytes;
 
 pub use addr::{Contact, NameAddr, Params};
 pub use error::ParseError;
-pub use headers::{CSeq, Header, HeaderName, Headers};
+pub use headers::{CSeq, Header, HeaderName, Headers, delta_seconds};
 pub use method::Method;
 pub use parse::{Framed, StreamFramer, parse_datagram};
 pub use uri::{Host, Scheme, Uri};
@@ -112,6 +112,36 @@ impl Request {
         self.headers.expires()?;
         self.headers.contacts()?;
         Ok(())
+    }
+}
+
+impl Request {
+    /// A response to this request (RFC 3261 §8.2.6): its Via headers, From, To, Call-ID and
+    /// CSeq copied; a To tag added when `to_tag` is given and the To has none.
+    pub fn response(&self, status: u16, reason: &str, to_tag: Option<&str>) -> Response {
+        let mut headers = Headers::default();
+        for h in &self.headers.0 {
+            match h.name {
+                HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
+                    headers.0.push(h.clone());
+                }
+                HeaderName::To => {
+                    let tagged = NameAddr::parse(&h.value, "To").map(|t| t.tag().is_some());
+                    let value = match (to_tag, tagged) {
+                        (Some(tag), Ok(false)) => format!("{};tag={tag}", h.value),
+                        _ => h.value.clone(),
+                    };
+                    headers.push(HeaderName::To, value);
+                }
+                _ => {}
+            }
+        }
+        Response {
+            status,
+            reason: reason.to_owned(),
+            headers,
+            body: Bytes::new(),
+        }
     }
 }
 

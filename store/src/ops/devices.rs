@@ -38,6 +38,32 @@ pub struct DeviceView {
     pub owner: String,
 }
 
+/// A SIP account as the registrar sees it. The password is in the clear: keep it out of
+/// logs and drop it after the digest check.
+#[derive(Clone)]
+pub struct SipAccount {
+    pub number: String,
+    pub password: String,
+    pub community_id: Id,
+    pub owner: SipAccountOwner,
+}
+
+impl std::fmt::Debug for SipAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipAccount")
+            .field("number", &self.number)
+            .field("community_id", &self.community_id)
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whose SIP account it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SipAccountOwner {
+    Device { id: Id, device_type: DeviceType },
+}
+
 /// A device's secrets, for the installer who asks for them explicitly.
 #[derive(Debug, Clone)]
 pub struct DeviceSecrets {
@@ -382,6 +408,22 @@ impl Store {
         let device = self.read(|dir| dir.device_by_mac(mac).cloned())?;
         let expected = self.sealer().open(&device.credential_sealed).ok()?;
         constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
+    }
+
+    /// The SIP account `number` (a device's) with its password, for the registrar's digest
+    /// check. None when no account has that number.
+    pub fn sip_account(&self, number: &str) -> Option<SipAccount> {
+        let device = self.read(|dir| dir.device_by_sip_number(number).cloned())?;
+        let password = self.sealer().open(&device.sip_password_sealed).ok()?;
+        Some(SipAccount {
+            number: device.sip_number,
+            password,
+            community_id: device.community_id,
+            owner: SipAccountOwner::Device {
+                id: device.id,
+                device_type: device.device_type,
+            },
+        })
     }
 
     /// Records a command sent to a device (who, what, the answer) in the audit log.

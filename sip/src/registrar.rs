@@ -1,0 +1,409 @@
+//! The registrar's bindings (RFC 3261 §10.3), without IO: which contacts an account is
+//! reachable at, until when, and over which connection they registered.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+use crate::message::{Contact, NameAddr, Request};
+
+/// How a binding's contact is reached: the transport and address it registered from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Ws,
+    Wss,
+}
+
+impl Transport {
+    pub fn reliable(self) -> bool {
+        self != Transport::Udp
+    }
+
+    pub fn via_name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.via_name())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Source {
+    pub transport: Transport,
+    pub addr: SocketAddr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    /// The Contact as registered, without its `expires` parameter.
+    pub contact: NameAddr,
+    pub expires_at_ms: u64,
+    pub call_id: String,
+    pub cseq: u32,
+    pub source: Source,
+    /// RFC 5626 `+sip.instance`, so a device that re-registers from a new address replaces
+    /// its old binding instead of adding one.
+    pub instance: Option<String>,
+}
+
+/// The registrar's limits; the defaults are what `porter serve` uses.
+#[derive(Clone, Debug)]
+pub struct RegistrarConfig {
+    /// Shorter registrations get 423 with this Min-Expires (default 60 s).
+    pub min_expires: u32,
+    /// Longer requests are cut to this (default 3600 s).
+    pub max_expires: u32,
+    /// When neither the Contact nor the request says (default 3600 s).
+    pub default_expires: u32,
+    /// Contacts one account may hold at once (default 10): an app, a monitor and a spare.
+    pub max_contacts: usize,
+    /// Bindings in all (default 1,000,000; about 500 bytes each).
+    pub max_bindings: usize,
+}
+
+impl Default for RegistrarConfig {
+    fn default() -> Self {
+        RegistrarConfig {
+            min_expires: 60,
+            max_expires: 3600,
+            default_expires: 3600,
+            max_contacts: 10,
+            max_bindings: 1_000_000,
+        }
+    }
+}
+
+/// Why a REGISTER was refused, with the status it is answered with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RegisterError {
+    /// 400: the request is malformed (a `*` Contact with others or without Expires: 0).
+    Bad(String),
+    /// 423 Interval Too Brief, with the Min-Expires to send.
+    TooBrief(u32),
+    /// 500: a CSeq not above the last one of the same Call-ID (an old request, reordered).
+    OutOfOrder,
+    /// 403: more contacts than an account may hold.
+    TooManyContacts(usize),
+    /// 503: the registrar is full.
+    Full,
+}
+
+impl RegisterError {
+    pub fn status(&self) -> (u16, &'static str) {
+        match self {
+            RegisterError::Bad(_) => (400, "Bad Request"),
+            RegisterError::TooBrief(_) => (423, "Interval Too Brief"),
+            RegisterError::OutOfOrder => (500, "Server Internal Error"),
+            RegisterError::TooManyContacts(_) => (403, "Forbidden"),
+            RegisterError::Full => (503, "Service Unavailable"),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Registrar {
+    config: RegistrarConfig,
+    bindings: HashMap<String, Vec<Binding>>,
+    count: usize,
+}
+
+fn same_contact(a: &NameAddr, b: &NameAddr) -> bool {
+    a.uri == b.uri
+}
+
+impl Registrar {
+    pub fn new(config: RegistrarConfig) -> Registrar {
+        Registrar {
+            config,
+            bindings: HashMap::new(),
+            count: 0,
+        }
+    }
+
+    pub fn config(&self) -> &RegistrarConfig {
+        &self.config
+    }
+
+    /// Bindings held, expired ones included until the next `expire`.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The live bindings of `aor`, most recent last.
+    pub fn lookup(&self, aor: &str, now_ms: u64) -> Vec<Binding> {
+        self.bindings
+            .get(aor)
+            .map(|v| {
+                v.iter()
+                    .filter(|b| b.expires_at_ms > now_ms)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Applies an authenticated REGISTER for `aor` (RFC 3261 §10.3 steps 6–8) and returns the
+    /// bindings to list in the 200. Nothing changes when it fails.
+    pub fn register(
+        &mut self,
+        aor: &str,
+        req: &Request,
+        source: Source,
+        now_ms: u64,
+    ) -> Result<Vec<Binding>, RegisterError> {
+        let bad = |e: crate::message::ParseError| RegisterError::Bad(e.to_string());
+        let contacts = req.headers.contacts().map_err(bad)?;
+        let header_expires = req.headers.expires().map_err(bad)?;
+        let call_id = req.headers.call_id().map_err(bad)?.to_owned();
+        let cseq = req.headers.cseq().map_err(bad)?.seq;
+        let mut list = self.bindings.get(aor).cloned().unwrap_or_default();
+        list.retain(|b| b.expires_at_ms > now_ms);
+
+        if contacts.contains(&Contact::Star) {
+            if contacts.len() != 1 || header_expires != Some(0) {
+                return Err(RegisterError::Bad(
+                    "Contact: * needs Expires: 0 and no other Contact".into(),
+                ));
+            }
+            if list.iter().any(|b| b.call_id == call_id && cseq <= b.cseq) {
+                return Err(RegisterError::OutOfOrder);
+            }
+            self.store(aor, Vec::new());
+            return Ok(Vec::new());
+        }
+        for c in contacts {
+            let Contact::Addr(mut addr) = c else { continue };
+            let expires = match addr.params.get("expires") {
+                Some(Some(v)) => crate::message::delta_seconds(v, "Contact").map_err(bad)?,
+                Some(None) => {
+                    return Err(RegisterError::Bad("Contact expires without a value".into()));
+                }
+                None => header_expires.unwrap_or(self.config.default_expires),
+            };
+            if expires > 0 && expires < self.config.min_expires {
+                return Err(RegisterError::TooBrief(self.config.min_expires));
+            }
+            let expires = expires.min(self.config.max_expires);
+            let instance = addr
+                .params
+                .get("+sip.instance")
+                .flatten()
+                .map(str::to_owned);
+            addr.params.remove("expires");
+            let existing = list.iter().position(|b| {
+                same_contact(&b.contact, &addr) || (instance.is_some() && b.instance == instance)
+            });
+            if let Some(i) = existing {
+                if list[i].call_id == call_id && cseq <= list[i].cseq {
+                    return Err(RegisterError::OutOfOrder);
+                }
+                list.remove(i);
+            }
+            if expires > 0 {
+                list.push(Binding {
+                    contact: addr,
+                    expires_at_ms: now_ms + u64::from(expires) * 1000,
+                    call_id: call_id.clone(),
+                    cseq,
+                    source,
+                    instance,
+                });
+            }
+        }
+        if list.len() > self.config.max_contacts {
+            return Err(RegisterError::TooManyContacts(self.config.max_contacts));
+        }
+        let before = self.bindings.get(aor).map_or(0, Vec::len);
+        if self.count - before + list.len() > self.config.max_bindings {
+            return Err(RegisterError::Full);
+        }
+        self.store(aor, list.clone());
+        Ok(list)
+    }
+
+    fn store(&mut self, aor: &str, list: Vec<Binding>) {
+        let before = self.bindings.get(aor).map_or(0, Vec::len);
+        self.count = self.count - before + list.len();
+        if list.is_empty() {
+            self.bindings.remove(aor);
+        } else {
+            self.bindings.insert(aor.to_owned(), list);
+        }
+    }
+
+    /// Drops expired bindings (run it every few seconds).
+    pub fn expire(&mut self, now_ms: u64) {
+        let mut count = 0;
+        self.bindings.retain(|_, v| {
+            v.retain(|b| b.expires_at_ms > now_ms);
+            count += v.len();
+            !v.is_empty()
+        });
+        self.count = count;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{Message, parse_datagram};
+
+    const SRC: Source = Source {
+        transport: Transport::Udp,
+        addr: SocketAddr::new(
+            std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+            5060,
+        ),
+    };
+
+    fn reg(cseq: u32, call_id: &str, contact: &str, expires: Option<u32>) -> Request {
+        let expires = expires
+            .map(|e| format!("Expires: {e}\r\n"))
+            .unwrap_or_default();
+        let text = format!(
+            "REGISTER sip:p SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK{cseq}\r\nFrom: <sip:1001@p>;tag=f\r\nTo: <sip:1001@p>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\n{expires}\r\n"
+        );
+        match parse_datagram(text.as_bytes()) {
+            Ok(Message::Request(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bindings_add_refresh_expire_and_remove() {
+        let mut r = Registrar::default();
+        let b = r
+            .register(
+                "1001",
+                &reg(1, "c", "<sip:1001@192.0.2.1>", Some(120)),
+                SRC,
+                0,
+            )
+            .expect("ok");
+        assert_eq!((b.len(), b[0].expires_at_ms), (1, 120_000));
+        let b = r
+            .register(
+                "1001",
+                &reg(
+                    2,
+                    "c",
+                    "<sip:1001@192.0.2.1>;expires=300, <sip:1001@192.0.2.2>",
+                    None,
+                ),
+                SRC,
+                1000,
+            )
+            .expect("refresh and add");
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].expires_at_ms, 301_000);
+        assert_eq!(b[1].expires_at_ms, 1000 + 3_600_000, "default expiry");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.lookup("1001", 302_000).len(), 1);
+        r.expire(302_000);
+        assert_eq!(r.len(), 1);
+        r.register(
+            "1001",
+            &reg(3, "c", "<sip:1001@192.0.2.2>", Some(0)),
+            SRC,
+            303_000,
+        )
+        .expect("remove");
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let mut r = Registrar::default();
+        r.register(
+            "1001",
+            &reg(5, "c", "<sip:1001@192.0.2.1>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        assert_eq!(
+            r.register(
+                "1001",
+                &reg(6, "c", "<sip:1001@192.0.2.9>", Some(10)),
+                SRC,
+                0
+            ),
+            Err(RegisterError::TooBrief(60))
+        );
+        assert_eq!(
+            r.register(
+                "1001",
+                &reg(5, "c", "<sip:1001@192.0.2.1>", Some(120)),
+                SRC,
+                0
+            ),
+            Err(RegisterError::OutOfOrder)
+        );
+        assert!(matches!(
+            r.register("1001", &reg(7, "c", "*", None), SRC, 0),
+            Err(RegisterError::Bad(_))
+        ));
+        let many: Vec<String> = (0..11).map(|i| format!("<sip:1001@192.0.2.{i}>")).collect();
+        assert_eq!(
+            r.register("1001", &reg(8, "c", &many.join(", "), Some(120)), SRC, 0),
+            Err(RegisterError::TooManyContacts(10))
+        );
+        assert_eq!(r.lookup("1001", 0).len(), 1);
+        r.register("1001", &reg(9, "c", "*", Some(0)), SRC, 0)
+            .expect("star");
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn an_instance_replaces_its_old_binding() {
+        let mut r = Registrar::default();
+        let inst = "+sip.instance=\"<urn:uuid:1>\"";
+        r.register(
+            "1001",
+            &reg(1, "a", &format!("<sip:x@192.0.2.1>;{inst}"), Some(600)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        let b = r
+            .register(
+                "1001",
+                &reg(1, "b", &format!("<sip:x@192.0.2.7>;{inst}"), Some(600)),
+                SRC,
+                0,
+            )
+            .expect("ok");
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].contact.uri.to_string(), "sip:x@192.0.2.7");
+    }
+
+    #[test]
+    fn the_registrar_is_bounded() {
+        let mut r = Registrar::new(RegistrarConfig {
+            max_bindings: 1,
+            ..RegistrarConfig::default()
+        });
+        r.register("a", &reg(1, "c", "<sip:a@h>", Some(120)), SRC, 0)
+            .expect("ok");
+        assert_eq!(
+            r.register("b", &reg(1, "c", "<sip:b@h>", Some(120)), SRC, 0),
+            Err(RegisterError::Full)
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Server transactions for non-INVITE requests (RFC 3261 §17.2.2), without IO.
+//!
+//! A request that arrives again (same branch, sent-by and method) is a retransmission: it
+//! is absorbed, and the final response, once there is one, is sent again. Over UDP the
+//! answered transaction is kept for Timer J (64·T1) so late retransmissions still find it;
+//! over reliable transports it ends with the response. Transactions are keyed by the top
+//! Via's branch; a request from an RFC 2543 client without the magic cookie is keyed by its
+//! Call-ID, CSeq and From tag instead.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use crate::message::{BRANCH_COOKIE, Request};
+
+/// RFC 3261's T1, the round-trip estimate: 500 ms.
+pub const T1_MS: u64 = 500;
+/// Timer J: how long an answered non-INVITE transaction absorbs retransmissions over UDP.
+pub const TIMER_J_MS: u64 = 64 * T1_MS;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TransactionKey(String);
+
+impl TransactionKey {
+    /// None when the request lacks what a key needs (it fails `Request::check` anyway).
+    pub fn of(req: &Request) -> Option<TransactionKey> {
+        let via = req.headers.top_via().ok()??;
+        let method = req.method.as_str();
+        match via.branch() {
+            Some(b) if b.starts_with(BRANCH_COOKIE) => {
+                let port = via.port.unwrap_or(0);
+                Some(TransactionKey(format!("{b}|{}:{port}|{method}", via.host)))
+            }
+            _ => {
+                let from = req.headers.from().ok()?;
+                let cseq = req.headers.cseq().ok()?;
+                let call_id = req.headers.call_id().ok()?;
+                Some(TransactionKey(format!(
+                    "{call_id}|{}|{}|{method}",
+                    cseq.seq,
+                    from.tag().unwrap_or_default()
+                )))
+            }
+        }
+    }
+}
+
+/// What to do with an arriving request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// A new transaction: hand the request to the registrar or router.
+    New,
+    /// A retransmission: send this response again (None while the first is in progress).
+    Retransmission(Option<Bytes>),
+    /// The table is full: answer 503 and keep nothing.
+    Full,
+}
+
+struct Entry {
+    response: Option<Bytes>,
+    /// When the entry goes: Timer J after the final response, or a bound on an unanswered one.
+    ends_at_ms: u64,
+}
+
+/// The non-INVITE server transactions of one SIP server.
+pub struct ServerTransactions {
+    entries: HashMap<TransactionKey, Entry>,
+    max: usize,
+}
+
+impl ServerTransactions {
+    /// At most `max` live transactions (each costs a key and at most one response).
+    pub fn new(max: usize) -> ServerTransactions {
+        ServerTransactions {
+            entries: HashMap::new(),
+            max,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn arrive(&mut self, key: &TransactionKey, now_ms: u64) -> Arrival {
+        if let Some(e) = self.entries.get(key) {
+            return Arrival::Retransmission(e.response.clone());
+        }
+        if self.entries.len() >= self.max {
+            self.expire(now_ms);
+            if self.entries.len() >= self.max {
+                return Arrival::Full;
+            }
+        }
+        // An unanswered transaction is dropped after Timer J too, so one the TU forgot
+        // cannot stay forever.
+        self.entries.insert(
+            key.clone(),
+            Entry {
+                response: None,
+                ends_at_ms: now_ms + TIMER_J_MS,
+            },
+        );
+        Arrival::New
+    }
+
+    /// The final response was sent: keep it for retransmissions (UDP) or end (reliable).
+    pub fn answered(&mut self, key: &TransactionKey, response: Bytes, reliable: bool, now_ms: u64) {
+        if reliable {
+            self.entries.remove(key);
+        } else if let Some(e) = self.entries.get_mut(key) {
+            e.response = Some(response);
+            e.ends_at_ms = now_ms + TIMER_J_MS;
+        }
+    }
+
+    /// Drops transactions whose time is over.
+    pub fn expire(&mut self, now_ms: u64) {
+        self.entries.retain(|_, e| e.ends_at_ms > now_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{Message, parse_datagram};
+
+    fn register(branch: &str) -> Request {
+        let text = format!(
+            "REGISTER sip:p SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch={branch}\r\nFrom: <sip:1@p>;tag=f\r\nTo: <sip:1@p>\r\nCall-ID: c\r\nCSeq: 1 REGISTER\r\n\r\n"
+        );
+        match parse_datagram(text.as_bytes()) {
+            Ok(Message::Request(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn retransmissions_get_the_same_response_until_timer_j() {
+        let mut t = ServerTransactions::new(10);
+        let key = TransactionKey::of(&register("z9hG4bK1")).expect("key");
+        assert_eq!(t.arrive(&key, 0), Arrival::New);
+        assert_eq!(t.arrive(&key, 10), Arrival::Retransmission(None));
+        t.answered(&key, Bytes::from_static(b"200"), false, 20);
+        assert_eq!(
+            t.arrive(&key, 500),
+            Arrival::Retransmission(Some(Bytes::from_static(b"200")))
+        );
+        t.expire(20 + TIMER_J_MS);
+        assert_eq!(t.arrive(&key, 20 + TIMER_J_MS), Arrival::New);
+    }
+
+    #[test]
+    fn reliable_transactions_end_with_their_response_and_the_table_is_bounded() {
+        let mut t = ServerTransactions::new(1);
+        let a = TransactionKey::of(&register("z9hG4bKa")).expect("key");
+        let b = TransactionKey::of(&register("z9hG4bKb")).expect("key");
+        assert_eq!(t.arrive(&a, 0), Arrival::New);
+        assert_eq!(t.arrive(&b, 0), Arrival::Full);
+        t.answered(&a, Bytes::new(), true, 1);
+        assert!(t.is_empty());
+        assert_eq!(t.arrive(&b, 1), Arrival::New);
+        let old = TransactionKey::of(&register("old-style")).expect("key");
+        assert_ne!(old, b);
+    }
+}
