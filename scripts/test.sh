@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # External clients the tests drive the server with (not part of this repository): curl
-# opens remote-control links over HTTPS.
-if ! command -v curl >/dev/null; then
+# opens remote-control links over HTTPS; sipp (Debian's sip-tester) is a real SIP peer.
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v sipp >/dev/null || missing+=(sip-tester)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
-  apt-get install -y curl
+  apt-get install -y "${missing[@]}"
 fi
 if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \

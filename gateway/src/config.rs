@@ -48,6 +48,12 @@ pub struct ServeArgs {
     /// hands out (default https://localhost:PORT, or the listen IP when it is specific).
     #[arg(long, env = "PORTER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// SIP over UDP and TCP, both on this address (default 0.0.0.0:5060).
+    #[arg(long, env = "PORTER_SIP_LISTEN")]
+    pub sip_listen: Option<SocketAddr>,
+    /// The SIP digest realm devices and apps authenticate in (default "porter").
+    #[arg(long, env = "PORTER_SIP_REALM")]
+    pub sip_realm: Option<String>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -80,6 +86,8 @@ struct FileConfig {
     gateway_accept_rate: Option<u32>,
     https_listen: Option<SocketAddr>,
     public_url: Option<String>,
+    sip_listen: Option<SocketAddr>,
+    sip_realm: Option<String>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -101,6 +109,8 @@ pub struct ServeConfig {
     pub https_listen: SocketAddr,
     /// None: derived from the bound HTTPS address at start.
     pub public_url: Option<String>,
+    pub sip_listen: SocketAddr,
+    pub sip_realm: String,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -175,6 +185,14 @@ impl ServeConfig {
                 .or(file.https_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8443))),
             public_url: args.public_url.or(file.public_url),
+            sip_listen: args
+                .sip_listen
+                .or(file.sip_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5060))),
+            sip_realm: args
+                .sip_realm
+                .or(file.sip_realm)
+                .unwrap_or_else(|| "porter".to_owned()),
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -222,6 +240,8 @@ mod tests {
             gateway_accept_rate: None,
             https_listen: None,
             public_url: None,
+            sip_listen: None,
+            sip_realm: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -142,6 +142,28 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         HttpsConfig::default(),
         stop_rx.clone(),
     )));
+    let (sip_udp, sip_tcp) = bind_sip(config.sip_listen).await?;
+    let sip_addr = sip_udp.local_addr()?;
+    let sip = Arc::new(porter_sip::server::SipServer::new(
+        store.clone(),
+        porter_sip::server::SipConfig {
+            realm: config.sip_realm.clone(),
+            ..porter_sip::server::SipConfig::default()
+        },
+    ));
+    tracing::info!(%sip_addr, "SIP (UDP and TCP) listening");
+    announce(&format!("sip listening on {sip_addr}"));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_udp(
+        sip.clone(),
+        sip_udp,
+        stop_rx.clone(),
+    )));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_tcp(
+        sip.clone(),
+        sip_tcp,
+        stop_rx.clone(),
+    )));
+    gateway_tasks.push(tokio::spawn(sip_housekeeping(sip, stop_rx.clone())));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
@@ -212,6 +234,39 @@ fn device_listener(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 const DEVICE_BACKLOG: u32 = 8192;
 
 /// A line on stdout that scripts and tests wait for.
+/// SIP's UDP and TCP sockets on one address. With port 0, the TCP listener takes the port
+/// the kernel gave UDP; should another program hold it on TCP, a new pair is tried.
+async fn bind_sip(
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<(tokio::net::UdpSocket, TcpListener)> {
+    for _ in 0..20 {
+        let udp = tokio::net::UdpSocket::bind(addr)
+            .await
+            .with_context(|| format!("binding SIP UDP to {addr}"))?;
+        let bound = udp.local_addr()?;
+        match TcpListener::bind(bound).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(_) if addr.port() == 0 => continue,
+            Err(e) => return Err(e).with_context(|| format!("binding SIP TCP to {addr}")),
+        }
+    }
+    anyhow::bail!("no port free for SIP on both UDP and TCP at {addr}")
+}
+
+/// Expires SIP bindings and transactions every few seconds.
+async fn sip_housekeeping(
+    sip: Arc<porter_sip::server::SipServer>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => sip.housekeeping(),
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
 #[allow(clippy::print_stdout)]
 fn announce(line: &str) {
     println!("porter: {line}");

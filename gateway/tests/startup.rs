@@ -46,7 +46,7 @@ async fn generated_first_password_is_printed_once_and_config_file_is_read() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\nadmin_listen = \"127.0.0.1:0\"\ngateway_listen = \"127.0.0.1:0\"\ngateway_ws_listen = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\nlog = \"warn\"\n",
+            "data_dir = {:?}\nadmin_listen = \"127.0.0.1:0\"\ngateway_listen = \"127.0.0.1:0\"\ngateway_ws_listen = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\nsip_listen = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\nlog = \"warn\"\n",
             dir.path().join("data")
         ),
     )
@@ -111,6 +111,7 @@ async fn environment_overrides_the_file_and_bad_config_is_refused() {
         .env("PORTER_GATEWAY_LISTEN", "127.0.0.1:0")
         .env("PORTER_GATEWAY_WS_LISTEN", "127.0.0.1:0")
         .env("PORTER_HTTPS_LISTEN", "127.0.0.1:0")
+        .env("PORTER_SIP_LISTEN", "127.0.0.1:0")
         .env("PORTER_DATA_DIR", dir.path().join("data"))
         .env("PORTER_ADMIN_PASSWORD", "env-password-1")
         .env("PORTER_LOG", "warn")

@@ -8,6 +8,7 @@
 pub mod digest;
 pub mod message;
 pub mod registrar;
+pub mod server;
 pub mod transaction;
 
 pub use message::{

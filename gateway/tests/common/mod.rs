@@ -36,6 +36,8 @@ pub struct Server {
     pub https_addr: String,
     /// The plain-TCP gateway, when started with `--gateway-plain-listen`.
     pub gateway_plain_addr: Option<String>,
+    /// SIP over UDP and TCP (one port).
+    pub sip_addr: String,
     pub data_dir: PathBuf,
 }
 
@@ -59,6 +61,8 @@ impl Server {
                 "127.0.0.1:0",
                 "--https-listen",
                 "127.0.0.1:0",
+                "--sip-listen",
+                "127.0.0.1:0",
                 "--log",
                 "warn",
             ])
@@ -72,10 +76,10 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr) =
+        let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr, sip_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
                 let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
-                let mut https = String::new();
+                let (mut https, mut sip) = (String::new(), String::new());
                 while let Some(line) = lines.next_line().await.expect("read stdout") {
                     if let Some(addr) = line.strip_prefix("porter: gateway listening on ") {
                         gateway = addr.to_owned();
@@ -89,8 +93,11 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: https listening on ") {
                         https = addr.to_owned();
                     }
+                    if let Some(addr) = line.strip_prefix("porter: sip listening on ") {
+                        sip = addr.to_owned();
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
-                        return (addr.to_owned(), gateway, ws, plain, https);
+                        return (addr.to_owned(), gateway, ws, plain, https, sip);
                     }
                 }
                 panic!("porter exited before listening");
@@ -106,6 +113,7 @@ impl Server {
             gateway_ws_addr,
             gateway_plain_addr,
             https_addr,
+            sip_addr,
             data_dir: data_dir.to_owned(),
         }
     }

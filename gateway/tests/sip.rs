@@ -1,0 +1,158 @@
+//! SIP against real peers: sipp (Debian's sip-tester, installed by scripts/test.sh) registers
+//! a device's SIP account over UDP and TCP with digest authentication; a wrong password is
+//! refused; malformed messages get 400 and the server keeps serving.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::Server;
+use porter_proto::admin::v1 as pb;
+
+/// A device's SIP account, made through the admin API: an apartment with its monitor.
+async fn sip_account(server: &Server) -> (String, String) {
+    let admin = server.admin().await;
+    let c = admin
+        .create_community("SIP Court", pb::FeaturePlan::Premium)
+        .await;
+    let b = admin.create_building(c.id, "B1").await;
+    admin
+        .create_apartment_with_monitor(b.id, "101", None, "0C11050B9901")
+        .await
+        .expect("apartment");
+    let devices = admin
+        .devices()
+        .list_devices(pb::ListDevicesRequest {
+            community_id: c.id,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    let secrets = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest {
+            id: devices.devices[0].id,
+        })
+        .await
+        .expect("secrets")
+        .into_inner();
+    (secrets.sip_number, secrets.sip_password)
+}
+
+/// Runs one sipp scenario from `sip/tests/sipp/` as one call; true when sipp says it passed.
+async fn sipp(server: &Server, scenario: &str, transport: &str, users: &str) -> bool {
+    let dir = tempfile::tempdir().expect("tmp");
+    let inf = dir.path().join("users.csv");
+    std::fs::write(&inf, format!("SEQUENTIAL\n{users}\n")).expect("users");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sip/tests/sipp")
+        .join(scenario);
+    let (host, port) = server.sip_addr.rsplit_once(':').expect("addr");
+    // sipp's own port: a free one, so runs never collide on its default 5060.
+    let local = std::net::UdpSocket::bind("127.0.0.1:0").expect("free port");
+    let local_port = local.local_addr().expect("port").port().to_string();
+    drop(local);
+    let out = tokio::process::Command::new("sipp")
+        .arg(format!("{host}:{port}"))
+        .args(["-sf"])
+        .arg(&scenario)
+        .args(["-inf"])
+        .arg(&inf)
+        .args([
+            "-t",
+            transport,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &local_port,
+            "-m",
+            "1",
+            "-timeout",
+            "20s",
+            "-nostdin",
+        ])
+        .args(["-trace_err", "-error_file"])
+        .arg(dir.path().join("errors.log"))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .await
+        .expect("sipp runs (Debian package sip-tester)");
+    if !out.status.success() {
+        let errors = std::fs::read_to_string(dir.path().join("errors.log")).unwrap_or_default();
+        eprintln!(
+            "sipp {scenario:?} over {transport}: {}\n{errors}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out.status.success()
+}
+
+#[tokio::test]
+async fn sipp_registers_with_digest_over_udp_and_tcp() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (number, password) = sip_account(&server).await;
+    // sipp expands the authentication keyword when it comes from the injection file.
+    let row =
+        |user: &str, pw: &str| format!("{user};[authentication username={user} password={pw}]");
+    let good = row(&number, &password);
+    assert!(
+        sipp(&server, "register_auth.xml", "u1", &good).await,
+        "REGISTER over UDP"
+    );
+    assert!(
+        sipp(&server, "register_auth.xml", "t1", &good).await,
+        "REGISTER over TCP"
+    );
+    let wrong = row(&number, &format!("not-{password}"));
+    assert!(
+        sipp(&server, "register_denied.xml", "u1", &wrong).await,
+        "wrong password refused"
+    );
+    let unknown = row("1999999999", &password);
+    assert!(
+        sipp(&server, "register_denied.xml", "t1", &unknown).await,
+        "unknown account refused"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_messages_get_400_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    socket.connect(&server.sip_addr).await.unwrap();
+    let ask = |text: &'static str| {
+        let socket = &socket;
+        async move {
+            socket
+                .send(text.replace('\n', "\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut buf = vec![0u8; 4096];
+            match tokio::time::timeout(Duration::from_secs(2), socket.recv(&mut buf)).await {
+                Ok(Ok(n)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+                _ => None,
+            }
+        }
+    };
+    let bad_cseq = "OPTIONS sip:porter SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKbad1\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: bad1\nCSeq: 1 INVITE\nMax-Forwards: 70\n\n";
+    let reply = ask(bad_cseq).await.expect("an answer");
+    assert!(
+        reply.starts_with("SIP/2.0 400 Bad Request (bad CSeq header"),
+        "{reply}"
+    );
+    // Bytes that are not SIP at all are dropped without an answer.
+    assert_eq!(ask("\u{1}\u{2}garbage\n\n").await, None);
+    let options = "OPTIONS sip:porter SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKok1\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: ok1\nCSeq: 1 OPTIONS\nMax-Forwards: 70\n\n";
+    let reply = ask(options).await.expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 200 OK"), "{reply}");
+    assert!(reply.contains("Allow: REGISTER"), "{reply}");
+    server.stop().await;
+}

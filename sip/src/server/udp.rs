@@ -1,0 +1,47 @@
+//! SIP over UDP: one socket, one task. Responses go back to the address the request came
+//! from (RFC 3581 symmetric response routing), which is what works behind NAT.
+
+use std::sync::Arc;
+
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+
+use super::SipServer;
+use crate::registrar::{Source, Transport};
+
+pub async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, mut stop: watch::Receiver<bool>) {
+    // One byte more than the limit tells an oversized datagram from one that fits.
+    let mut buf = vec![0u8; server.config.max_message + 1];
+    loop {
+        let received = tokio::select! {
+            r = socket.recv_from(&mut buf) => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let (n, addr) = match received {
+            Ok(r) => r,
+            // ICMP port unreachable from an earlier send shows up here on some systems.
+            Err(e) => {
+                tracing::debug!(error = %e, "SIP UDP receive");
+                continue;
+            }
+        };
+        if n > server.config.max_message {
+            tracing::debug!(%addr, "SIP datagram over the size limit dropped");
+            continue;
+        }
+        let datagram = &buf[..n];
+        // Keep-alives (CRLF) carry nothing to answer.
+        if datagram.iter().all(|c| c.is_ascii_whitespace()) {
+            continue;
+        }
+        if let Some(reply) = server.handle_bytes(
+            datagram,
+            Source {
+                transport: Transport::Udp,
+                addr,
+            },
+        ) {
+            let _ = socket.send_to(&reply, addr).await;
+        }
+    }
+}
