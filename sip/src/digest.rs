@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use md5::Md5;
+use porter_store::auth::constant_time_eq;
 use sha2::{Digest as _, Sha256};
 
 use crate::message::grammar::{split_params, unquote};
@@ -223,10 +224,6 @@ pub fn response(algorithm: Algorithm, c: &Credentials, method: &str, password: &
         }
     }
     algorithm.hash(&data)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ mod tcp;
 mod udp;
 
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use porter_store::Store;
@@ -52,12 +51,6 @@ impl Default for SipConfig {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 /// A reason phrase from an error: one line, bounded.
 fn reason(prefix: &str, e: &ParseError) -> String {
     let text: String = e
@@ -96,17 +89,22 @@ impl SipServer {
         &self.config
     }
 
+    /// The store's clock, so bindings and nonces expire on the same time as everything else.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.store.now_ms()).unwrap_or(0)
+    }
+
     /// Live bindings of an account (for the router, the admin API and tests).
     pub fn bindings(&self, aor: &str) -> Vec<crate::registrar::Binding> {
         self.registrar
             .lock()
-            .map(|r| r.lookup(aor, now_ms()))
+            .map(|r| r.lookup(aor, self.now_ms()))
             .unwrap_or_default()
     }
 
     /// Runs the periodic expiry of bindings and transactions.
     pub fn housekeeping(&self) {
-        let now = now_ms();
+        let now = self.now_ms();
         if let Ok(mut r) = self.registrar.lock() {
             r.expire(now);
         }
@@ -133,21 +131,19 @@ impl SipServer {
             // No client transactions yet: a stray response is absorbed (RFC 3261 §18.2.2).
             return None;
         };
+        // An ACK is never answered (no INVITE transactions yet to absorb it).
+        if req.method == Method::Ack {
+            return None;
+        }
         if let Err(e) = req.check() {
-            if req.method == Method::Ack {
-                return None;
-            }
             tracing::debug!(%source.addr, error = %e, "bad SIP request");
             return Some(
                 req.response(400, &reason("Bad Request", &e), None)
                     .to_bytes(),
             );
         }
-        if req.method == Method::Ack {
-            return None;
-        }
         let key = TransactionKey::of(&req)?;
-        let now = now_ms();
+        let now = self.now_ms();
         match self.transactions.lock().ok()?.arrive(&key, now) {
             Arrival::New => {}
             Arrival::Retransmission(again) => return again,

@@ -407,7 +407,7 @@ impl Store {
     pub fn authenticate_device(&self, mac: &str, credential: &str) -> Option<Device> {
         let device = self.read(|dir| dir.device_by_mac(mac).cloned())?;
         let expected = self.sealer().open(&device.credential_sealed).ok()?;
-        constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
+        auth::constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
     }
 
     /// The SIP account `number` (a device's) with its password, for the registrar's digest
@@ -509,12 +509,4 @@ impl Store {
             Ok(Page { items, total })
         })
     }
-}
-
-/// Compares secrets without an early exit, so timing does not reveal a matching prefix.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
