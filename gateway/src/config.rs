@@ -54,6 +54,18 @@ pub struct ServeArgs {
     /// The SIP digest realm devices and apps authenticate in (default "porter").
     #[arg(long, env = "PORTER_SIP_REALM")]
     pub sip_realm: Option<String>,
+    /// The host Porter names itself by in SIP Via and Record-Route headers (default: the
+    /// SIP listen IP, or this machine's outward address when listening on all).
+    #[arg(long, env = "PORTER_SIP_ADVERTISE")]
+    pub sip_advertise: Option<String>,
+    /// How long each stage of a call rings before the call type's next stage, in seconds
+    /// (default 30).
+    #[arg(long, env = "PORTER_SIP_RING_TIMEOUT_SECS")]
+    pub sip_ring_timeout_secs: Option<u64>,
+    /// The landline trunk (a SIP gateway or provider, over UDP) that calls to residents'
+    /// phones go out through, as HOST:PORT (default: none, so no phone branches).
+    #[arg(long, env = "PORTER_SIP_TRUNK")]
+    pub sip_trunk: Option<SocketAddr>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -88,6 +100,9 @@ struct FileConfig {
     public_url: Option<String>,
     sip_listen: Option<SocketAddr>,
     sip_realm: Option<String>,
+    sip_advertise: Option<String>,
+    sip_ring_timeout_secs: Option<u64>,
+    sip_trunk: Option<SocketAddr>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -111,6 +126,9 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     pub sip_listen: SocketAddr,
     pub sip_realm: String,
+    pub sip_advertise: Option<String>,
+    pub sip_ring_timeout: Duration,
+    pub sip_trunk: Option<SocketAddr>,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -193,6 +211,14 @@ impl ServeConfig {
                 .sip_realm
                 .or(file.sip_realm)
                 .unwrap_or_else(|| "porter".to_owned()),
+            sip_advertise: args.sip_advertise.or(file.sip_advertise),
+            sip_ring_timeout: Duration::from_secs(
+                args.sip_ring_timeout_secs
+                    .or(file.sip_ring_timeout_secs)
+                    .unwrap_or(30)
+                    .max(1),
+            ),
+            sip_trunk: args.sip_trunk.or(file.sip_trunk),
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -242,6 +268,9 @@ mod tests {
             public_url: None,
             sip_listen: None,
             sip_realm: None,
+            sip_advertise: None,
+            sip_ring_timeout_secs: None,
+            sip_trunk: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

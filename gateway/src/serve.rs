@@ -144,13 +144,30 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )));
     let (sip_udp, sip_tcp) = bind_sip(config.sip_listen).await?;
     let sip_addr = sip_udp.local_addr()?;
-    let sip = Arc::new(porter_sip::server::SipServer::new(
+    let sip_local = porter_sip::proxy::LocalAddr {
+        host: config
+            .sip_advertise
+            .clone()
+            .unwrap_or_else(|| porter_sip::server::advertised_host(sip_addr)),
+        ports: vec![
+            (porter_sip::registrar::Transport::Udp, sip_addr.port()),
+            (porter_sip::registrar::Transport::Tcp, sip_addr.port()),
+        ],
+    };
+    let sip = porter_sip::server::SipServer::new(
         store.clone(),
         porter_sip::server::SipConfig {
             realm: config.sip_realm.clone(),
+            ring_ms: u64::try_from(config.sip_ring_timeout.as_millis()).unwrap_or(u64::MAX),
+            trunk: config.sip_trunk.map(|addr| porter_sip::router::Trunk {
+                addr,
+                transport: porter_sip::registrar::Transport::Udp,
+                host: addr.ip().to_string(),
+            }),
             ..porter_sip::server::SipConfig::default()
         },
-    ));
+        sip_local,
+    );
     tracing::info!(%sip_addr, "SIP (UDP and TCP) listening");
     announce(&format!("sip listening on {sip_addr}"));
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_udp(
@@ -163,7 +180,10 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         sip_tcp,
         stop_rx.clone(),
     )));
-    gateway_tasks.push(tokio::spawn(sip_housekeeping(sip, stop_rx.clone())));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_timers(
+        sip,
+        stop_rx.clone(),
+    )));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
     let purge = tokio::spawn(purge_sessions(store.clone(), stop_rx.clone()));
@@ -251,20 +271,6 @@ async fn bind_sip(
         }
     }
     anyhow::bail!("no port free for SIP on both UDP and TCP at {addr}")
-}
-
-/// Expires SIP bindings and transactions every few seconds.
-async fn sip_housekeeping(
-    sip: Arc<porter_sip::server::SipServer>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => sip.housekeeping(),
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
 }
 
 #[allow(clippy::print_stdout)]

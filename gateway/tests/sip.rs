@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::Server;
+use common::sipp::{Sipp, account_row, free_port};
 use porter_proto::admin::v1 as pb;
 
 /// A device's SIP account, made through the admin API: an apartment with its monitor.
@@ -45,51 +44,16 @@ async fn sip_account(server: &Server) -> (String, String) {
 /// Runs one sipp scenario from `sip/tests/sipp/` as one call; true when sipp says it passed.
 async fn sipp(server: &Server, scenario: &str, transport: &str, users: &str) -> bool {
     let dir = tempfile::tempdir().expect("tmp");
-    let inf = dir.path().join("users.csv");
-    std::fs::write(&inf, format!("SEQUENTIAL\n{users}\n")).expect("users");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sip/tests/sipp")
-        .join(scenario);
-    let (host, port) = server.sip_addr.rsplit_once(':').expect("addr");
-    // sipp's own port: a free one, so runs never collide on its default 5060.
-    let local = std::net::UdpSocket::bind("127.0.0.1:0").expect("free port");
-    let local_port = local.local_addr().expect("port").port().to_string();
-    drop(local);
-    let out = tokio::process::Command::new("sipp")
-        .arg(format!("{host}:{port}"))
-        .args(["-sf"])
-        .arg(&scenario)
-        .args(["-inf"])
-        .arg(&inf)
-        .args([
-            "-t",
-            transport,
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &local_port,
-            "-m",
-            "1",
-            "-timeout",
-            "20s",
-            "-nostdin",
-        ])
-        .args(["-trace_err", "-error_file"])
-        .arg(dir.path().join("errors.log"))
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .await
-        .expect("sipp runs (Debian package sip-tester)");
-    if !out.status.success() {
-        let errors = std::fs::read_to_string(dir.path().join("errors.log")).unwrap_or_default();
-        eprintln!(
-            "sipp {scenario:?} over {transport}: {}\n{errors}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    Sipp {
+        scenario,
+        transport,
+        local_port: free_port(),
+        remote: Some(&server.sip_addr),
+        users: Some(users),
+        timeout_secs: 20,
     }
-    out.status.success()
+    .run(dir.path())
+    .await
 }
 
 #[tokio::test]
@@ -97,9 +61,7 @@ async fn sipp_registers_with_digest_over_udp_and_tcp() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let (number, password) = sip_account(&server).await;
-    // sipp expands the authentication keyword when it comes from the injection file.
-    let row =
-        |user: &str, pw: &str| format!("{user};[authentication username={user} password={pw}]");
+    let row = |user: &str, pw: &str| account_row(user, pw, &[]);
     let good = row(&number, &password);
     assert!(
         sipp(&server, "register_auth.xml", "u1", &good).await,

@@ -7,7 +7,9 @@
 
 pub mod digest;
 pub mod message;
+pub mod proxy;
 pub mod registrar;
+pub mod router;
 pub mod server;
 pub mod transaction;
 

@@ -24,8 +24,17 @@ pub struct TransactionKey(String);
 impl TransactionKey {
     /// None when the request lacks what a key needs (it fails `Request::check` anyway).
     pub fn of(req: &Request) -> Option<TransactionKey> {
+        Self::keyed(req, req.method.as_str())
+    }
+
+    /// The key of the INVITE a CANCEL or a non-2xx ACK belongs to (RFC 3261 §9.2, §17.2.3):
+    /// the same branch and sent-by, the method taken as INVITE.
+    pub fn of_invite(req: &Request) -> Option<TransactionKey> {
+        Self::keyed(req, "INVITE")
+    }
+
+    fn keyed(req: &Request, method: &str) -> Option<TransactionKey> {
         let via = req.headers.top_via().ok()??;
-        let method = req.method.as_str();
         match via.branch() {
             Some(b) if b.starts_with(BRANCH_COOKIE) => {
                 let port = via.port.unwrap_or(0);

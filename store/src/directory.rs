@@ -428,6 +428,11 @@ impl Directory {
             .filter_map(|id| self.buildings.get(id))
     }
 
+    /// A community by id, for the device-facing servers (no actor: devices are not tenants).
+    pub fn community(&self, id: Id) -> Option<&Community> {
+        self.communities.get(&id)
+    }
+
     pub fn building(&self, id: Id) -> Option<&Building> {
         self.buildings.get(&id)
     }

@@ -2,19 +2,25 @@
 //! transports (`udp`, `tcp`) only move bytes; the decisions are here and in the IO-free
 //! layers below (transactions, digest, registrar).
 
+mod auth;
+mod invite;
+mod outbound;
+mod register;
 mod tcp;
 mod udp;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use porter_store::Store;
 
-use crate::digest::{Algorithm, Credentials, DEFAULT_NONCE_TTL_SECS, DigestAuth, Verdict};
+use crate::digest::{Algorithm, DEFAULT_NONCE_TTL_SECS, DigestAuth};
 use crate::message::{HeaderName, Message, Method, ParseError, Request, Response};
-use crate::registrar::{RegisterError, Registrar, RegistrarConfig, Source};
-use crate::transaction::{Arrival, ServerTransactions, TransactionKey};
+use crate::proxy::{InDialog, LocalAddr, Proxy, ProxyConfig, Transmit};
+use crate::registrar::{Registrar, RegistrarConfig, Source};
+use crate::router::Trunk;
+use crate::transaction::{Arrival, TransactionKey};
 
+pub use outbound::{advertised_host, serve_timers};
 pub use tcp::serve_tcp;
 pub use udp::serve_udp;
 
@@ -36,6 +42,11 @@ pub struct SipConfig {
     pub max_transactions: usize,
     /// TCP and TLS connections at most (default 50,000).
     pub max_connections: usize,
+    pub proxy: ProxyConfig,
+    /// How long each stage of a call rings before the next (default 30 s).
+    pub ring_ms: u64,
+    /// Where calls to residents' phones go out (None: no phone branches).
+    pub trunk: Option<Trunk>,
 }
 
 impl Default for SipConfig {
@@ -47,6 +58,9 @@ impl Default for SipConfig {
             max_message: 16 * 1024,
             max_transactions: 100_000,
             max_connections: 50_000,
+            proxy: ProxyConfig::default(),
+            ring_ms: 30_000,
+            trunk: None,
         }
     }
 }
@@ -67,22 +81,30 @@ pub struct SipServer {
     store: Store,
     auth: DigestAuth,
     registrar: Mutex<Registrar>,
-    transactions: Mutex<ServerTransactions>,
+    proxy: Mutex<Proxy>,
+    outbound: outbound::Outbound,
 }
 
 impl SipServer {
-    pub fn new(store: Store, config: SipConfig) -> SipServer {
-        SipServer {
+    /// The server; `local` is how it names itself in Via and Record-Route (the listeners'
+    /// advertised host and ports).
+    pub fn new(store: Store, config: SipConfig, local: LocalAddr) -> Arc<SipServer> {
+        Arc::new(SipServer {
             auth: DigestAuth::new(
                 &config.realm,
                 config.algorithms.clone(),
                 DEFAULT_NONCE_TTL_SECS,
             ),
             registrar: Mutex::new(Registrar::new(config.registrar.clone())),
-            transactions: Mutex::new(ServerTransactions::new(config.max_transactions)),
+            proxy: Mutex::new(Proxy::new(
+                local,
+                config.proxy.clone(),
+                config.max_transactions,
+            )),
+            outbound: outbound::Outbound::default(),
             store,
             config,
-        }
+        })
     }
 
     pub fn config(&self) -> &SipConfig {
@@ -102,143 +124,180 @@ impl SipServer {
             .unwrap_or_default()
     }
 
-    /// Runs the periodic expiry of bindings and transactions.
+    /// Calls in progress, dialogs and relayed requests.
+    pub fn proxy_counts(&self) -> (usize, usize, usize) {
+        self.proxy.lock().map(|p| p.counts()).unwrap_or_default()
+    }
+
+    /// Runs the periodic expiry of bindings (every few seconds is enough).
     pub fn housekeeping(&self) {
         let now = self.now_ms();
         if let Ok(mut r) = self.registrar.lock() {
             r.expire(now);
         }
-        if let Ok(mut t) = self.transactions.lock() {
-            t.expire(now);
-        }
     }
 
-    /// One datagram (or one framed stream message) from `source`: the bytes to send back to
-    /// it, if any. Unparseable bytes are dropped; a request that parses but is malformed
-    /// gets 400 naming the fault.
-    pub fn handle_bytes(&self, bytes: &[u8], source: Source) -> Option<Bytes> {
+    /// Runs the proxy's timers that are due: retransmissions, ring timeouts, expiry.
+    pub fn poll(&self) -> Vec<Transmit> {
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        if let Ok(mut p) = self.proxy.lock()
+            && p.next_deadline().is_some_and(|at| at <= now)
+        {
+            p.poll(now, &mut out);
+        }
+        out
+    }
+
+    /// One datagram (or one framed stream message) from `source`: what to send, and where.
+    /// Unparseable bytes are dropped; a request that parses but is malformed gets 400
+    /// naming the fault.
+    pub fn handle_bytes(&self, bytes: &[u8], source: Source) -> Vec<Transmit> {
         match crate::message::parse_datagram(bytes) {
             Ok(m) => self.handle(m, source),
             Err(e) => {
                 tracing::debug!(%source.addr, error = %e, "SIP message dropped");
-                None
+                Vec::new()
             }
         }
     }
 
-    pub fn handle(&self, message: Message, source: Source) -> Option<Bytes> {
-        let Message::Request(req) = message else {
-            // No client transactions yet: a stray response is absorbed (RFC 3261 §18.2.2).
-            return None;
+    pub fn handle(&self, message: Message, source: Source) -> Vec<Transmit> {
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        match message {
+            Message::Response(resp) => {
+                if resp.check().is_err() {
+                    return out;
+                }
+                if let Ok(mut p) = self.proxy.lock()
+                    && let Some((key, bytes, reliable)) = p.on_response(resp, now, &mut out)
+                {
+                    p.transactions.answered(&key, bytes, reliable, now);
+                }
+            }
+            Message::Request(req) => self.request(req, source, now, &mut out),
+        }
+        out
+    }
+
+    fn request(&self, mut req: Request, source: Source, now: u64, out: &mut Vec<Transmit>) {
+        let reply = |out: &mut Vec<Transmit>, r: Response| {
+            out.push(Transmit {
+                to: source,
+                fallback: None,
+                bytes: r.to_bytes(),
+            });
         };
-        // An ACK is never answered (no INVITE transactions yet to absorb it).
         if req.method == Method::Ack {
-            return None;
+            // An ACK is never answered: it ends our non-2xx response, or goes on in its dialog.
+            if let Ok(mut p) = self.proxy.lock()
+                && !p.absorb_ack(&req, now)
+                && p.prepare(&mut req)
+            {
+                p.in_dialog(req, source, now, out);
+            }
+            return;
         }
         if let Err(e) = req.check() {
             tracing::debug!(%source.addr, error = %e, "bad SIP request");
-            return Some(
-                req.response(400, &reason("Bad Request", &e), None)
-                    .to_bytes(),
+            return reply(out, req.response(400, &reason("Bad Request", &e), None));
+        }
+        if req.method == Method::Invite {
+            return self.invite(req, source, now, out);
+        }
+        let Some(key) = TransactionKey::of(&req) else {
+            return;
+        };
+        let in_dialog = req.headers.to().is_ok_and(|t| t.tag().is_some());
+        // The answer goes out before what the request set off (a CANCEL's 200 before the 487).
+        let mark = out.len();
+        let response = {
+            let Ok(mut p) = self.proxy.lock() else {
+                return;
+            };
+            match p.transactions.arrive(&key, now) {
+                Arrival::New => {}
+                Arrival::Retransmission(again) => {
+                    if let Some(bytes) = again {
+                        out.push(Transmit {
+                            to: source,
+                            fallback: None,
+                            bytes,
+                        });
+                    }
+                    return;
+                }
+                Arrival::Full => {
+                    return reply(out, req.response(503, "Service Unavailable", None));
+                }
+            }
+            match req.method {
+                Method::Cancel => Some(p.cancel(&req, now, out)),
+                _ if in_dialog => self.dialog_request(&mut p, req.clone(), source, now, out),
+                _ => None,
+            }
+        };
+        let response = match response {
+            Some(r) => Some(r),
+            None if in_dialog => return,
+            None => Some(match req.method {
+                Method::Register => self.register(&req, source, now),
+                Method::Options => {
+                    let mut r = req.response(200, "OK", Some(&to_tag(&req)));
+                    r.headers.push(HeaderName::Allow, ALLOW);
+                    r.headers.push(HeaderName::Accept, "application/sdp");
+                    r
+                }
+                _ => {
+                    let mut r = req.response(405, "Method Not Allowed", Some(&to_tag(&req)));
+                    r.headers.push(HeaderName::Allow, ALLOW);
+                    r
+                }
+            }),
+        };
+        if let Some(r) = response {
+            let bytes = r.to_bytes();
+            if let Ok(mut p) = self.proxy.lock() {
+                p.transactions
+                    .answered(&key, bytes.clone(), source.transport.reliable(), now);
+            }
+            out.insert(
+                mark,
+                Transmit {
+                    to: source,
+                    fallback: None,
+                    bytes,
+                },
             );
         }
-        let key = TransactionKey::of(&req)?;
-        let now = self.now_ms();
-        match self.transactions.lock().ok()?.arrive(&key, now) {
-            Arrival::New => {}
-            Arrival::Retransmission(again) => return again,
-            Arrival::Full => {
-                return Some(req.response(503, "Service Unavailable", None).to_bytes());
-            }
-        }
-        let response = self.respond(&req, source, now).to_bytes();
-        if let Ok(mut t) = self.transactions.lock() {
-            t.answered(&key, response.clone(), source.transport.reliable(), now);
-        }
-        Some(response)
     }
 
-    fn respond(&self, req: &Request, source: Source, now: u64) -> Response {
-        match req.method {
-            Method::Register => self.register(req, source, now),
-            Method::Options => {
-                let mut r = req.response(200, "OK", Some(&to_tag(req)));
-                r.headers.push(HeaderName::Allow, ALLOW);
-                r.headers.push(HeaderName::Accept, "application/sdp");
-                r
-            }
-            _ => req.response(501, "Not Implemented", Some(&to_tag(req))),
+    /// A non-INVITE request inside a dialog (BYE, INFO…): relayed along the dialog, or
+    /// answered here when it cannot be (None: the far end answers).
+    fn dialog_request(
+        &self,
+        p: &mut Proxy,
+        mut req: Request,
+        source: Source,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) -> Option<Response> {
+        if !p.prepare(&mut req) {
+            return Some(req.response(483, "Too Many Hops", None));
+        }
+        let keep = req.clone();
+        match p.in_dialog(req, source, now, out) {
+            InDialog::Forwarded(_) => None,
+            InDialog::Unknown => Some(keep.response(481, "Call/Transaction Does Not Exist", None)),
+            InDialog::Full => Some(keep.response(503, "Service Unavailable", None)),
         }
     }
 
-    fn challenge(&self, req: &Request, now: u64, stale: bool) -> Response {
-        let mut r = req.response(401, "Unauthorized", Some(&to_tag(req)));
-        for c in self.auth.challenges(now / 1000, stale) {
-            r.headers.push(HeaderName::WwwAuthenticate, c);
-        }
-        r
-    }
-
-    fn register(&self, req: &Request, source: Source, now: u64) -> Response {
-        let Ok(to) = req.headers.to() else {
-            return req.response(400, "Bad Request (To)", None);
-        };
-        let Some(aor) = to.uri.user_unescaped() else {
-            return req.response(404, "Not Found (no user in To)", Some(&to_tag(req)));
-        };
-        let Some(creds) = req.headers.get(&HeaderName::Authorization) else {
-            return self.challenge(req, now, false);
-        };
-        let creds = match Credentials::parse(creds) {
-            Ok(c) => c,
-            Err(e) => return req.response(400, &format!("Bad Request (Authorization: {e})"), None),
-        };
-        // An account registers its own address only.
-        if creds.username != aor {
-            return req.response(
-                403,
-                "Forbidden (username is not the To user)",
-                Some(&to_tag(req)),
-            );
-        }
-        let account = self.store.sip_account(&aor);
-        // An unknown account is answered as a wrong password, so numbers cannot be probed.
-        let verdict = match &account {
-            Some(a) => self
-                .auth
-                .verify(&creds, req.method.as_str(), &a.password, now / 1000),
-            None => Verdict::Denied("unknown account"),
-        };
-        match verdict {
-            Verdict::Ok => {}
-            Verdict::Stale => return self.challenge(req, now, true),
-            Verdict::Denied(why) => {
-                tracing::info!(%source.addr, account = %aor, why, "SIP authentication failed");
-                return self.challenge(req, now, false);
-            }
-        }
-        let result = match self.registrar.lock() {
-            Ok(mut r) => r.register(&aor, req, source, now),
-            Err(_) => Err(RegisterError::Full),
-        };
-        match result {
-            Ok(bindings) => {
-                let mut r = req.response(200, "OK", Some(&to_tag(req)));
-                for b in bindings {
-                    let left = b.expires_at_ms.saturating_sub(now).div_ceil(1000);
-                    r.headers
-                        .push(HeaderName::Contact, format!("{};expires={left}", b.contact));
-                }
-                r
-            }
-            Err(e) => {
-                let (status, phrase) = e.status();
-                let mut r = req.response(status, phrase, Some(&to_tag(req)));
-                if let RegisterError::TooBrief(min) = e {
-                    r.headers.push(HeaderName::MinExpires, min.to_string());
-                }
-                r
-            }
+    /// Sends what the core produced, on the transports it names.
+    pub fn dispatch(self: &Arc<Self>, out: Vec<Transmit>) {
+        for t in out {
+            self.outbound.send(self, t);
         }
     }
 }

@@ -1,20 +1,25 @@
 //! SIP over TCP: one task per connection, messages cut out of the stream by the framer.
 //! A connection that sends something unparseable is closed: a stream cannot be resynced.
+//! Each connection is registered by its peer address, so requests for a device go down the
+//! connection it registered over.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::SipServer;
+use super::outbound::CONNECTION_QUEUE;
 use crate::message::{Framed, StreamFramer};
 use crate::registrar::{Source, Transport};
 
 pub async fn serve_tcp(server: Arc<SipServer>, listener: TcpListener, stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(server.config.max_connections));
     let mut tasks = tokio::task::JoinSet::new();
+    server.outbound.set_stop(stop.clone());
     let mut stop_accept = stop.clone();
     loop {
         let permit = tokio::select! {
@@ -36,16 +41,9 @@ pub async fn serve_tcp(server: Arc<SipServer>, listener: TcpListener, stop: watc
         let _ = tcp.set_nodelay(true);
         let (server, stop) = (server.clone(), stop.clone());
         tasks.spawn(async move {
-            connection(
-                server,
-                tcp,
-                Source {
-                    transport: Transport::Tcp,
-                    addr,
-                },
-                stop,
-            )
-            .await;
+            let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
+            server.outbound.add_connection(addr, tx);
+            run_connection(server, tcp, addr, rx, stop).await;
             drop(permit);
         });
         while tasks.try_join_next().is_some() {}
@@ -53,43 +51,54 @@ pub async fn serve_tcp(server: Arc<SipServer>, listener: TcpListener, stop: watc
     tasks.shutdown().await;
 }
 
-async fn connection(
+/// Reads messages from one connection and writes what is queued for it, until either side
+/// closes or the server stops; then the connection leaves the registry.
+pub(super) async fn run_connection(
     server: Arc<SipServer>,
     mut tcp: TcpStream,
-    source: Source,
+    peer: SocketAddr,
+    mut queue: mpsc::Receiver<Bytes>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let _ = tcp.set_nodelay(true);
+    let source = Source {
+        transport: Transport::Tcp,
+        addr: peer,
+    };
     let mut framer = StreamFramer::new(server.config.max_message);
     let mut buf = BytesMut::with_capacity(4096);
-    loop {
+    'conn: loop {
         loop {
             match framer.next(&mut buf) {
                 Ok(None) => break,
                 Ok(Some(Framed::Ping)) => {
                     if tcp.write_all(b"\r\n").await.is_err() {
-                        return;
+                        break 'conn;
                     }
                 }
                 Ok(Some(Framed::Message(m))) => {
-                    if let Some(reply) = server.handle(*m, source)
-                        && tcp.write_all(&reply).await.is_err()
-                    {
-                        return;
-                    }
+                    let out = server.handle(*m, source);
+                    server.dispatch(out);
                 }
                 Err(e) => {
-                    tracing::debug!(%source.addr, error = %e, "SIP TCP stream closed");
-                    return;
+                    tracing::debug!(%peer, error = %e, "SIP TCP stream closed");
+                    break 'conn;
                 }
             }
         }
-        let read = tokio::select! {
-            r = tcp.read_buf(&mut buf) => r,
-            _ = stop.wait_for(|s| *s) => return,
-        };
-        match read {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+        tokio::select! {
+            r = tcp.read_buf(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            },
+            Some(bytes) = queue.recv() => {
+                if tcp.write_all(&bytes).await.is_err() {
+                    break;
+                }
+            }
+            // The guard `wait_for` returns must not live across the writes above.
+            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
         }
     }
+    server.outbound.remove_connection(peer);
 }

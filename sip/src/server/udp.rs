@@ -10,6 +10,8 @@ use super::SipServer;
 use crate::registrar::{Source, Transport};
 
 pub async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, mut stop: watch::Receiver<bool>) {
+    let socket = Arc::new(socket);
+    server.outbound.set_udp(socket.clone());
     // One byte more than the limit tells an oversized datagram from one that fits.
     let mut buf = vec![0u8; server.config.max_message + 1];
     loop {
@@ -34,14 +36,13 @@ pub async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, mut stop: watc
         if datagram.iter().all(|c| c.is_ascii_whitespace()) {
             continue;
         }
-        if let Some(reply) = server.handle_bytes(
+        let out = server.handle_bytes(
             datagram,
             Source {
                 transport: Transport::Udp,
                 addr,
             },
-        ) {
-            let _ = socket.send_to(&reply, addr).await;
-        }
+        );
+        server.dispatch(out);
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod apartments;
 pub mod buildings;
+pub mod calls;
 pub mod cameras;
 pub mod communities;
 pub mod devices;

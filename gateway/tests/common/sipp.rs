@@ -1,0 +1,111 @@
+//! Driving sipp (Debian's sip-tester, installed by scripts/test.sh) with the scenarios in
+//! `sip/tests/sipp/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use tokio::process::{Child, Command};
+
+/// A free local port for a sipp instance (bound and released: sipp binds it next).
+pub fn free_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("free port");
+    s.local_addr().expect("port").port()
+}
+
+pub fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sip/tests/sipp")
+        .join(name)
+}
+
+/// One sipp run of one call: `remote` is the server's SIP address (None for a UAS, which
+/// waits for a call), `users` the injection file's rows.
+pub struct Sipp<'a> {
+    pub scenario: &'a str,
+    pub transport: &'a str,
+    pub local_port: u16,
+    pub remote: Option<&'a str>,
+    pub users: Option<&'a str>,
+    pub timeout_secs: u32,
+}
+
+impl Sipp<'_> {
+    fn command(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new("sipp");
+        if let Some(remote) = self.remote {
+            cmd.arg(remote);
+        }
+        cmd.arg("-sf").arg(scenario(self.scenario));
+        if let Some(users) = self.users {
+            let inf = dir.join(format!("users-{}.csv", self.local_port));
+            std::fs::write(&inf, format!("SEQUENTIAL\n{users}\n")).expect("users");
+            cmd.arg("-inf").arg(inf);
+        }
+        cmd.args(["-t", self.transport, "-i", "127.0.0.1", "-p"])
+            .arg(self.local_port.to_string())
+            .args(["-m", "1", "-nostdin", "-timeout"])
+            .arg(format!("{}s", self.timeout_secs))
+            .args(["-trace_err", "-error_file"])
+            .arg(self.error_file(dir))
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    fn error_file(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("errors-{}.log", self.local_port))
+    }
+
+    /// Starts sipp in the background (a UAS waiting for its call).
+    pub fn spawn(&self, dir: &Path) -> Running {
+        let child = self
+            .command(dir)
+            .spawn()
+            .expect("sipp runs (Debian package sip-tester)");
+        Running {
+            child,
+            label: format!("{} over {}", self.scenario, self.transport),
+            error_file: self.error_file(dir),
+        }
+    }
+
+    /// Runs sipp to the end; true when its call passed.
+    pub async fn run(&self, dir: &Path) -> bool {
+        self.spawn(dir).passed().await
+    }
+}
+
+pub struct Running {
+    child: Child,
+    label: String,
+    error_file: PathBuf,
+}
+
+impl Running {
+    /// Waits for sipp to end; true when its call passed (sipp's errors are printed if not).
+    pub async fn passed(self) -> bool {
+        let out = self.child.wait_with_output().await.expect("sipp ends");
+        if !out.status.success() {
+            let errors = std::fs::read_to_string(&self.error_file).unwrap_or_default();
+            eprintln!(
+                "sipp {}: {}\n{errors}",
+                self.label,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        out.status.success()
+    }
+}
+
+/// The injection row of an account: number;[authentication …] (sipp expands the keyword
+/// when it comes from the file), then any further fields.
+pub fn account_row(number: &str, password: &str, more: &[&str]) -> String {
+    let mut row = format!("{number};[authentication username={number} password={password}]");
+    for m in more {
+        row.push(';');
+        row.push_str(m);
+    }
+    row
+}

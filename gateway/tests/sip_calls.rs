@@ -1,0 +1,239 @@
+//! Calls through Porter's SIP proxy between real sipp peers: a building door phone dials an
+//! apartment number; the apartment's indoor monitor (a sipp UAS registered with the
+//! monitor's account) answers, is busy or rings out; the door phone cancels; the call type
+//! moves an unanswered call on to the resident's phone through the landline trunk (another
+//! sipp UAS).
+
+mod common;
+
+use std::path::Path;
+
+use common::Server;
+use common::sipp::{Sipp, account_row, free_port};
+use porter_proto::admin::v1 as pb;
+
+/// A community with one building, apartment 101 (its monitor and a resident with a
+/// landline), and a door phone in the lobby; the accounts as (number, password).
+struct Site {
+    door: (String, String),
+    monitor: (String, String),
+    apartment_id: u64,
+}
+
+async fn secrets(admin: &common::Client, id: u64) -> (String, String) {
+    let s = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id })
+        .await
+        .expect("secrets")
+        .into_inner();
+    (s.sip_number, s.sip_password)
+}
+
+async fn site(server: &Server) -> Site {
+    let admin = server.admin().await;
+    let mut settings = common::community_settings("Call Court", pb::FeaturePlan::Premium);
+    settings.landline_service = Some(true);
+    let c = admin
+        .community()
+        .create_community(pb::CreateCommunityRequest {
+            settings: Some(settings),
+        })
+        .await
+        .expect("community")
+        .into_inner();
+    let b = admin.create_building(c.id, "B1").await;
+    let mut resident = common::resident("Ada", "Lovelace", "ada@example.com");
+    resident.landlines = Some(pb::Landlines {
+        numbers: vec!["5551234".into()],
+    });
+    let apt = admin
+        .create_apartment_with_monitor(b.id, "101", Some(resident), "0C11050B9901")
+        .await
+        .expect("apartment");
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest {
+            mac: "0C11050B9902".into(),
+        })
+        .await
+        .expect("mac");
+    let door = admin
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::BuildingId(b.id)),
+            device: Some(pb::DeviceInput {
+                device_type: Some(0),
+                mac: Some("0C11050B9902".into()),
+                name: Some("Lobby".into()),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("door phone")
+        .into_inner();
+    let devices = admin
+        .devices()
+        .list_devices(pb::ListDevicesRequest {
+            community_id: c.id,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    let monitor = devices
+        .devices
+        .iter()
+        .find(|d| d.id != door.id)
+        .expect("monitor");
+    Site {
+        door: secrets(&admin, door.id).await,
+        monitor: secrets(&admin, monitor.id).await,
+        apartment_id: apt.id,
+    }
+}
+
+async fn set_call_type(server: &Server, apartment_id: u64, call_type: u32) {
+    server
+        .admin()
+        .await
+        .apartment()
+        .update_apartment(pb::UpdateApartmentRequest {
+            id: apartment_id,
+            apartment: Some(pb::ApartmentInput {
+                call_type: Some(call_type),
+                ..Default::default()
+            }),
+            resident: None,
+        })
+        .await
+        .expect("call type");
+}
+
+/// Registers `account` with its contact at `port` (where a UAS will listen next).
+async fn register(server: &Server, dir: &Path, account: &(String, String), port: u16) {
+    let row = account_row(&account.0, &account.1, &[]);
+    let registered = Sipp {
+        scenario: "register_auth.xml",
+        transport: "u1",
+        local_port: port,
+        remote: Some(&server.sip_addr),
+        users: Some(&row),
+        timeout_secs: 10,
+    }
+    .run(dir)
+    .await;
+    assert!(registered, "{} registers", account.0);
+}
+
+/// A UAS on `port` playing `scenario` for one call.
+fn uas<'a>(scenario: &'a str, port: u16) -> Sipp<'a> {
+    Sipp {
+        scenario,
+        transport: "u1",
+        local_port: port,
+        remote: None,
+        users: None,
+        timeout_secs: 30,
+    }
+}
+
+/// The door phone dials `dialed` and expects `scenario`'s outcome.
+async fn door_calls(
+    server: &Server,
+    dir: &Path,
+    site: &Site,
+    dialed: &str,
+    scenario: &str,
+) -> bool {
+    let row = account_row(&site.door.0, &site.door.1, &[dialed]);
+    Sipp {
+        scenario,
+        transport: "u1",
+        local_port: free_port(),
+        remote: Some(&server.sip_addr),
+        users: Some(&row),
+        timeout_secs: 30,
+    }
+    .run(dir)
+    .await
+}
+
+#[tokio::test]
+async fn a_door_phone_calls_an_apartment_and_the_monitor_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let site = site(&server).await;
+    let port = free_port();
+    register(&server, dir.path(), &site.monitor, port).await;
+    let monitor = uas("monitor_answer.xml", port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(
+        door,
+        "the door phone's call is answered, acknowledged and hung up"
+    );
+    assert!(
+        monitor.passed().await,
+        "the monitor got INVITE, ACK and BYE"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn busy_unknown_and_cancelled_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let site = site(&server).await;
+    let port = free_port();
+    register(&server, dir.path(), &site.monitor, port).await;
+
+    let monitor = uas("monitor_busy.xml", port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_busy.xml").await;
+    assert!(door, "the caller gets 486");
+    assert!(monitor.passed().await, "the monitor's 486 is acknowledged");
+
+    let door = door_calls(&server, dir.path(), &site, "909", "door_call_not_found.xml").await;
+    assert!(door, "an apartment number not in the building gets 404");
+
+    let monitor = uas("monitor_ring.xml", port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_cancel.xml").await;
+    assert!(door, "the caller's CANCEL ends the call with 487");
+    assert!(monitor.passed().await, "the monitor is cancelled");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn call_type_4_moves_on_to_the_phone_when_the_monitor_does_not_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let trunk_port = free_port();
+    let trunk = format!("127.0.0.1:{trunk_port}");
+    let server = Server::start_with(
+        dir.path(),
+        &["--sip-trunk", &trunk, "--sip-ring-timeout-secs", "2"],
+    )
+    .await;
+    let site = site(&server).await;
+    set_call_type(&server, site.apartment_id, 4).await;
+    let port = free_port();
+    register(&server, dir.path(), &site.monitor, port).await;
+
+    // Nobody at the monitor: after the ring timeout the phone rings and answers.
+    let monitor = uas("monitor_ring.xml", port).spawn(dir.path());
+    let phone = uas("monitor_answer.xml", trunk_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "the call is answered on the phone");
+    assert!(
+        monitor.passed().await,
+        "the monitor is cancelled at the ring timeout"
+    );
+    assert!(phone.passed().await, "the trunk got the call");
+
+    // A busy monitor moves the call on at once.
+    let monitor = uas("monitor_busy.xml", port).spawn(dir.path());
+    let phone = uas("monitor_answer.xml", trunk_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "the call is answered on the phone");
+    assert!(monitor.passed().await, "the monitor said busy");
+    assert!(phone.passed().await, "the trunk got the call");
+    server.stop().await;
+}

@@ -1,0 +1,721 @@
+//! One call through the proxy: the INVITE server transaction facing the caller (RFC 3261
+//! §17.2.1), the response context choosing what the caller gets (§16.7), and an INVITE
+//! client transaction per branch (§17.1.1) with CANCEL (§9.1) and the ACK for a non-2xx
+//! final response.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+
+use super::dialog::DialogInfo;
+use super::{CallMeta, Hop, Proxy, Stage, T2_MS, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
+use crate::message::{HeaderName, Method, Request, Response};
+use crate::registrar::Source;
+use crate::transaction::{T1_MS, TransactionKey};
+
+/// RFC 3261's T4: how long an acknowledged final response lingers to absorb ACKs (UDP).
+const T4_MS: u64 = 5_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Branches ringing; provisional responses go up.
+    Proceeding,
+    /// A non-2xx final response went up; it is resent (UDP) until the caller's ACK.
+    Completed,
+    /// A 2xx went up; the call lingers to pass on the callee's 2xx retransmissions.
+    Answered,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BranchState {
+    Calling,
+    Proceeding,
+    /// A final non-2xx arrived and was acknowledged.
+    Completed,
+    /// A 2xx arrived, or the branch gave up.
+    Terminated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cancel {
+    No,
+    /// To send once the branch has answered provisionally (§9.1 forbids it before).
+    Wanted,
+    Sent,
+}
+
+/// A retransmission schedule: next time and current interval.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Resend {
+    pub(super) at: u64,
+    pub(super) interval: u64,
+}
+
+impl Resend {
+    pub(super) fn start(now: u64, reliable: bool) -> Option<Resend> {
+        (!reliable).then_some(Resend {
+            at: now + T1_MS,
+            interval: T1_MS,
+        })
+    }
+
+    /// The next schedule after a resend; INVITE requests double without a cap (Timer A),
+    /// everything else stops doubling at T2 (Timers E and G).
+    pub(super) fn next(self, now: u64, cap: bool) -> Resend {
+        let interval = if cap {
+            (self.interval * 2).min(T2_MS)
+        } else {
+            self.interval * 2
+        };
+        Resend {
+            at: now + interval,
+            interval,
+        }
+    }
+}
+
+struct Branch {
+    id: String,
+    hop: Hop,
+    request: Request,
+    bytes: Bytes,
+    state: BranchState,
+    resend: Option<Resend>,
+    /// When the branch is given up if it stays without a final response.
+    give_up_at: Option<u64>,
+    cancel: Cancel,
+    cancel_bytes: Option<Bytes>,
+    cancel_resend: Option<Resend>,
+    ack: Option<Bytes>,
+    /// Left behind by a stage that timed out or by the call's end: it no longer holds the
+    /// call back, but its responses are still answered (ACK, CANCEL).
+    abandoned: bool,
+}
+
+impl Branch {
+    fn finished(&self) -> bool {
+        self.abandoned || matches!(self.state, BranchState::Completed | BranchState::Terminated)
+    }
+
+    fn deadline(&self) -> Option<u64> {
+        [
+            self.resend.map(|r| r.at),
+            self.give_up_at,
+            self.cancel_resend.map(|r| r.at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn transmit(&self, bytes: Bytes) -> Transmit {
+        Transmit {
+            to: self.hop.to,
+            fallback: self.hop.fallback,
+            bytes,
+        }
+    }
+
+    /// Sends CANCEL now if the branch has answered provisionally, else once it does.
+    fn cancel(&mut self, now: u64, out: &mut Vec<Transmit>) {
+        match (self.state, self.cancel) {
+            (BranchState::Proceeding, Cancel::No | Cancel::Wanted) => {
+                let bytes = cancel_for(&self.request).to_bytes();
+                out.push(self.transmit(bytes.clone()));
+                self.cancel = Cancel::Sent;
+                self.cancel_resend = Resend::start(now, self.hop.to.transport.reliable());
+                self.cancel_bytes = Some(bytes);
+                // §9.1: with no final response 64·T1 after the CANCEL, the branch is over.
+                self.give_up_at = Some(now + TIMER_B_MS);
+            }
+            (BranchState::Calling, Cancel::No) => self.cancel = Cancel::Wanted,
+            _ => {}
+        }
+    }
+}
+
+/// The CANCEL for a forwarded INVITE: same Request-URI, top Via, Call-ID, From, To and
+/// CSeq number, and Route (§9.1).
+fn cancel_for(invite: &Request) -> Request {
+    let mut r = Request {
+        method: Method::Cancel,
+        uri: invite.uri.clone(),
+        headers: Default::default(),
+        body: Bytes::new(),
+    };
+    copy_for_cancel_or_ack(invite, &mut r, None);
+    r
+}
+
+/// The ACK for a non-2xx final response to a forwarded INVITE (§17.1.1.3): like the
+/// CANCEL, with the response's To (its tag).
+fn ack_for(invite: &Request, resp: &Response) -> Request {
+    let mut r = Request {
+        method: Method::Ack,
+        uri: invite.uri.clone(),
+        headers: Default::default(),
+        body: Bytes::new(),
+    };
+    copy_for_cancel_or_ack(invite, &mut r, resp.headers.get(&HeaderName::To));
+    r
+}
+
+fn copy_for_cancel_or_ack(invite: &Request, r: &mut Request, to: Option<&str>) {
+    if let Some(v) = invite.headers.get(&HeaderName::Via) {
+        r.headers.push(HeaderName::Via, v);
+    }
+    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId] {
+        let value = match (&name, to) {
+            (HeaderName::To, Some(to)) => Some(to),
+            _ => invite.headers.get(&name),
+        };
+        if let Some(v) = value {
+            r.headers.push(name, v);
+        }
+    }
+    for route in invite.headers.all(&HeaderName::Route) {
+        r.headers.push(HeaderName::Route, route);
+    }
+    let seq = invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
+    r.headers
+        .push(HeaderName::CSeq, format!("{seq} {}", r.method.as_str()));
+    r.headers.push(HeaderName::MaxForwards, "70");
+}
+
+/// How good a final response is for the caller, lower is better (§16.7 step 6): a 6xx
+/// ends the search; busy says more than unavailable; a timeout says least.
+fn rank(status: u16) -> u16 {
+    match status {
+        600..=699 => 0,
+        486 => 1,
+        408 => 4,
+        400..=499 => 2,
+        500..=599 => 3,
+        _ => 5,
+    }
+}
+
+/// A call to start: an INVITE already authenticated, routed and prepared
+/// (`Proxy::prepare`), and what to ring.
+pub struct NewCall {
+    pub invite: Request,
+    pub upstream: Source,
+    pub meta: CallMeta,
+    pub stages: Vec<Stage>,
+    /// False for a re-INVITE inside a dialog (no Record-Route, no new dialog).
+    pub initial: bool,
+}
+
+pub(super) struct Call {
+    key: TransactionKey,
+    upstream: Source,
+    invite: Request,
+    meta: CallMeta,
+    /// Dialog-creating: Record-Route the branches and remember the dialog on 2xx.
+    initial: bool,
+    stages: VecDeque<Stage>,
+    branches: Vec<Branch>,
+    /// The first branch of the stage now ringing.
+    stage_first: usize,
+    stage_ends_at: Option<u64>,
+    best: Option<Response>,
+    state: State,
+    /// The last response sent up, for a retransmitted INVITE.
+    last: Option<Bytes>,
+    resend: Option<Resend>,
+    ends_at: Option<u64>,
+    scheduled: Option<u64>,
+}
+
+impl Call {
+    fn deadline(&self) -> Option<u64> {
+        let own = [self.stage_ends_at, self.resend.map(|r| r.at), self.ends_at];
+        own.into_iter()
+            .flatten()
+            .chain(self.branches.iter().filter_map(Branch::deadline))
+            .min()
+    }
+
+    fn send_up(&mut self, bytes: Bytes, out: &mut Vec<Transmit>) {
+        out.push(Transmit {
+            to: self.upstream,
+            fallback: None,
+            bytes: bytes.clone(),
+        });
+        self.last = Some(bytes);
+    }
+
+    fn local_tag(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.key.hash(&mut h);
+        format!("pt{:x}", h.finish())
+    }
+}
+
+impl Proxy {
+    /// A retransmitted INVITE: answered again with the last response; true when it was one.
+    pub fn invite_retransmission(&mut self, req: &Request, out: &mut Vec<Transmit>) -> bool {
+        let Some(key) = TransactionKey::of(req) else {
+            return false;
+        };
+        let Some(call) = self
+            .calls_by_key
+            .get(&key)
+            .and_then(|id| self.calls.get(id))
+        else {
+            return false;
+        };
+        if let Some(last) = &call.last {
+            out.push(Transmit {
+                to: call.upstream,
+                fallback: None,
+                bytes: last.clone(),
+            });
+        }
+        true
+    }
+
+    fn insert_call(&mut self, invite: Request, upstream: Source, meta: CallMeta) -> Option<u64> {
+        let key = TransactionKey::of(&invite)?;
+        if self.calls.len() >= self.config.max_calls {
+            return None;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        self.calls_by_key.insert(key.clone(), id);
+        self.calls.insert(
+            id,
+            Call {
+                key,
+                upstream,
+                invite,
+                meta,
+                initial: true,
+                stages: VecDeque::new(),
+                branches: Vec::new(),
+                stage_first: 0,
+                stage_ends_at: None,
+                best: None,
+                state: State::Proceeding,
+                last: None,
+                resend: None,
+                ends_at: None,
+                scheduled: None,
+            },
+        );
+        Some(id)
+    }
+
+    /// Starts ringing a call's stages. False when the proxy is full (answer 503).
+    pub fn start_call(&mut self, call: NewCall, now: u64, out: &mut Vec<Transmit>) -> bool {
+        let trying = call.invite.response(100, "Trying", None).to_bytes();
+        let Some(id) = self.insert_call(call.invite, call.upstream, call.meta) else {
+            return false;
+        };
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.initial = call.initial;
+            c.stages = call.stages.into();
+            c.send_up(trying, out);
+        }
+        self.next_stage(id, now, out);
+        self.schedule(id);
+        true
+    }
+
+    /// Answers an INVITE with a final non-2xx response of the proxy's own (401, 404, 486…),
+    /// kept as a transaction so it is resent until the caller's ACK and the ACK is absorbed.
+    pub fn reject(
+        &mut self,
+        invite: Request,
+        upstream: Source,
+        mut response: Response,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) {
+        let Some(id) = self.insert_call(invite, upstream, CallMeta::default()) else {
+            out.push(Transmit {
+                to: upstream,
+                fallback: None,
+                bytes: response.to_bytes(),
+            });
+            return;
+        };
+        if let Some(call) = self.calls.get_mut(&id)
+            && response.headers.to().is_ok_and(|t| t.tag().is_none())
+            && let Some(to) = response.headers.get(&HeaderName::To)
+        {
+            let tagged = format!("{to};tag={}", call.local_tag());
+            response.headers.set(HeaderName::To, tagged);
+        }
+        self.finish(id, response, now, out);
+        self.schedule(id);
+    }
+
+    /// A CANCEL from the caller (already past its own server transaction): 200 and the
+    /// branches cancelled, the caller answered 487; 481 when no call matches.
+    pub fn cancel(&mut self, cancel: &Request, now: u64, out: &mut Vec<Transmit>) -> Response {
+        let id = TransactionKey::of_invite(cancel).and_then(|k| self.calls_by_key.get(&k).copied());
+        let Some(id) = id else {
+            return cancel.response(481, "Call/Transaction Does Not Exist", None);
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return cancel.response(481, "Call/Transaction Does Not Exist", None);
+        };
+        if call.state == State::Proceeding {
+            call.stages.clear();
+            call.stage_ends_at = None;
+            for b in call.branches.iter_mut() {
+                b.cancel(now, out);
+                b.abandoned = true;
+            }
+            let terminated =
+                call.invite
+                    .response(487, "Request Terminated", Some(&call.local_tag()));
+            self.finish(id, terminated, now, out);
+            self.schedule(id);
+        }
+        cancel.response(200, "OK", None)
+    }
+
+    /// An ACK for a final non-2xx response of ours (same branch as the INVITE): absorbed,
+    /// and the response is no longer resent. False when it is not one (a 2xx ACK, routed
+    /// through the dialog instead).
+    pub fn absorb_ack(&mut self, ack: &Request, now: u64) -> bool {
+        let Some(id) =
+            TransactionKey::of_invite(ack).and_then(|k| self.calls_by_key.get(&k).copied())
+        else {
+            return false;
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        if call.state != State::Completed {
+            return false;
+        }
+        call.resend = None;
+        let linger = if call.upstream.transport.reliable() {
+            0
+        } else {
+            T4_MS
+        };
+        call.ends_at = Some(now + linger);
+        self.schedule(id);
+        true
+    }
+
+    /// Starts the next stage with hops; with none left (and nothing ringing), the caller
+    /// gets the best final response seen, or 480.
+    fn next_stage(&mut self, id: u64, now: u64, out: &mut Vec<Transmit>) {
+        loop {
+            let Some(call) = self.calls.get_mut(&id) else {
+                return;
+            };
+            if call.state != State::Proceeding {
+                return;
+            }
+            let Some(stage) = call.stages.pop_front() else {
+                let best = call.best.take().unwrap_or_else(|| {
+                    call.invite
+                        .response(480, "Temporarily Unavailable", Some(&call.local_tag()))
+                });
+                self.finish(id, best, now, out);
+                return;
+            };
+            if stage.hops.is_empty() {
+                continue;
+            }
+            call.stage_first = call.branches.len();
+            call.stage_ends_at = Some(now + stage.ring_ms);
+            for hop in stage.hops {
+                self.fork(id, hop, now, out);
+            }
+            return;
+        }
+    }
+
+    fn fork(&mut self, id: u64, hop: Hop, now: u64, out: &mut Vec<Transmit>) {
+        let branch_id = self.new_branch();
+        let via = self.local.via(hop.to.transport, &branch_id);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let mut record_route = Vec::new();
+        if call.initial {
+            record_route.push(self.local.record_route(hop.to.transport));
+            if hop.to.transport != call.upstream.transport {
+                record_route.push(self.local.record_route(call.upstream.transport));
+            }
+        }
+        let request = forwarded(&call.invite, Some(&hop.uri), via, &record_route);
+        let bytes = request.to_bytes();
+        let reliable = hop.to.transport.reliable();
+        let branch = Branch {
+            id: branch_id.clone(),
+            request,
+            bytes: bytes.clone(),
+            state: BranchState::Calling,
+            resend: Resend::start(now, reliable),
+            give_up_at: Some(now + self.config.unreachable_ms.min(TIMER_B_MS)),
+            cancel: Cancel::No,
+            cancel_bytes: None,
+            cancel_resend: None,
+            ack: None,
+            abandoned: false,
+            hop,
+        };
+        out.push(branch.transmit(bytes));
+        self.branches.insert(branch_id, (id, call.branches.len()));
+        call.branches.push(branch);
+    }
+
+    /// Sends the caller a final response and ends the search.
+    fn finish(&mut self, id: u64, response: Response, now: u64, out: &mut Vec<Transmit>) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let bytes = response.to_bytes();
+        call.send_up(bytes, out);
+        call.stage_ends_at = None;
+        call.stages.clear();
+        if response.status >= 300 {
+            call.state = State::Completed;
+            call.resend = Resend::start(now, call.upstream.transport.reliable());
+        } else {
+            call.state = State::Answered;
+        }
+        // Long enough for the branches to finish their CANCELs and for late responses.
+        call.ends_at = Some(now + TIMER_B_MS);
+    }
+
+    pub(super) fn branch_response(
+        &mut self,
+        id: u64,
+        index: usize,
+        resp: Response,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let is_cancel = resp
+            .headers
+            .cseq()
+            .is_ok_and(|c| c.method == Method::Cancel);
+        let Some(branch) = call.branches.get_mut(index) else {
+            return;
+        };
+        if is_cancel {
+            // The CANCEL's own response: stop resending it; the INVITE's 487 follows.
+            branch.cancel_resend = None;
+            self.schedule(id);
+            return;
+        }
+        match resp.class() {
+            1 => {
+                if branch.state == BranchState::Calling {
+                    branch.state = BranchState::Proceeding;
+                    branch.resend = None;
+                    branch.give_up_at = None;
+                    if branch.cancel == Cancel::Wanted {
+                        branch.cancel(now, out);
+                    }
+                }
+                let pass_up =
+                    resp.status > 100 && call.state == State::Proceeding && !branch.abandoned;
+                if pass_up {
+                    call.send_up(upstream(&resp), out);
+                }
+            }
+            2 => {
+                branch.state = BranchState::Terminated;
+                branch.resend = None;
+                branch.give_up_at = None;
+                let hop = branch.hop.clone();
+                // Every 2xx goes up, late ones too: the caller ends the dialogs it does not want.
+                out.push(Transmit {
+                    to: call.upstream,
+                    fallback: None,
+                    bytes: upstream(&resp),
+                });
+                if call.state == State::Proceeding {
+                    for (i, b) in call.branches.iter_mut().enumerate() {
+                        if i != index {
+                            b.cancel(now, out);
+                            b.abandoned = true;
+                        }
+                    }
+                    call.state = State::Answered;
+                    call.stages.clear();
+                    call.stage_ends_at = None;
+                    call.last = None;
+                    call.ends_at = Some(now + TIMER_B_MS);
+                    if call.initial {
+                        let info =
+                            DialogInfo::of(&call.invite, &resp, call.upstream, &hop, &call.meta);
+                        if let Some(info) = info {
+                            self.dialogs.confirm(info, now);
+                        }
+                    }
+                }
+            }
+            _ => {
+                if let Some(ack) = &branch.ack {
+                    // A retransmitted final response: our ACK was lost.
+                    out.push(branch.transmit(ack.clone()));
+                    return;
+                }
+                let ack = ack_for(&branch.request, &resp).to_bytes();
+                out.push(branch.transmit(ack.clone()));
+                branch.ack = Some(ack);
+                branch.state = BranchState::Completed;
+                branch.resend = None;
+                branch.cancel_resend = None;
+                branch.give_up_at = None;
+                let global = resp.class() == 6;
+                let better = call
+                    .best
+                    .as_ref()
+                    .is_none_or(|b| rank(resp.status) < rank(b.status));
+                if call.state == State::Proceeding && !branch.abandoned && better {
+                    let mut up = resp;
+                    up.headers.remove_first(&HeaderName::Via);
+                    call.best = Some(up);
+                }
+                if global && call.state == State::Proceeding {
+                    // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
+                    call.stages.clear();
+                    for b in call.branches.iter_mut() {
+                        b.cancel(now, out);
+                        b.abandoned = true;
+                    }
+                }
+                self.stage_check(id, now, out);
+            }
+        }
+        self.schedule(id);
+    }
+
+    /// The stage is over when every branch in it has finished: the next one starts.
+    fn stage_check(&mut self, id: u64, now: u64, out: &mut Vec<Transmit>) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let over = call.state == State::Proceeding
+            && call.branches[call.stage_first..]
+                .iter()
+                .all(Branch::finished);
+        if over {
+            self.next_stage(id, now, out);
+        }
+    }
+
+    pub(super) fn call_timer(&mut self, id: u64, now: u64, out: &mut Vec<Transmit>) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.scheduled = None;
+        if call.ends_at.is_some_and(|at| at <= now) {
+            self.remove_call(id);
+            return;
+        }
+        if let Some(r) = call.resend
+            && r.at <= now
+        {
+            if let Some(last) = call.last.clone() {
+                out.push(Transmit {
+                    to: call.upstream,
+                    fallback: None,
+                    bytes: last,
+                });
+            }
+            call.resend = Some(r.next(now, true));
+        }
+        let stage_over = call.stage_ends_at.is_some_and(|at| at <= now);
+        let first = call.stage_first;
+        let tag = call.local_tag();
+        for (i, b) in call.branches.iter_mut().enumerate() {
+            if let Some(r) = b.resend
+                && r.at <= now
+            {
+                out.push(b.transmit(b.bytes.clone()));
+                b.resend = Some(r.next(now, false));
+            }
+            if let Some(r) = b.cancel_resend
+                && r.at <= now
+                && let Some(bytes) = b.cancel_bytes.clone()
+            {
+                out.push(b.transmit(bytes));
+                b.cancel_resend = Some(r.next(now, true));
+            }
+            if b.give_up_at.is_some_and(|at| at <= now) {
+                // Unreachable, or silent after our CANCEL: the branch is over.
+                b.state = BranchState::Terminated;
+                b.resend = None;
+                b.cancel_resend = None;
+                b.give_up_at = None;
+                if i >= first && !b.abandoned && call.best.is_none() {
+                    let timeout = call.invite.response(408, "Request Timeout", Some(&tag));
+                    call.best = Some(timeout);
+                }
+            }
+        }
+        if stage_over {
+            // Nobody answered in time: cancel what still rings, try the next stage.
+            call.stage_ends_at = None;
+            let no_answer = call.invite.response(
+                480,
+                "Temporarily Unavailable (no answer)",
+                Some(&call.local_tag()),
+            );
+            if call
+                .best
+                .as_ref()
+                .is_none_or(|b| rank(480) < rank(b.status))
+            {
+                call.best = Some(no_answer);
+            }
+            for b in call.branches[first..].iter_mut() {
+                if !b.finished() {
+                    b.cancel(now, out);
+                    b.abandoned = true;
+                }
+            }
+            self.next_stage(id, now, out);
+        } else {
+            self.stage_check(id, now, out);
+        }
+        self.schedule(id);
+    }
+
+    fn remove_call(&mut self, id: u64) {
+        if let Some(call) = self.calls.remove(&id) {
+            self.calls_by_key.remove(&call.key);
+            for b in &call.branches {
+                self.branches.remove(&b.id);
+            }
+            if let Some(at) = call.scheduled {
+                self.timers.remove(&(at, Timer::Call(id)));
+            }
+        }
+    }
+
+    /// Puts the call's next deadline in the timer set.
+    pub(super) fn schedule(&mut self, id: u64) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let next = call.deadline();
+        if next == call.scheduled {
+            return;
+        }
+        if let Some(at) = call.scheduled {
+            self.timers.remove(&(at, Timer::Call(id)));
+        }
+        if let Some(at) = next {
+            self.timers.insert((at, Timer::Call(id)));
+        }
+        call.scheduled = next;
+    }
+}

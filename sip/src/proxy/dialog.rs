@@ -1,0 +1,154 @@
+//! Confirmed dialogs (RFC 3261 §12) as the proxy keeps them: which flow leads to each side,
+//! so in-dialog requests (ACK, BYE, INFO, re-INVITE) reach devices behind NAT or on a TCP
+//! connection they opened, and so a DTMF INFO can be tied to the door phone in the call.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::{CallMeta, Hop};
+use crate::message::{Request, Response};
+use crate::registrar::Source;
+
+/// One dialog: its identifiers, the flows to both ends, and who is in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DialogInfo {
+    pub call_id: String,
+    pub caller_tag: String,
+    pub callee_tag: String,
+    pub caller: Source,
+    pub callee: Source,
+    pub callee_fallback: Option<SocketAddr>,
+    pub meta: CallMeta,
+    /// The account whose contact answered.
+    pub answered_by: String,
+}
+
+impl DialogInfo {
+    pub(super) fn of(
+        invite: &Request,
+        ok: &Response,
+        caller: Source,
+        hop: &Hop,
+        meta: &CallMeta,
+    ) -> Option<DialogInfo> {
+        Some(DialogInfo {
+            call_id: invite.headers.call_id().ok()?.to_owned(),
+            caller_tag: invite.headers.from().ok()?.tag()?.to_owned(),
+            callee_tag: ok.headers.to().ok()?.tag()?.to_owned(),
+            caller,
+            callee: hop.to,
+            callee_fallback: hop.fallback,
+            meta: meta.clone(),
+            answered_by: hop.aor.clone(),
+        })
+    }
+}
+
+/// Which way an in-dialog request goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    ToCallee,
+    ToCaller,
+}
+
+struct Entry {
+    info: DialogInfo,
+    last_used: u64,
+}
+
+pub(super) struct Dialogs {
+    by_call_id: HashMap<String, Vec<Entry>>,
+    count: usize,
+    max: usize,
+    idle_ms: u64,
+    next_sweep: u64,
+}
+
+impl Dialogs {
+    pub(super) fn new(max: usize, idle_ms: u64) -> Dialogs {
+        Dialogs {
+            by_call_id: HashMap::new(),
+            count: 0,
+            max,
+            idle_ms,
+            next_sweep: 0,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Remembers a dialog; false when the table is full (its in-dialog requests then get
+    /// 481, and the caller hangs up).
+    pub(super) fn confirm(&mut self, info: DialogInfo, now: u64) -> bool {
+        if self.count >= self.max {
+            tracing::warn!(call_id = %info.call_id, "SIP dialog table full");
+            return false;
+        }
+        self.count += 1;
+        self.by_call_id
+            .entry(info.call_id.clone())
+            .or_default()
+            .push(Entry {
+                info,
+                last_used: now,
+            });
+        true
+    }
+
+    /// The dialog a request belongs to, by Call-ID and tags, and which way it goes.
+    pub(super) fn find(
+        &mut self,
+        call_id: &str,
+        from_tag: &str,
+        to_tag: &str,
+        now: u64,
+    ) -> Option<(DialogInfo, Direction)> {
+        let entries = self.by_call_id.get_mut(call_id)?;
+        entries.iter_mut().find_map(|e| {
+            let i = &e.info;
+            let direction = if i.caller_tag == from_tag && i.callee_tag == to_tag {
+                Direction::ToCallee
+            } else if i.callee_tag == from_tag && i.caller_tag == to_tag {
+                Direction::ToCaller
+            } else {
+                return None;
+            };
+            e.last_used = now;
+            Some((e.info.clone(), direction))
+        })
+    }
+
+    /// Forgets a dialog (its BYE was answered).
+    pub(super) fn end(&mut self, call_id: &str, tags: (&str, &str)) {
+        let Some(entries) = self.by_call_id.get_mut(call_id) else {
+            return;
+        };
+        let before = entries.len();
+        entries.retain(|e| {
+            let t = (e.info.caller_tag.as_str(), e.info.callee_tag.as_str());
+            t != tags && (t.1, t.0) != tags
+        });
+        self.count -= before - entries.len();
+        if entries.is_empty() {
+            self.by_call_id.remove(call_id);
+        }
+    }
+
+    /// Forgets dialogs idle for too long (a BYE that never came); runs once a second.
+    pub(super) fn expire(&mut self, now: u64) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + 1000;
+        let idle = self.idle_ms;
+        let mut count = 0;
+        self.by_call_id.retain(|_, v| {
+            v.retain(|e| e.last_used + idle > now);
+            count += v.len();
+            !v.is_empty()
+        });
+        self.count = count;
+    }
+}

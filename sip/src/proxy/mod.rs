@@ -1,0 +1,287 @@
+//! The stateful proxy (RFC 3261 §16), without IO: INVITE server transactions facing the
+//! caller, one INVITE client transaction per branch, the call's stages (forks rung in
+//! parallel, stages in sequence), CANCEL, hop-by-hop ACK, and the dialogs that in-dialog
+//! requests are routed by. It is fed messages and time and answers with [`Transmit`]s;
+//! the server's transports send them.
+//!
+//! What rings, in which order, is decided before a call starts (the router turns the
+//! dialed number and the call type into [`Stage`]s); this module only carries it out.
+
+mod call;
+mod dialog;
+mod relay;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+pub use call::NewCall;
+pub use dialog::{DialogInfo, Direction};
+pub use relay::InDialog;
+
+use crate::message::{BRANCH_COOKIE, HeaderName, Request, Response, Uri};
+use crate::registrar::{Source, Transport};
+use crate::transaction::{ServerTransactions, T1_MS, TransactionKey};
+
+/// RFC 3261's T2: the cap on retransmission intervals.
+pub const T2_MS: u64 = 4_000;
+/// How long a transaction waits for a final response at most (Timers B and F).
+pub const TIMER_B_MS: u64 = 64 * T1_MS;
+
+/// Bytes to send and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transmit {
+    pub to: Source,
+    /// For a reliable transport whose connection is gone: where the peer listens (its
+    /// Contact), to connect to instead.
+    pub fallback: Option<SocketAddr>,
+    pub bytes: Bytes,
+}
+
+/// One place a call rings: an account's registered contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hop {
+    /// The account it belongs to (what a log or a DTMF unlock names).
+    pub aor: String,
+    /// The Request-URI to send: the registered contact.
+    pub uri: Uri,
+    pub to: Source,
+    pub fallback: Option<SocketAddr>,
+}
+
+/// Hops rung together; the next stage starts when all of them failed or `ring_ms` passed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    pub hops: Vec<Hop>,
+    pub ring_ms: u64,
+}
+
+/// Who is calling whom, kept with the dialog (for DTMF unlock and the call log).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallMeta {
+    pub caller: String,
+    pub dialed: String,
+}
+
+/// The proxy's own addresses, as it writes them in Via and Record-Route.
+#[derive(Clone, Debug)]
+pub struct LocalAddr {
+    pub host: String,
+    pub ports: Vec<(Transport, u16)>,
+}
+
+impl LocalAddr {
+    pub fn port(&self, t: Transport) -> u16 {
+        self.ports
+            .iter()
+            .find(|(pt, _)| *pt == t)
+            .or(self.ports.first())
+            .map_or(5060, |(_, p)| *p)
+    }
+
+    fn via(&self, t: Transport, branch: &str) -> String {
+        format!(
+            "SIP/2.0/{} {}:{};branch={branch}",
+            t.via_name(),
+            self.host,
+            self.port(t)
+        )
+    }
+
+    fn record_route(&self, t: Transport) -> String {
+        let transport = match t {
+            Transport::Udp => String::new(),
+            other => format!(";transport={}", other.via_name().to_ascii_lowercase()),
+        };
+        format!("<sip:{}:{}{transport};lr>", self.host, self.port(t))
+    }
+
+    /// Whether a Route URI names this proxy.
+    pub fn is_me(&self, uri: &Uri) -> bool {
+        let port = uri.port.unwrap_or(5060);
+        uri.host.to_string().eq_ignore_ascii_case(&self.host)
+            && self.ports.iter().any(|(_, p)| *p == port)
+    }
+}
+
+/// The proxy's limits and timing; the defaults are what `porter serve` uses.
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    /// Calls (INVITE server transactions) in progress at most (default 50,000).
+    pub max_calls: usize,
+    /// Confirmed dialogs at most (default 100,000).
+    pub max_dialogs: usize,
+    /// A branch that has not answered at all in this time is unreachable: its stage moves
+    /// on without it (default 8 s; RFC 3261's Timer B is 32 s, too long for a door phone).
+    pub unreachable_ms: u64,
+    /// A dialog without any request for this long is forgotten (default 4 h).
+    pub dialog_idle_ms: u64,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        ProxyConfig {
+            max_calls: 50_000,
+            max_dialogs: 100_000,
+            unreachable_ms: 8_000,
+            dialog_idle_ms: 4 * 3600 * 1000,
+        }
+    }
+}
+
+/// The proxy's state: calls, branches, dialogs, relayed requests and their timers.
+pub struct Proxy {
+    local: LocalAddr,
+    config: ProxyConfig,
+    /// Non-INVITE server transactions (REGISTER, OPTIONS, BYE, INFO, CANCEL…).
+    pub transactions: ServerTransactions,
+    calls: HashMap<u64, call::Call>,
+    calls_by_key: HashMap<TransactionKey, u64>,
+    /// Our branch parameter → (call, branch index).
+    branches: HashMap<String, (u64, usize)>,
+    relays: HashMap<String, relay::Relay>,
+    dialogs: dialog::Dialogs,
+    timers: BTreeSet<(u64, Timer)>,
+    salt: u64,
+    next_id: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Call(u64),
+    Relay(String),
+}
+
+impl Proxy {
+    pub fn new(local: LocalAddr, config: ProxyConfig, max_transactions: usize) -> Proxy {
+        let mut salt = [0u8; 8];
+        let _ = getrandom::fill(&mut salt);
+        Proxy {
+            local,
+            dialogs: dialog::Dialogs::new(config.max_dialogs, config.dialog_idle_ms),
+            config,
+            transactions: ServerTransactions::new(max_transactions),
+            calls: HashMap::new(),
+            calls_by_key: HashMap::new(),
+            branches: HashMap::new(),
+            relays: HashMap::new(),
+            timers: BTreeSet::new(),
+            salt: u64::from_le_bytes(salt),
+            next_id: 1,
+        }
+    }
+
+    pub fn local(&self) -> &LocalAddr {
+        &self.local
+    }
+
+    /// Calls in progress, dialogs and relayed requests (for metrics and tests).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.calls.len(), self.dialogs.len(), self.relays.len())
+    }
+
+    fn new_branch(&mut self) -> String {
+        self.next_id += 1;
+        format!("{BRANCH_COOKIE}-pt{:x}.{:x}", self.salt, self.next_id)
+    }
+
+    /// Whether a request came back to us: one of its Vias is ours (a contact that points
+    /// at the proxy itself, or two proxies pointing at each other).
+    pub fn is_loop(&self, req: &Request) -> bool {
+        let prefix = format!("{BRANCH_COOKIE}-pt{:x}.", self.salt);
+        req.headers.vias().is_ok_and(|vias| {
+            vias.iter()
+                .any(|v| v.branch().is_some_and(|b| b.starts_with(&prefix)))
+        })
+    }
+
+    /// Strips the Route entries that name this proxy (loose routing, RFC 3261 §16.4) and
+    /// counts the hop: false when Max-Forwards is spent (answer 483).
+    pub fn prepare(&self, req: &mut Request) -> bool {
+        while let Ok(routes) = req.headers.routes() {
+            match routes.first() {
+                Some(r) if self.local.is_me(&r.uri) => {
+                    req.headers.remove_first(&HeaderName::Route);
+                }
+                _ => break,
+            }
+        }
+        let left = req.headers.max_forwards().ok().flatten().unwrap_or(70);
+        if left == 0 {
+            return false;
+        }
+        req.headers
+            .set(HeaderName::MaxForwards, (left - 1).to_string());
+        true
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn poll(&mut self, now: u64, out: &mut Vec<Transmit>) {
+        while let Some((at, _)) = self.timers.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, timer)) = self.timers.pop_first() else {
+                break;
+            };
+            match timer {
+                Timer::Call(id) => self.call_timer(id, now, out),
+                Timer::Relay(branch) => self.relay_timer(&branch, now, out),
+            }
+        }
+        self.dialogs.expire(now);
+        self.transactions.expire(now);
+    }
+
+    /// When `poll` next has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// A response from downstream: matched to a branch or a relayed request by our Via.
+    /// `Some` carries a relayed non-INVITE final response for the server to record against
+    /// its transaction (so retransmitted requests get it again).
+    pub fn on_response(
+        &mut self,
+        resp: Response,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) -> Option<(TransactionKey, Bytes, bool)> {
+        let via = resp.headers.top_via().ok()??;
+        let branch = via.branch()?.to_owned();
+        if let Some(&(id, index)) = self.branches.get(&branch) {
+            self.branch_response(id, index, resp, now, out);
+            return None;
+        }
+        if self.relays.contains_key(&branch) {
+            return self.relay_response(&branch, resp, now, out);
+        }
+        tracing::debug!(status = resp.status, "SIP response matches no transaction");
+        None
+    }
+}
+
+/// A response to send upstream: our Via off the top.
+fn upstream(resp: &Response) -> Bytes {
+    let mut r = resp.clone();
+    r.headers.remove_first(&HeaderName::Via);
+    r.to_bytes()
+}
+
+/// The request as forwarded on one branch: our Via on top (and Record-Route for the
+/// dialog-creating INVITE), the Request-URI of the target when one is given.
+fn forwarded(req: &Request, uri: Option<&Uri>, via: String, record_route: &[String]) -> Request {
+    let mut r = req.clone();
+    if let Some(u) = uri {
+        r.uri = u.clone();
+    }
+    for rr in record_route.iter().rev() {
+        r.headers.push_front(HeaderName::RecordRoute, rr.clone());
+    }
+    r.headers.remove(&HeaderName::ProxyAuthorization);
+    r.headers.push_front(HeaderName::Via, via);
+    r
+}

@@ -1,0 +1,315 @@
+//! The proxy core alone: messages and time in, transmits out.
+
+use super::*;
+use crate::message::{Message, Method, parse_datagram};
+
+const CALLER: &str = "127.0.0.1:5070";
+const A: &str = "127.0.0.1:6001";
+const B: &str = "127.0.0.1:6002";
+
+fn udp(addr: &str) -> Source {
+    Source {
+        transport: Transport::Udp,
+        addr: addr.parse().expect("addr"),
+    }
+}
+
+fn proxy() -> Proxy {
+    let local = LocalAddr {
+        host: "127.0.0.1".into(),
+        ports: vec![(Transport::Udp, 5060), (Transport::Tcp, 5060)],
+    };
+    Proxy::new(local, ProxyConfig::default(), 100)
+}
+
+fn hop(aor: &str, addr: &str) -> Hop {
+    Hop {
+        aor: aor.into(),
+        uri: Uri::parse(&format!("sip:{aor}@{addr}")).expect("uri"),
+        to: udp(addr),
+        fallback: None,
+    }
+}
+
+fn parse(bytes: &[u8]) -> Message {
+    parse_datagram(bytes).expect("the proxy sends valid SIP")
+}
+
+fn request(bytes: &[u8]) -> Request {
+    match parse(bytes) {
+        Message::Request(r) => r,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn status(t: &Transmit) -> u16 {
+    match parse(&t.bytes) {
+        Message::Response(r) => r.status,
+        Message::Request(r) => panic!("expected a response, got {}", r.method),
+    }
+}
+
+fn invite() -> Request {
+    request(
+        b"INVITE sip:101@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKcaller1\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>\r\nCall-ID: call-1\r\nCSeq: 2 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:door@127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n",
+    )
+}
+
+/// A downstream response to a forwarded request: its Vias, From, Call-ID, CSeq, To (+tag).
+fn answer(to: &Request, status: u16, tag: &str) -> Response {
+    let mut r = to.response(status, "X", Some(tag));
+    r.reason = match status {
+        180 => "Ringing",
+        200 => "OK",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        _ => "Other",
+    }
+    .into();
+    r
+}
+
+fn start(p: &mut Proxy, stages: Vec<Stage>, out: &mut Vec<Transmit>) {
+    let mut inv = invite();
+    assert!(p.prepare(&mut inv));
+    let call = NewCall {
+        invite: inv,
+        upstream: udp(CALLER),
+        meta: CallMeta {
+            caller: "door".into(),
+            dialed: "101".into(),
+        },
+        stages,
+        initial: true,
+    };
+    assert!(p.start_call(call, 0, out));
+}
+
+fn to(out: &[Transmit], addr: &str) -> Vec<Transmit> {
+    let addr: std::net::SocketAddr = addr.parse().expect("addr");
+    out.iter().filter(|t| t.to.addr == addr).cloned().collect()
+}
+
+#[test]
+fn parallel_branches_fork_and_the_first_answer_cancels_the_rest() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stage = Stage {
+        hops: vec![hop("a", A), hop("b", B)],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    assert_eq!(status(&to(&out, CALLER)[0]), 100);
+    let inv_a = request(&to(&out, A)[0].bytes);
+    let inv_b = request(&to(&out, B)[0].bytes);
+    assert_eq!(inv_a.uri.to_string(), format!("sip:a@{A}"));
+    assert_eq!(inv_a.headers.vias().expect("vias").len(), 2);
+    assert_eq!(inv_a.headers.max_forwards().expect("mf"), Some(69));
+    assert!(
+        inv_a
+            .headers
+            .get(&HeaderName::RecordRoute)
+            .expect("rr")
+            .contains(";lr"),
+        "the proxy stays in the dialog's path"
+    );
+    assert_ne!(
+        inv_a
+            .headers
+            .top_via()
+            .ok()
+            .flatten()
+            .and_then(|v| v.branch().map(str::to_owned)),
+        inv_b
+            .headers
+            .top_via()
+            .ok()
+            .flatten()
+            .and_then(|v| v.branch().map(str::to_owned)),
+        "each branch is its own transaction"
+    );
+
+    out.clear();
+    p.on_response(answer(&inv_b, 180, "tb"), 100, &mut out);
+    let up = to(&out, CALLER);
+    assert_eq!(status(&up[0]), 180);
+    assert_eq!(
+        match parse(&up[0].bytes) {
+            Message::Response(r) => r.headers.vias().expect("vias").len(),
+            _ => 0,
+        },
+        1,
+        "our Via comes off on the way up"
+    );
+
+    out.clear();
+    p.on_response(answer(&inv_a, 200, "ta"), 200, &mut out);
+    assert_eq!(status(&to(&out, CALLER)[0]), 200);
+    let cancel = request(&to(&out, B)[0].bytes);
+    assert_eq!(cancel.method, Method::Cancel);
+    assert_eq!(
+        cancel
+            .headers
+            .top_via()
+            .ok()
+            .flatten()
+            .map(|v| v.to_string()),
+        inv_b
+            .headers
+            .top_via()
+            .ok()
+            .flatten()
+            .map(|v| v.to_string()),
+        "CANCEL shares the branch of the INVITE it cancels"
+    );
+    assert_eq!(p.counts().1, 1, "the answered call is a dialog");
+}
+
+#[test]
+fn a_stage_that_rings_out_moves_on_and_the_last_failure_goes_up() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stages = vec![
+        Stage {
+            hops: vec![hop("a", A)],
+            ring_ms: 1_000,
+        },
+        Stage {
+            hops: vec![],
+            ring_ms: 1_000,
+        },
+        Stage {
+            hops: vec![hop("b", B)],
+            ring_ms: 1_000,
+        },
+    ];
+    start(&mut p, stages, &mut out);
+    let inv_a = request(&to(&out, A)[0].bytes);
+    assert!(to(&out, B).is_empty(), "the second stage waits");
+    p.on_response(answer(&inv_a, 180, "ta"), 10, &mut out);
+
+    out.clear();
+    p.poll(1_000, &mut out);
+    assert_eq!(request(&to(&out, A)[0].bytes).method, Method::Cancel);
+    let inv_b = request(&to(&out, B)[0].bytes);
+    assert_eq!(inv_b.method, Method::Invite, "the empty stage is skipped");
+
+    // The late 487 of the first stage is acknowledged but does not end the call.
+    out.clear();
+    p.on_response(answer(&inv_a, 487, "ta"), 1_100, &mut out);
+    assert_eq!(request(&to(&out, A)[0].bytes).method, Method::Ack);
+    assert!(to(&out, CALLER).is_empty());
+
+    out.clear();
+    p.on_response(answer(&inv_b, 486, "tb"), 1_200, &mut out);
+    let ack = request(&to(&out, B)[0].bytes);
+    assert_eq!(ack.method, Method::Ack);
+    assert!(
+        ack.headers
+            .get(&HeaderName::To)
+            .expect("to")
+            .contains("tag=tb")
+    );
+    assert_eq!(
+        status(&to(&out, CALLER)[0]),
+        486,
+        "busy says more than no answer"
+    );
+
+    // Over UDP the 486 is resent until the caller's ACK.
+    out.clear();
+    p.poll(1_200 + 500, &mut out);
+    assert_eq!(status(&to(&out, CALLER)[0]), 486);
+    let mut ack = invite();
+    ack.method = Method::Ack;
+    ack.headers.set(HeaderName::CSeq, "2 ACK");
+    assert!(p.absorb_ack(&ack, 1_800));
+    out.clear();
+    p.poll(10_000, &mut out);
+    assert!(to(&out, CALLER).is_empty());
+}
+
+#[test]
+fn a_silent_branch_is_retransmitted_then_given_up() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stage = Stage {
+        hops: vec![hop("a", A)],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    let mut sent_at = Vec::new();
+    for t in (0..=8_000).step_by(100) {
+        out.clear();
+        p.poll(t, &mut out);
+        if !to(&out, A).is_empty() {
+            sent_at.push(t);
+        }
+        if !to(&out, CALLER).is_empty() {
+            assert_eq!(status(&to(&out, CALLER)[0]), 408, "unreachable");
+            break;
+        }
+    }
+    assert_eq!(sent_at, vec![500, 1_500, 3_500, 7_500], "Timer A doubles");
+}
+
+#[test]
+fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stage = Stage {
+        hops: vec![hop("a", A)],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    let inv_a = request(&to(&out, A)[0].bytes);
+    p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
+
+    let bye = request(
+        b"BYE sip:a@127.0.0.1:6001 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nRoute: <sip:127.0.0.1:5060;lr>\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=ta\r\nCall-ID: call-1\r\nCSeq: 3 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+    );
+    let mut bye_in = bye.clone();
+    assert!(p.prepare(&mut bye_in));
+    assert!(
+        bye_in.headers.get(&HeaderName::Route).is_none(),
+        "our Route is used up"
+    );
+    out.clear();
+    let routed = p.in_dialog(bye_in, udp(CALLER), 20, &mut out);
+    assert!(matches!(routed, InDialog::Forwarded(_)));
+    let fwd = request(&to(&out, A)[0].bytes);
+    assert_eq!(fwd.method, Method::Bye);
+
+    out.clear();
+    let recorded = p.on_response(answer(&fwd, 200, "ta"), 30, &mut out);
+    assert_eq!(status(&to(&out, CALLER)[0]), 200);
+    assert!(
+        recorded.is_some(),
+        "the server transaction keeps the answer"
+    );
+    assert_eq!(p.counts().1, 0, "the dialog is over");
+
+    let mut again = bye.clone();
+    assert!(p.prepare(&mut again));
+    assert_eq!(
+        p.in_dialog(again, udp(CALLER), 40, &mut out),
+        InDialog::Unknown
+    );
+}
+
+#[test]
+fn loops_and_spent_max_forwards_are_caught() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stage = Stage {
+        hops: vec![hop("a", A)],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    let forwarded = request(&to(&out, A)[0].bytes);
+    assert!(p.is_loop(&forwarded), "our own Via came back");
+    assert!(!p.is_loop(&invite()));
+    let mut spent = invite();
+    spent.headers.set(HeaderName::MaxForwards, "0");
+    assert!(!p.prepare(&mut spent));
+}

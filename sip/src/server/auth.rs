@@ -1,0 +1,94 @@
+//! Digest authentication of a request, shared by the registrar (401 / WWW-Authenticate)
+//! and the router (407 / Proxy-Authenticate).
+
+use porter_store::SipAccount;
+
+use super::{SipServer, to_tag};
+use crate::digest::{Credentials, Verdict};
+use crate::message::{HeaderName, Request, Response};
+use crate::registrar::Source;
+
+/// Which challenge a request gets: the registrar's or the proxy's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Challenger {
+    Registrar,
+    Proxy,
+}
+
+impl Challenger {
+    fn headers(self) -> (HeaderName, HeaderName) {
+        match self {
+            Challenger::Registrar => (HeaderName::Authorization, HeaderName::WwwAuthenticate),
+            Challenger::Proxy => (
+                HeaderName::ProxyAuthorization,
+                HeaderName::ProxyAuthenticate,
+            ),
+        }
+    }
+
+    fn status(self) -> (u16, &'static str) {
+        match self {
+            Challenger::Registrar => (401, "Unauthorized"),
+            Challenger::Proxy => (407, "Proxy Authentication Required"),
+        }
+    }
+}
+
+impl SipServer {
+    fn challenge(&self, req: &Request, who: Challenger, now: u64, stale: bool) -> Response {
+        let (status, phrase) = who.status();
+        let mut r = req.response(status, phrase, Some(&to_tag(req)));
+        for c in self.auth.challenges(now / 1000, stale) {
+            r.headers.push(who.headers().1, c);
+        }
+        r
+    }
+
+    /// The account `user` when the request carries valid credentials for it; otherwise
+    /// the response to send (a challenge, or 400/403 naming what is wrong).
+    pub(super) fn authenticate(
+        &self,
+        req: &Request,
+        user: &str,
+        who: Challenger,
+        source: Source,
+        now: u64,
+    ) -> Result<SipAccount, Response> {
+        let Some(creds) = req.headers.get(&who.headers().0) else {
+            return Err(self.challenge(req, who, now, false));
+        };
+        let creds = Credentials::parse(creds).map_err(|e| {
+            let header = who.headers().0;
+            req.response(400, &format!("Bad Request ({header}: {e})"), None)
+        })?;
+        // An account speaks for itself only.
+        if creds.username != user {
+            let what = match who {
+                Challenger::Registrar => "To",
+                Challenger::Proxy => "From",
+            };
+            return Err(req.response(
+                403,
+                &format!("Forbidden (username is not the {what} user)"),
+                Some(&to_tag(req)),
+            ));
+        }
+        let account = self.store.sip_account(user);
+        // An unknown account is answered as a wrong password, so numbers cannot be probed.
+        let verdict = match &account {
+            Some(a) => self
+                .auth
+                .verify(&creds, req.method.as_str(), &a.password, now / 1000),
+            None => Verdict::Denied("unknown account"),
+        };
+        match (verdict, account) {
+            (Verdict::Ok, Some(a)) => Ok(a),
+            (Verdict::Stale, _) => Err(self.challenge(req, who, now, true)),
+            (Verdict::Denied(why), _) => {
+                tracing::info!(%source.addr, account = %user, why, "SIP authentication failed");
+                Err(self.challenge(req, who, now, false))
+            }
+            (Verdict::Ok, None) => Err(self.challenge(req, who, now, false)),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! INVITE: a new call is authenticated (407), routed through the directory and rung by the
+//! proxy; a re-INVITE goes along its dialog.
+
+use porter_store::CallRefusal;
+
+use super::SipServer;
+use super::auth::Challenger;
+use crate::message::Request;
+use crate::proxy::{CallMeta, InDialog, NewCall, Transmit};
+use crate::registrar::Source;
+
+impl SipServer {
+    pub(super) fn invite(
+        &self,
+        mut req: Request,
+        source: Source,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) {
+        let Ok(mut p) = self.proxy.lock() else {
+            return;
+        };
+        if p.invite_retransmission(&req, out) {
+            return;
+        }
+        let reject = |p: &mut crate::proxy::Proxy,
+                      out: &mut Vec<Transmit>,
+                      req: Request,
+                      status,
+                      phrase: &str| {
+            let r = req.response(status, phrase, None);
+            p.reject(req, source, r, now, out);
+        };
+        if p.is_loop(&req) {
+            return reject(&mut p, out, req, 482, "Loop Detected");
+        }
+        if !p.prepare(&mut req) {
+            return reject(&mut p, out, req, 483, "Too Many Hops");
+        }
+        if req.headers.to().is_ok_and(|t| t.tag().is_some()) {
+            let keep = req.clone();
+            match p.in_dialog(req, source, now, out) {
+                InDialog::Forwarded(_) => {}
+                InDialog::Unknown => {
+                    reject(&mut p, out, keep, 481, "Call/Transaction Does Not Exist")
+                }
+                InDialog::Full => reject(&mut p, out, keep, 503, "Service Unavailable"),
+            }
+            return;
+        }
+        // The directory and the digest check run without the proxy held.
+        drop(p);
+        let caller = req
+            .headers
+            .from()
+            .ok()
+            .and_then(|f| f.uri.user_unescaped())
+            .unwrap_or_default();
+        let decided = self.authenticate(&req, &caller, Challenger::Proxy, source, now);
+        let dialed = req.uri.user_unescaped().unwrap_or_default();
+        let routed = decided.and_then(|account| {
+            self.store
+                .call_destination(&account.number, &dialed)
+                .map_err(|refusal| {
+                    let (status, phrase) = refusal_status(&refusal);
+                    tracing::info!(caller = %account.number, %dialed, ?refusal, "SIP call refused");
+                    req.response(status, &phrase, None)
+                })
+        });
+        let stages = routed.map(|destination| {
+            crate::router::stages(
+                &destination,
+                self.config.ring_ms,
+                self.config.trunk.as_ref(),
+                |aor| self.bindings(aor),
+            )
+        });
+        let Ok(mut p) = self.proxy.lock() else {
+            return;
+        };
+        match stages {
+            Ok(stages) => {
+                let keep = req.clone();
+                let call = NewCall {
+                    invite: req,
+                    upstream: source,
+                    meta: CallMeta { caller, dialed },
+                    stages,
+                    initial: true,
+                };
+                if !p.start_call(call, now, out) {
+                    reject(&mut p, out, keep, 503, "Service Unavailable");
+                }
+            }
+            Err(response) => p.reject(req, source, response, now, out),
+        }
+    }
+}
+
+fn refusal_status(refusal: &CallRefusal) -> (u16, String) {
+    match refusal {
+        CallRefusal::UnknownCaller => (403, "Forbidden (not a calling account)".into()),
+        CallRefusal::NotFound => (404, "Not Found".into()),
+        CallRefusal::Ambiguous => (485, "Ambiguous (the number is in several buildings)".into()),
+        CallRefusal::NotAllowed(why) => (403, format!("Forbidden ({why})")),
+    }
+}

@@ -1,0 +1,150 @@
+//! Sending what the core produced: one UDP socket, a registry of TCP connections by peer
+//! address (so a request reaches a device on the connection it registered over), new
+//! connections to a contact when its own is gone, and the timer task.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+
+use super::SipServer;
+use crate::proxy::Transmit;
+use crate::registrar::Transport;
+
+/// Messages queued for one TCP connection; more are dropped, as a congested UDP path would.
+pub(super) const CONNECTION_QUEUE: usize = 256;
+
+#[derive(Default)]
+pub(super) struct Outbound {
+    udp: OnceLock<Arc<UdpSocket>>,
+    tcp: Mutex<HashMap<SocketAddr, mpsc::Sender<Bytes>>>,
+    stop: OnceLock<watch::Receiver<bool>>,
+}
+
+impl Outbound {
+    pub(super) fn set_udp(&self, socket: Arc<UdpSocket>) {
+        let _ = self.udp.set(socket);
+    }
+
+    pub(super) fn set_stop(&self, stop: watch::Receiver<bool>) {
+        let _ = self.stop.set(stop);
+    }
+
+    pub(super) fn add_connection(&self, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
+        if let Ok(mut m) = self.tcp.lock() {
+            m.insert(peer, tx);
+        }
+    }
+
+    pub(super) fn remove_connection(&self, peer: SocketAddr) {
+        if let Ok(mut m) = self.tcp.lock() {
+            m.remove(&peer);
+        }
+    }
+
+    fn connection(&self, peer: SocketAddr) -> Option<mpsc::Sender<Bytes>> {
+        self.tcp
+            .lock()
+            .ok()?
+            .get(&peer)
+            .filter(|tx| !tx.is_closed())
+            .cloned()
+    }
+
+    pub(super) fn send(&self, server: &Arc<SipServer>, t: Transmit) {
+        match t.to.transport {
+            Transport::Udp => {
+                if let Some(s) = self.udp.get()
+                    && let Err(e) = s.try_send_to(&t.bytes, t.to.addr)
+                {
+                    tracing::debug!(to = %t.to.addr, error = %e, "SIP UDP send");
+                }
+            }
+            Transport::Tcp => {
+                let existing = self
+                    .connection(t.to.addr)
+                    .or_else(|| t.fallback.and_then(|f| self.connection(f)));
+                match (existing, t.fallback) {
+                    (Some(tx), _) => {
+                        if tx.try_send(t.bytes).is_err() {
+                            tracing::debug!(to = %t.to.addr, "SIP TCP queue full, message dropped");
+                        }
+                    }
+                    (None, Some(contact)) => self.connect(server, contact, t.bytes),
+                    (None, None) => {
+                        tracing::debug!(to = %t.to.addr, "SIP TCP connection gone, message dropped");
+                    }
+                }
+            }
+            other => tracing::debug!(transport = %other, "SIP transport not served yet"),
+        }
+    }
+
+    /// Opens a connection to a contact and queues `first` on it; what else is sent before
+    /// it is up waits in its queue.
+    fn connect(&self, server: &Arc<SipServer>, peer: SocketAddr, first: Bytes) {
+        let Some(stop) = self.stop.get().cloned() else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
+        let _ = tx.try_send(first);
+        self.add_connection(peer, tx);
+        let server = server.clone();
+        tokio::spawn(async move {
+            let connected =
+                tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(peer))
+                    .await;
+            match connected {
+                Ok(Ok(tcp)) => super::tcp::run_connection(server, tcp, peer, rx, stop).await,
+                _ => {
+                    tracing::debug!(%peer, "SIP TCP connect failed");
+                    server.outbound.remove_connection(peer);
+                }
+            }
+        });
+    }
+}
+
+/// Drives the proxy's timers (retransmissions, ring timeouts) and the registrar's expiry.
+pub async fn serve_timers(server: Arc<SipServer>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u32 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let out = server.poll();
+        server.dispatch(out);
+        ticks = ticks.wrapping_add(1);
+        if ticks.is_multiple_of(250) {
+            server.housekeeping();
+        }
+    }
+}
+
+/// The host Porter writes in Via and Record-Route: the listener's address, or when it
+/// listens on all addresses, the one this machine would use to reach the outside.
+pub fn advertised_host(bound: SocketAddr) -> String {
+    let ip = if bound.ip().is_unspecified() {
+        outward_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    } else {
+        bound.ip()
+    };
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// The source address the kernel picks toward a public address (nothing is sent).
+fn outward_ip() -> Option<IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    Some(s.local_addr().ok()?.ip())
+}

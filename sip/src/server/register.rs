@@ -1,0 +1,43 @@
+//! REGISTER: authenticate the account, then let the registrar apply the request.
+
+use super::auth::Challenger;
+use super::{SipServer, to_tag};
+use crate::message::{HeaderName, Request, Response};
+use crate::registrar::{RegisterError, Source};
+
+impl SipServer {
+    pub(super) fn register(&self, req: &Request, source: Source, now: u64) -> Response {
+        let Ok(to) = req.headers.to() else {
+            return req.response(400, "Bad Request (To)", None);
+        };
+        let Some(aor) = to.uri.user_unescaped() else {
+            return req.response(404, "Not Found (no user in To)", Some(&to_tag(req)));
+        };
+        if let Err(r) = self.authenticate(req, &aor, Challenger::Registrar, source, now) {
+            return r;
+        }
+        let result = match self.registrar.lock() {
+            Ok(mut r) => r.register(&aor, req, source, now),
+            Err(_) => Err(RegisterError::Full),
+        };
+        match result {
+            Ok(bindings) => {
+                let mut r = req.response(200, "OK", Some(&to_tag(req)));
+                for b in bindings {
+                    let left = b.expires_at_ms.saturating_sub(now).div_ceil(1000);
+                    r.headers
+                        .push(HeaderName::Contact, format!("{};expires={left}", b.contact));
+                }
+                r
+            }
+            Err(e) => {
+                let (status, phrase) = e.status();
+                let mut r = req.response(status, phrase, Some(&to_tag(req)));
+                if let RegisterError::TooBrief(min) = e {
+                    r.headers.push(HeaderName::MinExpires, min.to_string());
+                }
+                r
+            }
+        }
+    }
+}
