@@ -168,6 +168,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         },
         sip_local,
     );
+    // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
+    sip.set_device_commands(gateway.presence.clone());
     tracing::info!(%sip_addr, "SIP (UDP and TCP) listening");
     announce(&format!("sip listening on {sip_addr}"));
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_udp(

@@ -16,6 +16,9 @@ use porter_proto::admin::v1 as pb;
 /// landline), and a door phone in the lobby; the accounts as (number, password).
 struct Site {
     door: (String, String),
+    door_id: u64,
+    door_credential: String,
+    community_id: u64,
     monitor: (String, String),
     apartment_id: u64,
 }
@@ -86,8 +89,18 @@ async fn site(server: &Server) -> Site {
         .iter()
         .find(|d| d.id != door.id)
         .expect("monitor");
+    let door_credential = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: door.id })
+        .await
+        .expect("secrets")
+        .into_inner()
+        .credential;
     Site {
         door: secrets(&admin, door.id).await,
+        door_id: door.id,
+        door_credential,
+        community_id: c.id,
         monitor: secrets(&admin, monitor.id).await,
         apartment_id: apt.id,
     }
@@ -184,9 +197,21 @@ async fn busy_unknown_and_cancelled_calls() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let site = site(&server).await;
+    let door = door_calls(
+        &server,
+        dir.path(),
+        &site,
+        "101",
+        "door_call_unavailable.xml",
+    )
+    .await;
+    assert!(
+        door,
+        "with no monitor registered the caller gets 480 at once"
+    );
+
     let port = free_port();
     register(&server, dir.path(), &site.monitor, port).await;
-
     let monitor = uas("monitor_busy.xml", port).spawn(dir.path());
     let door = door_calls(&server, dir.path(), &site, "101", "door_call_busy.xml").await;
     assert!(door, "the caller gets 486");
@@ -235,5 +260,101 @@ async fn call_type_4_moves_on_to_the_phone_when_the_monitor_does_not_answer() {
     assert!(door, "the call is answered on the phone");
     assert!(monitor.passed().await, "the monitor said busy");
     assert!(phone.passed().await, "the trunk got the call");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
+    use porter_proto::device::v1 as d;
+    use porter_sim::device::{self, Behaviour, Controls, Counters, DeviceSpec};
+    use porter_sim::link::{Connector, Transport};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let site = site(&server).await;
+    let admin = server.admin().await;
+
+    // The door phone is online on the gateway (a porter-sim device with its credential).
+    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
+    let connector = Connector::new(
+        Transport::Tls,
+        server.gateway_addr.parse().unwrap(),
+        "127.0.0.1",
+        &ca,
+        vec![],
+        false,
+    )
+    .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let (_storm, storm_rx) = tokio::sync::watch::channel(0);
+    let spec = DeviceSpec {
+        mac: "0C11050B9902".into(),
+        credential: site.door_credential.clone(),
+        model: "R29".into(),
+        firmware_version: "29.30.2.805".into(),
+        device_type: 0,
+    };
+    let sim = tokio::spawn(device::run(
+        spec,
+        std::sync::Arc::new(connector),
+        0,
+        Behaviour::default(),
+        std::sync::Arc::new(Counters::default()),
+        Controls {
+            stop: stop_rx,
+            storm: storm_rx,
+        },
+        None,
+    ));
+    let mut online = false;
+    for _ in 0..200 {
+        if admin.device(site.door_id).await.online {
+            online = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(online, "the simulated door phone connects");
+
+    let port = free_port();
+    register(&server, dir.path(), &site.monitor, port).await;
+    let monitor = uas("monitor_dtmf.xml", port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_dtmf.xml").await;
+    assert!(door, "the door phone gets the INFO and hangs up");
+    assert!(monitor.passed().await, "the monitor's INFO is answered");
+
+    let mut entry = None;
+    for _ in 0..100 {
+        let log = admin
+            .events()
+            .list_events(pb::ListEventsRequest {
+                community_id: site.community_id,
+                kind: "door_log".into(),
+                device_id: site.door_id,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        entry = log.into_iter().find_map(|e| match e.detail {
+            Some(pb::device_event::Detail::DoorLog(l))
+                if l.method == d::UnlockMethod::Dtmf as i32 =>
+            {
+                Some(l)
+            }
+            _ => None,
+        });
+        if entry.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let entry = entry.expect("a DTMF door-log entry");
+    assert_eq!(entry.relay, 1);
+    assert!(entry.success, "the door phone opened relay 1: {entry:?}");
+    assert_eq!(entry.who, format!("DTMF from {}", site.monitor.0));
+    let _ = stop.send(true);
+    let _ = sim.await;
     server.stop().await;
 }

@@ -6,6 +6,7 @@
 //! tokio transports (UDP, TCP, TLS, WebSocket) only move bytes in and out.
 
 pub mod digest;
+pub mod dtmf;
 pub mod message;
 pub mod proxy;
 pub mod registrar;

@@ -30,7 +30,7 @@ pub use error::{BackendError, Result, RowError, StoreError};
 pub use ops::accounts::{AccountEdit, AccountInput, LoginOutcome, NewAccount};
 pub use ops::apartments::ApartmentView;
 pub use ops::buildings::BuildingView;
-pub use ops::calls::{ApartmentCall, CallDestination, CallRefusal};
+pub use ops::calls::{ApartmentCall, CallDestination, CallRefusal, DoorRelays};
 pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
 pub use ops::devices::{

@@ -54,6 +54,8 @@ pub enum Direction {
 struct Entry {
     info: DialogInfo,
     last_used: u64,
+    /// DTMF keys sent as INFO so far (the last few).
+    pressed: String,
 }
 
 pub(super) struct Dialogs {
@@ -93,6 +95,7 @@ impl Dialogs {
             .push(Entry {
                 info,
                 last_used: now,
+                pressed: String::new(),
             });
         true
     }
@@ -118,6 +121,22 @@ impl Dialogs {
             e.last_used = now;
             Some((e.info.clone(), direction))
         })
+    }
+
+    /// The DTMF keys pressed in a dialog, for `f` to add to or clear.
+    pub(super) fn pressed<T>(
+        &mut self,
+        info: &DialogInfo,
+        f: impl FnOnce(&mut String) -> T,
+    ) -> Option<T> {
+        let entry = self
+            .by_call_id
+            .get_mut(&info.call_id)?
+            .iter_mut()
+            .find(|e| {
+                e.info.caller_tag == info.caller_tag && e.info.callee_tag == info.callee_tag
+            })?;
+        Some(f(&mut entry.pressed))
     }
 
     /// Forgets a dialog (its BYE was answered).

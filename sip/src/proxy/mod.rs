@@ -183,6 +183,28 @@ impl Proxy {
         (self.calls.len(), self.dialogs.len(), self.relays.len())
     }
 
+    /// Adds DTMF keys pressed in a dialog; the relay (of `codes`) they complete, if any,
+    /// after which the keys start over.
+    pub fn press_keys(
+        &mut self,
+        dialog: &DialogInfo,
+        keys: &[char],
+        codes: &[(u32, String)],
+    ) -> Option<u32> {
+        self.dialogs
+            .pressed(dialog, |pressed| {
+                for k in keys {
+                    crate::dtmf::press(pressed, *k);
+                    if let Some(relay) = crate::dtmf::completed(pressed, codes) {
+                        pressed.clear();
+                        return Some(relay);
+                    }
+                }
+                None
+            })
+            .flatten()
+    }
+
     fn new_branch(&mut self) -> String {
         self.next_id += 1;
         format!("{BRANCH_COOKIE}-pt{:x}.{:x}", self.salt, self.next_id)

@@ -8,8 +8,9 @@ mod outbound;
 mod register;
 mod tcp;
 mod udp;
+mod unlock;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use porter_store::Store;
 
@@ -83,6 +84,7 @@ pub struct SipServer {
     registrar: Mutex<Registrar>,
     proxy: Mutex<Proxy>,
     outbound: outbound::Outbound,
+    commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
 }
 
 impl SipServer {
@@ -102,6 +104,7 @@ impl SipServer {
                 config.max_transactions,
             )),
             outbound: outbound::Outbound::default(),
+            commands: OnceLock::new(),
             store,
             config,
         })
@@ -288,7 +291,12 @@ impl SipServer {
         }
         let keep = req.clone();
         match p.in_dialog(req, source, now, out) {
-            InDialog::Forwarded(_) => None,
+            InDialog::Forwarded(dialog) => {
+                if keep.method == Method::Info {
+                    self.dtmf_info(p, &dialog, &keep);
+                }
+                None
+            }
             InDialog::Unknown => Some(keep.response(481, "Call/Transaction Does Not Exist", None)),
             InDialog::Full => Some(keep.response(503, "Service Unavailable", None)),
         }

@@ -165,3 +165,36 @@ fn apartment_call(
         phones,
     }
 }
+
+/// A door phone's relays as a DTMF unlock needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoorRelays {
+    pub device_id: Id,
+    pub mac: String,
+    /// (relay number 1–4, DTMF code) of the enabled relays.
+    pub codes: Vec<(u32, String)>,
+}
+
+impl Store {
+    /// The relays of the door phone whose SIP account is `number`; None for any other account.
+    pub fn door_relays(&self, number: &str) -> Option<DoorRelays> {
+        self.read(|dir| {
+            let d = dir.device_by_sip_number(number)?;
+            if !d.device_type.is_door_phone() {
+                return None;
+            }
+            let codes = d
+                .relays
+                .iter()
+                .zip(1u32..)
+                .filter(|(r, _)| r.enabled)
+                .map(|(r, i)| (i, r.dtmf_code.clone()))
+                .collect();
+            Some(DoorRelays {
+                device_id: d.id,
+                mac: d.mac.clone(),
+                codes,
+            })
+        })
+    }
+}
