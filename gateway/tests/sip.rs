@@ -30,15 +30,7 @@ async fn sip_account(server: &Server) -> (String, String) {
         .await
         .expect("list")
         .into_inner();
-    let secrets = admin
-        .devices()
-        .get_device_secrets(pb::GetDeviceRequest {
-            id: devices.devices[0].id,
-        })
-        .await
-        .expect("secrets")
-        .into_inner();
-    (secrets.sip_number, secrets.sip_password)
+    admin.sip_account(devices.devices[0].id).await
 }
 
 /// Runs one sipp scenario from `sip/tests/sipp/` as one call; true when sipp says it passed.

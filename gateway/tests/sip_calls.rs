@@ -23,16 +23,6 @@ struct Site {
     apartment_id: u64,
 }
 
-async fn secrets(admin: &common::Client, id: u64) -> (String, String) {
-    let s = admin
-        .devices()
-        .get_device_secrets(pb::GetDeviceRequest { id })
-        .await
-        .expect("secrets")
-        .into_inner();
-    (s.sip_number, s.sip_password)
-}
-
 async fn site(server: &Server) -> Site {
     let admin = server.admin().await;
     let mut settings = common::community_settings("Call Court", pb::FeaturePlan::Premium);
@@ -97,11 +87,11 @@ async fn site(server: &Server) -> Site {
         .into_inner()
         .credential;
     Site {
-        door: secrets(&admin, door.id).await,
+        door: admin.sip_account(door.id).await,
         door_id: door.id,
         door_credential,
         community_id: c.id,
-        monitor: secrets(&admin, monitor.id).await,
+        monitor: admin.sip_account(monitor.id).await,
         apartment_id: apt.id,
     }
 }

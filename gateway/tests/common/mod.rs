@@ -345,6 +345,17 @@ impl Client {
             .map(|r| r.into_inner())
     }
 
+    /// A device's SIP account as (number, password).
+    pub async fn sip_account(&self, device_id: u64) -> (String, String) {
+        let s = self
+            .devices()
+            .get_device_secrets(pb::GetDeviceRequest { id: device_id })
+            .await
+            .expect("secrets")
+            .into_inner();
+        (s.sip_number, s.sip_password)
+    }
+
     pub async fn audit_count(&self) -> usize {
         self.audit()
             .list_audit(pb::ListAuditRequest {

@@ -1,17 +1,17 @@
 //! One call through the proxy: the INVITE server transaction facing the caller (RFC 3261
-//! §17.2.1), the response context choosing what the caller gets (§16.7), and an INVITE
-//! client transaction per branch (§17.1.1) with CANCEL (§9.1) and the ACK for a non-2xx
-//! final response.
+//! §17.2.1) and the response context that rings the stages and chooses what the caller
+//! gets (§16.7). Each branch is an INVITE client transaction (`branch.rs`).
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+use super::branch::{Branch, BranchState, Cancel, Resend, ack_for};
 use super::dialog::DialogInfo;
-use super::{CallMeta, Hop, Proxy, Stage, T2_MS, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
+use super::{CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
 use crate::message::{HeaderName, Method, Request, Response};
 use crate::registrar::Source;
-use crate::transaction::{T1_MS, TransactionKey};
+use crate::transaction::TransactionKey;
 
 /// RFC 3261's T4: how long an acknowledged final response lingers to absorb ACKs (UDP).
 const T4_MS: u64 = 5_000;
@@ -24,162 +24,6 @@ enum State {
     Completed,
     /// A 2xx went up; the call lingers to pass on the callee's 2xx retransmissions.
     Answered,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum BranchState {
-    Calling,
-    Proceeding,
-    /// A final non-2xx arrived and was acknowledged.
-    Completed,
-    /// A 2xx arrived, or the branch gave up.
-    Terminated,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cancel {
-    No,
-    /// To send once the branch has answered provisionally (§9.1 forbids it before).
-    Wanted,
-    Sent,
-}
-
-/// A retransmission schedule: next time and current interval.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Resend {
-    pub(super) at: u64,
-    pub(super) interval: u64,
-}
-
-impl Resend {
-    pub(super) fn start(now: u64, reliable: bool) -> Option<Resend> {
-        (!reliable).then_some(Resend {
-            at: now + T1_MS,
-            interval: T1_MS,
-        })
-    }
-
-    /// The next schedule after a resend; INVITE requests double without a cap (Timer A),
-    /// everything else stops doubling at T2 (Timers E and G).
-    pub(super) fn next(self, now: u64, cap: bool) -> Resend {
-        let interval = if cap {
-            (self.interval * 2).min(T2_MS)
-        } else {
-            self.interval * 2
-        };
-        Resend {
-            at: now + interval,
-            interval,
-        }
-    }
-}
-
-struct Branch {
-    id: String,
-    hop: Hop,
-    request: Request,
-    bytes: Bytes,
-    state: BranchState,
-    resend: Option<Resend>,
-    /// When the branch is given up if it stays without a final response.
-    give_up_at: Option<u64>,
-    cancel: Cancel,
-    cancel_bytes: Option<Bytes>,
-    cancel_resend: Option<Resend>,
-    ack: Option<Bytes>,
-    /// Left behind by a stage that timed out or by the call's end: it no longer holds the
-    /// call back, but its responses are still answered (ACK, CANCEL).
-    abandoned: bool,
-}
-
-impl Branch {
-    fn finished(&self) -> bool {
-        self.abandoned || matches!(self.state, BranchState::Completed | BranchState::Terminated)
-    }
-
-    fn deadline(&self) -> Option<u64> {
-        [
-            self.resend.map(|r| r.at),
-            self.give_up_at,
-            self.cancel_resend.map(|r| r.at),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
-
-    fn transmit(&self, bytes: Bytes) -> Transmit {
-        Transmit {
-            to: self.hop.to,
-            fallback: self.hop.fallback,
-            bytes,
-        }
-    }
-
-    /// Sends CANCEL now if the branch has answered provisionally, else once it does.
-    fn cancel(&mut self, now: u64, out: &mut Vec<Transmit>) {
-        match (self.state, self.cancel) {
-            (BranchState::Proceeding, Cancel::No | Cancel::Wanted) => {
-                let bytes = cancel_for(&self.request).to_bytes();
-                out.push(self.transmit(bytes.clone()));
-                self.cancel = Cancel::Sent;
-                self.cancel_resend = Resend::start(now, self.hop.to.transport.reliable());
-                self.cancel_bytes = Some(bytes);
-                // §9.1: with no final response 64·T1 after the CANCEL, the branch is over.
-                self.give_up_at = Some(now + TIMER_B_MS);
-            }
-            (BranchState::Calling, Cancel::No) => self.cancel = Cancel::Wanted,
-            _ => {}
-        }
-    }
-}
-
-/// The CANCEL for a forwarded INVITE: same Request-URI, top Via, Call-ID, From, To and
-/// CSeq number, and Route (§9.1).
-fn cancel_for(invite: &Request) -> Request {
-    let mut r = Request {
-        method: Method::Cancel,
-        uri: invite.uri.clone(),
-        headers: Default::default(),
-        body: Bytes::new(),
-    };
-    copy_for_cancel_or_ack(invite, &mut r, None);
-    r
-}
-
-/// The ACK for a non-2xx final response to a forwarded INVITE (§17.1.1.3): like the
-/// CANCEL, with the response's To (its tag).
-fn ack_for(invite: &Request, resp: &Response) -> Request {
-    let mut r = Request {
-        method: Method::Ack,
-        uri: invite.uri.clone(),
-        headers: Default::default(),
-        body: Bytes::new(),
-    };
-    copy_for_cancel_or_ack(invite, &mut r, resp.headers.get(&HeaderName::To));
-    r
-}
-
-fn copy_for_cancel_or_ack(invite: &Request, r: &mut Request, to: Option<&str>) {
-    if let Some(v) = invite.headers.get(&HeaderName::Via) {
-        r.headers.push(HeaderName::Via, v);
-    }
-    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId] {
-        let value = match (&name, to) {
-            (HeaderName::To, Some(to)) => Some(to),
-            _ => invite.headers.get(&name),
-        };
-        if let Some(v) = value {
-            r.headers.push(name, v);
-        }
-    }
-    for route in invite.headers.all(&HeaderName::Route) {
-        r.headers.push(HeaderName::Route, route);
-    }
-    let seq = invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
-    r.headers
-        .push(HeaderName::CSeq, format!("{seq} {}", r.method.as_str()));
-    r.headers.push(HeaderName::MaxForwards, "70");
 }
 
 /// How good a final response is for the caller, lower is better (§16.7 step 6): a 6xx

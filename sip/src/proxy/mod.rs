@@ -7,6 +7,7 @@
 //! What rings, in which order, is decided before a call starts (the router turns the
 //! dialed number and the call type into [`Stage`]s); this module only carries it out.
 
+mod branch;
 mod call;
 mod dialog;
 mod relay;

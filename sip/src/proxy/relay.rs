@@ -5,7 +5,8 @@
 
 use bytes::Bytes;
 
-use super::call::{NewCall, Resend};
+use super::branch::Resend;
+use super::call::NewCall;
 use super::dialog::{DialogInfo, Direction};
 use super::{CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
 use crate::message::{Method, Request, Response};

@@ -85,6 +85,18 @@ fn start(p: &mut Proxy, stages: Vec<Stage>, out: &mut Vec<Transmit>) {
     assert!(p.start_call(call, 0, out));
 }
 
+/// A call ringing one hop, "a" at A, for 30 s.
+fn ringing_a() -> (Proxy, Vec<Transmit>) {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let stage = Stage {
+        hops: vec![hop("a", A)],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    (p, out)
+}
+
 fn to(out: &[Transmit], addr: &str) -> Vec<Transmit> {
     let addr: std::net::SocketAddr = addr.parse().expect("addr");
     out.iter().filter(|t| t.to.addr == addr).cloned().collect()
@@ -231,13 +243,7 @@ fn a_stage_that_rings_out_moves_on_and_the_last_failure_goes_up() {
 
 #[test]
 fn a_silent_branch_is_retransmitted_then_given_up() {
-    let mut p = proxy();
-    let mut out = Vec::new();
-    let stage = Stage {
-        hops: vec![hop("a", A)],
-        ring_ms: 30_000,
-    };
-    start(&mut p, vec![stage], &mut out);
+    let (mut p, mut out) = ringing_a();
     let mut sent_at = Vec::new();
     for t in (0..=8_000).step_by(100) {
         out.clear();
@@ -255,13 +261,7 @@ fn a_silent_branch_is_retransmitted_then_given_up() {
 
 #[test]
 fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
-    let mut p = proxy();
-    let mut out = Vec::new();
-    let stage = Stage {
-        hops: vec![hop("a", A)],
-        ring_ms: 30_000,
-    };
-    start(&mut p, vec![stage], &mut out);
+    let (mut p, mut out) = ringing_a();
     let inv_a = request(&to(&out, A)[0].bytes);
     p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
 
@@ -299,13 +299,7 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
 
 #[test]
 fn loops_and_spent_max_forwards_are_caught() {
-    let mut p = proxy();
-    let mut out = Vec::new();
-    let stage = Stage {
-        hops: vec![hop("a", A)],
-        ring_ms: 30_000,
-    };
-    start(&mut p, vec![stage], &mut out);
+    let (p, out) = ringing_a();
     let forwarded = request(&to(&out, A)[0].bytes);
     assert!(p.is_loop(&forwarded), "our own Via came back");
     assert!(!p.is_loop(&invite()));
