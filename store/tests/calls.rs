@@ -1,0 +1,218 @@
+//! What a dialed number reaches (`Store::call_destination`): the caller's scope, ambiguous
+//! numbers, community calls, and the SIP accounts an apartment rings.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use porter_store::model::{
+    Address, ApartmentInput, CommunitySettings, DeviceInput, FeaturePlan, Id,
+};
+use porter_store::{Actor, CallDestination, CallRefusal, ManualClock, ScopeRequest, Store};
+
+struct Site {
+    store: Store,
+    actor: Actor,
+    community: Id,
+    gate: String,
+    lobby: String,
+    monitor_101: String,
+    monitor_102: String,
+}
+
+async fn device(store: &Store, actor: &Actor, scope: ScopeRequest, t: u32, mac: &str) -> String {
+    store.add_mac(actor, mac).await.unwrap();
+    let d = store
+        .create_device(
+            actor,
+            scope,
+            DeviceInput {
+                device_type: Some(t),
+                mac: Some(mac.into()),
+                name: Some(format!("D{mac}")),
+                ..DeviceInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    d.device.sip_number
+}
+
+async fn apartment(store: &Store, actor: &Actor, building: Id, number: &str) -> Id {
+    store
+        .create_apartment(
+            actor,
+            building,
+            ApartmentInput {
+                number: Some(number.into()),
+                ..ApartmentInput::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .apartment
+        .id
+}
+
+/// Buildings B1 (101, 102) and B2 (101); monitors in B1's 101 and 102; a gate for all
+/// buildings and a door phone in B1's lobby.
+async fn site() -> Site {
+    let store = Store::in_memory(Arc::new(ManualClock::new(1_700_000_000_000)));
+    store
+        .bootstrap("admin", Some("password-1".into()))
+        .await
+        .unwrap();
+    let token = store
+        .login("admin", "password-1", 60_000)
+        .await
+        .unwrap()
+        .token;
+    let actor = store.authenticate(&token).unwrap();
+    let community = store
+        .create_community(
+            &actor,
+            CommunitySettings {
+                name: Some("C".into()),
+                feature_plan: Some(FeaturePlan::Premium),
+                address: Some(Address {
+                    country: "DE".into(),
+                    ..Address::default()
+                }),
+                ..CommunitySettings::default()
+            },
+        )
+        .await
+        .unwrap()
+        .community
+        .id;
+    let b1 = store
+        .create_building(&actor, community, "B1")
+        .await
+        .unwrap()
+        .building
+        .id;
+    let b2 = store
+        .create_building(&actor, community, "B2")
+        .await
+        .unwrap()
+        .building
+        .id;
+    let a101 = apartment(&store, &actor, b1, "101").await;
+    let a102 = apartment(&store, &actor, b1, "102").await;
+    apartment(&store, &actor, b2, "101").await;
+    let gate = device(
+        &store,
+        &actor,
+        ScopeRequest::Public {
+            community_id: community,
+            buildings: vec![],
+        },
+        0,
+        "0C1100000001",
+    )
+    .await;
+    let lobby = device(
+        &store,
+        &actor,
+        ScopeRequest::Building { building_id: b1 },
+        0,
+        "0C1100000002",
+    )
+    .await;
+    let monitor_101 = device(
+        &store,
+        &actor,
+        ScopeRequest::Apartment { apartment_id: a101 },
+        2,
+        "0C1100000003",
+    )
+    .await;
+    let monitor_102 = device(
+        &store,
+        &actor,
+        ScopeRequest::Apartment { apartment_id: a102 },
+        2,
+        "0C1100000004",
+    )
+    .await;
+    Site {
+        store,
+        actor,
+        community,
+        gate,
+        lobby,
+        monitor_101,
+        monitor_102,
+    }
+}
+
+fn monitors(d: Result<CallDestination, CallRefusal>) -> Vec<String> {
+    match d {
+        Ok(CallDestination::Apartment(a)) => a.monitors,
+        other => panic!("expected an apartment, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn door_phones_reach_the_apartments_of_their_buildings() {
+    let s = site().await;
+    let lobby = |n: &str| s.store.call_destination(&s.lobby, n);
+    assert_eq!(monitors(lobby("101")), vec![s.monitor_101.clone()]);
+    assert_eq!(lobby("999"), Err(CallRefusal::NotFound));
+    // The gate covers both buildings: 101 is in each of them, 102 only in B1.
+    assert_eq!(
+        s.store.call_destination(&s.gate, "101"),
+        Err(CallRefusal::Ambiguous)
+    );
+    assert_eq!(
+        monitors(s.store.call_destination(&s.gate, "102")),
+        vec![s.monitor_102.clone()]
+    );
+    // A SIP number reaches its device.
+    assert_eq!(
+        lobby(&s.monitor_102),
+        Ok(CallDestination::Account {
+            number: s.monitor_102.clone()
+        })
+    );
+    assert_eq!(
+        s.store.call_destination("1999999999", "101"),
+        Err(CallRefusal::UnknownCaller)
+    );
+    // No subscription, no landline service: no app and no phones to ring.
+    match lobby("101") {
+        Ok(CallDestination::Apartment(a)) => {
+            assert_eq!(a.app, None);
+            assert!(a.phones.is_empty());
+            assert_eq!(a.call_type, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn residents_call_each_other_only_with_community_calls_on() {
+    let s = site().await;
+    let call = || s.store.call_destination(&s.monitor_101, "102");
+    assert!(matches!(call(), Err(CallRefusal::NotAllowed(_))));
+    assert!(matches!(
+        s.store.call_destination(&s.monitor_101, &s.monitor_102),
+        Err(CallRefusal::NotAllowed(_))
+    ));
+    // Calling the lobby door phone is no community call.
+    assert!(s.store.call_destination(&s.monitor_101, &s.lobby).is_ok());
+    s.store
+        .update_community(
+            &s.actor,
+            s.community,
+            CommunitySettings {
+                community_calls: Some(true),
+                ..CommunitySettings::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(monitors(call()), vec![s.monitor_102.clone()]);
+}
