@@ -115,10 +115,20 @@ async fn set_call_type(server: &Server, apartment_id: u64, call_type: u32) {
 
 /// Registers `account` with its contact at `port` (where a UAS will listen next).
 async fn register(server: &Server, dir: &Path, account: &(String, String), port: u16) {
+    register_over(server, dir, account, port, "u1").await;
+}
+
+async fn register_over(
+    server: &Server,
+    dir: &Path,
+    account: &(String, String),
+    port: u16,
+    transport: &str,
+) {
     let row = account_row(&account.0, &account.1, &[]);
     let registered = Sipp {
         scenario: "register_auth.xml",
-        transport: "u1",
+        transport,
         local_port: port,
         remote: Some(&server.sip_addr),
         users: Some(&row),
@@ -149,10 +159,21 @@ async fn door_calls(
     dialed: &str,
     scenario: &str,
 ) -> bool {
+    door_calls_over(server, dir, site, dialed, scenario, "u1").await
+}
+
+async fn door_calls_over(
+    server: &Server,
+    dir: &Path,
+    site: &Site,
+    dialed: &str,
+    scenario: &str,
+    transport: &str,
+) -> bool {
     let row = account_row(&site.door.0, &site.door.1, &[dialed]);
     Sipp {
         scenario,
-        transport: "u1",
+        transport,
         local_port: free_port(),
         remote: Some(&server.sip_addr),
         users: Some(&row),
@@ -178,6 +199,35 @@ async fn a_door_phone_calls_an_apartment_and_the_monitor_answers() {
     assert!(
         monitor.passed().await,
         "the monitor got INVITE, ACK and BYE"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_over_tcp_reaches_a_monitor_whose_registering_connection_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let site = site(&server).await;
+    let port = free_port();
+    // The REGISTER's connection closes with its sipp: Porter connects to the Contact.
+    register_over(&server, dir.path(), &site.monitor, port, "t1").await;
+    let mut monitor = uas("monitor_answer.xml", port);
+    monitor.transport = "t1";
+    let monitor = monitor.spawn(dir.path());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let door = door_calls_over(
+        &server,
+        dir.path(),
+        &site,
+        "101",
+        "door_call_answered.xml",
+        "t1",
+    )
+    .await;
+    assert!(door, "the call over TCP is answered and hung up");
+    assert!(
+        monitor.passed().await,
+        "the monitor got INVITE, ACK and BYE over TCP"
     );
     server.stop().await;
 }

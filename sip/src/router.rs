@@ -131,7 +131,9 @@ pub fn hop(aor: &str, b: &Binding) -> Hop {
             None,
         ),
         (Transport::Udp, _) => (b.source, None),
-        (_, c) => (b.source, c.filter(|c| *c != b.source.addr)),
+        // Even the registering address itself: a device that sent from its listening port
+        // is reached there again once that connection is gone.
+        (_, c) => (b.source, c),
     };
     Hop {
         aor: aor.to_owned(),
