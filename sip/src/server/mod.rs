@@ -43,6 +43,9 @@ pub struct SipConfig {
     pub max_transactions: usize,
     /// TCP and TLS connections at most (default 50,000).
     pub max_connections: usize,
+    /// A connection with nothing read or written for this long is closed (default the
+    /// longest registration plus a minute: a registered device refreshes well within it).
+    pub idle_ms: u64,
     pub proxy: ProxyConfig,
     /// How long each stage of a call rings before the next (default 30 s).
     pub ring_ms: u64,
@@ -59,6 +62,7 @@ impl Default for SipConfig {
             max_message: 16 * 1024,
             max_transactions: 100_000,
             max_connections: 50_000,
+            idle_ms: (u64::from(RegistrarConfig::default().max_expires) + 60) * 1000,
             proxy: ProxyConfig::default(),
             ring_ms: 30_000,
             trunk: None,

@@ -67,6 +67,7 @@ pub(super) async fn run_connection(
     };
     let mut framer = StreamFramer::new(server.config.max_message);
     let mut buf = BytesMut::with_capacity(4096);
+    let idle = std::time::Duration::from_millis(server.config.idle_ms);
     'conn: loop {
         loop {
             match framer.next(&mut buf) {
@@ -98,6 +99,10 @@ pub(super) async fn run_connection(
             }
             // The guard `wait_for` returns must not live across the writes above.
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+            _ = tokio::time::sleep(idle) => {
+                tracing::debug!(%peer, "SIP TCP connection idle, closed");
+                break;
+            }
         }
     }
     server.outbound.remove_connection(peer);
