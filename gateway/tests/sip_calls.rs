@@ -170,7 +170,19 @@ async fn door_calls_over(
     scenario: &str,
     transport: &str,
 ) -> bool {
-    let row = account_row(&site.door.0, &site.door.1, &[dialed]);
+    calls(server, dir, &site.door, dialed, scenario, transport).await
+}
+
+/// `caller` (number, password) dials `dialed` and expects `scenario`'s outcome.
+async fn calls(
+    server: &Server,
+    dir: &Path,
+    caller: &(String, String),
+    dialed: &str,
+    scenario: &str,
+    transport: &str,
+) -> bool {
+    let row = account_row(&caller.0, &caller.1, &[dialed]);
     Sipp {
         scenario,
         transport,
@@ -229,6 +241,45 @@ async fn a_call_over_tcp_reaches_a_monitor_whose_registering_connection_is_gone(
         monitor.passed().await,
         "the monitor got INVITE, ACK and BYE over TCP"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_family_account_registers_and_an_unpaid_app_may_not_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let site = site(&server).await;
+    let family = server
+        .admin()
+        .await
+        .apartment()
+        .get_apartment_sip_account(pb::GetApartmentRequest {
+            id: site.apartment_id,
+        })
+        .await
+        .expect("family SIP account")
+        .into_inner();
+    let family = (family.sip_number, family.sip_password);
+    register(&server, dir.path(), &family, free_port()).await;
+    let app = calls(
+        &server,
+        dir.path(),
+        &family,
+        "101",
+        "door_call_forbidden.xml",
+        "u1",
+    )
+    .await;
+    assert!(app, "an app without an active subscription gets 403");
+    let door = door_calls(
+        &server,
+        dir.path(),
+        &site,
+        &family.0,
+        "door_call_forbidden.xml",
+    )
+    .await;
+    assert!(door, "nor is it rung");
     server.stop().await;
 }
 

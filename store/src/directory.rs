@@ -60,6 +60,7 @@ pub struct Directory {
     device_by_mac: HashMap<String, Id>,
     /// Devices by their SIP account number (the registrar's lookup).
     device_by_sip_number: HashMap<String, Id>,
+    apartment_by_sip_number: HashMap<String, Id>,
     devices_by_community: HashMap<Id, BTreeSet<Id>>,
     /// Devices whose building is this one (building scope and its apartments').
     devices_by_building: HashMap<Id, BTreeSet<Id>>,
@@ -265,6 +266,8 @@ impl Directory {
     }
 
     fn index_apartment(&mut self, a: Apartment) {
+        self.apartment_by_sip_number
+            .insert(a.family_sip_number.clone(), a.id);
         self.apartments_by_building
             .entry(a.building_id)
             .or_default()
@@ -307,6 +310,7 @@ impl Directory {
         let Some(a) = self.apartments.remove(&id) else {
             return;
         };
+        self.apartment_by_sip_number.remove(&a.family_sip_number);
         if let Some(set) = self.apartments_by_building.get_mut(&a.building_id) {
             set.remove(&id);
         }
@@ -521,6 +525,13 @@ impl Directory {
         self.device_by_mac
             .get(mac)
             .and_then(|id| self.devices.get(id))
+    }
+
+    /// The apartment whose family SIP account is `number`, if any.
+    pub fn apartment_by_sip_number(&self, number: &str) -> Option<&Apartment> {
+        self.apartment_by_sip_number
+            .get(number)
+            .and_then(|id| self.apartments.get(id))
     }
 
     /// The device whose SIP account is `number`, if any.

@@ -18,6 +18,7 @@ struct Site {
     lobby: String,
     monitor_101: String,
     monitor_102: String,
+    apartment_101: Id,
 }
 
 async fn device(store: &Store, actor: &Actor, scope: ScopeRequest, t: u32, mac: &str) -> String {
@@ -145,6 +146,7 @@ async fn site() -> Site {
         lobby,
         monitor_101,
         monitor_102,
+        apartment_101: a101,
     }
 }
 
@@ -215,4 +217,39 @@ async fn residents_call_each_other_only_with_community_calls_on() {
         .await
         .unwrap();
     assert_eq!(monitors(call()), vec![s.monitor_102.clone()]);
+}
+
+#[tokio::test]
+async fn the_family_sip_account_is_the_apps_and_a_reset_replaces_its_password() {
+    use porter_store::SipAccountOwner;
+
+    let s = site().await;
+    let (number, password) = s
+        .store
+        .apartment_sip_account(&s.actor, s.apartment_101)
+        .await
+        .unwrap();
+    let account = s.store.sip_account(&number).expect("a SIP account");
+    assert_eq!(account.password, password);
+    assert_eq!(
+        account.owner,
+        SipAccountOwner::Apartment {
+            id: s.apartment_101
+        }
+    );
+    // Without an active subscription the apps are not rung and may not call.
+    assert!(matches!(
+        s.store.call_destination(&s.lobby, &number),
+        Err(CallRefusal::NotAllowed(_))
+    ));
+    assert!(matches!(
+        s.store.call_destination(&number, &s.lobby),
+        Err(CallRefusal::NotAllowed(_))
+    ));
+    s.store
+        .reset_apartment(&s.actor, s.apartment_101)
+        .await
+        .unwrap();
+    let after = s.store.sip_account(&number).expect("still an account");
+    assert_ne!(after.password, password, "a reset sets the apps up anew");
 }

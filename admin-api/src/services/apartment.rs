@@ -84,6 +84,22 @@ impl ApartmentService for AdminApi {
         Ok(Response::new(convert::apartment(&view)))
     }
 
+    async fn get_apartment_sip_account(
+        &self,
+        request: Request<pb::GetApartmentRequest>,
+    ) -> ApiResult<pb::SipAccount> {
+        let actor = self.actor(&request)?;
+        let (sip_number, sip_password) = self
+            .store
+            .apartment_sip_account(&actor, request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::SipAccount {
+            sip_number,
+            sip_password,
+        }))
+    }
+
     async fn list_apartments(
         &self,
         request: Request<pb::ListApartmentsRequest>,

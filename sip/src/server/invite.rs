@@ -68,12 +68,17 @@ impl SipServer {
                 })
         });
         let stages = routed.map(|destination| {
-            crate::router::stages(
+            let mut stages = crate::router::stages(
                 &destination,
                 self.config.ring_ms,
                 self.config.trunk.as_ref(),
                 |aor| self.bindings(aor),
-            )
+            );
+            // An app calling its own apartment rings the family's other apps, not itself.
+            for s in &mut stages {
+                s.hops.retain(|h| h.to != source);
+            }
+            stages
         });
         let Ok(mut p) = self.proxy.lock() else {
             return;

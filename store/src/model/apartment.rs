@@ -232,6 +232,11 @@ pub struct Apartment {
     pub accessible_floors: Vec<u32>,
     /// Allocated once, never changed or reused.
     pub family_sip_number: String,
+    /// The family SIP account's password (sealed, see `secrets`): the SmartPlus apps of the
+    /// family register with it. Empty for apartments made before Porter kept one; a new
+    /// one is made when the installer first asks for it, and by a reset.
+    #[serde(default)]
+    pub sip_password_sealed: String,
     /// Subscription state (kept by a reset).
     pub activated: bool,
     pub expires_at_ms: Option<i64>,
@@ -275,6 +280,7 @@ impl Apartment {
             call_mode: CallMode::Ip,
             accessible_floors: Vec::new(),
             family_sip_number,
+            sip_password_sealed: String::new(),
             activated: false,
             expires_at_ms: None,
             created_at_ms: now_ms,

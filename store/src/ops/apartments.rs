@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{
@@ -115,7 +116,7 @@ impl Store {
             check_capacity(dir, community)?;
             let id = txn.next_id();
             let sip = txn.allocate_sip_number(dir, community.installer_id, SipSpace::Family)?;
-            let a = Apartment::create(
+            let mut a = Apartment::create(
                 id,
                 community.id,
                 building.id,
@@ -124,6 +125,7 @@ impl Store {
                 resident,
                 txn.now_ms(),
             )?;
+            a.sip_password_sealed = sealer.seal(&auth::generate_password()?)?;
             check_number_free(dir, &a)?;
             check_emails(dir, &a)?;
             let monitor = match indoor_monitor {
@@ -248,10 +250,14 @@ impl Store {
 
     /// "Reset Apartment and Resident" (see `Apartment::reset` for what goes and stays).
     pub async fn reset_apartment(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
+        let sealer = self.sealer();
+        // The family SIP password goes with the apps: they must be set up again.
+        let sip_password = sealer.seal(&auth::generate_password()?)?;
         let view = self
             .write(|dir, txn| {
                 let (old, _) = dir.apartment_of(actor, id)?;
-                let a = old.reset();
+                let mut a = old.reset();
+                a.sip_password_sealed = sip_password;
                 txn.put(Record::Apartment(a.clone()));
                 txn.audit(
                     actor,
@@ -266,6 +272,33 @@ impl Store {
         // this follows the committed reset.
         self.forget_apartment_events(view.apartment.community_id, id)?;
         Ok(view)
+    }
+
+    /// The family SIP account (number, password) that the apartment's SmartPlus apps
+    /// register with, for the installer who asks for it (audited). An apartment made
+    /// before Porter kept one gets its password now.
+    pub async fn apartment_sip_account(&self, actor: &Actor, id: Id) -> Result<(String, String)> {
+        let sealer = self.sealer();
+        let fresh = auth::generate_password()?;
+        self.write(|dir, txn| {
+            let (a, _) = dir.apartment_of(actor, id)?;
+            let password = if a.sip_password_sealed.is_empty() {
+                let mut updated = a.clone();
+                updated.sip_password_sealed = sealer.seal(&fresh)?;
+                txn.put(Record::Apartment(updated));
+                fresh
+            } else {
+                sealer.open(&a.sip_password_sealed)?
+            };
+            txn.audit(
+                actor,
+                "apartment.sip_account_viewed",
+                format!("apartment/{id}"),
+                json!({"apt_number": a.number}),
+            );
+            Ok((a.family_sip_number.clone(), password))
+        })
+        .await
     }
 
     /// Adds a family member account; the apartment needs its family master first.

@@ -7,7 +7,8 @@
 
 use crate::Store;
 use crate::directory::Directory;
-use crate::model::{Apartment, Community, Device, DeviceScope, DeviceType, Id};
+use crate::model::{ActiveStatus, Apartment, Community, Device, DeviceScope, DeviceType, Id};
+use crate::ops::devices::{SipAccount, SipAccountOwner};
 
 /// What a dialed string reaches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +50,46 @@ pub enum CallRefusal {
 }
 
 impl Store {
-    /// What `dialed` reaches when the SIP account `caller` dials it.
+    /// The SIP account `number` (a device's, or an apartment's family account) with its
+    /// password, for the digest check. None when no account has that number.
+    pub fn sip_account(&self, number: &str) -> Option<SipAccount> {
+        enum Found {
+            Device(Device),
+            Apartment(Apartment),
+        }
+        let found = self.read(|dir| {
+            dir.device_by_sip_number(number)
+                .cloned()
+                .map(Found::Device)
+                .or_else(|| {
+                    dir.apartment_by_sip_number(number)
+                        .cloned()
+                        .map(Found::Apartment)
+                })
+        })?;
+        let sealer = self.sealer();
+        match found {
+            Found::Device(d) => Some(SipAccount {
+                password: sealer.open(&d.sip_password_sealed).ok()?,
+                number: d.sip_number,
+                community_id: d.community_id,
+                owner: SipAccountOwner::Device {
+                    id: d.id,
+                    device_type: d.device_type,
+                },
+            }),
+            Found::Apartment(a) if !a.sip_password_sealed.is_empty() => Some(SipAccount {
+                password: sealer.open(&a.sip_password_sealed).ok()?,
+                number: a.family_sip_number,
+                community_id: a.community_id,
+                owner: SipAccountOwner::Apartment { id: a.id },
+            }),
+            Found::Apartment(_) => None,
+        }
+    }
+
+    /// What `dialed` reaches when the SIP account `caller` (a device, or an apartment's
+    /// family account: its SmartPlus apps) dials it.
     pub fn call_destination(
         &self,
         caller: &str,
@@ -57,13 +97,55 @@ impl Store {
     ) -> Result<CallDestination, CallRefusal> {
         let now = self.now_ms();
         self.read(|dir| {
-            let caller = dir
-                .device_by_sip_number(caller)
-                .ok_or(CallRefusal::UnknownCaller)?;
+            let caller = Caller::find(dir, caller, now).ok_or(CallRefusal::UnknownCaller)?;
+            if caller.app_inactive {
+                return Err(CallRefusal::NotAllowed(
+                    "the apartment's SmartPlus subscription is not active",
+                ));
+            }
             let community = dir
                 .community(caller.community_id)
                 .ok_or(CallRefusal::UnknownCaller)?;
-            resolve(dir, community, caller, dialed, now)
+            resolve(dir, community, &caller, dialed, now)
+        })
+    }
+}
+
+/// Who is calling, as far as routing cares.
+struct Caller {
+    number: String,
+    community_id: Id,
+    /// The caller's own apartment (an indoor monitor's, or the family account's).
+    apartment: Option<Id>,
+    /// Where apartment numbers are looked up.
+    buildings: Vec<Id>,
+    /// A family account (the SmartPlus apps) of an apartment without an active subscription.
+    app_inactive: bool,
+}
+
+/// Whether the apartment's SmartPlus service is paid for (activated and not expired).
+fn subscription_active(a: &Apartment, now_ms: i64) -> bool {
+    a.active_status(now_ms) == ActiveStatus::Normal
+}
+
+impl Caller {
+    fn find(dir: &Directory, number: &str, now_ms: i64) -> Option<Caller> {
+        if let Some(d) = dir.device_by_sip_number(number) {
+            return Some(Caller {
+                app_inactive: false,
+                number: d.sip_number.clone(),
+                community_id: d.community_id,
+                apartment: d.apartment_id(),
+                buildings: reachable_buildings(dir, d),
+            });
+        }
+        let a = dir.apartment_by_sip_number(number)?;
+        Some(Caller {
+            app_inactive: !subscription_active(a, now_ms),
+            number: a.family_sip_number.clone(),
+            community_id: a.community_id,
+            apartment: Some(a.id),
+            buildings: vec![a.building_id],
         })
     }
 }
@@ -71,18 +153,14 @@ impl Store {
 fn resolve(
     dir: &Directory,
     community: &Community,
-    caller: &Device,
+    caller: &Caller,
     dialed: &str,
     now_ms: i64,
 ) -> Result<CallDestination, CallRefusal> {
-    let caller_apartment = match caller.scope {
-        DeviceScope::Apartment { apartment_id, .. } => Some(apartment_id),
-        _ => None,
-    };
     // Residents calling another apartment is a community call.
     let community_call = |apartment: Option<Id>| {
         let crosses =
-            caller_apartment.is_some() && apartment.is_some() && caller_apartment != apartment;
+            caller.apartment.is_some() && apartment.is_some() && caller.apartment != apartment;
         if crosses && !community.community_calls {
             Err(CallRefusal::NotAllowed(
                 "community calls are off in this community",
@@ -91,22 +169,36 @@ fn resolve(
             Ok(())
         }
     };
-    if let Some(device) = dir.device_by_sip_number(dialed) {
-        if device.community_id != caller.community_id || device.id == caller.id {
+    let account = dir
+        .device_by_sip_number(dialed)
+        .map(|d| (d.community_id, d.apartment_id(), d.sip_number.clone(), true))
+        .or_else(|| {
+            dir.apartment_by_sip_number(dialed).map(|a| {
+                let paid = subscription_active(a, now_ms);
+                (
+                    a.community_id,
+                    Some(a.id),
+                    a.family_sip_number.clone(),
+                    paid,
+                )
+            })
+        });
+    if let Some((community_id, apartment, number, paid)) = account {
+        if community_id != caller.community_id || number == caller.number {
             return Err(CallRefusal::NotFound);
         }
-        let apartment = match device.scope {
-            DeviceScope::Apartment { apartment_id, .. } => Some(apartment_id),
-            _ => None,
-        };
+        if !paid {
+            return Err(CallRefusal::NotAllowed(
+                "the apartment's SmartPlus subscription is not active",
+            ));
+        }
         community_call(apartment)?;
-        return Ok(CallDestination::Account {
-            number: device.sip_number.clone(),
-        });
+        return Ok(CallDestination::Account { number });
     }
-    let mut found = reachable_buildings(dir, caller)
-        .into_iter()
-        .filter_map(|b| dir.apartment_numbered(b, dialed))
+    let mut found = caller
+        .buildings
+        .iter()
+        .filter_map(|b| dir.apartment_numbered(*b, dialed))
         .filter_map(|id| dir.apartment(id));
     let apartment = found.next().ok_or(CallRefusal::NotFound)?;
     if found.next().is_some() {
@@ -143,10 +235,7 @@ fn apartment_call(
         .filter(|d| d.device_type == DeviceType::IndoorMonitor)
         .map(|d| d.sip_number.clone())
         .collect();
-    let active = apartment.activated
-        && apartment
-            .expires_at_ms
-            .is_none_or(|expires| expires > now_ms);
+    let active = subscription_active(apartment, now_ms);
     let phones = match (&apartment.resident, community.landline_service) {
         (Some(r), true) => {
             let mut phones = r.landlines.clone();

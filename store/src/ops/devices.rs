@@ -61,7 +61,14 @@ impl std::fmt::Debug for SipAccount {
 /// Whose SIP account it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SipAccountOwner {
-    Device { id: Id, device_type: DeviceType },
+    Device {
+        id: Id,
+        device_type: DeviceType,
+    },
+    /// An apartment's family SIP number, which its SmartPlus apps register with.
+    Apartment {
+        id: Id,
+    },
 }
 
 /// A device's secrets, for the installer who asks for them explicitly.
@@ -408,22 +415,6 @@ impl Store {
         let device = self.read(|dir| dir.device_by_mac(mac).cloned())?;
         let expected = self.sealer().open(&device.credential_sealed).ok()?;
         auth::constant_time_eq(expected.as_bytes(), credential.as_bytes()).then_some(device)
-    }
-
-    /// The SIP account `number` (a device's) with its password, for the registrar's digest
-    /// check. None when no account has that number.
-    pub fn sip_account(&self, number: &str) -> Option<SipAccount> {
-        let device = self.read(|dir| dir.device_by_sip_number(number).cloned())?;
-        let password = self.sealer().open(&device.sip_password_sealed).ok()?;
-        Some(SipAccount {
-            number: device.sip_number,
-            password,
-            community_id: device.community_id,
-            owner: SipAccountOwner::Device {
-                id: device.id,
-                device_type: device.device_type,
-            },
-        })
     }
 
     /// Records a command sent to a device (who, what, the answer) in the audit log.
