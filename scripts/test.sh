@@ -6,14 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # External clients the tests drive the server with (not part of this repository): curl
-# opens remote-control links over HTTPS; sipp (Debian's sip-tester) is a real SIP peer.
+# opens remote-control links over HTTPS; sipp (Debian's sip-tester) and baresip are real SIP
+# peers; node runs JsSIP, a SIP-over-WebSocket client, from npm.
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v sipp >/dev/null || missing+=(sip-tester)
+command -v baresip >/dev/null || missing+=(baresip-core)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y "${missing[@]}"
 fi
+(cd tests-external/jssip && npm ci --no-audit --no-fund --loglevel=error)
 if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1'

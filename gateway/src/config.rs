@@ -51,9 +51,21 @@ pub struct ServeArgs {
     /// SIP over UDP and TCP, both on this address (default 0.0.0.0:5060).
     #[arg(long, env = "PORTER_SIP_LISTEN")]
     pub sip_listen: Option<SocketAddr>,
+    /// SIP over TLS, with the gateway's certificate (default 0.0.0.0:5061).
+    #[arg(long, env = "PORTER_SIP_TLS_LISTEN")]
+    pub sip_tls_listen: Option<SocketAddr>,
+    /// SIP over secure WebSocket (RFC 7118, `wss://`), for browsers and apps, with the
+    /// gateway's certificate (default 0.0.0.0:5066).
+    #[arg(long, env = "PORTER_SIP_WS_LISTEN")]
+    pub sip_ws_listen: Option<SocketAddr>,
     /// The SIP digest realm devices and apps authenticate in (default "porter").
     #[arg(long, env = "PORTER_SIP_REALM")]
     pub sip_realm: Option<String>,
+    /// Digest algorithms challenged with, in order of preference: "md5", "sha-256" or both
+    /// comma-separated (default "md5": clients built on older stacks, baresip 1.0 among
+    /// them, give up on a challenge whose algorithm they do not know instead of skipping it).
+    #[arg(long, env = "PORTER_SIP_DIGEST_ALGORITHMS")]
+    pub sip_digest_algorithms: Option<String>,
     /// The host Porter names itself by in SIP Via and Record-Route headers (default: the
     /// SIP listen IP, or this machine's outward address when listening on all).
     #[arg(long, env = "PORTER_SIP_ADVERTISE")]
@@ -99,7 +111,10 @@ struct FileConfig {
     https_listen: Option<SocketAddr>,
     public_url: Option<String>,
     sip_listen: Option<SocketAddr>,
+    sip_tls_listen: Option<SocketAddr>,
+    sip_ws_listen: Option<SocketAddr>,
     sip_realm: Option<String>,
+    sip_digest_algorithms: Option<String>,
     sip_advertise: Option<String>,
     sip_ring_timeout_secs: Option<u64>,
     sip_trunk: Option<SocketAddr>,
@@ -125,7 +140,10 @@ pub struct ServeConfig {
     /// None: derived from the bound HTTPS address at start.
     pub public_url: Option<String>,
     pub sip_listen: SocketAddr,
+    pub sip_tls_listen: SocketAddr,
+    pub sip_ws_listen: SocketAddr,
     pub sip_realm: String,
+    pub sip_digest_algorithms: Vec<porter_sip::digest::Algorithm>,
     pub sip_advertise: Option<String>,
     pub sip_ring_timeout: Duration,
     pub sip_trunk: Option<SocketAddr>,
@@ -172,6 +190,25 @@ impl ServeConfig {
                 .map(u64::from),
             "gateway_accept_rate",
         )?;
+        let digest = args
+            .sip_digest_algorithms
+            .or(file.sip_digest_algorithms)
+            .unwrap_or_else(|| "md5".to_owned());
+        let mut sip_digest_algorithms = Vec::new();
+        for name in digest.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let a = porter_sip::digest::Algorithm::parse(name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "sip_digest_algorithms: {name:?} is not a digest algorithm (md5, sha-256)"
+                )
+            })?;
+            if !sip_digest_algorithms.contains(&a) {
+                sip_digest_algorithms.push(a);
+            }
+        }
+        anyhow::ensure!(
+            !sip_digest_algorithms.is_empty(),
+            "sip_digest_algorithms: name at least one of md5, sha-256"
+        );
         let data_dir = args
             .data_dir
             .or(file.data_dir)
@@ -207,10 +244,19 @@ impl ServeConfig {
                 .sip_listen
                 .or(file.sip_listen)
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5060))),
+            sip_tls_listen: args
+                .sip_tls_listen
+                .or(file.sip_tls_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5061))),
+            sip_ws_listen: args
+                .sip_ws_listen
+                .or(file.sip_ws_listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5066))),
             sip_realm: args
                 .sip_realm
                 .or(file.sip_realm)
                 .unwrap_or_else(|| "porter".to_owned()),
+            sip_digest_algorithms,
             sip_advertise: args.sip_advertise.or(file.sip_advertise),
             sip_ring_timeout: Duration::from_secs(
                 args.sip_ring_timeout_secs
@@ -267,7 +313,10 @@ mod tests {
             https_listen: None,
             public_url: None,
             sip_listen: None,
+            sip_tls_listen: None,
+            sip_ws_listen: None,
             sip_realm: None,
+            sip_digest_algorithms: None,
             sip_advertise: None,
             sip_ring_timeout_secs: None,
             sip_trunk: None,

@@ -144,6 +144,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )));
     let (sip_udp, sip_tcp) = bind_sip(config.sip_listen).await?;
     let sip_addr = sip_udp.local_addr()?;
+    let sip_tls_listener = TcpListener::bind(config.sip_tls_listen)
+        .await
+        .with_context(|| format!("binding SIP TLS to {}", config.sip_tls_listen))?;
+    let sip_tls_addr = sip_tls_listener.local_addr()?;
+    let sip_ws_listener = TcpListener::bind(config.sip_ws_listen)
+        .await
+        .with_context(|| format!("binding SIP WebSocket to {}", config.sip_ws_listen))?;
+    let sip_ws_addr = sip_ws_listener.local_addr()?;
     let sip_local = porter_sip::proxy::LocalAddr {
         host: config
             .sip_advertise
@@ -152,12 +160,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         ports: vec![
             (porter_sip::registrar::Transport::Udp, sip_addr.port()),
             (porter_sip::registrar::Transport::Tcp, sip_addr.port()),
+            (porter_sip::registrar::Transport::Tls, sip_tls_addr.port()),
+            (porter_sip::registrar::Transport::Wss, sip_ws_addr.port()),
         ],
     };
     let sip = porter_sip::server::SipServer::new(
         store.clone(),
         porter_sip::server::SipConfig {
             realm: config.sip_realm.clone(),
+            algorithms: config.sip_digest_algorithms.clone(),
             ring_ms: u64::try_from(config.sip_ring_timeout.as_millis()).unwrap_or(u64::MAX),
             trunk: config.sip_trunk.map(|addr| porter_sip::router::Trunk {
                 addr,
@@ -172,6 +183,26 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     sip.set_device_commands(gateway.presence.clone());
     tracing::info!(%sip_addr, "SIP (UDP and TCP) listening");
     announce(&format!("sip listening on {sip_addr}"));
+    tracing::info!(%sip_tls_addr, "SIP (TLS) listening");
+    announce(&format!("sip-tls listening on {sip_tls_addr}"));
+    tracing::info!(%sip_ws_addr, "SIP (secure WebSocket) listening");
+    announce(&format!("sip-ws listening on {sip_ws_addr}"));
+    // SIP over TLS and WebSocket use the gateway's certificate, without ALPN.
+    let mut sip_tls = (*tls).clone();
+    sip_tls.alpn_protocols = Vec::new();
+    let sip_acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(sip_tls));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_tls(
+        sip.clone(),
+        sip_tls_listener,
+        sip_acceptor.clone(),
+        stop_rx.clone(),
+    )));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_wss(
+        sip.clone(),
+        sip_ws_listener,
+        sip_acceptor,
+        stop_rx.clone(),
+    )));
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_udp(
         sip.clone(),
         sip_udp,

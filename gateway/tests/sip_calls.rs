@@ -4,6 +4,8 @@
 //! moves an unanswered call on to the resident's phone through the landline trunk (another
 //! sipp UAS).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

@@ -46,7 +46,7 @@ async fn generated_first_password_is_printed_once_and_config_file_is_read() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\nadmin_listen = \"127.0.0.1:0\"\ngateway_listen = \"127.0.0.1:0\"\ngateway_ws_listen = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\nsip_listen = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\nlog = \"warn\"\n",
+            "data_dir = {:?}\nadmin_listen = \"127.0.0.1:0\"\ngateway_listen = \"127.0.0.1:0\"\ngateway_ws_listen = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\nsip_listen = \"127.0.0.1:0\"\nsip_tls_listen = \"127.0.0.1:0\"\nsip_ws_listen = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\nlog = \"warn\"\n",
             dir.path().join("data")
         ),
     )

@@ -40,6 +40,8 @@ pub struct Server {
     pub gateway_plain_addr: Option<String>,
     /// SIP over UDP and TCP (one port).
     pub sip_addr: String,
+    pub sip_tls_addr: String,
+    pub sip_ws_addr: String,
     pub data_dir: PathBuf,
 }
 
@@ -65,6 +67,10 @@ impl Server {
                 "127.0.0.1:0",
                 "--sip-listen",
                 "127.0.0.1:0",
+                "--sip-tls-listen",
+                "127.0.0.1:0",
+                "--sip-ws-listen",
+                "127.0.0.1:0",
                 "--log",
                 "warn",
             ])
@@ -78,6 +84,7 @@ impl Server {
             .expect("spawn porter");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let (mut sip_tls_addr, mut sip_ws_addr) = (String::new(), String::new());
         let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr, sip_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
                 let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
@@ -98,6 +105,12 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: sip listening on ") {
                         sip = addr.to_owned();
                     }
+                    if let Some(addr) = line.strip_prefix("porter: sip-tls listening on ") {
+                        sip_tls_addr = addr.to_owned();
+                    }
+                    if let Some(addr) = line.strip_prefix("porter: sip-ws listening on ") {
+                        sip_ws_addr = addr.to_owned();
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
                         return (addr.to_owned(), gateway, ws, plain, https, sip);
                     }
@@ -116,6 +129,8 @@ impl Server {
             gateway_plain_addr,
             https_addr,
             sip_addr,
+            sip_tls_addr,
+            sip_ws_addr,
             data_dir: data_dir.to_owned(),
         }
     }

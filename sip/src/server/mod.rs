@@ -9,6 +9,7 @@ mod register;
 mod tcp;
 mod udp;
 mod unlock;
+mod ws;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -22,8 +23,9 @@ use crate::router::Trunk;
 use crate::transaction::{Arrival, TransactionKey};
 
 pub use outbound::{advertised_host, serve_timers};
-pub use tcp::serve_tcp;
+pub use tcp::{serve_tcp, serve_tls};
 pub use udp::serve_udp;
+pub use ws::serve_wss;
 
 /// What the server announces in Allow: the methods it answers itself or routes.
 const ALLOW: &str = "REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO";
@@ -33,15 +35,16 @@ const ALLOW: &str = "REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO";
 pub struct SipConfig {
     /// The digest realm (default "porter").
     pub realm: String,
-    /// Digest algorithms offered, in order (default MD5 then SHA-256: clients take the first
-    /// they support, and many SIP phones know only MD5).
+    /// Digest algorithms challenged with, in order of preference (default MD5 alone: RFC 8760
+    /// clients take the first they support, but older stacks such as baresip 1.0's give up
+    /// on a challenge they do not know instead of skipping it).
     pub algorithms: Vec<Algorithm>,
     pub registrar: RegistrarConfig,
     /// The largest message accepted on any transport (default 16 KiB).
     pub max_message: usize,
     /// Live server transactions at most (default 100,000).
     pub max_transactions: usize,
-    /// TCP and TLS connections at most (default 50,000).
+    /// TCP, TLS and WebSocket connections at most, together (default 50,000).
     pub max_connections: usize,
     /// A connection with nothing read or written for this long is closed (default the
     /// longest registration plus a minute: a registered device refreshes well within it).
@@ -57,7 +60,7 @@ impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
             realm: "porter".into(),
-            algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
+            algorithms: vec![Algorithm::Md5],
             registrar: RegistrarConfig::default(),
             max_message: 16 * 1024,
             max_transactions: 100_000,
@@ -89,6 +92,8 @@ pub struct SipServer {
     proxy: Mutex<Proxy>,
     outbound: outbound::Outbound,
     commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
+    /// TCP, TLS and WebSocket connections together, up to `max_connections`.
+    connections: Arc<tokio::sync::Semaphore>,
 }
 
 impl SipServer {
@@ -109,6 +114,7 @@ impl SipServer {
             )),
             outbound: outbound::Outbound::default(),
             commands: OnceLock::new(),
+            connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
             store,
             config,
         })

@@ -21,7 +21,7 @@ pub(super) const CONNECTION_QUEUE: usize = 256;
 #[derive(Default)]
 pub(super) struct Outbound {
     udp: OnceLock<Arc<UdpSocket>>,
-    tcp: Mutex<HashMap<SocketAddr, mpsc::Sender<Bytes>>>,
+    streams: Mutex<HashMap<(Transport, SocketAddr), mpsc::Sender<Bytes>>>,
     stop: OnceLock<watch::Receiver<bool>>,
 }
 
@@ -34,23 +34,23 @@ impl Outbound {
         let _ = self.stop.set(stop);
     }
 
-    pub(super) fn add_connection(&self, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
-        if let Ok(mut m) = self.tcp.lock() {
-            m.insert(peer, tx);
+    pub(super) fn add_connection(&self, t: Transport, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
+        if let Ok(mut m) = self.streams.lock() {
+            m.insert((t, peer), tx);
         }
     }
 
-    pub(super) fn remove_connection(&self, peer: SocketAddr) {
-        if let Ok(mut m) = self.tcp.lock() {
-            m.remove(&peer);
+    pub(super) fn remove_connection(&self, t: Transport, peer: SocketAddr) {
+        if let Ok(mut m) = self.streams.lock() {
+            m.remove(&(t, peer));
         }
     }
 
-    fn connection(&self, peer: SocketAddr) -> Option<mpsc::Sender<Bytes>> {
-        self.tcp
+    fn connection(&self, t: Transport, peer: SocketAddr) -> Option<mpsc::Sender<Bytes>> {
+        self.streams
             .lock()
             .ok()?
-            .get(&peer)
+            .get(&(t, peer))
             .filter(|tx| !tx.is_closed())
             .cloned()
     }
@@ -64,23 +64,26 @@ impl Outbound {
                     tracing::debug!(to = %t.to.addr, error = %e, "SIP UDP send");
                 }
             }
-            Transport::Tcp => {
+            transport => {
                 let existing = self
-                    .connection(t.to.addr)
-                    .or_else(|| t.fallback.and_then(|f| self.connection(f)));
+                    .connection(transport, t.to.addr)
+                    .or_else(|| t.fallback.and_then(|f| self.connection(transport, f)));
                 match (existing, t.fallback) {
                     (Some(tx), _) => {
                         if tx.try_send(t.bytes).is_err() {
-                            tracing::debug!(to = %t.to.addr, "SIP TCP queue full, message dropped");
+                            tracing::debug!(to = %t.to.addr, "SIP connection queue full, message dropped");
                         }
                     }
-                    (None, Some(contact)) => self.connect(server, contact, t.bytes),
-                    (None, None) => {
-                        tracing::debug!(to = %t.to.addr, "SIP TCP connection gone, message dropped");
+                    // Only plain TCP is dialled out: a device does not serve TLS or
+                    // WebSocket to its proxy; it keeps its own connection open.
+                    (None, Some(contact)) if transport == Transport::Tcp => {
+                        self.connect(server, contact, t.bytes);
+                    }
+                    _ => {
+                        tracing::debug!(to = %t.to.addr, %transport, "SIP connection gone, message dropped");
                     }
                 }
             }
-            other => tracing::debug!(transport = %other, "SIP transport not served yet"),
         }
     }
 
@@ -92,17 +95,20 @@ impl Outbound {
         };
         let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
         let _ = tx.try_send(first);
-        self.add_connection(peer, tx);
+        self.add_connection(Transport::Tcp, peer, tx);
         let server = server.clone();
         tokio::spawn(async move {
             let connected =
                 tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(peer))
                     .await;
             match connected {
-                Ok(Ok(tcp)) => super::tcp::run_connection(server, tcp, peer, rx, stop).await,
+                Ok(Ok(tcp)) => {
+                    let _ = tcp.set_nodelay(true);
+                    super::tcp::run_connection(server, tcp, Transport::Tcp, peer, rx, stop).await;
+                }
                 _ => {
                     tracing::debug!(%peer, "SIP TCP connect failed");
-                    server.outbound.remove_connection(peer);
+                    server.outbound.remove_connection(Transport::Tcp, peer);
                 }
             }
         });
