@@ -110,3 +110,35 @@ async fn malformed_messages_get_400_and_the_server_keeps_serving() {
     assert!(reply.contains("Allow: REGISTER"), "{reply}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_to_authenticate_is_refused_for_a_while() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (number, _) = sip_account(&server).await;
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    socket.connect(&server.sip_addr).await.unwrap();
+    let mut replies = Vec::new();
+    for i in 0..11 {
+        let register = format!(
+            "REGISTER sip:porter SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKguess{i}\r\nFrom: <sip:{number}@porter>;tag=g{i}\r\nTo: <sip:{number}@porter>\r\nCall-ID: guess{i}\r\nCSeq: 1 REGISTER\r\nContact: <sip:{number}@127.0.0.1:9>\r\nAuthorization: Digest username=\"{number}\", realm=\"porter\", nonce=\"guessed\", uri=\"sip:porter\", response=\"00000000000000000000000000000000\"\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        );
+        socket.send(register.as_bytes()).await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(2), socket.recv(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
+        let reply = String::from_utf8_lossy(&buf[..n]).into_owned();
+        replies.push(reply.lines().next().unwrap_or_default().to_owned());
+    }
+    assert!(
+        replies[..10].iter().all(|r| r.starts_with("SIP/2.0 401")),
+        "{replies:?}"
+    );
+    assert!(
+        replies[10].starts_with("SIP/2.0 403 Forbidden (too many failed authentications"),
+        "{replies:?}"
+    );
+    server.stop().await;
+}

@@ -9,6 +9,7 @@
 //! Only this crate touches sled.
 
 pub mod auth;
+pub mod auth_failures;
 pub mod backend;
 pub mod clock;
 mod directory;

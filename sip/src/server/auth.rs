@@ -1,6 +1,8 @@
 //! Digest authentication of a request, shared by the registrar (401 / WWW-Authenticate)
 //! and the router (407 / Proxy-Authenticate).
 
+use std::time::Instant;
+
 use porter_store::SipAccount;
 
 use super::{SipServer, to_tag};
@@ -54,6 +56,14 @@ impl SipServer {
         source: Source,
         now: u64,
     ) -> Result<SipAccount, Response> {
+        let ip = source.addr.ip();
+        if let Some(wait) = self.auth_failures.blocked_for(ip, Instant::now()) {
+            let phrase = format!(
+                "Forbidden (too many failed authentications from this address; retry in {} s)",
+                wait.as_secs().max(1)
+            );
+            return Err(req.response(403, &phrase, Some(&to_tag(req))));
+        }
         let Some(creds) = req.headers.get(&who.headers().0) else {
             return Err(self.challenge(req, who, now, false));
         };
@@ -85,6 +95,7 @@ impl SipServer {
             (Verdict::Ok, Some(a)) => Ok(a),
             (Verdict::Stale, _) => Err(self.challenge(req, who, now, true)),
             (Verdict::Denied(why), _) => {
+                self.auth_failures.failed(ip, Instant::now());
                 tracing::info!(%source.addr, account = %user, why, "SIP authentication failed");
                 Err(self.challenge(req, who, now, false))
             }

@@ -50,6 +50,9 @@ pub struct SipConfig {
     /// longest registration plus a minute: a registered device refreshes well within it).
     pub idle_ms: u64,
     pub proxy: ProxyConfig,
+    /// Failed authentications one address may have before it is refused for a while
+    /// (default 10 a minute, like the device gateway).
+    pub auth_failures: porter_store::auth_failures::AuthFailureLimits,
     /// How long each stage of a call rings before the next (default 30 s).
     pub ring_ms: u64,
     /// Where calls to residents' phones go out (None: no phone branches).
@@ -67,6 +70,7 @@ impl Default for SipConfig {
             max_connections: 50_000,
             idle_ms: (u64::from(RegistrarConfig::default().max_expires) + 60) * 1000,
             proxy: ProxyConfig::default(),
+            auth_failures: Default::default(),
             ring_ms: 30_000,
             trunk: None,
         }
@@ -92,6 +96,7 @@ pub struct SipServer {
     proxy: Mutex<Proxy>,
     outbound: outbound::Outbound,
     commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
+    auth_failures: porter_store::auth_failures::AuthFailures,
     /// TCP, TLS and WebSocket connections together, up to `max_connections`.
     connections: Arc<tokio::sync::Semaphore>,
 }
@@ -114,6 +119,9 @@ impl SipServer {
             )),
             outbound: outbound::Outbound::default(),
             commands: OnceLock::new(),
+            auth_failures: porter_store::auth_failures::AuthFailures::new(
+                config.auth_failures.clone(),
+            ),
             connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
             store,
             config,
