@@ -131,18 +131,26 @@ impl StartLine {
     }
 }
 
+/// Whether `s` starts with "SIP/" in any case. On bytes: slicing the str at 4 would panic
+/// when a multi-byte character straddles it (found by the parse_datagram fuzz target).
+fn starts_with_sip(s: &str) -> bool {
+    s.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+}
+
 fn check_version(v: &str) -> Result<(), ParseError> {
     if v.eq_ignore_ascii_case(SIP_VERSION) {
         return Ok(());
     }
-    if v.len() > 4 && v[..4].eq_ignore_ascii_case("SIP/") {
+    if v.len() > 4 && starts_with_sip(v) {
         return Err(ParseError::Version(v.to_owned()));
     }
     Err(ParseError::StartLine(format!("{v:?} is not a SIP version")))
 }
 
 fn parse_start(line: &str) -> Result<StartLine, ParseError> {
-    if line.len() > 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if line.len() > 4 && starts_with_sip(line) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let mut parts = line.splitn(3, ' ');
         let version = parts.next().unwrap_or_default();

@@ -212,3 +212,12 @@ fn response_line() {
         Err(ParseError::StartLine(_))
     ));
 }
+
+#[test]
+fn a_multibyte_character_at_the_version_boundary_is_an_error_not_a_panic() {
+    // Found by the parse_datagram and stream_framer fuzz targets.
+    for start in ["SIPв 200 OK", "INVITE sip:a@b SIPǛ/2.0", "SIPǛ"] {
+        let text = format!("{start}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n");
+        assert!(super::parse_datagram(text.as_bytes()).is_err(), "{start}");
+    }
+}

@@ -3,8 +3,8 @@
 
 use porter_store::CallRefusal;
 
-use super::SipServer;
 use super::auth::Challenger;
+use super::{SipServer, locked};
 use crate::message::Request;
 use crate::proxy::{CallMeta, InDialog, NewCall, Transmit};
 use crate::registrar::Source;
@@ -17,9 +17,7 @@ impl SipServer {
         now: u64,
         out: &mut Vec<Transmit>,
     ) {
-        let Ok(mut p) = self.proxy.lock() else {
-            return;
-        };
+        let mut p = locked(&self.proxy);
         if p.invite_retransmission(&req, out) {
             return;
         }
@@ -80,9 +78,7 @@ impl SipServer {
             }
             stages
         });
-        let Ok(mut p) = self.proxy.lock() else {
-            return;
-        };
+        let mut p = locked(&self.proxy);
         match stages {
             Ok(stages) => {
                 let keep = req.clone();

@@ -139,32 +139,26 @@ impl SipServer {
 
     /// Live bindings of an account (for the router, the admin API and tests).
     pub fn bindings(&self, aor: &str) -> Vec<crate::registrar::Binding> {
-        self.registrar
-            .lock()
-            .map(|r| r.lookup(aor, self.now_ms()))
-            .unwrap_or_default()
+        locked(&self.registrar).lookup(aor, self.now_ms())
     }
 
     /// Calls in progress, dialogs and relayed requests.
     pub fn proxy_counts(&self) -> (usize, usize, usize) {
-        self.proxy.lock().map(|p| p.counts()).unwrap_or_default()
+        locked(&self.proxy).counts()
     }
 
     /// Runs the periodic expiry of bindings (every few seconds is enough).
     pub fn housekeeping(&self) {
         let now = self.now_ms();
-        if let Ok(mut r) = self.registrar.lock() {
-            r.expire(now);
-        }
+        locked(&self.registrar).expire(now);
     }
 
     /// Runs the proxy's timers that are due: retransmissions, ring timeouts, expiry.
     pub fn poll(&self) -> Vec<Transmit> {
         let now = self.now_ms();
         let mut out = Vec::new();
-        if let Ok(mut p) = self.proxy.lock()
-            && p.next_deadline().is_some_and(|at| at <= now)
-        {
+        let mut p = locked(&self.proxy);
+        if p.next_deadline().is_some_and(|at| at <= now) {
             p.poll(now, &mut out);
         }
         out
@@ -174,16 +168,21 @@ impl SipServer {
     /// Unparseable bytes are dropped; a request that parses but is malformed gets 400
     /// naming the fault.
     pub fn handle_bytes(&self, bytes: &[u8], source: Source) -> Vec<Transmit> {
-        match crate::message::parse_datagram(bytes) {
-            Ok(m) => self.handle(m, source),
+        guarded(source, || match crate::message::parse_datagram(bytes) {
+            Ok(m) => self.handle_message(m, source),
             Err(e) => {
                 tracing::debug!(%source.addr, error = %e, "SIP message dropped");
                 Vec::new()
             }
-        }
+        })
     }
 
+    /// One parsed message from `source`: what to send, and where.
     pub fn handle(&self, message: Message, source: Source) -> Vec<Transmit> {
+        guarded(source, || self.handle_message(message, source))
+    }
+
+    fn handle_message(&self, message: Message, source: Source) -> Vec<Transmit> {
         let now = self.now_ms();
         let mut out = Vec::new();
         match message {
@@ -191,9 +190,8 @@ impl SipServer {
                 if resp.check().is_err() {
                     return out;
                 }
-                if let Ok(mut p) = self.proxy.lock()
-                    && let Some((key, bytes, reliable)) = p.on_response(resp, now, &mut out)
-                {
+                let mut p = locked(&self.proxy);
+                if let Some((key, bytes, reliable)) = p.on_response(resp, now, &mut out) {
                     p.transactions.answered(&key, bytes, reliable, now);
                 }
             }
@@ -212,10 +210,8 @@ impl SipServer {
         };
         if req.method == Method::Ack {
             // An ACK is never answered: it ends our non-2xx response, or goes on in its dialog.
-            if let Ok(mut p) = self.proxy.lock()
-                && !p.absorb_ack(&req, now)
-                && p.prepare(&mut req)
-            {
+            let mut p = locked(&self.proxy);
+            if !p.absorb_ack(&req, now) && p.prepare(&mut req) {
                 p.in_dialog(req, source, now, out);
             }
             return;
@@ -234,9 +230,7 @@ impl SipServer {
         // The answer goes out before what the request set off (a CANCEL's 200 before the 487).
         let mark = out.len();
         let response = {
-            let Ok(mut p) = self.proxy.lock() else {
-                return;
-            };
+            let mut p = locked(&self.proxy);
             match p.transactions.arrive(&key, now) {
                 Arrival::New => {}
                 Arrival::Retransmission(again) => {
@@ -279,10 +273,12 @@ impl SipServer {
         };
         if let Some(r) = response {
             let bytes = r.to_bytes();
-            if let Ok(mut p) = self.proxy.lock() {
-                p.transactions
-                    .answered(&key, bytes.clone(), source.transport.reliable(), now);
-            }
+            locked(&self.proxy).transactions.answered(
+                &key,
+                bytes.clone(),
+                source.transport.reliable(),
+                now,
+            );
             out.insert(
                 mark,
                 Transmit {
@@ -326,6 +322,21 @@ impl SipServer {
             self.outbound.send(self, t);
         }
     }
+}
+
+/// Runs the handling of one message so that a bug it hits costs that message, not the
+/// transport's task (and with it every device on the listener).
+fn guarded(source: Source, f: impl FnOnce() -> Vec<Transmit>) -> Vec<Transmit> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        tracing::error!(%source.addr, "SIP message handling failed (a bug); message dropped");
+        Vec::new()
+    })
+}
+
+/// A lock that outlives a panic elsewhere: the state may be mid-change, but a SIP server
+/// that keeps answering beats one that silently stops.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The To tag of a response: derived from the transaction, so a retransmitted request

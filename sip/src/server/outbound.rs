@@ -35,21 +35,15 @@ impl Outbound {
     }
 
     pub(super) fn add_connection(&self, t: Transport, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
-        if let Ok(mut m) = self.streams.lock() {
-            m.insert((t, peer), tx);
-        }
+        super::locked(&self.streams).insert((t, peer), tx);
     }
 
     pub(super) fn remove_connection(&self, t: Transport, peer: SocketAddr) {
-        if let Ok(mut m) = self.streams.lock() {
-            m.remove(&(t, peer));
-        }
+        super::locked(&self.streams).remove(&(t, peer));
     }
 
     fn connection(&self, t: Transport, peer: SocketAddr) -> Option<mpsc::Sender<Bytes>> {
-        self.streams
-            .lock()
-            .ok()?
+        super::locked(&self.streams)
             .get(&(t, peer))
             .filter(|tx| !tx.is_closed())
             .cloned()
