@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use porter_sip::dtmf;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, body)) = data.split_first() else { return };
+    let Some((&which, body)) = data.split_first() else {
+        return;
+    };
     let content_type = match which % 3 {
         0 => "application/dtmf-relay",
         1 => "application/dtmf",

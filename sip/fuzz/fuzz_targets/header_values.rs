@@ -7,8 +7,12 @@ use porter_sip::digest::Credentials;
 use porter_sip::message::{CSeq, Contact, NameAddr, Uri, Via, delta_seconds};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     match which % 7 {
         0 => {
             if let Ok(u) = Uri::parse(text) {

@@ -10,7 +10,9 @@ const MAX: usize = 4096;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte says how long each read is.
-    let Some((&step, rest)) = data.split_first() else { return };
+    let Some((&step, rest)) = data.split_first() else {
+        return;
+    };
     let step = usize::from(step).max(1);
     let mut framer = StreamFramer::new(MAX);
     let mut buf = BytesMut::new();
