@@ -56,7 +56,8 @@ struct Args {
     door_phones: usize,
     #[arg(long, default_value_t = 0)]
     indoor_monitors: usize,
-    /// Separates this run's MACs from earlier runs on the same server (default: from the clock).
+    /// Separates this run's MACs from earlier runs on the same server (default: from the
+    /// clock). A run of N devices takes the tags from this one to this + N / 65,536.
     #[arg(long)]
     mac_tag: Option<u16>,
     /// Write the provisioned devices (with credentials) here, for later runs.

@@ -88,11 +88,23 @@ impl Admin {
     }
 }
 
+/// The MAC of device `i` of a run: `0C11`, the tag, the index. Past 65,536 devices the index
+/// carries into the tag, so a run of N devices uses tags `tag` to `tag + N / 65,536`.
+fn device_mac(tag: u16, i: usize) -> String {
+    let low = u32::try_from(i).unwrap_or(u32::MAX);
+    format!("0C11{:08X}", (u32::from(tag) << 16).wrapping_add(low))
+}
+
 /// A provisioned device: who it is and its id in the admin API.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Provisioned {
     pub id: u64,
     pub spec: DeviceSpec,
+    /// The device's SIP account (for SIP load tests; empty in files from before it was kept).
+    #[serde(default)]
+    pub sip_number: String,
+    #[serde(default)]
+    pub sip_password: String,
 }
 
 /// Creates everything in `plan`; returns the devices in order (door phones first).
@@ -100,14 +112,17 @@ pub async fn provision(admin: &Admin, plan: &Plan) -> anyhow::Result<Vec<Provisi
     let total = plan.door_phones + plan.indoor_monitors;
     let limit = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut out = Vec::with_capacity(total);
-    let tag = format!("{:04X}", plan.mac_tag);
+    anyhow::ensure!(
+        total <= 1 << 24,
+        "at most 16,777,216 devices per run ({total} asked)"
+    );
     for (chunk, start) in (0..total).step_by(DEVICES_PER_COMMUNITY).enumerate() {
         let end = (start + DEVICES_PER_COMMUNITY).min(total);
         let community = admin
             .communities()
             .create_community(pb::CreateCommunityRequest {
                 settings: Some(pb::CommunitySettings {
-                    name: Some(format!("porter-sim {tag} #{}", chunk + 1)),
+                    name: Some(format!("porter-sim {:04X} #{}", plan.mac_tag, chunk + 1)),
                     feature_plan: Some(pb::FeaturePlan::Premium as i32),
                     apartment_count: Some(DEVICES_PER_COMMUNITY as u32),
                     address: Some(pb::Address {
@@ -135,7 +150,7 @@ pub async fn provision(admin: &Admin, plan: &Plan) -> anyhow::Result<Vec<Provisi
         for i in start..end {
             let permit = limit.clone().acquire_owned().await?;
             let admin = admin.clone();
-            let mac = format!("0C11{tag}{i:04X}");
+            let mac = device_mac(plan.mac_tag, i);
             let door = i < plan.door_phones;
             let (model, device_type) = if door {
                 (plan.model_door.clone(), 0)
@@ -204,6 +219,8 @@ pub async fn provision(admin: &Admin, plan: &Plan) -> anyhow::Result<Vec<Provisi
                             firmware_version,
                             device_type,
                         },
+                        sip_number: secrets.sip_number,
+                        sip_password: secrets.sip_password,
                     },
                 ))
             });
@@ -216,4 +233,17 @@ pub async fn provision(admin: &Admin, plan: &Plan) -> anyhow::Result<Vec<Provisi
         out.extend(done.into_iter().map(|(_, p)| p));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macs_stay_twelve_hex_digits_past_65536_devices() {
+        assert_eq!(device_mac(0x5100, 0), "0C1151000000");
+        assert_eq!(device_mac(0x5100, 0xFFFF), "0C115100FFFF");
+        assert_eq!(device_mac(7, 100_000), "0C11000886A0");
+        assert_eq!(device_mac(7, 100_000).len(), 12);
+    }
 }

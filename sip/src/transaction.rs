@@ -7,7 +7,7 @@
 //! Via's branch; a request from an RFC 2543 client without the magic cookie is keyed by its
 //! Call-ID, CSeq and From tag instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
 
@@ -61,8 +61,6 @@ pub enum Arrival {
     New,
     /// A retransmission: send this response again (None while the first is in progress).
     Retransmission(Option<Bytes>),
-    /// The table is full: answer 503 and keep nothing.
-    Full,
 }
 
 struct Entry {
@@ -72,8 +70,17 @@ struct Entry {
 }
 
 /// The non-INVITE server transactions of one SIP server.
+///
+/// Entries leave in the order they were last given an end time (every end is "now + Timer
+/// J"), kept in a queue, so expiry costs only what expires. The table is bounded: when it is
+/// full the oldest entry makes room. That entry only absorbs late retransmissions (a
+/// transaction is answered long before Timer J runs out), so under load Porter forgets
+/// retransmission state instead of refusing new requests.
 pub struct ServerTransactions {
     entries: HashMap<TransactionKey, Entry>,
+    /// (end time, key) in the order end times were set; an item whose entry has another end
+    /// time by now is stale and skipped.
+    order: VecDeque<(u64, TransactionKey)>,
     max: usize,
 }
 
@@ -82,7 +89,8 @@ impl ServerTransactions {
     pub fn new(max: usize) -> ServerTransactions {
         ServerTransactions {
             entries: HashMap::new(),
-            max,
+            order: VecDeque::new(),
+            max: max.max(1),
         }
     }
 
@@ -98,21 +106,23 @@ impl ServerTransactions {
         if let Some(e) = self.entries.get(key) {
             return Arrival::Retransmission(e.response.clone());
         }
-        if self.entries.len() >= self.max {
-            self.expire(now_ms);
-            if self.entries.len() >= self.max {
-                return Arrival::Full;
+        self.expire(now_ms);
+        while self.entries.len() >= self.max {
+            if !self.drop_oldest() {
+                break;
             }
         }
         // An unanswered transaction is dropped after Timer J too, so one the TU forgot
         // cannot stay forever.
+        let ends_at_ms = now_ms + TIMER_J_MS;
         self.entries.insert(
             key.clone(),
             Entry {
                 response: None,
-                ends_at_ms: now_ms + TIMER_J_MS,
+                ends_at_ms,
             },
         );
+        self.order.push_back((ends_at_ms, key.clone()));
         Arrival::New
     }
 
@@ -123,12 +133,33 @@ impl ServerTransactions {
         } else if let Some(e) = self.entries.get_mut(key) {
             e.response = Some(response);
             e.ends_at_ms = now_ms + TIMER_J_MS;
+            self.order.push_back((e.ends_at_ms, key.clone()));
         }
     }
 
     /// Drops transactions whose time is over.
     pub fn expire(&mut self, now_ms: u64) {
-        self.entries.retain(|_, e| e.ends_at_ms > now_ms);
+        while let Some((at, _)) = self.order.front() {
+            if *at > now_ms {
+                break;
+            }
+            if let Some((at, key)) = self.order.pop_front()
+                && self.entries.get(&key).is_some_and(|e| e.ends_at_ms == at)
+            {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
+    /// Removes the entry that would expire first; false when there is none.
+    fn drop_oldest(&mut self) -> bool {
+        while let Some((at, key)) = self.order.pop_front() {
+            if self.entries.get(&key).is_some_and(|e| e.ends_at_ms == at) {
+                self.entries.remove(&key);
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -168,10 +199,19 @@ mod tests {
         let a = TransactionKey::of(&register("z9hG4bKa")).expect("key");
         let b = TransactionKey::of(&register("z9hG4bKb")).expect("key");
         assert_eq!(t.arrive(&a, 0), Arrival::New);
-        assert_eq!(t.arrive(&b, 0), Arrival::Full);
-        t.answered(&a, Bytes::new(), true, 1);
+        t.answered(&a, Bytes::from_static(b"200"), false, 1);
+        // Full: the oldest entry makes room rather than the new request being refused.
+        assert_eq!(t.arrive(&b, 2), Arrival::New);
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            t.arrive(&a, 3),
+            Arrival::New,
+            "a's retransmission state went"
+        );
+        assert_eq!(t.len(), 1);
+        t.answered(&a, Bytes::new(), true, 4);
         assert!(t.is_empty());
-        assert_eq!(t.arrive(&b, 1), Arrival::New);
+        assert_eq!(t.arrive(&b, 5), Arrival::New);
         let old = TransactionKey::of(&register("old-style")).expect("key");
         assert_ne!(old, b);
     }

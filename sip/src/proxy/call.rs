@@ -122,8 +122,9 @@ impl Proxy {
 
     fn insert_call(&mut self, invite: Request, upstream: Source, meta: CallMeta) -> Option<u64> {
         let key = TransactionKey::of(&invite)?;
-        if self.calls.len() >= self.config.max_calls {
-            return None;
+        while self.calls.len() >= self.config.max_calls {
+            let oldest = self.finished.pop_front()?;
+            self.remove_call(oldest);
         }
         self.next_id += 1;
         let id = self.next_id;
@@ -322,6 +323,7 @@ impl Proxy {
         call.send_up(bytes, out);
         call.stage_ends_at = None;
         call.stages.clear();
+        self.finished.push_back(id);
         if response.status >= 300 {
             call.state = State::Completed;
             call.resend = Resend::start(now, call.upstream.transport.reliable());
@@ -391,6 +393,7 @@ impl Proxy {
                         }
                     }
                     call.state = State::Answered;
+                    self.finished.push_back(id);
                     call.stages.clear();
                     call.stage_ends_at = None;
                     call.last = None;
@@ -534,6 +537,14 @@ impl Proxy {
     }
 
     fn remove_call(&mut self, id: u64) {
+        // Calls end in about the order they finished: what is gone leaves the queue's front.
+        while self
+            .finished
+            .front()
+            .is_some_and(|f| *f == id || !self.calls.contains_key(f))
+        {
+            self.finished.pop_front();
+        }
         if let Some(call) = self.calls.remove(&id) {
             self.calls_by_key.remove(&call.key);
             for b in &call.branches {

@@ -141,6 +141,9 @@ pub struct Proxy {
     pub transactions: ServerTransactions,
     calls: HashMap<u64, call::Call>,
     calls_by_key: HashMap<TransactionKey, u64>,
+    /// Calls that have their final answer, oldest first: they only linger to absorb
+    /// retransmissions, so they make room when the table is full.
+    finished: std::collections::VecDeque<u64>,
     /// Our branch parameter → (call, branch index).
     branches: HashMap<String, (u64, usize)>,
     relays: HashMap<String, relay::Relay>,
@@ -167,6 +170,7 @@ impl Proxy {
             transactions: ServerTransactions::new(max_transactions),
             calls: HashMap::new(),
             calls_by_key: HashMap::new(),
+            finished: std::collections::VecDeque::new(),
             branches: HashMap::new(),
             relays: HashMap::new(),
             timers: BTreeSet::new(),

@@ -307,3 +307,56 @@ fn loops_and_spent_max_forwards_are_caught() {
     spent.headers.set(HeaderName::MaxForwards, "0");
     assert!(!p.prepare(&mut spent));
 }
+
+#[test]
+fn a_full_call_table_makes_room_from_finished_calls() {
+    let local = LocalAddr {
+        host: "127.0.0.1".into(),
+        ports: vec![(Transport::Udp, 5060)],
+    };
+    let config = ProxyConfig {
+        max_calls: 1,
+        ..ProxyConfig::default()
+    };
+    let mut p = Proxy::new(local, config, 10);
+    let mut out = Vec::new();
+    let first = invite();
+    let busy = first.response(486, "Busy Here", None);
+    p.reject(first, udp(CALLER), busy, 0, &mut out);
+    let mut second = invite();
+    second.headers.set(
+        HeaderName::Via,
+        "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKcaller2",
+    );
+    second.headers.set(HeaderName::CallId, "call-2");
+    let call = NewCall {
+        invite: second.clone(),
+        upstream: udp(CALLER),
+        meta: CallMeta::default(),
+        stages: vec![Stage {
+            hops: vec![hop("a", A)],
+            ring_ms: 30_000,
+        }],
+        initial: true,
+    };
+    assert!(
+        p.start_call(call, 10, &mut out),
+        "the finished call made room"
+    );
+    let mut third = second;
+    third.headers.set(
+        HeaderName::Via,
+        "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKcaller3",
+    );
+    let call = NewCall {
+        invite: third,
+        upstream: udp(CALLER),
+        meta: CallMeta::default(),
+        stages: vec![],
+        initial: true,
+    };
+    assert!(
+        !p.start_call(call, 20, &mut out),
+        "a ringing call is not evicted"
+    );
+}

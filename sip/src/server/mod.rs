@@ -243,9 +243,6 @@ impl SipServer {
                     }
                     return;
                 }
-                Arrival::Full => {
-                    return reply(out, req.response(503, "Service Unavailable", None));
-                }
             }
             match req.method {
                 Method::Cancel => Some(p.cancel(&req, now, out)),
