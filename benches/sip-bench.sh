@@ -214,6 +214,7 @@ echo "accounts $ACCOUNTS"
 echo "parallel_sipp $PARALLEL"
 SERVER_PIDS=$PORTER_PID
 run_server porter
+[ -n "${PORTER_ONLY:-}" ] && exit 0
 kill $PORTER_PID; wait $PORTER_PID 2>/dev/null || true
 
 kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 > "$WORK/kamailio.log" 2>&1 &

@@ -54,7 +54,21 @@ impl SipServer {
             .ok()
             .and_then(|f| f.uri.user_unescaped())
             .unwrap_or_default();
-        let decided = self.authenticate(&req, &caller, Challenger::Proxy, source, now);
+        let decided = match self.authenticate(&req, &caller, Challenger::Proxy, source, now) {
+            // A challenge is answered statelessly, as a stateless UAS would (RFC 3261 §8.2.7):
+            // the caller sends the INVITE again with credentials (or again as it is, if the
+            // challenge was lost), so keeping a transaction only costs a table entry and
+            // resends that can cross the caller's ACK under load.
+            Err(challenge) if challenge.status == 407 => {
+                out.push(Transmit {
+                    to: source,
+                    fallback: None,
+                    bytes: challenge.to_bytes(),
+                });
+                return;
+            }
+            other => other,
+        };
         let dialed = req.uri.user_unescaped().unwrap_or_default();
         let routed = decided.and_then(|account| {
             self.store
