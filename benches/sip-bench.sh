@@ -39,12 +39,16 @@ SIP_PORT=55060
 UAS_BASE=56000
 
 # --- accounts -------------------------------------------------------------------------
-PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
-  --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 \
-  --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
-  --log warn > "$WORK/porter.log" 2>&1 &
-PORTER_PID=$!
-for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/porter.log" && break; sleep 0.1; done
+start_porter() {
+  : > "$WORK/porter.log"
+  PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
+    --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 \
+    --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
+    --log warn >> "$WORK/porter.log" 2>&1 &
+  PORTER_PID=$!
+  for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/porter.log" && break; sleep 0.1; done
+}
+start_porter
 # An installer has 99,999 device SIP numbers (the manual's numbering), so the accounts are
 # made 50,000 at a time under installer accounts of their own.
 export HOME="$WORK/home"
@@ -210,9 +214,15 @@ run_server() {
   sleep 0.5
 }
 
+# A fresh process for the measurements: provisioning's garbage would hide what the bindings
+# cost.
+kill $PORTER_PID; wait $PORTER_PID 2>/dev/null || true
+start_porter
+
 echo "accounts $ACCOUNTS"
 echo "parallel_sipp $PARALLEL"
 SERVER_PIDS=$PORTER_PID
+echo "porter_rss_kb_before_register $(awk '/VmRSS/ {print $2}' /proc/$PORTER_PID/status)"
 run_server porter
 [ -n "${PORTER_ONLY:-}" ] && exit 0
 kill $PORTER_PID; wait $PORTER_PID 2>/dev/null || true
