@@ -12,25 +12,8 @@ use porter_proto::admin::v1 as pb;
 
 /// A device's SIP account, made through the admin API: an apartment with its monitor.
 async fn sip_account(server: &Server) -> (String, String) {
-    let admin = server.admin().await;
-    let c = admin
-        .create_community("SIP Court", pb::FeaturePlan::Premium)
-        .await;
-    let b = admin.create_building(c.id, "B1").await;
-    admin
-        .create_apartment_with_monitor(b.id, "101", None, "0C11050B9901")
-        .await
-        .expect("apartment");
-    let devices = admin
-        .devices()
-        .list_devices(pb::ListDevicesRequest {
-            community_id: c.id,
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner();
-    admin.sip_account(devices.devices[0].id).await
+    let settings = common::community_settings("SIP Court", pb::FeaturePlan::Premium);
+    server.admin().await.sip_site(settings, None).await.monitor
 }
 
 /// Runs one sipp scenario from `sip/tests/sipp/` as one call; true when sipp says it passed.

@@ -10,92 +10,24 @@ mod common;
 
 use std::path::Path;
 
-use common::Server;
 use common::sipp::{Sipp, account_row, free_port};
+use common::{Server, SipSite};
 use porter_proto::admin::v1 as pb;
 
-/// A community with one building, apartment 101 (its monitor and a resident with a
-/// landline), and a door phone in the lobby; the accounts as (number, password).
-struct Site {
-    door: (String, String),
-    door_id: u64,
-    door_credential: String,
-    community_id: u64,
-    monitor: (String, String),
-    apartment_id: u64,
-}
-
-async fn site(server: &Server) -> Site {
-    let admin = server.admin().await;
+/// A community with landline service: building B1, apartment 101 (its monitor and a
+/// resident with a landline) and a lobby door phone.
+async fn site(server: &Server) -> SipSite {
     let mut settings = common::community_settings("Call Court", pb::FeaturePlan::Premium);
     settings.landline_service = Some(true);
-    let c = admin
-        .community()
-        .create_community(pb::CreateCommunityRequest {
-            settings: Some(settings),
-        })
-        .await
-        .expect("community")
-        .into_inner();
-    let b = admin.create_building(c.id, "B1").await;
     let mut resident = common::resident("Ada", "Lovelace", "ada@example.com");
     resident.landlines = Some(pb::Landlines {
         numbers: vec!["5551234".into()],
     });
-    let apt = admin
-        .create_apartment_with_monitor(b.id, "101", Some(resident), "0C11050B9901")
+    server
+        .admin()
         .await
-        .expect("apartment");
-    admin
-        .macs()
-        .add_mac(pb::AddMacRequest {
-            mac: "0C11050B9902".into(),
-        })
+        .sip_site(settings, Some(resident))
         .await
-        .expect("mac");
-    let door = admin
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::BuildingId(b.id)),
-            device: Some(pb::DeviceInput {
-                device_type: Some(0),
-                mac: Some("0C11050B9902".into()),
-                name: Some("Lobby".into()),
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("door phone")
-        .into_inner();
-    let devices = admin
-        .devices()
-        .list_devices(pb::ListDevicesRequest {
-            community_id: c.id,
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner();
-    let monitor = devices
-        .devices
-        .iter()
-        .find(|d| d.id != door.id)
-        .expect("monitor");
-    let door_credential = admin
-        .devices()
-        .get_device_secrets(pb::GetDeviceRequest { id: door.id })
-        .await
-        .expect("secrets")
-        .into_inner()
-        .credential;
-    Site {
-        door: admin.sip_account(door.id).await,
-        door_id: door.id,
-        door_credential,
-        community_id: c.id,
-        monitor: admin.sip_account(monitor.id).await,
-        apartment_id: apt.id,
-    }
 }
 
 async fn set_call_type(server: &Server, apartment_id: u64, call_type: u32) {
@@ -157,7 +89,7 @@ fn uas<'a>(scenario: &'a str, port: u16) -> Sipp<'a> {
 async fn door_calls(
     server: &Server,
     dir: &Path,
-    site: &Site,
+    site: &SipSite,
     dialed: &str,
     scenario: &str,
 ) -> bool {
@@ -167,7 +99,7 @@ async fn door_calls(
 async fn door_calls_over(
     server: &Server,
     dir: &Path,
-    site: &Site,
+    site: &SipSite,
     dialed: &str,
     scenario: &str,
     transport: &str,
@@ -380,9 +312,16 @@ async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
     .unwrap();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let (_storm, storm_rx) = tokio::sync::watch::channel(0);
+    let credential = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: site.door_id })
+        .await
+        .unwrap()
+        .into_inner()
+        .credential;
     let spec = DeviceSpec {
         mac: "0C11050B9902".into(),
-        credential: site.door_credential.clone(),
+        credential,
         model: "R29".into(),
         firmware_version: "29.30.2.805".into(),
         device_type: 0,

@@ -20,54 +20,9 @@ use tokio::process::{Child, Command};
 
 /// A building with apartment 101 (its monitor) and a lobby door phone: the two accounts.
 async fn accounts(server: &Server) -> ((String, String), (String, String)) {
-    let admin = server.admin().await;
-    let c = admin
-        .create_community("Client Court", pb::FeaturePlan::Premium)
-        .await;
-    let b = admin.create_building(c.id, "B1").await;
-    admin
-        .create_apartment_with_monitor(b.id, "101", None, "0C11050C0001")
-        .await
-        .expect("apartment");
-    admin
-        .macs()
-        .add_mac(pb::AddMacRequest {
-            mac: "0C11050C0002".into(),
-        })
-        .await
-        .expect("mac");
-    let door = admin
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::BuildingId(b.id)),
-            device: Some(pb::DeviceInput {
-                device_type: Some(0),
-                mac: Some("0C11050C0002".into()),
-                name: Some("Lobby".into()),
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("door phone")
-        .into_inner();
-    let devices = admin
-        .devices()
-        .list_devices(pb::ListDevicesRequest {
-            community_id: c.id,
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner();
-    let monitor = devices
-        .devices
-        .iter()
-        .find(|d| d.id != door.id)
-        .expect("monitor");
-    (
-        admin.sip_account(monitor.id).await,
-        admin.sip_account(door.id).await,
-    )
+    let settings = common::community_settings("Client Court", pb::FeaturePlan::Premium);
+    let site = server.admin().await.sip_site(settings, None).await;
+    (site.monitor, site.door)
 }
 
 /// Two seconds of 8 kHz 16-bit mono silence, what baresip's monitor "says" (its sine

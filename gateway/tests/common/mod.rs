@@ -385,6 +385,80 @@ impl Client {
     }
 }
 
+/// A community for SIP tests: building B1 with apartment 101 (its indoor monitor, MAC
+/// 0C11050B9901) and a door phone in the lobby (MAC 0C11050B9902).
+pub struct SipSite {
+    pub community_id: u64,
+    pub apartment_id: u64,
+    pub door_id: u64,
+    /// (SIP number, password) of each device.
+    pub door: (String, String),
+    pub monitor: (String, String),
+}
+
+impl Client {
+    pub async fn sip_site(
+        &self,
+        settings: pb::CommunitySettings,
+        resident: Option<pb::ResidentInput>,
+    ) -> SipSite {
+        let c = self
+            .community()
+            .create_community(pb::CreateCommunityRequest {
+                settings: Some(settings),
+            })
+            .await
+            .expect("community")
+            .into_inner();
+        let b = self.create_building(c.id, "B1").await;
+        let apt = self
+            .create_apartment_with_monitor(b.id, "101", resident, "0C11050B9901")
+            .await
+            .expect("apartment");
+        self.macs()
+            .add_mac(pb::AddMacRequest {
+                mac: "0C11050B9902".into(),
+            })
+            .await
+            .expect("mac");
+        let door = self
+            .devices()
+            .create_device(pb::CreateDeviceRequest {
+                scope: Some(pb::create_device_request::Scope::BuildingId(b.id)),
+                device: Some(pb::DeviceInput {
+                    device_type: Some(0),
+                    mac: Some("0C11050B9902".into()),
+                    name: Some("Lobby".into()),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("door phone")
+            .into_inner();
+        let devices = self
+            .devices()
+            .list_devices(pb::ListDevicesRequest {
+                community_id: c.id,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        let monitor = devices
+            .devices
+            .iter()
+            .find(|d| d.id != door.id)
+            .expect("monitor");
+        SipSite {
+            community_id: c.id,
+            apartment_id: apt.id,
+            door_id: door.id,
+            door: self.sip_account(door.id).await,
+            monitor: self.sip_account(monitor.id).await,
+        }
+    }
+}
+
 pub fn community_settings(name: &str, plan: pb::FeaturePlan) -> pb::CommunitySettings {
     pb::CommunitySettings {
         name: Some(name.into()),

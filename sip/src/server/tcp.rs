@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -42,29 +42,10 @@ async fn serve_stream(
     tls: Option<TlsAcceptor>,
     stop: watch::Receiver<bool>,
 ) {
-    let mut tasks = tokio::task::JoinSet::new();
     server.outbound.set_stop(stop.clone());
-    let mut stop_accept = stop.clone();
-    loop {
-        let permit = tokio::select! {
-            p = server.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = stop_accept.wait_for(|s| *s) => break,
-        };
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop_accept.wait_for(|s| *s) => break,
-        };
-        let (tcp, addr) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::debug!(error = %e, "SIP TCP accept");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        let (server, stop, tls) = (server.clone(), stop.clone(), tls.clone());
-        tasks.spawn(async move {
+    accept_loop(server, listener, stop, move |server, tcp, addr, stop| {
+        let tls = tls.clone();
+        async move {
             let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
             match tls {
                 None => {
@@ -84,6 +65,45 @@ async fn serve_stream(
                     }
                 }
             }
+        }
+    })
+    .await;
+}
+
+/// Accepts connections until `stop`, each handled by `serve` in a task of its own, within
+/// the server's connection limit (shared by TCP, TLS and WebSocket).
+pub(super) async fn accept_loop<F, Fut>(
+    server: Arc<SipServer>,
+    listener: TcpListener,
+    stop: watch::Receiver<bool>,
+    serve: F,
+) where
+    F: Fn(Arc<SipServer>, TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut stop_accept = stop.clone();
+    loop {
+        let permit = tokio::select! {
+            p = server.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = stop_accept.wait_for(|s| *s) => break,
+        };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop_accept.wait_for(|s| *s) => break,
+        };
+        let (tcp, addr) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::debug!(error = %e, "SIP accept");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let connection = serve(server.clone(), tcp, addr, stop.clone());
+        tasks.spawn(async move {
+            connection.await;
             drop(permit);
         });
         while tasks.try_join_next().is_some() {}

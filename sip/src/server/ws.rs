@@ -31,34 +31,10 @@ pub async fn serve_wss(
     acceptor: TlsAcceptor,
     stop: watch::Receiver<bool>,
 ) {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut stop_accept = stop.clone();
-    loop {
-        let permit = tokio::select! {
-            p = server.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = stop_accept.wait_for(|s| *s) => break,
-        };
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop_accept.wait_for(|s| *s) => break,
-        };
-        let (tcp, addr) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::debug!(error = %e, "SIP WebSocket accept");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        let (server, stop, acceptor) = (server.clone(), stop.clone(), acceptor.clone());
-        tasks.spawn(async move {
-            connection(server, tcp, addr, acceptor, stop).await;
-            drop(permit);
-        });
-        while tasks.try_join_next().is_some() {}
-    }
-    tasks.shutdown().await;
+    super::tcp::accept_loop(server, listener, stop, move |server, tcp, addr, stop| {
+        connection(server, tcp, addr, acceptor.clone(), stop)
+    })
+    .await;
 }
 
 /// The upgrade check: RFC 7118 §4 requires the `sip` subprotocol, and the answer names it.
