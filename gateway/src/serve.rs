@@ -164,6 +164,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             (porter_sip::registrar::Transport::Wss, sip_ws_addr.port()),
         ],
     };
+    tracing::info!(host = %sip_local.host, "SIP writes this host in Via and Record-Route (--sip-advertise)");
     let sip = porter_sip::server::SipServer::new(
         store.clone(),
         porter_sip::server::SipConfig {

@@ -87,6 +87,11 @@ impl Outbound {
         let Some(stop) = self.stop.get().cloned() else {
             return;
         };
+        // Connections Porter opens count against the same limit as those it accepts.
+        let Ok(permit) = server.connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "SIP connection limit reached, message dropped");
+            return;
+        };
         let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
         let _ = tx.try_send(first);
         self.add_connection(Transport::Tcp, peer, tx);
@@ -95,6 +100,7 @@ impl Outbound {
             let connected =
                 tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(peer))
                     .await;
+            let _permit = permit;
             match connected {
                 Ok(Ok(tcp)) => {
                     let _ = tcp.set_nodelay(true);
