@@ -78,6 +78,12 @@ pub struct ServeArgs {
     /// phones go out through, as HOST:PORT (default: none, so no phone branches).
     #[arg(long, env = "PORTER_SIP_TRUNK")]
     pub sip_trunk: Option<SocketAddr>,
+    /// The account Porter answers the trunk's digest challenges with (default: none).
+    #[arg(long, env = "PORTER_SIP_TRUNK_USER")]
+    pub sip_trunk_user: Option<String>,
+    /// Its password; prefer the environment variable or the config file to the command line.
+    #[arg(long, env = "PORTER_SIP_TRUNK_PASSWORD", hide_env_values = true)]
+    pub sip_trunk_password: Option<String>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -118,6 +124,8 @@ struct FileConfig {
     sip_advertise: Option<String>,
     sip_ring_timeout_secs: Option<u64>,
     sip_trunk: Option<SocketAddr>,
+    sip_trunk_user: Option<String>,
+    sip_trunk_password: Option<String>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -147,6 +155,7 @@ pub struct ServeConfig {
     pub sip_advertise: Option<String>,
     pub sip_ring_timeout: Duration,
     pub sip_trunk: Option<SocketAddr>,
+    pub sip_trunk_credentials: Option<porter_sip::proxy::TrunkCredentials>,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -209,6 +218,16 @@ impl ServeConfig {
             !sip_digest_algorithms.is_empty(),
             "sip_digest_algorithms: name at least one of md5, sha-256"
         );
+        let sip_trunk_credentials = match (
+            args.sip_trunk_user.or(file.sip_trunk_user),
+            args.sip_trunk_password.or(file.sip_trunk_password),
+        ) {
+            (Some(username), Some(password)) => {
+                Some(porter_sip::proxy::TrunkCredentials { username, password })
+            }
+            (None, None) => None,
+            _ => anyhow::bail!("sip_trunk_user and sip_trunk_password go together"),
+        };
         let data_dir = args
             .data_dir
             .or(file.data_dir)
@@ -265,6 +284,7 @@ impl ServeConfig {
                     .max(1),
             ),
             sip_trunk: args.sip_trunk.or(file.sip_trunk),
+            sip_trunk_credentials,
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
@@ -320,6 +340,8 @@ mod tests {
             sip_advertise: None,
             sip_ring_timeout_secs: None,
             sip_trunk: None,
+            sip_trunk_user: None,
+            sip_trunk_password: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -174,7 +174,11 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             trunk: config.sip_trunk.map(|addr| porter_sip::router::Trunk {
                 addr,
                 transport: porter_sip::registrar::Transport::Udp,
-                host: addr.ip().to_string(),
+                host: match addr {
+                    std::net::SocketAddr::V4(a) => a.ip().to_string(),
+                    std::net::SocketAddr::V6(a) => format!("[{}]", a.ip()),
+                },
+                credentials: config.sip_trunk_credentials.clone(),
             }),
             ..porter_sip::server::SipConfig::default()
         },

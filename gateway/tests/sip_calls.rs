@@ -218,6 +218,36 @@ async fn the_family_account_registers_and_an_unpaid_app_may_not_call() {
 }
 
 #[tokio::test]
+async fn porter_authenticates_to_a_trunk_that_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let trunk_port = free_port();
+    let trunk = format!("127.0.0.1:{trunk_port}");
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            "--sip-trunk",
+            &trunk,
+            "--sip-trunk-user",
+            "porter-trunk",
+            "--sip-trunk-password",
+            "trunk-secret-1",
+        ],
+    )
+    .await;
+    let site = site(&server).await;
+    // Call type 1 rings the monitor and the phone together; no monitor is registered here.
+    set_call_type(&server, site.apartment_id, 1).await;
+    let phone = uas("trunk_auth.xml", trunk_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "the call is answered behind the trunk and hung up");
+    assert!(
+        phone.passed().await,
+        "the trunk got valid credentials and consistent CSeqs"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn busy_unknown_and_cancelled_calls() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;

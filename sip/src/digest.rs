@@ -226,6 +226,88 @@ pub fn response(algorithm: Algorithm, c: &Credentials, method: &str, password: &
     algorithm.hash(&data)
 }
 
+/// A server's challenge (WWW-Authenticate or Proxy-Authenticate), for Porter as a client:
+/// the landline trunk may ask the proxy to authenticate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    pub realm: String,
+    pub nonce: String,
+    pub algorithm: Algorithm,
+    /// The server offers qop "auth" (then the answer carries nc and cnonce).
+    pub qop_auth: bool,
+    pub opaque: Option<String>,
+}
+
+impl Challenge {
+    /// Parses a Digest challenge; an algorithm Porter does not know is an error.
+    pub fn parse(value: &str) -> Result<Challenge, String> {
+        let value = value.trim();
+        let rest = match value.split_once([' ', '\t']) {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("Digest") => rest,
+            _ => return Err("only the Digest scheme is supported".into()),
+        };
+        let (mut realm, mut nonce, mut algorithm) = (None, None, Algorithm::Md5);
+        let (mut qop_auth, mut opaque) = (false, None);
+        for (k, v) in split_params(rest)? {
+            let v = unquote(v);
+            match k.to_ascii_lowercase().as_str() {
+                "realm" => realm = Some(v),
+                "nonce" => nonce = Some(v),
+                "algorithm" => {
+                    algorithm = Algorithm::parse(&v)
+                        .ok_or_else(|| format!("digest algorithm {v:?} is not supported"))?;
+                }
+                "qop" => qop_auth = v.split(',').any(|q| q.trim().eq_ignore_ascii_case("auth")),
+                "opaque" => opaque = Some(v),
+                _ => {}
+            }
+        }
+        Ok(Challenge {
+            realm: realm.ok_or("digest realm is missing")?,
+            nonce: nonce.ok_or("digest nonce is missing")?,
+            algorithm,
+            qop_auth,
+            opaque,
+        })
+    }
+
+    /// The Authorization (or Proxy-Authorization) value answering this challenge for
+    /// `method` on `uri`; `cnonce` is the client's random value.
+    pub fn answer(
+        &self,
+        username: &str,
+        password: &str,
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+    ) -> String {
+        let c = Credentials {
+            username: username.to_owned(),
+            realm: self.realm.clone(),
+            nonce: self.nonce.clone(),
+            uri: uri.to_owned(),
+            qop: self.qop_auth.then(|| "auth".to_owned()),
+            nc: self.qop_auth.then(|| "00000001".to_owned()),
+            cnonce: self.qop_auth.then(|| cnonce.to_owned()),
+            ..Credentials::default()
+        };
+        let mut v = format!(
+            "Digest username=\"{username}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", response=\"{}\", algorithm={}",
+            self.realm,
+            self.nonce,
+            response(self.algorithm, &c, method, password),
+            self.algorithm.name()
+        );
+        if self.qop_auth {
+            let _ = write!(v, ", qop=auth, nc=00000001, cnonce=\"{cnonce}\"");
+        }
+        if let Some(o) = &self.opaque {
+            let _ = write!(v, ", opaque=\"{o}\"");
+        }
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +402,23 @@ mod tests {
         assert!(Credentials::parse("Basic dXNlcjpwYXNz").is_err());
         assert!(Credentials::parse(r#"Digest username="1001""#).is_err());
         assert!(Credentials::parse(r#"Digest username="1001, realm=x"#).is_err());
+    }
+
+    #[test]
+    fn porter_answers_a_challenge_as_a_client() {
+        let auth = DigestAuth::new("trunk", vec![Algorithm::Sha256, Algorithm::Md5], 300);
+        for header in auth.challenges(1000, false) {
+            let challenge = Challenge::parse(&header).expect("challenge");
+            let value = challenge.answer("porter", "s3cret", "INVITE", "sip:5551234@trunk", "c1");
+            let creds = Credentials::parse(&value).expect("credentials");
+            assert_eq!(
+                auth.verify(&creds, "INVITE", "s3cret", 1000),
+                Verdict::Ok,
+                "{header}"
+            );
+            assert_ne!(auth.verify(&creds, "INVITE", "wrong", 1000), Verdict::Ok);
+        }
+        assert!(Challenge::parse("Digest realm=\"r\", nonce=\"n\", algorithm=AKAv1-MD5").is_err());
+        assert!(Challenge::parse("Basic realm=\"r\"").is_err());
     }
 }

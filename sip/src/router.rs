@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use porter_store::{ApartmentCall, CallDestination};
 
 use crate::message::{Host, Scheme, Uri};
-use crate::proxy::{Hop, Stage};
+use crate::proxy::{Hop, Stage, TrunkCredentials};
 use crate::registrar::{Binding, Transport};
 
 /// The answering points of an apartment, as the call types name them.
@@ -49,6 +49,8 @@ pub struct Trunk {
     pub addr: SocketAddr,
     pub transport: Transport,
     pub host: String,
+    /// Porter's account with the trunk, when it asks for one.
+    pub credentials: Option<TrunkCredentials>,
 }
 
 /// The stages for a destination; `bindings` looks up an account's live contacts.
@@ -112,6 +114,7 @@ fn trunk_hop(trunk: &Trunk, number: &str) -> Hop {
             addr: trunk.addr,
         },
         fallback: None,
+        credentials: trunk.credentials.clone(),
     }
 }
 
@@ -136,6 +139,7 @@ pub fn hop(aor: &str, b: &Binding) -> Hop {
         (_, c) => (b.source, c),
     };
     Hop {
+        credentials: None,
         aor: aor.to_owned(),
         uri: b.contact.uri.clone(),
         to,
@@ -189,6 +193,7 @@ mod tests {
             addr: "192.0.2.9:5060".parse().expect("addr"),
             transport: Transport::Udp,
             host: "trunk.example".into(),
+            credentials: None,
         };
         let lookup = |aor: &str| {
             if aor == "m2" {

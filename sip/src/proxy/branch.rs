@@ -72,6 +72,8 @@ pub(super) struct Branch {
     /// Left behind by a stage that timed out or by the call's end: it no longer holds the
     /// call back, but its responses are still answered (ACK, CANCEL).
     pub(super) abandoned: bool,
+    /// Already sent again with credentials after a challenge (only once).
+    pub(super) authenticated: bool,
 }
 
 impl Branch {

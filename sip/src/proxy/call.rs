@@ -8,7 +8,9 @@ use bytes::Bytes;
 
 use super::branch::{Branch, BranchState, Cancel, Resend, ack_for};
 use super::dialog::DialogInfo;
-use super::{CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
+use super::{
+    CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, TrunkCredentials, forwarded,
+};
 use crate::message::{HeaderName, Method, Request, Response};
 use crate::registrar::Source;
 use crate::transaction::TransactionKey;
@@ -293,6 +295,24 @@ impl Proxy {
             }
         }
         let request = forwarded(&call.invite, Some(&hop.uri), via, &record_route);
+        self.send_branch(id, hop, branch_id, request, false, now, out);
+    }
+
+    /// Sends a branch's INVITE and starts its client transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn send_branch(
+        &mut self,
+        id: u64,
+        hop: Hop,
+        branch_id: String,
+        request: Request,
+        authenticated: bool,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         let bytes = request.to_bytes();
         let reliable = hop.to.transport.reliable();
         let branch = Branch {
@@ -307,6 +327,7 @@ impl Proxy {
             cancel_resend: None,
             ack: None,
             abandoned: false,
+            authenticated,
             hop,
         };
         out.push(branch.transmit(bytes));
@@ -371,7 +392,7 @@ impl Proxy {
                 let pass_up =
                     resp.status > 100 && call.state == State::Proceeding && !branch.abandoned;
                 if pass_up {
-                    call.send_up(upstream(&resp), out);
+                    call.send_up(up(&resp, &call.invite), out);
                 }
             }
             2 => {
@@ -379,11 +400,12 @@ impl Proxy {
                 branch.resend = None;
                 branch.give_up_at = None;
                 let hop = branch.hop.clone();
+                let authenticated = branch.authenticated;
                 // Every 2xx goes up, late ones too: the caller ends the dialogs it does not want.
                 out.push(Transmit {
                     to: call.upstream,
                     fallback: None,
-                    bytes: upstream(&resp),
+                    bytes: up(&resp, &call.invite),
                 });
                 if call.state == State::Proceeding {
                     for (i, b) in call.branches.iter_mut().enumerate() {
@@ -401,7 +423,8 @@ impl Proxy {
                     if call.initial {
                         let info =
                             DialogInfo::of(&call.invite, &resp, call.upstream, &hop, &call.meta);
-                        if let Some(info) = info {
+                        if let Some(mut info) = info {
+                            info.cseq_offset = u32::from(authenticated);
                             self.dialogs.confirm(info, now);
                         }
                     }
@@ -420,15 +443,36 @@ impl Proxy {
                 branch.resend = None;
                 branch.cancel_resend = None;
                 branch.give_up_at = None;
+                // A trunk's challenge: the INVITE goes again, once, with its credentials.
+                if matches!(resp.status, 401 | 407)
+                    && !branch.authenticated
+                    && !branch.abandoned
+                    && call.state == State::Proceeding
+                    && let Some(creds) = branch.hop.credentials.clone()
+                    && let Some(retry) = with_credentials(&branch.request, &resp, &creds)
+                {
+                    let hop = branch.hop.clone();
+                    let branch_id = self.new_branch();
+                    let mut retry = retry;
+                    retry.headers.remove_first(&HeaderName::Via);
+                    let via = self.local.via(hop.to.transport, &branch_id);
+                    retry.headers.push_front(HeaderName::Via, via);
+                    self.send_branch(id, hop, branch_id, retry, true, now, out);
+                    self.schedule(id);
+                    return;
+                }
                 let global = resp.class() == 6;
                 let better = call
                     .best
                     .as_ref()
                     .is_none_or(|b| rank(resp.status) < rank(b.status));
                 if call.state == State::Proceeding && !branch.abandoned && better {
-                    let mut up = resp;
-                    up.headers.remove_first(&HeaderName::Via);
-                    call.best = Some(up);
+                    let mut best = resp;
+                    best.headers.remove_first(&HeaderName::Via);
+                    if let Some(cseq) = call.invite.headers.get(&HeaderName::CSeq) {
+                        best.headers.set(HeaderName::CSeq, cseq);
+                    }
+                    call.best = Some(best);
                 }
                 if global && call.state == State::Proceeding {
                     // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
@@ -573,4 +617,52 @@ impl Proxy {
         }
         call.scheduled = next;
     }
+}
+
+/// A branch's response as the caller gets it: our Via off, and the caller's CSeq (a branch
+/// sent again with credentials counts one higher).
+fn up(resp: &Response, invite: &Request) -> Bytes {
+    let mut r = resp.clone();
+    r.headers.remove_first(&HeaderName::Via);
+    if let Some(cseq) = invite.headers.get(&HeaderName::CSeq) {
+        r.headers.set(HeaderName::CSeq, cseq);
+    }
+    r.to_bytes()
+}
+
+/// The INVITE again, answering `challenge` (401 or 407) with `creds`: CSeq one higher, as
+/// RFC 3261 §22.2 requires. None when the challenge cannot be answered.
+fn with_credentials(
+    invite: &Request,
+    challenge: &Response,
+    creds: &TrunkCredentials,
+) -> Option<Request> {
+    let (asked, answer) = match challenge.status {
+        401 => (HeaderName::WwwAuthenticate, HeaderName::Authorization),
+        _ => (
+            HeaderName::ProxyAuthenticate,
+            HeaderName::ProxyAuthorization,
+        ),
+    };
+    let parsed = challenge
+        .headers
+        .all(&asked)
+        .find_map(|v| crate::digest::Challenge::parse(v).ok())?;
+    let mut cnonce = [0u8; 8];
+    let _ = getrandom::fill(&mut cnonce);
+    let value = parsed.answer(
+        &creds.username,
+        &creds.password,
+        invite.method.as_str(),
+        &invite.uri.to_string(),
+        &hex::encode(cnonce),
+    );
+    let mut retry = invite.clone();
+    let cseq = invite.headers.cseq().ok()?;
+    retry.headers.set(
+        HeaderName::CSeq,
+        format!("{} {}", cseq.seq + 1, cseq.method),
+    );
+    retry.headers.push(answer, value);
+    Some(retry)
 }

@@ -21,6 +21,9 @@ pub struct DialogInfo {
     pub meta: CallMeta,
     /// The account whose contact answered.
     pub answered_by: String,
+    /// How much higher the callee's side counts CSeq than the caller's: 1 when the INVITE
+    /// was sent again with credentials (a trunk's challenge).
+    pub cseq_offset: u32,
 }
 
 impl DialogInfo {
@@ -40,6 +43,7 @@ impl DialogInfo {
             callee_fallback: hop.fallback,
             meta: meta.clone(),
             answered_by: hop.aor.clone(),
+            cseq_offset: 0,
         })
     }
 }

@@ -51,6 +51,23 @@ pub struct Hop {
     pub uri: Uri,
     pub to: Source,
     pub fallback: Option<SocketAddr>,
+    /// What to answer the hop's digest challenge with (the landline trunk's account).
+    pub credentials: Option<TrunkCredentials>,
+}
+
+/// The account Porter holds with a landline trunk, to answer its 401/407.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TrunkCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for TrunkCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrunkCredentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Hops rung together; the next stage starts when all of them failed or `ring_ms` passed.

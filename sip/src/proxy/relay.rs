@@ -9,7 +9,7 @@ use super::branch::Resend;
 use super::call::NewCall;
 use super::dialog::{DialogInfo, Direction};
 use super::{CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, forwarded, upstream};
-use crate::message::{Method, Request, Response};
+use crate::message::{HeaderName, Method, Request, Response};
 use crate::registrar::Source;
 use crate::transaction::TransactionKey;
 
@@ -22,6 +22,8 @@ pub(super) struct Relay {
     resend: Option<Resend>,
     give_up_at: u64,
     scheduled: Option<u64>,
+    /// The CSeq the sender used, for the responses going back.
+    origin_cseq: Option<String>,
     /// A BYE ends its dialog once answered.
     ends: Option<(String, String, String)>,
     origin: Request,
@@ -70,6 +72,16 @@ impl Proxy {
             Direction::ToCallee => (info.callee, info.callee_fallback, info.answered_by.clone()),
             Direction::ToCaller => (info.caller, None, info.meta.caller.clone()),
         };
+        let original_cseq = req.headers.get(&HeaderName::CSeq).map(str::to_owned);
+        let mut req = req;
+        if direction == Direction::ToCallee && info.cseq_offset > 0 && req.method != Method::Invite
+        {
+            // The callee saw the INVITE one CSeq higher (sent again with credentials).
+            if let Ok(c) = req.headers.cseq() {
+                let shifted = format!("{} {}", c.seq + info.cseq_offset, c.method);
+                req.headers.set(HeaderName::CSeq, shifted);
+            }
+        }
         match req.method {
             Method::Ack => {
                 let branch = self.new_branch();
@@ -82,6 +94,7 @@ impl Proxy {
             }
             Method::Invite => {
                 let hop = Hop {
+                    credentials: None,
                     aor,
                     uri: req.uri.clone(),
                     to,
@@ -118,6 +131,7 @@ impl Proxy {
                     bytes: bytes.clone(),
                 });
                 let ends = (req.method == Method::Bye).then_some((call_id, from_tag, to_tag));
+                let origin_cseq = original_cseq.clone();
                 let relay = Relay {
                     key,
                     upstream: source,
@@ -128,6 +142,7 @@ impl Proxy {
                     give_up_at: now + TIMER_B_MS,
                     scheduled: None,
                     ends,
+                    origin_cseq,
                     origin: req,
                 };
                 self.relays.insert(branch.clone(), relay);
@@ -145,6 +160,11 @@ impl Proxy {
         out: &mut Vec<Transmit>,
     ) -> Option<(TransactionKey, Bytes, bool)> {
         let relay = self.relays.get_mut(branch)?;
+        let mut resp = resp;
+        // The sender gets its own CSeq back (see the offset in `in_dialog`).
+        if let Some(cseq) = relay.origin_cseq.as_deref() {
+            resp.headers.set(HeaderName::CSeq, cseq);
+        }
         let bytes = upstream(&resp);
         out.push(Transmit {
             to: relay.upstream,
@@ -174,10 +194,11 @@ impl Proxy {
         if relay.give_up_at <= now {
             // Timer F: the far end is gone. The sender learns it; a BYE still ends the dialog.
             if let Some(relay) = self.remove_relay(branch) {
-                let timeout = relay
-                    .origin
-                    .response(408, "Request Timeout", None)
-                    .to_bytes();
+                let mut timeout = relay.origin.response(408, "Request Timeout", None);
+                if let Some(cseq) = relay.origin_cseq.as_deref() {
+                    timeout.headers.set(HeaderName::CSeq, cseq);
+                }
+                let timeout = timeout.to_bytes();
                 out.push(Transmit {
                     to: relay.upstream,
                     fallback: None,

@@ -28,6 +28,7 @@ fn hop(aor: &str, addr: &str) -> Hop {
         uri: Uri::parse(&format!("sip:{aor}@{addr}")).expect("uri"),
         to: udp(addr),
         fallback: None,
+        credentials: None,
     }
 }
 
