@@ -420,3 +420,60 @@ async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
     let _ = sim.await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn call_types_2_3_and_5_fall_back_in_the_manuals_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let trunk_port = free_port();
+    let trunk = format!("127.0.0.1:{trunk_port}");
+    let server = Server::start_with(
+        dir.path(),
+        &["--sip-trunk", &trunk, "--sip-ring-timeout-secs", "2"],
+    )
+    .await;
+    let site = site(&server).await;
+    let port = free_port();
+    register(&server, dir.path(), &site.monitor, port).await;
+    // The apartment has no active subscription, so its SmartPlus stage has nobody to ring
+    // and is passed over at once.
+
+    // 2: SmartPlus and monitors, then the phone: the monitor is busy, the phone answers.
+    set_call_type(&server, site.apartment_id, 2).await;
+    let monitor = uas("monitor_busy.xml", port).spawn(dir.path());
+    let phone = uas("monitor_answer.xml", trunk_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "type 2: answered on the phone");
+    assert!(
+        monitor.passed().await && phone.passed().await,
+        "type 2 branches"
+    );
+
+    // 3: monitors, then SmartPlus: nobody answers the monitor, and no app is there: 480.
+    set_call_type(&server, site.apartment_id, 3).await;
+    let monitor = uas("monitor_ring.xml", port).spawn(dir.path());
+    let door = door_calls(
+        &server,
+        dir.path(),
+        &site,
+        "101",
+        "door_call_unavailable.xml",
+    )
+    .await;
+    assert!(door, "type 3: no answer anywhere gives 480");
+    assert!(
+        monitor.passed().await,
+        "type 3: the monitor is cancelled at the ring timeout"
+    );
+
+    // 5: monitors, then SmartPlus, then the phone: the monitor rings out, the phone answers.
+    set_call_type(&server, site.apartment_id, 5).await;
+    let monitor = uas("monitor_ring.xml", port).spawn(dir.path());
+    let phone = uas("monitor_answer.xml", trunk_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "type 5: answered on the phone");
+    assert!(
+        monitor.passed().await && phone.passed().await,
+        "type 5 branches"
+    );
+    server.stop().await;
+}
