@@ -50,12 +50,17 @@ pub struct NewCall {
     pub stages: Vec<Stage>,
     /// False for a re-INVITE inside a dialog (no Record-Route, no new dialog).
     pub initial: bool,
+    /// The CSeq the caller sent, when `invite` carries another one (a re-INVITE toward a
+    /// trunk that saw the first INVITE one higher); responses going up get it back.
+    pub caller_cseq: Option<String>,
 }
 
 pub(super) struct Call {
     key: TransactionKey,
     upstream: Source,
     invite: Request,
+    /// The CSeq header the caller used (see `NewCall::caller_cseq`).
+    caller_cseq: String,
     meta: CallMeta,
     /// Dialog-creating: Record-Route the branches and remember the dialog on 2xx.
     initial: bool,
@@ -91,6 +96,14 @@ impl Call {
         self.last = Some(bytes);
     }
 
+    /// A response of the proxy's own as the caller gets it: with the caller's CSeq.
+    fn to_caller(&self, mut response: Response) -> Bytes {
+        response
+            .headers
+            .set(HeaderName::CSeq, self.caller_cseq.clone());
+        response.to_bytes()
+    }
+
     fn local_tag(&self) -> String {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -122,8 +135,17 @@ impl Proxy {
         true
     }
 
-    fn insert_call(&mut self, invite: Request, upstream: Source, meta: CallMeta) -> Option<u64> {
+    fn insert_call(
+        &mut self,
+        invite: Request,
+        upstream: Source,
+        meta: CallMeta,
+        caller_cseq: Option<String>,
+    ) -> Option<u64> {
         let key = TransactionKey::of(&invite)?;
+        let caller_cseq = caller_cseq
+            .or_else(|| invite.headers.get(&HeaderName::CSeq).map(str::to_owned))
+            .unwrap_or_default();
         while self.calls.len() >= self.config.max_calls {
             let oldest = self.finished.pop_front()?;
             self.remove_call(oldest);
@@ -137,6 +159,7 @@ impl Proxy {
                 key,
                 upstream,
                 invite,
+                caller_cseq,
                 meta,
                 initial: true,
                 stages: VecDeque::new(),
@@ -156,13 +179,15 @@ impl Proxy {
 
     /// Starts ringing a call's stages. False when the proxy is full (answer 503).
     pub fn start_call(&mut self, call: NewCall, now: u64, out: &mut Vec<Transmit>) -> bool {
-        let trying = call.invite.response(100, "Trying", None).to_bytes();
-        let Some(id) = self.insert_call(call.invite, call.upstream, call.meta) else {
+        let trying = call.invite.response(100, "Trying", None);
+        let Some(id) = self.insert_call(call.invite, call.upstream, call.meta, call.caller_cseq)
+        else {
             return false;
         };
         if let Some(c) = self.calls.get_mut(&id) {
             c.initial = call.initial;
             c.stages = call.stages.into();
+            let trying = c.to_caller(trying);
             c.send_up(trying, out);
         }
         self.next_stage(id, now, out);
@@ -180,7 +205,7 @@ impl Proxy {
         now: u64,
         out: &mut Vec<Transmit>,
     ) {
-        let Some(id) = self.insert_call(invite, upstream, CallMeta::default()) else {
+        let Some(id) = self.insert_call(invite, upstream, CallMeta::default(), None) else {
             out.push(Transmit {
                 to: upstream,
                 fallback: None,
@@ -340,12 +365,13 @@ impl Proxy {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let bytes = response.to_bytes();
+        let status = response.status;
+        let bytes = call.to_caller(response);
         call.send_up(bytes, out);
         call.stage_ends_at = None;
         call.stages.clear();
         self.finished.push_back(id);
-        if response.status >= 300 {
+        if status >= 300 {
             call.state = State::Completed;
             call.resend = Resend::start(now, call.upstream.transport.reliable());
         } else {
@@ -392,7 +418,7 @@ impl Proxy {
                 let pass_up =
                     resp.status > 100 && call.state == State::Proceeding && !branch.abandoned;
                 if pass_up {
-                    call.send_up(up(&resp, &call.invite), out);
+                    call.send_up(up(&resp, &call.caller_cseq), out);
                 }
             }
             2 => {
@@ -405,7 +431,7 @@ impl Proxy {
                 out.push(Transmit {
                     to: call.upstream,
                     fallback: None,
-                    bytes: up(&resp, &call.invite),
+                    bytes: up(&resp, &call.caller_cseq),
                 });
                 if call.state == State::Proceeding {
                     for (i, b) in call.branches.iter_mut().enumerate() {
@@ -469,9 +495,7 @@ impl Proxy {
                 if call.state == State::Proceeding && !branch.abandoned && better {
                     let mut best = resp;
                     best.headers.remove_first(&HeaderName::Via);
-                    if let Some(cseq) = call.invite.headers.get(&HeaderName::CSeq) {
-                        best.headers.set(HeaderName::CSeq, cseq);
-                    }
+                    best.headers.set(HeaderName::CSeq, call.caller_cseq.clone());
                     call.best = Some(best);
                 }
                 if global && call.state == State::Proceeding {
@@ -621,12 +645,10 @@ impl Proxy {
 
 /// A branch's response as the caller gets it: our Via off, and the caller's CSeq (a branch
 /// sent again with credentials counts one higher).
-fn up(resp: &Response, invite: &Request) -> Bytes {
+fn up(resp: &Response, caller_cseq: &str) -> Bytes {
     let mut r = resp.clone();
     r.headers.remove_first(&HeaderName::Via);
-    if let Some(cseq) = invite.headers.get(&HeaderName::CSeq) {
-        r.headers.set(HeaderName::CSeq, cseq);
-    }
+    r.headers.set(HeaderName::CSeq, caller_cseq);
     r.to_bytes()
 }
 

@@ -74,8 +74,8 @@ impl Proxy {
         };
         let original_cseq = req.headers.get(&HeaderName::CSeq).map(str::to_owned);
         let mut req = req;
-        if direction == Direction::ToCallee && info.cseq_offset > 0 && req.method != Method::Invite
-        {
+        let renumbered = direction == Direction::ToCallee && info.cseq_offset > 0;
+        if renumbered {
             // The callee saw the INVITE one CSeq higher (sent again with credentials).
             if let Ok(c) = req.headers.cseq() {
                 let shifted = format!("{} {}", c.seq + info.cseq_offset, c.method);
@@ -110,6 +110,7 @@ impl Proxy {
                     meta: CallMeta::default(),
                     stages: vec![stage],
                     initial: false,
+                    caller_cseq: original_cseq.clone().filter(|_| renumbered),
                 };
                 if !self.start_call(call, now, out) {
                     return InDialog::Full;

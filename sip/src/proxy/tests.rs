@@ -82,6 +82,7 @@ fn start(p: &mut Proxy, stages: Vec<Stage>, out: &mut Vec<Transmit>) {
         },
         stages,
         initial: true,
+        caller_cseq: None,
     };
     assert!(p.start_call(call, 0, out));
 }
@@ -267,7 +268,7 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
     p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
 
     let bye = request(
-        b"BYE sip:a@127.0.0.1:6001 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nRoute: <sip:127.0.0.1:5060;lr>\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=ta\r\nCall-ID: call-1\r\nCSeq: 3 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        b"BYE sip:a@127.0.0.1:6001 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nRoute: <sip:127.0.0.1:5060;lr>\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=ta\r\nCall-ID: call-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
     );
     let mut bye_in = bye.clone();
     assert!(p.prepare(&mut bye_in));
@@ -339,6 +340,7 @@ fn a_full_call_table_makes_room_from_finished_calls() {
             ring_ms: 30_000,
         }],
         initial: true,
+        caller_cseq: None,
     };
     assert!(
         p.start_call(call, 10, &mut out),
@@ -355,9 +357,95 @@ fn a_full_call_table_makes_room_from_finished_calls() {
         meta: CallMeta::default(),
         stages: vec![],
         initial: true,
+        caller_cseq: None,
     };
     assert!(
         !p.start_call(call, 20, &mut out),
         "a ringing call is not evicted"
+    );
+}
+
+#[test]
+fn a_trunk_challenge_is_answered_and_the_dialog_renumbers_the_callers_requests() {
+    use crate::digest::{Algorithm, Credentials, DigestAuth, Verdict};
+
+    let cseq = |m: &Message| m.headers().cseq().expect("cseq").seq;
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let mut trunk = hop("5551234", B);
+    trunk.credentials = Some(TrunkCredentials {
+        username: "porter".into(),
+        password: "pw".into(),
+    });
+    let stage = Stage {
+        hops: vec![trunk],
+        ring_ms: 30_000,
+    };
+    start(&mut p, vec![stage], &mut out);
+    let first = request(&to(&out, B)[0].bytes);
+
+    let auth = DigestAuth::new("trunk", vec![Algorithm::Md5], 300);
+    let mut challenge = answer(&first, 401, "t1");
+    for c in auth.challenges(0, false) {
+        challenge.headers.push(HeaderName::WwwAuthenticate, c);
+    }
+    out.clear();
+    p.on_response(challenge, 10, &mut out);
+    assert!(
+        to(&out, CALLER).is_empty(),
+        "the trunk's challenge stays with the proxy"
+    );
+    let retry = to(&out, B)
+        .iter()
+        .map(|t| request(&t.bytes))
+        .find(|r| r.method == Method::Invite)
+        .expect("the INVITE again");
+    assert_eq!(cseq(&Message::Request(retry.clone())), 3);
+    let creds = Credentials::parse(retry.headers.get(&HeaderName::Authorization).expect("auth"))
+        .expect("credentials");
+    assert_eq!(auth.verify(&creds, "INVITE", "pw", 0), Verdict::Ok);
+
+    out.clear();
+    p.on_response(answer(&retry, 200, "t1"), 20, &mut out);
+    assert_eq!(
+        cseq(&parse(&to(&out, CALLER)[0].bytes)),
+        2,
+        "the caller's own CSeq"
+    );
+
+    // A re-INVITE (CSeq 3) reaches the trunk as 4; everything back to the caller says 3.
+    let reinvite = request(
+        b"INVITE sip:5551234@127.0.0.1:6002 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKre1\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=t1\r\nCall-ID: call-1\r\nCSeq: 3 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+    );
+    out.clear();
+    p.in_dialog(reinvite, udp(CALLER), 25, &mut out);
+    assert_eq!(cseq(&parse(&to(&out, CALLER)[0].bytes)), 3, "100 Trying");
+    let forwarded = request(&to(&out, B)[0].bytes);
+    assert_eq!(cseq(&Message::Request(forwarded.clone())), 4);
+    out.clear();
+    p.on_response(answer(&forwarded, 200, "t1"), 26, &mut out);
+    assert_eq!(
+        cseq(&parse(&to(&out, CALLER)[0].bytes)),
+        3,
+        "the re-INVITE's 200"
+    );
+
+    let bye = request(
+        b"BYE sip:5551234@127.0.0.1:6002 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye9\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=t1\r\nCall-ID: call-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+    );
+    out.clear();
+    p.in_dialog(bye, udp(CALLER), 30, &mut out);
+    let forwarded = request(&to(&out, B)[0].bytes);
+    assert_eq!(
+        cseq(&Message::Request(forwarded.clone())),
+        5,
+        "one above what it sent"
+    );
+    out.clear();
+    p.on_response(answer(&forwarded, 200, "t1"), 40, &mut out);
+    assert_eq!(
+        cseq(&parse(&to(&out, CALLER)[0].bytes)),
+        4,
+        "the BYE's 200 as the caller sent it"
     );
 }

@@ -102,6 +102,7 @@ impl SipServer {
                     meta: CallMeta { caller, dialed },
                     stages,
                     initial: true,
+                    caller_cseq: None,
                 };
                 if !p.start_call(call, now, out) {
                     reject(&mut p, out, keep, 503, "Service Unavailable");
