@@ -7,8 +7,8 @@ use std::hash::BuildHasherDefault;
 
 use crate::error::{Result, StoreError};
 use crate::model::{
-    Account, Apartment, Building, Camera, Community, Device, Id, MacEntry, PropertyManager,
-    Session, Tenant,
+    Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
+    PropertyManager, Session, Tenant,
 };
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
@@ -66,6 +66,7 @@ pub struct Directory {
     devices_by_building: HashMap<Id, BTreeSet<Id>>,
     devices_by_apartment: HashMap<Id, BTreeSet<Id>>,
     cameras: HashMap<Id, Camera>,
+    firmware: HashMap<Id, Firmware>,
     cameras_by_community: HashMap<Id, BTreeSet<Id>>,
 }
 
@@ -136,6 +137,9 @@ impl Directory {
             }
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
+            }
+            Record::Firmware(f) => {
+                self.firmware.insert(f.id, f);
             }
             Record::Camera(c) => {
                 self.cameras_by_community
@@ -218,6 +222,9 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::Firmware(id) => {
+                self.firmware.remove(id);
             }
             RecordKey::Camera(id) => {
                 if let Some(c) = self.cameras.remove(id)
@@ -497,6 +504,21 @@ impl Directory {
             .community_of(actor, cam.community_id)
             .map_err(|_| missing())?;
         Ok((cam, c))
+    }
+
+    /// An installer's firmware image `id`.
+    pub fn firmware_of(&self, actor: &Actor, id: Id) -> Result<&Firmware> {
+        self.firmware
+            .get(&id)
+            .filter(|f| f.installer_id == actor.installer_id)
+            .ok_or_else(|| StoreError::not_found(format!("firmware {id}")))
+    }
+
+    /// An installer's firmware list.
+    pub fn firmware_list(&self, installer_id: Id) -> impl Iterator<Item = &Firmware> {
+        self.firmware
+            .values()
+            .filter(move |f| f.installer_id == installer_id)
     }
 
     pub fn cameras_of_community(&self, community_id: Id) -> impl Iterator<Item = &Camera> {

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Apartment, Building, Camera, Community, Device, Id, MacEntry, PropertyManager,
-    Session, Tenant,
+    Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
+    PropertyManager, Session, Tenant,
 };
 
 /// Counters shared by the whole store.
@@ -29,6 +29,7 @@ pub enum Record {
     Mac(MacEntry),
     Device(Device),
     Camera(Camera),
+    Firmware(Firmware),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -44,6 +45,7 @@ pub enum RecordKey {
     Mac(String),
     Device(Id),
     Camera(Id),
+    Firmware(Id),
 }
 
 impl Record {
@@ -60,6 +62,7 @@ impl Record {
             Record::Mac(m) => RecordKey::Mac(m.mac.clone()),
             Record::Device(d) => RecordKey::Device(d.id),
             Record::Camera(c) => RecordKey::Camera(c.id),
+            Record::Firmware(f) => RecordKey::Firmware(f.id),
         }
     }
 }
@@ -79,6 +82,7 @@ impl RecordKey {
             RecordKey::Mac(mac) => format!("mac/{mac}"),
             RecordKey::Device(id) => format!("dev/{id:016x}"),
             RecordKey::Camera(id) => format!("cam/{id:016x}"),
+            RecordKey::Firmware(id) => format!("fw/{id:016x}"),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod building;
 pub mod camera;
 pub mod community;
 pub mod device;
+pub mod firmware;
 pub mod mac;
 pub mod property_manager;
 
@@ -24,6 +25,7 @@ pub use community::{
 pub use device::{
     ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, Relay, UnlockMethod,
 };
+pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
 pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
 

@@ -9,6 +9,7 @@ pub mod cameras;
 pub mod communities;
 pub mod devices;
 pub mod events;
+pub mod firmware;
 pub mod import;
 pub mod macs;
 pub mod property_managers;

@@ -1,0 +1,92 @@
+//! The firmware list: an installer's uploaded images with their version, models and change
+//! log. The bytes are in the firmware store; this is what the list shows and what upgrade
+//! strategies pick from.
+
+use serde_json::json;
+
+use crate::directory::Actor;
+use crate::error::{Result, StoreError};
+use crate::model::{Firmware, FirmwareInput, Id};
+use crate::record::{Record, RecordKey};
+use crate::store::Store;
+
+impl Store {
+    /// Adds an uploaded image to the list. One version of a model is listed once.
+    pub async fn add_firmware(
+        &self,
+        actor: &Actor,
+        input: FirmwareInput,
+        image_sha256: &str,
+        size: u64,
+    ) -> Result<Firmware> {
+        let input = input.validated()?;
+        let image_sha256 = image_sha256.to_owned();
+        self.write(|dir, txn| {
+            let clash = dir.firmware_list(actor.installer_id).find(|f| {
+                f.version == input.version && f.models.iter().any(|m| input.models.contains(m))
+            });
+            if let Some(f) = clash {
+                return Err(StoreError::exists(
+                    "version",
+                    format!(
+                        "version {} is already listed for {} (firmware {})",
+                        f.version,
+                        f.models.join(", "),
+                        f.id
+                    ),
+                ));
+            }
+            let fw = Firmware {
+                id: txn.next_id(),
+                installer_id: actor.installer_id,
+                version: input.version,
+                models: input.models,
+                change_log: input.change_log,
+                image_sha256,
+                size,
+                created_at_ms: txn.now_ms(),
+            };
+            txn.put(Record::Firmware(fw.clone()));
+            txn.audit(
+                actor,
+                "firmware.add",
+                format!("firmware/{}", fw.id),
+                json!({"version": fw.version, "models": fw.models, "sha256": fw.image_sha256, "size": fw.size}),
+            );
+            Ok(fw)
+        })
+        .await
+    }
+
+    /// The installer's firmware list, newest first.
+    pub fn list_firmware(&self, actor: &Actor) -> Vec<Firmware> {
+        let mut list: Vec<Firmware> =
+            self.read(|dir| dir.firmware_list(actor.installer_id).cloned().collect());
+        list.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms).then(b.id.cmp(&a.id)));
+        list
+    }
+
+    pub fn firmware(&self, actor: &Actor, id: Id) -> Result<Firmware> {
+        self.read(|dir| dir.firmware_of(actor, id).cloned())
+    }
+
+    /// Removes an image from the list; the caller removes its bytes when no other entry
+    /// names them (the returned flag says so).
+    pub async fn delete_firmware(&self, actor: &Actor, id: Id) -> Result<(Firmware, bool)> {
+        self.write(|dir, txn| {
+            let fw = dir.firmware_of(actor, id)?.clone();
+            let shared = dir
+                .firmware_list(actor.installer_id)
+                .any(|f| f.id != id && f.image_sha256 == fw.image_sha256);
+            txn.delete(RecordKey::Firmware(id));
+            txn.audit(
+                actor,
+                "firmware.delete",
+                format!("firmware/{id}"),
+                json!({"version": fw.version, "models": fw.models}),
+            );
+            Ok((fw, !shared))
+        })
+        .await
+    }
+}

@@ -1,0 +1,66 @@
+//! The firmware list: adding, listing newest first, one version of a model once, tenancy,
+//! deleting (and whether the image bytes are still named by another entry).
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use porter_store::model::FirmwareInput;
+use porter_store::{ManualClock, Store, StoreError};
+
+#[tokio::test]
+async fn the_firmware_list() {
+    let clock = ManualClock::new(1_700_000_000_000);
+    let store = Store::in_memory(Arc::new(clock.clone()));
+    store
+        .bootstrap("admin", Some("password-1".into()))
+        .await
+        .unwrap();
+    let token = store
+        .login("admin", "password-1", 60_000)
+        .await
+        .unwrap()
+        .token;
+    let actor = store.authenticate(&token).unwrap();
+    let input = |version: &str, models: &[&str]| FirmwareInput {
+        version: version.into(),
+        models: models.iter().map(|m| m.to_string()).collect(),
+        change_log: "Fixes".into(),
+    };
+    let sha = "a".repeat(64);
+    let first = store
+        .add_firmware(&actor, input("29.30.2.805", &["R29"]), &sha, 1000)
+        .await
+        .unwrap();
+    clock.advance_ms(1);
+    let second = store
+        .add_firmware(&actor, input("29.30.2.806", &["R29", "r29c"]), &sha, 1000)
+        .await
+        .unwrap();
+    assert_eq!(second.models, vec!["R29", "R29C"]);
+    let err = store
+        .add_firmware(&actor, input("29.30.2.805", &["R29C", "R29"]), &sha, 1000)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err}");
+    let err = store
+        .add_firmware(&actor, input("latest", &["R29"]), &sha, 1000)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("version"));
+    let list = store.list_firmware(&actor);
+    assert_eq!(
+        list.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![second.id, first.id],
+        "newest first"
+    );
+    // The two entries share the bytes: deleting one keeps them.
+    let (_, last) = store.delete_firmware(&actor, first.id).await.unwrap();
+    assert!(!last);
+    let (_, last) = store.delete_firmware(&actor, second.id).await.unwrap();
+    assert!(last, "no entry names the image any more");
+    assert!(matches!(
+        store.firmware(&actor, second.id),
+        Err(StoreError::NotFound(_))
+    ));
+}
