@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::branch::{Branch, BranchState, Cancel, Resend, ack_for};
 use super::dialog::DialogInfo;
 use super::{
-    CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, TrunkCredentials, forwarded,
+    CallMeta, Hop, Proxy, Stage, TIMER_B_MS, Timer, Transmit, TrunkCredentials, forwarded, upstream,
 };
 use crate::message::{HeaderName, Method, Request, Response};
 use crate::registrar::Source;
@@ -146,9 +146,8 @@ impl Proxy {
         let caller_cseq = caller_cseq
             .or_else(|| invite.headers.get(&HeaderName::CSeq).map(str::to_owned))
             .unwrap_or_default();
-        while self.calls.len() >= self.config.max_calls {
-            let oldest = self.finished.pop_front()?;
-            self.remove_call(oldest);
+        if !self.make_room() {
+            return None;
         }
         self.next_id += 1;
         let id = self.next_id;
@@ -177,12 +176,32 @@ impl Proxy {
         Some(id)
     }
 
-    /// Starts ringing a call's stages. False when the proxy is full (answer 503).
-    pub fn start_call(&mut self, call: NewCall, now: u64, out: &mut Vec<Transmit>) -> bool {
+    /// Room for one more call: finished calls (they only absorb retransmissions) go first.
+    fn make_room(&mut self) -> bool {
+        while self.calls.len() >= self.config.max_calls {
+            let Some(oldest) = self.finished.pop_front() else {
+                return false;
+            };
+            self.remove_call(oldest);
+        }
+        true
+    }
+
+    /// Starts ringing a call's stages. When the proxy is full (answer 503) or the INVITE has
+    /// no transaction key, the call comes back untouched.
+    pub fn start_call(
+        &mut self,
+        call: NewCall,
+        now: u64,
+        out: &mut Vec<Transmit>,
+    ) -> Result<(), Box<NewCall>> {
+        if TransactionKey::of(&call.invite).is_none() || !self.make_room() {
+            return Err(Box::new(call));
+        }
         let trying = call.invite.response(100, "Trying", None);
         let Some(id) = self.insert_call(call.invite, call.upstream, call.meta, call.caller_cseq)
         else {
-            return false;
+            return Ok(());
         };
         if let Some(c) = self.calls.get_mut(&id) {
             c.initial = call.initial;
@@ -192,7 +211,7 @@ impl Proxy {
         }
         self.next_stage(id, now, out);
         self.schedule(id);
-        true
+        Ok(())
     }
 
     /// Answers an INVITE with a final non-2xx response of the proxy's own (401, 404, 486…),
@@ -418,7 +437,10 @@ impl Proxy {
                 let pass_up =
                     resp.status > 100 && call.state == State::Proceeding && !branch.abandoned;
                 if pass_up {
-                    call.send_up(up(&resp, &call.caller_cseq), out);
+                    call.send_up(
+                        upstream(resp.clone(), Some(&call.caller_cseq)).to_bytes(),
+                        out,
+                    );
                 }
             }
             2 => {
@@ -431,7 +453,7 @@ impl Proxy {
                 out.push(Transmit {
                     to: call.upstream,
                     fallback: None,
-                    bytes: up(&resp, &call.caller_cseq),
+                    bytes: upstream(resp.clone(), Some(&call.caller_cseq)).to_bytes(),
                 });
                 if call.state == State::Proceeding {
                     for (i, b) in call.branches.iter_mut().enumerate() {
@@ -493,10 +515,7 @@ impl Proxy {
                     .as_ref()
                     .is_none_or(|b| rank(resp.status) < rank(b.status));
                 if call.state == State::Proceeding && !branch.abandoned && better {
-                    let mut best = resp;
-                    best.headers.remove_first(&HeaderName::Via);
-                    best.headers.set(HeaderName::CSeq, call.caller_cseq.clone());
-                    call.best = Some(best);
+                    call.best = Some(upstream(resp, Some(&call.caller_cseq)));
                 }
                 if global && call.state == State::Proceeding {
                     // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
@@ -641,15 +660,6 @@ impl Proxy {
         }
         call.scheduled = next;
     }
-}
-
-/// A branch's response as the caller gets it: our Via off, and the caller's CSeq (a branch
-/// sent again with credentials counts one higher).
-fn up(resp: &Response, caller_cseq: &str) -> Bytes {
-    let mut r = resp.clone();
-    r.headers.remove_first(&HeaderName::Via);
-    r.headers.set(HeaderName::CSeq, caller_cseq);
-    r.to_bytes()
 }
 
 /// The INVITE again, answering `challenge` (401 or 407) with `creds`: CSeq one higher, as

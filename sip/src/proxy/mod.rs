@@ -308,11 +308,15 @@ impl Proxy {
     }
 }
 
-/// A response to send upstream: our Via off the top.
-fn upstream(resp: &Response) -> Bytes {
-    let mut r = resp.clone();
-    r.headers.remove_first(&HeaderName::Via);
-    r.to_bytes()
+/// A response as the side that sent the request gets it: our Via off the top, and its own
+/// CSeq when the far side saw another one (a request sent again with a trunk's credentials
+/// counts one higher).
+fn upstream(mut resp: Response, sender_cseq: Option<&str>) -> Response {
+    resp.headers.remove_first(&HeaderName::Via);
+    if let Some(cseq) = sender_cseq {
+        resp.headers.set(HeaderName::CSeq, cseq);
+    }
+    resp
 }
 
 /// The request as forwarded on one branch: our Via on top (and Record-Route for the

@@ -51,7 +51,7 @@ impl Proxy {
     /// Routes a request with a To tag, already prepared (`Proxy::prepare`), from `source`.
     pub fn in_dialog(
         &mut self,
-        req: Request,
+        req: &Request,
         source: Source,
         now: u64,
         out: &mut Vec<Transmit>,
@@ -73,13 +73,14 @@ impl Proxy {
             Direction::ToCaller => (info.caller, None, info.meta.caller.clone()),
         };
         let original_cseq = req.headers.get(&HeaderName::CSeq).map(str::to_owned);
-        let mut req = req;
+        // Copied only when it must change.
+        let mut req = std::borrow::Cow::Borrowed(req);
         let renumbered = direction == Direction::ToCallee && info.cseq_offset > 0;
         if renumbered {
             // The callee saw the INVITE one CSeq higher (sent again with credentials).
             if let Ok(c) = req.headers.cseq() {
                 let shifted = format!("{} {}", c.seq + info.cseq_offset, c.method);
-                req.headers.set(HeaderName::CSeq, shifted);
+                req.to_mut().headers.set(HeaderName::CSeq, shifted);
             }
         }
         match req.method {
@@ -105,14 +106,14 @@ impl Proxy {
                     ring_ms: TIMER_B_MS,
                 };
                 let call = NewCall {
-                    invite: req,
+                    invite: req.into_owned(),
                     upstream: source,
                     meta: CallMeta::default(),
                     stages: vec![stage],
                     initial: false,
                     caller_cseq: original_cseq.clone().filter(|_| renumbered),
                 };
-                if !self.start_call(call, now, out) {
+                if self.start_call(call, now, out).is_err() {
                     return InDialog::Full;
                 }
             }
@@ -144,7 +145,7 @@ impl Proxy {
                     scheduled: None,
                     ends,
                     origin_cseq,
-                    origin: req,
+                    origin: req.into_owned(),
                 };
                 self.relays.insert(branch.clone(), relay);
                 self.schedule_relay(&branch);
@@ -161,18 +162,15 @@ impl Proxy {
         out: &mut Vec<Transmit>,
     ) -> Option<(TransactionKey, Bytes, bool)> {
         let relay = self.relays.get_mut(branch)?;
-        let mut resp = resp;
+        let class = resp.class();
         // The sender gets its own CSeq back (see the offset in `in_dialog`).
-        if let Some(cseq) = relay.origin_cseq.as_deref() {
-            resp.headers.set(HeaderName::CSeq, cseq);
-        }
-        let bytes = upstream(&resp);
+        let bytes = upstream(resp, relay.origin_cseq.as_deref()).to_bytes();
         out.push(Transmit {
             to: relay.upstream,
             fallback: None,
             bytes: bytes.clone(),
         });
-        if resp.class() == 1 {
+        if class == 1 {
             // Timer E keeps going, at T2 (§17.1.2.2).
             relay.resend = relay.resend.map(|r| Resend {
                 at: r.at,

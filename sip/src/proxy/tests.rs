@@ -84,7 +84,7 @@ fn start(p: &mut Proxy, stages: Vec<Stage>, out: &mut Vec<Transmit>) {
         initial: true,
         caller_cseq: None,
     };
-    assert!(p.start_call(call, 0, out));
+    assert!(p.start_call(call, 0, out).is_ok());
 }
 
 /// A call ringing one hop, "a" at A, for 30 s.
@@ -277,7 +277,7 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
         "our Route is used up"
     );
     out.clear();
-    let routed = p.in_dialog(bye_in, udp(CALLER), 20, &mut out);
+    let routed = p.in_dialog(&bye_in, udp(CALLER), 20, &mut out);
     assert!(matches!(routed, InDialog::Forwarded(_)));
     let fwd = request(&to(&out, A)[0].bytes);
     assert_eq!(fwd.method, Method::Bye);
@@ -294,7 +294,7 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
     let mut again = bye.clone();
     assert!(p.prepare(&mut again));
     assert_eq!(
-        p.in_dialog(again, udp(CALLER), 40, &mut out),
+        p.in_dialog(&again, udp(CALLER), 40, &mut out),
         InDialog::Unknown
     );
 }
@@ -343,7 +343,7 @@ fn a_full_call_table_makes_room_from_finished_calls() {
         caller_cseq: None,
     };
     assert!(
-        p.start_call(call, 10, &mut out),
+        p.start_call(call, 10, &mut out).is_ok(),
         "the finished call made room"
     );
     let mut third = second;
@@ -360,7 +360,7 @@ fn a_full_call_table_makes_room_from_finished_calls() {
         caller_cseq: None,
     };
     assert!(
-        !p.start_call(call, 20, &mut out),
+        p.start_call(call, 20, &mut out).is_err(),
         "a ringing call is not evicted"
     );
 }
@@ -418,7 +418,7 @@ fn a_trunk_challenge_is_answered_and_the_dialog_renumbers_the_callers_requests()
         b"INVITE sip:5551234@127.0.0.1:6002 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKre1\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=t1\r\nCall-ID: call-1\r\nCSeq: 3 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
     );
     out.clear();
-    p.in_dialog(reinvite, udp(CALLER), 25, &mut out);
+    p.in_dialog(&reinvite, udp(CALLER), 25, &mut out);
     assert_eq!(cseq(&parse(&to(&out, CALLER)[0].bytes)), 3, "100 Trying");
     let forwarded = request(&to(&out, B)[0].bytes);
     assert_eq!(cseq(&Message::Request(forwarded.clone())), 4);
@@ -434,7 +434,7 @@ fn a_trunk_challenge_is_answered_and_the_dialog_renumbers_the_callers_requests()
         b"BYE sip:5551234@127.0.0.1:6002 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye9\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=t1\r\nCall-ID: call-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
     );
     out.clear();
-    p.in_dialog(bye, udp(CALLER), 30, &mut out);
+    p.in_dialog(&bye, udp(CALLER), 30, &mut out);
     let forwarded = request(&to(&out, B)[0].bytes);
     assert_eq!(
         cseq(&Message::Request(forwarded.clone())),

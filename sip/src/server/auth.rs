@@ -36,6 +36,23 @@ impl Challenger {
     }
 }
 
+/// Why a request is not authenticated, and what to answer.
+pub(super) enum AuthRefusal {
+    /// Ask for (new) credentials: 401 or 407 with one challenge per algorithm.
+    Challenge(Response),
+    /// Refuse: malformed credentials (400), another account's, or an address that failed too
+    /// often (403).
+    Refused(Response),
+}
+
+impl AuthRefusal {
+    pub(super) fn into_response(self) -> Response {
+        match self {
+            AuthRefusal::Challenge(r) | AuthRefusal::Refused(r) => r,
+        }
+    }
+}
+
 impl SipServer {
     fn challenge(&self, req: &Request, who: Challenger, now: u64, stale: bool) -> Response {
         let (status, phrase) = who.status();
@@ -47,7 +64,7 @@ impl SipServer {
     }
 
     /// The account `user` when the request carries valid credentials for it; otherwise
-    /// the response to send (a challenge, or 400/403 naming what is wrong).
+    /// a challenge, or a refusal naming what is wrong.
     pub(super) fn authenticate(
         &self,
         req: &Request,
@@ -55,21 +72,25 @@ impl SipServer {
         who: Challenger,
         source: Source,
         now: u64,
-    ) -> Result<SipAccount, Response> {
+    ) -> Result<SipAccount, AuthRefusal> {
         let ip = source.addr.ip();
         if let Some(wait) = self.auth_failures.blocked_for(ip, Instant::now()) {
             let phrase = format!(
                 "Forbidden (too many failed authentications from this address; retry in {} s)",
                 wait.as_secs().max(1)
             );
-            return Err(req.response(403, &phrase, Some(&to_tag(req))));
+            return Err(AuthRefusal::Refused(req.response(
+                403,
+                &phrase,
+                Some(&to_tag(req)),
+            )));
         }
         let Some(creds) = req.headers.get(&who.headers().0) else {
-            return Err(self.challenge(req, who, now, false));
+            return Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)));
         };
         let creds = Credentials::parse(creds).map_err(|e| {
             let header = who.headers().0;
-            req.response(400, &format!("Bad Request ({header}: {e})"), None)
+            AuthRefusal::Refused(req.response(400, &format!("Bad Request ({header}: {e})"), None))
         })?;
         // An account speaks for itself only.
         if creds.username != user {
@@ -77,11 +98,11 @@ impl SipServer {
                 Challenger::Registrar => "To",
                 Challenger::Proxy => "From",
             };
-            return Err(req.response(
+            return Err(AuthRefusal::Refused(req.response(
                 403,
                 &format!("Forbidden (username is not the {what} user)"),
                 Some(&to_tag(req)),
-            ));
+            )));
         }
         let account = self.store.sip_account(user);
         // An unknown account is answered as a wrong password, so numbers cannot be probed.
@@ -93,13 +114,15 @@ impl SipServer {
         };
         match (verdict, account) {
             (Verdict::Ok, Some(a)) => Ok(a),
-            (Verdict::Stale, _) => Err(self.challenge(req, who, now, true)),
+            (Verdict::Stale, _) => Err(AuthRefusal::Challenge(self.challenge(req, who, now, true))),
             (Verdict::Denied(why), _) => {
                 self.auth_failures.failed(ip, Instant::now());
                 tracing::info!(%source.addr, account = %user, why, "SIP authentication failed");
-                Err(self.challenge(req, who, now, false))
+                Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)))
             }
-            (Verdict::Ok, None) => Err(self.challenge(req, who, now, false)),
+            (Verdict::Ok, None) => {
+                Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)))
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use porter_store::CallRefusal;
 
-use super::auth::Challenger;
+use super::auth::{AuthRefusal, Challenger};
 use super::{SipServer, locked};
 use crate::message::Request;
 use crate::proxy::{CallMeta, InDialog, NewCall, Transmit};
@@ -36,13 +36,12 @@ impl SipServer {
             return reject(&mut p, out, req, 483, "Too Many Hops");
         }
         if req.headers.to().is_ok_and(|t| t.tag().is_some()) {
-            let keep = req.clone();
-            match p.in_dialog(req, source, now, out) {
+            match p.in_dialog(&req, source, now, out) {
                 InDialog::Forwarded(_) => {}
                 InDialog::Unknown => {
-                    reject(&mut p, out, keep, 481, "Call/Transaction Does Not Exist")
+                    reject(&mut p, out, req, 481, "Call/Transaction Does Not Exist")
                 }
-                InDialog::Full => reject(&mut p, out, keep, 503, "Service Unavailable"),
+                InDialog::Full => reject(&mut p, out, req, 503, "Service Unavailable"),
             }
             return;
         }
@@ -59,7 +58,7 @@ impl SipServer {
             // the caller sends the INVITE again with credentials (or again as it is, if the
             // challenge was lost), so keeping a transaction only costs a table entry and
             // resends that can cross the caller's ACK under load.
-            Err(challenge) if challenge.status == 407 => {
+            Err(AuthRefusal::Challenge(challenge)) => {
                 out.push(Transmit {
                     to: source,
                     fallback: None,
@@ -67,7 +66,7 @@ impl SipServer {
                 });
                 return;
             }
-            other => other,
+            other => other.map_err(AuthRefusal::into_response),
         };
         let dialed = req.uri.user_unescaped().unwrap_or_default();
         let routed = decided.and_then(|account| {
@@ -95,7 +94,6 @@ impl SipServer {
         let mut p = locked(&self.proxy);
         match stages {
             Ok(stages) => {
-                let keep = req.clone();
                 let call = NewCall {
                     invite: req,
                     upstream: source,
@@ -104,8 +102,8 @@ impl SipServer {
                     initial: true,
                     caller_cseq: None,
                 };
-                if !p.start_call(call, now, out) {
-                    reject(&mut p, out, keep, 503, "Service Unavailable");
+                if let Err(call) = p.start_call(call, now, out) {
+                    reject(&mut p, out, call.invite, 503, "Service Unavailable");
                 }
             }
             Err(response) => p.reject(req, source, response, now, out),

@@ -212,7 +212,7 @@ impl SipServer {
             // An ACK is never answered: it ends our non-2xx response, or goes on in its dialog.
             let mut p = locked(&self.proxy);
             if !p.absorb_ack(&req, now) && p.prepare(&mut req) {
-                p.in_dialog(req, source, now, out);
+                p.in_dialog(&req, source, now, out);
             }
             return;
         }
@@ -246,7 +246,7 @@ impl SipServer {
             }
             match req.method {
                 Method::Cancel => Some(p.cancel(&req, now, out)),
-                _ if in_dialog => self.dialog_request(&mut p, req.clone(), source, now, out),
+                _ if in_dialog => self.dialog_request(&mut p, &mut req, source, now, out),
                 _ => None,
             }
         };
@@ -292,24 +292,23 @@ impl SipServer {
     fn dialog_request(
         &self,
         p: &mut Proxy,
-        mut req: Request,
+        req: &mut Request,
         source: Source,
         now: u64,
         out: &mut Vec<Transmit>,
     ) -> Option<Response> {
-        if !p.prepare(&mut req) {
+        if !p.prepare(req) {
             return Some(req.response(483, "Too Many Hops", None));
         }
-        let keep = req.clone();
         match p.in_dialog(req, source, now, out) {
             InDialog::Forwarded(dialog) => {
-                if keep.method == Method::Info {
-                    self.dtmf_info(p, &dialog, &keep);
+                if req.method == Method::Info {
+                    self.dtmf_info(p, &dialog, req);
                 }
                 None
             }
-            InDialog::Unknown => Some(keep.response(481, "Call/Transaction Does Not Exist", None)),
-            InDialog::Full => Some(keep.response(503, "Service Unavailable", None)),
+            InDialog::Unknown => Some(req.response(481, "Call/Transaction Does Not Exist", None)),
+            InDialog::Full => Some(req.response(503, "Service Unavailable", None)),
         }
     }
 

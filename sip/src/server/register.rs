@@ -13,8 +13,8 @@ impl SipServer {
         let Some(aor) = to.uri.user_unescaped() else {
             return req.response(404, "Not Found (no user in To)", Some(&to_tag(req)));
         };
-        if let Err(r) = self.authenticate(req, &aor, Challenger::Registrar, source, now) {
-            return r;
+        if let Err(refusal) = self.authenticate(req, &aor, Challenger::Registrar, source, now) {
+            return refusal.into_response();
         }
         let result = locked(&self.registrar).register(&aor, req, source, now);
         match result {

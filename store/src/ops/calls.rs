@@ -53,39 +53,27 @@ impl Store {
     /// The SIP account `number` (a device's, or an apartment's family account) with its
     /// password, for the digest check. None when no account has that number.
     pub fn sip_account(&self, number: &str) -> Option<SipAccount> {
-        enum Found {
-            Device(Device),
-            Apartment(Apartment),
-        }
-        let found = self.read(|dir| {
-            dir.device_by_sip_number(number)
-                .cloned()
-                .map(Found::Device)
-                .or_else(|| {
-                    dir.apartment_by_sip_number(number)
-                        .cloned()
-                        .map(Found::Apartment)
-                })
-        })?;
-        let sealer = self.sealer();
-        match found {
-            Found::Device(d) => Some(SipAccount {
-                password: sealer.open(&d.sip_password_sealed).ok()?,
-                number: d.sip_number,
-                community_id: d.community_id,
-                owner: SipAccountOwner::Device {
+        // Only the account's fields leave the lock: this runs on every REGISTER and INVITE.
+        let (sealed, community_id, owner) = self.read(|dir| {
+            if let Some(d) = dir.device_by_sip_number(number) {
+                let owner = SipAccountOwner::Device {
                     id: d.id,
                     device_type: d.device_type,
-                },
-            }),
-            Found::Apartment(a) if !a.sip_password_sealed.is_empty() => Some(SipAccount {
-                password: sealer.open(&a.sip_password_sealed).ok()?,
-                number: a.family_sip_number,
-                community_id: a.community_id,
-                owner: SipAccountOwner::Apartment { id: a.id },
-            }),
-            Found::Apartment(_) => None,
-        }
+                };
+                return Some((d.sip_password_sealed.clone(), d.community_id, owner));
+            }
+            let a = dir.apartment_by_sip_number(number)?;
+            let owner = SipAccountOwner::Apartment { id: a.id };
+            // Apartments made before family passwords were kept have none yet.
+            (!a.sip_password_sealed.is_empty())
+                .then(|| (a.sip_password_sealed.clone(), a.community_id, owner))
+        })?;
+        Some(SipAccount {
+            password: self.sealer().open(&sealed).ok()?,
+            number: number.to_owned(),
+            community_id,
+            owner,
+        })
     }
 
     /// What `dialed` reaches when the SIP account `caller` (a device, or an apartment's
