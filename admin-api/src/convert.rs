@@ -4,7 +4,7 @@
 use porter_proto::admin::v1 as pb;
 use porter_store::model::{
     self, AccessControl, ActiveStatus, AppStatus, CallMode, ChargeMode, DateFormat, FeaturePlan,
-    Language, PinMode, TimeFormat,
+    Language, OrderKind, OrderStatus, PinMode, TimeFormat,
 };
 use porter_store::{ApartmentView, BuildingView, CommunityView};
 use tonic::Status;
@@ -45,6 +45,11 @@ enum_map!(charge_mode, charge_mode_pb, pb::ChargeMode, ChargeMode, {
     Installer => ChargeMode::Installer, PropertyManager => ChargeMode::PropertyManager });
 enum_map!(call_mode, call_mode_pb, pb::CallMode, CallMode, {
     Ip => CallMode::Ip, Sip => CallMode::Sip });
+enum_map!(order_kind, order_kind_pb, pb::OrderKind, OrderKind, {
+    Activation => OrderKind::Activation, Renewal => OrderKind::Renewal });
+enum_map!(order_status, order_status_pb, pb::OrderStatus, OrderStatus, {
+    Processing => OrderStatus::Processing, Succeed => OrderStatus::Succeed,
+    Cancelled => OrderStatus::Cancelled });
 enum_map!(app_status, app_status_pb, pb::AppStatus, AppStatus, {
     Unregistered => AppStatus::Unregistered, Registered => AppStatus::Registered });
 enum_map!(active_status, active_status_pb, pb::ActiveStatus, ActiveStatus, {

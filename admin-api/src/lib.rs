@@ -108,6 +108,7 @@ impl AdminApi {
             device_service_server::DeviceServiceServer, event_service_server::EventServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
+            subscription_service_server::SubscriptionServiceServer,
             template_service_server::TemplateServiceServer,
         };
         let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -127,6 +128,7 @@ impl AdminApi {
                 .add_service(CameraServiceServer::new(self.clone()))
                 .add_service(EventServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
+                .add_service(SubscriptionServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),

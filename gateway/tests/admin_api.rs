@@ -1387,3 +1387,161 @@ async fn data_survives_a_restart() {
     assert!(admin.audit_count().await >= 4);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn subscription_orders_are_the_installers_and_payments_the_operators() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let operator = server.admin().await;
+    let ryan = server.other_installer(&operator, "ryan").await;
+    let community = ryan
+        .create_community("Lakeside", pb::FeaturePlan::Premium)
+        .await;
+    let building = ryan.create_building(community.id, "B1").await;
+    let apartment = ryan
+        .create_apartment(building.id, "101", None)
+        .await
+        .unwrap();
+    let in_a_year = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 365 * 24 * 3600 * 1000;
+    let order =
+        |kind: pb::OrderKind, apartment_ids: Vec<u64>, expires_at_ms| pb::CreateOrderRequest {
+            kind: kind as i32,
+            apartment_ids,
+            expires_at_ms,
+        };
+    let mut orders = ryan.subscriptions();
+
+    // Bad requests name what is wrong and write nothing.
+    let audit_before = ryan.audit_count().await;
+    assert_status(
+        orders
+            .create_order(order(
+                pb::OrderKind::Unspecified,
+                vec![apartment.id],
+                in_a_year,
+            ))
+            .await,
+        Code::InvalidArgument,
+        "kind",
+    );
+    assert_status(
+        orders
+            .create_order(order(pb::OrderKind::Activation, vec![], in_a_year))
+            .await,
+        Code::InvalidArgument,
+        "apartment_ids",
+    );
+    assert_status(
+        orders
+            .create_order(order(
+                pb::OrderKind::Activation,
+                vec![apartment.id],
+                in_a_year * 2,
+            ))
+            .await,
+        Code::InvalidArgument,
+        "expires_at_ms",
+    );
+    assert_status(
+        orders
+            .create_order(order(pb::OrderKind::Renewal, vec![apartment.id], in_a_year))
+            .await,
+        Code::InvalidArgument,
+        "activate it first",
+    );
+    assert_eq!(ryan.audit_count().await, audit_before);
+
+    let placed = orders
+        .create_order(order(
+            pb::OrderKind::Activation,
+            vec![apartment.id],
+            in_a_year,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(placed.status, pb::OrderStatus::Processing as i32);
+    // The installer cannot pay it himself; the operator sees it among everyone's.
+    assert_status(
+        orders
+            .confirm_payment(pb::ConfirmPaymentRequest {
+                order_id: placed.id,
+                payment_reference: "INV-9".into(),
+            })
+            .await,
+        Code::PermissionDenied,
+        "site operator",
+    );
+    let mut operator_orders = operator.subscriptions();
+    let pending = operator_orders
+        .list_orders(pb::ListOrdersRequest {
+            status: pb::OrderStatus::Processing as i32,
+            all_installers: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(pending.orders.len(), 1);
+    assert_eq!(pending.orders[0].number, placed.number);
+    // Another installer neither sees nor lists it.
+    let other = server.other_installer(&operator, "other").await;
+    assert_status(
+        other
+            .subscriptions()
+            .get_order(pb::OrderRef {
+                order_id: placed.id,
+            })
+            .await,
+        Code::NotFound,
+        "order",
+    );
+    assert_status(
+        other
+            .subscriptions()
+            .list_orders(pb::ListOrdersRequest {
+                all_installers: true,
+                ..Default::default()
+            })
+            .await,
+        Code::PermissionDenied,
+        "site operator",
+    );
+    let paid = operator_orders
+        .confirm_payment(pb::ConfirmPaymentRequest {
+            order_id: placed.id,
+            payment_reference: "INV-9".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(paid.apartments_changed, 1);
+    let after = ryan
+        .apartment()
+        .get_apartment(pb::GetApartmentRequest { id: apartment.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.active, pb::ActiveStatus::Normal as i32);
+    assert_eq!(after.expires_at_ms, in_a_year);
+    // What was paid survives a restart.
+    server.stop().await;
+    let server = Server::start(dir.path()).await;
+    let kept = server
+        .admin()
+        .await
+        .subscriptions()
+        .get_order(pb::OrderRef {
+            order_id: placed.id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.status, pb::OrderStatus::Succeed as i32);
+    assert_eq!(kept.payment_reference, "INV-9");
+    server.stop().await;
+}

@@ -164,6 +164,48 @@ async fn installer_scripts_the_walkthrough() {
     let list = json(&run(&["--json", "community", "list"]));
     assert_eq!(list["communities"][0]["end_user_count"], 1);
 
+    // The SmartPlus service: ordered, then paid (the admin is also the site operator).
+    let until = (chrono::Utc::now() + chrono::Duration::days(365))
+        .format("%Y-%m-%d")
+        .to_string();
+    let order = json(&run(&[
+        "--json",
+        "subscription",
+        "order",
+        "--kind",
+        "activation",
+        "--apartment",
+        &aid,
+        "--until",
+        &until,
+    ]));
+    assert_eq!(order["status"], "PROCESSING");
+    assert_eq!(order["kind"], "ACTIVATION");
+    let oid = order["id"].as_u64().unwrap().to_string();
+    let paid = json(&run(&[
+        "--json",
+        "subscription",
+        "confirm",
+        &oid,
+        "--reference",
+        "INV-2026-001",
+    ]));
+    assert_eq!(paid["order"]["status"], "SUCCEED");
+    assert_eq!(paid["apartments_changed"], 1);
+    let active = json(&run(&["--json", "apartment", "get", &aid]));
+    assert_eq!(active["active"], "NORMAL");
+    let bad = run(&[
+        "subscription",
+        "order",
+        "--kind",
+        "renewal",
+        "--apartment",
+        &aid,
+        "--until",
+        "soon",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
+
     // Human output is readable text.
     let text = run(&["community", "get", &cid]);
     assert!(text.status.success());

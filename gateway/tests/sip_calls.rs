@@ -47,6 +47,49 @@ async fn set_call_type(server: &Server, apartment_id: u64, call_type: u32) {
         .expect("call type");
 }
 
+/// The apartment's family SIP account (number, password): its SmartPlus apps'.
+async fn family_account(server: &Server, apartment_id: u64) -> (String, String) {
+    let account = server
+        .admin()
+        .await
+        .apartment()
+        .get_apartment_sip_account(pb::GetApartmentRequest { id: apartment_id })
+        .await
+        .expect("family SIP account")
+        .into_inner();
+    (account.sip_number, account.sip_password)
+}
+
+/// The apartment's SmartPlus service, ordered by the installer and paid: the operator (the
+/// test's admin, also an installer) confirms the payment.
+async fn pay_subscription(server: &Server, apartment_id: u64) {
+    let admin = server.admin().await;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let order = admin
+        .subscriptions()
+        .create_order(pb::CreateOrderRequest {
+            kind: pb::OrderKind::Activation as i32,
+            apartment_ids: vec![apartment_id],
+            expires_at_ms: now_ms + 30 * 24 * 3600 * 1000,
+        })
+        .await
+        .expect("order")
+        .into_inner();
+    let paid = admin
+        .subscriptions()
+        .confirm_payment(pb::ConfirmPaymentRequest {
+            order_id: order.id,
+            payment_reference: "INV-1".into(),
+        })
+        .await
+        .expect("payment")
+        .into_inner();
+    assert_eq!(paid.apartments_changed, 1);
+}
+
 /// Registers `account` with its contact at `port` (where a UAS will listen next).
 async fn register(server: &Server, dir: &Path, account: &(String, String), port: u16) {
     register_over(server, dir, account, port, "u1").await;
@@ -183,17 +226,7 @@ async fn the_family_account_registers_and_an_unpaid_app_may_not_call() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let site = site(&server).await;
-    let family = server
-        .admin()
-        .await
-        .apartment()
-        .get_apartment_sip_account(pb::GetApartmentRequest {
-            id: site.apartment_id,
-        })
-        .await
-        .expect("family SIP account")
-        .into_inner();
-    let family = (family.sip_number, family.sip_password);
+    let family = family_account(&server, site.apartment_id).await;
     register(&server, dir.path(), &family, free_port()).await;
     let app = calls(
         &server,
@@ -214,6 +247,55 @@ async fn the_family_account_registers_and_an_unpaid_app_may_not_call() {
     )
     .await;
     assert!(door, "nor is it rung");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_paid_subscription_rings_the_smartplus_app_and_lets_it_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--sip-ring-timeout-secs", "2"]).await;
+    let site = site(&server).await;
+    let family = family_account(&server, site.apartment_id).await;
+    let (monitor_port, app_port) = (free_port(), free_port());
+    register(&server, dir.path(), &site.monitor, monitor_port).await;
+    register(&server, dir.path(), &family, app_port).await;
+    pay_subscription(&server, site.apartment_id).await;
+
+    // 0: the monitors and the app ring together; the app answers, the monitor is cancelled.
+    set_call_type(&server, site.apartment_id, 0).await;
+    let monitor = uas("monitor_ring.xml", monitor_port).spawn(dir.path());
+    let app = uas("monitor_answer.xml", app_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "type 0: answered by the app");
+    assert!(monitor.passed().await, "type 0: the monitor is cancelled");
+    assert!(app.passed().await, "type 0: the app answers");
+
+    // 3: the monitors first; they ring out, then the app answers.
+    set_call_type(&server, site.apartment_id, 3).await;
+    let monitor = uas("monitor_ring.xml", monitor_port).spawn(dir.path());
+    let app = uas("monitor_answer.xml", app_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(door, "type 3: answered by the app after the ring timeout");
+    assert!(
+        monitor.passed().await && app.passed().await,
+        "type 3 branches"
+    );
+
+    // A paid app may call too: it dials the lobby door phone.
+    let door_port = free_port();
+    register(&server, dir.path(), &site.door, door_port).await;
+    let lobby = uas("monitor_answer.xml", door_port).spawn(dir.path());
+    let app_calls = calls(
+        &server,
+        dir.path(),
+        &family,
+        &site.door.0,
+        "door_call_answered.xml",
+        "u1",
+    )
+    .await;
+    assert!(app_calls, "the paid app calls the door phone");
+    assert!(lobby.passed().await, "the door phone answers the app");
     server.stop().await;
 }
 

@@ -8,7 +8,7 @@ use std::hash::BuildHasherDefault;
 use crate::error::{Result, StoreError};
 use crate::model::{
     Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
-    PropertyManager, Session, Tenant,
+    PropertyManager, Session, SubscriptionOrder, Tenant,
 };
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
@@ -67,6 +67,7 @@ pub struct Directory {
     devices_by_apartment: HashMap<Id, BTreeSet<Id>>,
     cameras: HashMap<Id, Camera>,
     firmware: HashMap<Id, Firmware>,
+    orders: HashMap<Id, SubscriptionOrder>,
     cameras_by_community: HashMap<Id, BTreeSet<Id>>,
 }
 
@@ -137,6 +138,9 @@ impl Directory {
             }
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
+            }
+            Record::SubscriptionOrder(o) => {
+                self.orders.insert(o.id, o);
             }
             Record::Firmware(f) => {
                 self.firmware.insert(f.id, f);
@@ -222,6 +226,9 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::SubscriptionOrder(id) => {
+                self.orders.remove(id);
             }
             RecordKey::Firmware(id) => {
                 self.firmware.remove(id);
@@ -512,6 +519,19 @@ impl Directory {
             .get(&id)
             .filter(|f| f.installer_id == actor.installer_id)
             .ok_or_else(|| StoreError::not_found(format!("firmware {id}")))
+    }
+
+    /// An installer's subscription order `id`; the site operator sees every installer's.
+    pub fn order_of(&self, actor: &Actor, id: Id) -> Result<&SubscriptionOrder> {
+        self.orders
+            .get(&id)
+            .filter(|o| actor.operator || o.installer_id == actor.installer_id)
+            .ok_or_else(|| StoreError::not_found(format!("order {id}")))
+    }
+
+    /// Every subscription order, of all installers.
+    pub fn orders(&self) -> impl Iterator<Item = &SubscriptionOrder> {
+        self.orders.values()
     }
 
     /// An installer's firmware list.

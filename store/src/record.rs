@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
-    PropertyManager, Session, Tenant,
+    PropertyManager, Session, SubscriptionOrder, Tenant,
 };
 
 /// Counters shared by the whole store.
@@ -30,6 +30,7 @@ pub enum Record {
     Device(Device),
     Camera(Camera),
     Firmware(Firmware),
+    SubscriptionOrder(SubscriptionOrder),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -46,6 +47,7 @@ pub enum RecordKey {
     Device(Id),
     Camera(Id),
     Firmware(Id),
+    SubscriptionOrder(Id),
 }
 
 impl Record {
@@ -63,6 +65,7 @@ impl Record {
             Record::Device(d) => RecordKey::Device(d.id),
             Record::Camera(c) => RecordKey::Camera(c.id),
             Record::Firmware(f) => RecordKey::Firmware(f.id),
+            Record::SubscriptionOrder(o) => RecordKey::SubscriptionOrder(o.id),
         }
     }
 }
@@ -83,6 +86,7 @@ impl RecordKey {
             RecordKey::Device(id) => format!("dev/{id:016x}"),
             RecordKey::Camera(id) => format!("cam/{id:016x}"),
             RecordKey::Firmware(id) => format!("fw/{id:016x}"),
+            RecordKey::SubscriptionOrder(id) => format!("order/{id:016x}"),
         }
     }
 }

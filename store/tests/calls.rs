@@ -3,12 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+mod common;
 
-use porter_store::model::{
-    Address, ApartmentInput, CommunitySettings, DeviceInput, FeaturePlan, Id,
-};
-use porter_store::{Actor, CallDestination, CallRefusal, ManualClock, ScopeRequest, Store};
+use porter_store::model::{CommunitySettings, DeviceInput, Id};
+use porter_store::{Actor, CallDestination, CallRefusal, ScopeRequest, Store};
 
 struct Site {
     store: Store,
@@ -39,70 +37,16 @@ async fn device(store: &Store, actor: &Actor, scope: ScopeRequest, t: u32, mac: 
     d.device.sip_number
 }
 
-async fn apartment(store: &Store, actor: &Actor, building: Id, number: &str) -> Id {
-    store
-        .create_apartment(
-            actor,
-            building,
-            ApartmentInput {
-                number: Some(number.into()),
-                ..ApartmentInput::default()
-            },
-            None,
-            None,
-        )
-        .await
-        .unwrap()
-        .apartment
-        .id
-}
-
 /// Buildings B1 (101, 102) and B2 (101); monitors in B1's 101 and 102; a gate for all
 /// buildings and a door phone in B1's lobby.
 async fn site() -> Site {
-    let store = Store::in_memory(Arc::new(ManualClock::new(1_700_000_000_000)));
-    store
-        .bootstrap("admin", Some("password-1".into()))
-        .await
-        .unwrap();
-    let token = store
-        .login("admin", "password-1", 60_000)
-        .await
-        .unwrap()
-        .token;
-    let actor = store.authenticate(&token).unwrap();
-    let community = store
-        .create_community(
-            &actor,
-            CommunitySettings {
-                name: Some("C".into()),
-                feature_plan: Some(FeaturePlan::Premium),
-                address: Some(Address {
-                    country: "DE".into(),
-                    ..Address::default()
-                }),
-                ..CommunitySettings::default()
-            },
-        )
-        .await
-        .unwrap()
-        .community
-        .id;
-    let b1 = store
-        .create_building(&actor, community, "B1")
-        .await
-        .unwrap()
-        .building
-        .id;
-    let b2 = store
-        .create_building(&actor, community, "B2")
-        .await
-        .unwrap()
-        .building
-        .id;
-    let a101 = apartment(&store, &actor, b1, "101").await;
-    let a102 = apartment(&store, &actor, b1, "102").await;
-    apartment(&store, &actor, b2, "101").await;
+    let (store, actor, _clock) = common::operator_store().await;
+    let community = common::community(&store, &actor, "C").await;
+    let b1 = common::building(&store, &actor, community, "B1").await;
+    let b2 = common::building(&store, &actor, community, "B2").await;
+    let a101 = common::apartment(&store, &actor, b1, "101").await;
+    let a102 = common::apartment(&store, &actor, b1, "102").await;
+    common::apartment(&store, &actor, b2, "101").await;
     let gate = device(
         &store,
         &actor,

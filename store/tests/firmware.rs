@@ -3,25 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+mod common;
 
+use porter_store::StoreError;
 use porter_store::model::FirmwareInput;
-use porter_store::{ManualClock, Store, StoreError};
 
 #[tokio::test]
 async fn the_firmware_list() {
-    let clock = ManualClock::new(1_700_000_000_000);
-    let store = Store::in_memory(Arc::new(clock.clone()));
-    store
-        .bootstrap("admin", Some("password-1".into()))
-        .await
-        .unwrap();
-    let token = store
-        .login("admin", "password-1", 60_000)
-        .await
-        .unwrap()
-        .token;
-    let actor = store.authenticate(&token).unwrap();
+    let (store, actor, clock) = common::operator_store().await;
     let input = |version: &str, models: &[&str]| FirmwareInput {
         version: version.into(),
         models: models.iter().map(|m| m.to_string()).collect(),

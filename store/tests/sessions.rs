@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use porter_store::ops::accounts::MAX_SESSIONS_PER_ACCOUNT;
@@ -80,35 +82,10 @@ async fn usernames_are_case_insensitive_and_unique() {
 async fn device_events_are_kept_up_to_the_retention_limit() {
     use porter_store::ScopeRequest;
     use porter_store::events::{EventFilter, EventKind};
-    use porter_store::model::{Address, CommunitySettings, DeviceInput, FeaturePlan};
+    use porter_store::model::DeviceInput;
 
-    let (store, _) = store().await;
-    let actor = store
-        .authenticate(
-            &store
-                .login("admin", "password-1", 60_000)
-                .await
-                .unwrap()
-                .token,
-        )
-        .unwrap();
-    let c = store
-        .create_community(
-            &actor,
-            CommunitySettings {
-                name: Some("C".into()),
-                feature_plan: Some(FeaturePlan::Premium),
-                address: Some(Address {
-                    country: "DE".into(),
-                    ..Address::default()
-                }),
-                ..CommunitySettings::default()
-            },
-        )
-        .await
-        .unwrap()
-        .community
-        .id;
+    let (store, actor, _) = common::operator_store().await;
+    let c = common::community(&store, &actor, "C").await;
     store.add_mac(&actor, "0C1100000001").await.unwrap();
     let d = store
         .create_device(

@@ -11,4 +11,5 @@ mod device;
 mod event;
 mod mac_library;
 mod property_manager;
+mod subscription;
 mod template;

@@ -86,6 +86,9 @@ pub enum TopCmd {
     PropertyManager(PmCmd),
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Subscription orders (activation, renewal) and the operator's payment confirmation.
+    #[command(subcommand)]
+    Subscription(SubscriptionCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -1152,4 +1155,72 @@ pub enum TemplateCmd {
         community: u64,
         file: std::path::PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OrderKindArg {
+    Activation,
+    Renewal,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OrderStatusArg {
+    Processing,
+    Succeed,
+    Cancelled,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCmd {
+    /// Order the SmartPlus service for apartments; they change once the payment is confirmed.
+    Order {
+        #[arg(long, value_enum)]
+        kind: OrderKindArg,
+        /// Apartment ids (up to 3000).
+        #[arg(long = "apartment", required = true)]
+        apartments: Vec<u64>,
+        /// The new expiration time: a date (YYYY-MM-DD, midnight UTC) or RFC 3339.
+        #[arg(long, value_parser = parse_time_ms)]
+        until: i64,
+    },
+    /// The Payments list, newest first.
+    List {
+        #[arg(long, value_enum)]
+        kind: Option<OrderKindArg>,
+        #[arg(long, value_enum)]
+        status: Option<OrderStatusArg>,
+        /// Part of an order number.
+        #[arg(long)]
+        number: Option<String>,
+        /// Site operator: every installer's orders.
+        #[arg(long)]
+        all_installers: bool,
+    },
+    Get {
+        id: u64,
+    },
+    Cancel {
+        id: u64,
+    },
+    Delete {
+        id: u64,
+    },
+    /// Site operator: the order was paid (give the invoice or transfer number).
+    Confirm {
+        id: u64,
+        #[arg(long)]
+        reference: String,
+    },
+}
+
+/// A date (midnight UTC) or an RFC 3339 time, as milliseconds since the epoch.
+fn parse_time_ms(s: &str) -> Result<i64, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .ok_or_else(|| format!("{s:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
 }

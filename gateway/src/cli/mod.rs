@@ -13,6 +13,7 @@ use pb::{
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
+    subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient,
 };
 use porter_proto::admin::v1 as pb;
@@ -20,8 +21,8 @@ use porter_proto::admin::v1 as pb;
 pub use args::AdminArgs;
 use args::{
     AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, EventCmd,
-    FamilyCmd, InstallerCmd, MacCmd, PmCmd, ResidentCmd, SubAccountCmd, TemplateCmd, TemplateKind,
-    TopCmd, Transport,
+    FamilyCmd, InstallerCmd, MacCmd, OrderKindArg, OrderStatusArg, PmCmd, ResidentCmd,
+    SubAccountCmd, SubscriptionCmd, TemplateCmd, TemplateKind, TopCmd, Transport,
 };
 use output::emit;
 
@@ -41,6 +42,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let events = || EventServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let subscriptions =
+        || SubscriptionServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
     match args.command {
         TopCmd::Login { username, password } => {
@@ -689,6 +692,82 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         building_id: building.unwrap_or(0),
                         apartment_id: apartment.unwrap_or(0),
                         search: search.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Subscription(cmd) => {
+            let mut c = subscriptions();
+            let kind_pb = |k: OrderKindArg| match k {
+                OrderKindArg::Activation => pb::OrderKind::Activation as i32,
+                OrderKindArg::Renewal => pb::OrderKind::Renewal as i32,
+            };
+            match cmd {
+                SubscriptionCmd::Order {
+                    kind,
+                    apartments,
+                    until,
+                } => emit(
+                    json,
+                    &c.create_order(pb::CreateOrderRequest {
+                        kind: kind_pb(kind),
+                        apartment_ids: apartments,
+                        expires_at_ms: until,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                SubscriptionCmd::List {
+                    kind,
+                    status,
+                    number,
+                    all_installers,
+                } => emit(
+                    json,
+                    &c.list_orders(pb::ListOrdersRequest {
+                        kind: kind.map_or(0, kind_pb),
+                        status: status.map_or(0, |s| match s {
+                            OrderStatusArg::Processing => pb::OrderStatus::Processing as i32,
+                            OrderStatusArg::Succeed => pb::OrderStatus::Succeed as i32,
+                            OrderStatusArg::Cancelled => pb::OrderStatus::Cancelled as i32,
+                        }),
+                        number: number.unwrap_or_default(),
+                        all_installers,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                SubscriptionCmd::Get { id } => emit(
+                    json,
+                    &c.get_order(pb::OrderRef { order_id: id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                SubscriptionCmd::Cancel { id } => emit(
+                    json,
+                    &c.cancel_order(pb::OrderRef { order_id: id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                SubscriptionCmd::Delete { id } => emit(
+                    json,
+                    &c.delete_order(pb::OrderRef { order_id: id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                SubscriptionCmd::Confirm { id, reference } => emit(
+                    json,
+                    &c.confirm_payment(pb::ConfirmPaymentRequest {
+                        order_id: id,
+                        payment_reference: reference,
                     })
                     .await
                     .map_err(fail)?

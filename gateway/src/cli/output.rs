@@ -106,6 +106,13 @@ fn enum_name(field: &str, v: i32) -> Option<String> {
         "active" => pb::ActiveStatus::try_from(v)
             .ok()
             .map(|e| strip(e.as_str_name(), "ACTIVE_STATUS_")),
+        // Only subscription orders have integer `kind` and `status` fields.
+        "kind" => pb::OrderKind::try_from(v)
+            .ok()
+            .map(|e| strip(e.as_str_name(), "ORDER_KIND_")),
+        "status" => pb::OrderStatus::try_from(v)
+            .ok()
+            .map(|e| strip(e.as_str_name(), "ORDER_STATUS_")),
         _ => None,
     }
 }

@@ -15,6 +15,7 @@ use pb::{
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
     event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
+    subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient,
 };
 use porter_proto::admin::v1 as pb;
@@ -279,6 +280,9 @@ impl Client {
     }
     pub fn audit(&self) -> AuditServiceClient<Svc> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn subscriptions(&self) -> SubscriptionServiceClient<Svc> {
+        SubscriptionServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
 
     /// A device as the admin API shows it (with its connection state).

@@ -10,6 +10,7 @@ pub mod device;
 pub mod firmware;
 pub mod mac;
 pub mod property_manager;
+pub mod subscription;
 
 pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
 pub use apartment::{
@@ -28,6 +29,7 @@ pub use device::{
 pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
 pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
+pub use subscription::{OrderFilter, OrderInput, OrderKind, OrderStatus, SubscriptionOrder};
 
 /// Record identifiers: one sequence shared by all record kinds, never reused.
 pub type Id = u64;

@@ -14,6 +14,7 @@ pub mod import;
 pub mod macs;
 pub mod property_managers;
 pub mod search;
+pub mod subscriptions;
 
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};

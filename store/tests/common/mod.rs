@@ -1,0 +1,76 @@
+//! What the store tests share: an in-memory store with its operator logged in, and a
+//! community with buildings and apartments.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::sync::Arc;
+
+use porter_store::model::{Address, ApartmentInput, CommunitySettings, FeaturePlan, Id};
+use porter_store::{Actor, ManualClock, Store};
+
+pub const START_MS: i64 = 1_700_000_000_000;
+
+/// A fresh store on a manual clock, and the site operator (the first installer).
+pub async fn operator_store() -> (Store, Actor, ManualClock) {
+    let clock = ManualClock::new(START_MS);
+    let store = Store::in_memory(Arc::new(clock.clone()));
+    store
+        .bootstrap("admin", Some("password-1".into()))
+        .await
+        .unwrap();
+    let actor = login(&store, "admin", "password-1").await;
+    (store, actor, clock)
+}
+
+pub async fn login(store: &Store, username: &str, password: &str) -> Actor {
+    let token = store.login(username, password, 60_000).await.unwrap().token;
+    store.authenticate(&token).unwrap()
+}
+
+/// A Premium community in Germany.
+pub async fn community(store: &Store, actor: &Actor, name: &str) -> Id {
+    store
+        .create_community(
+            actor,
+            CommunitySettings {
+                name: Some(name.into()),
+                feature_plan: Some(FeaturePlan::Premium),
+                address: Some(Address {
+                    country: "DE".into(),
+                    ..Address::default()
+                }),
+                ..CommunitySettings::default()
+            },
+        )
+        .await
+        .unwrap()
+        .community
+        .id
+}
+
+pub async fn building(store: &Store, actor: &Actor, community: Id, name: &str) -> Id {
+    store
+        .create_building(actor, community, name)
+        .await
+        .unwrap()
+        .building
+        .id
+}
+
+pub async fn apartment(store: &Store, actor: &Actor, building: Id, number: &str) -> Id {
+    store
+        .create_apartment(
+            actor,
+            building,
+            ApartmentInput {
+                number: Some(number.into()),
+                ..ApartmentInput::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .apartment
+        .id
+}
