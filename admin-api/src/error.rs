@@ -35,3 +35,22 @@ pub fn invalid(field: &str, rule: impl Into<String>) -> Status {
 }
 
 pub type ApiResult<T> = Result<tonic::Response<T>, Status>;
+
+/// A firmware-store error as a status naming the upload's field.
+pub fn firmware_status(err: porter_firmware_store::FirmwareError) -> Status {
+    use porter_firmware_store::FirmwareError as E;
+    match &err {
+        E::TooLarge { .. } | E::Empty => invalid("image", err.to_string()),
+        E::Mismatch { .. } => invalid("sha256", err.to_string()),
+        E::BadId(_) => invalid("sha256", err.to_string()),
+        E::NotFound(_) | E::BadRange { .. } => Status::not_found(err.to_string()),
+        E::Io(e) => match e.get_ref().and_then(|inner| inner.downcast_ref::<Status>()) {
+            // The client's stream failed (cancelled, or broke the message order).
+            Some(s) => s.clone(),
+            None => {
+                tracing::error!(error = %e, "firmware storage failure");
+                Status::internal("firmware storage failure; the image was not kept")
+            }
+        },
+    }
+}

@@ -44,8 +44,17 @@ pub struct AdminApi {
     presence: Option<Arc<dyn porter_store::presence::DevicePresence>>,
     commands: Option<Arc<dyn porter_store::presence::DeviceCommands>>,
     remote: Option<Arc<dyn porter_store::presence::RemoteControl>>,
+    firmware: Option<(porter_firmware_store::FirmwareStore, Arc<FirmwareLinks>)>,
     config: Arc<AdminConfig>,
     limiter: Arc<auth::LoginLimiter>,
+}
+
+/// How the HTTPS listener's firmware download links are made.
+#[derive(Debug)]
+pub struct FirmwareLinks {
+    pub signer: porter_provisioning::signing::UrlSigner,
+    /// `https://host:port`, without a trailing slash.
+    pub base_url: String,
 }
 
 /// Errors building the API.
@@ -63,6 +72,7 @@ impl AdminApi {
             presence: None,
             commands: None,
             remote: None,
+            firmware: None,
             config: Arc::new(config),
             limiter,
         }
@@ -95,6 +105,16 @@ impl AdminApi {
         self
     }
 
+    /// Lets the firmware service keep uploaded images and hand out download links.
+    pub fn with_firmware(
+        mut self,
+        images: porter_firmware_store::FirmwareStore,
+        links: FirmwareLinks,
+    ) -> Self {
+        self.firmware = Some((images, Arc::new(links)));
+        self
+    }
+
     /// Every admin service plus gRPC reflection (v1 and v1alpha: many tools speak only the
     /// latter), ready to serve.
     pub fn routes(&self) -> Result<tonic::service::Routes, BuildError> {
@@ -106,6 +126,7 @@ impl AdminApi {
             camera_service_server::CameraServiceServer,
             community_service_server::CommunityServiceServer,
             device_service_server::DeviceServiceServer, event_service_server::EventServiceServer,
+            firmware_service_server::FirmwareServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
             subscription_service_server::SubscriptionServiceServer,
@@ -129,6 +150,7 @@ impl AdminApi {
                 .add_service(EventServiceServer::new(self.clone()))
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(SubscriptionServiceServer::new(self.clone()))
+                .add_service(FirmwareServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),

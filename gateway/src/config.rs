@@ -84,6 +84,12 @@ pub struct ServeArgs {
     /// Its password; prefer the environment variable or the config file to the command line.
     #[arg(long, env = "PORTER_SIP_TRUNK_PASSWORD", hide_env_values = true)]
     pub sip_trunk_password: Option<String>,
+    /// The largest firmware image accepted, in MiB (default 512).
+    #[arg(long, env = "PORTER_FIRMWARE_MAX_MIB")]
+    pub firmware_max_mib: Option<u64>,
+    /// Firmware downloads sending at once; more are told to retry (default 500).
+    #[arg(long, env = "PORTER_FIRMWARE_MAX_DOWNLOADS")]
+    pub firmware_max_downloads: Option<usize>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -126,6 +132,8 @@ struct FileConfig {
     sip_trunk: Option<SocketAddr>,
     sip_trunk_user: Option<String>,
     sip_trunk_password: Option<String>,
+    firmware_max_mib: Option<u64>,
+    firmware_max_downloads: Option<usize>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -156,6 +164,8 @@ pub struct ServeConfig {
     pub sip_ring_timeout: Duration,
     pub sip_trunk: Option<SocketAddr>,
     pub sip_trunk_credentials: Option<porter_sip::proxy::TrunkCredentials>,
+    pub firmware_max_bytes: u64,
+    pub firmware_max_downloads: usize,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -228,11 +238,25 @@ impl ServeConfig {
             (None, None) => None,
             _ => anyhow::bail!("sip_trunk_user and sip_trunk_password go together"),
         };
+        let firmware_max_mib = args
+            .firmware_max_mib
+            .or(file.firmware_max_mib)
+            .unwrap_or(512);
+        anyhow::ensure!(
+            (1..=16 * 1024).contains(&firmware_max_mib),
+            "firmware_max_mib must be between 1 and 16384, got {firmware_max_mib}"
+        );
         let data_dir = args
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("porter-data"));
         Ok(ServeConfig {
+            firmware_max_bytes: firmware_max_mib * 1024 * 1024,
+            firmware_max_downloads: args
+                .firmware_max_downloads
+                .or(file.firmware_max_downloads)
+                .unwrap_or(500)
+                .max(1),
             gateway_listen: args
                 .gateway_listen
                 .or(file.gateway_listen)
@@ -342,6 +366,8 @@ mod tests {
             sip_trunk: None,
             sip_trunk_user: None,
             sip_trunk_password: None,
+            firmware_max_mib: None,
+            firmware_max_downloads: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -1,6 +1,7 @@
 //! The HTTPS listener (default :8443): HTTP/1.1 over TLS with hyper, under a connection
-//! limit, a TLS-handshake timeout and a request-head timeout. It serves remote control now;
-//! AutoP and firmware downloads join it later. Each request is routed by path.
+//! limit, a TLS-handshake timeout and a request-head timeout. It serves firmware downloads
+//! (`firmware_download.rs`) and remote control; AutoP joins it. Each request is routed by
+//! path.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ impl Default for HttpsConfig {
 /// What the HTTPS listener serves.
 pub struct HttpsRoutes {
     pub remote: Arc<RemoteSessions>,
+    pub firmware: Option<crate::firmware_download::FirmwareDownloads>,
 }
 
 /// A short plain-text answer.
@@ -57,6 +59,11 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
 }
 
 async fn route(routes: Arc<HttpsRoutes>, req: Request<Incoming>) -> Response<Body> {
+    if let Some(firmware) = &routes.firmware
+        && let Some(resp) = firmware.handle(&req).await
+    {
+        return resp;
+    }
     if let Some(resp) = crate::remote_proxy::handle(&routes.remote, req).await {
         return resp;
     }

@@ -7,6 +7,7 @@
 //! `remote` tunnel streams.
 
 pub mod connection;
+pub mod firmware_download;
 pub mod gateway;
 pub mod https;
 pub mod limits;

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use porter_admin_api::{AdminApi, AdminConfig};
+use porter_admin_api::{AdminApi, AdminConfig, FirmwareLinks};
 use porter_gateway::gateway::{Gateway, GatewayConfig};
 use porter_gateway::https::{HttpsConfig, HttpsRoutes};
 use porter_gateway::listener::{TcpFlavor, serve_tcp};
 use porter_gateway::remote::{RemoteControlConfig, RemoteSessions};
+use porter_provisioning::signing::UrlSigner;
 use porter_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -18,6 +19,8 @@ use crate::config::ServeConfig;
 
 /// Longest an admin request may run (an import of thousands of rows fits easily).
 const ADMIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a firmware upload may take (512 MiB at about 1.2 Mbit/s).
+const ADMIN_UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Requests one admin connection may have in flight.
 const ADMIN_STREAMS_PER_CONNECTION: u32 = 64;
 /// How often expired login sessions and device events past the retention limit are purged.
@@ -27,6 +30,18 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let store = Store::open_sled(&config.data_dir)
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     bootstrap(&store).await?;
+    let images = porter_firmware_store::FirmwareStore::open(
+        config.data_dir.join("firmware"),
+        config.firmware_max_bytes,
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "opening the firmware store in {}",
+            config.data_dir.display()
+        )
+    })?;
+    let signer = UrlSigner::load_or_create(&config.data_dir.join("url-signing.key"))?;
 
     let listener = TcpListener::bind(config.admin_listen)
         .await
@@ -93,7 +108,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )
     .with_presence(gateway.presence.clone())
     .with_commands(gateway.presence.clone())
-    .with_remote_control(remote.clone());
+    .with_remote_control(remote.clone())
+    .with_firmware(
+        images.clone(),
+        FirmwareLinks {
+            signer: signer.clone(),
+            base_url: public_url.clone(),
+        },
+    );
     let routes = api.routes()?;
     let metrics = crate::metrics_route::MetricsLayer(gateway.metrics.clone());
     tracing::info!(%gateway_addr, "device gateway (TLS over TCP, QUIC over UDP) listening");
@@ -138,7 +160,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
         https_listener,
         tokio_rustls::TlsAcceptor::from(Arc::new(https_tls)),
-        Arc::new(HttpsRoutes { remote }),
+        Arc::new(HttpsRoutes {
+            remote,
+            firmware: Some(porter_gateway::firmware_download::FirmwareDownloads {
+                store: store.clone(),
+                images: images.clone(),
+                signer: signer.clone(),
+                slots: Arc::new(tokio::sync::Semaphore::new(config.firmware_max_downloads)),
+            }),
+        }),
         HttpsConfig::default(),
         stop_rx.clone(),
     )));
@@ -229,16 +259,19 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let mut admin_stop = stop_rx.clone();
     let admin = tokio::spawn(
         tonic::transport::Server::builder()
-            // Bounds: a request may run ADMIN_REQUEST_TIMEOUT; a connection may have
-            // ADMIN_STREAMS_PER_CONNECTION requests in flight; dead peers are found by
-            // HTTP/2 keepalive pings.
-            .timeout(ADMIN_REQUEST_TIMEOUT)
+            // Bounds: a request may run ADMIN_REQUEST_TIMEOUT (an upload
+            // ADMIN_UPLOAD_TIMEOUT); a connection may have ADMIN_STREAMS_PER_CONNECTION
+            // requests in flight; dead peers are found by HTTP/2 keepalive pings.
             .max_concurrent_streams(ADMIN_STREAMS_PER_CONNECTION)
             .concurrency_limit_per_connection(ADMIN_STREAMS_PER_CONNECTION as usize)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .accept_http1(true)
             .layer(metrics)
+            .layer(crate::admin_timeout::AdminTimeout {
+                request: ADMIN_REQUEST_TIMEOUT,
+                upload: ADMIN_UPLOAD_TIMEOUT,
+            })
             .layer(tonic_web::GrpcWebLayer::new())
             .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))
             .add_routes(routes)

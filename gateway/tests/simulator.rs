@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{ADMIN_PASSWORD, ADMIN_USER, Server};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server, curl};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
@@ -390,18 +390,6 @@ fn hello(mac: &str, credential: &str) -> d::DeviceFrame {
             credential: credential.into(),
         })),
     }
-}
-
-async fn curl(args: &[&str]) -> (String, String) {
-    let out = tokio::process::Command::new("curl")
-        .args(["-sS", "--max-time", "20", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .await
-        .expect("curl is installed by the test command");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
-    (code.to_owned(), body.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

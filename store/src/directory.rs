@@ -534,6 +534,13 @@ impl Directory {
         self.orders.values()
     }
 
+    /// Every installer's firmware entries that name image `sha256`.
+    pub fn firmware_naming<'a>(&'a self, sha256: &'a str) -> impl Iterator<Item = &'a Firmware> {
+        self.firmware
+            .values()
+            .filter(move |f| f.image_sha256 == sha256)
+    }
+
     /// An installer's firmware list.
     pub fn firmware_list(&self, installer_id: Id) -> impl Iterator<Item = &Firmware> {
         self.firmware

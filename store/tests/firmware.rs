@@ -53,3 +53,29 @@ async fn the_firmware_list() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn bytes_named_by_another_installer_are_kept() {
+    let (store, operator, _clock) = common::operator_store().await;
+    let ryan = common::installer(&store, &operator, "ryan", "password-2").await;
+    let input = || FirmwareInput {
+        version: "28.30.10.7".into(),
+        models: vec!["R28".into()],
+        change_log: String::new(),
+    };
+    let sha = "b".repeat(64);
+    let mine = store
+        .add_firmware(&operator, input(), &sha, 10)
+        .await
+        .unwrap();
+    // The checks an upload makes first: the same version again is refused before any byte.
+    assert!(matches!(
+        store.check_new_firmware(&operator, input()),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    assert!(store.check_new_firmware(&ryan, input()).is_ok());
+    store.add_firmware(&ryan, input(), &sha, 10).await.unwrap();
+    let (_, last) = store.delete_firmware(&operator, mine.id).await.unwrap();
+    assert!(!last, "ryan's entry still names the image");
+    assert!(store.firmware_image_listed(&sha));
+}

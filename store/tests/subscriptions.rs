@@ -7,7 +7,7 @@ mod common;
 
 use porter_store::model::DeviceInput;
 use porter_store::model::{ActiveStatus, OrderFilter, OrderInput, OrderKind, OrderStatus};
-use porter_store::{AccountInput, CallDestination, ScopeRequest, StoreError};
+use porter_store::{CallDestination, ScopeRequest, StoreError};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -15,20 +15,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 async fn an_order_activates_apartments_only_once_paid() {
     let (store, operator, clock) = common::operator_store().await;
     // The orders are another installer's; the operator only confirms the payment.
-    let created = store
-        .create_installer(
-            &operator,
-            AccountInput {
-                username: "ryan".into(),
-                email: "ryan@example.com".into(),
-                phone: String::new(),
-                password: Some("password-2".into()),
-            },
-        )
-        .await
-        .unwrap();
-    assert!(created.generated_password.is_none());
-    let installer = common::login(&store, "ryan", "password-2").await;
+    let installer = common::installer(&store, &operator, "ryan", "password-2").await;
     let community = common::community(&store, &installer, "C").await;
     let b1 = common::building(&store, &installer, community, "B1").await;
     let a101 = common::apartment(&store, &installer, b1, "101").await;

@@ -9,6 +9,7 @@ mod camera;
 mod community;
 mod device;
 mod event;
+mod firmware;
 mod mac_library;
 mod property_manager;
 mod subscription;

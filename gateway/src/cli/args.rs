@@ -86,6 +86,9 @@ pub enum TopCmd {
     PropertyManager(PmCmd),
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The firmware list: upload, list, delete images.
+    #[command(subcommand)]
+    Firmware(FirmwareCmd),
     /// Subscription orders (activation, renewal) and the operator's payment confirmation.
     #[command(subcommand)]
     Subscription(SubscriptionCmd),
@@ -1223,4 +1226,31 @@ fn parse_time_ms(s: &str) -> Result<i64, String> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc().timestamp_millis())
         .ok_or_else(|| format!("{s:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FirmwareCmd {
+    /// Upload an image; its SHA-256 and size go with it, so a damaged transfer is refused.
+    Upload {
+        file: std::path::PathBuf,
+        /// As devices report it, e.g. 29.30.2.805.
+        #[arg(long)]
+        version: String,
+        /// A device model it installs on (repeat for several).
+        #[arg(long = "model", required = true)]
+        models: Vec<String>,
+        #[arg(long, default_value = "")]
+        change_log: String,
+    },
+    /// Newest first.
+    List {
+        #[arg(long)]
+        model: Option<String>,
+    },
+    Get {
+        id: u64,
+    },
+    Delete {
+        id: u64,
+    },
 }

@@ -4,6 +4,7 @@
 mod args;
 mod output;
 mod session;
+mod upload;
 
 use anyhow::Context;
 use pb::{
@@ -11,7 +12,8 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
-    event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
+    event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
+    mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient,
@@ -21,7 +23,7 @@ use porter_proto::admin::v1 as pb;
 pub use args::AdminArgs;
 use args::{
     AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, EventCmd,
-    FamilyCmd, InstallerCmd, MacCmd, OrderKindArg, OrderStatusArg, PmCmd, ResidentCmd,
+    FamilyCmd, FirmwareCmd, InstallerCmd, MacCmd, OrderKindArg, OrderStatusArg, PmCmd, ResidentCmd,
     SubAccountCmd, SubscriptionCmd, TemplateCmd, TemplateKind, TopCmd, Transport,
 };
 use output::emit;
@@ -42,6 +44,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let events = || EventServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let firmware = || FirmwareServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let subscriptions =
         || SubscriptionServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -696,6 +699,52 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     .await
                     .map_err(fail)?
                     .into_inner(),
+                )?,
+            }
+        }
+        TopCmd::Firmware(cmd) => {
+            let mut c = firmware();
+            match cmd {
+                FirmwareCmd::Upload {
+                    file,
+                    version,
+                    models,
+                    change_log,
+                } => {
+                    let header = pb::FirmwareHeader {
+                        version,
+                        models,
+                        change_log,
+                        ..Default::default()
+                    };
+                    let request = upload::request(&file, header).await?;
+                    emit(
+                        json,
+                        &c.upload_firmware(request).await.map_err(fail)?.into_inner(),
+                    )?;
+                }
+                FirmwareCmd::List { model } => emit(
+                    json,
+                    &c.list_firmware(pb::ListFirmwareRequest {
+                        model: model.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner(),
+                )?,
+                FirmwareCmd::Get { id } => emit(
+                    json,
+                    &c.get_firmware(pb::FirmwareRef { firmware_id: id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
+                )?,
+                FirmwareCmd::Delete { id } => emit(
+                    json,
+                    &c.delete_firmware(pb::FirmwareRef { firmware_id: id })
+                        .await
+                        .map_err(fail)?
+                        .into_inner(),
                 )?,
             }
         }

@@ -13,7 +13,8 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
-    event_service_client::EventServiceClient, mac_library_service_client::MacLibraryServiceClient,
+    event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
+    mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient,
@@ -281,6 +282,9 @@ impl Client {
     pub fn audit(&self) -> AuditServiceClient<Svc> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
+    pub fn firmware(&self) -> FirmwareServiceClient<Svc> {
+        FirmwareServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
     pub fn subscriptions(&self) -> SubscriptionServiceClient<Svc> {
         SubscriptionServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
@@ -525,4 +529,17 @@ pub fn assert_no_file_contains(dir: &Path, secrets: &[&str]) -> usize {
         }
     }
     scanned
+}
+
+/// Runs curl (installed by the test command) and returns (HTTP status, body as text).
+pub async fn curl(args: &[&str]) -> (String, String) {
+    let out = tokio::process::Command::new("curl")
+        .args(["-sS", "--max-time", "20", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .await
+        .expect("curl is installed by the test command");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
+    (code.to_owned(), body.to_owned())
 }

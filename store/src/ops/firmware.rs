@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::directory::Actor;
+use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{Firmware, FirmwareInput, Id};
 use crate::record::{Record, RecordKey};
@@ -22,20 +22,7 @@ impl Store {
         let input = input.validated()?;
         let image_sha256 = image_sha256.to_owned();
         self.write(|dir, txn| {
-            let clash = dir.firmware_list(actor.installer_id).find(|f| {
-                f.version == input.version && f.models.iter().any(|m| input.models.contains(m))
-            });
-            if let Some(f) = clash {
-                return Err(StoreError::exists(
-                    "version",
-                    format!(
-                        "version {} is already listed for {} (firmware {})",
-                        f.version,
-                        f.models.join(", "),
-                        f.id
-                    ),
-                ));
-            }
+            check_unlisted(dir, actor, &input)?;
             let fw = Firmware {
                 id: txn.next_id(),
                 installer_id: actor.installer_id,
@@ -58,6 +45,21 @@ impl Store {
         .await
     }
 
+    /// The checks `add_firmware` makes, without writing: an upload runs them before it
+    /// takes the image's bytes, so a refused upload costs no transfer. Returns the input
+    /// as `add_firmware` will keep it.
+    pub fn check_new_firmware(&self, actor: &Actor, input: FirmwareInput) -> Result<FirmwareInput> {
+        let input = input.validated()?;
+        self.read(|dir| check_unlisted(dir, actor, &input))?;
+        Ok(input)
+    }
+
+    /// Whether any installer's list names the image (the firmware store keeps one copy of
+    /// the same bytes for everyone).
+    pub fn firmware_image_listed(&self, image_sha256: &str) -> bool {
+        self.read(|dir| dir.firmware_naming(image_sha256).next().is_some())
+    }
+
     /// The installer's firmware list, newest first.
     pub fn list_firmware(&self, actor: &Actor) -> Vec<Firmware> {
         let mut list: Vec<Firmware> =
@@ -70,14 +72,12 @@ impl Store {
         self.read(|dir| dir.firmware_of(actor, id).cloned())
     }
 
-    /// Removes an image from the list; the caller removes its bytes when no other entry
-    /// names them (the returned flag says so).
+    /// Removes an image from the list; the caller removes its bytes when no other entry,
+    /// of any installer, names them (the returned flag says so).
     pub async fn delete_firmware(&self, actor: &Actor, id: Id) -> Result<(Firmware, bool)> {
         self.write(|dir, txn| {
             let fw = dir.firmware_of(actor, id)?.clone();
-            let shared = dir
-                .firmware_list(actor.installer_id)
-                .any(|f| f.id != id && f.image_sha256 == fw.image_sha256);
+            let shared = dir.firmware_naming(&fw.image_sha256).any(|f| f.id != id);
             txn.delete(RecordKey::Firmware(id));
             txn.audit(
                 actor,
@@ -88,5 +88,24 @@ impl Store {
             Ok((fw, !shared))
         })
         .await
+    }
+}
+
+/// One version of a model is listed once per installer.
+fn check_unlisted(dir: &Directory, actor: &Actor, input: &FirmwareInput) -> Result<()> {
+    let clash = dir
+        .firmware_list(actor.installer_id)
+        .find(|f| f.version == input.version && f.models.iter().any(|m| input.models.contains(m)));
+    match clash {
+        Some(f) => Err(StoreError::exists(
+            "version",
+            format!(
+                "version {} is already listed for {} (firmware {})",
+                f.version,
+                f.models.join(", "),
+                f.id
+            ),
+        )),
+        None => Ok(()),
     }
 }

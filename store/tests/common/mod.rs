@@ -22,6 +22,23 @@ pub async fn operator_store() -> (Store, Actor, ManualClock) {
     (store, actor, clock)
 }
 
+/// Another installer (tenant) made by the operator, logged in with `password`.
+pub async fn installer(store: &Store, operator: &Actor, username: &str, password: &str) -> Actor {
+    store
+        .create_installer(
+            operator,
+            porter_store::AccountInput {
+                username: username.into(),
+                email: format!("{username}@example.com"),
+                phone: String::new(),
+                password: Some(password.into()),
+            },
+        )
+        .await
+        .unwrap();
+    login(store, username, password).await
+}
+
 pub async fn login(store: &Store, username: &str, password: &str) -> Actor {
     let token = store.login(username, password, 60_000).await.unwrap().token;
     store.authenticate(&token).unwrap()

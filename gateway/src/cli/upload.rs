@@ -1,0 +1,66 @@
+//! A firmware image as an `UploadFirmware` client stream: the header (with the file's
+//! SHA-256 and size, so the server refuses a transfer that went wrong), then the bytes.
+
+use anyhow::Context;
+use futures_util::stream::{self, Stream};
+use porter_proto::admin::v1::{self as pb, upload_firmware_request::Part};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+/// Bytes per message: well under the server's 4 MiB message limit.
+const CHUNK: usize = 1024 * 1024;
+
+pub async fn request(
+    path: &std::path::Path,
+    mut header: pb::FirmwareHeader,
+) -> anyhow::Result<impl Stream<Item = pb::UploadFirmwareRequest> + Send + 'static> {
+    let (sha256, size) = digest(path).await?;
+    header.sha256 = sha256;
+    header.size = size;
+    let file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
+    let first = pb::UploadFirmwareRequest {
+        part: Some(Part::Header(header)),
+    };
+    // A read error ends the stream early; the server then refuses the short image by its
+    // size and checksum.
+    let chunks = stream::unfold(file, |mut file| async move {
+        let mut buf = vec![0u8; CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                let message = pb::UploadFirmwareRequest {
+                    part: Some(Part::Chunk(buf)),
+                };
+                Some((message, file))
+            }
+        }
+    });
+    Ok(futures_util::StreamExt::chain(
+        stream::iter([first]),
+        chunks,
+    ))
+}
+
+async fn digest(path: &std::path::Path) -> anyhow::Result<(String, u64)> {
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
