@@ -125,7 +125,9 @@ impl AdminApi {
             building_service_server::BuildingServiceServer,
             camera_service_server::CameraServiceServer,
             community_service_server::CommunityServiceServer,
-            device_service_server::DeviceServiceServer, event_service_server::EventServiceServer,
+            device_service_server::DeviceServiceServer,
+            device_settings_service_server::DeviceSettingsServiceServer,
+            event_service_server::EventServiceServer,
             firmware_service_server::FirmwareServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
@@ -151,6 +153,7 @@ impl AdminApi {
                 .add_service(PropertyManagerServiceServer::new(self.clone()))
                 .add_service(SubscriptionServiceServer::new(self.clone()))
                 .add_service(FirmwareServiceServer::new(self.clone()))
+                .add_service(DeviceSettingsServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),

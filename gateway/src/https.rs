@@ -1,6 +1,6 @@
 //! The HTTPS listener (default :8443): HTTP/1.1 over TLS with hyper, under a connection
-//! limit, a TLS-handshake timeout and a request-head timeout. It serves firmware downloads
-//! (`firmware_download.rs`) and remote control; AutoP joins it. Each request is routed by
+//! limit, a TLS-handshake timeout and a request-head timeout. It serves AutoP files
+//! (`autop_http.rs`), firmware downloads (`firmware_download.rs`) and remote control. Each request is routed by
 //! path.
 
 use std::convert::Infallible;
@@ -41,6 +41,7 @@ impl Default for HttpsConfig {
 pub struct HttpsRoutes {
     pub remote: Arc<RemoteSessions>,
     pub firmware: Option<crate::firmware_download::FirmwareDownloads>,
+    pub autop: Option<Arc<crate::autop_http::AutopFiles>>,
 }
 
 /// A short plain-text answer.
@@ -58,7 +59,16 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     r
 }
 
-async fn route(routes: Arc<HttpsRoutes>, req: Request<Incoming>) -> Response<Body> {
+async fn route(
+    routes: Arc<HttpsRoutes>,
+    req: Request<Incoming>,
+    peer: std::net::IpAddr,
+) -> Response<Body> {
+    if let Some(autop) = &routes.autop
+        && let Some(resp) = autop.handle(&req, peer).await
+    {
+        return resp;
+    }
     if let Some(firmware) = &routes.firmware
         && let Some(resp) = firmware.handle(&req).await
     {
@@ -101,7 +111,7 @@ pub async fn serve_https(
             };
             let service = hyper::service::service_fn(move |req| {
                 let routes = routes.clone();
-                async move { Ok::<_, Infallible>(route(routes, req).await) }
+                async move { Ok::<_, Infallible>(route(routes, req, remote.ip()).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

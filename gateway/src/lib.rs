@@ -6,6 +6,8 @@
 //! HTTPS listener, where `remote_proxy` carries browsers to devices' web interfaces over
 //! `remote` tunnel streams.
 
+pub mod autop_http;
+pub mod config_notifier;
 pub mod connection;
 pub mod firmware_download;
 pub mod gateway;

@@ -10,6 +10,7 @@ use porter_gateway::gateway::{Gateway, GatewayConfig};
 use porter_gateway::https::{HttpsConfig, HttpsRoutes};
 use porter_gateway::listener::{TcpFlavor, serve_tcp};
 use porter_gateway::remote::{RemoteControlConfig, RemoteSessions};
+use porter_provisioning::autop::ServerEndpoints;
 use porter_provisioning::signing::UrlSigner;
 use porter_store::Store;
 use tokio::net::TcpListener;
@@ -155,23 +156,6 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     }
     tracing::info!(%https_addr, %public_url, "HTTPS listening");
     announce(&format!("https listening on {https_addr}"));
-    let mut https_tls = (*tls).clone();
-    https_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
-        https_listener,
-        tokio_rustls::TlsAcceptor::from(Arc::new(https_tls)),
-        Arc::new(HttpsRoutes {
-            remote,
-            firmware: Some(porter_gateway::firmware_download::FirmwareDownloads {
-                store: store.clone(),
-                images: images.clone(),
-                signer: signer.clone(),
-                slots: Arc::new(tokio::sync::Semaphore::new(config.firmware_max_downloads)),
-            }),
-        }),
-        HttpsConfig::default(),
-        stop_rx.clone(),
-    )));
     let (sip_udp, sip_tcp) = bind_sip(config.sip_listen).await?;
     let sip_addr = sip_udp.local_addr()?;
     let sip_tls_listener = TcpListener::bind(config.sip_tls_listen)
@@ -195,6 +179,40 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         ],
     };
     tracing::info!(host = %sip_local.host, "SIP writes this host in Via and Record-Route (--sip-advertise)");
+    let autop_files = Arc::new(porter_gateway::autop_http::AutopFiles::new(
+        store.clone(),
+        ServerEndpoints {
+            sip_host: sip_local.host.clone(),
+            sip_port: sip_addr.port(),
+            sip_tls_port: sip_tls_addr.port(),
+            gateway: format!("{}:{}", url_host(&public_url), gateway_addr.port()),
+            https_base: public_url.trim_end_matches('/').to_owned(),
+        },
+    ));
+    gateway_tasks.push(tokio::spawn(porter_gateway::config_notifier::run(
+        store.clone(),
+        gateway.presence.clone(),
+        autop_files.clone(),
+        stop_rx.clone(),
+    )));
+    let mut https_tls = (*tls).clone();
+    https_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
+        https_listener,
+        tokio_rustls::TlsAcceptor::from(Arc::new(https_tls)),
+        Arc::new(HttpsRoutes {
+            remote,
+            firmware: Some(porter_gateway::firmware_download::FirmwareDownloads {
+                store: store.clone(),
+                images: images.clone(),
+                signer: signer.clone(),
+                slots: Arc::new(tokio::sync::Semaphore::new(config.firmware_max_downloads)),
+            }),
+            autop: Some(autop_files.clone()),
+        }),
+        HttpsConfig::default(),
+        stop_rx.clone(),
+    )));
     let sip = porter_sip::server::SipServer::new(
         store.clone(),
         porter_sip::server::SipConfig {
@@ -417,5 +435,15 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The host of `https://host:port/…` (brackets kept for IPv6).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => &authority[..i],
+        _ => authority,
     }
 }

@@ -403,8 +403,6 @@ async fn call_type_4_moves_on_to_the_phone_when_the_monitor_does_not_answer() {
 #[tokio::test]
 async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
     use porter_proto::device::v1 as d;
-    use porter_sim::device::{self, Behaviour, Controls, Counters, DeviceSpec};
-    use porter_sim::link::{Connector, Transport};
 
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
@@ -412,53 +410,7 @@ async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
     let admin = server.admin().await;
 
     // The door phone is online on the gateway (a porter-sim device with its credential).
-    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
-    let connector = Connector::new(
-        Transport::Tls,
-        server.gateway_addr.parse().unwrap(),
-        "127.0.0.1",
-        &ca,
-        vec![],
-        false,
-    )
-    .unwrap();
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let (_storm, storm_rx) = tokio::sync::watch::channel(0);
-    let credential = admin
-        .devices()
-        .get_device_secrets(pb::GetDeviceRequest { id: site.door_id })
-        .await
-        .unwrap()
-        .into_inner()
-        .credential;
-    let spec = DeviceSpec {
-        mac: "0C11050B9902".into(),
-        credential,
-        model: "R29".into(),
-        firmware_version: "29.30.2.805".into(),
-        device_type: 0,
-    };
-    let sim = tokio::spawn(device::run(
-        spec,
-        std::sync::Arc::new(connector),
-        0,
-        Behaviour::default(),
-        std::sync::Arc::new(Counters::default()),
-        Controls {
-            stop: stop_rx,
-            storm: storm_rx,
-        },
-        None,
-    ));
-    let mut online = false;
-    for _ in 0..200 {
-        if admin.device(site.door_id).await.online {
-            online = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(online, "the simulated door phone connects");
+    let sim = common::SimDevice::connect(&server, &admin, site.door_id, "R29").await;
 
     let port = free_port();
     register(&server, dir.path(), &site.monitor, port).await;
@@ -498,8 +450,7 @@ async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
     assert_eq!(entry.relay, 1);
     assert!(entry.success, "the door phone opened relay 1: {entry:?}");
     assert_eq!(entry.who, format!("DTMF from {}", site.monitor.0));
-    let _ = stop.send(true);
-    let _ = sim.await;
+    sim.stop().await;
     server.stop().await;
 }
 

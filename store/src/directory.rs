@@ -534,6 +534,24 @@ impl Directory {
         self.orders.values()
     }
 
+    /// The community whose devices a change may concern: a community, building, apartment,
+    /// device or camera record (put, or deleted while still here).
+    pub fn community_touched(&self, change: &Change) -> Option<Id> {
+        match change {
+            Change::Put(Record::Community(c)) => Some(c.id),
+            Change::Put(Record::Building(b)) => Some(b.community_id),
+            Change::Put(Record::Apartment(a)) => Some(a.community_id),
+            Change::Put(Record::Device(d)) => Some(d.community_id),
+            Change::Put(Record::Camera(c)) => Some(c.community_id),
+            Change::Delete(RecordKey::Community(id)) => Some(*id),
+            Change::Delete(RecordKey::Building(id)) => self.building(*id).map(|b| b.community_id),
+            Change::Delete(RecordKey::Apartment(id)) => self.apartment(*id).map(|a| a.community_id),
+            Change::Delete(RecordKey::Device(id)) => self.device(*id).map(|d| d.community_id),
+            Change::Delete(RecordKey::Camera(id)) => self.cameras.get(id).map(|c| c.community_id),
+            _ => None,
+        }
+    }
+
     /// Every installer's firmware entries that name image `sha256`.
     pub fn firmware_naming<'a>(&'a self, sha256: &'a str) -> impl Iterator<Item = &'a Firmware> {
         self.firmware

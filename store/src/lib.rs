@@ -39,7 +39,8 @@ pub use ops::devices::{
 };
 pub use ops::import::TemplateImport;
 pub use ops::macs::{MacImport, MacView};
+pub use ops::maintenance::MaintenanceEdit;
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
 pub use record::AuditEntry;
-pub use store::Store;
+pub use store::{ChangedCommunities, Store};

@@ -44,7 +44,14 @@ struct Inner {
     writer: tokio::sync::Mutex<()>,
     backend: Box<dyn Backend>,
     clock: Arc<dyn Clock>,
+    changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
 }
+
+/// The communities one write touched (their devices' configuration may have changed).
+pub type ChangedCommunities = Arc<[Id]>;
+
+/// Writes a slow subscriber may fall behind by before it is told it lagged.
+const CHANGE_FEED_DEPTH: usize = 256;
 
 impl Store {
     /// Opens the embedded sled store in `dir` (created if missing).
@@ -93,8 +100,15 @@ impl Store {
                 writer: tokio::sync::Mutex::new(()),
                 backend,
                 clock,
+                changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             }),
         })
+    }
+
+    /// After every write, the communities it touched. A receiver that lagged behind should
+    /// treat every community as changed.
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<ChangedCommunities> {
+        self.inner.changes.subscribe()
     }
 
     /// Seals and opens secrets at rest (SIP and camera passwords).
@@ -143,13 +157,25 @@ impl Store {
             return Ok(value);
         }
         self.inner.backend.commit(&changes).await?;
-        {
+        let mut touched: Vec<Id> = {
             let mut dir = self.inner.dir.write().unwrap_or_else(|p| p.into_inner());
+            // Before applying: a deleted record's community is only known now.
+            let touched = changes
+                .iter()
+                .filter_map(|c| dir.community_touched(c))
+                .collect();
             for change in &changes {
                 dir.apply(change);
             }
-        }
+            touched
+        };
         drop(writer);
+        touched.sort_unstable();
+        touched.dedup();
+        if !touched.is_empty() {
+            // No subscriber is no error.
+            let _ = self.inner.changes.send(touched.into());
+        }
         self.inner.backend.sync().await?;
         Ok(value)
     }

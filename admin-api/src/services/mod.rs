@@ -8,6 +8,7 @@ mod building;
 mod camera;
 mod community;
 mod device;
+mod device_settings;
 mod event;
 mod firmware;
 mod mac_library;

@@ -13,6 +13,7 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
+    device_settings_service_client::DeviceSettingsServiceClient,
     event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
@@ -282,6 +283,9 @@ impl Client {
     pub fn audit(&self) -> AuditServiceClient<Svc> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
+    pub fn device_settings(&self) -> DeviceSettingsServiceClient<Svc> {
+        DeviceSettingsServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
     pub fn firmware(&self) -> FirmwareServiceClient<Svc> {
         FirmwareServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
@@ -542,4 +546,90 @@ pub async fn curl(args: &[&str]) -> (String, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
     (code.to_owned(), body.to_owned())
+}
+
+/// A porter-sim device online on the gateway over TLS, until `stop`.
+pub struct SimDevice {
+    pub counters: std::sync::Arc<porter_sim::device::Counters>,
+    stop: tokio::sync::watch::Sender<bool>,
+    _storm: tokio::sync::watch::Sender<u64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimDevice {
+    /// Connects device `device_id` (its MAC and credential from the admin API) as a
+    /// `model`, and waits until the admin API shows it online.
+    pub async fn connect(
+        server: &Server,
+        admin: &Client,
+        device_id: u64,
+        model: &str,
+    ) -> SimDevice {
+        use porter_sim::device::{self, Behaviour, Controls, Counters, DeviceSpec};
+        use porter_sim::link::{Connector, Transport};
+
+        let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
+        let connector = Connector::new(
+            Transport::Tls,
+            server.gateway_addr.parse().unwrap(),
+            "127.0.0.1",
+            &ca,
+            vec![],
+            false,
+        )
+        .unwrap();
+        let view = admin.device(device_id).await;
+        let credential = admin
+            .devices()
+            .get_device_secrets(pb::GetDeviceRequest { id: device_id })
+            .await
+            .unwrap()
+            .into_inner()
+            .credential;
+        let spec = DeviceSpec {
+            mac: view.mac.clone(),
+            credential,
+            model: model.into(),
+            firmware_version: "29.30.2.805".into(),
+            device_type: 0,
+        };
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let (storm, storm_rx) = tokio::sync::watch::channel(0);
+        let counters = std::sync::Arc::new(Counters::default());
+        let task = tokio::spawn({
+            let counters = counters.clone();
+            async move {
+                let _ = device::run(
+                    spec,
+                    std::sync::Arc::new(connector),
+                    0,
+                    Behaviour::default(),
+                    counters,
+                    Controls {
+                        stop: stop_rx,
+                        storm: storm_rx,
+                    },
+                    None,
+                )
+                .await;
+            }
+        });
+        for _ in 0..200 {
+            if admin.device(device_id).await.online {
+                return SimDevice {
+                    counters,
+                    stop,
+                    _storm: storm,
+                    task,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the simulated device {} did not come online", view.mac);
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
 }

@@ -178,6 +178,9 @@ pub struct Device {
     pub sip_password_sealed: String,
     /// The gateway credential, sealed like the SIP password.
     pub credential_sealed: String,
+    /// The Settings dialog: connection type and AutoP commands.
+    #[serde(default)]
+    pub maintenance: super::autop::Maintenance,
     pub created_at_ms: i64,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod apartment;
+pub mod autop;
 pub mod building;
 pub mod camera;
 pub mod community;
@@ -17,6 +18,7 @@ pub use apartment::{
     ActiveStatus, Apartment, ApartmentInput, AppStatus, CallMode, FamilyMember, FamilyMemberInput,
     Language, Resident, ResidentInput,
 };
+pub use autop::{AutopCommand, Maintenance, SipTransportKind};
 pub use building::Building;
 pub use camera::{Camera, CameraInput};
 pub use community::{

@@ -233,6 +233,7 @@ pub(crate) fn build_device(
         sip_number: String::new(),
         sip_password_sealed: String::new(),
         credential_sealed: String::new(),
+        maintenance: Default::default(),
         created_at_ms: txn.now_ms(),
     };
     let mut d = blank.edited(DeviceInput {

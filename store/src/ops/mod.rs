@@ -12,6 +12,7 @@ pub mod events;
 pub mod firmware;
 pub mod import;
 pub mod macs;
+pub mod maintenance;
 pub mod property_managers;
 pub mod search;
 pub mod subscriptions;

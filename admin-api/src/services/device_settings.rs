@@ -1,0 +1,86 @@
+//! DeviceSettingsService: the device Settings dialog (connection type, AutoP commands,
+//! one-time AutoP).
+
+use porter_proto::admin::v1::{self as pb, device_settings_service_server::DeviceSettingsService};
+use porter_store::MaintenanceEdit;
+use porter_store::model::autop::commands_text;
+use porter_store::model::{Maintenance, SipTransportKind};
+use tonic::{Request, Response, Status};
+
+use crate::AdminApi;
+use crate::error::{ApiResult, invalid, status};
+
+fn transport_pb(t: SipTransportKind) -> pb::SipTransportType {
+    match t {
+        SipTransportKind::Udp => pb::SipTransportType::Udp,
+        SipTransportKind::Tcp => pb::SipTransportType::Tcp,
+        SipTransportKind::Tls => pb::SipTransportType::Tls,
+    }
+}
+
+fn transport(v: i32) -> Result<Option<SipTransportKind>, Status> {
+    match pb::SipTransportType::try_from(v) {
+        Ok(pb::SipTransportType::Unspecified) => Ok(None),
+        Ok(pb::SipTransportType::Udp) => Ok(Some(SipTransportKind::Udp)),
+        Ok(pb::SipTransportType::Tcp) => Ok(Some(SipTransportKind::Tcp)),
+        Ok(pb::SipTransportType::Tls) => Ok(Some(SipTransportKind::Tls)),
+        Err(_) => Err(invalid(
+            "connection_type",
+            format!("{v} is not UDP, TCP or TLS"),
+        )),
+    }
+}
+
+fn settings_pb(device_id: u64, m: &Maintenance) -> pb::DeviceSettings {
+    pb::DeviceSettings {
+        device_id,
+        connection_type: transport_pb(m.sip_transport) as i32,
+        autop_commands: commands_text(&m.autop_commands),
+        pending_one_time_autop: commands_text(&m.one_time_autop),
+    }
+}
+
+#[tonic::async_trait]
+impl DeviceSettingsService for AdminApi {
+    async fn get_device_settings(
+        &self,
+        request: Request<pb::GetDeviceRequest>,
+    ) -> ApiResult<pb::DeviceSettings> {
+        let actor = self.actor(&request)?;
+        let id = request.get_ref().id;
+        let m = self.store.device_maintenance(&actor, id).map_err(status)?;
+        Ok(Response::new(settings_pb(id, &m)))
+    }
+
+    async fn update_device_settings(
+        &self,
+        request: Request<pb::UpdateDeviceSettingsRequest>,
+    ) -> ApiResult<pb::DeviceSettings> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let edit = MaintenanceEdit {
+            sip_transport: transport(r.connection_type)?,
+            autop_commands: r.autop_commands,
+        };
+        let m = self
+            .store
+            .update_device_maintenance(&actor, r.device_id, edit)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(settings_pb(r.device_id, &m)))
+    }
+
+    async fn add_one_time_autop(
+        &self,
+        request: Request<pb::AddOneTimeAutopRequest>,
+    ) -> ApiResult<pb::DeviceSettings> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let m = self
+            .store
+            .add_one_time_autop(&actor, r.device_id, &r.commands)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(settings_pb(r.device_id, &m)))
+    }
+}

@@ -1,0 +1,223 @@
+//! `GET /autop/{MAC}.cfg` and `GET /autop/{MODEL}.cfg` on the HTTPS listener: a device's
+//! AutoP file (`porter_provisioning::autop`), behind HTTP Basic authentication with the
+//! device's MAC and gateway credential. Every refusal looks the same, so an unknown MAC, a
+//! bad credential and another device's MAC teach a caller nothing; an address that keeps
+//! failing is refused for a while.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use base64::Engine as _;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use porter_provisioning::autop::{self, AutopFile, DeviceSecrets, ServerEndpoints};
+use porter_store::Store;
+use porter_store::auth_failures::AuthFailures;
+use porter_store::model::Id;
+
+use crate::https::{Body, text};
+
+pub const PREFIX: &str = "/autop/";
+
+pub struct AutopFiles {
+    pub store: Store,
+    pub server: ServerEndpoints,
+    pub failures: AuthFailures,
+    /// The ETag each device was last sent or told about, so a change notice goes out once
+    /// per new file.
+    pub known: Mutex<HashMap<Id, String>>,
+}
+
+impl AutopFiles {
+    pub fn new(store: Store, server: ServerEndpoints) -> Self {
+        AutopFiles {
+            store,
+            server,
+            failures: AuthFailures::default(),
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The device's file as it would be served now; `None` when the device is gone or its
+    /// secrets do not open.
+    pub fn render_device(&self, device_id: Id) -> Option<AutopFile> {
+        let device = self.store.read(|dir| dir.device(device_id).cloned())?;
+        let sealer = self.store.sealer();
+        let secrets = match (
+            sealer.open(&device.sip_password_sealed),
+            sealer.open(&device.credential_sealed),
+        ) {
+            (Ok(sip_password), Ok(credential)) => DeviceSecrets {
+                sip_password,
+                credential,
+            },
+            _ => {
+                tracing::error!(device = device.id, "a device's secrets do not open");
+                return None;
+            }
+        };
+        let now_ms = self.store.now_ms();
+        self.store.read(|dir| {
+            dir.device(device_id)
+                .map(|d| autop::render(dir, d, &secrets, &self.server, now_ms))
+        })
+    }
+
+    /// Records `etag` as what the device has or was told about; true when it is new.
+    pub fn note(&self, device_id: Id, etag: &str) -> bool {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        if known.get(&device_id).is_some_and(|k| k == etag) {
+            return false;
+        }
+        known.insert(device_id, etag.to_owned());
+        true
+    }
+}
+
+/// What a path asks for.
+enum Wanted {
+    Device(String),
+    Model(String),
+}
+
+fn wanted(name: &str) -> Option<Wanted> {
+    if let Ok(mac) = porter_store::rules::mac("mac", name) {
+        return Some(Wanted::Device(mac));
+    }
+    let model_ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    model_ok.then(|| Wanted::Model(name.to_ascii_uppercase()))
+}
+
+/// (user, password) of a Basic Authorization header.
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn unauthorized() -> Response<Body> {
+    let mut r = text(StatusCode::UNAUTHORIZED, "authentication required\n");
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Porter AutoP\", charset=\"UTF-8\""),
+    );
+    r
+}
+
+impl AutopFiles {
+    /// Answers an AutoP request; `None` when the request is not one.
+    pub async fn handle<B>(&self, req: &Request<B>, peer: IpAddr) -> Option<Response<Body>> {
+        let name = req.uri().path().strip_prefix(PREFIX)?;
+        Some(self.answer(name, req, peer).await)
+    }
+
+    async fn answer<B>(&self, name: &str, req: &Request<B>, peer: IpAddr) -> Response<Body> {
+        let head = req.method() == Method::HEAD;
+        if req.method() != Method::GET && !head {
+            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n");
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return r;
+        }
+        let Some(wanted) = name.strip_suffix(".cfg").and_then(wanted) else {
+            return text(StatusCode::NOT_FOUND, "not found\n");
+        };
+        if let Some(wait) = self.failures.blocked_for(peer, Instant::now()) {
+            let mut r = text(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed authentications from this address\n",
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+        let device = basic_auth(req.headers()).and_then(|(user, password)| {
+            let mac = porter_store::rules::mac("user", &user).ok()?;
+            self.store.authenticate_device(&mac, &password)
+        });
+        let device = match (device, &wanted) {
+            (Some(d), Wanted::Device(mac)) if d.mac == *mac => d,
+            (Some(d), Wanted::Model(_)) => d,
+            _ => {
+                self.failures.failed(peer, Instant::now());
+                tracing::debug!(%peer, "AutoP authentication failed");
+                return unauthorized();
+            }
+        };
+        let per_device = matches!(wanted, Wanted::Device(_));
+        let file = match wanted {
+            Wanted::Model(model) => autop::render_common(&model, &self.server),
+            Wanted::Device(_) => match self.render_device(device.id) {
+                Some(f) => f,
+                None => {
+                    return text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "configuration unavailable\n",
+                    );
+                }
+            },
+        };
+        let current = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| {
+                tags.split(',')
+                    .map(str::trim)
+                    .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == file.etag)
+            });
+        let mut r = if current {
+            let mut r = Response::new(
+                Full::new(Bytes::new())
+                    .map_err(|never| match never {})
+                    .boxed(),
+            );
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            r
+        } else {
+            let len = file.text.len();
+            let body = if head { String::new() } else { file.text };
+            let mut r = text(StatusCode::OK, body);
+            if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+                r.headers_mut().insert(header::CONTENT_LENGTH, v);
+            }
+            r
+        };
+        if let Ok(v) = HeaderValue::from_str(&file.etag) {
+            r.headers_mut().insert(header::ETAG, v);
+        }
+        // The file holds the device's passwords.
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if per_device {
+            self.note(device.id, &file.etag);
+        }
+        let sent = !current && !head;
+        if sent
+            && !file.one_time.is_empty()
+            && let Err(e) = self
+                .store
+                .one_time_autop_served(device.id, &file.one_time)
+                .await
+        {
+            tracing::warn!(device = device.id, error = %e, "one-time AutoP stays pending");
+        }
+        r
+    }
+}

@@ -1,0 +1,91 @@
+//! Tells connected devices to fetch their AutoP file again when it changed. The store says
+//! which communities each write touched; for the online devices there the file is rendered
+//! again, and a device whose file's ETag is not the one it was last sent or told about gets
+//! a `ConfigChanged` command. Writes arriving together are handled as one.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use porter_store::Store;
+use porter_store::model::Id;
+use porter_store::presence::{DeviceCommand, DeviceCommands};
+use tokio::sync::{broadcast, watch};
+
+use crate::autop_http::AutopFiles;
+use crate::presence::Presence;
+
+/// Writes arriving within this time of the first are handled together.
+const GATHER: Duration = Duration::from_millis(300);
+/// A device that does not take the notice in this time gets it with its next fetch.
+const NOTICE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn run(
+    store: Store,
+    presence: Arc<Presence>,
+    files: Arc<AutopFiles>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut feed = store.subscribe_changes();
+    loop {
+        let mut touched = BTreeSet::new();
+        let first = tokio::select! {
+            r = feed.recv() => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        if !gather(first, &store, &mut touched) {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while let Ok(r) = tokio::time::timeout_at(deadline, feed.recv()).await {
+            if !gather(r, &store, &mut touched) {
+                return;
+            }
+        }
+        notify(&store, &presence, &files, &touched);
+    }
+}
+
+/// Adds what one receive says to `touched`; false when the store is gone.
+fn gather(
+    received: Result<porter_store::ChangedCommunities, broadcast::error::RecvError>,
+    store: &Store,
+    touched: &mut BTreeSet<Id>,
+) -> bool {
+    match received {
+        Ok(ids) => touched.extend(ids.iter().copied()),
+        Err(broadcast::error::RecvError::Lagged(_)) => {
+            touched.extend(store.read(|dir| dir.all_community_ids()));
+        }
+        Err(broadcast::error::RecvError::Closed) => return false,
+    }
+    true
+}
+
+fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: &BTreeSet<Id>) {
+    let online: Vec<(Id, String)> = store.read(|dir| {
+        touched
+            .iter()
+            .flat_map(|c| dir.devices_of_community(*c))
+            .filter(|d| presence.get(&d.mac).is_some())
+            .map(|d| (d.id, d.mac.clone()))
+            .collect()
+    });
+    for (id, mac) in online {
+        let Some(file) = files.render_device(id) else {
+            continue;
+        };
+        if !files.note(id, &file.etag) {
+            continue;
+        }
+        let presence = presence.clone();
+        tokio::spawn(async move {
+            let command = DeviceCommand::ConfigChanged {
+                config_version: file.etag,
+            };
+            if let Err(e) = presence.send(&mac, command, NOTICE_TIMEOUT).await {
+                tracing::debug!(%mac, error = ?e, "configuration notice not taken");
+            }
+        });
+    }
+}
