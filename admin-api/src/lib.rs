@@ -133,6 +133,7 @@ impl AdminApi {
             property_manager_service_server::PropertyManagerServiceServer,
             subscription_service_server::SubscriptionServiceServer,
             template_service_server::TemplateServiceServer,
+            upgrade_service_server::UpgradeServiceServer,
         };
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -154,6 +155,7 @@ impl AdminApi {
                 .add_service(SubscriptionServiceServer::new(self.clone()))
                 .add_service(FirmwareServiceServer::new(self.clone()))
                 .add_service(DeviceSettingsServiceServer::new(self.clone()))
+                .add_service(UpgradeServiceServer::new(self.clone()))
                 .add_service(
                     MacLibraryServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),

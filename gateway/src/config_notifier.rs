@@ -31,7 +31,7 @@ pub async fn run(
         let mut touched = BTreeSet::new();
         let first = tokio::select! {
             r = feed.recv() => r,
-            _ = stop.wait_for(|s| *s) => return,
+            () = crate::gateway::stopped(&mut stop) => return,
         };
         if !gather(first, &store, &mut touched) {
             return;

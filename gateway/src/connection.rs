@@ -58,6 +58,15 @@ pub async fn connection<T: FrameIo>(
                 Output::Send(f) => outgoing.push(f),
                 Output::Close => close = true,
                 Output::Report(Report::CommandDone(r)) => pending.answer(r),
+                Output::Report(Report::Event(d::Event {
+                    kind: Some(d::event::Kind::UpgradeProgress(p)),
+                    ..
+                })) => {
+                    gateway.metrics.event("upgrade_progress");
+                    if let Some(id) = session.identity().map(|i| i.device_id) {
+                        upgrade_progress(&gateway, id, p);
+                    }
+                }
                 Output::Report(Report::Event(e)) => {
                     let event = event_kind(e);
                     gateway
@@ -245,6 +254,23 @@ fn finish(
 }
 
 /// A device event as the store keeps it; events without a kind are dropped.
+/// A failed upgrade is recorded on its strategy; progress is only logged.
+fn upgrade_progress(gateway: &Gateway, device_id: u64, p: d::UpgradeProgress) {
+    use d::upgrade_progress::State;
+    tracing::debug!(device_id, version = %p.version, state = p.state, percent = p.percent, "upgrade progress");
+    if p.state == State::Failed as i32 {
+        let store = gateway.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store
+                .device_upgrade_failed(device_id, &p.version, &p.reason)
+                .await
+            {
+                tracing::warn!(device_id, error = %e, "recording a failed upgrade");
+            }
+        });
+    }
+}
+
 fn event_kind(e: d::Event) -> Option<(i64, porter_store::events::EventKind)> {
     use d::event::Kind;
     use porter_store::events::EventKind;
@@ -274,6 +300,7 @@ fn event_kind(e: d::Event) -> Option<(i64, porter_store::events::EventKind)> {
             relay: r.relay,
             open: r.open,
         },
+        Kind::UpgradeProgress(_) => return None,
     };
     Some((e.at_ms, kind))
 }

@@ -23,3 +23,4 @@ pub mod session;
 pub mod tls;
 pub mod tls_io;
 pub mod transport;
+pub mod upgrades;

@@ -80,12 +80,13 @@ pub const COMMAND_OUTCOMES: [&str; 6] =
     ["ok", "failed", "timeout", "offline", "busy", "disconnected"];
 
 /// Event kinds, as labels.
-pub const EVENT_KINDS: [&str; 6] = [
+pub const EVENT_KINDS: [&str; 7] = [
     "door_log",
     "call_log",
     "alarm",
     "arming_state",
     "relay_status",
+    "upgrade_progress",
     "unknown",
 ];
 

@@ -234,6 +234,20 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     );
     // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
     sip.set_device_commands(gateway.presence.clone());
+    gateway_tasks.push(tokio::spawn(porter_gateway::upgrades::run(
+        porter_gateway::upgrades::UpgradeRunner {
+            store: store.clone(),
+            presence: gateway.presence.clone(),
+            signer: signer.clone(),
+            https_base: public_url.trim_end_matches('/').to_owned(),
+            max_upgrading: config.firmware_max_downloads,
+            in_call: {
+                let sip = sip.clone();
+                Arc::new(move |account: &str| sip.in_call(account))
+            },
+        },
+        stop_rx.clone(),
+    )));
     tracing::info!(%sip_addr, "SIP (UDP and TCP) listening");
     announce(&format!("sip listening on {sip_addr}"));
     tracing::info!(%sip_tls_addr, "SIP (TLS) listening");

@@ -4,4 +4,5 @@
 
 pub mod autop;
 pub mod download;
+pub mod rollout;
 pub mod signing;

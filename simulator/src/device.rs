@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use porter_proto::device::v1::{self as d, device_frame::Body, server_frame::Body as SBody};
-use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
 use crate::link::{Connector, Link};
 use crate::rng::Rng;
@@ -33,6 +33,8 @@ pub struct Behaviour {
     pub reboot_time: Duration,
     /// Longest wait between failed connection attempts.
     pub backoff_max: Duration,
+    /// Damage every firmware download (its checksum then fails).
+    pub corrupt_downloads: bool,
 }
 
 impl Default for Behaviour {
@@ -41,6 +43,7 @@ impl Default for Behaviour {
             door_events_every: None,
             reboot_time: Duration::from_secs(2),
             backoff_max: Duration::from_secs(30),
+            corrupt_downloads: false,
         }
     }
 }
@@ -78,11 +81,13 @@ enum Ended {
     /// Refused for good (bad credential, unknown MAC): a real device would wait for an
     /// installer.
     Refused,
+    /// A firmware image was downloaded and checked: reboot into this version.
+    Upgraded(String),
 }
 
 /// Runs one device until told to stop.
 pub async fn run(
-    spec: DeviceSpec,
+    mut spec: DeviceSpec,
     connector: Arc<Connector>,
     index: usize,
     behaviour: Behaviour,
@@ -93,6 +98,7 @@ pub async fn run(
     let mut rng = Rng::new(index as u64 + 1);
     let mut failures = 0u32;
     let mut first = true;
+    let https_tls = connector.https_tls();
     loop {
         if *controls.stop.borrow() {
             return;
@@ -120,6 +126,7 @@ pub async fn run(
         };
         let ended = session(
             &spec,
+            &https_tls,
             &mut link,
             &behaviour,
             &counters,
@@ -134,6 +141,14 @@ pub async fn run(
             Ok(Ended::Refused) => {
                 bump(&counters.refused);
                 return;
+            }
+            Ok(Ended::Upgraded(version)) => {
+                debug_log(&spec.mac, &format!("rebooting into {version}"));
+                spec.firmware_version = version;
+                failures = 0;
+                if sleep_or_stop(behaviour.reboot_time, &mut controls.stop).await {
+                    return;
+                }
             }
             Ok(Ended::Reconnect(wait)) => {
                 failures = 0;
@@ -201,8 +216,10 @@ impl Drop for Online<'_> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn session(
     spec: &DeviceSpec,
+    https_tls: &Arc<rustls::ClientConfig>,
     link: &mut Link,
     behaviour: &Behaviour,
     counters: &Counters,
@@ -240,8 +257,15 @@ async fn session(
         .door_events_every
         .map(|m| tokio::time::Instant::now() + rng.around(m));
     let mut web = WebInterface::new(spec);
+    let mut upgrading: Option<mpsc::Receiver<crate::firmware::Progress>> = None;
     storm_seen(controls);
     loop {
+        let upgrade_progress = async {
+            match &mut upgrading {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         let event_due = async {
             match next_event {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -254,6 +278,31 @@ async fn session(
                     return Ok(Ended::Reconnect(rng.below(Duration::from_secs(1))));
                 };
                 match f.body {
+                    Some(SBody::Command(d::Command {
+                        request_id,
+                        action: Some(d::command::Action::UpgradeFirmware(u)),
+                        ..
+                    })) => {
+                        bump(&counters.commands);
+                        let busy = upgrading.is_some();
+                        let message = if busy { "an upgrade is already running" } else { "downloading" };
+                        link.send(&frame(Body::CommandResult(d::CommandResult {
+                            request_id,
+                            ok: !busy,
+                            message: message.to_owned(),
+                        })))
+                        .await?;
+                        if !busy {
+                            let (tx, rx) = mpsc::channel(8);
+                            upgrading = Some(rx);
+                            tokio::spawn(crate::firmware::upgrade(
+                                https_tls.clone(),
+                                u,
+                                behaviour.corrupt_downloads,
+                                tx,
+                            ));
+                        }
+                    }
                     Some(SBody::Command(c)) => {
                         bump(&counters.commands);
                         let reboot = matches!(c.action, Some(d::command::Action::Reboot(_)));
@@ -290,6 +339,26 @@ async fn session(
                 next_event = behaviour
                     .door_events_every
                     .map(|m| tokio::time::Instant::now() + rng.around(m));
+            }
+            p = upgrade_progress => {
+                use d::upgrade_progress::State;
+                let Some(p) = p else {
+                    upgrading = None;
+                    continue;
+                };
+                let state = p.state;
+                let version = p.version.clone();
+                link.send(&frame(Body::Event(d::Event {
+                    at_ms: 0,
+                    kind: Some(d::event::Kind::UpgradeProgress(p)),
+                })))
+                .await?;
+                if state == State::Installing as i32 {
+                    return Ok(Ended::Upgraded(version));
+                }
+                if state == State::Failed as i32 {
+                    upgrading = None;
+                }
             }
             () = storm(&mut controls.storm) => return Ok(Ended::Reconnect(Duration::ZERO)),
             () = stopped(&mut controls.stop) => return Ok(Ended::Stop),

@@ -5,6 +5,8 @@
 //! Depends on `porter-proto` only: it talks to the server over the network like a device.
 
 pub mod device;
+pub mod firmware;
+pub mod https;
 pub mod link;
 pub mod provision;
 pub mod rng;

@@ -70,6 +70,13 @@ pub struct Connector {
 }
 
 impl Connector {
+    /// TLS for the device's HTTPS requests (AutoP, firmware) to the same server.
+    pub fn https_tls(&self) -> Arc<rustls::ClientConfig> {
+        let mut tls = (*self.tls).clone();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Arc::new(tls)
+    }
+
     /// `ca_pem`: the certificate(s) the gateway's chain must lead to (its self-signed
     /// certificate by default). `resume`: keep TLS session tickets for fast reconnects.
     pub fn new(

@@ -8,7 +8,7 @@ use std::hash::BuildHasherDefault;
 use crate::error::{Result, StoreError};
 use crate::model::{
     Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
-    PropertyManager, Session, SubscriptionOrder, Tenant,
+    PropertyManager, Session, SubscriptionOrder, Tenant, UpgradeStrategy,
 };
 use crate::record::{Change, Meta, Record, RecordKey};
 use crate::rules::email_key;
@@ -68,6 +68,7 @@ pub struct Directory {
     cameras: HashMap<Id, Camera>,
     firmware: HashMap<Id, Firmware>,
     orders: HashMap<Id, SubscriptionOrder>,
+    upgrades: HashMap<Id, UpgradeStrategy>,
     cameras_by_community: HashMap<Id, BTreeSet<Id>>,
 }
 
@@ -141,6 +142,9 @@ impl Directory {
             }
             Record::SubscriptionOrder(o) => {
                 self.orders.insert(o.id, o);
+            }
+            Record::UpgradeStrategy(u) => {
+                self.upgrades.insert(u.id, u);
             }
             Record::Firmware(f) => {
                 self.firmware.insert(f.id, f);
@@ -229,6 +233,9 @@ impl Directory {
             }
             RecordKey::SubscriptionOrder(id) => {
                 self.orders.remove(id);
+            }
+            RecordKey::UpgradeStrategy(id) => {
+                self.upgrades.remove(id);
             }
             RecordKey::Firmware(id) => {
                 self.firmware.remove(id);
@@ -527,6 +534,24 @@ impl Directory {
             .get(&id)
             .filter(|o| actor.operator || o.installer_id == actor.installer_id)
             .ok_or_else(|| StoreError::not_found(format!("order {id}")))
+    }
+
+    /// An upgrade strategy of one of the actor's communities.
+    pub fn upgrade_of(&self, actor: &Actor, id: Id) -> Result<&UpgradeStrategy> {
+        let missing = || StoreError::not_found(format!("upgrade strategy {id}"));
+        let u = self.upgrades.get(&id).ok_or_else(missing)?;
+        self.community_of(actor, u.community_id)
+            .map_err(|_| missing())?;
+        Ok(u)
+    }
+
+    /// Every upgrade strategy, of all installers.
+    pub fn upgrades(&self) -> impl Iterator<Item = &UpgradeStrategy> {
+        self.upgrades.values()
+    }
+
+    pub fn upgrade(&self, id: Id) -> Option<&UpgradeStrategy> {
+        self.upgrades.get(&id)
     }
 
     /// Every subscription order, of all installers.

@@ -42,5 +42,6 @@ pub use ops::macs::{MacImport, MacView};
 pub use ops::maintenance::MaintenanceEdit;
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
+pub use ops::upgrades::{UpgradeFilter, UpgradeInput};
 pub use record::AuditEntry;
 pub use store::{ChangedCommunities, Store};

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
-    PropertyManager, Session, SubscriptionOrder, Tenant,
+    PropertyManager, Session, SubscriptionOrder, Tenant, UpgradeStrategy,
 };
 
 /// Counters shared by the whole store.
@@ -31,6 +31,7 @@ pub enum Record {
     Camera(Camera),
     Firmware(Firmware),
     SubscriptionOrder(SubscriptionOrder),
+    UpgradeStrategy(UpgradeStrategy),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +49,7 @@ pub enum RecordKey {
     Camera(Id),
     Firmware(Id),
     SubscriptionOrder(Id),
+    UpgradeStrategy(Id),
 }
 
 impl Record {
@@ -66,6 +68,7 @@ impl Record {
             Record::Camera(c) => RecordKey::Camera(c.id),
             Record::Firmware(f) => RecordKey::Firmware(f.id),
             Record::SubscriptionOrder(o) => RecordKey::SubscriptionOrder(o.id),
+            Record::UpgradeStrategy(u) => RecordKey::UpgradeStrategy(u.id),
         }
     }
 }
@@ -87,6 +90,7 @@ impl RecordKey {
             RecordKey::Camera(id) => format!("cam/{id:016x}"),
             RecordKey::Firmware(id) => format!("fw/{id:016x}"),
             RecordKey::SubscriptionOrder(id) => format!("order/{id:016x}"),
+            RecordKey::UpgradeStrategy(id) => format!("upg/{id:016x}"),
         }
     }
 }

@@ -15,3 +15,4 @@ mod mac_library;
 mod property_manager;
 mod subscription;
 mod template;
+mod upgrade;

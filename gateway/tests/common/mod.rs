@@ -18,7 +18,7 @@ use pb::{
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     subscription_service_client::SubscriptionServiceClient,
-    template_service_client::TemplateServiceClient,
+    template_service_client::TemplateServiceClient, upgrade_service_client::UpgradeServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -288,6 +288,9 @@ impl Client {
     }
     pub fn firmware(&self) -> FirmwareServiceClient<Svc> {
         FirmwareServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn upgrades(&self) -> UpgradeServiceClient<Svc> {
+        UpgradeServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn subscriptions(&self) -> SubscriptionServiceClient<Svc> {
         SubscriptionServiceClient::with_interceptor(self.channel.clone(), self.bearer())
@@ -565,7 +568,18 @@ impl SimDevice {
         device_id: u64,
         model: &str,
     ) -> SimDevice {
-        use porter_sim::device::{self, Behaviour, Controls, Counters, DeviceSpec};
+        Self::connect_with(server, admin, device_id, model, Default::default()).await
+    }
+
+    /// Like `connect`, with the device behaving as `behaviour` says.
+    pub async fn connect_with(
+        server: &Server,
+        admin: &Client,
+        device_id: u64,
+        model: &str,
+        behaviour: porter_sim::device::Behaviour,
+    ) -> SimDevice {
+        use porter_sim::device::{self, Controls, Counters, DeviceSpec};
         use porter_sim::link::{Connector, Transport};
 
         let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
@@ -603,7 +617,7 @@ impl SimDevice {
                     spec,
                     std::sync::Arc::new(connector),
                     0,
-                    Behaviour::default(),
+                    behaviour,
                     counters,
                     Controls {
                         stop: stop_rx,

@@ -64,6 +64,8 @@ struct Entry {
 
 pub(super) struct Dialogs {
     by_call_id: HashMap<String, Vec<Entry>>,
+    /// Accounts in a confirmed dialog (caller, or the one that answered), and in how many.
+    in_call: HashMap<String, u32>,
     count: usize,
     max: usize,
     idle_ms: u64,
@@ -74,6 +76,7 @@ impl Dialogs {
     pub(super) fn new(max: usize, idle_ms: u64) -> Dialogs {
         Dialogs {
             by_call_id: HashMap::new(),
+            in_call: HashMap::new(),
             count: 0,
             max,
             idle_ms,
@@ -85,6 +88,11 @@ impl Dialogs {
         self.count
     }
 
+    /// Whether `account` is talking in a dialog through the proxy.
+    pub(super) fn in_call(&self, account: &str) -> bool {
+        self.in_call.contains_key(account)
+    }
+
     /// Remembers a dialog; false when the table is full (its in-dialog requests then get
     /// 481, and the caller hangs up).
     pub(super) fn confirm(&mut self, info: DialogInfo, now: u64) -> bool {
@@ -93,6 +101,9 @@ impl Dialogs {
             return false;
         }
         self.count += 1;
+        for account in [&info.meta.caller, &info.answered_by] {
+            *self.in_call.entry(account.clone()).or_default() += 1;
+        }
         self.by_call_id
             .entry(info.call_id.clone())
             .or_default()
@@ -145,17 +156,27 @@ impl Dialogs {
 
     /// Forgets a dialog (its BYE was answered).
     pub(super) fn end(&mut self, call_id: &str, tags: (&str, &str)) {
-        let Some(entries) = self.by_call_id.get_mut(call_id) else {
+        let Dialogs {
+            by_call_id,
+            in_call,
+            count,
+            ..
+        } = self;
+        let Some(entries) = by_call_id.get_mut(call_id) else {
             return;
         };
         let before = entries.len();
         entries.retain(|e| {
             let t = (e.info.caller_tag.as_str(), e.info.callee_tag.as_str());
-            t != tags && (t.1, t.0) != tags
+            let keep = t != tags && (t.1, t.0) != tags;
+            if !keep {
+                untrack(in_call, &e.info);
+            }
+            keep
         });
-        self.count -= before - entries.len();
+        *count -= before - entries.len();
         if entries.is_empty() {
-            self.by_call_id.remove(call_id);
+            by_call_id.remove(call_id);
         }
     }
 
@@ -167,11 +188,29 @@ impl Dialogs {
         self.next_sweep = now + 1000;
         let idle = self.idle_ms;
         let mut count = 0;
+        let in_call = &mut self.in_call;
         self.by_call_id.retain(|_, v| {
-            v.retain(|e| e.last_used + idle > now);
+            v.retain(|e| {
+                let keep = e.last_used + idle > now;
+                if !keep {
+                    untrack(in_call, &e.info);
+                }
+                keep
+            });
             count += v.len();
             !v.is_empty()
         });
         self.count = count;
+    }
+}
+
+fn untrack(in_call: &mut HashMap<String, u32>, info: &DialogInfo) {
+    for account in [&info.meta.caller, &info.answered_by] {
+        if let Some(n) = in_call.get_mut(account.as_str()) {
+            *n -= 1;
+            if *n == 0 {
+                in_call.remove(account.as_str());
+            }
+        }
     }
 }

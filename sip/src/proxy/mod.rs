@@ -200,6 +200,11 @@ impl Proxy {
         &self.local
     }
 
+    /// Whether `account` (a SIP number) is talking in a call through the proxy.
+    pub fn in_call(&self, account: &str) -> bool {
+        self.dialogs.in_call(account)
+    }
+
     /// Calls in progress, dialogs and relayed requests (for metrics and tests).
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.calls.len(), self.dialogs.len(), self.relays.len())

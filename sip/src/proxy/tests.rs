@@ -264,8 +264,13 @@ fn a_silent_branch_is_retransmitted_then_given_up() {
 #[test]
 fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
     let (mut p, mut out) = ringing_a();
+    assert!(!p.in_call("door"), "ringing is not yet a call");
     let inv_a = request(&to(&out, A)[0].bytes);
     p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
+    assert!(
+        p.in_call("door") && p.in_call("a"),
+        "both ends are in the call"
+    );
 
     let bye = request(
         b"BYE sip:a@127.0.0.1:6001 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nRoute: <sip:127.0.0.1:5060;lr>\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=ta\r\nCall-ID: call-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
@@ -290,6 +295,7 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
         "the server transaction keeps the answer"
     );
     assert_eq!(p.counts().1, 0, "the dialog is over");
+    assert!(!p.in_call("door") && !p.in_call("a"));
 
     let mut again = bye.clone();
     assert!(p.prepare(&mut again));

@@ -102,6 +102,12 @@ pub struct SipServer {
 }
 
 impl SipServer {
+    /// Whether the account (a SIP number) is talking in a call through this server: a
+    /// firmware upgrade waits for it to end.
+    pub fn in_call(&self, account: &str) -> bool {
+        locked(&self.proxy).in_call(account)
+    }
+
     /// The server; `local` is how it names itself in Via and Record-Route (the listeners'
     /// advertised host and ports).
     pub fn new(store: Store, config: SipConfig, local: LocalAddr) -> Arc<SipServer> {

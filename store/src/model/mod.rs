@@ -12,6 +12,7 @@ pub mod firmware;
 pub mod mac;
 pub mod property_manager;
 pub mod subscription;
+pub mod upgrade;
 
 pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
 pub use apartment::{
@@ -32,6 +33,10 @@ pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
 pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
 pub use subscription::{OrderFilter, OrderInput, OrderKind, OrderStatus, SubscriptionOrder};
+pub use upgrade::{
+    DeviceUpgrade, DeviceUpgradeStatus, RolloutPolicy, StrategyStatus, UpgradeStrategy,
+    UpgradeTiming,
+};
 
 /// Record identifiers: one sequence shared by all record kinds, never reused.
 pub type Id = u64;

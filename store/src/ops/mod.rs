@@ -16,6 +16,7 @@ pub mod maintenance;
 pub mod property_managers;
 pub mod search;
 pub mod subscriptions;
+pub mod upgrades;
 
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};

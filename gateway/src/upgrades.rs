@@ -1,0 +1,178 @@
+//! The upgrade task: once a second it asks `porter_provisioning::rollout` what each active
+//! upgrade strategy should do next and carries it out: an `UpgradeFirmware` command with a
+//! signed download link to each device whose turn it is, and the results into the store.
+//! A device has upgraded when it connects again reporting the new version.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use porter_provisioning::rollout::{self, DeviceFacts, Step};
+use porter_provisioning::signing::{FirmwareGrant, UrlSigner};
+use porter_store::Store;
+use porter_store::model::{DeviceUpgradeStatus, Id, UpgradeStrategy};
+use porter_store::presence::{DeviceCommand, DeviceCommands};
+use tokio::sync::watch;
+
+use crate::presence::Presence;
+
+const TICK: Duration = Duration::from_secs(1);
+/// Time for a device to accept the command (it answers before downloading).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+/// A download link outlives the device's time limit by this much.
+const LINK_MARGIN_SECS: u64 = 3600;
+
+/// Whether an account is talking in a call (the SIP server knows).
+pub type InCall = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+pub struct UpgradeRunner {
+    pub store: Store,
+    pub presence: Arc<Presence>,
+    pub signer: UrlSigner,
+    /// `https://host:port` of the HTTPS listener.
+    pub https_base: String,
+    /// Devices upgrading at once across every strategy (the server's download cap).
+    pub max_upgrading: usize,
+    pub in_call: InCall,
+}
+
+pub async fn run(runner: UpgradeRunner, mut stop: watch::Receiver<bool>) {
+    let runner = Arc::new(runner);
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => runner.clone().round().await,
+            () = crate::gateway::stopped(&mut stop) => return,
+        }
+    }
+}
+
+impl UpgradeRunner {
+    async fn round(self: Arc<Self>) {
+        let strategies = self.store.active_upgrades();
+        if strategies.is_empty() {
+            return;
+        }
+        let upgrading: usize = strategies
+            .iter()
+            .flat_map(|s| &s.devices)
+            .filter(|d| d.status == DeviceUpgradeStatus::Processing)
+            .count();
+        let mut free = self.max_upgrading.saturating_sub(upgrading);
+        let now_ms = self.store.now_ms();
+        for s in strategies {
+            let devices = self.device_facts(&s);
+            let steps = rollout::steps(
+                &s,
+                now_ms,
+                |id| devices.get(&id).map(|(_, f)| f.clone()).unwrap_or_default(),
+                free,
+            );
+            for step in steps {
+                if let Step::Start { .. } = step {
+                    free = free.saturating_sub(1);
+                }
+                self.clone().apply(&s, step, &devices).await;
+            }
+        }
+    }
+
+    /// MAC and what is known now, for each device of `s`.
+    fn device_facts(&self, s: &UpgradeStrategy) -> HashMap<Id, (String, DeviceFacts)> {
+        let accounts: Vec<(Id, String, String)> = self.store.read(|dir| {
+            s.devices
+                .iter()
+                .filter_map(|d| dir.device(d.device_id))
+                .map(|d| (d.id, d.mac.clone(), d.sip_number.clone()))
+                .collect()
+        });
+        accounts
+            .into_iter()
+            .map(|(id, mac, sip)| {
+                let online = self.presence.get(&mac);
+                let facts = DeviceFacts {
+                    online: online.is_some(),
+                    version: online.map(|o| o.firmware_version).unwrap_or_default(),
+                    in_call: (self.in_call)(&sip),
+                };
+                (id, (mac, facts))
+            })
+            .collect()
+    }
+
+    async fn apply(
+        self: Arc<Self>,
+        s: &UpgradeStrategy,
+        step: Step,
+        devices: &HashMap<Id, (String, DeviceFacts)>,
+    ) {
+        let result = match step {
+            Step::Executed { device_id } => {
+                tracing::info!(strategy = s.id, device_id, version = %s.version, "device upgraded");
+                self.store
+                    .set_device_upgrade(s.id, device_id, DeviceUpgradeStatus::Executed, "")
+                    .await
+            }
+            Step::Failed { device_id, reason } => {
+                tracing::warn!(strategy = s.id, device_id, %reason, "device upgrade failed");
+                self.store
+                    .set_device_upgrade(s.id, device_id, DeviceUpgradeStatus::Failed, &reason)
+                    .await
+            }
+            Step::Halt { reason } => {
+                tracing::warn!(strategy = s.id, %reason, "upgrade strategy halted");
+                self.store.halt_upgrade(s.id, &reason).await
+            }
+            Step::Start { device_id } => {
+                let Some((mac, _)) = devices.get(&device_id) else {
+                    return;
+                };
+                let started = self
+                    .store
+                    .set_device_upgrade(s.id, device_id, DeviceUpgradeStatus::Processing, "")
+                    .await;
+                if started.is_ok() {
+                    self.clone().command(s, device_id, mac.clone());
+                }
+                started
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(strategy = s.id, error = %e, "recording an upgrade step failed");
+        }
+    }
+
+    /// Sends the command; a refusal or no answer fails the device at once.
+    fn command(self: Arc<Self>, s: &UpgradeStrategy, device_id: Id, mac: String) {
+        let expires_at = u64::try_from(self.store.now_ms() / 1000).unwrap_or(0)
+            + u64::from(s.policy.device_timeout_secs)
+            + LINK_MARGIN_SECS;
+        let path = self.signer.firmware_path(&FirmwareGrant {
+            device_id,
+            image_sha256: s.image_sha256.clone(),
+            expires_at,
+        });
+        let command = DeviceCommand::UpgradeFirmware {
+            version: s.version.clone(),
+            url: format!("{}{path}", self.https_base),
+            sha256: s.image_sha256.clone(),
+            reset_after_upgrade: s.reset_after_upgrade,
+        };
+        let strategy_id = s.id;
+        tokio::spawn(async move {
+            let reason = match self.presence.send(&mac, command, COMMAND_TIMEOUT).await {
+                Ok(outcome) if outcome.ok => return,
+                Ok(outcome) => format!("the device refused: {}", outcome.message),
+                Err(e) => e.to_string(),
+            };
+            if let Err(e) = self
+                .store
+                .set_device_upgrade(strategy_id, device_id, DeviceUpgradeStatus::Failed, &reason)
+                .await
+            {
+                tracing::warn!(strategy = strategy_id, error = %e, "recording an upgrade failure");
+            }
+        });
+    }
+}

@@ -1,0 +1,79 @@
+//! A device's HTTPS client: one GET per connection with hyper over rustls, trusting the
+//! CA the simulator was given; for AutoP files and firmware images.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, StatusCode, header};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpsError {
+    #[error("bad URL {0:?}")]
+    Url(String),
+    #[error("connecting: {0}")]
+    Connect(#[from] std::io::Error),
+    #[error("HTTP: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("request: {0}")]
+    Request(#[from] http::Error),
+}
+
+/// GET `url`; `extra` headers (name, value) go with it.
+pub async fn get(
+    tls: Arc<rustls::ClientConfig>,
+    url: &str,
+    extra: &[(header::HeaderName, String)],
+) -> Result<http::Response<Incoming>, HttpsError> {
+    let uri: http::Uri = url.parse().map_err(|_| HttpsError::Url(url.into()))?;
+    if uri.scheme_str() != Some("https") {
+        return Err(HttpsError::Url(url.into()));
+    }
+    let host = uri.host().ok_or_else(|| HttpsError::Url(url.into()))?;
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri.port_u16().unwrap_or(443);
+    let tcp = tokio::net::TcpStream::connect((bare.as_str(), port)).await?;
+    let _ = tcp.set_nodelay(true);
+    let name = ServerName::try_from(bare).map_err(|_| HttpsError::Url(url.into()))?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let authority = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .unwrap_or_default();
+    let mut request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+        .header(header::HOST, authority);
+    for (name, value) in extra {
+        request = request.header(name, value);
+    }
+    Ok(sender
+        .send_request(request.body(Empty::<Bytes>::new())?)
+        .await?)
+}
+
+/// The whole body as text (small answers such as AutoP files), with the status.
+pub async fn get_text(
+    tls: Arc<rustls::ClientConfig>,
+    url: &str,
+    extra: &[(header::HeaderName, String)],
+) -> Result<(StatusCode, http::HeaderMap, String), HttpsError> {
+    let response = get(tls, url, extra).await?;
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await?.to_bytes();
+    Ok((
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
+}
