@@ -1464,7 +1464,7 @@ async fn subscription_orders_are_the_installers_and_payments_the_operators() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(placed.status, pb::OrderStatus::Processing as i32);
+    assert_eq!(placed.order_status, pb::OrderStatus::Processing as i32);
     // The installer cannot pay it himself; the operator sees it among everyone's.
     assert_status(
         orders
@@ -1479,7 +1479,7 @@ async fn subscription_orders_are_the_installers_and_payments_the_operators() {
     let mut operator_orders = operator.subscriptions();
     let pending = operator_orders
         .list_orders(pb::ListOrdersRequest {
-            status: pb::OrderStatus::Processing as i32,
+            order_status: pb::OrderStatus::Processing as i32,
             all_installers: true,
             ..Default::default()
         })
@@ -1541,7 +1541,7 @@ async fn subscription_orders_are_the_installers_and_payments_the_operators() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(kept.status, pb::OrderStatus::Succeed as i32);
+    assert_eq!(kept.order_status, pb::OrderStatus::Succeed as i32);
     assert_eq!(kept.payment_reference, "INV-9");
     server.stop().await;
 }

@@ -179,7 +179,7 @@ async fn installer_scripts_the_walkthrough() {
         "--until",
         &until,
     ]));
-    assert_eq!(order["status"], "PROCESSING");
+    assert_eq!(order["order_status"], "PROCESSING");
     assert_eq!(order["kind"], "ACTIVATION");
     let oid = order["id"].as_u64().unwrap().to_string();
     let paid = json(&run(&[
@@ -190,7 +190,7 @@ async fn installer_scripts_the_walkthrough() {
         "--reference",
         "INV-2026-001",
     ]));
-    assert_eq!(paid["order"]["status"], "SUCCEED");
+    assert_eq!(paid["order"]["order_status"], "SUCCEED");
     assert_eq!(paid["apartments_changed"], 1);
     let active = json(&run(&["--json", "apartment", "get", &aid]));
     assert_eq!(active["active"], "NORMAL");
@@ -330,6 +330,52 @@ async fn installer_scripts_the_walkthrough() {
         "door_log",
     ]));
     assert_eq!(events["events"].as_array().unwrap().len(), 0);
+
+    // The device's Settings dialog: connection type and AutoP commands from a file.
+    let autop = dir.path().join("gate.autop");
+    std::fs::write(&autop, "Config.A = 1\nConfig.A = 2\n").unwrap();
+    let settings = json(&run(&[
+        "--json",
+        "device-settings",
+        "set",
+        &gate_id,
+        "--connection-type",
+        "tls",
+        "--autop-file",
+        autop.to_str().unwrap(),
+    ]));
+    assert_eq!(settings["connection_type"], "TLS");
+    assert_eq!(settings["autop_commands"], "Config.A = 2\n");
+    let once = json(&run(&[
+        "--json",
+        "device-settings",
+        "one-time-autop",
+        &gate_id,
+        "Config.Reboot = 1",
+    ]));
+    assert_eq!(once["pending_one_time_autop"], "Config.Reboot = 1\n");
+    // Upgrades: the gate never connected, so it is no candidate yet, and the list is empty.
+    let candidates = json(&run(&[
+        "--json",
+        "upgrade",
+        "candidates",
+        "--community",
+        &cid,
+        "--model",
+        "R29",
+    ]));
+    assert!(
+        candidates
+            .get("devices")
+            .is_none_or(|d| d.as_array().unwrap().is_empty())
+    );
+    let upgrades = json(&run(&["--json", "upgrade", "list", "--community", &cid]));
+    assert!(
+        upgrades
+            .get("upgrades")
+            .is_none_or(|d| d.as_array().unwrap().is_empty())
+    );
+
     let tpl = dir.path().join("template.csv");
     json(&run(&[
         "--json",

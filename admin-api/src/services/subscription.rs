@@ -15,7 +15,7 @@ fn order_pb(o: &SubscriptionOrder) -> pb::SubscriptionOrder {
         kind: convert::order_kind_pb(o.kind),
         apartment_ids: o.apartments.clone(),
         expires_at_ms: o.expires_at_ms,
-        status: convert::order_status_pb(o.status),
+        order_status: convert::order_status_pb(o.status),
         created_at_ms: o.created_at_ms,
         payer: o.payer.clone(),
         paid_at_ms: o.paid_at_ms.unwrap_or(0),
@@ -57,7 +57,7 @@ impl SubscriptionService for AdminApi {
         let r = request.into_inner();
         let filter = OrderFilter {
             kind: convert::order_kind("kind", r.kind)?,
-            status: convert::order_status("status", r.status)?,
+            status: convert::order_status("order_status", r.order_status)?,
             number: r.number,
             all_installers: r.all_installers,
         };

@@ -89,6 +89,12 @@ pub enum TopCmd {
     /// The firmware list: upload, list, delete images.
     #[command(subcommand)]
     Firmware(FirmwareCmd),
+    /// Upgrade strategies of a community.
+    #[command(subcommand)]
+    Upgrade(UpgradeCmd),
+    /// A device's Settings dialog: connection type, AutoP commands, one-time AutoP.
+    #[command(subcommand)]
+    DeviceSettings(SettingsCmd),
     /// Subscription orders (activation, renewal) and the operator's payment confirmation.
     #[command(subcommand)]
     Subscription(SubscriptionCmd),
@@ -1252,5 +1258,99 @@ pub enum FirmwareCmd {
     },
     Delete {
         id: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UpgradeStatusArg {
+    Pending,
+    Processing,
+    Executed,
+    Failed,
+    Halted,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    #[arg(long)]
+    pub community: u64,
+    #[arg(long)]
+    pub firmware: u64,
+    #[arg(long)]
+    pub model: String,
+    /// A device to upgrade (repeat for several).
+    #[arg(long = "device", required = true)]
+    pub devices: Vec<u64>,
+    /// "YYYY-MM-DD HH:MM" in the community's time zone (default: right now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub reset_after_upgrade: bool,
+    /// Devices in a first wave; the rest wait until it finished.
+    #[arg(long)]
+    pub canary: Option<u32>,
+    #[arg(long)]
+    pub max_concurrent: Option<u32>,
+    #[arg(long)]
+    pub start_spread_secs: Option<u32>,
+    #[arg(long)]
+    pub halt_failure_pct: Option<u32>,
+    #[arg(long)]
+    pub device_timeout_secs: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpgradeCmd {
+    /// The devices of a model in a community, with the version they last reported.
+    Candidates {
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        model: String,
+    },
+    Create(UpgradeArgs),
+    /// Edit a strategy none of whose devices has started.
+    Update {
+        id: u64,
+        #[command(flatten)]
+        upgrade: UpgradeArgs,
+    },
+    Get {
+        id: u64,
+    },
+    /// Newest first.
+    List {
+        #[arg(long)]
+        community: u64,
+        #[arg(long, value_enum)]
+        status: Option<UpgradeStatusArg>,
+        /// Part of a version.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    Delete {
+        id: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    Get {
+        id: u64,
+    },
+    /// Change the connection type and/or replace the AutoP commands.
+    Set {
+        id: u64,
+        #[arg(long, value_enum)]
+        connection_type: Option<Transport>,
+        /// A file of `Key = value` lines ("-" for standard input).
+        #[arg(long)]
+        autop_file: Option<std::path::PathBuf>,
+    },
+    /// Commands for the device's next AutoP file only.
+    OneTimeAutop {
+        id: u64,
+        /// `Key = value` lines.
+        commands: String,
     },
 }

@@ -2,6 +2,7 @@
 //! message as JSON; errors print the server's message (which names the field) and exit 1.
 
 mod args;
+mod fleet;
 mod output;
 mod session;
 mod upload;
@@ -12,18 +13,19 @@ use pb::{
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
     community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
+    device_settings_service_client::DeviceSettingsServiceClient,
     event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     subscription_service_client::SubscriptionServiceClient,
-    template_service_client::TemplateServiceClient,
+    template_service_client::TemplateServiceClient, upgrade_service_client::UpgradeServiceClient,
 };
 use porter_proto::admin::v1 as pb;
 
 pub use args::AdminArgs;
 use args::{
     AccountCmd, ApartmentCmd, AuditCmd, BuildingCmd, CameraCmd, CommunityCmd, DeviceCmd, EventCmd,
-    FamilyCmd, FirmwareCmd, InstallerCmd, MacCmd, OrderKindArg, OrderStatusArg, PmCmd, ResidentCmd,
+    FamilyCmd, InstallerCmd, MacCmd, OrderKindArg, OrderStatusArg, PmCmd, ResidentCmd,
     SubAccountCmd, SubscriptionCmd, TemplateCmd, TemplateKind, TopCmd, Transport,
 };
 use output::emit;
@@ -45,6 +47,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let macs = || MacLibraryServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let pm = || PropertyManagerServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let firmware = || FirmwareServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let upgrades = || UpgradeServiceClient::with_interceptor(channel.clone(), bearer.clone());
+    let device_settings =
+        || DeviceSettingsServiceClient::with_interceptor(channel.clone(), bearer.clone());
     let subscriptions =
         || SubscriptionServiceClient::with_interceptor(channel.clone(), bearer.clone());
 
@@ -702,52 +707,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 )?,
             }
         }
-        TopCmd::Firmware(cmd) => {
-            let mut c = firmware();
-            match cmd {
-                FirmwareCmd::Upload {
-                    file,
-                    version,
-                    models,
-                    change_log,
-                } => {
-                    let header = pb::FirmwareHeader {
-                        version,
-                        models,
-                        change_log,
-                        ..Default::default()
-                    };
-                    let request = upload::request(&file, header).await?;
-                    emit(
-                        json,
-                        &c.upload_firmware(request).await.map_err(fail)?.into_inner(),
-                    )?;
-                }
-                FirmwareCmd::List { model } => emit(
-                    json,
-                    &c.list_firmware(pb::ListFirmwareRequest {
-                        model: model.unwrap_or_default(),
-                    })
-                    .await
-                    .map_err(fail)?
-                    .into_inner(),
-                )?,
-                FirmwareCmd::Get { id } => emit(
-                    json,
-                    &c.get_firmware(pb::FirmwareRef { firmware_id: id })
-                        .await
-                        .map_err(fail)?
-                        .into_inner(),
-                )?,
-                FirmwareCmd::Delete { id } => emit(
-                    json,
-                    &c.delete_firmware(pb::FirmwareRef { firmware_id: id })
-                        .await
-                        .map_err(fail)?
-                        .into_inner(),
-                )?,
-            }
-        }
+        TopCmd::Firmware(cmd) => fleet::firmware(firmware(), cmd, json).await?,
+        TopCmd::Upgrade(cmd) => fleet::upgrade(upgrades(), cmd, json).await?,
+        TopCmd::DeviceSettings(cmd) => fleet::settings(device_settings(), cmd, json).await?,
         TopCmd::Subscription(cmd) => {
             let mut c = subscriptions();
             let kind_pb = |k: OrderKindArg| match k {
@@ -779,7 +741,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     json,
                     &c.list_orders(pb::ListOrdersRequest {
                         kind: kind.map_or(0, kind_pb),
-                        status: status.map_or(0, |s| match s {
+                        order_status: status.map_or(0, |s| match s {
                             OrderStatusArg::Processing => pb::OrderStatus::Processing as i32,
                             OrderStatusArg::Succeed => pb::OrderStatus::Succeed as i32,
                             OrderStatusArg::Cancelled => pb::OrderStatus::Cancelled as i32,
@@ -1018,7 +980,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
 }
 
 /// A gRPC error as the user should read it: the code and the server's message.
-fn fail(status: tonic::Status) -> anyhow::Error {
+pub(super) fn fail(status: tonic::Status) -> anyhow::Error {
     let field = status
         .metadata()
         .get("porter-field")

@@ -106,13 +106,19 @@ fn enum_name(field: &str, v: i32) -> Option<String> {
         "active" => pb::ActiveStatus::try_from(v)
             .ok()
             .map(|e| strip(e.as_str_name(), "ACTIVE_STATUS_")),
-        // Only subscription orders have integer `kind` and `status` fields.
+        // Only subscription orders have an integer `kind`; only upgrades a `status`.
         "kind" => pb::OrderKind::try_from(v)
             .ok()
             .map(|e| strip(e.as_str_name(), "ORDER_KIND_")),
-        "status" => pb::OrderStatus::try_from(v)
+        "order_status" => pb::OrderStatus::try_from(v)
             .ok()
             .map(|e| strip(e.as_str_name(), "ORDER_STATUS_")),
+        "status" => pb::UpgradeStatus::try_from(v)
+            .ok()
+            .map(|e| strip(e.as_str_name(), "UPGRADE_STATUS_")),
+        "connection_type" => pb::SipTransportType::try_from(v)
+            .ok()
+            .map(|e| strip(e.as_str_name(), "SIP_TRANSPORT_TYPE_")),
         _ => None,
     }
 }
