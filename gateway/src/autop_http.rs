@@ -66,14 +66,24 @@ impl AutopFiles {
         })
     }
 
-    /// Records `etag` as what the device has or was told about; true when it is new.
-    pub fn note(&self, device_id: Id, etag: &str) -> bool {
+    /// Records `etag` as what the device was sent.
+    pub fn note(&self, device_id: Id, etag: &str) {
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        if known.get(&device_id).is_some_and(|k| k == etag) {
-            return false;
-        }
         known.insert(device_id, etag.to_owned());
-        true
+    }
+
+    /// Whether a device that fetched its file should be told that it is now `etag`; if
+    /// so, `etag` is recorded, so it is told once. A device that has not fetched since the
+    /// server started is not told: it fetches after connecting anyway.
+    pub fn changed(&self, device_id: Id, etag: &str) -> bool {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        match known.get_mut(&device_id) {
+            Some(k) if k != etag => {
+                *k = etag.to_owned();
+                true
+            }
+            _ => false,
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! Tells connected devices to fetch their AutoP file again when it changed. The store says
 //! which communities each write touched; for the online devices there the file is rendered
 //! again, and a device whose file's ETag is not the one it was last sent or told about gets
-//! a `ConfigChanged` command. Writes arriving together are handled as one.
+//! a `ConfigChanged` command (a device that has not fetched its file since the server
+//! started fetches it after connecting, and is not told). Writes arriving together are
+//! handled as one.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -75,7 +77,7 @@ fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: 
         let Some(file) = files.render_device(id) else {
             continue;
         };
-        if !files.note(id, &file.etag) {
+        if !files.changed(id, &file.etag) {
             continue;
         }
         let presence = presence.clone();

@@ -247,17 +247,30 @@ async fn a_connected_device_is_told_when_its_file_changed() {
     let other = admin
         .create_community("Elsewhere", pb::FeaturePlan::Premium)
         .await;
-    let door = SimDevice::connect(&server, &admin, site.door_id, "R29").await;
+    let door = SimDevice::connect_with(
+        &server,
+        &admin,
+        site.door_id,
+        "R29",
+        porter_sim::device::Behaviour {
+            autop_base: Some(format!("https://{}", server.https_addr)),
+            ..Default::default()
+        },
+    )
+    .await;
     let commands = || door.counters.commands.load(Ordering::Relaxed);
+    let fetched = || door.counters.autop_fetched.load(Ordering::Relaxed);
     let wait_for = |want: u64| async move {
         for _ in 0..100 {
-            if commands() >= want {
+            if commands() >= want && fetched() > want {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         false
     };
+    // porter-sim fetches its file when it connects (HTTPS, Basic authentication).
+    assert!(wait_for(0).await, "the first AutoP fetch");
     admin
         .device_settings()
         .update_device_settings(pb::UpdateDeviceSettingsRequest {
@@ -294,6 +307,8 @@ async fn a_connected_device_is_told_when_its_file_changed() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(commands(), 1, "no notice without a change to its file");
+    assert_eq!(fetched(), 2);
+    assert_eq!(door.counters.autop_failures.load(Ordering::Relaxed), 0);
     // A new apartment changes the lobby door phone's contact list.
     admin
         .create_apartment(

@@ -35,6 +35,9 @@ pub struct Behaviour {
     pub backoff_max: Duration,
     /// Damage every firmware download (its checksum then fails).
     pub corrupt_downloads: bool,
+    /// `https://host:port` of the AutoP server: the file is fetched after each connection
+    /// and each change notice (none when unset).
+    pub autop_base: Option<String>,
 }
 
 impl Default for Behaviour {
@@ -44,6 +47,7 @@ impl Default for Behaviour {
             reboot_time: Duration::from_secs(2),
             backoff_max: Duration::from_secs(30),
             corrupt_downloads: false,
+            autop_base: None,
         }
     }
 }
@@ -59,6 +63,10 @@ pub struct Counters {
     pub commands: AtomicU64,
     pub events: AtomicU64,
     pub tunnels: AtomicU64,
+    /// AutoP files received (200), unchanged answers (304), and failed fetches.
+    pub autop_fetched: AtomicU64,
+    pub autop_unchanged: AtomicU64,
+    pub autop_failures: AtomicU64,
 }
 
 fn bump(c: &AtomicU64) {
@@ -99,6 +107,7 @@ pub async fn run(
     let mut failures = 0u32;
     let mut first = true;
     let https_tls = connector.https_tls();
+    let autop = Arc::new(std::sync::Mutex::new(crate::autop::AutopState::default()));
     loop {
         if *controls.stop.borrow() {
             return;
@@ -126,7 +135,7 @@ pub async fn run(
         };
         let ended = session(
             &spec,
-            &https_tls,
+            (&https_tls, &autop),
             &mut link,
             &behaviour,
             &counters,
@@ -219,10 +228,13 @@ impl Drop for Online<'_> {
 #[allow(clippy::too_many_arguments)]
 async fn session(
     spec: &DeviceSpec,
-    https_tls: &Arc<rustls::ClientConfig>,
+    (https_tls, autop): (
+        &Arc<rustls::ClientConfig>,
+        &Arc<std::sync::Mutex<crate::autop::AutopState>>,
+    ),
     link: &mut Link,
     behaviour: &Behaviour,
-    counters: &Counters,
+    counters: &Arc<Counters>,
     controls: &mut Controls,
     rng: &mut Rng,
     first: &mut bool,
@@ -258,6 +270,15 @@ async fn session(
         .map(|m| tokio::time::Instant::now() + rng.around(m));
     let mut web = WebInterface::new(spec);
     let mut upgrading: Option<mpsc::Receiver<crate::firmware::Progress>> = None;
+    let fetch_autop = |counters: Arc<Counters>| {
+        if let Some(base) = behaviour.autop_base.clone() {
+            let (tls, spec, state) = (https_tls.clone(), spec.clone(), autop.clone());
+            tokio::spawn(async move {
+                crate::autop::fetch(tls, &base, &spec, &state, &counters).await;
+            });
+        }
+    };
+    fetch_autop(counters.clone());
     storm_seen(controls);
     loop {
         let upgrade_progress = async {
@@ -305,6 +326,9 @@ async fn session(
                     }
                     Some(SBody::Command(c)) => {
                         bump(&counters.commands);
+                        if matches!(c.action, Some(d::command::Action::ConfigChanged(_))) {
+                            fetch_autop(counters.clone());
+                        }
                         let reboot = matches!(c.action, Some(d::command::Action::Reboot(_)));
                         link.send(&frame(Body::CommandResult(obey(&c)))).await?;
                         if reboot {

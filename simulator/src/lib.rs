@@ -4,6 +4,7 @@
 //! `provision` creates devices through the admin API, `run` drives a load run.
 //! Depends on `porter-proto` only: it talks to the server over the network like a device.
 
+pub mod autop;
 pub mod device;
 pub mod firmware;
 pub mod https;

@@ -95,6 +95,10 @@ struct Args {
     /// Seconds a reboot keeps a device away.
     #[arg(long, default_value_t = 2)]
     reboot_secs: u64,
+    /// The AutoP server (`https://host:8443`): each device fetches its file after
+    /// connecting and after each change notice.
+    #[arg(long)]
+    autop_url: Option<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -199,6 +203,7 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
             door_events_every: (args.door_events_secs > 0)
                 .then(|| Duration::from_secs(args.door_events_secs)),
             reboot_time: Duration::from_secs(args.reboot_secs),
+            autop_base: args.autop_url.clone(),
             ..Behaviour::default()
         },
     };
