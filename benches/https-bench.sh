@@ -82,6 +82,9 @@ with open(f"{work}/autop.txt", "w") as autop, open(f"{work}/firmware.txt", "w") 
         fw.write(f"/firmware/{d['id']}/{expires}/{tag}/{sha}.bin -\n")
 EOF
 cp "$WORK/image.bin" "$WORK/www/image.bin"
+# nginx's workers run as www-data: let them read the files (never the keys).
+chmod a+x "$WORK"
+chmod -R a+rX "$WORK/www"
 
 cat > "$WORK/requests.lua" <<'EOF'
 -- Each request: a random line of REQUESTS ("path authorization", "-" for none).
@@ -131,6 +134,14 @@ http {
 EOF
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 for _ in $(seq 1 50); do [ -f "$WORK/nginx.pid" ] && break; sleep 0.1; done
+# Both servers answer the same first request alike, or the comparison means nothing.
+first=$(head -1 "$WORK/autop.txt")
+for port in $PORTER_HTTPS $NGINX_HTTPS; do
+  code=$(curl -s -o "$WORK/check-$port" -w '%{http_code}' --cacert "$WORK/data/gateway-cert.pem" \
+    -H "Authorization: ${first#* }" "https://127.0.0.1:$port${first%% *}")
+  [ "$code" = 200 ] || { echo "port $port answered $code" >&2; exit 1; }
+done
+cmp -s "$WORK/check-$PORTER_HTTPS" "$WORK/check-$NGINX_HTTPS" || { echo "the AutoP files differ" >&2; exit 1; }
 
 # CPU seconds (user + system) of a process and its threads; nginx: master and workers.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
@@ -29,7 +29,25 @@ pub struct AutopFiles {
     /// The ETag each device was last sent or told about, so a change notice goes out once
     /// per new file.
     pub known: Mutex<HashMap<Id, String>>,
+    /// Rendered files, current while the store's generation is unchanged and for at most
+    /// `CACHE_FOR` (what depends on the clock, such as expired subscriptions).
+    cache: Mutex<HashMap<Id, Cached>>,
 }
+
+/// A rendered file and the response body made of it.
+#[derive(Clone)]
+pub struct Rendered {
+    pub file: Arc<AutopFile>,
+    pub body: Bytes,
+}
+
+struct Cached {
+    generation: u64,
+    made: Instant,
+    rendered: Rendered,
+}
+
+const CACHE_FOR: Duration = Duration::from_secs(30);
 
 impl AutopFiles {
     pub fn new(store: Store, server: ServerEndpoints) -> Self {
@@ -38,12 +56,40 @@ impl AutopFiles {
             server,
             failures: AuthFailures::default(),
             known: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
         }
     }
 
     /// The device's file as it would be served now; `None` when the device is gone or its
     /// secrets do not open.
-    pub fn render_device(&self, device_id: Id) -> Option<AutopFile> {
+    pub fn render_device(&self, device_id: Id) -> Option<Rendered> {
+        let generation = self.store.generation();
+        {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = cache.get(&device_id)
+                && c.generation == generation
+                && c.made.elapsed() < CACHE_FOR
+            {
+                return Some(c.rendered.clone());
+            }
+        }
+        let file = self.render_now(device_id)?;
+        let rendered = Rendered {
+            body: Bytes::from(file.text.clone()),
+            file: Arc::new(file),
+        };
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            device_id,
+            Cached {
+                generation,
+                made: Instant::now(),
+                rendered: rendered.clone(),
+            },
+        );
+        Some(rendered)
+    }
+
+    fn render_now(&self, device_id: Id) -> Option<AutopFile> {
         let device = self.store.read(|dir| dir.device(device_id).cloned())?;
         let sealer = self.store.sealer();
         let secrets = match (
@@ -171,8 +217,14 @@ impl AutopFiles {
             }
         };
         let per_device = matches!(wanted, Wanted::Device(_));
-        let file = match wanted {
-            Wanted::Model(model) => autop::render_common(&model, &self.server),
+        let Rendered { file, body } = match wanted {
+            Wanted::Model(model) => {
+                let file = autop::render_common(&model, &self.server);
+                Rendered {
+                    body: Bytes::from(file.text.clone()),
+                    file: Arc::new(file),
+                }
+            }
             Wanted::Device(_) => match self.render_device(device.id) {
                 Some(f) => f,
                 None => {
@@ -201,9 +253,13 @@ impl AutopFiles {
             *r.status_mut() = StatusCode::NOT_MODIFIED;
             r
         } else {
-            let len = file.text.len();
-            let body = if head { String::new() } else { file.text };
-            let mut r = text(StatusCode::OK, body);
+            let len = body.len();
+            let body = if head { Bytes::new() } else { body };
+            let mut r = Response::new(Full::new(body).map_err(|never| match never {}).boxed());
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
                 r.headers_mut().insert(header::CONTENT_LENGTH, v);
             }

@@ -74,16 +74,17 @@ fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: 
             .collect()
     });
     for (id, mac) in online {
-        let Some(file) = files.render_device(id) else {
+        let Some(rendered) = files.render_device(id) else {
             continue;
         };
-        if !files.changed(id, &file.etag) {
+        let etag = rendered.file.etag.clone();
+        if !files.changed(id, &etag) {
             continue;
         }
         let presence = presence.clone();
         tokio::spawn(async move {
             let command = DeviceCommand::ConfigChanged {
-                config_version: file.etag,
+                config_version: etag,
             };
             if let Err(e) = presence.send(&mac, command, NOTICE_TIMEOUT).await {
                 tracing::debug!(%mac, error = ?e, "configuration notice not taken");

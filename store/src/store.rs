@@ -45,6 +45,8 @@ struct Inner {
     backend: Box<dyn Backend>,
     clock: Arc<dyn Clock>,
     changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
+    /// Counts applied writes: what was read at one value may be stale at the next.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// The communities one write touched (their devices' configuration may have changed).
@@ -101,8 +103,17 @@ impl Store {
                 backend,
                 clock,
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
+                generation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
+    }
+
+    /// Changes with every applied write; a value read from the directory together with a
+    /// generation is current while the generation is.
+    pub fn generation(&self) -> u64 {
+        self.inner
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// After every write, the communities it touched. A receiver that lagged behind should
@@ -167,6 +178,9 @@ impl Store {
             for change in &changes {
                 dir.apply(change);
             }
+            self.inner
+                .generation
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
             touched
         };
         drop(writer);
