@@ -177,12 +177,26 @@ fn unauthorized() -> Response<Body> {
 
 impl AutopFiles {
     /// Answers an AutoP request; `None` when the request is not one.
-    pub async fn handle<B>(&self, req: &Request<B>, peer: IpAddr) -> Option<Response<Body>> {
+    /// `peer_cert`: the SHA-256 of the client certificate the connection presented (the
+    /// client-certificate listener), which then stands for the device instead of Basic
+    /// credentials.
+    pub async fn handle<B>(
+        &self,
+        req: &Request<B>,
+        peer: IpAddr,
+        peer_cert: Option<&str>,
+    ) -> Option<Response<Body>> {
         let name = req.uri().path().strip_prefix(PREFIX)?;
-        Some(self.answer(name, req, peer).await)
+        Some(self.answer(name, req, peer, peer_cert).await)
     }
 
-    async fn answer<B>(&self, name: &str, req: &Request<B>, peer: IpAddr) -> Response<Body> {
+    async fn answer<B>(
+        &self,
+        name: &str,
+        req: &Request<B>,
+        peer: IpAddr,
+        peer_cert: Option<&str>,
+    ) -> Response<Body> {
         let head = req.method() == Method::HEAD;
         if req.method() != Method::GET && !head {
             let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n");
@@ -203,10 +217,15 @@ impl AutopFiles {
             }
             return r;
         }
-        let device = basic_auth(req.headers()).and_then(|(user, password)| {
-            let mac = porter_store::rules::mac("user", &user).ok()?;
-            self.store.authenticate_device(&mac, &password)
-        });
+        let device = match peer_cert {
+            Some(fingerprint) => self
+                .store
+                .read(|dir| dir.device_by_cert(fingerprint).cloned()),
+            None => basic_auth(req.headers()).and_then(|(user, password)| {
+                let mac = porter_store::rules::mac("user", &user).ok()?;
+                self.store.authenticate_device(&mac, &password)
+            }),
+        };
         let device = match (device, &wanted) {
             (Some(d), Wanted::Device(mac)) if d.mac == *mac => d,
             (Some(d), Wanted::Model(_)) => d,

@@ -84,6 +84,10 @@ pub struct ServeArgs {
     /// Its password; prefer the environment variable or the config file to the command line.
     #[arg(long, env = "PORTER_SIP_TRUNK_PASSWORD", hide_env_values = true)]
     pub sip_trunk_password: Option<String>,
+    /// A second HTTPS listener for AutoP that requires a client certificate; a device whose
+    /// certificate is registered in its settings needs no credential there (default: none).
+    #[arg(long, env = "PORTER_AUTOP_MTLS_LISTEN")]
+    pub autop_mtls_listen: Option<SocketAddr>,
     /// The largest firmware image accepted, in MiB (default 512).
     #[arg(long, env = "PORTER_FIRMWARE_MAX_MIB")]
     pub firmware_max_mib: Option<u64>,
@@ -134,6 +138,7 @@ struct FileConfig {
     sip_trunk_password: Option<String>,
     firmware_max_mib: Option<u64>,
     firmware_max_downloads: Option<usize>,
+    autop_mtls_listen: Option<SocketAddr>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -166,6 +171,7 @@ pub struct ServeConfig {
     pub sip_trunk_credentials: Option<porter_sip::proxy::TrunkCredentials>,
     pub firmware_max_bytes: u64,
     pub firmware_max_downloads: usize,
+    pub autop_mtls_listen: Option<SocketAddr>,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -252,6 +258,7 @@ impl ServeConfig {
             .unwrap_or_else(|| PathBuf::from("porter-data"));
         Ok(ServeConfig {
             firmware_max_bytes: firmware_max_mib * 1024 * 1024,
+            autop_mtls_listen: args.autop_mtls_listen.or(file.autop_mtls_listen),
             firmware_max_downloads: args
                 .firmware_max_downloads
                 .or(file.firmware_max_downloads)
@@ -368,6 +375,7 @@ mod tests {
             sip_trunk_password: None,
             firmware_max_mib: None,
             firmware_max_downloads: None,
+            autop_mtls_listen: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,

@@ -39,7 +39,8 @@ impl Default for HttpsConfig {
 
 /// What the HTTPS listener serves.
 pub struct HttpsRoutes {
-    pub remote: Arc<RemoteSessions>,
+    /// None on the client-certificate listener, which serves devices only.
+    pub remote: Option<Arc<RemoteSessions>>,
     pub firmware: Option<crate::firmware_download::FirmwareDownloads>,
     pub autop: Option<Arc<crate::autop_http::AutopFiles>>,
 }
@@ -63,9 +64,10 @@ async fn route(
     routes: Arc<HttpsRoutes>,
     req: Request<Incoming>,
     peer: std::net::IpAddr,
+    peer_cert: Option<Arc<str>>,
 ) -> Response<Body> {
     if let Some(autop) = &routes.autop
-        && let Some(resp) = autop.handle(&req, peer).await
+        && let Some(resp) = autop.handle(&req, peer, peer_cert.as_deref()).await
     {
         return resp;
     }
@@ -74,7 +76,9 @@ async fn route(
     {
         return resp;
     }
-    if let Some(resp) = crate::remote_proxy::handle(&routes.remote, req).await {
+    if let Some(remote) = &routes.remote
+        && let Some(resp) = crate::remote_proxy::handle(remote, req).await
+    {
         return resp;
     }
     text(StatusCode::NOT_FOUND, "not found\n")
@@ -109,9 +113,11 @@ pub async fn serve_https(
                 Ok(Err(e)) => return tracing::debug!(%remote, error = %e, "HTTPS handshake failed"),
                 Err(_) => return tracing::debug!(%remote, "HTTPS handshake timed out"),
             };
+            let peer_cert: Option<Arc<str>> =
+                crate::client_certs::peer_fingerprint(tls.get_ref().1).map(Arc::from);
             let service = hyper::service::service_fn(move |req| {
-                let routes = routes.clone();
-                async move { Ok::<_, Infallible>(route(routes, req, remote.ip()).await) }
+                let (routes, peer_cert) = (routes.clone(), peer_cert.clone());
+                async move { Ok::<_, Infallible>(route(routes, req, remote.ip(), peer_cert).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

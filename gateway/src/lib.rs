@@ -7,6 +7,7 @@
 //! `remote` tunnel streams.
 
 pub mod autop_http;
+pub mod client_certs;
 pub mod config_notifier;
 pub mod connection;
 pub mod firmware_download;

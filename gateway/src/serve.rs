@@ -53,6 +53,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let (certs, key) =
         porter_gateway::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
             .context("loading the gateway's TLS identity")?;
+    let autop_mtls = porter_gateway::client_certs::server_config(certs.clone(), key.clone_key())?;
     let tls = porter_gateway::tls::server_config(certs, key)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
     let gateway_listener = device_listener(config.gateway_listen)
@@ -195,13 +196,32 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         autop_files.clone(),
         stop_rx.clone(),
     )));
+    if let Some(addr) = config.autop_mtls_listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the AutoP client-certificate listener to {addr}"))?;
+        let bound = listener.local_addr()?;
+        tracing::info!(%bound, "AutoP with client certificates listening");
+        announce(&format!("autop-mtls listening on {bound}"));
+        gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
+            listener,
+            tokio_rustls::TlsAcceptor::from(autop_mtls),
+            Arc::new(HttpsRoutes {
+                remote: None,
+                firmware: None,
+                autop: Some(autop_files.clone()),
+            }),
+            HttpsConfig::default(),
+            stop_rx.clone(),
+        )));
+    }
     let mut https_tls = (*tls).clone();
     https_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
         https_listener,
         tokio_rustls::TlsAcceptor::from(Arc::new(https_tls)),
         Arc::new(HttpsRoutes {
-            remote,
+            remote: Some(remote),
             firmware: Some(porter_gateway::firmware_download::FirmwareDownloads {
                 store: store.clone(),
                 images: images.clone(),

@@ -166,6 +166,7 @@ async fn a_device_fetches_its_autop_file_and_only_its_own() {
             autop_commands: Some(
                 "Config.Settings.LCD.Brightness = 40\nConfig.Settings.LCD.Brightness = 70\n".into(),
             ),
+            client_certificate_pem: None,
         })
         .await
         .unwrap()
@@ -329,5 +330,99 @@ async fn a_connected_device_is_told_when_its_file_changed() {
         .unwrap();
     assert!(wait_for(2).await, "a new contact is a change");
     door.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_with_a_registered_certificate_needs_no_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--autop-mtls-listen", "127.0.0.1:0"]).await;
+    let mtls = server
+        .autop_mtls_addr
+        .clone()
+        .expect("the listener is announced");
+    let admin = server.admin().await;
+    let site = admin
+        .sip_site(
+            community_settings("Lakeside", pb::FeaturePlan::Premium),
+            None,
+        )
+        .await;
+    let mac = admin.device(site.door_id).await.mac;
+    // Certificates as a device would carry them (rcgen, self-signed).
+    let write_cert = |name: &str| {
+        let c = rcgen::generate_simple_self_signed(vec![name.to_owned()]).unwrap();
+        let cert = dir.path().join(format!("{name}.pem"));
+        let key = dir.path().join(format!("{name}.key"));
+        std::fs::write(&cert, c.cert.pem()).unwrap();
+        std::fs::write(&key, c.signing_key.serialize_pem()).unwrap();
+        (cert, key, c.cert.pem())
+    };
+    let (door_cert, door_key, door_pem) = write_cert("door");
+    let (other_cert, other_key, _) = write_cert("other");
+    let saved = admin
+        .device_settings()
+        .update_device_settings(pb::UpdateDeviceSettingsRequest {
+            device_id: site.door_id,
+            client_certificate_pem: Some(door_pem.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(saved.client_cert_sha256.len(), 64);
+    assert_status(
+        admin
+            .device_settings()
+            .update_device_settings(pb::UpdateDeviceSettingsRequest {
+                device_id: site.door_id,
+                client_certificate_pem: Some("not a certificate".into()),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "client_certificate_pem",
+    );
+
+    let ca = server.data_dir.join("gateway-cert.pem");
+    let get = |cert: Option<(&std::path::Path, &std::path::Path)>, mac: &str| {
+        let mut args = vec!["--cacert".to_owned(), ca.to_str().unwrap().to_owned()];
+        if let Some((c, k)) = cert {
+            args.extend([
+                "--cert".to_owned(),
+                c.to_str().unwrap().to_owned(),
+                "--key".to_owned(),
+                k.to_str().unwrap().to_owned(),
+            ]);
+        }
+        args.push(format!("https://{mtls}/autop/{mac}.cfg"));
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            curl(&args).await
+        }
+    };
+    let (code, body) = get(Some((&door_cert, &door_key)), &mac).await;
+    assert_eq!(code, "200", "{body}");
+    assert!(body.contains("Config.Account1.GENERAL.Pwd = "));
+    // Another certificate, or this one for another device's MAC: the same 401.
+    let (code, _) = get(Some((&other_cert, &other_key)), &mac).await;
+    assert_eq!(code, "401");
+    let (code, _) = get(Some((&door_cert, &door_key)), "0C11050B9901").await;
+    assert_eq!(code, "401");
+    // Without a certificate there is no connection at all.
+    let (code, _) = get(None, &mac).await;
+    assert_eq!(code, "000");
+    // Removing it ends its access.
+    admin
+        .device_settings()
+        .update_device_settings(pb::UpdateDeviceSettingsRequest {
+            device_id: site.door_id,
+            client_certificate_pem: Some(String::new()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (code, _) = get(Some((&door_cert, &door_key)), &mac).await;
+    assert_eq!(code, "401");
     server.stop().await;
 }

@@ -300,6 +300,7 @@ async fn installer_commands_override_and_one_time_commands_go_once() {
                      Config.Settings.LCD.Brightness = 70\n"
                         .into(),
                 ),
+                client_cert_sha256: None,
             },
         )
         .await

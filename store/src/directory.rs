@@ -58,6 +58,8 @@ pub struct Directory {
     macs_by_installer: HashMap<Id, BTreeSet<(i64, String)>>,
     devices: HashMap<Id, Device>,
     device_by_mac: HashMap<String, Id>,
+    /// Devices by the SHA-256 of the client certificate they present to AutoP.
+    device_by_cert: HashMap<String, Id>,
     /// Devices by their SIP account number (the registrar's lookup).
     device_by_sip_number: HashMap<String, Id>,
     apartment_by_sip_number: HashMap<String, Id>,
@@ -159,6 +161,10 @@ impl Directory {
             Record::Device(d) => {
                 self.delete(&RecordKey::Device(d.id));
                 self.device_by_mac.insert(d.mac.clone(), d.id);
+                if !d.maintenance.client_cert_sha256.is_empty() {
+                    self.device_by_cert
+                        .insert(d.maintenance.client_cert_sha256.clone(), d.id);
+                }
                 self.device_by_sip_number.insert(d.sip_number.clone(), d.id);
                 self.devices_by_community
                     .entry(d.community_id)
@@ -250,6 +256,8 @@ impl Directory {
             RecordKey::Device(id) => {
                 if let Some(d) = self.devices.remove(id) {
                     self.device_by_mac.remove(&d.mac);
+                    self.device_by_cert
+                        .remove(&d.maintenance.client_cert_sha256);
                     self.device_by_sip_number.remove(&d.sip_number);
                     if let Some(set) = self.devices_by_community.get_mut(&d.community_id) {
                         set.remove(id);
@@ -613,6 +621,13 @@ impl Directory {
     }
 
     /// The device using `mac`, if any.
+    /// The device whose AutoP client certificate has this SHA-256 (lower-case hex).
+    pub fn device_by_cert(&self, sha256: &str) -> Option<&Device> {
+        self.device_by_cert
+            .get(sha256)
+            .and_then(|id| self.devices.get(id))
+    }
+
     pub fn device_by_mac(&self, mac: &str) -> Option<&Device> {
         self.device_by_mac
             .get(mac)

@@ -37,7 +37,25 @@ fn settings_pb(device_id: u64, m: &Maintenance) -> pb::DeviceSettings {
         connection_type: transport_pb(m.sip_transport) as i32,
         autop_commands: commands_text(&m.autop_commands),
         pending_one_time_autop: commands_text(&m.one_time_autop),
+        client_cert_sha256: m.client_cert_sha256.clone(),
     }
+}
+
+/// The SHA-256 of the first certificate in `pem` ("" for an empty text: remove it).
+fn certificate_sha256(pem: &str) -> Result<String, Status> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use sha2::Digest as _;
+    if pem.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let cert = CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
+        invalid(
+            "client_certificate_pem",
+            format!("not a PEM certificate: {e}"),
+        )
+    })?;
+    Ok(hex::encode(sha2::Sha256::digest(cert.as_ref())))
 }
 
 #[tonic::async_trait]
@@ -61,6 +79,11 @@ impl DeviceSettingsService for AdminApi {
         let edit = MaintenanceEdit {
             sip_transport: transport(r.connection_type)?,
             autop_commands: r.autop_commands,
+            client_cert_sha256: r
+                .client_certificate_pem
+                .as_deref()
+                .map(certificate_sha256)
+                .transpose()?,
         };
         let m = self
             .store

@@ -1346,6 +1346,10 @@ pub enum SettingsCmd {
         /// A file of `Key = value` lines ("-" for standard input).
         #[arg(long)]
         autop_file: Option<std::path::PathBuf>,
+        /// The device's client certificate (PEM file) for the AutoP client-certificate
+        /// listener; an empty file removes it.
+        #[arg(long)]
+        client_certificate: Option<std::path::PathBuf>,
     },
     /// Commands for the device's next AutoP file only.
     OneTimeAutop {

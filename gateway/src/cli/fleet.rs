@@ -174,6 +174,7 @@ pub async fn settings(
             id,
             connection_type,
             autop_file,
+            client_certificate,
         } => {
             let autop_commands = match autop_file {
                 None => None,
@@ -197,6 +198,13 @@ pub async fn settings(
                     device_id: id,
                     connection_type: connection_type as i32,
                     autop_commands,
+                    client_certificate_pem: match client_certificate {
+                        None => None,
+                        Some(path) => Some(
+                            std::fs::read_to_string(&path)
+                                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?,
+                        ),
+                    },
                 })
                 .await
                 .map_err(fail)?

@@ -45,6 +45,8 @@ pub struct Server {
     pub sip_addr: String,
     pub sip_tls_addr: String,
     pub sip_ws_addr: String,
+    /// The AutoP client-certificate listener, when started with `--autop-mtls-listen`.
+    pub autop_mtls_addr: Option<String>,
     pub data_dir: PathBuf,
 }
 
@@ -88,6 +90,7 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let (mut sip_tls_addr, mut sip_ws_addr) = (String::new(), String::new());
+        let mut autop_mtls_addr = None;
         let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr, sip_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
                 let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
@@ -114,6 +117,9 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: sip-ws listening on ") {
                         sip_ws_addr = addr.to_owned();
                     }
+                    if let Some(addr) = line.strip_prefix("porter: autop-mtls listening on ") {
+                        autop_mtls_addr = Some(addr.to_owned());
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
                         return (addr.to_owned(), gateway, ws, plain, https, sip);
                     }
@@ -134,6 +140,7 @@ impl Server {
             sip_addr,
             sip_tls_addr,
             sip_ws_addr,
+            autop_mtls_addr,
             data_dir: data_dir.to_owned(),
         }
     }

@@ -35,6 +35,10 @@ pub struct Maintenance {
     pub autop_commands: Vec<AutopCommand>,
     /// Written into the next AutoP file the device fetches, then dropped.
     pub one_time_autop: Vec<AutopCommand>,
+    /// SHA-256 (lower-case hex) of the certificate the device presents on the AutoP
+    /// client-certificate listener; empty when it authenticates with its credential only.
+    #[serde(default)]
+    pub client_cert_sha256: String,
 }
 
 /// Parses AutoP text: one `Key = value` a line; blank lines and `#` comments are skipped.

@@ -16,6 +16,8 @@ pub struct MaintenanceEdit {
     pub sip_transport: Option<SipTransportKind>,
     /// The whole command text; it replaces the list.
     pub autop_commands: Option<String>,
+    /// The SHA-256 of the device's client certificate (64 hex digits); empty clears it.
+    pub client_cert_sha256: Option<String>,
 }
 
 impl Store {
@@ -34,9 +36,36 @@ impl Store {
             .as_deref()
             .map(|text| autop::parse_commands("autop_commands", text))
             .transpose()?;
+        let cert = edit
+            .client_cert_sha256
+            .as_deref()
+            .map(|c| {
+                let c = c.trim().to_ascii_lowercase().replace(':', "");
+                if c.is_empty() || (c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit())) {
+                    Ok(c)
+                } else {
+                    Err(StoreError::invalid(
+                        "client_cert_sha256",
+                        "must be the certificate's SHA-256: 64 hex digits",
+                    ))
+                }
+            })
+            .transpose()?;
         self.write(|dir, txn| {
             let (old, _) = dir.device_of(actor, id)?;
             let mut d = old.clone();
+            if let Some(c) = cert {
+                if let Some(other) = dir.device_by_cert(&c).filter(|o| o.id != id) {
+                    return Err(StoreError::exists(
+                        "client_cert_sha256",
+                        format!(
+                            "device {} ({}) presents this certificate",
+                            other.name, other.mac
+                        ),
+                    ));
+                }
+                d.maintenance.client_cert_sha256 = c;
+            }
             if let Some(t) = edit.sip_transport {
                 d.maintenance.sip_transport = t;
             }
