@@ -10,7 +10,7 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Server, SimDevice, assert_status, community_settings, curl};
+use common::{Server, SimDevice, assert_status, curl};
 use porter_proto::admin::v1 as pb;
 use tonic::Code;
 
@@ -63,12 +63,7 @@ async fn a_device_fetches_its_autop_file_and_only_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let secrets = admin
         .devices()
         .get_device_secrets(pb::GetDeviceRequest { id: site.door_id })
@@ -239,12 +234,7 @@ async fn a_connected_device_is_told_when_its_file_changed() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let other = admin
         .create_community("Elsewhere", pb::FeaturePlan::Premium)
         .await;
@@ -342,12 +332,7 @@ async fn a_device_with_a_registered_certificate_needs_no_credential() {
         .clone()
         .expect("the listener is announced");
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let mac = admin.device(site.door_id).await.mac;
     // Certificates as a device would carry them (rcgen, self-signed).
     let write_cert = |name: &str| {

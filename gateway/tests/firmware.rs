@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Client, Server, assert_status, community_settings, curl};
+use common::{Client, Server, assert_status, curl};
 use futures_util::stream;
 use porter_proto::admin::v1::{self as pb, upload_firmware_request::Part};
 use sha2::{Digest, Sha256};
@@ -225,12 +225,7 @@ async fn a_device_downloads_its_firmware_by_link_with_ranges_and_resume() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let image = random_image(3 * 1024 * 1024 + 17);
     let fw = upload(&admin, Some(header("28.30.10.7", &["R28"])), &image)
         .await

@@ -107,12 +107,7 @@ async fn a_strategy_upgrades_a_connected_device_to_executed() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let fw = upload(&admin, NEW, &["R29"]).await;
     let other = upload(&admin, "916.30.1.1", &["X916"]).await;
     let sim = SimDevice::connect(&server, &admin, site.door_id, "R29").await;
@@ -219,12 +214,7 @@ async fn a_damaged_download_fails_the_canary_and_halts_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
-    let site = admin
-        .sip_site(
-            community_settings("Lakeside", pb::FeaturePlan::Premium),
-            None,
-        )
-        .await;
+    let site = admin.lakeside().await;
     let fw = upload(&admin, NEW, &["R29"]).await;
     let second = door(&admin, site.community_id, "0C11050B9A01", "Back door").await;
     let canary = SimDevice::connect_with(

@@ -419,6 +419,15 @@ pub struct SipSite {
 }
 
 impl Client {
+    /// `sip_site` in a Premium community named Lakeside, without a resident.
+    pub async fn lakeside(&self) -> SipSite {
+        self.sip_site(
+            community_settings("Lakeside", pb::FeaturePlan::Premium),
+            None,
+        )
+        .await
+    }
+
     pub async fn sip_site(
         &self,
         settings: pb::CommunitySettings,
