@@ -6,10 +6,25 @@ use std::process::Stdio;
 
 use tokio::process::{Child, Command};
 
-/// A free local port for a sipp instance (bound and released: sipp binds it next).
+/// A local port for a sipp instance, free for both UDP and TCP (sipp binds it next).
+/// Taken below Linux's ephemeral range (32768 and up), so an outgoing connection of
+/// another test cannot be handed the same port between the check and sipp's bind, and
+/// never twice in one test process.
 pub fn free_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("free port");
-    s.local_addr().expect("port").port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let offset = std::process::id().wrapping_mul(7919) % SPAN;
+    for _ in 0..SPAN {
+        let port = (FIRST + (offset + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        let tcp = std::net::TcpListener::bind(("127.0.0.1", port));
+        let udp = std::net::UdpSocket::bind(("127.0.0.1", port));
+        if tcp.is_ok() && udp.is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port for sipp between {FIRST} and {}", FIRST + SPAN);
 }
 
 pub fn scenario(name: &str) -> PathBuf {
