@@ -118,6 +118,19 @@ impl AutopFiles {
         known.insert(device_id, etag.to_owned());
     }
 
+    /// Drops what is kept for devices that no longer exist (after deletions).
+    pub fn forget_deleted(&self) {
+        let exists = |id: &Id| self.store.read(|dir| dir.device(*id).is_some());
+        self.known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| exists(id));
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| exists(id));
+    }
+
     /// Whether a device that fetched its file should be told that it is now `etag`; if
     /// so, `etag` is recorded, so it is told once. A device that has not fetched since the
     /// server started is not told: it fetches after connecting anyway.
@@ -304,5 +317,87 @@ impl AutopFiles {
             tracing::warn!(device = device.id, error = %e, "one-time AutoP stays pending");
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use porter_store::model::{Address, CommunitySettings, DeviceInput, FeaturePlan};
+    use porter_store::{ManualClock, ScopeRequest};
+
+    #[tokio::test]
+    async fn a_deleted_device_leaves_nothing_behind() {
+        let store = Store::in_memory(Arc::new(ManualClock::new(1_700_000_000_000)));
+        store
+            .bootstrap("admin", Some("password-1".into()))
+            .await
+            .expect("bootstrap");
+        let token = store
+            .login("admin", "password-1", 60_000)
+            .await
+            .expect("login")
+            .token;
+        let actor = store.authenticate(&token).expect("actor");
+        let community = store
+            .create_community(
+                &actor,
+                CommunitySettings {
+                    name: Some("C".into()),
+                    feature_plan: Some(FeaturePlan::Premium),
+                    address: Some(Address {
+                        country: "DE".into(),
+                        ..Address::default()
+                    }),
+                    ..CommunitySettings::default()
+                },
+            )
+            .await
+            .expect("community")
+            .community
+            .id;
+        store.add_mac(&actor, "0C1100000001").await.expect("mac");
+        let device = store
+            .create_device(
+                &actor,
+                ScopeRequest::Public {
+                    community_id: community,
+                    buildings: vec![],
+                },
+                DeviceInput {
+                    device_type: Some(0),
+                    mac: Some("0C1100000001".into()),
+                    name: Some("Gate".into()),
+                    ..DeviceInput::default()
+                },
+            )
+            .await
+            .expect("device")
+            .device
+            .id;
+        let files = AutopFiles::new(
+            store.clone(),
+            ServerEndpoints {
+                sip_host: "sip.example.net".into(),
+                sip_port: 5060,
+                sip_tls_port: 5061,
+                gateway: "gw.example.net:8501".into(),
+                https_base: "https://porter.example.net".into(),
+            },
+        );
+        let first = files.render_device(device).expect("rendered");
+        files.note(device, &first.file.etag);
+        let again = files.render_device(device).expect("cached");
+        assert!(
+            Arc::ptr_eq(&first.file, &again.file),
+            "served from the cache"
+        );
+        files.forget_deleted();
+        assert_eq!(files.known.lock().expect("known").len(), 1, "still there");
+        store.delete_device(&actor, device).await.expect("delete");
+        assert!(files.render_device(device).is_none());
+        files.forget_deleted();
+        assert!(files.known.lock().expect("known").is_empty());
+        assert!(files.cache.lock().expect("cache").is_empty());
     }
 }

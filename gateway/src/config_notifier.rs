@@ -65,6 +65,7 @@ fn gather(
 }
 
 fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: &BTreeSet<Id>) {
+    files.forget_deleted();
     let online: Vec<(Id, String)> = store.read(|dir| {
         touched
             .iter()
