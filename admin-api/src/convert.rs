@@ -4,7 +4,7 @@
 use porter_proto::admin::v1 as pb;
 use porter_store::model::{
     self, AccessControl, ActiveStatus, AppStatus, CallMode, ChargeMode, DateFormat, FeaturePlan,
-    Language, OrderKind, OrderStatus, PinMode, TimeFormat,
+    Language, OrderKind, OrderStatus, PinMode, SipTransportKind, StrategyStatus, TimeFormat,
 };
 use porter_store::{ApartmentView, BuildingView, CommunityView};
 use tonic::Status;
@@ -50,6 +50,12 @@ enum_map!(order_kind, order_kind_pb, pb::OrderKind, OrderKind, {
 enum_map!(order_status, order_status_pb, pb::OrderStatus, OrderStatus, {
     Processing => OrderStatus::Processing, Succeed => OrderStatus::Succeed,
     Cancelled => OrderStatus::Cancelled });
+enum_map!(sip_transport, sip_transport_pb, pb::SipTransportType, SipTransportKind, {
+    Udp => SipTransportKind::Udp, Tcp => SipTransportKind::Tcp, Tls => SipTransportKind::Tls });
+enum_map!(strategy_status, strategy_status_pb, pb::UpgradeStatus, StrategyStatus, {
+    Pending => StrategyStatus::Pending, Processing => StrategyStatus::Processing,
+    Executed => StrategyStatus::Executed, Failed => StrategyStatus::Failed,
+    Halted => StrategyStatus::Halted });
 enum_map!(app_status, app_status_pb, pb::AppStatus, AppStatus, {
     Unregistered => AppStatus::Unregistered, Registered => AppStatus::Registered });
 enum_map!(active_status, active_status_pb, pb::ActiveStatus, ActiveStatus, {

@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use porter_provisioning::autop::{self, AutopFile, DeviceSecrets, ServerEndpoints};
+use porter_provisioning::download;
 use porter_store::Store;
 use porter_store::auth_failures::AuthFailures;
 use porter_store::model::Id;
@@ -90,18 +91,18 @@ impl AutopFiles {
     }
 
     fn render_now(&self, device_id: Id) -> Option<AutopFile> {
-        let device = self.store.read(|dir| dir.device(device_id).cloned())?;
+        let (sip_sealed, credential_sealed) = self.store.read(|dir| {
+            dir.device(device_id)
+                .map(|d| (d.sip_password_sealed.clone(), d.credential_sealed.clone()))
+        })?;
         let sealer = self.store.sealer();
-        let secrets = match (
-            sealer.open(&device.sip_password_sealed),
-            sealer.open(&device.credential_sealed),
-        ) {
+        let secrets = match (sealer.open(&sip_sealed), sealer.open(&credential_sealed)) {
             (Ok(sip_password), Ok(credential)) => DeviceSecrets {
                 sip_password,
                 credential,
             },
             _ => {
-                tracing::error!(device = device.id, "a device's secrets do not open");
+                tracing::error!(device = device_id, "a device's secrets do not open");
                 return None;
             }
         };
@@ -120,15 +121,12 @@ impl AutopFiles {
 
     /// Drops what is kept for devices that no longer exist (after deletions).
     pub fn forget_deleted(&self) {
-        let exists = |id: &Id| self.store.read(|dir| dir.device(*id).is_some());
-        self.known
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|id, _| exists(id));
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|id, _| exists(id));
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.store.read(|dir| {
+            known.retain(|id, _| dir.device(*id).is_some());
+            cache.retain(|id, _| dir.device(*id).is_some());
+        });
     }
 
     /// Whether a device that fetched its file should be told that it is now `etag`; if
@@ -271,11 +269,7 @@ impl AutopFiles {
             .headers()
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|tags| {
-                tags.split(',')
-                    .map(str::trim)
-                    .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == file.etag)
-            });
+            .is_some_and(|tags| download::if_none_match_hits(tags, &file.etag));
         let mut r = if current {
             let mut r = Response::new(
                 Full::new(Bytes::new())

@@ -25,7 +25,7 @@ pub struct Conditions<'a> {
 /// The plan for an image of `size` bytes whose ETag is `etag` (quoted, strong).
 pub fn plan(c: &Conditions<'_>, etag: &str, size: u64) -> Plan {
     if let Some(tags) = c.if_none_match
-        && none_match_hits(tags, etag)
+        && if_none_match_hits(tags, etag)
     {
         return Plan::NotModified;
     }
@@ -46,8 +46,9 @@ pub fn plan(c: &Conditions<'_>, etag: &str, size: u64) -> Plan {
     }
 }
 
-/// If-None-Match uses the weak comparison: `W/"x"` matches `"x"`.
-fn none_match_hits(header: &str, etag: &str) -> bool {
+/// Whether an If-None-Match header names `etag` (or `*`): the client's copy is current.
+/// The comparison is the weak one: `W/"x"` matches `"x"`.
+pub fn if_none_match_hits(header: &str, etag: &str) -> bool {
     header
         .split(',')
         .map(str::trim)

@@ -3,38 +3,18 @@
 
 use porter_proto::admin::v1::{self as pb, device_settings_service_server::DeviceSettingsService};
 use porter_store::MaintenanceEdit;
+use porter_store::model::Maintenance;
 use porter_store::model::autop::commands_text;
-use porter_store::model::{Maintenance, SipTransportKind};
 use tonic::{Request, Response, Status};
 
 use crate::AdminApi;
+use crate::convert;
 use crate::error::{ApiResult, invalid, status};
-
-fn transport_pb(t: SipTransportKind) -> pb::SipTransportType {
-    match t {
-        SipTransportKind::Udp => pb::SipTransportType::Udp,
-        SipTransportKind::Tcp => pb::SipTransportType::Tcp,
-        SipTransportKind::Tls => pb::SipTransportType::Tls,
-    }
-}
-
-fn transport(v: i32) -> Result<Option<SipTransportKind>, Status> {
-    match pb::SipTransportType::try_from(v) {
-        Ok(pb::SipTransportType::Unspecified) => Ok(None),
-        Ok(pb::SipTransportType::Udp) => Ok(Some(SipTransportKind::Udp)),
-        Ok(pb::SipTransportType::Tcp) => Ok(Some(SipTransportKind::Tcp)),
-        Ok(pb::SipTransportType::Tls) => Ok(Some(SipTransportKind::Tls)),
-        Err(_) => Err(invalid(
-            "connection_type",
-            format!("{v} is not UDP, TCP or TLS"),
-        )),
-    }
-}
 
 fn settings_pb(device_id: u64, m: &Maintenance) -> pb::DeviceSettings {
     pb::DeviceSettings {
         device_id,
-        connection_type: transport_pb(m.sip_transport) as i32,
+        connection_type: convert::sip_transport_pb(m.sip_transport),
         autop_commands: commands_text(&m.autop_commands),
         pending_one_time_autop: commands_text(&m.one_time_autop),
         client_cert_sha256: m.client_cert_sha256.clone(),
@@ -77,7 +57,7 @@ impl DeviceSettingsService for AdminApi {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
         let edit = MaintenanceEdit {
-            sip_transport: transport(r.connection_type)?,
+            sip_transport: convert::sip_transport("connection_type", r.connection_type)?,
             autop_commands: r.autop_commands,
             client_cert_sha256: r
                 .client_certificate_pem

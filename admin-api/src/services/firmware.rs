@@ -31,11 +31,16 @@ const DEFAULT_LINK_SECS: u32 = 24 * 3600;
 const MAX_LINK_SECS: u32 = 7 * 24 * 3600;
 
 impl AdminApi {
-    fn images(&self) -> Result<&FirmwareStore, Status> {
+    /// The image store and how download links are made.
+    fn firmware_parts(&self) -> Result<(&FirmwareStore, &crate::FirmwareLinks), Status> {
         self.firmware
             .as_ref()
-            .map(|(images, _)| images)
+            .map(|(images, links)| (images, links.as_ref()))
             .ok_or_else(|| Status::unimplemented("this server keeps no firmware images"))
+    }
+
+    fn images(&self) -> Result<&FirmwareStore, Status> {
+        self.firmware_parts().map(|(images, _)| images)
     }
 }
 
@@ -170,10 +175,7 @@ impl FirmwareService for AdminApi {
     ) -> ApiResult<pb::DownloadUrl> {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
-        let (_, links) = self
-            .firmware
-            .as_ref()
-            .ok_or_else(|| Status::unimplemented("this server keeps no firmware images"))?;
+        let (_, links) = self.firmware_parts()?;
         let valid_secs = match r.valid_secs {
             0 => DEFAULT_LINK_SECS,
             s if (60..=MAX_LINK_SECS).contains(&s) => s,

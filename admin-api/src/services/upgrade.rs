@@ -1,13 +1,12 @@
 //! UpgradeService: the Upgrade module (upgrade strategies of a community).
 
 use porter_proto::admin::v1::{self as pb, upgrade_service_server::UpgradeService};
-use porter_store::model::{
-    DeviceUpgradeStatus, RolloutPolicy, StrategyStatus, UpgradeStrategy, UpgradeTiming,
-};
+use porter_store::model::{DeviceUpgradeStatus, RolloutPolicy, UpgradeStrategy, UpgradeTiming};
 use porter_store::{Actor, StoreError, UpgradeFilter, UpgradeInput};
 use tonic::{Request, Response, Status};
 
 use crate::AdminApi;
+use crate::convert;
 use crate::error::{ApiResult, invalid, status};
 
 fn device_status(s: DeviceUpgradeStatus) -> pb::UpgradeStatus {
@@ -16,16 +15,6 @@ fn device_status(s: DeviceUpgradeStatus) -> pb::UpgradeStatus {
         DeviceUpgradeStatus::Processing => pb::UpgradeStatus::Processing,
         DeviceUpgradeStatus::Executed => pb::UpgradeStatus::Executed,
         DeviceUpgradeStatus::Failed => pb::UpgradeStatus::Failed,
-    }
-}
-
-fn strategy_status(s: StrategyStatus) -> pb::UpgradeStatus {
-    match s {
-        StrategyStatus::Pending => pb::UpgradeStatus::Pending,
-        StrategyStatus::Processing => pb::UpgradeStatus::Processing,
-        StrategyStatus::Executed => pb::UpgradeStatus::Executed,
-        StrategyStatus::Failed => pb::UpgradeStatus::Failed,
-        StrategyStatus::Halted => pb::UpgradeStatus::Halted,
     }
 }
 
@@ -86,7 +75,7 @@ impl AdminApi {
             start_at_ms: s.start_ms(),
             reset_after_upgrade: s.reset_after_upgrade,
             policy: Some(policy_pb(&s.policy)),
-            status: strategy_status(s.status()) as i32,
+            status: convert::strategy_status_pb(s.status()),
             halted_reason: s.halted.clone().unwrap_or_default(),
             created_at_ms: s.created_at_ms,
         }
@@ -231,20 +220,7 @@ impl UpgradeService for AdminApi {
     ) -> ApiResult<pb::ListUpgradesResponse> {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
-        let status_filter = match pb::UpgradeStatus::try_from(r.status) {
-            Ok(pb::UpgradeStatus::Unspecified) => None,
-            Ok(pb::UpgradeStatus::Pending) => Some(StrategyStatus::Pending),
-            Ok(pb::UpgradeStatus::Processing) => Some(StrategyStatus::Processing),
-            Ok(pb::UpgradeStatus::Executed) => Some(StrategyStatus::Executed),
-            Ok(pb::UpgradeStatus::Failed) => Some(StrategyStatus::Failed),
-            Ok(pb::UpgradeStatus::Halted) => Some(StrategyStatus::Halted),
-            Err(_) => {
-                return Err(invalid(
-                    "status",
-                    format!("{} is not a known value", r.status),
-                ));
-            }
-        };
+        let status_filter = convert::strategy_status("status", r.status)?;
         let list = self
             .store
             .list_upgrade_strategies(

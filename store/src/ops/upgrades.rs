@@ -306,6 +306,23 @@ fn devices(
             format!("at most {MAX_STRATEGY_DEVICES} devices in one strategy"),
         ));
     }
+    // Devices still waiting or upgrading in another unfinished strategy of the community,
+    // gathered once (a strategy may hold thousands).
+    let busy: std::collections::HashMap<Id, &UpgradeStrategy> = dir
+        .upgrades()
+        .filter(|u| u.id != strategy_id && u.community_id == community.id && u.is_active())
+        .flat_map(|u| {
+            u.devices
+                .iter()
+                .filter(|du| {
+                    !matches!(
+                        du.status,
+                        DeviceUpgradeStatus::Executed | DeviceUpgradeStatus::Failed
+                    )
+                })
+                .map(move |du| (du.device_id, u))
+        })
+        .collect();
     for &id in &ids {
         let (d, c) = dir.device_of(actor, id)?;
         if c.id != community.id {
@@ -314,17 +331,7 @@ fn devices(
                 format!("device {} ({}) is in another community", d.name, d.mac),
             ));
         }
-        let busy = dir.upgrades().find(|u| {
-            u.id != strategy_id
-                && u.is_active()
-                && u.device(id).is_some_and(|du| {
-                    !matches!(
-                        du.status,
-                        DeviceUpgradeStatus::Executed | DeviceUpgradeStatus::Failed
-                    )
-                })
-        });
-        if let Some(other) = busy {
+        if let Some(other) = busy.get(&id) {
             return Err(StoreError::invalid(
                 "device_ids",
                 format!(
