@@ -70,7 +70,7 @@ fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: 
         touched
             .iter()
             .flat_map(|c| dir.devices_of_community(*c))
-            .filter(|d| presence.get(&d.mac).is_some())
+            .filter(|d| presence.get(&d.mac).is_some_and(|o| o.device_id == d.id))
             .map(|d| (d.id, d.mac.clone()))
             .collect()
     });

@@ -126,6 +126,7 @@ pub async fn connection<T: FrameIo>(
             }
             Some(c) = control_rx.recv() => match c {
                 Control::Replace => session.replace(),
+                Control::Revoke(reason) => session.revoke(reason),
                 Control::Command(c) => {
                     let CommandRequest { action, timeout, reply } = *c;
                     let deadline_ms = gateway.store.now_ms().saturating_add(timeout.as_millis() as i64);
@@ -204,6 +205,7 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
                 OnlineDevice {
                     connection_id: here.connection_id,
                     device_id: identity.device_id,
+                    binding: identity.binding.clone(),
                     model,
                     firmware_version,
                     remote: here.remote,
@@ -211,6 +213,13 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
                     control: control.clone(),
                 },
             );
+            // A write that ended this binding between the authentication and the line
+            // above found nothing to revoke yet: look again now that presence holds it.
+            if let Some(reason) = gateway.store.binding_revoked(&identity.binding) {
+                gateway
+                    .presence
+                    .revoke(identity.device_id, &identity.mac, reason);
+            }
             here.device_type = identity.device_type;
             here.mac = Some(identity.mac);
             gateway

@@ -75,8 +75,8 @@ impl Gateway {
     pub fn new(store: Store, config: GatewayConfig) -> Arc<Self> {
         let metrics = Arc::new(GatewayMetrics::default());
         Arc::new(Gateway {
+            presence: Arc::new(Presence::new(store.clone(), metrics.clone())),
             store,
-            presence: Arc::new(Presence::new(metrics.clone())),
             metrics,
             auth_failures: AuthFailures::new(config.auth_failures.clone()),
             accept_rate: AcceptRate::new(config.accept_rate.clone()),

@@ -20,6 +20,7 @@ pub mod presence;
 pub mod quic;
 pub mod remote;
 pub mod remote_proxy;
+pub mod revoker;
 pub mod session;
 pub mod tls;
 pub mod tls_io;

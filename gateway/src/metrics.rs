@@ -108,6 +108,7 @@ pub struct GatewayMetrics {
     refused_connection_limit: AtomicU64,
     auth_failures: AtomicU64,
     auth_blocked: AtomicU64,
+    sessions_revoked: AtomicU64,
     frame_errors: AtomicU64,
     commands: [[AtomicU64; COMMAND_OUTCOMES.len()]; COMMAND_KINDS.len()],
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
@@ -159,6 +160,11 @@ impl GatewayMetrics {
     /// A hello refused because its address failed too often.
     pub fn auth_blocked(&self) {
         bump(&self.auth_blocked);
+    }
+
+    /// A session ended because its device was deleted, moved or re-keyed.
+    pub fn session_revoked(&self) {
+        bump(&self.sessions_revoked);
     }
 
     pub fn frame_error(&self) {
@@ -286,6 +292,17 @@ impl GatewayMetrics {
             out,
             "porter_gateway_auth_blocked_total {}",
             get(&self.auth_blocked)
+        );
+        header(
+            out,
+            "porter_gateway_sessions_revoked_total",
+            "counter",
+            "Sessions ended because their device was deleted, its MAC moved, its credential rotated or its client certificate removed.",
+        );
+        let _ = writeln!(
+            out,
+            "porter_gateway_sessions_revoked_total {}",
+            get(&self.sessions_revoked)
         );
         header(
             out,

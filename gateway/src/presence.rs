@@ -23,6 +23,8 @@ use crate::metrics::GatewayMetrics;
 pub enum Control {
     /// A newer connection of the same device took over.
     Replace,
+    /// What the session authenticated as was deleted, moved or re-keyed.
+    Revoke(porter_store::RevokeReason),
     /// Send a command and answer on its `reply` (result, timeout or disconnect).
     Command(Box<CommandRequest>),
     /// Open a remote-control stream.
@@ -59,6 +61,8 @@ pub const CONTROL_QUEUE: usize = 64;
 pub struct OnlineDevice {
     pub connection_id: u64,
     pub device_id: u64,
+    /// What the session proved; every command is checked against the store with it.
+    pub binding: porter_store::DeviceBinding,
     pub model: String,
     pub firmware_version: String,
     pub remote: SocketAddr,
@@ -66,8 +70,8 @@ pub struct OnlineDevice {
     pub control: mpsc::Sender<Control>,
 }
 
-#[derive(Debug)]
 pub struct Presence {
+    store: porter_store::Store,
     online: Mutex<HashMap<String, OnlineDevice>>,
     /// What the last session of each device that went offline looked like (Last Connection).
     last: Mutex<HashMap<String, PresenceInfo>>,
@@ -75,8 +79,9 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn new(metrics: Arc<GatewayMetrics>) -> Self {
+    pub fn new(store: porter_store::Store, metrics: Arc<GatewayMetrics>) -> Self {
         Presence {
+            store,
             online: Mutex::new(HashMap::new()),
             last: Mutex::new(HashMap::new()),
             metrics,
@@ -117,6 +122,75 @@ impl Presence {
         self.map().get(mac).cloned()
     }
 
+    /// The connection of `mac`, if it is online and still authenticated as what the store
+    /// now holds (checked here, so no command or tunnel reaches a session whose device was
+    /// deleted, moved or re-keyed, even before the revocation feed got to it); a session
+    /// found stale is ended.
+    pub fn current(&self, mac: &str) -> Option<OnlineDevice> {
+        let device = self.get(mac)?;
+        match self.store.binding_revoked(&device.binding) {
+            None => Some(device),
+            Some(reason) => {
+                self.revoke(device.device_id, mac, reason);
+                None
+            }
+        }
+    }
+
+    /// Ends the session of `mac` if it authenticated as device `device_id`: it is told why
+    /// and closed, and no longer counts as online.
+    pub fn revoke(&self, device_id: u64, mac: &str, reason: porter_store::RevokeReason) -> bool {
+        let removed = {
+            let mut map = self.map();
+            match map.get(mac) {
+                Some(d) if d.device_id == device_id => map.remove(mac),
+                _ => None,
+            }
+        };
+        let Some(device) = removed else {
+            return false;
+        };
+        let mut last = info(&device);
+        last.online = false;
+        self.last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(mac.to_owned(), last);
+        tracing::info!(
+            mac,
+            device_id,
+            reason = reason.label(),
+            "device session revoked"
+        );
+        self.metrics.session_revoked();
+        // A full queue: the connection is stuck; dropping it from presence already keeps
+        // commands away, and its idle timeout ends it.
+        let _ = device.control.try_send(Control::Revoke(reason));
+        true
+    }
+
+    /// Checks every online session against the store (after a revocation feed lagged).
+    pub fn sweep(&self) -> usize {
+        let online: Vec<(String, porter_store::DeviceBinding)> = self
+            .map()
+            .iter()
+            .map(|(mac, d)| (mac.clone(), d.binding.clone()))
+            .collect();
+        let stale: Vec<_> = self.store.read(|dir| {
+            online
+                .into_iter()
+                .filter_map(|(mac, b)| {
+                    b.revoked_by(dir.device(b.device_id))
+                        .map(|r| (b.device_id, mac, r))
+                })
+                .collect()
+        });
+        stale
+            .into_iter()
+            .filter(|(id, mac, reason)| self.revoke(*id, mac, *reason))
+            .count()
+    }
+
     pub fn count(&self) -> usize {
         self.map().len()
     }
@@ -134,8 +208,8 @@ fn info(d: &OnlineDevice) -> PresenceInfo {
 
 impl DevicePresence for Presence {
     fn presence(&self, mac: &str) -> Option<PresenceInfo> {
-        if let Some(d) = self.map().get(mac) {
-            return Some(info(d));
+        if let Some(d) = self.current(mac) {
+            return Some(info(&d));
         }
         self.last
             .lock()
@@ -210,7 +284,7 @@ fn action(command: DeviceCommand) -> d::command::Action {
 
 impl DeviceCommands for Presence {
     fn send(&self, mac: &str, command: DeviceCommand, timeout: Duration) -> CommandFuture<'_> {
-        let control = self.map().get(mac).map(|d| d.control.clone());
+        let control = self.current(mac).map(|d| d.control);
         let kind = kind(&command);
         Box::pin(async move {
             let started = Instant::now();
@@ -249,16 +323,74 @@ async fn deliver(
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn every_command_reaches_the_connection_as_its_frame_and_is_counted() {
-        let metrics = Arc::new(GatewayMetrics::default());
-        let presence = Arc::new(Presence::new(metrics.clone()));
-        let (control, mut queue) = mpsc::channel(CONTROL_QUEUE);
+    /// A store holding one public door phone with MAC `MAC`; its id and binding.
+    async fn store_with_door_phone() -> (porter_store::Store, porter_store::Actor, u64) {
+        use porter_store::model::{CommunitySettings, DeviceInput};
+        let store = porter_store::Store::in_memory(Arc::new(porter_store::SystemClock));
+        store
+            .bootstrap("admin", Some("password-1".into()))
+            .await
+            .unwrap();
+        let token = store
+            .login("admin", "password-1", 60_000)
+            .await
+            .unwrap()
+            .token;
+        let actor = store.authenticate(&token).unwrap();
+        let community = store
+            .create_community(
+                &actor,
+                CommunitySettings {
+                    name: Some("C".into()),
+                    feature_plan: Some(porter_store::model::FeaturePlan::Premium),
+                    address: Some(porter_store::model::Address {
+                        country: "DE".into(),
+                        ..Default::default()
+                    }),
+                    ..CommunitySettings::default()
+                },
+            )
+            .await
+            .unwrap()
+            .community
+            .id;
+        store.add_mac(&actor, MAC).await.unwrap();
+        let id = store
+            .create_device(
+                &actor,
+                porter_store::ScopeRequest::Public {
+                    community_id: community,
+                    buildings: vec![],
+                },
+                DeviceInput {
+                    device_type: Some(0),
+                    mac: Some(MAC.into()),
+                    name: Some("Gate".into()),
+                    ..DeviceInput::default()
+                },
+            )
+            .await
+            .unwrap()
+            .device
+            .id;
+        (store, actor, id)
+    }
+
+    const MAC: &str = "0C1105000001";
+
+    fn online(
+        presence: &Presence,
+        store: &porter_store::Store,
+        id: u64,
+    ) -> mpsc::Receiver<Control> {
+        let (control, queue) = mpsc::channel(CONTROL_QUEUE);
+        let binding = store.read(|dir| porter_store::DeviceBinding::of(dir.device(id).unwrap()));
         presence.online(
-            "0C1105000001",
+            MAC,
             OnlineDevice {
                 connection_id: 1,
-                device_id: 7,
+                device_id: id,
+                binding,
                 model: "R29".into(),
                 firmware_version: "1".into(),
                 remote: "127.0.0.1:1".parse().unwrap(),
@@ -266,6 +398,52 @@ mod tests {
                 control,
             },
         );
+        queue
+    }
+
+    #[tokio::test]
+    async fn no_command_reaches_a_session_whose_credential_was_rotated() {
+        let (store, actor, id) = store_with_door_phone().await;
+        let presence = Presence::new(store.clone(), Arc::new(GatewayMetrics::default()));
+        let mut queue = online(&presence, &store, id);
+        store.rotate_device_credential(&actor, id).await.unwrap();
+        // Before any revocation feed ran: the command itself finds the session stale.
+        let sent = presence
+            .send(MAC, DeviceCommand::Reboot, Duration::from_secs(1))
+            .await;
+        assert_eq!(sent, Err(CommandError::Offline));
+        match queue.try_recv() {
+            Ok(Control::Revoke(porter_store::RevokeReason::CredentialRotated)) => {}
+            other => panic!("expected a revocation, got {other:?}"),
+        }
+        assert!(queue.try_recv().is_err(), "the command must not be queued");
+        assert!(presence.get(MAC).is_none());
+        assert!(!presence.presence(MAC).unwrap().online);
+    }
+
+    #[tokio::test]
+    async fn a_sweep_ends_sessions_of_deleted_devices_only() {
+        let (store, actor, id) = store_with_door_phone().await;
+        let presence = Presence::new(store.clone(), Arc::new(GatewayMetrics::default()));
+        let mut queue = online(&presence, &store, id);
+        assert_eq!(presence.sweep(), 0);
+        assert!(queue.try_recv().is_err());
+        store.delete_device(&actor, id).await.unwrap();
+        assert_eq!(presence.sweep(), 1);
+        assert!(matches!(
+            queue.try_recv(),
+            Ok(Control::Revoke(porter_store::RevokeReason::Deleted))
+        ));
+        // Another device's session with the same MAC is not ended by the old one's revoke.
+        assert!(!presence.revoke(id, MAC, porter_store::RevokeReason::Deleted));
+    }
+
+    #[tokio::test]
+    async fn every_command_reaches_the_connection_as_its_frame_and_is_counted() {
+        let (store, _, id) = store_with_door_phone().await;
+        let metrics = Arc::new(GatewayMetrics::default());
+        let presence = Arc::new(Presence::new(store.clone(), metrics.clone()));
+        let mut queue = online(&presence, &store, id);
         // A fake device: answers every command, echoing what it got.
         tokio::spawn(async move {
             while let Some(Control::Command(c)) = queue.recv().await {
@@ -301,7 +479,7 @@ mod tests {
         ];
         for (command, expected) in cases {
             let got = presence
-                .send("0C1105000001", command, Duration::from_secs(1))
+                .send(MAC, command, Duration::from_secs(1))
                 .await
                 .unwrap();
             assert!(got.message.starts_with(expected), "{}", got.message);

@@ -102,11 +102,40 @@ impl RemoteSessions {
         }
     }
 
-    /// Opens a stream to the device's web interface.
-    pub async fn connect(&self, mac: &str) -> Result<TunnelStream, OpenError> {
+    /// Ends every grant of a device whose session was revoked; its open streams end with
+    /// the connection that carried them.
+    pub fn revoke_device(&self, device_id: u64) -> usize {
+        let mut grants = self.grants();
+        let before = grants.len();
+        grants.retain(|_, g| g.device_id != device_id);
+        before - grants.len()
+    }
+
+    /// Keeps only the grants whose device is online and still authenticated as it (after
+    /// the revocation feed lagged).
+    pub fn retain_current(&self, presence: &Presence) {
+        let grants: Vec<(String, String, u64)> = self
+            .grants()
+            .iter()
+            .map(|(t, g)| (t.clone(), g.mac.clone(), g.device_id))
+            .collect();
+        for (token, mac, device_id) in grants {
+            if presence
+                .current(&mac)
+                .is_none_or(|d| d.device_id != device_id)
+            {
+                self.grants().remove(&token);
+            }
+        }
+    }
+
+    /// Opens a stream to the web interface of the device a grant was made for: only while
+    /// that device (not merely its MAC) is online and still authenticated as it.
+    pub async fn connect(&self, grant: &Grant) -> Result<TunnelStream, OpenError> {
         let control = self
             .presence
-            .get(mac)
+            .current(&grant.mac)
+            .filter(|d| d.device_id == grant.device_id)
             .map(|d| d.control)
             .ok_or(OpenError::Offline)?;
         let (to_proxy, mut from_device) = mpsc::channel::<Bytes>(TO_PROXY_QUEUE);
@@ -164,7 +193,11 @@ pub struct TunnelStream(pub DuplexStream);
 
 impl RemoteControl for RemoteSessions {
     fn grant(&self, mac: &str, device_id: u64, who: &str) -> Result<RemoteGrant, CommandError> {
-        if self.presence.get(mac).is_none() {
+        if self
+            .presence
+            .current(mac)
+            .is_none_or(|d| d.device_id != device_id)
+        {
             return Err(CommandError::Offline);
         }
         let mut bytes = [0u8; 32];

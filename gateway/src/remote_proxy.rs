@@ -136,7 +136,7 @@ async fn proxy(
     req: Request<Incoming>,
     path_and_query: String,
 ) -> Response<Body> {
-    let stream = match remote.connect(&grant.mac).await {
+    let stream = match remote.connect(grant).await {
         Ok(s) => s,
         Err(OpenError::Offline) => {
             return text(

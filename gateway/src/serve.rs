@@ -190,6 +190,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             https_base: public_url.trim_end_matches('/').to_owned(),
         },
     ));
+    gateway_tasks.push(tokio::spawn(porter_gateway::revoker::run(
+        store.clone(),
+        gateway.presence.clone(),
+        remote.clone(),
+        stop_rx.clone(),
+    )));
     gateway_tasks.push(tokio::spawn(porter_gateway::config_notifier::run(
         store.clone(),
         gateway.presence.clone(),
@@ -298,6 +304,10 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_tcp(
         sip.clone(),
         sip_tcp,
+        stop_rx.clone(),
+    )));
+    gateway_tasks.push(tokio::spawn(porter_sip::server::serve_revocations(
+        sip.clone(),
         stop_rx.clone(),
     )));
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_timers(

@@ -90,7 +90,7 @@ impl UpgradeRunner {
         accounts
             .into_iter()
             .map(|(id, mac, sip)| {
-                let online = self.presence.get(&mac);
+                let online = self.presence.get(&mac).filter(|o| o.device_id == id);
                 let facts = DeviceFacts {
                     online: online.is_some(),
                     version: online.map(|o| o.firmware_version).unwrap_or_default(),

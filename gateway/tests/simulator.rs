@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{ADMIN_PASSWORD, ADMIN_USER, Server, curl};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server, curl, metrics};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
 use porter_sim::link::{Connector, Transport};
 use porter_sim::provision::{self, Admin, Plan, Provisioned};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 struct Fleet {
@@ -108,17 +107,6 @@ where
     panic!("{what}: not within 10 s");
 }
 
-async fn metrics(server: &Server) -> String {
-    let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: porter\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut text = String::new();
-    tcp.read_to_string(&mut text).await.unwrap();
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    text
-}
-
 fn metric(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
@@ -204,6 +192,18 @@ async fn fleet_over(transport: Transport) {
         .unwrap()
         .into_inner();
     assert!(transport_reply.ok);
+    // Saved with the device's settings, so its next AutoP file does not undo it.
+    let settings = admin
+        .device_settings()
+        .get_device_settings(pb::GetDeviceRequest { id: door })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        settings.connection_type,
+        pb::SipTransportType::Tls as i32,
+        "{settings:?}"
+    );
     let reset = admin
         .devices()
         .factory_reset_device(pb::GetDeviceRequest { id: devices[1].id })

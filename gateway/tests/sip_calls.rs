@@ -510,3 +510,61 @@ async fn call_types_2_3_and_5_fall_back_in_the_manuals_order() {
     );
     server.stop().await;
 }
+
+/// Resetting an apartment gives its family account a new password: the apps registered with
+/// the old one stop ringing at once, and the old password no longer registers.
+#[tokio::test]
+async fn a_reset_apartment_s_apps_stop_ringing_with_the_old_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--sip-ring-timeout-secs", "2"]).await;
+    let site = site(&server).await;
+    let family = family_account(&server, site.apartment_id).await;
+    let app_port = free_port();
+    register(&server, dir.path(), &family, app_port).await;
+    pay_subscription(&server, site.apartment_id).await;
+    set_call_type(&server, site.apartment_id, 0).await;
+    let app = uas("monitor_answer.xml", app_port).spawn(dir.path());
+    let door = door_calls(&server, dir.path(), &site, "101", "door_call_answered.xml").await;
+    assert!(
+        door && app.passed().await,
+        "before the reset the app answers"
+    );
+
+    server
+        .admin()
+        .await
+        .apartment()
+        .reset_apartment(pb::ResetApartmentRequest {
+            id: site.apartment_id,
+        })
+        .await
+        .expect("reset");
+    // An app still listening with the old registration would answer this call.
+    let stale = uas("monitor_answer.xml", app_port).spawn(dir.path());
+    let door = door_calls(
+        &server,
+        dir.path(),
+        &site,
+        "101",
+        "door_call_unavailable.xml",
+    )
+    .await;
+    assert!(door, "nobody is registered any more: 480 at once");
+    drop(stale);
+    let row = account_row(&family.0, &family.1, &[]);
+    let old_password = Sipp {
+        scenario: "register_auth.xml",
+        transport: "u1",
+        local_port: free_port(),
+        remote: Some(&server.sip_addr),
+        users: Some(&row),
+        timeout_secs: 5,
+    }
+    .run(dir.path())
+    .await;
+    assert!(!old_password, "the old password is refused");
+    let renewed = family_account(&server, site.apartment_id).await;
+    assert_eq!(renewed.0, family.0, "the number stays");
+    register(&server, dir.path(), &renewed, free_port()).await;
+    server.stop().await;
+}

@@ -399,6 +399,8 @@ fn refusal(e: &d::Error) -> Ended {
     match d::error::Code::try_from(e.code) {
         Ok(d::error::Code::Unauthenticated) => Ended::Refused,
         Ok(d::error::Code::Replaced) => Ended::Refused,
+        // Deleted, moved or re-keyed: only a new credential (AutoP, an installer) helps.
+        Ok(d::error::Code::Revoked) => Ended::Refused,
         _ if e.retry_after_ms > 0 => Ended::Reconnect(Duration::from_millis(e.retry_after_ms)),
         _ => Ended::Reconnect(Duration::from_secs(1)),
     }

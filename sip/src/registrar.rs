@@ -247,6 +247,19 @@ impl Registrar {
         }
     }
 
+    /// Drops every binding of `aor` (its account was deleted or re-keyed); how many.
+    pub fn remove(&mut self, aor: &str) -> usize {
+        let removed = self.bindings.remove(aor).map_or(0, |v| v.len());
+        self.count -= removed;
+        removed
+    }
+
+    /// Drops every binding: each device must authenticate again.
+    pub fn clear(&mut self) {
+        self.bindings.clear();
+        self.count = 0;
+    }
+
     /// Drops expired bindings (run it every few seconds).
     pub fn expire(&mut self, now_ms: u64) {
         let mut count = 0;
@@ -325,6 +338,25 @@ mod tests {
         )
         .expect("remove");
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_revoked_account_loses_its_bindings_and_only_its_own() {
+        let mut r = Registrar::default();
+        for (aor, contact) in [
+            ("1001", "<sip:1001@192.0.2.1>, <sip:1001@192.0.2.2>"),
+            ("1002", "<sip:1002@192.0.2.3>"),
+        ] {
+            r.register(aor, &reg(1, aor, contact, Some(120)), SRC, 0)
+                .expect("ok");
+        }
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.remove("1001"), 2);
+        assert_eq!(r.remove("1001"), 0);
+        assert!(r.lookup("1001", 0).is_empty());
+        assert_eq!((r.len(), r.lookup("1002", 0).len()), (1, 1));
+        r.clear();
+        assert!(r.is_empty() && r.lookup("1002", 0).is_empty());
     }
 
     #[test]

@@ -45,12 +45,16 @@ struct Inner {
     backend: Box<dyn Backend>,
     clock: Arc<dyn Clock>,
     changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
+    revocations: tokio::sync::broadcast::Sender<Revocations>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
 }
 
 /// The communities one write touched (their devices' configuration may have changed).
 pub type ChangedCommunities = Arc<[Id]>;
+
+/// The sessions one write ended (see `revocation`).
+pub type Revocations = Arc<[crate::revocation::Revocation]>;
 
 /// Writes a slow subscriber may fall behind by before it is told it lagged.
 const CHANGE_FEED_DEPTH: usize = 256;
@@ -103,6 +107,7 @@ impl Store {
                 backend,
                 clock,
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
+                revocations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
@@ -120,6 +125,22 @@ impl Store {
     /// treat every community as changed.
     pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<ChangedCommunities> {
         self.inner.changes.subscribe()
+    }
+
+    /// After every write that ended sessions, which (see `revocation`). Sent before the
+    /// writer is answered. A receiver that lagged behind must check every session it holds
+    /// (`binding_revoked`).
+    pub fn subscribe_revocations(&self) -> tokio::sync::broadcast::Receiver<Revocations> {
+        self.inner.revocations.subscribe()
+    }
+
+    /// Why a session bound as `binding` may no longer act for its device, judged against
+    /// the directory now; `None` while it may.
+    pub fn binding_revoked(
+        &self,
+        binding: &crate::revocation::DeviceBinding,
+    ) -> Option<crate::revocation::RevokeReason> {
+        self.read(|dir| binding.revoked_by(dir.device(binding.device_id)))
     }
 
     /// Seals and opens secrets at rest (SIP and camera passwords).
@@ -168,14 +189,17 @@ impl Store {
             return Ok(value);
         }
         self.inner.backend.commit(&changes).await?;
+        let mut revoked = Vec::new();
         let mut touched: Vec<Id> = {
             let mut dir = self.inner.dir.write().unwrap_or_else(|p| p.into_inner());
-            // Before applying: a deleted record's community is only known now.
+            // Before applying: a deleted record's community, and what a changed record
+            // was, are only known now.
             let touched = changes
                 .iter()
                 .filter_map(|c| dir.community_touched(c))
                 .collect();
             for change in &changes {
+                crate::revocation::revocations(&dir, change, &mut revoked);
                 dir.apply(change);
             }
             self.inner
@@ -184,6 +208,10 @@ impl Store {
             touched
         };
         drop(writer);
+        if !revoked.is_empty() {
+            // No subscriber is no error.
+            let _ = self.inner.revocations.send(revoked.into());
+        }
         touched.sort_unstable();
         touched.dedup();
         if !touched.is_empty() {

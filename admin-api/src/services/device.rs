@@ -3,6 +3,7 @@
 use porter_proto::admin::v1::{self as pb, device_service_server::DeviceService};
 use porter_proto::device::v1::UnlockMethod;
 use porter_store::events::EventKind;
+use porter_store::model::autop::SipTransportKind;
 use porter_store::presence::{CommandError, CommandOutcome, DeviceCommand, SipTransport};
 use porter_store::{DeviceFilter, DeviceSort};
 use tonic::{Request, Response, Status};
@@ -170,19 +171,45 @@ impl DeviceService for AdminApi {
     ) -> ApiResult<pb::CommandReply> {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
-        let transport = match pb::SipTransportType::try_from(r.transport) {
-            Ok(pb::SipTransportType::Udp) => SipTransport::Udp,
-            Ok(pb::SipTransportType::Tcp) => SipTransport::Tcp,
-            Ok(pb::SipTransportType::Tls) => SipTransport::Tls,
+        let (transport, kind) = match pb::SipTransportType::try_from(r.transport) {
+            Ok(pb::SipTransportType::Udp) => (SipTransport::Udp, SipTransportKind::Udp),
+            Ok(pb::SipTransportType::Tcp) => (SipTransport::Tcp, SipTransportKind::Tcp),
+            Ok(pb::SipTransportType::Tls) => (SipTransport::Tls, SipTransportKind::Tls),
             _ => return Err(invalid("transport", "must be UDP, TCP or TLS")),
         };
-        self.command(
-            &actor,
-            r.device_id,
-            "device.sip_transport",
-            DeviceCommand::SetSipTransport(transport),
-        )
-        .await
+        // Saved with the device's settings first, so its AutoP file says the same as the
+        // live command and the choice outlives the device's next fetch and restart.
+        self.store
+            .update_device_maintenance(
+                &actor,
+                r.device_id,
+                porter_store::MaintenanceEdit {
+                    sip_transport: Some(kind),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(status)?;
+        match self
+            .command(
+                &actor,
+                r.device_id,
+                "device.sip_transport",
+                DeviceCommand::SetSipTransport(transport),
+            )
+            .await
+        {
+            Err(offline) if offline.code() == tonic::Code::FailedPrecondition => {
+                Ok(Response::new(pb::CommandReply {
+                    ok: true,
+                    message: "saved: the device is offline and takes the new SIP transport \
+                              with its next AutoP fetch"
+                        .into(),
+                    latency_ms: 0,
+                }))
+            }
+            answered => answered,
+        }
     }
 
     async fn factory_reset_device(

@@ -51,6 +51,8 @@ pub struct DeviceIdentity {
     pub mac: String,
     /// The manual's type code (0, 1, 2, 3, 50).
     pub device_type: u32,
+    /// What was proved, checked against later writes (`porter_store::revocation`).
+    pub binding: porter_store::DeviceBinding,
 }
 
 /// Checks a device's MAC and credential. Unknown MAC, unbound MAC and wrong credential all
@@ -457,6 +459,15 @@ impl Session {
                 "a newer connection of this device took over",
             )),
             "replaced",
+        );
+    }
+
+    /// What the session authenticated as was deleted, moved or re-keyed: it ends now,
+    /// telling the device why.
+    pub fn revoke(&mut self, reason: porter_store::RevokeReason) {
+        self.close(
+            Some(error(d::error::Code::Revoked, reason.message())),
+            "revoked",
         );
     }
 

@@ -9,6 +9,7 @@ impl DeviceAuthenticator for OneDevice {
             community_id: 2,
             mac: mac.to_owned(),
             device_type: 0,
+            binding: porter_store::DeviceBinding::new(7, mac, "sealed", ""),
         })
     }
 }

@@ -567,6 +567,19 @@ pub async fn curl(args: &[&str]) -> (String, String) {
     (code.to_owned(), body.to_owned())
 }
 
+/// The server's Prometheus page (`/metrics` on the admin listener).
+pub async fn metrics(server: &Server) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: porter\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    tcp.read_to_string(&mut text).await.unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text
+}
+
 /// A porter-sim device online on the gateway over TLS, until `stop`.
 pub struct SimDevice {
     pub counters: std::sync::Arc<porter_sim::device::Counters>,

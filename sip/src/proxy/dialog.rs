@@ -180,6 +180,28 @@ impl Dialogs {
         }
     }
 
+    /// Forgets every dialog `account` is in, as caller or as the one that answered.
+    pub(super) fn end_account(&mut self, account: &str) -> usize {
+        if !self.in_call.contains_key(account) {
+            return 0;
+        }
+        let mut ended = 0;
+        let in_call = &mut self.in_call;
+        self.by_call_id.retain(|_, v| {
+            v.retain(|e| {
+                let keep = e.info.meta.caller != account && e.info.answered_by != account;
+                if !keep {
+                    untrack(in_call, &e.info);
+                    ended += 1;
+                }
+                keep
+            });
+            !v.is_empty()
+        });
+        self.count -= ended;
+        ended
+    }
+
     /// Forgets dialogs idle for too long (a BYE that never came); runs once a second.
     pub(super) fn expire(&mut self, now: u64) {
         if now < self.next_sweep {

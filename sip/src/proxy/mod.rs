@@ -205,6 +205,11 @@ impl Proxy {
         self.dialogs.in_call(account)
     }
 
+    /// Forgets the dialogs `account` is in (its credentials were revoked); how many.
+    pub fn end_dialogs_of(&mut self, account: &str) -> usize {
+        self.dialogs.end_account(account)
+    }
+
     /// Calls in progress, dialogs and relayed requests (for metrics and tests).
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.calls.len(), self.dialogs.len(), self.relays.len())

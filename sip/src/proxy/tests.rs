@@ -306,6 +306,27 @@ fn in_dialog_requests_follow_the_dialog_and_a_bye_ends_it() {
 }
 
 #[test]
+fn a_revoked_account_s_dialogs_are_forgotten() {
+    let (mut p, mut out) = ringing_a();
+    let inv_a = request(&to(&out, A)[0].bytes);
+    p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
+    assert_eq!(p.end_dialogs_of("someone-else"), 0);
+    assert_eq!(p.counts().1, 1);
+    assert_eq!(p.end_dialogs_of("a"), 1);
+    assert_eq!(p.counts().1, 0);
+    assert!(!p.in_call("door") && !p.in_call("a"));
+    let mut bye = request(
+        b"BYE sip:a@127.0.0.1:6001 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nRoute: <sip:127.0.0.1:5060;lr>\r\nFrom: <sip:door@127.0.0.1>;tag=door1\r\nTo: <sip:101@127.0.0.1>;tag=ta\r\nCall-ID: call-1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert!(p.prepare(&mut bye));
+    assert_eq!(
+        p.in_dialog(&bye, udp(CALLER), 20, &mut out),
+        InDialog::Unknown,
+        "in-dialog requests of a forgotten dialog get 481"
+    );
+}
+
+#[test]
 fn loops_and_spent_max_forwards_are_caught() {
     let (p, out) = ringing_a();
     let forwarded = request(&to(&out, A)[0].bytes);

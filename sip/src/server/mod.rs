@@ -6,6 +6,7 @@ mod auth;
 mod invite;
 mod outbound;
 mod register;
+mod revoke;
 mod tcp;
 mod udp;
 mod unlock;
@@ -23,6 +24,7 @@ use crate::router::Trunk;
 use crate::transaction::{Arrival, TransactionKey};
 
 pub use outbound::{advertised_host, serve_timers};
+pub use revoke::serve_revocations;
 pub use tcp::{serve_tcp, serve_tls};
 pub use udp::serve_udp;
 pub use ws::serve_wss;

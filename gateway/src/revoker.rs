@@ -1,0 +1,62 @@
+//! Ends device sessions and remote-control grants as soon as a write takes away what they
+//! authenticated with (`porter_store::revocation`): the store's revocation feed names each
+//! ended binding; a lagged feed means every online session is checked against the store.
+//! Commands do not depend on this task being quick: `Presence::current` checks the binding
+//! before anything reaches a connection.
+
+use std::sync::Arc;
+
+use porter_store::{Revocation, Revocations, Store};
+use tokio::sync::{broadcast, watch};
+
+use crate::presence::Presence;
+use crate::remote::RemoteSessions;
+
+pub async fn run(
+    store: Store,
+    presence: Arc<Presence>,
+    remote: Arc<RemoteSessions>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut feed = store.subscribe_revocations();
+    loop {
+        let received = tokio::select! {
+            r = feed.recv() => r,
+            () = crate::gateway::stopped(&mut stop) => return,
+        };
+        match received {
+            Ok(revoked) => apply(&presence, &remote, &revoked),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "revocation feed lagged: checking every online device"
+                );
+                presence.sweep();
+                remote.retain_current(&presence);
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+fn apply(presence: &Presence, remote: &RemoteSessions, revoked: &Revocations) {
+    for r in revoked.iter() {
+        if let Revocation::Device {
+            device_id,
+            mac,
+            reason,
+        } = r
+        {
+            presence.revoke(*device_id, mac, *reason);
+            let grants = remote.revoke_device(*device_id);
+            if grants > 0 {
+                tracing::info!(
+                    device_id,
+                    grants,
+                    reason = reason.label(),
+                    "remote-control grants ended"
+                );
+            }
+        }
+    }
+}

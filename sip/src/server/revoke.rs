@@ -1,0 +1,52 @@
+//! Ends what a SIP account held once a write took away the password it authenticated with
+//! (`porter_store::revocation`): its registrations go (calls stop reaching it) and its
+//! dialogs are forgotten (their in-dialog requests, DTMF unlocks included, get 481). New
+//! requests are challenged again and need the current password.
+
+use std::sync::Arc;
+
+use porter_store::Revocation;
+use tokio::sync::{broadcast, watch};
+
+use super::{SipServer, locked};
+
+impl SipServer {
+    /// Drops the registrations and dialogs of `account` (a SIP number); how many of each.
+    pub fn revoke_account(&self, account: &str) -> (usize, usize) {
+        let bindings = locked(&self.registrar).remove(account);
+        let dialogs = locked(&self.proxy).end_dialogs_of(account);
+        (bindings, dialogs)
+    }
+}
+
+/// Follows the store's revocation feed. A lagged feed cannot say which accounts changed, so
+/// then every registration is checked against the accounts the store still has.
+pub async fn serve_revocations(server: Arc<SipServer>, mut stop: watch::Receiver<bool>) {
+    let mut feed = server.store.subscribe_revocations();
+    loop {
+        let received = tokio::select! {
+            r = feed.recv() => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match received {
+            Ok(revoked) => {
+                for r in revoked.iter() {
+                    if let Revocation::SipAccount { number, reason } = r {
+                        let (bindings, dialogs) = server.revoke_account(number);
+                        tracing::info!(account = %number, bindings, dialogs, reason = reason.label(), "SIP account revoked");
+                    }
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "revocation feed lagged: dropping every registration"
+                );
+                // Without the list of what changed, every binding must authenticate again;
+                // devices re-register within their next refresh interval.
+                locked(&server.registrar).clear();
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
