@@ -83,6 +83,32 @@ class Api:
         return stub(req_cls(**fields), metadata=metadata, timeout=10)
 
 
+def raw_bodies(channel, token):
+    """Bytes that are no message: INVALID_ARGUMENT with a token, UNAUTHENTICATED without one
+    (the token is checked before the body is read)."""
+    raw = channel.unary_unary(f"/{PKG}.BuildingService/CreateBuilding")
+    garbage = {
+        "garbage bytes": b"\xff\xff\xff\xff\xff",
+        "a truncated varint": b"\x08\x80",
+        "invalid UTF-8 in a string": b"\x12\x02\xc3\x28",
+    }
+    for what, body in garbage.items():
+        try:
+            raw(body, metadata=[("authorization", f"Bearer {token}")], timeout=10)
+            check(f"{what} refused", False)
+        except grpc.RpcError as e:
+            check(
+                f"{what} is INVALID_ARGUMENT",
+                e.code() == grpc.StatusCode.INVALID_ARGUMENT and "not a valid message" in e.details(),
+                f"{e.code()} {e.details()}",
+            )
+        try:
+            raw(body, timeout=10)
+            check(f"{what} without a token refused", False)
+        except grpc.RpcError as e:
+            check(f"{what} without a token is UNAUTHENTICATED", e.code() == grpc.StatusCode.UNAUTHENTICATED, f"{e.code()} {e.details()}")
+
+
 def main():
     with tempfile.TemporaryDirectory() as data_dir:
         proc, addr = start_server(data_dir)
@@ -117,6 +143,7 @@ def run(addr):
     login = api.call("AuthService", "Login", username="admin", password="py-client-pw")
     api.token = login.token
     check("login returns a token", login.token.startswith("pt_"))
+    raw_bodies(channel, login.token)
 
     settings = api.msg(
         "CommunitySettings",

@@ -20,13 +20,30 @@ pub fn status(err: StoreError) -> Status {
             return Status::internal("storage failure; the change was not saved");
         }
     };
-    let mut status = Status::new(code, err.to_string());
+    let mut status = Status::new(code, bounded(err.to_string()));
     if let Some(field) = err.field()
         && let Ok(value) = field.parse()
     {
         status.metadata_mut().insert(FIELD_METADATA, value);
     }
     status
+}
+
+/// Longest status message sent: rules quote inputs short (`rules::quote`); this bound
+/// keeps any message that still grew (a list of names, say) well inside what gRPC metadata
+/// may carry (8 KiB for all of it), so the client sees the real code.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+fn bounded(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push('…');
+    }
+    message
 }
 
 /// An INVALID_ARGUMENT for a field of the request itself (an enum value out of range).

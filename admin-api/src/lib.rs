@@ -57,6 +57,14 @@ pub struct FirmwareLinks {
     pub base_url: String,
 }
 
+/// `svc` behind the token check (see `auth::TokenGuard`).
+fn guarded<S>(
+    svc: S,
+    guard: &auth::TokenGuard,
+) -> tonic::service::interceptor::InterceptedService<S, auth::TokenGuard> {
+    tonic::service::interceptor::InterceptedService::new(svc, guard.clone())
+}
+
 /// Errors building the API.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -141,29 +149,45 @@ impl AdminApi {
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
+        // Every service but AuthService (whose Login comes before any token) checks the
+        // token before it decodes the body.
+        let guard = auth::TokenGuard {
+            store: self.store.clone(),
+        };
         Ok(
             tonic::service::Routes::new(AuthServiceServer::new(self.clone()))
-                .add_service(AccountServiceServer::new(self.clone()))
-                .add_service(CommunityServiceServer::new(self.clone()))
-                .add_service(BuildingServiceServer::new(self.clone()))
-                .add_service(ApartmentServiceServer::new(self.clone()))
-                .add_service(AuditServiceServer::new(self.clone()))
-                .add_service(DeviceServiceServer::new(self.clone()))
-                .add_service(CameraServiceServer::new(self.clone()))
-                .add_service(EventServiceServer::new(self.clone()))
-                .add_service(PropertyManagerServiceServer::new(self.clone()))
-                .add_service(SubscriptionServiceServer::new(self.clone()))
-                .add_service(FirmwareServiceServer::new(self.clone()))
-                .add_service(DeviceSettingsServiceServer::new(self.clone()))
-                .add_service(UpgradeServiceServer::new(self.clone()))
-                .add_service(
+                .add_service(guarded(AccountServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(CommunityServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(BuildingServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(ApartmentServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(AuditServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(DeviceServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(CameraServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(EventServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(
+                    PropertyManagerServiceServer::new(self.clone()),
+                    &guard,
+                ))
+                .add_service(guarded(
+                    SubscriptionServiceServer::new(self.clone()),
+                    &guard,
+                ))
+                .add_service(guarded(FirmwareServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(
+                    DeviceSettingsServiceServer::new(self.clone()),
+                    &guard,
+                ))
+                .add_service(guarded(UpgradeServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(
                     MacLibraryServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
-                )
-                .add_service(
+                    &guard,
+                ))
+                .add_service(guarded(
                     TemplateServiceServer::new(self.clone())
                         .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
-                )
+                    &guard,
+                ))
                 .add_service(reflection_v1)
                 .add_service(reflection_v1alpha),
         )

@@ -1,5 +1,6 @@
 //! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
 
+mod admin_decode;
 mod admin_timeout;
 mod cli;
 mod config;

@@ -335,6 +335,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
                 upload: ADMIN_UPLOAD_TIMEOUT,
             })
             .layer(tonic_web::GrpcWebLayer::new())
+            .layer(crate::admin_decode::DecodeErrorsAsInvalid)
             .trace_fn(|req| tracing::info_span!("admin", path = %req.uri().path()))
             .add_routes(routes)
             .serve_with_incoming_shutdown(

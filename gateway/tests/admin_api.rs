@@ -1352,6 +1352,114 @@ async fn failed_logins_are_throttled() {
 }
 
 #[tokio::test]
+async fn guesses_of_the_old_password_are_throttled_like_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let change = |old: &str| pb::ChangePasswordRequest {
+        old_password: old.into(),
+        new_password: "new-password-1".into(),
+    };
+    for _ in 0..5 {
+        assert_status(
+            admin.auth().change_password(change("guess")).await,
+            Code::InvalidArgument,
+            "old_password",
+        );
+    }
+    // A session that guessed too often waits, even with the right password, and so does
+    // a login to the account.
+    assert_status(
+        admin.auth().change_password(change(ADMIN_PASSWORD)).await,
+        Code::ResourceExhausted,
+        "too many failed",
+    );
+    assert_status(
+        server.try_login("admin", ADMIN_PASSWORD).await,
+        Code::ResourceExhausted,
+        "too many failed",
+    );
+}
+
+/// A 10,000-character value is refused as INVALID_ARGUMENT naming the field, with a short
+/// quoted prefix instead of the whole value (past 8 KiB a client saw RESOURCE_EXHAUSTED).
+#[tokio::test]
+async fn long_bad_values_are_quoted_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let long = "x".repeat(10_000);
+    let short = |r: Result<tonic::Response<_>, tonic::Status>, field: &str| {
+        let e = r.map(|_: tonic::Response<()>| ()).unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{field}: {e:?}");
+        assert!(e.message().contains(field), "{field}: {}", e.message());
+        assert!(
+            e.message().len() < 300 && e.message().contains("10000 characters"),
+            "{field}: {} bytes: {}",
+            e.message().len(),
+            &e.message()[..e.message().len().min(200)]
+        );
+    };
+    let unit = |r: Result<tonic::Response<pb::MacEntry>, tonic::Status>| {
+        r.map(|_| tonic::Response::new(()))
+    };
+    short(
+        unit(
+            admin
+                .macs()
+                .add_mac(pb::AddMacRequest { mac: long.clone() })
+                .await,
+        ),
+        "mac",
+    );
+    let mut settings = community_settings("Long", pb::FeaturePlan::Premium);
+    settings.time_zone = Some(long.clone());
+    short(
+        admin
+            .community()
+            .create_community(pb::CreateCommunityRequest {
+                settings: Some(settings),
+            })
+            .await
+            .map(|_| tonic::Response::new(())),
+        "time_zone",
+    );
+    let c = admin
+        .create_community("Short", pb::FeaturePlan::Premium)
+        .await;
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest {
+            mac: "0C11050C0001".into(),
+        })
+        .await
+        .unwrap();
+    short(
+        admin
+            .devices()
+            .create_device(pb::CreateDeviceRequest {
+                scope: Some(pb::create_device_request::Scope::PublicArea(
+                    pb::PublicArea {
+                        community_id: c.id,
+                        building_ids: vec![],
+                    },
+                )),
+                device: Some(pb::DeviceInput {
+                    device_type: Some(0),
+                    mac: Some("0C11050C0001".into()),
+                    name: Some("Gate".into()),
+                    internet_access: Some(false),
+                    transfer_monitor_ip: Some(long.clone()),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .map(|_| tonic::Response::new(())),
+        "transfer_monitor_ip",
+    );
+}
+
+#[tokio::test]
 async fn data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;

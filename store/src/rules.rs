@@ -23,6 +23,21 @@ const MAX_EMAIL_LEN: usize = 254;
 const MAX_FREE_TEXT_LEN: usize = 256;
 
 /// A required name: trimmed, non-empty, at most `max` characters, no control characters.
+/// Characters of an input value an error message quotes; the rest is counted, not echoed.
+pub const QUOTE_PREFIX_CHARS: usize = 40;
+
+/// An input value as an error message quotes it: escaped, and cut to its first
+/// `QUOTE_PREFIX_CHARS` characters, so a 10,000-character value neither bloats the answer
+/// nor pushes it past the size a gRPC status may carry.
+pub fn quote(value: &str) -> String {
+    let total = value.chars().count();
+    if total <= QUOTE_PREFIX_CHARS {
+        return format!("{value:?}");
+    }
+    let prefix: String = value.chars().take(QUOTE_PREFIX_CHARS).collect();
+    format!("{prefix:?}… ({total} characters)")
+}
+
 pub fn required_name(field: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
@@ -116,7 +131,10 @@ pub fn time_zone(field: &str, value: &str) -> Result<String> {
         Ok(tz) => Ok(tz.name().to_owned()),
         Err(_) => Err(StoreError::invalid(
             field,
-            format!("{v:?} is not an IANA time zone name (e.g. Europe/Berlin)"),
+            format!(
+                "{} is not an IANA time zone name (e.g. Europe/Berlin)",
+                quote(v)
+            ),
         )),
     }
 }
@@ -133,7 +151,7 @@ pub fn optional_email(field: &str, value: &str) -> Result<Option<String>> {
 /// A required email address.
 pub fn email(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
-    let bad = || StoreError::invalid(field, format!("{v:?} is not an email address"));
+    let bad = || StoreError::invalid(field, format!("{} is not an email address", quote(v)));
     if v.is_empty() {
         return Err(StoreError::invalid(field, "is required"));
     }
@@ -212,7 +230,10 @@ pub fn calling_code(field: &str, value: &str) -> Result<String> {
     if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(StoreError::invalid(
             field,
-            format!("{v:?} is not a calling code (1 to 4 digits, e.g. +49)"),
+            format!(
+                "{} is not a calling code (1 to 4 digits, e.g. +49)",
+                quote(v)
+            ),
         ));
     }
     Ok(format!("+{digits}"))
@@ -311,7 +332,8 @@ pub fn mac(field: &str, value: &str) -> Result<String> {
         return Err(StoreError::invalid(
             field,
             format!(
-                "{v:?} is not a MAC address (12 hex digits, e.g. 0C11050B9814 or 0c:11:05:0b:98:14)"
+                "{} is not a MAC address (12 hex digits, e.g. 0C11050B9814 or 0c:11:05:0b:98:14)",
+                quote(v)
             ),
         ));
     }
@@ -326,7 +348,10 @@ pub fn rtsp_url(field: &str, value: &str) -> Result<String> {
     let bad = |why: &str| {
         StoreError::invalid(
             field,
-            format!("{v:?} {why} (rtsp://ip:port or rtsp://domain:port, path optional)"),
+            format!(
+                "{} {why} (rtsp://ip:port or rtsp://domain:port, path optional)",
+                quote(v)
+            ),
         )
     };
     if v.len() > 512 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -47,11 +47,27 @@ impl AuthService for AdminApi {
         let actor = self.actor(&request)?;
         let token = bearer(&request)?.to_owned();
         let req = request.into_inner();
-        self.store
+        // Guesses of the old password (a stolen session trying to take the account over)
+        // count against the same per-account budget as failed logins.
+        self.limiter.check(&actor.username)?;
+        match self
+            .store
             .change_password(&actor, &token, &req.old_password, &req.new_password)
             .await
-            .map_err(status)?;
-        Ok(Response::new(pb::Empty {}))
+        {
+            Ok(()) => {
+                self.limiter.succeeded(&actor.username);
+                Ok(Response::new(pb::Empty {}))
+            }
+            Err(e) => {
+                if matches!(&e, porter_store::StoreError::Invalid { field, .. } if field == "old_password")
+                {
+                    self.limiter.failed(&actor.username);
+                    tracing::info!(account = actor.account_id, "wrong old password");
+                }
+                Err(status(e))
+            }
+        }
     }
 
     async fn who_am_i(&self, request: Request<pb::Empty>) -> ApiResult<pb::AccountInfo> {

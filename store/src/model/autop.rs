@@ -53,7 +53,10 @@ pub fn parse_commands(field: &str, text: &str) -> Result<Vec<AutopCommand>> {
         }
         let at = |rule: String| StoreError::invalid(field, format!("line {}: {rule}", n + 1));
         let Some((key, value)) = line.split_once('=') else {
-            return Err(at(format!("{line:?} is not `Key = value`")));
+            return Err(at(format!(
+                "{} is not `Key = value`",
+                crate::rules::quote(line)
+            )));
         };
         let (key, value) = (key.trim(), value.trim());
         let key_ok = !key.is_empty()
@@ -63,7 +66,8 @@ pub fn parse_commands(field: &str, text: &str) -> Result<Vec<AutopCommand>> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '[' | ']'));
         if !key_ok {
             return Err(at(format!(
-                "{key:?} is not an AutoP key (letters, digits and . _ - [ ], at most {MAX_AUTOP_KEY_LEN})"
+                "{} is not an AutoP key (letters, digits and . _ - [ ], at most {MAX_AUTOP_KEY_LEN})",
+                crate::rules::quote(key)
             )));
         }
         if value.len() > MAX_AUTOP_VALUE_LEN || value.chars().any(char::is_control) {

@@ -238,7 +238,7 @@ impl Device {
                 Some(ip.parse::<Ipv4Addr>().map_err(|_| {
                     StoreError::invalid(
                         "transfer_monitor_ip",
-                        format!("{ip:?} is not an IPv4 address"),
+                        format!("{} is not an IPv4 address", rules::quote(ip)),
                     )
                 })?)
             };

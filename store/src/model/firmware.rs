@@ -56,7 +56,8 @@ fn version(v: &str) -> Result<String> {
         return Err(StoreError::invalid(
             "version",
             format!(
-                "{v:?} is not a firmware version (2 to 6 dot-separated numbers, e.g. 29.30.2.805)"
+                "{} is not a firmware version (2 to 6 dot-separated numbers, e.g. 29.30.2.805)",
+                rules::quote(v)
             ),
         ));
     }

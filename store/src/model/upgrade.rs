@@ -180,14 +180,20 @@ impl UpgradeStrategy {
 /// "Upgrade at a Specific Time" as typed (`YYYY-MM-DD HH:MM`, in `time_zone`) → the instant.
 /// A time that a clock change skips is refused; one it repeats takes the earlier instant.
 pub fn local_time_ms(field: &str, local: &str, time_zone: &str) -> Result<i64> {
-    let tz: chrono_tz::Tz = time_zone
-        .parse()
-        .map_err(|_| StoreError::invalid(field, format!("bad time zone {time_zone:?}")))?;
+    let tz: chrono_tz::Tz = time_zone.parse().map_err(|_| {
+        StoreError::invalid(
+            field,
+            format!("bad time zone {}", crate::rules::quote(time_zone)),
+        )
+    })?;
     let naive =
         chrono::NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
             StoreError::invalid(
                 field,
-                format!("{local:?} is not a time as YYYY-MM-DD HH:MM"),
+                format!(
+                    "{} is not a time as YYYY-MM-DD HH:MM",
+                    crate::rules::quote(local)
+                ),
             )
         })?;
     match tz.from_local_datetime(&naive) {

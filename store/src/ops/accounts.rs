@@ -498,7 +498,7 @@ fn check_username_free(dir: &crate::Directory, username: &str) -> Result<()> {
     if dir.account_by_username(username).is_some() {
         return Err(StoreError::exists(
             "username",
-            format!("{username:?} is taken"),
+            format!("{} is taken", rules::quote(username)),
         ));
     }
     Ok(())

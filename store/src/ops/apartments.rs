@@ -55,7 +55,10 @@ fn check_emails(dir: &Directory, apartment: &Apartment) -> Result<()> {
         if taken_elsewhere || !seen.insert(key) {
             return Err(StoreError::exists(
                 field,
-                format!("{email:?} is already used by another end user"),
+                format!(
+                    "{} is already used by another end user",
+                    rules::quote(email)
+                ),
             ));
         }
     }

@@ -24,7 +24,10 @@ fn name_taken(
     match dir.building_named(community_id, name) {
         Some(b) if Some(b.id) != except => Err(StoreError::exists(
             "name",
-            format!("the community already has a building named {name:?}"),
+            format!(
+                "the community already has a building named {}",
+                crate::rules::quote(name)
+            ),
         )),
         _ => Ok(()),
     }

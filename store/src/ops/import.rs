@@ -90,7 +90,10 @@ fn parse_number(check: &mut RowCheck<'_>, column: &str, text: &str) -> Option<u3
     match text.parse::<u32>() {
         Ok(n) => Some(n),
         Err(_) => {
-            check.fail(column, format!("{text:?} is not a whole number"));
+            check.fail(
+                column,
+                format!("{} is not a whole number", rules::quote(text)),
+            );
             None
         }
     }
@@ -103,7 +106,10 @@ fn parse_devices(check: &mut RowCheck<'_>, text: &str) -> Vec<DeviceEntry> {
         let [name, code, mac] = parts[..] else {
             check.fail(
                 "Device",
-                format!("{entry:?} is not \"Device name,Device type,Device MAC\""),
+                format!(
+                    "{} is not \"Device name,Device type,Device MAC\"",
+                    rules::quote(entry)
+                ),
             );
             continue;
         };
@@ -116,7 +122,10 @@ fn parse_devices(check: &mut RowCheck<'_>, text: &str) -> Vec<DeviceEntry> {
             Err(_) => {
                 check.fail(
                     "Device",
-                    format!("device type {code:?} is not a number (0, 1, 2, 3 or 50)"),
+                    format!(
+                        "device type {} is not a number (0, 1, 2, 3 or 50)",
+                        rules::quote(code)
+                    ),
                 );
                 None
             }
@@ -284,7 +293,7 @@ impl Store {
                 if let Some(email) = plan.resident.as_ref().map(|r| r.email.as_str()).filter(|e| !e.is_empty())
                     && (dir.email_owner(email).is_some() || !emails_in_file.insert(email_key(email)))
                 {
-                    check.fail("Email", format!("{email:?} is already used by another end user"));
+                    check.fail("Email", format!("{} is already used by another end user", rules::quote(email)));
                 }
                 let has_monitor = plan.devices.iter().any(|d| d.device_type == DeviceType::IndoorMonitor);
                 if community.feature_plan == FeaturePlan::Basic && !has_monitor {

@@ -23,7 +23,10 @@ fn check_email_free(dir: &Directory, email: &str) -> Result<()> {
     if dir.property_manager_by_email(email).is_some() {
         return Err(StoreError::exists(
             "email",
-            format!("{email:?} is already a property manager's login"),
+            format!(
+                "{} is already a property manager's login",
+                crate::rules::quote(email)
+            ),
         ));
     }
     Ok(())

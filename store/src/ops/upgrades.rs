@@ -230,9 +230,10 @@ fn build(
         return Err(StoreError::invalid(
             "model",
             format!(
-                "firmware {} is for {}, not {model:?}",
+                "firmware {} is for {}, not {}",
                 fw.version,
-                fw.models.join(", ")
+                fw.models.join(", "),
+                crate::rules::quote(&model)
             ),
         ));
     }
