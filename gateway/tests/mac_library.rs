@@ -217,3 +217,59 @@ async fn a_large_import_goes_in_at_once() {
     assert_eq!(report.added.len(), 5_000);
     assert_eq!(list(&admin, "0C1100001387").await.total, 1);
 }
+
+/// Adding MACs of another installer's library is refused as before, but each try is audited
+/// (in both trails) and counted: past the budget even a free MAC waits, so a loop cannot
+/// watch for the moment another installer frees one.
+#[tokio::test]
+async fn tries_at_other_installers_macs_are_audited_and_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    add(&admin, "0C11050B9814").await.unwrap();
+    let bob = server.other_installer(&admin, "bob").await;
+    for _ in 0..10 {
+        assert_status(
+            add(&bob, "0C11050B9814").await,
+            Code::AlreadyExists,
+            "another installer",
+        );
+    }
+    assert_status(
+        add(&bob, "0C11050B9899").await,
+        Code::ResourceExhausted,
+        "try again in",
+    );
+    let trail = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .audit()
+                .list_audit(pb::ListAuditRequest {
+                    before_seq: 0,
+                    limit: 100,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .entries
+        }
+    };
+    let bobs = trail(&bob).await;
+    assert_eq!(
+        bobs.iter()
+            .filter(|e| e.action == "mac.add_refused")
+            .count(),
+        10,
+        "{bobs:?}"
+    );
+    let owners = trail(&admin).await;
+    assert!(
+        owners
+            .iter()
+            .any(|e| e.action == "mac.claimed_by_another_installer"
+                && e.target == "mac/0C11050B9814"
+                && e.username == "bob"),
+        "{owners:?}"
+    );
+}

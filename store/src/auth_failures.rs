@@ -1,6 +1,8 @@
 //! Refusing an address whose clients keep failing to authenticate, for a while: a
 //! credential-guessing or misconfigured-fleet storm then costs a map lookup, not a
-//! credential check. Shared by the device gateway and the SIP server.
+//! credential check. Shared by the device gateway and the SIP server; the key is an address
+//! by default, and may be anything else a failure should be counted against (an address
+//! and an account, an installer).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -27,13 +29,22 @@ impl Default for AuthFailureLimits {
     }
 }
 
-#[derive(Debug, Default)]
-pub struct AuthFailures {
+#[derive(Debug)]
+pub struct AuthFailures<K = IpAddr> {
     limits: AuthFailureLimits,
-    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    seen: Mutex<HashMap<K, (u32, Instant)>>,
 }
 
-impl AuthFailures {
+impl<K> Default for AuthFailures<K> {
+    fn default() -> Self {
+        AuthFailures {
+            limits: AuthFailureLimits::default(),
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> AuthFailures<K> {
     pub fn new(limits: AuthFailureLimits) -> Self {
         AuthFailures {
             limits,
@@ -41,8 +52,8 @@ impl AuthFailures {
         }
     }
 
-    /// How long `ip` must wait, if it is refused now.
-    pub fn blocked_for(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+    /// How long `ip` (or whatever the key is) must wait, if it is refused now.
+    pub fn blocked_for(&self, ip: K, now: Instant) -> Option<Duration> {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let (count, since) = seen.get(&ip)?;
         let left = self
@@ -52,13 +63,24 @@ impl AuthFailures {
         (*count >= self.limits.max_failures && !left.is_zero()).then_some(left)
     }
 
-    pub fn failed(&self, ip: IpAddr, now: Instant) {
+    /// Forgets the failures of a key that has just succeeded.
+    pub fn succeeded(&self, key: &K) {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+
+    pub fn failed(&self, ip: K, now: Instant) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.limits.window;
         if seen.len() >= self.limits.max_tracked && !seen.contains_key(&ip) {
             seen.retain(|_, (_, since)| now.saturating_duration_since(*since) < window);
             if seen.len() >= self.limits.max_tracked
-                && let Some(oldest) = seen.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| *k)
+                && let Some(oldest) = seen
+                    .iter()
+                    .min_by_key(|(_, (_, s))| *s)
+                    .map(|(k, _)| k.clone())
             {
                 seen.remove(&oldest);
             }

@@ -48,6 +48,8 @@ struct Inner {
     revocations: tokio::sync::broadcast::Sender<Revocations>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
+    /// MACs of other libraries tried, per installer (`ops::macs`).
+    mac_conflicts: crate::auth_failures::AuthFailures<Id>,
 }
 
 /// The communities one write touched (their devices' configuration may have changed).
@@ -109,6 +111,13 @@ impl Store {
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 revocations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
+                mac_conflicts: crate::auth_failures::AuthFailures::new(
+                    crate::auth_failures::AuthFailureLimits {
+                        max_failures: crate::ops::macs::MAX_MAC_CONFLICTS,
+                        window: crate::ops::macs::MAC_CONFLICT_WINDOW,
+                        max_tracked: 10_000,
+                    },
+                ),
             }),
         })
     }
@@ -150,6 +159,10 @@ impl Store {
 
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn mac_conflicts(&self) -> &crate::auth_failures::AuthFailures<Id> {
+        &self.inner.mac_conflicts
     }
 
     pub(crate) fn backend(&self) -> &dyn Backend {
@@ -303,12 +316,25 @@ impl Txn {
         target: String,
         detail: serde_json::Value,
     ) {
+        self.audit_for(actor.installer_id, actor, action, target, detail);
+    }
+
+    /// Records in `installer_id`'s trail something `actor` (maybe of another installer)
+    /// did that concerns it.
+    pub fn audit_for(
+        &mut self,
+        installer_id: Id,
+        actor: &Actor,
+        action: &str,
+        target: String,
+        detail: serde_json::Value,
+    ) {
         let seq = self.meta.next_audit_seq;
         self.meta.next_audit_seq += 1;
         self.meta_dirty = true;
         self.changes.push(Change::Audit(AuditEntry {
             seq,
-            installer_id: actor.installer_id,
+            installer_id,
             at_ms: self.now_ms,
             account_id: actor.account_id,
             username: actor.username.clone(),

@@ -16,6 +16,12 @@ use crate::tabular;
 /// Rows one MAC import may hold.
 pub const MAX_MAC_IMPORT_ROWS: usize = 20_000;
 
+/// How many MACs of other installers' libraries one installer may try to add (singly or in
+/// imports) in `MAC_CONFLICT_WINDOW` before further adds wait: each refusal says the MAC is
+/// taken, and a quick loop of them would tell the moment another installer frees one.
+pub const MAX_MAC_CONFLICTS: u32 = 10;
+pub const MAC_CONFLICT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// A library entry as listed: who registered it and what it is bound to.
 #[derive(Debug, Clone)]
 pub struct MacView {
@@ -59,29 +65,90 @@ fn view(dir: &Directory, e: &MacEntry) -> MacView {
 }
 
 impl Store {
+    /// Refuses while the installer has tried too many MACs of other libraries.
+    fn check_mac_conflict_budget(&self, actor: &Actor) -> Result<()> {
+        match self
+            .mac_conflicts()
+            .blocked_for(actor.installer_id, std::time::Instant::now())
+        {
+            Some(wait) => Err(StoreError::ResourceExhausted(format!(
+                "too many MACs registered in other installers' libraries were tried; try again in {} s",
+                wait.as_secs().max(1)
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts and audits MACs of other libraries that the actor tried to add: in its own
+    /// trail, and in the trail of each MAC's owner (who learns that someone tried).
+    async fn mac_conflicts_found(&self, actor: &Actor, macs: Vec<String>) {
+        if macs.is_empty() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        for _ in &macs {
+            self.mac_conflicts().failed(actor.installer_id, now);
+        }
+        tracing::warn!(
+            installer = actor.installer_id,
+            macs = macs.len(),
+            "MACs of other installers' libraries tried"
+        );
+        let audited = self
+            .write(|dir, txn| {
+                for mac in &macs {
+                    let target = format!("mac/{mac}");
+                    let detail = json!({"reason": "registered in another installer's library"});
+                    txn.audit(actor, "mac.add_refused", target.clone(), detail);
+                    if let Some(owner) = dir.mac(mac) {
+                        txn.audit_for(
+                            owner.installer_id,
+                            actor,
+                            "mac.claimed_by_another_installer",
+                            target,
+                            json!({"installer_id": actor.installer_id}),
+                        );
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = audited {
+            tracing::warn!(error = %e, "auditing MAC conflicts failed");
+        }
+    }
+
     pub async fn add_mac(&self, actor: &Actor, mac: &str) -> Result<MacView> {
         let mac = rules::mac("mac", mac)?;
-        self.write(|dir, txn| {
-            match check_mac_free(dir, actor, &mac) {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Err(StoreError::exists(
-                        "mac",
-                        format!("{mac} is already in your MAC library"),
-                    ));
+        self.check_mac_conflict_budget(actor)?;
+        let mut elsewhere = Vec::new();
+        let added = self
+            .write(|dir, txn| {
+                match check_mac_free(dir, actor, &mac) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err(StoreError::exists(
+                            "mac",
+                            format!("{mac} is already in your MAC library"),
+                        ));
+                    }
+                    Err(e) => {
+                        elsewhere.push(mac.clone());
+                        return Err(StoreError::exists("mac", e));
+                    }
                 }
-                Err(e) => return Err(StoreError::exists("mac", e)),
-            }
-            let entry = MacEntry {
-                mac: mac.clone(),
-                installer_id: actor.installer_id,
-                created_at_ms: txn.now_ms(),
-            };
-            txn.put(Record::Mac(entry.clone()));
-            txn.audit(actor, "mac.add", format!("mac/{mac}"), json!({}));
-            Ok(view(dir, &entry))
-        })
-        .await
+                let entry = MacEntry {
+                    mac: mac.clone(),
+                    installer_id: actor.installer_id,
+                    created_at_ms: txn.now_ms(),
+                };
+                txn.put(Record::Mac(entry.clone()));
+                txn.audit(actor, "mac.add", format!("mac/{mac}"), json!({}));
+                Ok(view(dir, &entry))
+            })
+            .await;
+        self.mac_conflicts_found(actor, elsewhere).await;
+        added
     }
 
     /// Imports a CSV or XLSX file with one MAC a row under a `MAC` header. All or nothing:
@@ -114,7 +181,10 @@ impl Store {
                 }),
             }
         }
-        self.write(move |dir, txn| {
+        self.check_mac_conflict_budget(actor)?;
+        let mut elsewhere = Vec::new();
+        let imported = self
+            .write(|dir, txn| {
             let mut outcome = MacImport::default();
             for (row, mac) in parsed {
                 match check_mac_free(dir, actor, &mac) {
@@ -127,7 +197,10 @@ impl Store {
                         outcome.added.push(mac);
                     }
                     Ok(false) => outcome.already_present.push(mac),
-                    Err(rule) => errors.push(RowError { row, column: "MAC".into(), rule }),
+                    Err(rule) => {
+                        elsewhere.push(mac);
+                        errors.push(RowError { row, column: "MAC".into(), rule });
+                    }
                 }
             }
             if !errors.is_empty() {
@@ -142,7 +215,9 @@ impl Store {
             );
             Ok(outcome)
         })
-        .await
+        .await;
+        self.mac_conflicts_found(actor, elsewhere).await;
+        imported
     }
 
     /// The installer's library, newest first; `search` matches any part of the MAC (with
