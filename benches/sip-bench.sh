@@ -32,7 +32,11 @@ PORTER=target/release/porter
 SIM=target/release/porter-sim
 SCENARIOS=sip/tests/sipp
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; pkill -f "kamailio -f $WORK" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
+# Only what this script started is stopped, by PID (its background jobs; Kamailio's main
+# process, which stops its own children): never by name, which on a shared machine could
+# end someone else's sipp or Kamailio.
+KAM_MAIN=
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "$KAM_MAIN" ] && kill "$KAM_MAIN" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 PASSWORD=bench-password-1
 ADMIN=127.0.0.1:55171
 SIP_PORT=55060
@@ -196,11 +200,20 @@ print(int(last[h.index('FailedCall(C)')]), int(last[h.index('SuccessfulCall(C)')
     }'
 }
 
+UAS_PIDS=()
 start_uas() {
+  UAS_PIDS=()
   for p in $(seq 0 $((PARALLEL - 1))); do
     sipp -sf "$SCENARIOS/bench_answer.xml" -t u1 -i 127.0.0.1 -p $((UAS_BASE + p)) \
       -nostdin -timeout 900s > /dev/null 2>&1 &
+    UAS_PIDS+=($!)
   done
+}
+
+stop_uas() {
+  kill "${UAS_PIDS[@]}" 2>/dev/null || true
+  wait "${UAS_PIDS[@]}" 2>/dev/null || true
+  UAS_PIDS=()
 }
 
 run_server() {
@@ -210,7 +223,7 @@ run_server() {
   phase "$server" bench_register.xml register "$ACCOUNTS" register
   echo "${server}_rss_kb_after_register $(awk '/VmRSS/ {s += $2} END {print s}' $(printf '/proc/%s/status ' $SERVER_PIDS))"
   phase "$server" door_call_answered.xml call "$CALLS" call
-  pkill -f "bench_answer.xml" 2>/dev/null || true
+  stop_uas
   sleep 0.5
 }
 
@@ -231,8 +244,8 @@ kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 > "$WORK/kamailio.log" 2>&
 KAM_MAIN=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/kamailio.log" 2>/dev/null && break; sleep 0.1; done
 sleep 1
-SERVER_PIDS="$(pgrep -f "kamailio -f $WORK" | tr '\n' ' ' || true)"
-if [ -z "$SERVER_PIDS" ]; then
+SERVER_PIDS="$KAM_MAIN $(pgrep -P "$KAM_MAIN" | tr '\n' ' ' || true)"
+if ! kill -0 "$KAM_MAIN" 2>/dev/null; then
   echo "kamailio did not start:" >&2
   cat "$WORK/kamailio.log" >&2
   exit 1
