@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use porter_gateway::tls::TlsMin;
 use serde::Deserialize;
 
 /// Flags of `porter serve`. Every one may also come from the environment or the file.
@@ -94,6 +95,17 @@ pub struct ServeArgs {
     /// Firmware downloads sending at once; more are told to retry (default 500).
     #[arg(long, env = "PORTER_FIRMWARE_MAX_DOWNLOADS")]
     pub firmware_max_downloads: Option<usize>,
+    /// Lowest TLS version of the device gateway's TLS and QUIC listeners, "1.2" or "1.3"
+    /// (default 1.3: only Porter's own device firmware connects there).
+    #[arg(long, env = "PORTER_GATEWAY_TLS_MIN")]
+    pub gateway_tls_min: Option<String>,
+    /// Lowest TLS version of the device HTTPS listeners (AutoP, firmware, remote control)
+    /// (default 1.2: third-party door phones and monitors often stop at TLS 1.2).
+    #[arg(long, env = "PORTER_HTTPS_TLS_MIN")]
+    pub https_tls_min: Option<String>,
+    /// Lowest TLS version of SIP over TLS and secure WebSocket (default 1.2).
+    #[arg(long, env = "PORTER_SIP_TLS_MIN")]
+    pub sip_tls_min: Option<String>,
     /// PEM certificate chain of the gateway (default: DATA_DIR/gateway-cert.pem, generated
     /// self-signed on first start together with the key).
     #[arg(long, env = "PORTER_GATEWAY_CERT")]
@@ -139,6 +151,9 @@ struct FileConfig {
     firmware_max_mib: Option<u64>,
     firmware_max_downloads: Option<usize>,
     autop_mtls_listen: Option<SocketAddr>,
+    gateway_tls_min: Option<String>,
+    https_tls_min: Option<String>,
+    sip_tls_min: Option<String>,
     gateway_cert: Option<PathBuf>,
     gateway_key: Option<PathBuf>,
     token_ttl_secs: Option<u64>,
@@ -172,6 +187,9 @@ pub struct ServeConfig {
     pub firmware_max_bytes: u64,
     pub firmware_max_downloads: usize,
     pub autop_mtls_listen: Option<SocketAddr>,
+    pub gateway_tls_min: TlsMin,
+    pub https_tls_min: TlsMin,
+    pub sip_tls_min: TlsMin,
     pub gateway_cert: PathBuf,
     pub gateway_key: PathBuf,
     pub token_ttl: Duration,
@@ -256,7 +274,31 @@ impl ServeConfig {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("porter-data"));
+        let tls_min =
+            |name: &str, value: Option<String>, default: TlsMin| -> anyhow::Result<TlsMin> {
+                match value.as_deref().map(str::trim) {
+                    None => Ok(default),
+                    Some(v) => TlsMin::parse(v).ok_or_else(|| {
+                        anyhow::anyhow!("{name}: {v:?} is not a TLS version (1.2 or 1.3)")
+                    }),
+                }
+            };
         Ok(ServeConfig {
+            gateway_tls_min: tls_min(
+                "gateway_tls_min",
+                args.gateway_tls_min.or(file.gateway_tls_min),
+                TlsMin::Tls13,
+            )?,
+            https_tls_min: tls_min(
+                "https_tls_min",
+                args.https_tls_min.or(file.https_tls_min),
+                TlsMin::Tls12,
+            )?,
+            sip_tls_min: tls_min(
+                "sip_tls_min",
+                args.sip_tls_min.or(file.sip_tls_min),
+                TlsMin::Tls12,
+            )?,
             firmware_max_bytes: firmware_max_mib * 1024 * 1024,
             autop_mtls_listen: args.autop_mtls_listen.or(file.autop_mtls_listen),
             firmware_max_downloads: args
@@ -376,6 +418,9 @@ mod tests {
             firmware_max_mib: None,
             firmware_max_downloads: None,
             autop_mtls_listen: None,
+            gateway_tls_min: None,
+            https_tls_min: None,
+            sip_tls_min: None,
             gateway_cert: None,
             gateway_key: None,
             token_ttl_secs: None,
@@ -399,6 +444,23 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
         assert_eq!(c.admin_listen.port(), 6000);
         assert_eq!(c.token_ttl, Duration::from_secs(43200));
+        Ok(())
+    }
+
+    #[test]
+    fn tls_minimums_default_per_listener_and_refuse_unknown_versions() -> anyhow::Result<()> {
+        let c = ServeConfig::resolve(args())?;
+        assert_eq!(
+            (c.gateway_tls_min, c.https_tls_min, c.sip_tls_min),
+            (TlsMin::Tls13, TlsMin::Tls12, TlsMin::Tls12)
+        );
+        let mut a = args();
+        a.sip_tls_min = Some("TLSv1.3".into());
+        assert_eq!(ServeConfig::resolve(a)?.sip_tls_min, TlsMin::Tls13);
+        let mut a = args();
+        a.https_tls_min = Some("1.1".into());
+        let err = ServeConfig::resolve(a).unwrap_err();
+        assert!(format!("{err:#}").contains("https_tls_min"), "{err:#}");
         Ok(())
     }
 

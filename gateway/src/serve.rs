@@ -53,8 +53,25 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let (certs, key) =
         porter_gateway::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
             .context("loading the gateway's TLS identity")?;
-    let autop_mtls = porter_gateway::client_certs::server_config(certs.clone(), key.clone_key())?;
-    let tls = porter_gateway::tls::server_config(certs, key)?;
+    let autop_mtls = porter_gateway::client_certs::server_config(
+        certs.clone(),
+        key.clone_key(),
+        config.https_tls_min,
+    )?;
+    // Each listener family has its own lowest version: third-party devices fetch AutoP and
+    // firmware and speak SIP over TLS 1.2 as often as 1.3; the gateway hears only Porter's
+    // own firmware.
+    let https_tls =
+        porter_gateway::tls::server_config(certs.clone(), key.clone_key(), config.https_tls_min)?;
+    let sip_tls =
+        porter_gateway::tls::server_config(certs.clone(), key.clone_key(), config.sip_tls_min)?;
+    let tls = porter_gateway::tls::server_config(certs, key, config.gateway_tls_min)?;
+    tracing::info!(
+        gateway = config.gateway_tls_min.label(),
+        https = config.https_tls_min.label(),
+        sip = config.sip_tls_min.label(),
+        "lowest TLS versions"
+    );
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
     let gateway_listener = device_listener(config.gateway_listen)
         .with_context(|| format!("binding the device gateway to {}", config.gateway_listen))?;
@@ -221,7 +238,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             stop_rx.clone(),
         )));
     }
-    let mut https_tls = (*tls).clone();
+    let mut https_tls = (*https_tls).clone();
     https_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     gateway_tasks.push(tokio::spawn(porter_gateway::https::serve_https(
         https_listener,
@@ -281,7 +298,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(%sip_ws_addr, "SIP (secure WebSocket) listening");
     announce(&format!("sip-ws listening on {sip_ws_addr}"));
     // SIP over TLS and WebSocket use the gateway's certificate, without ALPN.
-    let mut sip_tls = (*tls).clone();
+    let mut sip_tls = (*sip_tls).clone();
     sip_tls.alpn_protocols = Vec::new();
     let sip_acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(sip_tls));
     gateway_tasks.push(tokio::spawn(porter_sip::server::serve_tls(

@@ -81,15 +81,57 @@ pub fn load_or_create(
     Ok((certs, key))
 }
 
-/// TLS 1.3 only, ring as the one crypto provider.
+/// The lowest TLS version a listener accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMin {
+    /// TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only: rustls offers no other 1.2
+    /// suites) and 1.3: for third-party devices, which often stop at 1.2.
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+impl TlsMin {
+    /// "1.2" or "1.3" (a "TLS" prefix and "v" are allowed).
+    pub fn parse(text: &str) -> Option<TlsMin> {
+        let t = text.trim().to_ascii_lowercase();
+        let t = t.trim_start_matches("tls").trim_start_matches('v').trim();
+        match t {
+            "1.2" => Some(TlsMin::Tls12),
+            "1.3" => Some(TlsMin::Tls13),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TlsMin::Tls12 => "1.2",
+            TlsMin::Tls13 => "1.3",
+        }
+    }
+
+    /// The versions offered, newest first.
+    pub fn versions(self) -> &'static [&'static rustls::SupportedProtocolVersion] {
+        static FROM_12: [&rustls::SupportedProtocolVersion; 2] =
+            [&rustls::version::TLS13, &rustls::version::TLS12];
+        static ONLY_13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+        match self {
+            TlsMin::Tls12 => &FROM_12,
+            TlsMin::Tls13 => &ONLY_13,
+        }
+    }
+}
+
+/// TLS from `min` up, ring as the one crypto provider.
 pub fn server_config(
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
+    min: TlsMin,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
-    .with_protocol_versions(&[&rustls::version::TLS13])?
+    .with_protocol_versions(min.versions())?
     .with_no_client_auth()
     .with_single_cert(certs, key)?;
     let mut config = config;
