@@ -73,8 +73,6 @@ pub struct OnlineDevice {
 pub struct Presence {
     store: porter_store::Store,
     online: Mutex<HashMap<String, OnlineDevice>>,
-    /// What the last session of each device that went offline looked like (Last Connection).
-    last: Mutex<HashMap<String, PresenceInfo>>,
     metrics: Arc<GatewayMetrics>,
 }
 
@@ -83,7 +81,6 @@ impl Presence {
         Presence {
             store,
             online: Mutex::new(HashMap::new()),
-            last: Mutex::new(HashMap::new()),
             metrics,
         }
     }
@@ -92,8 +89,18 @@ impl Presence {
         self.online.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records `mac` as online on this connection; the connection it replaces is told.
+    /// Records `mac` as online on this connection (and as the device's Last Connection);
+    /// the connection it replaces is told.
     pub fn online(&self, mac: &str, device: OnlineDevice) {
+        let seen = porter_store::last_seen::LastSeen {
+            at_ms: device.since_ms,
+            remote_address: device.remote.to_string(),
+            firmware_version: device.firmware_version.clone(),
+            model: device.model.clone(),
+        };
+        if let Err(e) = self.store.device_seen(device.device_id, seen) {
+            tracing::warn!(error = %e, "recording Last Connection failed");
+        }
         let old = self.map().insert(mac.to_owned(), device);
         if let Some(old) = old {
             // A full queue means the old connection is already going away.
@@ -107,14 +114,8 @@ impl Presence {
         if map
             .get(mac)
             .is_some_and(|d| d.connection_id == connection_id)
-            && let Some(d) = map.remove(mac)
         {
-            let mut last = info(&d);
-            last.online = false;
-            self.last
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(mac.to_owned(), last);
+            map.remove(mac);
         }
     }
 
@@ -150,12 +151,6 @@ impl Presence {
         let Some(device) = removed else {
             return false;
         };
-        let mut last = info(&device);
-        last.online = false;
-        self.last
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(mac.to_owned(), last);
         tracing::info!(
             mac,
             device_id,
@@ -207,15 +202,39 @@ fn info(d: &OnlineDevice) -> PresenceInfo {
 }
 
 impl DevicePresence for Presence {
-    fn presence(&self, mac: &str) -> Option<PresenceInfo> {
-        if let Some(d) = self.current(mac) {
+    fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
+        if let Some(d) = self.current(mac).filter(|d| d.device_id == device_id) {
             return Some(info(&d));
         }
-        self.last
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(mac)
-            .cloned()
+        self.store.last_seen(device_id).map(|s| PresenceInfo {
+            online: false,
+            last_connected_ms: s.at_ms,
+            remote_address: s.remote_address,
+            firmware_version: s.firmware_version,
+            model: s.model,
+        })
+    }
+}
+
+/// Writes the Last Connections that waited for their minute, every 10 s, and all that are
+/// pending at shutdown (`porter_store::last_seen`).
+pub async fn persist_last_seen(
+    store: porter_store::Store,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = crate::gateway::stopped(&mut stop) => break,
+        }
+        if let Err(e) = store.flush_last_seen(false).await {
+            tracing::warn!(error = %e, "writing Last Connections failed");
+        }
+    }
+    if let Err(e) = store.flush_last_seen(true).await {
+        tracing::warn!(error = %e, "writing Last Connections at shutdown failed");
     }
 }
 
@@ -418,7 +437,7 @@ mod tests {
         }
         assert!(queue.try_recv().is_err(), "the command must not be queued");
         assert!(presence.get(MAC).is_none());
-        assert!(!presence.presence(MAC).unwrap().online);
+        assert!(!presence.presence(id, MAC).unwrap().online);
     }
 
     #[tokio::test]

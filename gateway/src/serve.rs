@@ -207,6 +207,10 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             https_base: public_url.trim_end_matches('/').to_owned(),
         },
     ));
+    gateway_tasks.push(tokio::spawn(porter_gateway::presence::persist_last_seen(
+        store.clone(),
+        stop_rx.clone(),
+    )));
     gateway_tasks.push(tokio::spawn(porter_gateway::revoker::run(
         store.clone(),
         gateway.presence.clone(),

@@ -349,3 +349,43 @@ async fn a_freed_mac_does_not_hand_another_installer_the_connected_door() {
     sim.stop().await;
     server.stop().await;
 }
+
+/// Last Connection (time, address, firmware, model) outlives a restart, and a reconnect
+/// storm does not rewrite it per connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_connection_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let c = community(&admin).await;
+    let gate = door_phone(&admin, c, "0C1105A00010").await;
+    let credential = credential(&admin, gate).await;
+    let tls = connector(&server, Transport::Tls);
+    for _ in 0..5 {
+        let link = online(&tls, "0C1105A00010", &credential).await;
+        drop(link);
+    }
+    let _link = online(&tls, "0C1105A00010", &credential).await;
+    let before = admin.device(gate).await;
+    assert!(before.online && before.last_connection_ms > 0, "{before:?}");
+    assert_eq!(
+        (before.model.as_str(), before.firmware_version.as_str()),
+        ("R29", "29.30.2.805")
+    );
+    server.stop().await;
+
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let after = admin.device(gate).await;
+    assert!(!after.online);
+    assert_eq!(
+        after.last_connection_ms, before.last_connection_ms,
+        "{after:?}"
+    );
+    assert_eq!(after.remote_address, before.remote_address);
+    assert_eq!(
+        (after.model.as_str(), after.firmware_version.as_str()),
+        ("R29", "29.30.2.805")
+    );
+    server.stop().await;
+}

@@ -15,6 +15,7 @@ pub mod clock;
 mod directory;
 pub mod error;
 pub mod events;
+pub mod last_seen;
 pub mod model;
 pub mod ops;
 pub mod presence;

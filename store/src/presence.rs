@@ -13,8 +13,9 @@ pub struct PresenceInfo {
 }
 
 pub trait DevicePresence: Send + Sync + 'static {
-    /// `mac` as stored (12 upper-case hex digits).
-    fn presence(&self, mac: &str) -> Option<PresenceInfo>;
+    /// Device `device_id`, bound to `mac` (as stored: 12 upper-case hex digits): online
+    /// while a session authenticated as this device holds it, else its Last Connection.
+    fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo>;
 }
 
 /// A command for a connected device.

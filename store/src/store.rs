@@ -48,6 +48,8 @@ struct Inner {
     revocations: tokio::sync::broadcast::Sender<Revocations>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
+    /// Every device's Last Connection (`last_seen`).
+    last_seen: std::sync::Mutex<crate::last_seen::LastSeenBook>,
     /// MACs of other libraries tried, per installer (`ops::macs`).
     mac_conflicts: crate::auth_failures::AuthFailures<Id>,
 }
@@ -93,6 +95,11 @@ impl Store {
         sealer: crate::secrets::Sealer,
     ) -> Result<Self> {
         let mut dir = Directory::from_records(backend.load()?);
+        let mut last_seen = crate::last_seen::LastSeenBook::loaded(backend.load_last_seen()?);
+        let gone = last_seen.retain(|id| dir.device(id).is_some());
+        if !gone.is_empty() {
+            backend.put_last_seen(&[], &gone)?;
+        }
         if dir.meta == Meta::default() {
             dir.meta = Meta {
                 next_id: 1,
@@ -111,6 +118,7 @@ impl Store {
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 revocations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
+                last_seen: std::sync::Mutex::new(last_seen),
                 mac_conflicts: crate::auth_failures::AuthFailures::new(
                     crate::auth_failures::AuthFailureLimits {
                         max_failures: crate::ops::macs::MAX_MAC_CONFLICTS,
@@ -150,6 +158,53 @@ impl Store {
         binding: &crate::revocation::DeviceBinding,
     ) -> Option<crate::revocation::RevokeReason> {
         self.read(|dir| binding.revoked_by(dir.device(binding.device_id)))
+    }
+
+    fn last_seen_book(&self) -> std::sync::MutexGuard<'_, crate::last_seen::LastSeenBook> {
+        self.inner
+            .last_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A device started a session: its Last Connection, in memory now and on disk within a
+    /// minute (at once when the device's last write is older).
+    pub fn device_seen(&self, device_id: Id, seen: crate::last_seen::LastSeen) -> Result<()> {
+        let write = self
+            .last_seen_book()
+            .seen(device_id, seen.clone(), std::time::Instant::now());
+        if write {
+            self.inner
+                .backend
+                .put_last_seen(&[(device_id, seen)], &[])?;
+        }
+        Ok(())
+    }
+
+    /// A device's last session, if it ever connected (and still exists).
+    pub fn last_seen(&self, device_id: Id) -> Option<crate::last_seen::LastSeen> {
+        let seen = self.last_seen_book().get(device_id).cloned()?;
+        self.read(|dir| dir.device(device_id).is_some())
+            .then_some(seen)
+    }
+
+    /// Writes the Last Connections whose minute is over (every pending one when `all`, at
+    /// shutdown, and then waits until they are durable) and forgets deleted devices'; how
+    /// many were written.
+    pub async fn flush_last_seen(&self, all: bool) -> Result<usize> {
+        let (due, gone) = {
+            let mut book = self.last_seen_book();
+            let due = book.take_due(std::time::Instant::now(), all);
+            let gone = self.read(|dir| book.retain(|id| dir.device(id).is_some()));
+            (due, gone)
+        };
+        if !due.is_empty() || !gone.is_empty() {
+            self.inner.backend.put_last_seen(&due, &gone)?;
+        }
+        if all {
+            self.inner.backend.sync().await?;
+        }
+        Ok(due.len())
     }
 
     /// Seals and opens secrets at rest (SIP and camera passwords).

@@ -19,7 +19,7 @@ impl AdminApi {
         if let Some(p) = self
             .presence
             .as_ref()
-            .and_then(|p| p.presence(&view.device.mac))
+            .and_then(|p| p.presence(view.device.id, &view.device.mac))
         {
             d.online = p.online;
             d.last_connection_ms = p.last_connected_ms;

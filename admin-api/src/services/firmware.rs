@@ -190,7 +190,7 @@ impl FirmwareService for AdminApi {
         let device = self.store.device(&actor, r.device_id).map_err(status)?;
         // A connected device says its model; an image for other models would brick it.
         if let Some(presence) = &self.presence
-            && let Some(online) = presence.presence(&device.device.mac)
+            && let Some(online) = presence.presence(device.device.id, &device.device.mac)
             && !online.model.is_empty()
             && !fw.models.contains(&online.model.to_ascii_uppercase())
         {

@@ -95,7 +95,7 @@ impl AdminApi {
             let seen = self
                 .presence
                 .as_ref()
-                .and_then(|p| p.presence(&device.mac))
+                .and_then(|p| p.presence(device.id, &device.mac))
                 .map(|p| p.model.to_ascii_uppercase())
                 .filter(|m| !m.is_empty());
             match seen {
@@ -155,7 +155,7 @@ impl UpgradeService for AdminApi {
         let candidates = devices
             .into_iter()
             .filter_map(|(device_id, name, mac)| {
-                let p = self.presence.as_ref()?.presence(&mac)?;
+                let p = self.presence.as_ref()?.presence(device_id, &mac)?;
                 (model.is_empty() || p.model.eq_ignore_ascii_case(&model)).then_some(
                     pb::UpgradeCandidate {
                         device_id,

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
+use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
 
@@ -31,7 +32,11 @@ impl Backend for MemoryBackend {
     fn load(&self) -> Result<Vec<Record>, BackendError> {
         self.records()
             .iter()
-            .filter(|(k, _)| !k.starts_with(AUDIT_PREFIX) && !k.starts_with(EVENT_PREFIX))
+            .filter(|(k, _)| {
+                !k.starts_with(AUDIT_PREFIX)
+                    && !k.starts_with(EVENT_PREFIX)
+                    && !k.starts_with(LAST_SEEN_PREFIX)
+            })
             .map(|(k, v)| {
                 serde_json::from_slice(v).map_err(|source| BackendError::Decode {
                     key: k.clone(),
@@ -72,6 +77,37 @@ impl Backend for MemoryBackend {
             encoded.push((event_key(e.community_id, e.seq), serde_json::to_vec(e)?));
         }
         self.records().extend(encoded);
+        Ok(())
+    }
+
+    fn load_last_seen(&self) -> Result<Vec<(Id, LastSeen)>, BackendError> {
+        let records = self.records();
+        let mut out = Vec::new();
+        for (k, v) in records.range(LAST_SEEN_PREFIX.to_owned()..) {
+            let Some(n) = k.strip_prefix(LAST_SEEN_PREFIX) else {
+                break;
+            };
+            let seen = serde_json::from_slice(v).map_err(|source| BackendError::Decode {
+                key: k.clone(),
+                source,
+            })?;
+            if let Ok(id) = n.parse() {
+                out.push((id, seen));
+            }
+        }
+        Ok(out)
+    }
+
+    fn put_last_seen(&self, entries: &[(Id, LastSeen)], gone: &[Id]) -> Result<(), BackendError> {
+        let mut encoded = Vec::with_capacity(entries.len());
+        for (id, seen) in entries {
+            encoded.push((last_seen_key(*id), serde_json::to_vec(seen)?));
+        }
+        let mut records = self.records();
+        records.extend(encoded);
+        for id in gone {
+            records.remove(&last_seen_key(*id));
+        }
         Ok(())
     }
 

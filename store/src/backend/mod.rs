@@ -54,6 +54,17 @@ pub trait Backend: Send + Sync + 'static {
         remove: &dyn Fn(&DeviceEventRecord) -> bool,
     ) -> Result<usize, BackendError>;
 
+    /// Every device's stored Last Connection (`last_seen`).
+    fn load_last_seen(&self) -> Result<Vec<(Id, crate::last_seen::LastSeen)>, BackendError>;
+
+    /// Writes these Last Connections and removes those of `gone` devices; durable within
+    /// the backend's flush interval.
+    fn put_last_seen(
+        &self,
+        entries: &[(Id, crate::last_seen::LastSeen)],
+        gone: &[Id],
+    ) -> Result<(), BackendError>;
+
     /// Audit entries of one installer with `seq < before_seq`, newest first.
     fn audit_page(
         &self,

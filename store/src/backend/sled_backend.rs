@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
+use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
 
@@ -67,7 +68,9 @@ impl Backend for SledBackend {
         let mut out = Vec::new();
         for item in self.tree.iter() {
             let (key, value) = item?;
-            if key.starts_with(AUDIT_PREFIX.as_bytes()) || key.starts_with(EVENT_PREFIX.as_bytes())
+            if key.starts_with(AUDIT_PREFIX.as_bytes())
+                || key.starts_with(EVENT_PREFIX.as_bytes())
+                || key.starts_with(LAST_SEEN_PREFIX.as_bytes())
             {
                 continue;
             }
@@ -179,6 +182,39 @@ impl Backend for SledBackend {
         }
         self.tree.apply_batch(batch)?;
         Ok(removed)
+    }
+
+    fn load_last_seen(&self) -> Result<Vec<(Id, LastSeen)>, BackendError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(LAST_SEEN_PREFIX.as_bytes()) {
+            let (key, value) = item?;
+            let text = String::from_utf8_lossy(&key).into_owned();
+            let id = text
+                .strip_prefix(LAST_SEEN_PREFIX)
+                .and_then(|n| n.parse().ok());
+            let seen = serde_json::from_slice(&value).map_err(|source| BackendError::Decode {
+                key: text.clone(),
+                source,
+            })?;
+            if let Some(id) = id {
+                out.push((id, seen));
+            }
+        }
+        Ok(out)
+    }
+
+    fn put_last_seen(&self, entries: &[(Id, LastSeen)], gone: &[Id]) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        for (id, seen) in entries {
+            batch.insert(last_seen_key(*id).as_bytes(), serde_json::to_vec(seen)?);
+        }
+        for id in gone {
+            batch.remove(last_seen_key(*id).as_bytes());
+        }
+        self.tree.apply_batch(batch)?;
+        // Counted like a commit, so a later `sync` flushes it too.
+        self.committed.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     fn audit_page(
