@@ -21,7 +21,7 @@ use crate::transport::FrameIo;
 pub async fn connection<T: FrameIo>(
     gateway: Arc<Gateway>,
     mut io: T,
-    admission: Admission,
+    mut admission: Admission,
     mut stop: watch::Receiver<bool>,
 ) {
     let remote = admission.remote;
@@ -32,6 +32,7 @@ pub async fn connection<T: FrameIo>(
         transport: admission.transport,
         mac: None,
         device_type: 0,
+        pending: admission.pending.take(),
     };
     let mut session = Session::new(
         gateway.config.session.clone(),
@@ -178,6 +179,8 @@ struct Here {
     /// Set while the session is online.
     mac: Option<String>,
     device_type: u32,
+    /// The place among its address's connections without a Hello, until the Hello.
+    pending: Option<porter_store::edge::PendingGuard>,
 }
 
 impl Here {
@@ -222,6 +225,9 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
             }
             here.device_type = identity.device_type;
             here.mac = Some(identity.mac);
+            if let Some(p) = here.pending.take() {
+                p.settle();
+            }
             gateway
                 .metrics
                 .session_started(here.transport, here.device_type);

@@ -29,6 +29,10 @@ pub struct GatewayConfig {
     pub session: SessionConfig,
     pub auth_failures: AuthFailureLimits,
     pub accept_rate: AcceptRateLimits,
+    /// Connections one address may hold before they say Hello (default 256): connections
+    /// that never speak cannot take every descriptor. A whole site behind one NAT address
+    /// says Hello within its handshakes, so the default leaves room for its storms.
+    pub max_unauthenticated_per_address: u32,
 }
 
 impl Default for GatewayConfig {
@@ -41,6 +45,7 @@ impl Default for GatewayConfig {
             session: SessionConfig::default(),
             auth_failures: AuthFailureLimits::default(),
             accept_rate: AcceptRateLimits::default(),
+            max_unauthenticated_per_address: 256,
         }
     }
 }
@@ -53,6 +58,7 @@ pub struct Gateway {
     pub auth_failures: AuthFailures,
     pub config: GatewayConfig,
     accept_rate: AcceptRate,
+    unauthenticated: Arc<porter_store::edge::PendingLimit>,
     permits: Arc<Semaphore>,
     next_connection: AtomicU64,
 }
@@ -60,6 +66,8 @@ pub struct Gateway {
 /// A connection's place under the global limit; counted in the metrics while it lives.
 pub struct Admission {
     _permit: OwnedSemaphorePermit,
+    /// Its place among its address's connections that have not said Hello yet.
+    pub pending: Option<porter_store::edge::PendingGuard>,
     metrics: Arc<GatewayMetrics>,
     pub transport: Transport,
     pub remote: SocketAddr,
@@ -80,6 +88,9 @@ impl Gateway {
             metrics,
             auth_failures: AuthFailures::new(config.auth_failures.clone()),
             accept_rate: AcceptRate::new(config.accept_rate.clone()),
+            unauthenticated: porter_store::edge::PendingLimit::new(
+                config.max_unauthenticated_per_address,
+            ),
             permits: Arc::new(Semaphore::new(config.max_connections)),
             config,
             next_connection: AtomicU64::new(1),
@@ -126,8 +137,13 @@ impl Gateway {
                 })?
             }
         };
+        let Some(pending) = self.unauthenticated.try_enter(remote.ip()) else {
+            self.metrics.refused(Refusal::Unauthenticated);
+            return Err(Refusal::Unauthenticated);
+        };
         self.metrics.connection_opened(transport);
         Ok(Admission {
+            pending: Some(pending),
             _permit: permit,
             metrics: self.metrics.clone(),
             transport,
@@ -144,17 +160,22 @@ impl Gateway {
 /// descriptors and the like) back off briefly instead of spinning.
 pub async fn accept(
     listener: &tokio::net::TcpListener,
+    backoff: &mut porter_store::edge::AcceptBackoff,
     stop: &mut watch::Receiver<bool>,
 ) -> Option<(tokio::net::TcpStream, SocketAddr)> {
     loop {
-        tokio::select! {
+        let pause = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => return Some(a),
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(a) => {
+                    backoff.accepted();
+                    return Some(a);
                 }
+                Err(e) => backoff.failed("device", &e),
             },
+            () = stopped(stop) => return None,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
             () = stopped(stop) => return None,
         }
     }

@@ -26,6 +26,8 @@ pub struct HttpsConfig {
     pub max_connections: usize,
     /// TLS handshake and request head, each (default 10 s).
     pub handshake_timeout: Duration,
+    /// Connections one address may hold before their first request (default 256).
+    pub max_unauthenticated_per_address: u32,
 }
 
 impl Default for HttpsConfig {
@@ -33,6 +35,7 @@ impl Default for HttpsConfig {
         HttpsConfig {
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
+            max_unauthenticated_per_address: 256,
         }
     }
 }
@@ -93,15 +96,23 @@ pub async fn serve_https(
     mut stop: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let silent = porter_store::edge::PendingLimit::new(config.max_unauthenticated_per_address);
+    let mut backoff = porter_store::edge::AcceptBackoff::default();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         let permit = tokio::select! {
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             () = stopped(&mut stop) => break,
         };
-        let Some((tcp, remote)) = accept(&listener, &mut stop).await else {
+        let Some((tcp, remote)) = accept(&listener, &mut backoff, &mut stop).await else {
             break;
         };
+        // Until its first request, a connection holds one of its address's few places.
+        let Some(pending) = silent.try_enter(remote.ip()) else {
+            tracing::debug!(%remote, "HTTPS connection refused: too many silent connections");
+            continue;
+        };
+        let pending = Arc::new(std::sync::Mutex::new(Some(pending)));
         let _ = tcp.set_nodelay(true);
         let (acceptor, routes, limit) =
             (acceptor.clone(), routes.clone(), config.handshake_timeout);
@@ -116,6 +127,9 @@ pub async fn serve_https(
             let peer_cert: Option<Arc<str>> =
                 crate::client_certs::peer_fingerprint(tls.get_ref().1).map(Arc::from);
             let service = hyper::service::service_fn(move |req| {
+                if let Some(first) = pending.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    first.settle();
+                }
                 let (routes, peer_cert) = (routes.clone(), peer_cert.clone());
                 async move { Ok::<_, Infallible>(route(routes, req, remote.ip(), peer_cert).await) }
             });

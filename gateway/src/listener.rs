@@ -56,8 +56,9 @@ pub async fn serve_tcp(
 ) {
     let transport = flavor.transport();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut backoff = porter_store::edge::AcceptBackoff::default();
     loop {
-        let Some((tcp, remote)) = accept(&listener, &mut stop).await else {
+        let Some((tcp, remote)) = accept(&listener, &mut backoff, &mut stop).await else {
             break;
         };
         // Over its address's budget: closed before any TLS work (and before it could wait

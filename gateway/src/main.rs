@@ -4,6 +4,7 @@ mod admin_decode;
 mod admin_timeout;
 mod cli;
 mod config;
+mod descriptors;
 mod metrics_route;
 mod serve;
 

@@ -61,6 +61,8 @@ pub enum Refusal {
     AcceptRate,
     /// The global connection limit is reached.
     ConnectionLimit,
+    /// The address already holds its fill of connections that have not said Hello.
+    Unauthenticated,
 }
 
 /// Command kinds, as labels.
@@ -106,6 +108,7 @@ pub struct GatewayMetrics {
     handshakes_failed: PerTransport<AtomicU64>,
     refused_accept_rate: AtomicU64,
     refused_connection_limit: AtomicU64,
+    refused_unauthenticated: AtomicU64,
     auth_failures: AtomicU64,
     auth_blocked: AtomicU64,
     sessions_revoked: AtomicU64,
@@ -142,6 +145,7 @@ impl GatewayMetrics {
         match why {
             Refusal::AcceptRate => bump(&self.refused_accept_rate),
             Refusal::ConnectionLimit => bump(&self.refused_connection_limit),
+            Refusal::Unauthenticated => bump(&self.refused_unauthenticated),
         }
     }
 
@@ -270,6 +274,11 @@ impl GatewayMetrics {
             out,
             "porter_gateway_refused_connections_total{{reason=\"connection_limit\"}} {}",
             get(&self.refused_connection_limit)
+        );
+        let _ = writeln!(
+            out,
+            "porter_gateway_refused_connections_total{{reason=\"unauthenticated\"}} {}",
+            get(&self.refused_unauthenticated)
         );
         header(
             out,

@@ -28,6 +28,30 @@ const ADMIN_STREAMS_PER_CONNECTION: u32 = 64;
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+    let open_files = crate::descriptors::raise_open_file_limit();
+    let sip_defaults = porter_sip::server::SipConfig::default();
+    let https_defaults = HttpsConfig::default();
+    let budget = crate::descriptors::budget(
+        open_files,
+        crate::descriptors::ConnectionBudget {
+            gateway: config.gateway_max_connections,
+            sip: sip_defaults.max_connections,
+            https: https_defaults.max_connections,
+        },
+    );
+    if budget.gateway < config.gateway_max_connections {
+        tracing::info!(
+            open_files,
+            gateway = budget.gateway,
+            sip = budget.sip,
+            https = budget.https,
+            "the open-file limit caps the connections each listener may hold; raise it (ulimit -n) for more"
+        );
+    }
+    let https_config = HttpsConfig {
+        max_connections: budget.https,
+        ..https_defaults
+    };
     let store = Store::open_sled(&config.data_dir)
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     bootstrap(&store).await?;
@@ -78,7 +102,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let gateway_addr = gateway_listener.local_addr()?;
     let defaults = GatewayConfig::default();
     let gateway_config = GatewayConfig {
-        max_connections: config.gateway_max_connections,
+        max_connections: budget.gateway,
         accept_rate: porter_gateway::limits::AcceptRateLimits {
             burst: config.gateway_accept_burst,
             per_second: config.gateway_accept_rate,
@@ -238,7 +262,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
                 firmware: None,
                 autop: Some(autop_files.clone()),
             }),
-            HttpsConfig::default(),
+            https_config.clone(),
             stop_rx.clone(),
         )));
     }
@@ -275,7 +299,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
                 },
                 credentials: config.sip_trunk_credentials.clone(),
             }),
-            ..porter_sip::server::SipConfig::default()
+            max_connections: budget.sip,
+            ..sip_defaults
         },
         sip_local,
     );

@@ -57,7 +57,27 @@ impl Server {
     }
 
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_porter"))
+        Self::spawn(data_dir, extra, None).await
+    }
+
+    /// The server with its open-file limit (soft and hard) at `open_files`, as under
+    /// `ulimit -n`.
+    pub async fn start_with_open_files(data_dir: &Path, open_files: u64) -> Server {
+        Self::spawn(data_dir, &[], Some(open_files)).await
+    }
+
+    async fn spawn(data_dir: &Path, extra: &[&str], open_files: Option<u64>) -> Server {
+        let porter = env!("CARGO_BIN_EXE_porter");
+        let mut command = match open_files {
+            // util-linux's prlimit runs the server with the limit and becomes it (exec).
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(porter);
+                c
+            }
+            None => Command::new(porter),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--data-dir")
             .arg(data_dir)

@@ -73,18 +73,11 @@ impl SipServer {
         source: Source,
         now: u64,
     ) -> Result<SipAccount, AuthRefusal> {
-        let ip = source.addr.ip();
-        if let Some(wait) = self.auth_failures.blocked_for(ip, Instant::now()) {
-            let phrase = format!(
-                "Forbidden (too many failed authentications from this address; retry in {} s)",
-                wait.as_secs().max(1)
-            );
-            return Err(AuthRefusal::Refused(req.response(
-                403,
-                &phrase,
-                Some(&to_tag(req)),
-            )));
-        }
+        // Failures count per address and account, and a right answer always gets through:
+        // wrong answers sent from (or spoofed as) a device's address lock out that pair's
+        // wrong answers only, never the device proving its password (docs/ARCHITECTURE.md,
+        // "SIP authentication failures").
+        let key = (source.addr.ip(), user.to_owned());
         let Some(creds) = req.headers.get(&who.headers().0) else {
             return Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)));
         };
@@ -113,10 +106,24 @@ impl SipServer {
             None => Verdict::Denied("unknown account"),
         };
         match (verdict, account) {
-            (Verdict::Ok, Some(a)) => Ok(a),
+            (Verdict::Ok, Some(a)) => {
+                self.auth_failures.succeeded(&key);
+                Ok(a)
+            }
             (Verdict::Stale, _) => Err(AuthRefusal::Challenge(self.challenge(req, who, now, true))),
             (Verdict::Denied(why), _) => {
-                self.auth_failures.failed(ip, Instant::now());
+                if let Some(wait) = self.auth_failures.blocked_for(key.clone(), Instant::now()) {
+                    let phrase = format!(
+                        "Forbidden (too many failed authentications for this account from this address; retry in {} s)",
+                        wait.as_secs().max(1)
+                    );
+                    return Err(AuthRefusal::Refused(req.response(
+                        403,
+                        &phrase,
+                        Some(&to_tag(req)),
+                    )));
+                }
+                self.auth_failures.failed(key, Instant::now());
                 tracing::info!(%source.addr, account = %user, why, "SIP authentication failed");
                 Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)))
             }

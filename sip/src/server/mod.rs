@@ -48,9 +48,19 @@ pub struct SipConfig {
     pub max_transactions: usize,
     /// TCP, TLS and WebSocket connections at most, together (default 50,000).
     pub max_connections: usize,
-    /// A connection with nothing read or written for this long is closed (default the
-    /// longest registration plus a minute: a registered device refreshes well within it).
+    /// A connection that has sent no valid SIP request this long after it opened is closed
+    /// (default 10 s).
+    pub first_request_ms: u64,
+    /// A connection with nothing read for this long is closed (default 300 s). Registered
+    /// flows stay open by their RFC 5626 keep-alives (a CRLFCRLF ping, answered with CRLF;
+    /// `Flow-Timer` in the REGISTER's 200 says how often) or their refreshes, not by a
+    /// timer as long as a registration; WebSocket flows are pinged by the server.
     pub idle_ms: u64,
+    /// The keep-alive interval asked of clients on connection-oriented transports, in
+    /// seconds (`Flow-Timer`, default 120: RFC 5626's recommendation).
+    pub flow_timer_secs: u32,
+    /// Connections one address may hold before their first valid request (default 256).
+    pub max_unauthenticated_per_address: u32,
     pub proxy: ProxyConfig,
     /// Failed authentications one address may have before it is refused for a while
     /// (default 10 a minute, like the device gateway).
@@ -70,7 +80,10 @@ impl Default for SipConfig {
             max_message: 16 * 1024,
             max_transactions: 100_000,
             max_connections: 50_000,
-            idle_ms: (u64::from(RegistrarConfig::default().max_expires) + 60) * 1000,
+            first_request_ms: 10_000,
+            idle_ms: 300_000,
+            flow_timer_secs: 120,
+            max_unauthenticated_per_address: 256,
             proxy: ProxyConfig::default(),
             auth_failures: Default::default(),
             ring_ms: 30_000,
@@ -98,9 +111,12 @@ pub struct SipServer {
     proxy: Mutex<Proxy>,
     outbound: outbound::Outbound,
     commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
-    auth_failures: porter_store::auth_failures::AuthFailures,
+    /// Failed digest answers per source address and account.
+    auth_failures: porter_store::auth_failures::AuthFailures<(std::net::IpAddr, String)>,
     /// TCP, TLS and WebSocket connections together, up to `max_connections`.
     connections: Arc<tokio::sync::Semaphore>,
+    /// Connections per address that have not sent a valid request yet.
+    unauthenticated: Arc<porter_store::edge::PendingLimit>,
 }
 
 impl SipServer {
@@ -131,6 +147,9 @@ impl SipServer {
                 config.auth_failures.clone(),
             ),
             connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
+            unauthenticated: porter_store::edge::PendingLimit::new(
+                config.max_unauthenticated_per_address,
+            ),
             store,
             config,
         })
@@ -183,6 +202,23 @@ impl SipServer {
                 Vec::new()
             }
         })
+    }
+
+    /// Like `handle_bytes`, also saying whether the bytes were a well-formed message (what
+    /// proves a new connection speaks SIP).
+    pub fn handle_bytes_checked(&self, bytes: &[u8], source: Source) -> (Vec<Transmit>, bool) {
+        let mut valid = false;
+        let out = guarded(source, || match crate::message::parse_datagram(bytes) {
+            Ok(m) => {
+                valid = tcp::valid(&m);
+                self.handle_message(m, source)
+            }
+            Err(e) => {
+                tracing::debug!(%source.addr, error = %e, "SIP message dropped");
+                Vec::new()
+            }
+        });
+        (out, valid)
     }
 
     /// One parsed message from `source`: what to send, and where.

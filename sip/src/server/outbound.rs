@@ -104,7 +104,15 @@ impl Outbound {
             match connected {
                 Ok(Ok(tcp)) => {
                     let _ = tcp.set_nodelay(true);
-                    super::tcp::run_connection(server, tcp, Transport::Tcp, peer, rx, stop).await;
+                    super::tcp::run_connection(
+                        server,
+                        tcp,
+                        Transport::Tcp,
+                        super::tcp::Conn::outbound(peer),
+                        rx,
+                        stop,
+                    )
+                    .await;
                 }
                 _ => {
                     tracing::debug!(%peer, "SIP TCP connect failed");

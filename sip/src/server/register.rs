@@ -25,6 +25,14 @@ impl SipServer {
                     r.headers
                         .push(HeaderName::Contact, format!("{};expires={left}", b.contact));
                 }
+                // A connection stays open while its client pings it (RFC 5626 §4.4.1): say
+                // how often.
+                if source.transport.reliable() {
+                    r.headers.push(
+                        HeaderName::Other("Flow-Timer".into()),
+                        self.config.flow_timer_secs.to_string(),
+                    );
+                }
                 r
             }
             Err(e) => {

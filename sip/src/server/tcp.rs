@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
+use porter_store::edge::PendingGuard;
+
 use super::SipServer;
 use super::outbound::CONNECTION_QUEUE;
 use crate::message::{Framed, StreamFramer};
@@ -43,46 +45,106 @@ async fn serve_stream(
     stop: watch::Receiver<bool>,
 ) {
     server.outbound.set_stop(stop.clone());
-    accept_loop(server, listener, stop, move |server, tcp, addr, stop| {
-        let tls = tls.clone();
-        async move {
-            let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
-            match tls {
-                None => {
-                    server.outbound.add_connection(Transport::Tcp, addr, tx);
-                    run_connection(server, tcp, Transport::Tcp, addr, rx, stop).await;
-                }
-                Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
-                    match handshake {
-                        Ok(Ok(stream)) => {
-                            server.outbound.add_connection(Transport::Tls, addr, tx);
-                            run_connection(server, stream, Transport::Tls, addr, rx, stop).await;
+    accept_loop(
+        server,
+        listener,
+        stop,
+        move |server, tcp, addr, pending, stop| {
+            let tls = tls.clone();
+            async move {
+                let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
+                let conn = Conn {
+                    peer: addr,
+                    pending: Some(pending),
+                };
+                match tls {
+                    None => {
+                        server.outbound.add_connection(Transport::Tcp, addr, tx);
+                        run_connection(server, tcp, Transport::Tcp, conn, rx, stop).await;
+                    }
+                    Some(acceptor) => {
+                        let handshake =
+                            tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
+                        match handshake {
+                            Ok(Ok(stream)) => {
+                                server.outbound.add_connection(Transport::Tls, addr, tx);
+                                run_connection(server, stream, Transport::Tls, conn, rx, stop)
+                                    .await;
+                            }
+                            Ok(Err(e)) => tracing::debug!(%addr, error = %e, "SIP TLS handshake"),
+                            Err(_) => tracing::debug!(%addr, "SIP TLS handshake timed out"),
                         }
-                        Ok(Err(e)) => tracing::debug!(%addr, error = %e, "SIP TLS handshake"),
-                        Err(_) => tracing::debug!(%addr, "SIP TLS handshake timed out"),
                     }
                 }
             }
-        }
-    })
+        },
+    )
     .await;
 }
 
+/// A connection's peer, and its place among the peer address's connections that have not
+/// sent a valid request yet (`None` once it has, or for connections Porter opened).
+pub(super) struct Conn {
+    pub peer: SocketAddr,
+    pub pending: Option<PendingGuard>,
+}
+
+impl Conn {
+    /// Connections Porter opened itself are trusted from the start.
+    pub(super) fn outbound(peer: SocketAddr) -> Conn {
+        Conn {
+            peer,
+            pending: None,
+        }
+    }
+
+    /// A valid message arrived: the connection leaves the short first-request deadline and
+    /// its address's count of silent connections.
+    pub(super) fn proved(&mut self) {
+        if let Some(p) = self.pending.take() {
+            p.settle();
+        }
+    }
+
+    /// When to close it for silence: the first-request deadline until a valid message
+    /// arrived, then `idle` after the last thing read.
+    pub(super) fn deadline(
+        &self,
+        opened: tokio::time::Instant,
+        last_read: tokio::time::Instant,
+        config: &super::SipConfig,
+    ) -> tokio::time::Instant {
+        if self.pending.is_some() {
+            opened + Duration::from_millis(config.first_request_ms)
+        } else {
+            last_read + Duration::from_millis(config.idle_ms)
+        }
+    }
+}
+
+/// Whether a framed message is well formed enough to prove a connection speaks SIP.
+pub(super) fn valid(message: &crate::message::Message) -> bool {
+    match message {
+        crate::message::Message::Request(r) => r.check().is_ok(),
+        crate::message::Message::Response(r) => r.check().is_ok(),
+    }
+}
+
 /// Accepts connections until `stop`, each handled by `serve` in a task of its own, within
-/// the server's connection limit (shared by TCP, TLS and WebSocket).
+/// the server's connection limit (shared by TCP, TLS and WebSocket) and the per-address
+/// limit of connections that have not sent a valid request yet.
 pub(super) async fn accept_loop<F, Fut>(
     server: Arc<SipServer>,
     listener: TcpListener,
     stop: watch::Receiver<bool>,
     serve: F,
 ) where
-    F: Fn(Arc<SipServer>, TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut,
+    F: Fn(Arc<SipServer>, TcpStream, SocketAddr, PendingGuard, watch::Receiver<bool>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let mut tasks = tokio::task::JoinSet::new();
     let mut stop_accept = stop.clone();
+    let mut backoff = porter_store::edge::AcceptBackoff::default();
     loop {
         let permit = tokio::select! {
             p = server.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -93,15 +155,25 @@ pub(super) async fn accept_loop<F, Fut>(
             _ = stop_accept.wait_for(|s| *s) => break,
         };
         let (tcp, addr) = match accepted {
-            Ok(a) => a,
+            Ok(a) => {
+                backoff.accepted();
+                a
+            }
             Err(e) => {
-                tracing::debug!(error = %e, "SIP accept");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                let pause = backoff.failed("SIP", &e);
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stop_accept.wait_for(|s| *s) => break,
+                }
                 continue;
             }
         };
+        let Some(pending) = server.unauthenticated.try_enter(addr.ip()) else {
+            tracing::debug!(%addr, "SIP connection refused: too many silent connections from its address");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
-        let connection = serve(server.clone(), tcp, addr, stop.clone());
+        let connection = serve(server.clone(), tcp, addr, pending, stop.clone());
         tasks.spawn(async move {
             connection.await;
             drop(permit);
@@ -117,17 +189,19 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
     server: Arc<SipServer>,
     mut stream: S,
     transport: Transport,
-    peer: SocketAddr,
+    mut conn: Conn,
     mut queue: mpsc::Receiver<Bytes>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let peer = conn.peer;
     let source = Source {
         transport,
         addr: peer,
     };
     let mut framer = StreamFramer::new(server.config.max_message);
     let mut buf = BytesMut::with_capacity(4096);
-    let idle = Duration::from_millis(server.config.idle_ms);
+    let opened = tokio::time::Instant::now();
+    let mut last_read = opened;
     'conn: loop {
         loop {
             match framer.next(&mut buf) {
@@ -138,6 +212,9 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 }
                 Ok(Some(Framed::Message(m))) => {
+                    if valid(&m) {
+                        conn.proved();
+                    }
                     let out = server.handle(*m, source);
                     server.dispatch(out);
                 }
@@ -147,10 +224,11 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
         }
+        let silent_until = conn.deadline(opened, last_read, &server.config);
         tokio::select! {
             r = stream.read_buf(&mut buf) => match r {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {}
+                Ok(_) => last_read = tokio::time::Instant::now(),
             },
             Some(bytes) = queue.recv() => {
                 if stream.write_all(&bytes).await.is_err() {
@@ -159,8 +237,8 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
             }
             // The guard `wait_for` returns must not live across the writes above.
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
-            _ = tokio::time::sleep(idle) => {
-                tracing::debug!(%peer, "SIP connection idle, closed");
+            _ = tokio::time::sleep_until(silent_until) => {
+                tracing::debug!(%peer, proved = conn.pending.is_none(), "SIP connection silent, closed");
                 break;
             }
         }

@@ -3,7 +3,6 @@
 //! or binary). The connection is registered like a TCP one, so calls reach the client down
 //! the socket it registered over.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,9 +30,18 @@ pub async fn serve_wss(
     acceptor: TlsAcceptor,
     stop: watch::Receiver<bool>,
 ) {
-    super::tcp::accept_loop(server, listener, stop, move |server, tcp, addr, stop| {
-        connection(server, tcp, addr, acceptor.clone(), stop)
-    })
+    super::tcp::accept_loop(
+        server,
+        listener,
+        stop,
+        move |server, tcp, addr, pending, stop| {
+            let conn = super::tcp::Conn {
+                peer: addr,
+                pending: Some(pending),
+            };
+            connection(server, tcp, conn, acceptor.clone(), stop)
+        },
+    )
     .await;
 }
 
@@ -63,10 +71,12 @@ fn require_sip(req: &Request, mut resp: Response) -> Result<Response, ErrorRespo
 async fn connection(
     server: Arc<SipServer>,
     tcp: TcpStream,
-    peer: SocketAddr,
+    mut conn: super::tcp::Conn,
     acceptor: TlsAcceptor,
     mut stop: watch::Receiver<bool>,
 ) {
+    let peer = conn.peer;
+    let opened = tokio::time::Instant::now();
     let max = server.config.max_message;
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
@@ -88,10 +98,16 @@ async fn connection(
     };
     let (tx, mut queue) = mpsc::channel::<Bytes>(CONNECTION_QUEUE);
     server.outbound.add_connection(Transport::Wss, peer, tx);
-    let idle = Duration::from_millis(server.config.idle_ms);
+    let mut last_read = tokio::time::Instant::now();
+    // Browsers cannot send RFC 5626 pings; WebSocket pings keep a quiet flow open instead
+    // (their pongs count as traffic).
+    let ping_every = Duration::from_secs(u64::from(server.config.flow_timer_secs.max(1)));
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     loop {
+        let silent_until = conn.deadline(opened, last_read, &server.config);
         tokio::select! {
             m = ws.next() => {
+                last_read = tokio::time::Instant::now();
                 let bytes = match m {
                     Some(Ok(WsMessage::Text(t))) => Bytes::from(t),
                     Some(Ok(WsMessage::Binary(b))) => b,
@@ -102,8 +118,16 @@ async fn connection(
                 if bytes.iter().all(|c| c.is_ascii_whitespace()) {
                     continue;
                 }
-                let out = server.handle_bytes(&bytes, source);
+                let (out, valid) = server.handle_bytes_checked(&bytes, source);
+                if valid {
+                    conn.proved();
+                }
                 server.dispatch(out);
+            }
+            _ = ping.tick(), if conn.pending.is_none() => {
+                if ws.send(WsMessage::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
             }
             Some(bytes) = queue.recv() => {
                 // SIP is text; a body that is not UTF-8 goes as a binary message.
@@ -116,7 +140,7 @@ async fn connection(
                 }
             }
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
-            _ = tokio::time::sleep(idle) => break,
+            _ = tokio::time::sleep_until(silent_until) => break,
         }
     }
     server.outbound.remove_connection(Transport::Wss, peer);
