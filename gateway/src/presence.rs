@@ -342,56 +342,18 @@ async fn deliver(
 mod tests {
     use super::*;
 
-    /// A store holding one public door phone with MAC `MAC`; its id and binding.
+    /// A store holding one public door phone with MAC `MAC`, its operator and the id.
     async fn store_with_door_phone() -> (porter_store::Store, porter_store::Actor, u64) {
-        use porter_store::model::{CommunitySettings, DeviceInput};
-        let store = porter_store::Store::in_memory(Arc::new(porter_store::SystemClock));
-        store
-            .bootstrap("admin", Some("password-1".into()))
+        use porter_store::fixtures;
+        let (store, actor) = fixtures::operator_store(Arc::new(porter_store::SystemClock))
             .await
             .unwrap();
-        let token = store
-            .login("admin", "password-1", 60_000)
+        let community = fixtures::premium_community(&store, &actor, "C")
             .await
-            .unwrap()
-            .token;
-        let actor = store.authenticate(&token).unwrap();
-        let community = store
-            .create_community(
-                &actor,
-                CommunitySettings {
-                    name: Some("C".into()),
-                    feature_plan: Some(porter_store::model::FeaturePlan::Premium),
-                    address: Some(porter_store::model::Address {
-                        country: "DE".into(),
-                        ..Default::default()
-                    }),
-                    ..CommunitySettings::default()
-                },
-            )
+            .unwrap();
+        let id = fixtures::public_door_phone(&store, &actor, community, MAC)
             .await
-            .unwrap()
-            .community
-            .id;
-        store.add_mac(&actor, MAC).await.unwrap();
-        let id = store
-            .create_device(
-                &actor,
-                porter_store::ScopeRequest::Public {
-                    community_id: community,
-                    buildings: vec![],
-                },
-                DeviceInput {
-                    device_type: Some(0),
-                    mac: Some(MAC.into()),
-                    name: Some("Gate".into()),
-                    ..DeviceInput::default()
-                },
-            )
-            .await
-            .unwrap()
-            .device
-            .id;
+            .unwrap();
         (store, actor, id)
     }
 

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::sipp::{Sipp, account_row, free_port};
-use common::{ADMIN_PASSWORD, ADMIN_USER, Server, metrics};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server, connector, metrics};
 use porter_proto::admin::v1 as pb;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
-use porter_sim::link::{Connector, Transport};
+use porter_sim::link::Transport;
 use porter_sim::provision::{self, Admin, Plan};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpSocket, TcpStream};
@@ -80,9 +80,7 @@ async fn flood_while_devices_work(open_files: Option<u64>) {
     let mut sip_flood = silent_connections("127.0.0.3", sip, 1100).await;
 
     // Real devices connect from 127.0.0.1 while the flood holds.
-    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
-    let connector =
-        Arc::new(Connector::new(Transport::Tls, gateway, "127.0.0.1", &ca, vec![], false).unwrap());
+    let connector = connector(&server, Transport::Tls);
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let (_storm, storm_rx) = tokio::sync::watch::channel(0);

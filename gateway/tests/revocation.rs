@@ -8,33 +8,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Client, Server, SimDevice, curl};
+use common::{Client, Server, SimDevice, connector, curl};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::link::{Connector, Link, Transport};
-
-fn connector(server: &Server, transport: Transport) -> Arc<Connector> {
-    let addr = match transport {
-        Transport::Ws => server.gateway_ws_addr.clone(),
-        _ => server.gateway_addr.clone(),
-    };
-    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
-    Arc::new(
-        Connector::new(
-            transport,
-            addr.parse().unwrap(),
-            "127.0.0.1",
-            &ca,
-            vec![],
-            false,
-        )
-        .unwrap(),
-    )
-}
 
 async fn community(admin: &Client) -> u64 {
     admin

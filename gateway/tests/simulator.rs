@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{ADMIN_PASSWORD, ADMIN_USER, Server, curl, metrics};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server, connector, curl, metrics};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
@@ -67,29 +67,6 @@ fn plan(door_phones: usize, indoor_monitors: usize, tag: u16) -> Plan {
         model_monitor: "C317".into(),
         firmware_version: "29.30.2.805".into(),
     }
-}
-
-fn connector(server: &Server, transport: Transport) -> Arc<Connector> {
-    let addr = match transport {
-        Transport::Tls | Transport::Quic => server.gateway_addr.clone(),
-        Transport::Ws => server.gateway_ws_addr.clone(),
-        Transport::Tcp => server
-            .gateway_plain_addr
-            .clone()
-            .expect("plain TCP enabled"),
-    };
-    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
-    Arc::new(
-        Connector::new(
-            transport,
-            addr.parse().unwrap(),
-            "127.0.0.1",
-            &ca,
-            vec![],
-            false,
-        )
-        .unwrap(),
-    )
 }
 
 /// Polls until `check` holds (10 s at most).

@@ -16,6 +16,7 @@ mod directory;
 pub mod edge;
 pub mod error;
 pub mod events;
+pub mod fixtures;
 pub mod last_seen;
 pub mod model;
 pub mod ops;

@@ -242,58 +242,18 @@ fn replacement_and_go_away() {
 
 #[tokio::test]
 async fn the_store_authenticates_bound_devices_only() {
-    use porter_store::model::{Address, CommunitySettings, DeviceInput, FeaturePlan};
-    use porter_store::{ManualClock, ScopeRequest, Store};
+    use porter_store::{ManualClock, fixtures};
 
-    let store = Store::in_memory(std::sync::Arc::new(ManualClock::new(1_700_000_000_000)));
-    store
-        .bootstrap("admin", Some("password-1".into()))
+    let clock = std::sync::Arc::new(ManualClock::new(1_700_000_000_000));
+    let (store, actor) = fixtures::operator_store(clock).await.unwrap();
+    let c = fixtures::premium_community(&store, &actor, "C")
         .await
         .unwrap();
-    let token = store
-        .login("admin", "password-1", 60_000)
-        .await
-        .unwrap()
-        .token;
-    let actor = store.authenticate(&token).unwrap();
-    let c = store
-        .create_community(
-            &actor,
-            CommunitySettings {
-                name: Some("C".into()),
-                feature_plan: Some(FeaturePlan::Premium),
-                address: Some(Address {
-                    country: "DE".into(),
-                    ..Address::default()
-                }),
-                ..CommunitySettings::default()
-            },
-        )
+    let gate = fixtures::public_door_phone(&store, &actor, c, "0C11050B9814")
         .await
         .unwrap();
-    store.add_mac(&actor, "0C11050B9814").await.unwrap();
     store.add_mac(&actor, "0C11050B9815").await.unwrap();
-    let d = store
-        .create_device(
-            &actor,
-            ScopeRequest::Public {
-                community_id: c.community.id,
-                buildings: vec![],
-            },
-            DeviceInput {
-                device_type: Some(0),
-                mac: Some("0C11050B9814".into()),
-                name: Some("Gate".into()),
-                ..DeviceInput::default()
-            },
-        )
-        .await
-        .unwrap();
-    let credential = store
-        .device_secrets(&actor, d.device.id)
-        .await
-        .unwrap()
-        .credential;
+    let credential = store.device_secrets(&actor, gate).await.unwrap().credential;
 
     let now = Instant::now();
     let mut s = Session::new(SessionConfig::default(), "s".into(), now);
@@ -302,7 +262,7 @@ async fn the_store_authenticates_bound_devices_only() {
         now,
         &store,
     );
-    assert_eq!(s.identity().map(|i| i.device_id), Some(d.device.id));
+    assert_eq!(s.identity().map(|i| i.device_id), Some(gate));
     for (mac, cred) in [
         ("0C11050B9814", "dc_wrong"),
         ("0C11050B9815", credential.as_str()),
@@ -313,10 +273,7 @@ async fn the_store_authenticates_bound_devices_only() {
         assert!(s.is_closed() && s.identity().is_none(), "{mac}");
     }
     // A rotated credential replaces the old one.
-    let new = store
-        .rotate_device_credential(&actor, d.device.id)
-        .await
-        .unwrap();
+    let new = store.rotate_device_credential(&actor, gate).await.unwrap();
     assert!(
         store
             .authenticate_device("0C11050B9814", &credential)

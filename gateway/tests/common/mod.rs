@@ -587,6 +587,34 @@ pub async fn curl(args: &[&str]) -> (String, String) {
     (code.to_owned(), body.to_owned())
 }
 
+/// A porter-sim connector to the server's gateway over `transport`, trusting its certificate.
+pub fn connector(
+    server: &Server,
+    transport: porter_sim::link::Transport,
+) -> std::sync::Arc<porter_sim::link::Connector> {
+    use porter_sim::link::{Connector, Transport};
+    let addr = match transport {
+        Transport::Tls | Transport::Quic => server.gateway_addr.clone(),
+        Transport::Ws => server.gateway_ws_addr.clone(),
+        Transport::Tcp => server
+            .gateway_plain_addr
+            .clone()
+            .expect("plain TCP enabled"),
+    };
+    let ca = std::fs::read(server.data_dir.join("gateway-cert.pem")).unwrap();
+    std::sync::Arc::new(
+        Connector::new(
+            transport,
+            addr.parse().unwrap(),
+            "127.0.0.1",
+            &ca,
+            vec![],
+            false,
+        )
+        .unwrap(),
+    )
+}
+
 /// The server's Prometheus page (`/metrics` on the admin listener).
 pub async fn metrics(server: &Server) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
