@@ -14,7 +14,11 @@ cd "$(dirname "$0")/../fuzz"
 MINUTES=${1:-5}
 ALL="parse_datagram stream_framer header_values dtmf_info sip_server device_frame device_session autop_commands upload_tables template_import firmware_header download_headers"
 TARGETS=${TARGETS:-$ALL}
+# More than one job runs that many processes per target (their output goes to
+# fuzz-N.log files).
 JOBS=${JOBS:-1}
+parallel=()
+[ "$JOBS" -gt 1 ] && parallel=(-jobs="$JOBS" -workers="$JOBS")
 
 cargo +nightly fuzz build
 for t in $TARGETS; do
@@ -28,7 +32,7 @@ for t in $TARGETS; do
   echo "== $t: $MINUTES min"
   start=$(date +%s)
   cargo +nightly fuzz run "$t" "corpus/$t" "${seeds[@]}" -- \
-    -max_total_time=$((MINUTES * 60)) -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 \
-    -rss_limit_mb=2048 2>&1 | tail -n 12
+    -max_total_time=$((MINUTES * 60)) "${parallel[@]}" -print_final_stats=1 \
+    -rss_limit_mb=2048 2>&1 | grep -E '^(stat::|==|SUMMARY|Done)|panicked|ERROR' || true
   echo "== $t: ran $(( ($(date +%s) - start) / 60 )) min, corpus $(ls "corpus/$t" | wc -l) inputs"
 done
