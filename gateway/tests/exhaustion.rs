@@ -1,7 +1,8 @@
 //! One client cannot exhaust the server's descriptors: a flood of connections that never
 //! finish a TLS handshake on the device gateway, and of TCP connections to SIP that never
-//! send a request, come from one address while real devices connect, register over SIP and
-//! are unlocked. Run under `ulimit -n 1024` and at the machine's default.
+//! send a request, come from one address while real devices connect, are unlocked, register
+//! over SIP and fetch their AutoP file. Run under `ulimit -n 1024` and at the machine's
+//! default.
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::sipp::{Sipp, account_row, free_port};
-use common::{ADMIN_PASSWORD, ADMIN_USER, Server, connector, metrics};
+use common::{ADMIN_PASSWORD, ADMIN_USER, Server, connector, curl, metrics};
 use porter_proto::admin::v1 as pb;
 use porter_sim::device::{self, Behaviour, Controls, Counters};
 use porter_sim::link::Transport;
@@ -137,6 +138,20 @@ async fn flood_while_devices_work(open_files: Option<u64>) {
     .run(dir.path())
     .await;
     assert!(registered, "SIP over TCP registers despite the flood");
+    // And a device fetches its AutoP file over HTTPS.
+    let ca = server.data_dir.join("gateway-cert.pem");
+    let (code, body) = curl(&[
+        "--cacert",
+        ca.to_str().unwrap(),
+        "-u",
+        &format!("{}:{}", devices[0].spec.mac, devices[0].spec.credential),
+        &format!(
+            "https://{}/autop/{}.cfg",
+            server.https_addr, devices[0].spec.mac
+        ),
+    ])
+    .await;
+    assert_eq!(code, "200", "AutoP over HTTPS despite the flood: {body}");
 
     let text = metrics(&server).await;
     assert!(
