@@ -63,14 +63,6 @@ impl<K: std::hash::Hash + Eq + Clone> AuthFailures<K> {
         (*count >= self.limits.max_failures && !left.is_zero()).then_some(left)
     }
 
-    /// Forgets the failures of a key that has just succeeded.
-    pub fn succeeded(&self, key: &K) {
-        self.seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
-    }
-
     pub fn failed(&self, ip: K, now: Instant) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.limits.window;

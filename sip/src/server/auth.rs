@@ -73,11 +73,6 @@ impl SipServer {
         source: Source,
         now: u64,
     ) -> Result<SipAccount, AuthRefusal> {
-        // Failures count per address and account, and a right answer always gets through:
-        // wrong answers sent from (or spoofed as) a device's address lock out that pair's
-        // wrong answers only, never the device proving its password (docs/ARCHITECTURE.md,
-        // "SIP authentication failures").
-        let key = (source.addr.ip(), user.to_owned());
         let Some(creds) = req.headers.get(&who.headers().0) else {
             return Err(AuthRefusal::Challenge(self.challenge(req, who, now, false)));
         };
@@ -106,12 +101,15 @@ impl SipServer {
             None => Verdict::Denied("unknown account"),
         };
         match (verdict, account) {
-            (Verdict::Ok, Some(a)) => {
-                self.auth_failures.succeeded(&key);
-                Ok(a)
-            }
+            (Verdict::Ok, Some(a)) => Ok(a),
             (Verdict::Stale, _) => Err(AuthRefusal::Challenge(self.challenge(req, who, now, true))),
             (Verdict::Denied(why), _) => {
+                // Failures count per address and account, and only wrong answers are ever
+                // refused: answers sent from (or spoofed as) a device's address lock out that
+                // pair's wrong answers, never the device proving its password (no lock is
+                // taken on the way of a right one). docs/ARCHITECTURE.md, "Limits at the
+                // edge".
+                let key = (source.addr.ip(), user.to_owned());
                 if let Some(wait) = self.auth_failures.blocked_for(key.clone(), Instant::now()) {
                     let phrase = format!(
                         "Forbidden (too many failed authentications for this account from this address; retry in {} s)",

@@ -212,7 +212,8 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 }
                 Ok(Some(Framed::Message(m))) => {
-                    if valid(&m) {
+                    // Checked once per connection: after that the handler checks alone.
+                    if conn.pending.is_some() && valid(&m) {
                         conn.proved();
                     }
                     let out = server.handle(*m, source);
