@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         transport,
         addr: "127.0.0.9:5999".parse().unwrap(),
     };
-    let (out, _valid) = server().handle_bytes_checked(bytes, source);
+    let (out, _valid) = server().handle_bytes_proving(bytes, source, true);
     for t in out {
         assert!(
             porter_sip::message::parse_datagram(&t.bytes).is_ok(),

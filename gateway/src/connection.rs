@@ -216,13 +216,6 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
                     control: control.clone(),
                 },
             );
-            // A write that ended this binding between the authentication and the line
-            // above found nothing to revoke yet: look again now that presence holds it.
-            if let Some(reason) = gateway.store.binding_revoked(&identity.binding) {
-                gateway
-                    .presence
-                    .revoke(identity.device_id, &identity.mac, reason);
-            }
             here.device_type = identity.device_type;
             here.mac = Some(identity.mac);
             if let Some(p) = here.pending.take() {

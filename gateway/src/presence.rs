@@ -101,10 +101,16 @@ impl Presence {
         if let Err(e) = self.store.device_seen(device.device_id, seen) {
             tracing::warn!(error = %e, "recording Last Connection failed");
         }
+        let (device_id, binding) = (device.device_id, device.binding.clone());
         let old = self.map().insert(mac.to_owned(), device);
         if let Some(old) = old {
             // A full queue means the old connection is already going away.
             let _ = old.control.try_send(Control::Replace);
+        }
+        // A write that ended this binding between the authentication and the insert above
+        // found nothing to revoke yet: look again now that presence holds the session.
+        if let Some(reason) = self.store.binding_revoked(&binding) {
+            self.revoke(device_id, mac, reason);
         }
     }
 
@@ -136,6 +142,12 @@ impl Presence {
                 None
             }
         }
+    }
+
+    /// `current(mac)`, when that session is device `device_id`'s (not another device's that
+    /// was given the same MAC).
+    pub fn current_for(&self, device_id: u64, mac: &str) -> Option<OnlineDevice> {
+        self.current(mac).filter(|d| d.device_id == device_id)
     }
 
     /// Ends the session of `mac` if it authenticated as device `device_id`: it is told why
@@ -203,7 +215,7 @@ fn info(d: &OnlineDevice) -> PresenceInfo {
 
 impl DevicePresence for Presence {
     fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
-        if let Some(d) = self.current(mac).filter(|d| d.device_id == device_id) {
+        if let Some(d) = self.current_for(device_id, mac) {
             return Some(info(&d));
         }
         self.store.last_seen(device_id).map(|s| PresenceInfo {

@@ -120,10 +120,7 @@ impl RemoteSessions {
             .map(|(t, g)| (t.clone(), g.mac.clone(), g.device_id))
             .collect();
         for (token, mac, device_id) in grants {
-            if presence
-                .current(&mac)
-                .is_none_or(|d| d.device_id != device_id)
-            {
+            if presence.current_for(device_id, &mac).is_none() {
                 self.grants().remove(&token);
             }
         }
@@ -134,8 +131,7 @@ impl RemoteSessions {
     pub async fn connect(&self, grant: &Grant) -> Result<TunnelStream, OpenError> {
         let control = self
             .presence
-            .current(&grant.mac)
-            .filter(|d| d.device_id == grant.device_id)
+            .current_for(grant.device_id, &grant.mac)
             .map(|d| d.control)
             .ok_or(OpenError::Offline)?;
         let (to_proxy, mut from_device) = mpsc::channel::<Bytes>(TO_PROXY_QUEUE);
@@ -193,11 +189,7 @@ pub struct TunnelStream(pub DuplexStream);
 
 impl RemoteControl for RemoteSessions {
     fn grant(&self, mac: &str, device_id: u64, who: &str) -> Result<RemoteGrant, CommandError> {
-        if self
-            .presence
-            .current(mac)
-            .is_none_or(|d| d.device_id != device_id)
-        {
+        if self.presence.current_for(device_id, mac).is_none() {
             return Err(CommandError::Offline);
         }
         let mut bytes = [0u8; 32];

@@ -189,17 +189,15 @@ impl Store {
     }
 
     /// Writes the Last Connections whose minute is over (every pending one when `all`, at
-    /// shutdown, and then waits until they are durable) and forgets deleted devices'; how
-    /// many were written.
+    /// shutdown, and then waits until they are durable); how many were written. Deleted
+    /// devices' entries are not shown (`last_seen`) and are dropped at the next start, so
+    /// this periodic call never scans the whole book against the directory.
     pub async fn flush_last_seen(&self, all: bool) -> Result<usize> {
-        let (due, gone) = {
-            let mut book = self.last_seen_book();
-            let due = book.take_due(std::time::Instant::now(), all);
-            let gone = self.read(|dir| book.retain(|id| dir.device(id).is_some()));
-            (due, gone)
-        };
-        if !due.is_empty() || !gone.is_empty() {
-            self.inner.backend.put_last_seen(&due, &gone)?;
+        let due = self
+            .last_seen_book()
+            .take_due(std::time::Instant::now(), all);
+        if !due.is_empty() {
+            self.inner.backend.put_last_seen(&due, &[])?;
         }
         if all {
             self.inner.backend.sync().await?;

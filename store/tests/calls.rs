@@ -5,7 +5,7 @@
 
 mod common;
 
-use porter_store::model::{CommunitySettings, DeviceInput, Id};
+use porter_store::model::{CommunitySettings, Id};
 use porter_store::{Actor, CallDestination, CallRefusal, ScopeRequest, Store};
 
 struct Site {
@@ -19,24 +19,6 @@ struct Site {
     apartment_101: Id,
 }
 
-async fn device(store: &Store, actor: &Actor, scope: ScopeRequest, t: u32, mac: &str) -> String {
-    store.add_mac(actor, mac).await.unwrap();
-    let d = store
-        .create_device(
-            actor,
-            scope,
-            DeviceInput {
-                device_type: Some(t),
-                mac: Some(mac.into()),
-                name: Some(format!("D{mac}")),
-                ..DeviceInput::default()
-            },
-        )
-        .await
-        .unwrap();
-    d.device.sip_number
-}
-
 /// Buildings B1 (101, 102) and B2 (101); monitors in B1's 101 and 102; a gate for all
 /// buildings and a door phone in B1's lobby.
 async fn site() -> Site {
@@ -47,7 +29,7 @@ async fn site() -> Site {
     let a101 = common::apartment(&store, &actor, b1, "101").await;
     let a102 = common::apartment(&store, &actor, b1, "102").await;
     common::apartment(&store, &actor, b2, "101").await;
-    let gate = device(
+    let gate = common::device(
         &store,
         &actor,
         ScopeRequest::Public {
@@ -57,31 +39,35 @@ async fn site() -> Site {
         0,
         "0C1100000001",
     )
-    .await;
-    let lobby = device(
+    .await
+    .sip_number;
+    let lobby = common::device(
         &store,
         &actor,
         ScopeRequest::Building { building_id: b1 },
         0,
         "0C1100000002",
     )
-    .await;
-    let monitor_101 = device(
+    .await
+    .sip_number;
+    let monitor_101 = common::device(
         &store,
         &actor,
         ScopeRequest::Apartment { apartment_id: a101 },
         2,
         "0C1100000003",
     )
-    .await;
-    let monitor_102 = device(
+    .await
+    .sip_number;
+    let monitor_102 = common::device(
         &store,
         &actor,
         ScopeRequest::Apartment { apartment_id: a102 },
         2,
         "0C1100000004",
     )
-    .await;
+    .await
+    .sip_number;
     Site {
         store,
         actor,

@@ -6,29 +6,8 @@
 mod common;
 
 use porter_store::model::{DeviceInput, Id};
-use porter_store::{
-    Actor, DeviceBinding, MaintenanceEdit, Revocation, RevokeReason, ScopeRequest, Store,
-};
+use porter_store::{DeviceBinding, MaintenanceEdit, Revocation, RevokeReason, ScopeRequest, Store};
 use tokio::sync::broadcast::error::TryRecvError;
-
-async fn device(store: &Store, actor: &Actor, scope: ScopeRequest, t: u32, mac: &str) -> Id {
-    store.add_mac(actor, mac).await.unwrap();
-    store
-        .create_device(
-            actor,
-            scope,
-            DeviceInput {
-                device_type: Some(t),
-                mac: Some(mac.into()),
-                name: Some(format!("D{mac}")),
-                ..DeviceInput::default()
-            },
-        )
-        .await
-        .unwrap()
-        .device
-        .id
-}
 
 fn binding(store: &Store, id: Id) -> DeviceBinding {
     store.read(|dir| DeviceBinding::of(dir.device(id).unwrap()))
@@ -55,7 +34,9 @@ async fn rotating_moving_and_deleting_a_device_end_its_sessions_and_nothing_else
         community_id: c,
         buildings: vec![],
     };
-    let gate = device(&store, &actor, public(), 0, "0C1100000001").await;
+    let gate = common::device(&store, &actor, public(), 0, "0C1100000001")
+        .await
+        .id;
     let sip = store.device(&actor, gate).unwrap().device.sip_number;
     let mut feed = store.subscribe_revocations();
 
@@ -174,8 +155,6 @@ async fn rotating_moving_and_deleting_a_device_end_its_sessions_and_nothing_else
     assert_eq!(store.binding_revoked(&moved), Some(RevokeReason::Deleted));
 
     // The same MAC on a new device: the old binding still does not stand for it.
-    let again = device(&store, &actor, public(), 0, "0C1100000003").await;
-    store.delete_device(&actor, again).await.unwrap();
     let renewed = store
         .create_device(
             &actor,
@@ -202,14 +181,15 @@ async fn deleting_or_resetting_an_apartment_ends_its_monitor_and_family_account(
     let b = common::building(&store, &actor, c, "B1").await;
     let a = common::apartment(&store, &actor, b, "101").await;
     let (family, _) = store.apartment_sip_account(&actor, a).await.unwrap();
-    let monitor = device(
+    let monitor = common::device(
         &store,
         &actor,
         ScopeRequest::Apartment { apartment_id: a },
         2,
         "0C1100000009",
     )
-    .await;
+    .await
+    .id;
     let monitor_sip = store.device(&actor, monitor).unwrap().device.sip_number;
     let mut feed = store.subscribe_revocations();
 

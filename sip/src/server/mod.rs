@@ -195,22 +195,21 @@ impl SipServer {
     /// Unparseable bytes are dropped; a request that parses but is malformed gets 400
     /// naming the fault.
     pub fn handle_bytes(&self, bytes: &[u8], source: Source) -> Vec<Transmit> {
-        guarded(source, || match crate::message::parse_datagram(bytes) {
-            Ok(m) => self.handle_message(m, source),
-            Err(e) => {
-                tracing::debug!(%source.addr, error = %e, "SIP message dropped");
-                Vec::new()
-            }
-        })
+        self.handle_bytes_proving(bytes, source, false).0
     }
 
-    /// Like `handle_bytes`, also saying whether the bytes were a well-formed message (what
-    /// proves a new connection speaks SIP).
-    pub fn handle_bytes_checked(&self, bytes: &[u8], source: Source) -> (Vec<Transmit>, bool) {
+    /// Like `handle_bytes`; when `unproved` (a connection that has not sent a valid message
+    /// yet), also says whether the bytes were a well-formed message.
+    pub fn handle_bytes_proving(
+        &self,
+        bytes: &[u8],
+        source: Source,
+        unproved: bool,
+    ) -> (Vec<Transmit>, bool) {
         let mut valid = false;
         let out = guarded(source, || match crate::message::parse_datagram(bytes) {
             Ok(m) => {
-                valid = tcp::valid(&m);
+                valid = unproved && tcp::valid(&m);
                 self.handle_message(m, source)
             }
             Err(e) => {

@@ -20,7 +20,7 @@ impl SipServer {
 }
 
 /// Follows the store's revocation feed. A lagged feed cannot say which accounts changed, so
-/// then every registration is checked against the accounts the store still has.
+/// then every registration is dropped and each device must authenticate again.
 pub async fn serve_revocations(server: Arc<SipServer>, mut stop: watch::Receiver<bool>) {
     let mut feed = server.store.subscribe_revocations();
     loop {

@@ -118,7 +118,7 @@ async fn connection(
                 if bytes.iter().all(|c| c.is_ascii_whitespace()) {
                     continue;
                 }
-                let (out, valid) = server.handle_bytes_checked(&bytes, source);
+                let (out, valid) = server.handle_bytes_proving(&bytes, source, conn.pending.is_some());
                 if valid {
                     conn.proved();
                 }

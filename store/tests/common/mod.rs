@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use porter_store::model::{Address, ApartmentInput, CommunitySettings, FeaturePlan, Id};
+use porter_store::model::{ApartmentInput, Id};
 use porter_store::{Actor, ManualClock, Store};
 
 pub const START_MS: i64 = 1_700_000_000_000;
@@ -46,23 +46,34 @@ pub async fn login(store: &Store, username: &str, password: &str) -> Actor {
 
 /// A Premium community in Germany.
 pub async fn community(store: &Store, actor: &Actor, name: &str) -> Id {
+    porter_store::fixtures::premium_community(store, actor, name)
+        .await
+        .unwrap()
+}
+
+/// A device of type `t` with `mac` (added to the library first) at `scope`.
+pub async fn device(
+    store: &Store,
+    actor: &Actor,
+    scope: porter_store::ScopeRequest,
+    t: u32,
+    mac: &str,
+) -> porter_store::model::Device {
+    store.add_mac(actor, mac).await.unwrap();
     store
-        .create_community(
+        .create_device(
             actor,
-            CommunitySettings {
-                name: Some(name.into()),
-                feature_plan: Some(FeaturePlan::Premium),
-                address: Some(Address {
-                    country: "DE".into(),
-                    ..Address::default()
-                }),
-                ..CommunitySettings::default()
+            scope,
+            porter_store::model::DeviceInput {
+                device_type: Some(t),
+                mac: Some(mac.into()),
+                name: Some(format!("D{mac}")),
+                ..Default::default()
             },
         )
         .await
         .unwrap()
-        .community
-        .id
+        .device
 }
 
 pub async fn building(store: &Store, actor: &Actor, community: Id, name: &str) -> Id {
