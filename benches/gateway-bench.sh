@@ -24,7 +24,7 @@ UNLOCK_RATE=${UNLOCK_RATE:-1000}
 UNLOCK_SECS=${UNLOCK_SECS:-30}
 STORMS=${STORMS:-3}
 
-cargo build --release -p porter-gateway -p porter-sim -p porter-benches >&2
+cargo build --release -p porter -p porter-sim -p porter-benches >&2
 
 # The peer, on a quiet machine before the load: rustls alone, in memory (median of 3).
 for _ in 1 2 3; do

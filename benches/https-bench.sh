@@ -28,7 +28,7 @@ IMAGE_MIB=${IMAGE_MIB:-32}
 
 command -v nginx >/dev/null || { echo "needs nginx (apt-get install nginx)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-cargo build --release -p porter-gateway -p porter-sim >&2
+cargo build --release -p porter -p porter-sim >&2
 
 PORTER=target/release/porter
 SIM=target/release/porter-sim

@@ -26,7 +26,7 @@ CONCURRENT=${CONCURRENT:-400}
 
 command -v sipp >/dev/null || { echo "needs sipp (apt-get install sip-tester)" >&2; exit 1; }
 command -v kamailio >/dev/null || { echo "needs kamailio (apt-get install kamailio)" >&2; exit 1; }
-cargo build --release -p porter-gateway -p porter-sim >&2
+cargo build --release -p porter -p porter-sim >&2
 
 PORTER=target/release/porter
 SIM=target/release/porter-sim

@@ -2,11 +2,13 @@
 //!
 //! One `AdminApi` value implements every service; each service lives in its own file under
 //! `services/`. Handlers authenticate the bearer token, convert protobuf to domain types
-//! (`convert`), call the store, and map errors in one place (`error`).
+//! (`convert`), call the store, and map errors in one place (`error`). `server` serves them
+//! over gRPC and gRPC-Web with the admin listener's bounds.
 
 mod auth;
 mod convert;
 pub mod error;
+pub mod server;
 mod services;
 
 use std::sync::Arc;

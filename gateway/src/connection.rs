@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use porter_edge::CancellationToken;
 use porter_proto::device::v1 as d;
 use porter_store::presence::{CommandError, CommandOutcome};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
-use crate::gateway::{Admission, Gateway, stopped};
+use crate::gateway::{Admission, Gateway};
 use crate::metrics::Transport;
 use crate::presence::{CommandRequest, Control, OnlineDevice, TunnelRequest};
 use crate::session::{Output, Report, Session};
@@ -22,7 +23,7 @@ pub async fn connection<T: FrameIo>(
     gateway: Arc<Gateway>,
     mut io: T,
     mut admission: Admission,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let remote = admission.remote;
     let connection_id = gateway.next_connection_id();
@@ -159,7 +160,7 @@ pub async fn connection<T: FrameIo>(
                     session.close_tunnel(stream_id);
                 }
             },
-            () = stopped(&mut stop) => session.go_away(gateway.config.reconnect_after, "server shutting down"),
+            () = stop.cancelled() => session.go_away(gateway.config.reconnect_after, "server shutting down"),
         }
     }
 }
@@ -180,7 +181,7 @@ struct Here {
     mac: Option<String>,
     device_type: u32,
     /// The place among its address's connections without a Hello, until the Hello.
-    pending: Option<porter_store::edge::PendingGuard>,
+    pending: Option<porter_edge::pending::PendingGuard>,
 }
 
 impl Here {
@@ -268,7 +269,7 @@ fn upgrade_progress(gateway: &Gateway, device_id: u64, p: d::UpgradeProgress) {
     tracing::debug!(device_id, version = %p.version, state = p.state, percent = p.percent, "upgrade progress");
     if p.state == State::Failed as i32 {
         let store = gateway.store.clone();
-        tokio::spawn(async move {
+        gateway.tasks.spawn(async move {
             if let Err(e) = store
                 .device_upgrade_failed(device_id, &p.version, &p.reason)
                 .await

@@ -6,18 +6,31 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use porter_edge::TaskTracker;
+use porter_edge::pending::{PendingGuard, PendingLimit};
+use porter_edge::tls::TlsMin;
 use porter_proto::frame;
 use porter_store::Store;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::limits::{AcceptRate, AcceptRateLimits, AuthFailureLimits, AuthFailures};
 use crate::metrics::{GatewayMetrics, Refusal, Transport};
 use crate::presence::Presence;
 use crate::session::SessionConfig;
 
-/// Limits of the device listeners.
+/// The device gateway's settings: where it listens and its limits.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
+    /// Frames over TLS on TCP, and over QUIC on the same port number on UDP (default
+    /// 0.0.0.0:8501).
+    pub listen: SocketAddr,
+    /// Frames over WebSocket (TLS) on `listener::WEBSOCKET_PATH` (default 0.0.0.0:8502).
+    pub ws_listen: SocketAddr,
+    /// Frames over PLAIN TCP, off unless set: only for a trusted network or behind a
+    /// TLS-terminating proxy.
+    pub plain_listen: Option<SocketAddr>,
+    /// Lowest TLS version (default 1.3: only Porter's own device firmware connects here).
+    pub tls_min: TlsMin,
     /// Connections at once over all transports (default 200,000).
     pub max_connections: usize,
     /// Time for the TLS, QUIC or WebSocket handshake (default 10 s).
@@ -38,6 +51,10 @@ pub struct GatewayConfig {
 impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8501)),
+            ws_listen: SocketAddr::from(([0, 0, 0, 0], 8502)),
+            plain_listen: None,
+            tls_min: TlsMin::Tls13,
             max_connections: 200_000,
             handshake_timeout: Duration::from_secs(10),
             max_frame: frame::DEFAULT_MAX_FRAME,
@@ -58,7 +75,10 @@ pub struct Gateway {
     pub auth_failures: AuthFailures,
     pub config: GatewayConfig,
     accept_rate: AcceptRate,
-    unauthenticated: Arc<porter_store::edge::PendingLimit>,
+    /// Every task the gateway spawns (connections, tunnels, background writes), drained
+    /// when it stops.
+    pub tasks: TaskTracker,
+    unauthenticated: Arc<PendingLimit>,
     permits: Arc<Semaphore>,
     next_connection: AtomicU64,
 }
@@ -67,7 +87,7 @@ pub struct Gateway {
 pub struct Admission {
     _permit: OwnedSemaphorePermit,
     /// Its place among its address's connections that have not said Hello yet.
-    pub pending: Option<porter_store::edge::PendingGuard>,
+    pub pending: Option<PendingGuard>,
     metrics: Arc<GatewayMetrics>,
     pub transport: Transport,
     pub remote: SocketAddr,
@@ -88,9 +108,8 @@ impl Gateway {
             metrics,
             auth_failures: AuthFailures::new(config.auth_failures.clone()),
             accept_rate: AcceptRate::new(config.accept_rate.clone()),
-            unauthenticated: porter_store::edge::PendingLimit::new(
-                config.max_unauthenticated_per_address,
-            ),
+            tasks: TaskTracker::new(),
+            unauthenticated: PendingLimit::new(config.max_unauthenticated_per_address),
             permits: Arc::new(Semaphore::new(config.max_connections)),
             config,
             next_connection: AtomicU64::new(1),
@@ -154,34 +173,4 @@ impl Gateway {
     pub fn next_connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
-}
-
-/// The next TCP connection, or `None` once `stop` turns true. Accept errors (out of file
-/// descriptors and the like) back off briefly instead of spinning.
-pub async fn accept(
-    listener: &tokio::net::TcpListener,
-    backoff: &mut porter_store::edge::AcceptBackoff,
-    stop: &mut watch::Receiver<bool>,
-) -> Option<(tokio::net::TcpStream, SocketAddr)> {
-    loop {
-        let pause = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => {
-                    backoff.accepted();
-                    return Some(a);
-                }
-                Err(e) => backoff.failed("device", &e),
-            },
-            () = stopped(stop) => return None,
-        };
-        tokio::select! {
-            () = tokio::time::sleep(pause) => {}
-            () = stopped(stop) => return None,
-        }
-    }
-}
-
-/// Resolves once `stop` is true (and returns nothing, so no watch guard outlives it).
-pub async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

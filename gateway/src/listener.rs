@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_tungstenite::accept_hdr_async_with_config;
@@ -15,7 +14,10 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::connection::connection;
-use crate::gateway::{Admission, Gateway, accept, stopped};
+use porter_edge::CancellationToken;
+use porter_edge::accept::{AcceptBackoff, accept};
+
+use crate::gateway::{Admission, Gateway};
 use crate::metrics::Transport;
 use crate::tls_io::TlsIo;
 use crate::transport::{ByteStreamIo, WebSocketIo};
@@ -46,19 +48,18 @@ impl TcpFlavor {
 /// The WebSocket path devices connect to.
 pub const WEBSOCKET_PATH: &str = "/device/v1";
 
-/// Accepts connections until `stop` turns true; then live sessions are told to reconnect
-/// later, and this returns once they are closed (bounded by the handshake timeout).
+/// Accepts connections until `shutdown`; live sessions then tell their devices to reconnect
+/// later and end (their tasks are the gateway's, which `DeviceGateway::run` drains).
 pub async fn serve_tcp(
     gateway: Arc<Gateway>,
     listener: TcpListener,
     flavor: TcpFlavor,
-    mut stop: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
     let transport = flavor.transport();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut backoff = porter_store::edge::AcceptBackoff::default();
+    let mut backoff = AcceptBackoff::default();
     loop {
-        let Some((tcp, remote)) = accept(&listener, &mut backoff, &mut stop).await else {
+        let Some((tcp, remote)) = accept(&listener, "device", &mut backoff, &shutdown).await else {
             break;
         };
         // Over its address's budget: closed before any TLS work (and before it could wait
@@ -73,7 +74,7 @@ pub async fn serve_tcp(
             Some(p) => p,
             None => tokio::select! {
                 p = gateway.room() => match p { Some(p) => p, None => break },
-                () = stopped(&mut stop) => break,
+                () = shutdown.cancelled() => break,
             },
         };
         let Ok(admission) = gateway.admit(remote, transport, Some(permit)) else {
@@ -82,7 +83,8 @@ pub async fn serve_tcp(
         let _ = tcp.set_nodelay(true);
         // One task per connection, sized for its own transport: a task is as large as the
         // largest state of its future, and thousands of them sit idle at once.
-        let (gateway, stop) = (gateway.clone(), stop.clone());
+        let (gateway, stop) = (gateway.clone(), shutdown.clone());
+        let tasks = gateway.tasks.clone();
         match &flavor {
             TcpFlavor::Plain => {
                 gateway.metrics.handshake(transport, true);
@@ -96,11 +98,7 @@ pub async fn serve_tcp(
                 tasks.spawn(websocket(gateway, acceptor.clone(), tcp, admission, stop));
             }
         }
-        // Reap finished connections so the set stays small.
-        while tasks.try_join_next().is_some() {}
     }
-    let grace = gateway.config.handshake_timeout;
-    let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
 /// The TLS handshake under the handshake timeout. The handshake's state is boxed so that
@@ -133,7 +131,7 @@ async fn tls(
     config: Arc<rustls::ServerConfig>,
     tcp: TcpStream,
     admission: Admission,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let remote = admission.remote;
     let limit = gateway.config.handshake_timeout;
@@ -159,7 +157,7 @@ async fn websocket(
     acceptor: TlsAcceptor,
     tcp: TcpStream,
     admission: Admission,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let Some(tls) = handshake(&gateway, acceptor, tcp, &admission).await else {
         return;

@@ -226,20 +226,24 @@ impl DevicePresence for Presence {
             model: s.model,
         })
     }
+
+    fn online(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
+        self.current_for(device_id, mac).map(|d| info(&d))
+    }
 }
 
 /// Writes the Last Connections that waited for their minute, every 10 s, and all that are
 /// pending at shutdown (`porter_store::last_seen`).
 pub async fn persist_last_seen(
     store: porter_store::Store,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    shutdown: porter_edge::CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            () = crate::gateway::stopped(&mut stop) => break,
+            () = shutdown.cancelled() => break,
         }
         if let Err(e) = store.flush_last_seen(false).await {
             tracing::warn!(error = %e, "writing Last Connections failed");

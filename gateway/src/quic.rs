@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quinn::crypto::rustls::QuicServerConfig;
-use tokio::sync::watch;
 
 use crate::connection::connection;
-use crate::gateway::{Gateway, GatewayConfig, stopped};
+use porter_edge::CancellationToken;
+
+use crate::gateway::{Gateway, GatewayConfig};
 use crate::metrics::Transport;
 use crate::transport::ByteStreamIo;
 
@@ -63,17 +64,17 @@ pub fn endpoint(
     quinn::Endpoint::server(server, addr).map_err(|source| QuicError::Bind { addr, source })
 }
 
-/// Accepts QUIC connections until `stop` turns true, like `serve_tcp`.
+/// Accepts QUIC connections until `shutdown`, like `serve_tcp`; then waits a moment for the
+/// endpoint to say goodbye to its peers.
 pub async fn serve_quic(
     gateway: Arc<Gateway>,
     endpoint: quinn::Endpoint,
-    mut stop: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
-    let mut tasks = tokio::task::JoinSet::new();
     loop {
         let incoming = tokio::select! {
             i = endpoint.accept() => match i { Some(i) => i, None => break },
-            () = stopped(&mut stop) => break,
+            () = shutdown.cancelled() => break,
         };
         let remote = incoming.remote_address();
         let admission = match gateway.admit(remote, Transport::Quic, None) {
@@ -85,8 +86,8 @@ pub async fn serve_quic(
             }
         };
         let gateway = gateway.clone();
-        let stop = stop.clone();
-        tasks.spawn(async move {
+        let stop = shutdown.clone();
+        gateway.tasks.clone().spawn(async move {
             let limit = gateway.config.handshake_timeout;
             let metrics = gateway.metrics.clone();
             // Boxed: the handshake's state must not stay in the size of the task.
@@ -116,9 +117,7 @@ pub async fn serve_quic(
             let _ = tokio::time::timeout(CLOSE_LINGER, conn.closed()).await;
             conn.close(0u32.into(), b"closed");
         });
-        while tasks.try_join_next().is_some() {}
     }
-    let grace = gateway.config.handshake_timeout;
-    let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    let _ = tokio::time::timeout(CLOSE_LINGER, endpoint.wait_idle()).await;
+    let grace = gateway.config.handshake_timeout + CLOSE_LINGER;
+    let _ = tokio::time::timeout(grace, endpoint.wait_idle()).await;
 }

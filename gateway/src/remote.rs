@@ -69,6 +69,8 @@ pub struct RemoteSessions {
     presence: Arc<Presence>,
     config: RemoteControlConfig,
     grants: Mutex<HashMap<String, Grant>>,
+    /// Where tunnel streams run (the gateway's tasks, drained at shutdown).
+    tasks: porter_edge::TaskTracker,
 }
 
 /// A stream's buffered device data, in frames (each at most a frame's size).
@@ -77,12 +79,22 @@ const TO_PROXY_QUEUE: usize = 32;
 const CHUNK: usize = 16 * 1024;
 
 impl RemoteSessions {
-    pub fn new(presence: Arc<Presence>, config: RemoteControlConfig) -> Self {
+    pub fn new(
+        presence: Arc<Presence>,
+        config: RemoteControlConfig,
+        tasks: porter_edge::TaskTracker,
+    ) -> Self {
         RemoteSessions {
             presence,
             config,
             grants: Mutex::new(HashMap::new()),
+            tasks,
         }
+    }
+
+    /// Where a request's connection to the device runs (the gateway's tasks).
+    pub(crate) fn tasks(&self) -> &porter_edge::TaskTracker {
+        &self.tasks
     }
 
     fn grants(&self) -> std::sync::MutexGuard<'_, HashMap<String, Grant>> {
@@ -149,7 +161,7 @@ impl RemoteSessions {
         let stream_id = opened.await.map_err(|_| OpenError::Offline)??;
         let (ours, mut theirs) = tokio::io::duplex(2 * CHUNK);
         let idle = self.config.stream_idle;
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             let mut buf = vec![0u8; CHUNK];
             let mut device_open = true;
             loop {

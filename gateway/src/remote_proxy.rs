@@ -2,7 +2,8 @@
 //! interface with the prefix removed, and sets a cookie so that pages using absolute links
 //! (`/css/app.css`) keep working: a request outside the listener's own paths that carries a
 //! live grant's cookie goes to that device too. Each request is one tunnel stream speaking
-//! HTTP/1.1 to the device.
+//! HTTP/1.1 to the device. The HTTPS front mounts `RemoteSessions` at `/remote/` and as its
+//! fallback.
 
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
-use crate::https::{Body, text};
+use porter_edge::https::body::{Body, not_found, text};
+use porter_edge::https::{Handler, Peer, Reply};
+
 use crate::remote::{Grant, OpenError, PATH_PREFIX, RemoteSessions};
 
 /// The cookie that ties a browser to its grant.
@@ -22,6 +25,12 @@ const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Paths the HTTPS listener keeps for itself; never proxied on a cookie.
 const OWN_PATHS: [&str; 3] = ["/autop/", "/firmware/", "/portal/"];
+
+impl Handler for RemoteSessions {
+    fn handle<'a>(&'a self, req: Request<Incoming>, _peer: &'a Peer) -> Reply<'a> {
+        Box::pin(async move { handle(self, req).await.unwrap_or_else(not_found) })
+    }
+}
 
 /// Answers a remote-control request; `None` when the request is not one.
 pub async fn handle(remote: &RemoteSessions, req: Request<Incoming>) -> Option<Response<Body>> {
@@ -151,7 +160,7 @@ async fn proxy(
             Ok(pair) => pair,
             Err(e) => return text(StatusCode::BAD_GATEWAY, format!("device connection: {e}\n")),
         };
-    tokio::spawn(async move {
+    remote.tasks().spawn(async move {
         let _ = conn.await;
     });
     let (mut parts, body) = req.into_parts();

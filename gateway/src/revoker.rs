@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use porter_edge::CancellationToken;
 use porter_store::{Revocation, Revocations, Store};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 use crate::presence::Presence;
 use crate::remote::RemoteSessions;
@@ -16,13 +17,13 @@ pub async fn run(
     store: Store,
     presence: Arc<Presence>,
     remote: Arc<RemoteSessions>,
-    mut stop: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
     let mut feed = store.subscribe_revocations();
     loop {
         let received = tokio::select! {
             r = feed.recv() => r,
-            () = crate::gateway::stopped(&mut stop) => return,
+            () = shutdown.cancelled() => return,
         };
         match received {
             Ok(revoked) => apply(&presence, &remote, &revoked),

@@ -117,6 +117,9 @@ pub struct Registrar {
     config: RegistrarConfig,
     bindings: HashMap<String, Vec<Binding>>,
     count: usize,
+    /// No binding expires before this (it may be earlier than the earliest real expiry
+    /// after a refresh; `expire` sets it right).
+    earliest_expiry_ms: Option<u64>,
 }
 
 fn same_contact(a: &NameAddr, b: &NameAddr) -> bool {
@@ -129,6 +132,7 @@ impl Registrar {
             config,
             bindings: HashMap::new(),
             count: 0,
+            earliest_expiry_ms: None,
         }
     }
 
@@ -238,6 +242,9 @@ impl Registrar {
     }
 
     fn store(&mut self, aor: &str, list: Vec<Binding>) {
+        if let Some(first) = list.iter().map(|b| b.expires_at_ms).min() {
+            self.earliest_expiry_ms = Some(self.earliest_expiry_ms.map_or(first, |e| e.min(first)));
+        }
         let before = self.bindings.get(aor).map_or(0, Vec::len);
         self.count = self.count - before + list.len();
         if list.is_empty() {
@@ -258,17 +265,29 @@ impl Registrar {
     pub fn clear(&mut self) {
         self.bindings.clear();
         self.count = 0;
+        self.earliest_expiry_ms = None;
     }
 
-    /// Drops expired bindings (run it every few seconds).
+    /// Drops expired bindings (when `next_expiry` says some are due).
     pub fn expire(&mut self, now_ms: u64) {
         let mut count = 0;
+        let mut earliest: Option<u64> = None;
         self.bindings.retain(|_, v| {
             v.retain(|b| b.expires_at_ms > now_ms);
             count += v.len();
+            if let Some(first) = v.iter().map(|b| b.expires_at_ms).min() {
+                earliest = Some(earliest.map_or(first, |e| e.min(first)));
+            }
             !v.is_empty()
         });
         self.count = count;
+        self.earliest_expiry_ms = earliest;
+    }
+
+    /// When `expire` next has something to remove (lookups skip expired bindings anyway,
+    /// so this only frees memory).
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.earliest_expiry_ms
     }
 }
 
@@ -296,6 +315,35 @@ mod tests {
             Ok(Message::Request(r)) => r,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_next_expiry_is_known_and_set_right_by_expire() {
+        let mut r = Registrar::default();
+        assert_eq!(r.next_expiry(), None);
+        r.register(
+            "1001",
+            &reg(1, "c", "<sip:1001@192.0.2.1>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        r.register(
+            "1001",
+            &reg(2, "d", "<sip:1001@192.0.2.2>", Some(600)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        assert_eq!(r.next_expiry(), Some(120_000));
+        r.expire(120_000);
+        assert_eq!((r.len(), r.next_expiry()), (1, Some(600_000)));
+        r.expire(600_000);
+        assert_eq!(
+            (r.len(), r.next_expiry()),
+            (0, None),
+            "nothing left to wake for"
+        );
     }
 
     #[test]

@@ -13,7 +13,6 @@ pub mod auth_failures;
 pub mod backend;
 pub mod clock;
 mod directory;
-pub mod edge;
 pub mod error;
 pub mod events;
 pub mod fixtures;

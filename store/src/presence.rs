@@ -16,6 +16,12 @@ pub trait DevicePresence: Send + Sync + 'static {
     /// Device `device_id`, bound to `mac` (as stored: 12 upper-case hex digits): online
     /// while a session authenticated as this device holds it, else its Last Connection.
     fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo>;
+
+    /// The device's session when one authenticated as it is online now; unlike `presence`,
+    /// never looks up a Last Connection (loops over many devices ask this every second).
+    fn online(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
+        self.presence(device_id, mac).filter(|p| p.online)
+    }
 }
 
 /// A command for a connected device.

@@ -3,8 +3,8 @@
 
 use porter_store::CallRefusal;
 
+use super::SipServer;
 use super::auth::{AuthRefusal, Challenger};
-use super::{SipServer, locked};
 use crate::message::Request;
 use crate::proxy::{CallMeta, InDialog, NewCall, Transmit};
 use crate::registrar::Source;
@@ -17,7 +17,7 @@ impl SipServer {
         now: u64,
         out: &mut Vec<Transmit>,
     ) {
-        let mut p = locked(&self.proxy);
+        let mut p = self.proxy();
         if p.invite_retransmission(&req, out) {
             return;
         }
@@ -91,7 +91,7 @@ impl SipServer {
             }
             stages
         });
-        let mut p = locked(&self.proxy);
+        let mut p = self.proxy();
         match stages {
             Ok(stages) => {
                 let call = NewCall {

@@ -4,16 +4,20 @@
 
 mod auth;
 mod invite;
+mod listeners;
 mod outbound;
 mod register;
 mod revoke;
 mod tcp;
+mod timers;
 mod udp;
 mod unlock;
 mod ws;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use porter_edge::{CancellationToken, TaskTracker};
 use porter_store::Store;
 
 use crate::digest::{Algorithm, DEFAULT_NONCE_TTL_SECS, DigestAuth};
@@ -23,11 +27,8 @@ use crate::registrar::{Registrar, RegistrarConfig, Source};
 use crate::router::Trunk;
 use crate::transaction::{Arrival, TransactionKey};
 
-pub use outbound::{advertised_host, serve_timers};
-pub use revoke::serve_revocations;
-pub use tcp::{serve_tcp, serve_tls};
-pub use udp::serve_udp;
-pub use ws::serve_wss;
+pub use listeners::{BindError, SipAddrs, SipListeners};
+pub use outbound::advertised_host;
 
 /// What the server announces in Allow: the methods it answers itself or routes.
 const ALLOW: &str = "REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO";
@@ -35,6 +36,17 @@ const ALLOW: &str = "REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO";
 /// The SIP server's settings; the defaults are `porter serve`'s.
 #[derive(Clone, Debug)]
 pub struct SipConfig {
+    /// SIP over UDP and TCP, both on this address (default 0.0.0.0:5060).
+    pub listen: SocketAddr,
+    /// SIP over TLS (default 0.0.0.0:5061).
+    pub tls_listen: SocketAddr,
+    /// SIP over secure WebSocket, RFC 7118 (default 0.0.0.0:5066).
+    pub ws_listen: SocketAddr,
+    /// The host written in Via and Record-Route (default: the listen IP, or this machine's
+    /// outward address when listening on all).
+    pub advertise: Option<String>,
+    /// Lowest TLS version of SIP over TLS and WebSocket (default 1.2).
+    pub tls_min: porter_edge::tls::TlsMin,
     /// The digest realm (default "porter").
     pub realm: String,
     /// Digest algorithms challenged with, in order of preference (default MD5 alone: RFC 8760
@@ -74,6 +86,11 @@ pub struct SipConfig {
 impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
+            listen: SocketAddr::from(([0, 0, 0, 0], 5060)),
+            tls_listen: SocketAddr::from(([0, 0, 0, 0], 5061)),
+            ws_listen: SocketAddr::from(([0, 0, 0, 0], 5066)),
+            advertise: None,
+            tls_min: porter_edge::tls::TlsMin::Tls12,
             realm: "porter".into(),
             algorithms: vec![Algorithm::Md5],
             registrar: RegistrarConfig::default(),
@@ -116,14 +133,20 @@ pub struct SipServer {
     /// TCP, TLS and WebSocket connections together, up to `max_connections`.
     connections: Arc<tokio::sync::Semaphore>,
     /// Connections per address that have not sent a valid request yet.
-    unauthenticated: Arc<porter_store::edge::PendingLimit>,
+    unauthenticated: Arc<porter_edge::pending::PendingLimit>,
+    /// Cancelled when the server stops: every loop and connection ends on it.
+    stopping: CancellationToken,
+    /// Every task the server spawns (connections, DTMF unlocks), drained when it stops.
+    tasks: TaskTracker,
+    /// Wakes the timer task for an earlier deadline.
+    timer: timers::TimerWake,
 }
 
 impl SipServer {
     /// Whether the account (a SIP number) is talking in a call through this server: a
     /// firmware upgrade waits for it to end.
     pub fn in_call(&self, account: &str) -> bool {
-        locked(&self.proxy).in_call(account)
+        self.proxy().in_call(account)
     }
 
     /// The server; `local` is how it names itself in Via and Record-Route (the listeners'
@@ -147,9 +170,12 @@ impl SipServer {
                 config.auth_failures.clone(),
             ),
             connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
-            unauthenticated: porter_store::edge::PendingLimit::new(
+            unauthenticated: porter_edge::pending::PendingLimit::new(
                 config.max_unauthenticated_per_address,
             ),
+            stopping: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            timer: timers::TimerWake::default(),
             store,
             config,
         })
@@ -166,29 +192,50 @@ impl SipServer {
 
     /// Live bindings of an account (for the router, the admin API and tests).
     pub fn bindings(&self, aor: &str) -> Vec<crate::registrar::Binding> {
-        locked(&self.registrar).lookup(aor, self.now_ms())
+        self.registrar().lookup(aor, self.now_ms())
     }
 
     /// Calls in progress, dialogs and relayed requests.
     pub fn proxy_counts(&self) -> (usize, usize, usize) {
-        locked(&self.proxy).counts()
+        self.proxy().counts()
     }
 
-    /// Runs the periodic expiry of bindings (every few seconds is enough).
-    pub fn housekeeping(&self) {
-        let now = self.now_ms();
-        locked(&self.registrar).expire(now);
+    /// The proxy, locked; letting it go wakes the timer task for an earlier deadline.
+    fn proxy(&self) -> timers::Timed<'_, Proxy> {
+        timers::Timed::new(locked(&self.proxy), &self.timer)
     }
 
-    /// Runs the proxy's timers that are due: retransmissions, ring timeouts, expiry.
+    /// The registrar, locked, like `proxy`.
+    fn registrar(&self) -> timers::Timed<'_, Registrar> {
+        timers::Timed::new(locked(&self.registrar), &self.timer)
+    }
+
+    /// Runs what is due: the proxy's timers (retransmissions, ring timeouts, expiry) and
+    /// the forgetting of expired bindings.
     pub fn poll(&self) -> Vec<Transmit> {
         let now = self.now_ms();
         let mut out = Vec::new();
-        let mut p = locked(&self.proxy);
-        if p.next_deadline().is_some_and(|at| at <= now) {
-            p.poll(now, &mut out);
+        {
+            let mut p = locked(&self.proxy);
+            if p.next_deadline().is_some_and(|at| at <= now) {
+                p.poll(now, &mut out);
+            }
+        }
+        let mut r = locked(&self.registrar);
+        if timers::Deadline::next_deadline_ms(&*r).is_some_and(|at| at <= now) {
+            r.expire(now);
         }
         out
+    }
+
+    /// When `poll` next has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let proxy = locked(&self.proxy).next_deadline();
+        let registrar = timers::Deadline::next_deadline_ms(&*locked(&self.registrar));
+        match (proxy, registrar) {
+            (Some(p), Some(r)) => Some(p.min(r)),
+            (p, r) => p.or(r),
+        }
     }
 
     /// One datagram (or one framed stream message) from `source`: what to send, and where.
@@ -233,7 +280,7 @@ impl SipServer {
                 if resp.check().is_err() {
                     return out;
                 }
-                let mut p = locked(&self.proxy);
+                let mut p = self.proxy();
                 if let Some((key, bytes, reliable)) = p.on_response(resp, now, &mut out) {
                     p.transactions.answered(&key, bytes, reliable, now);
                 }
@@ -253,7 +300,7 @@ impl SipServer {
         };
         if req.method == Method::Ack {
             // An ACK is never answered: it ends our non-2xx response, or goes on in its dialog.
-            let mut p = locked(&self.proxy);
+            let mut p = self.proxy();
             if !p.absorb_ack(&req, now) && p.prepare(&mut req) {
                 p.in_dialog(&req, source, now, out);
             }
@@ -273,7 +320,7 @@ impl SipServer {
         // The answer goes out before what the request set off (a CANCEL's 200 before the 487).
         let mark = out.len();
         let response = {
-            let mut p = locked(&self.proxy);
+            let mut p = self.proxy();
             match p.transactions.arrive(&key, now) {
                 Arrival::New => {}
                 Arrival::Retransmission(again) => {
@@ -313,7 +360,7 @@ impl SipServer {
         };
         if let Some(r) = response {
             let bytes = r.to_bytes();
-            locked(&self.proxy).transactions.answered(
+            self.proxy().transactions.answered(
                 &key,
                 bytes.clone(),
                 source.transport.reliable(),

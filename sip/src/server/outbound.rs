@@ -1,6 +1,6 @@
 //! Sending what the core produced: one UDP socket, a registry of TCP connections by peer
 //! address (so a request reaches a device on the connection it registered over), new
-//! connections to a contact when its own is gone, and the timer task.
+//! connections to a contact when its own is gone.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::SipServer;
 use crate::proxy::Transmit;
@@ -22,16 +22,11 @@ pub(super) const CONNECTION_QUEUE: usize = 256;
 pub(super) struct Outbound {
     udp: OnceLock<Arc<UdpSocket>>,
     streams: Mutex<HashMap<(Transport, SocketAddr), mpsc::Sender<Bytes>>>,
-    stop: OnceLock<watch::Receiver<bool>>,
 }
 
 impl Outbound {
     pub(super) fn set_udp(&self, socket: Arc<UdpSocket>) {
         let _ = self.udp.set(socket);
-    }
-
-    pub(super) fn set_stop(&self, stop: watch::Receiver<bool>) {
-        let _ = self.stop.set(stop);
     }
 
     pub(super) fn add_connection(&self, t: Transport, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
@@ -84,9 +79,9 @@ impl Outbound {
     /// Opens a connection to a contact and queues `first` on it; what else is sent before
     /// it is up waits in its queue.
     fn connect(&self, server: &Arc<SipServer>, peer: SocketAddr, first: Bytes) {
-        let Some(stop) = self.stop.get().cloned() else {
+        if server.stopping.is_cancelled() {
             return;
-        };
+        }
         // Connections Porter opens count against the same limit as those it accepts.
         let Ok(permit) = server.connections.clone().try_acquire_owned() else {
             tracing::warn!(%peer, "SIP connection limit reached, message dropped");
@@ -95,8 +90,8 @@ impl Outbound {
         let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
         let _ = tx.try_send(first);
         self.add_connection(Transport::Tcp, peer, tx);
-        let server = server.clone();
-        tokio::spawn(async move {
+        let (server, stop) = (server.clone(), server.stopping.clone());
+        server.tasks.clone().spawn(async move {
             let connected =
                 tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(peer))
                     .await;
@@ -120,25 +115,6 @@ impl Outbound {
                 }
             }
         });
-    }
-}
-
-/// Drives the proxy's timers (retransmissions, ring timeouts) and the registrar's expiry.
-pub async fn serve_timers(server: Arc<SipServer>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ticks: u32 = 0;
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        let out = server.poll();
-        server.dispatch(out);
-        ticks = ticks.wrapping_add(1);
-        if ticks.is_multiple_of(250) {
-            server.housekeeping();
-        }
     }
 }
 

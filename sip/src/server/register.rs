@@ -1,7 +1,7 @@
 //! REGISTER: authenticate the account, then let the registrar apply the request.
 
 use super::auth::Challenger;
-use super::{SipServer, locked, to_tag};
+use super::{SipServer, to_tag};
 use crate::message::{HeaderName, Request, Response};
 use crate::registrar::{RegisterError, Source};
 
@@ -16,7 +16,7 @@ impl SipServer {
         if let Err(refusal) = self.authenticate(req, &aor, Challenger::Registrar, source, now) {
             return refusal.into_response();
         }
-        let result = locked(&self.registrar).register(&aor, req, source, now);
+        let result = self.registrar().register(&aor, req, source, now);
         match result {
             Ok(bindings) => {
                 let mut r = req.response(200, "OK", Some(&to_tag(req)));

@@ -5,28 +5,29 @@
 
 use std::sync::Arc;
 
+use porter_edge::CancellationToken;
 use porter_store::Revocation;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
-use super::{SipServer, locked};
+use super::SipServer;
 
 impl SipServer {
     /// Drops the registrations and dialogs of `account` (a SIP number); how many of each.
     pub fn revoke_account(&self, account: &str) -> (usize, usize) {
-        let bindings = locked(&self.registrar).remove(account);
-        let dialogs = locked(&self.proxy).end_dialogs_of(account);
+        let bindings = self.registrar().remove(account);
+        let dialogs = self.proxy().end_dialogs_of(account);
         (bindings, dialogs)
     }
 }
 
 /// Follows the store's revocation feed. A lagged feed cannot say which accounts changed, so
 /// then every registration is dropped and each device must authenticate again.
-pub async fn serve_revocations(server: Arc<SipServer>, mut stop: watch::Receiver<bool>) {
+pub(super) async fn serve_revocations(server: Arc<SipServer>, stop: CancellationToken) {
     let mut feed = server.store.subscribe_revocations();
     loop {
         let received = tokio::select! {
             r = feed.recv() => r,
-            _ = stop.wait_for(|s| *s) => return,
+            () = stop.cancelled() => return,
         };
         match received {
             Ok(revoked) => {
@@ -44,7 +45,7 @@ pub async fn serve_revocations(server: Arc<SipServer>, mut stop: watch::Receiver
                 );
                 // Without the list of what changed, every binding must authenticate again;
                 // devices re-register within their next refresh interval.
-                locked(&server.registrar).clear();
+                server.registrar().clear();
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }

@@ -10,10 +10,12 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
-use porter_store::edge::PendingGuard;
+use porter_edge::CancellationToken;
+use porter_edge::accept::{AcceptBackoff, accept};
+use porter_edge::pending::PendingGuard;
 
 use super::SipServer;
 use super::outbound::CONNECTION_QUEUE;
@@ -24,16 +26,20 @@ use crate::registrar::{Source, Transport};
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// SIP over TCP on `listener` until `stop`.
-pub async fn serve_tcp(server: Arc<SipServer>, listener: TcpListener, stop: watch::Receiver<bool>) {
+pub(super) async fn serve_tcp(
+    server: Arc<SipServer>,
+    listener: TcpListener,
+    stop: CancellationToken,
+) {
     serve_stream(server, listener, None, stop).await;
 }
 
 /// SIP over TLS (RFC 3261 §26.3.1, port 5061 by default) on `listener` until `stop`.
-pub async fn serve_tls(
+pub(super) async fn serve_tls(
     server: Arc<SipServer>,
     listener: TcpListener,
     acceptor: TlsAcceptor,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     serve_stream(server, listener, Some(acceptor), stop).await;
 }
@@ -42,9 +48,8 @@ async fn serve_stream(
     server: Arc<SipServer>,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
-    server.outbound.set_stop(stop.clone());
     accept_loop(
         server,
         listener,
@@ -130,43 +135,26 @@ pub(super) fn valid(message: &crate::message::Message) -> bool {
     }
 }
 
-/// Accepts connections until `stop`, each handled by `serve` in a task of its own, within
+/// Accepts connections until `stop`, each handled by `serve` in a task of the server's, within
 /// the server's connection limit (shared by TCP, TLS and WebSocket) and the per-address
 /// limit of connections that have not sent a valid request yet.
 pub(super) async fn accept_loop<F, Fut>(
     server: Arc<SipServer>,
     listener: TcpListener,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
     serve: F,
 ) where
-    F: Fn(Arc<SipServer>, TcpStream, SocketAddr, PendingGuard, watch::Receiver<bool>) -> Fut,
+    F: Fn(Arc<SipServer>, TcpStream, SocketAddr, PendingGuard, CancellationToken) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut stop_accept = stop.clone();
-    let mut backoff = porter_store::edge::AcceptBackoff::default();
+    let mut backoff = AcceptBackoff::default();
     loop {
         let permit = tokio::select! {
             p = server.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = stop_accept.wait_for(|s| *s) => break,
+            () = stop.cancelled() => break,
         };
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop_accept.wait_for(|s| *s) => break,
-        };
-        let (tcp, addr) = match accepted {
-            Ok(a) => {
-                backoff.accepted();
-                a
-            }
-            Err(e) => {
-                let pause = backoff.failed("SIP", &e);
-                tokio::select! {
-                    () = tokio::time::sleep(pause) => {}
-                    _ = stop_accept.wait_for(|s| *s) => break,
-                }
-                continue;
-            }
+        let Some((tcp, addr)) = accept(&listener, "SIP", &mut backoff, &stop).await else {
+            break;
         };
         let Some(pending) = server.unauthenticated.try_enter(addr.ip()) else {
             tracing::debug!(%addr, "SIP connection refused: too many silent connections from its address");
@@ -174,13 +162,11 @@ pub(super) async fn accept_loop<F, Fut>(
         };
         let _ = tcp.set_nodelay(true);
         let connection = serve(server.clone(), tcp, addr, pending, stop.clone());
-        tasks.spawn(async move {
+        server.tasks.spawn(async move {
             connection.await;
             drop(permit);
         });
-        while tasks.try_join_next().is_some() {}
     }
-    tasks.shutdown().await;
 }
 
 /// Reads messages from one connection and writes what is queued for it, until either side
@@ -191,7 +177,7 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
     transport: Transport,
     mut conn: Conn,
     mut queue: mpsc::Receiver<Bytes>,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let peer = conn.peer;
     let source = Source {
@@ -236,8 +222,7 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
                     break;
                 }
             }
-            // The guard `wait_for` returns must not live across the writes above.
-            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+            () = stop.cancelled() => break,
             _ = tokio::time::sleep_until(silent_until) => {
                 tracing::debug!(%peer, proved = conn.pending.is_none(), "SIP connection silent, closed");
                 break;

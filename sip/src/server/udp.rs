@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use porter_edge::CancellationToken;
 use tokio::net::UdpSocket;
-use tokio::sync::watch;
 
 use super::SipServer;
 use crate::registrar::{Source, Transport};
 
-pub async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, mut stop: watch::Receiver<bool>) {
+pub(super) async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, stop: CancellationToken) {
     let socket = Arc::new(socket);
     server.outbound.set_udp(socket.clone());
     // One byte more than the limit tells an oversized datagram from one that fits.
@@ -17,7 +17,7 @@ pub async fn serve_udp(server: Arc<SipServer>, socket: UdpSocket, mut stop: watc
     loop {
         let received = tokio::select! {
             r = socket.recv_from(&mut buf) => r,
-            _ = stop.wait_for(|s| *s) => return,
+            () = stop.cancelled() => return,
         };
         let (n, addr) = match received {
             Ok(r) => r,

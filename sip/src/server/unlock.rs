@@ -49,7 +49,7 @@ impl SipServer {
         let who = format!("DTMF from {sender}");
         tracing::info!(door = %door, relay, %who, "SIP DTMF unlock");
         let (store, commands) = (self.store.clone(), self.commands.get().cloned());
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             let result = match commands {
                 Some(c) => {
                     let unlock = DeviceCommand::Unlock {

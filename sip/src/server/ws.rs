@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use porter_edge::CancellationToken;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -24,11 +25,11 @@ use crate::registrar::{Source, Transport};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// SIP over WebSocket with TLS (`wss://`) on `listener` until `stop`.
-pub async fn serve_wss(
+pub(super) async fn serve_wss(
     server: Arc<SipServer>,
     listener: TcpListener,
     acceptor: TlsAcceptor,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     super::tcp::accept_loop(
         server,
@@ -73,7 +74,7 @@ async fn connection(
     tcp: TcpStream,
     mut conn: super::tcp::Conn,
     acceptor: TlsAcceptor,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let peer = conn.peer;
     let opened = tokio::time::Instant::now();
@@ -139,7 +140,7 @@ async fn connection(
                     break;
                 }
             }
-            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+            () = stop.cancelled() => break,
             _ = tokio::time::sleep_until(silent_until) => break,
         }
     }

@@ -1,4 +1,5 @@
-//! `GET /metrics` on the admin listener: Prometheus text for the gateway and the process.
+//! `GET /metrics` on the admin listener: Prometheus text from the servers (the `Metrics`
+//! source `porter serve` gives) and the process.
 //! A layer outside gRPC-Web (which refuses plain HTTP/1.1 requests) answers it; everything
 //! else passes through. It carries counts only (no names, MACs or addresses), so it needs
 //! no login; keep the admin listener on a private address, as by default.
@@ -10,12 +11,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Method, Request, Response, StatusCode, header};
-use porter_gateway::metrics::GatewayMetrics;
-
 pub const PATH: &str = "/metrics";
 
+/// Writes the servers' metrics in Prometheus text format.
+pub type Metrics = Arc<dyn Fn(&mut String) + Send + Sync>;
+
 #[derive(Clone)]
-pub struct MetricsLayer(pub Arc<GatewayMetrics>);
+pub struct MetricsLayer(pub Metrics);
 
 impl<S> tower_layer::Layer<S> for MetricsLayer {
     type Service = MetricsService<S>;
@@ -31,7 +33,7 @@ impl<S> tower_layer::Layer<S> for MetricsLayer {
 #[derive(Clone)]
 pub struct MetricsService<S> {
     inner: S,
-    metrics: Arc<GatewayMetrics>,
+    metrics: Metrics,
 }
 
 type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
@@ -55,7 +57,7 @@ where
         }
         let response = if req.method() == Method::GET {
             let mut text = String::with_capacity(16 * 1024);
-            self.metrics.render(&mut text);
+            (self.metrics)(&mut text);
             process(&mut text);
             Response::builder()
                 .header(

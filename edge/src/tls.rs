@@ -1,5 +1,6 @@
-//! The gateway's TLS identity: a certificate and key from files, or a self-signed ECDSA P-256
-//! pair generated on first start and kept in the data directory.
+//! The server's TLS identity, shared by every listener: a certificate and key from files, or a
+//! self-signed ECDSA P-256 pair generated on first start and kept in the data directory; the
+//! lowest version each listener accepts; and the fingerprint of a client's certificate.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,11 +34,22 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
     }
 }
 
+/// The server's certificate chain and private key, which every TLS listener presents.
+#[derive(Debug)]
+pub struct Identity {
+    pub certs: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl Identity {
+    /// A server configuration presenting this identity, TLS from `min` up.
+    pub fn server_config(&self, min: TlsMin) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        server_config(self.certs.clone(), self.key.clone_key(), min)
+    }
+}
+
 /// Reads `cert` and `key`, or, when both are absent, creates a self-signed pair there.
-pub fn load_or_create(
-    cert: &Path,
-    key: &Path,
-) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+pub fn load_or_create(cert: &Path, key: &Path) -> Result<Identity, TlsError> {
     if !cert.exists() && !key.exists() {
         let generated = rcgen::generate_simple_self_signed(vec![
             "porter".to_owned(),
@@ -78,7 +90,7 @@ pub fn load_or_create(
         path: key.to_owned(),
         what: "private key",
     })?;
-    Ok((certs, key))
+    Ok(Identity { certs, key })
 }
 
 /// The lowest TLS version a listener accepts.
@@ -140,4 +152,11 @@ pub fn server_config(
     // (rustls's default stateful cache remembers only 256 sessions).
     config.ticketer = rustls::crypto::ring::Ticketer::new()?;
     Ok(Arc::new(config))
+}
+
+/// The SHA-256 (lower-case hex) of the certificate a client presented, if any.
+pub fn peer_fingerprint(conn: &rustls::ServerConnection) -> Option<String> {
+    use sha2::Digest as _;
+    let cert = conn.peer_certificates()?.first()?;
+    Some(hex::encode(sha2::Sha256::digest(cert.as_ref())))
 }

@@ -1,17 +1,11 @@
-//! Limits at the network edge that the device gateway, the SIP server and the HTTPS
-//! listener share (they live here, beside `auth_failures`, because those servers depend on
-//! the store and not on each other):
-//!
-//! - `PendingLimit`: connections one address holds before they proved anything (a gateway
-//!   Hello, a valid SIP request, an HTTP request), so one client cannot take every
-//!   descriptor with connections that never speak;
-//! - `AcceptBackoff`: what an accept loop does when accepting fails, above all when the
-//!   process is out of descriptors (EMFILE), instead of failing every accept in a hot loop.
+//! Connections one address holds before they proved anything (a gateway Hello, a valid SIP
+//! request, an HTTP request), bounded, so one client cannot take every descriptor with
+//! connections that never speak. Shared by the device gateway, the SIP server and the HTTPS
+//! front.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Connections of one address that have not proved anything yet, bounded.
 #[derive(Debug)]
@@ -84,47 +78,6 @@ impl Drop for PendingGuard {
     }
 }
 
-/// Pauses between failed accepts: 50 ms for a passing error, and for running out of
-/// descriptors (EMFILE, ENFILE) a pause that doubles from 10 ms to 1 s while it lasts, so
-/// the loop neither spins nor stays slow once descriptors are free again. It logs once when
-/// a shortage starts, not once per accept.
-#[derive(Debug, Default)]
-pub struct AcceptBackoff {
-    pause: Option<Duration>,
-}
-
-const EMFILE: i32 = 24;
-const ENFILE: i32 = 23;
-const FIRST_PAUSE: Duration = Duration::from_millis(10);
-const LONGEST_PAUSE: Duration = Duration::from_secs(1);
-
-impl AcceptBackoff {
-    /// An accept succeeded: the next shortage starts over.
-    pub fn accepted(&mut self) {
-        if self.pause.take().is_some() {
-            tracing::info!("accepting connections again");
-        }
-    }
-
-    /// An accept failed with `error`: how long to wait before the next.
-    pub fn failed(&mut self, listener: &str, error: &std::io::Error) -> Duration {
-        let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
-        if !out_of_descriptors {
-            tracing::debug!(listener, %error, "accept failed");
-            return Duration::from_millis(50);
-        }
-        let pause = match self.pause {
-            None => {
-                tracing::warn!(listener, %error, "out of file descriptors: accepting slower until some are free");
-                FIRST_PAUSE
-            }
-            Some(p) => (p * 2).min(LONGEST_PAUSE),
-        };
-        self.pause = Some(pause);
-        pause
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,19 +99,5 @@ mod tests {
             limit.counts().is_empty(),
             "nothing kept for quiet addresses"
         );
-    }
-
-    #[test]
-    fn running_out_of_descriptors_backs_off_then_recovers() {
-        let mut b = AcceptBackoff::default();
-        let emfile = std::io::Error::from_raw_os_error(EMFILE);
-        let pauses: Vec<_> = (0..9).map(|_| b.failed("test", &emfile)).collect();
-        assert_eq!(pauses[0], Duration::from_millis(10));
-        assert_eq!(pauses[1], Duration::from_millis(20));
-        assert_eq!(pauses[8], Duration::from_secs(1));
-        b.accepted();
-        assert_eq!(b.failed("test", &emfile), Duration::from_millis(10));
-        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-        assert_eq!(b.failed("test", &reset), Duration::from_millis(50));
     }
 }

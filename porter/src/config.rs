@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use porter_gateway::tls::TlsMin;
+use porter_edge::tls::TlsMin;
 use serde::Deserialize;
 
 /// Flags of `porter serve`. Every one may also come from the environment or the file.
@@ -361,11 +361,11 @@ impl ServeConfig {
             gateway_cert: args
                 .gateway_cert
                 .or(file.gateway_cert)
-                .unwrap_or_else(|| data_dir.join(porter_gateway::tls::CERT_FILE)),
+                .unwrap_or_else(|| data_dir.join(porter_edge::tls::CERT_FILE)),
             gateway_key: args
                 .gateway_key
                 .or(file.gateway_key)
-                .unwrap_or_else(|| data_dir.join(porter_gateway::tls::KEY_FILE)),
+                .unwrap_or_else(|| data_dir.join(porter_edge::tls::KEY_FILE)),
             data_dir,
             admin_listen: args
                 .admin_listen
@@ -378,6 +378,115 @@ impl ServeConfig {
                     .unwrap_or(10),
             ),
             log: args.log.or(file.log).unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+}
+
+/// Each server's settings, from `ServeConfig` and the share of open files it may hold.
+pub struct ServerConfigs {
+    pub gateway: porter_gateway::gateway::GatewayConfig,
+    pub sip: porter_sip::server::SipConfig,
+    pub https: porter_edge::https::HttpsConfig,
+    pub provisioning: porter_provisioning::server::ProvisioningConfig,
+    pub admin: porter_admin_api::server::AdminServerConfig,
+    pub admin_api: porter_admin_api::AdminConfig,
+}
+
+impl ServeConfig {
+    /// The servers' settings; each listener family holds at most its share of `open_files`.
+    pub fn servers(&self, open_files: u64) -> ServerConfigs {
+        let sip_defaults = porter_sip::server::SipConfig::default();
+        let https_defaults = porter_edge::https::HttpsConfig::default();
+        let budget = crate::descriptors::budget(
+            open_files,
+            crate::descriptors::ConnectionBudget {
+                gateway: self.gateway_max_connections,
+                sip: sip_defaults.max_connections,
+                https: https_defaults.max_connections,
+            },
+        );
+        if budget.gateway < self.gateway_max_connections {
+            tracing::info!(
+                open_files,
+                gateway = budget.gateway,
+                sip = budget.sip,
+                https = budget.https,
+                "the open-file limit caps the connections each listener may hold; raise it (ulimit -n) for more"
+            );
+        }
+        tracing::info!(
+            gateway = self.gateway_tls_min.label(),
+            https = self.https_tls_min.label(),
+            sip = self.sip_tls_min.label(),
+            "lowest TLS versions"
+        );
+        let gateway_defaults = porter_gateway::gateway::GatewayConfig::default();
+        ServerConfigs {
+            gateway: porter_gateway::gateway::GatewayConfig {
+                listen: self.gateway_listen,
+                ws_listen: self.gateway_ws_listen,
+                plain_listen: self.gateway_plain_listen,
+                tls_min: self.gateway_tls_min,
+                max_connections: budget.gateway,
+                accept_rate: porter_gateway::limits::AcceptRateLimits {
+                    burst: self.gateway_accept_burst,
+                    per_second: self.gateway_accept_rate,
+                    ..gateway_defaults.accept_rate.clone()
+                },
+                ..gateway_defaults
+            },
+            sip: porter_sip::server::SipConfig {
+                listen: self.sip_listen,
+                tls_listen: self.sip_tls_listen,
+                ws_listen: self.sip_ws_listen,
+                advertise: self.sip_advertise.clone(),
+                tls_min: self.sip_tls_min,
+                realm: self.sip_realm.clone(),
+                algorithms: self.sip_digest_algorithms.clone(),
+                ring_ms: u64::try_from(self.sip_ring_timeout.as_millis()).unwrap_or(u64::MAX),
+                trunk: self.sip_trunk.map(|addr| porter_sip::router::Trunk {
+                    addr,
+                    transport: porter_sip::registrar::Transport::Udp,
+                    host: match addr {
+                        SocketAddr::V4(a) => a.ip().to_string(),
+                        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+                    },
+                    credentials: self.sip_trunk_credentials.clone(),
+                }),
+                max_connections: budget.sip,
+                ..sip_defaults
+            },
+            https: porter_edge::https::HttpsConfig {
+                listen: self.https_listen,
+                max_connections: budget.https,
+                ..https_defaults
+            },
+            provisioning: porter_provisioning::server::ProvisioningConfig {
+                autop_mtls_listen: self.autop_mtls_listen,
+                tls_min: self.https_tls_min,
+                firmware_max_downloads: self.firmware_max_downloads,
+            },
+            admin: porter_admin_api::server::AdminServerConfig {
+                listen: self.admin_listen,
+                shutdown_grace: self.shutdown_grace,
+                ..Default::default()
+            },
+            admin_api: porter_admin_api::AdminConfig {
+                token_ttl: self.token_ttl,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The HTTPS listener's address as browsers and devices reach it: `public_url`, or
+    /// derived from where it is bound.
+    pub fn public_url(&self, https_addr: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| {
+            if https_addr.ip().is_unspecified() {
+                format!("https://localhost:{}", https_addr.port())
+            } else {
+                format!("https://{https_addr}")
+            }
         })
     }
 }

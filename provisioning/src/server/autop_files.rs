@@ -5,21 +5,21 @@
 //! failing is refused for a while.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use porter_provisioning::autop::{self, AutopFile, DeviceSecrets, ServerEndpoints};
-use porter_provisioning::download;
+use hyper::body::{Bytes, Incoming};
+use porter_edge::https::body::{Body, empty, only_get_or_head, text, whole};
+use porter_edge::https::{Handler, Peer, Reply};
 use porter_store::Store;
 use porter_store::auth_failures::AuthFailures;
 use porter_store::model::Id;
 
-use crate::https::{Body, text};
+use crate::autop::{self, AutopFile, DeviceSecrets, ServerEndpoints};
+use crate::download;
 
 pub const PREFIX: &str = "/autop/";
 
@@ -186,39 +186,26 @@ fn unauthorized() -> Response<Body> {
     r
 }
 
-impl AutopFiles {
-    /// Answers an AutoP request; `None` when the request is not one.
-    /// `peer_cert`: the SHA-256 of the client certificate the connection presented (the
-    /// client-certificate listener), which then stands for the device instead of Basic
-    /// credentials.
-    pub async fn handle<B>(
-        &self,
-        req: &Request<B>,
-        peer: IpAddr,
-        peer_cert: Option<&str>,
-    ) -> Option<Response<Body>> {
-        let name = req.uri().path().strip_prefix(PREFIX)?;
-        Some(self.answer(name, req, peer, peer_cert).await)
+impl Handler for AutopFiles {
+    /// Answers a request under `PREFIX`. On the client-certificate listener the peer's
+    /// certificate stands for the device instead of Basic credentials.
+    fn handle<'a>(&'a self, req: Request<Incoming>, peer: &'a Peer) -> Reply<'a> {
+        let (parts, _body) = req.into_parts();
+        Box::pin(async move { self.answer(&parts, peer).await })
     }
+}
 
-    async fn answer<B>(
-        &self,
-        name: &str,
-        req: &Request<B>,
-        peer: IpAddr,
-        peer_cert: Option<&str>,
-    ) -> Response<Body> {
-        let head = req.method() == Method::HEAD;
-        if req.method() != Method::GET && !head {
-            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return r;
+impl AutopFiles {
+    async fn answer(&self, req: &Parts, peer: &Peer) -> Response<Body> {
+        if let Some(refused) = only_get_or_head(&req.method) {
+            return refused;
         }
+        let head = req.method == Method::HEAD;
+        let name = req.uri.path().strip_prefix(PREFIX).unwrap_or_default();
         let Some(wanted) = name.strip_suffix(".cfg").and_then(wanted) else {
             return text(StatusCode::NOT_FOUND, "not found\n");
         };
-        if let Some(wait) = self.failures.blocked_for(peer, Instant::now()) {
+        if let Some(wait) = self.failures.blocked_for(peer.ip, Instant::now()) {
             let mut r = text(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many failed authentications from this address\n",
@@ -228,11 +215,11 @@ impl AutopFiles {
             }
             return r;
         }
-        let device = match peer_cert {
+        let device = match peer.cert_sha256.as_deref() {
             Some(fingerprint) => self
                 .store
                 .read(|dir| dir.device_by_cert(fingerprint).cloned()),
-            None => basic_auth(req.headers()).and_then(|(user, password)| {
+            None => basic_auth(&req.headers).and_then(|(user, password)| {
                 let mac = porter_store::rules::mac("user", &user).ok()?;
                 self.store.authenticate_device(&mac, &password)
             }),
@@ -241,8 +228,8 @@ impl AutopFiles {
             (Some(d), Wanted::Device(mac)) if d.mac == *mac => d,
             (Some(d), Wanted::Model(_)) => d,
             _ => {
-                self.failures.failed(peer, Instant::now());
-                tracing::debug!(%peer, "AutoP authentication failed");
+                self.failures.failed(peer.ip, Instant::now());
+                tracing::debug!(peer = %peer.ip, "AutoP authentication failed");
                 return unauthorized();
             }
         };
@@ -266,22 +253,16 @@ impl AutopFiles {
             },
         };
         let current = req
-            .headers()
+            .headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|tags| download::if_none_match_hits(tags, &file.etag));
         let mut r = if current {
-            let mut r = Response::new(
-                Full::new(Bytes::new())
-                    .map_err(|never| match never {})
-                    .boxed(),
-            );
-            *r.status_mut() = StatusCode::NOT_MODIFIED;
-            r
+            empty(StatusCode::NOT_MODIFIED)
         } else {
             let len = body.len();
             let body = if head { Bytes::new() } else { body };
-            let mut r = Response::new(Full::new(body).map_err(|never| match never {}).boxed());
+            let mut r = Response::new(whole(body));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),

@@ -9,31 +9,34 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use porter_edge::{CancellationToken, TaskTracker};
 use porter_store::Store;
 use porter_store::model::Id;
-use porter_store::presence::{DeviceCommand, DeviceCommands};
-use tokio::sync::{broadcast, watch};
+use porter_store::presence::DeviceCommand;
+use tokio::sync::broadcast;
 
-use crate::autop_http::AutopFiles;
-use crate::presence::Presence;
+use super::Devices;
+use super::autop_files::AutopFiles;
 
 /// Writes arriving within this time of the first are handled together.
 const GATHER: Duration = Duration::from_millis(300);
 /// A device that does not take the notice in this time gets it with its next fetch.
 const NOTICE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Follows the store's change feed until `shutdown`; the notices it sends run on `tasks`.
 pub async fn run(
     store: Store,
-    presence: Arc<Presence>,
+    devices: Arc<dyn Devices>,
     files: Arc<AutopFiles>,
-    mut stop: watch::Receiver<bool>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
 ) {
     let mut feed = store.subscribe_changes();
     loop {
         let mut touched = BTreeSet::new();
         let first = tokio::select! {
             r = feed.recv() => r,
-            () = crate::gateway::stopped(&mut stop) => return,
+            () = shutdown.cancelled() => return,
         };
         if !gather(first, &store, &mut touched) {
             return;
@@ -44,7 +47,7 @@ pub async fn run(
                 return;
             }
         }
-        notify(&store, &presence, &files, &touched);
+        notify(&store, &devices, &files, &touched, &tasks);
     }
 }
 
@@ -64,13 +67,19 @@ fn gather(
     true
 }
 
-fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: &BTreeSet<Id>) {
+fn notify(
+    store: &Store,
+    devices: &Arc<dyn Devices>,
+    files: &AutopFiles,
+    touched: &BTreeSet<Id>,
+    tasks: &TaskTracker,
+) {
     files.forget_deleted();
     let online: Vec<(Id, String)> = store.read(|dir| {
         touched
             .iter()
             .flat_map(|c| dir.devices_of_community(*c))
-            .filter(|d| presence.get(&d.mac).is_some_and(|o| o.device_id == d.id))
+            .filter(|d| devices.online(d.id, &d.mac).is_some())
             .map(|d| (d.id, d.mac.clone()))
             .collect()
     });
@@ -82,12 +91,12 @@ fn notify(store: &Store, presence: &Arc<Presence>, files: &AutopFiles, touched: 
         if !files.changed(id, &etag) {
             continue;
         }
-        let presence = presence.clone();
-        tokio::spawn(async move {
+        let devices = devices.clone();
+        tasks.spawn(async move {
             let command = DeviceCommand::ConfigChanged {
                 config_version: etag,
             };
-            if let Err(e) = presence.send(&mac, command, NOTICE_TIMEOUT).await {
+            if let Err(e) = devices.send(&mac, command, NOTICE_TIMEOUT).await {
                 tracing::debug!(%mac, error = ?e, "configuration notice not taken");
             }
         });

@@ -1,12 +1,12 @@
 //! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
 
-mod admin_decode;
-mod admin_timeout;
+mod bootstrap;
 mod cli;
 mod config;
 mod descriptors;
-mod metrics_route;
+mod housekeeping;
 mod serve;
+mod signal;
 
 use clap::{Parser, Subcommand};
 
@@ -23,7 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the server: admin API (and, as they land, device gateway, SIP, HTTPS).
+    /// Run the server: device gateway, SIP, HTTPS for devices (AutoP, firmware, remote
+    /// control) and the admin API.
     Serve(Box<config::ServeArgs>),
     /// Manage communities, buildings, apartments, residents and accounts from the shell.
     Admin(Box<cli::AdminArgs>),
@@ -63,7 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = config::ServeConfig::resolve(*args)?;
             init_tracing(&config.log);
-            runtime.block_on(serve::run(config))
+            runtime.block_on(serve::run(config, signal::shutdown()))
         }
         Command::Admin(args) => runtime.block_on(cli::run(*args)),
     }

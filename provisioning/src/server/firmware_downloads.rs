@@ -1,22 +1,24 @@
 //! `GET /firmware/{device}/{expires}/{tag}/{sha256}.bin` on the HTTPS listener: a firmware
-//! image by a signed per-device URL (`porter_provisioning::signing`), with byte ranges and
-//! ETag conditions (`porter_provisioning::download`), under a cap on downloads at once so a
+//! image by a signed per-device URL (`crate::signing`), with byte ranges and ETag conditions
+//! (`crate::download`), under a cap on downloads at once so a
 //! community upgrading together cannot starve the listener.
 
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, StreamBody};
-use hyper::body::Frame;
+use hyper::body::{Frame, Incoming};
+use porter_edge::https::body::{Body, empty, only_get_or_head, set_header as set, text};
+use porter_edge::https::{Handler, Peer, Reply};
 use porter_firmware_store::{FirmwareError, FirmwareStore, ImageId};
-use porter_provisioning::download::{self, Conditions, Plan};
-use porter_provisioning::signing::{FIRMWARE_PREFIX, UrlRefusal, UrlSigner};
 use porter_store::Store;
 use tokio::sync::Semaphore;
 use tokio_util::io::ReaderStream;
 
-use crate::https::{Body, text};
+use crate::download::{self, Conditions, Plan};
+use crate::signing::{UrlRefusal, UrlSigner};
 
 /// Bytes read from disk per body frame: large frames keep TLS records full.
 const READ_CHUNK: usize = 256 * 1024;
@@ -41,38 +43,21 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn empty(status: StatusCode) -> Response<Body> {
-    let mut r = Response::new(
-        http_body_util::Empty::new()
-            .map_err(|never| match never {})
-            .boxed(),
-    );
-    *r.status_mut() = status;
-    r
+impl Handler for FirmwareDownloads {
+    /// Answers a request under `crate::signing::FIRMWARE_PREFIX`.
+    fn handle<'a>(&'a self, req: Request<Incoming>, _peer: &'a Peer) -> Reply<'a> {
+        let (parts, _body) = req.into_parts();
+        Box::pin(async move { self.answer(&parts).await })
+    }
 }
 
 impl FirmwareDownloads {
-    /// Answers a firmware download; `None` when the request is not one.
-    pub async fn handle<B>(&self, req: &Request<B>) -> Option<Response<Body>> {
-        let path = req.uri().path();
-        if !path.starts_with(FIRMWARE_PREFIX) {
-            return None;
+    async fn answer(&self, req: &Parts) -> Response<Body> {
+        if let Some(refused) = only_get_or_head(&req.method) {
+            return refused;
         }
-        Some(self.answer(req).await)
-    }
-
-    async fn answer<B>(&self, req: &Request<B>) -> Response<Body> {
-        let head = req.method() == Method::HEAD;
-        if req.method() != Method::GET && !head {
-            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return r;
-        }
-        let grant = match self
-            .signer
-            .check_firmware_path(req.uri().path(), unix_now())
-        {
+        let head = req.method == Method::HEAD;
+        let grant = match self.signer.check_firmware_path(req.uri.path(), unix_now()) {
             Ok(g) => g,
             Err(UrlRefusal::Expired) => {
                 return text(
@@ -104,9 +89,9 @@ impl FirmwareDownloads {
         };
         let etag = format!("\"{id}\"");
         let conditions = Conditions {
-            range: header_str(req.headers(), header::RANGE),
-            if_range: header_str(req.headers(), header::IF_RANGE),
-            if_none_match: header_str(req.headers(), header::IF_NONE_MATCH),
+            range: header_str(&req.headers, header::RANGE),
+            if_range: header_str(&req.headers, header::IF_RANGE),
+            if_none_match: header_str(&req.headers, header::IF_NONE_MATCH),
         };
         let (status, start, end) = match download::plan(&conditions, &etag, size) {
             Plan::NotModified => {
@@ -181,11 +166,5 @@ impl FirmwareDownloads {
         }
         tracing::debug!(device = grant.device_id, image = %id, start, end, "firmware download");
         response
-    }
-}
-
-fn set(r: &mut Response<Body>, name: header::HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        r.headers_mut().insert(name, v);
     }
 }

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 
-use crate::tls::TlsError;
+use porter_edge::tls::{Identity, TlsError, TlsMin};
 
 #[derive(Debug)]
 struct AnyClientCertificate {
@@ -59,9 +59,8 @@ impl ClientCertVerifier for AnyClientCertificate {
 
 /// A server configuration that requires a client certificate (any, with proof of its key).
 pub fn server_config(
-    certs: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-    min: crate::tls::TlsMin,
+    identity: &Identity,
+    min: TlsMin,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(AnyClientCertificate {
@@ -70,14 +69,7 @@ pub fn server_config(
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(min.versions())?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(certs, key)?;
+        .with_single_cert(identity.certs.clone(), identity.key.clone_key())?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
-}
-
-/// The SHA-256 (lower-case hex) of the certificate a client presented, if any.
-pub fn peer_fingerprint(conn: &rustls::ServerConnection) -> Option<String> {
-    use sha2::Digest as _;
-    let cert = conn.peer_certificates()?.first()?;
-    Some(hex::encode(sha2::Sha256::digest(cert.as_ref())))
 }

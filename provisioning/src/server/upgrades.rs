@@ -1,4 +1,4 @@
-//! The upgrade task: once a second it asks `porter_provisioning::rollout` what each active
+//! The upgrade task: once a second it asks `crate::rollout` what each active
 //! upgrade strategy should do next and carries it out: an `UpgradeFirmware` command with a
 //! signed download link to each device whose turn it is, and the results into the store.
 //! A device has upgraded when it connects again reporting the new version.
@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use porter_provisioning::rollout::{self, DeviceFacts, Step};
-use porter_provisioning::signing::{FirmwareGrant, UrlSigner};
+use porter_edge::{CancellationToken, TaskTracker};
 use porter_store::Store;
 use porter_store::model::{DeviceUpgradeStatus, Id, UpgradeStrategy};
-use porter_store::presence::{DeviceCommand, DeviceCommands};
-use tokio::sync::watch;
+use porter_store::presence::DeviceCommand;
 
-use crate::presence::Presence;
+use super::Devices;
+use crate::rollout::{self, DeviceFacts, Step};
+use crate::signing::{FirmwareGrant, UrlSigner};
 
 const TICK: Duration = Duration::from_secs(1);
 /// Time for a device to accept the command (it answers before downloading).
@@ -27,23 +27,26 @@ pub type InCall = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 pub struct UpgradeRunner {
     pub store: Store,
-    pub presence: Arc<Presence>,
+    pub devices: Arc<dyn Devices>,
     pub signer: UrlSigner,
     /// `https://host:port` of the HTTPS listener.
     pub https_base: String,
     /// Devices upgrading at once across every strategy (the server's download cap).
     pub max_upgrading: usize,
     pub in_call: InCall,
+    /// Where the commands it sends run.
+    pub tasks: TaskTracker,
 }
 
-pub async fn run(runner: UpgradeRunner, mut stop: watch::Receiver<bool>) {
+/// Runs rounds until `shutdown`.
+pub async fn run(runner: UpgradeRunner, shutdown: CancellationToken) {
     let runner = Arc::new(runner);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = tick.tick() => runner.clone().round().await,
-            () = crate::gateway::stopped(&mut stop) => return,
+            () = shutdown.cancelled() => return,
         }
     }
 }
@@ -90,7 +93,7 @@ impl UpgradeRunner {
         accounts
             .into_iter()
             .map(|(id, mac, sip)| {
-                let online = self.presence.get(&mac).filter(|o| o.device_id == id);
+                let online = self.devices.online(id, &mac);
                 let facts = DeviceFacts {
                     online: online.is_some(),
                     version: online.map(|o| o.firmware_version).unwrap_or_default(),
@@ -160,8 +163,9 @@ impl UpgradeRunner {
             reset_after_upgrade: s.reset_after_upgrade,
         };
         let strategy_id = s.id;
-        tokio::spawn(async move {
-            let reason = match self.presence.send(&mac, command, COMMAND_TIMEOUT).await {
+        let tasks = self.tasks.clone();
+        tasks.spawn(async move {
+            let reason = match self.devices.send(&mac, command, COMMAND_TIMEOUT).await {
                 Ok(outcome) if outcome.ok => return,
                 Ok(outcome) => format!("the device refused: {}", outcome.message),
                 Err(e) => e.to_string(),

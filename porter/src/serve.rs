@@ -1,0 +1,155 @@
+//! `porter serve`: opens the store, creates the first installer on an empty data directory,
+//! binds every server, runs them until the shutdown signal and waits for each to finish.
+//! Each server's own file says what it does; this one only wires them together.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use porter_admin_api::server::AdminServer;
+use porter_admin_api::{AdminApi, FirmwareLinks};
+use porter_edge::https::{HttpsServer, Router};
+use porter_edge::{CancellationToken, TaskTracker};
+use porter_gateway::remote::{PATH_PREFIX, RemoteControlConfig};
+use porter_gateway::server::DeviceGateway;
+use porter_provisioning::autop::ServerEndpoints;
+use porter_provisioning::server::{Provisioning, ProvisioningParts};
+use porter_provisioning::signing::UrlSigner;
+use porter_sip::server::SipListeners;
+use porter_store::Store;
+
+use crate::config::ServeConfig;
+
+pub async fn run(
+    config: ServeConfig,
+    shutdown_signal: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let servers = config.servers(crate::descriptors::raise_open_file_limit());
+    let store = Store::open_sled(&config.data_dir)
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    crate::bootstrap::first_installer(&store).await?;
+    let images = porter_firmware_store::FirmwareStore::open(
+        config.data_dir.join("firmware"),
+        config.firmware_max_bytes,
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "opening the firmware store in {}",
+            config.data_dir.display()
+        )
+    })?;
+    let signer = UrlSigner::load_or_create(&config.data_dir.join("url-signing.key"))?;
+    let identity = porter_edge::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
+        .context("loading the server's TLS identity")?;
+
+    let https_tls = identity.server_config(config.https_tls_min)?;
+    let https = HttpsServer::bind(servers.https.clone(), https_tls, "https")
+        .await
+        .with_context(|| format!("binding HTTPS to {}", servers.https.listen))?;
+    let https_addr = https.local_addr()?;
+    let public_url = config.public_url(https_addr);
+    let gateway = DeviceGateway::bind(
+        servers.gateway,
+        store.clone(),
+        &identity,
+        RemoteControlConfig::new(public_url.clone()),
+    )?;
+    let sip = SipListeners::bind(servers.sip, store.clone(), &identity).await?;
+    // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
+    sip.server().set_device_commands(gateway.presence());
+    let sip_server = sip.server();
+    let endpoints = ServerEndpoints {
+        sip_host: sip.addrs().host.clone(),
+        sip_port: sip.addrs().udp_tcp.port(),
+        sip_tls_port: sip.addrs().tls.port(),
+        gateway: format!("{}:{}", url_host(&public_url), gateway.addrs().tls.port()),
+        https_base: public_url.trim_end_matches('/').to_owned(),
+    };
+    let provisioning = Provisioning::bind(
+        servers.provisioning,
+        ProvisioningParts {
+            store: store.clone(),
+            images: images.clone(),
+            signer: signer.clone(),
+            devices: gateway.presence(),
+            endpoints,
+            in_call: Arc::new(move |account: &str| sip_server.in_call(account)),
+        },
+        &identity,
+        &servers.https,
+    )
+    .await?;
+    let router = provisioning
+        .mount(Router::new())
+        .route(PATH_PREFIX, gateway.remote())
+        .fallback(gateway.remote());
+    let api = AdminApi::new(store.clone(), servers.admin_api)
+        .with_presence(gateway.presence())
+        .with_commands(gateway.presence())
+        .with_remote_control(gateway.remote())
+        .with_firmware(
+            images,
+            FirmwareLinks {
+                signer,
+                base_url: public_url.clone(),
+            },
+        );
+    let gateway_metrics = gateway.metrics();
+    let metrics = Arc::new(move |out: &mut String| gateway_metrics.render(out));
+    let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
+
+    let g = gateway.addrs();
+    announce(&format!("gateway listening on {}", g.tls));
+    announce(&format!("gateway-ws listening on {}", g.ws));
+    if let Some(plain) = g.plain {
+        announce(&format!("gateway-plain listening on {plain}"));
+    }
+    tracing::info!(%https_addr, %public_url, "HTTPS listening");
+    announce(&format!("https listening on {https_addr}"));
+    if let Some(mtls) = provisioning.mtls_addr() {
+        announce(&format!("autop-mtls listening on {mtls}"));
+    }
+    announce(&format!("sip listening on {}", sip.addrs().udp_tcp));
+    announce(&format!("sip-tls listening on {}", sip.addrs().tls));
+    announce(&format!("sip-ws listening on {}", sip.addrs().ws));
+    let admin_addr = admin.local_addr()?;
+    tracing::info!(%admin_addr, data_dir = %config.data_dir.display(), "admin API listening");
+
+    let shutdown = CancellationToken::new();
+    let servers_running = TaskTracker::new();
+    servers_running.spawn(gateway.run(shutdown.clone()));
+    servers_running.spawn(sip.run(shutdown.clone()));
+    servers_running.spawn(provisioning.run(shutdown.clone()));
+    servers_running.spawn(https.run(router, shutdown.clone()));
+    servers_running.spawn(crate::housekeeping::run(store.clone(), shutdown.clone()));
+    let admin = tokio::spawn(admin.run(shutdown.clone()));
+    // Last: scripts and tests take this line to mean every listener is up.
+    announce(&format!("admin listening on {admin_addr}"));
+
+    shutdown_signal.await;
+    tracing::info!(grace = ?config.shutdown_grace, "shutting down");
+    shutdown.cancel();
+    match tokio::time::timeout(config.shutdown_grace, admin).await {
+        Ok(joined) => joined.context("admin server task")??,
+        Err(_) => tracing::warn!("the admin API did not stop within the grace period"),
+    }
+    porter_edge::shutdown::drain(&servers_running, config.shutdown_grace, "porter").await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A line on stdout that scripts and tests wait for.
+#[allow(clippy::print_stdout)]
+pub fn announce(line: &str) {
+    println!("porter: {line}");
+}
+
+/// The host of `https://host:port/…` (brackets kept for IPv6).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => &authority[..i],
+        _ => authority,
+    }
+}
