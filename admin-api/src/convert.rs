@@ -279,12 +279,12 @@ pub fn resident_filter(
 
 pub fn page(p: Option<pb::Page>) -> Result<porter_store::PageRequest, Status> {
     let p = p.unwrap_or_default();
-    if p.page_size > porter_store::ops::search::MAX_PAGE_SIZE {
+    if p.page_size > porter_store::ops::listing::MAX_PAGE_SIZE {
         return Err(invalid(
             "page.page_size",
             format!(
                 "must be at most {}",
-                porter_store::ops::search::MAX_PAGE_SIZE
+                porter_store::ops::listing::MAX_PAGE_SIZE
             ),
         ));
     }

@@ -38,13 +38,15 @@ pub use ops::calls::{ApartmentCall, CallDestination, CallRefusal, DoorRelays};
 pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
 pub use ops::devices::{
-    DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, ScopeRequest, SipAccount, SipAccountOwner,
+    DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, SipAccount, SipAccountOwner,
 };
 pub use ops::import::TemplateImport;
+pub use ops::listing::{Page, PageRequest};
 pub use ops::macs::{MacImport, MacView};
 pub use ops::maintenance::MaintenanceEdit;
 pub use ops::property_managers::NewPropertyManager;
-pub use ops::search::{ApartmentSort, Page, PageRequest, ResidentFilter, ResidentSort};
+pub use ops::scope::ScopeRequest;
+pub use ops::search::{ApartmentSort, ResidentFilter, ResidentSort};
 pub use ops::upgrades::{UpgradeFilter, UpgradeInput};
 pub use record::AuditEntry;
 pub use revocation::{DeviceBinding, Revocation, RevokeReason};

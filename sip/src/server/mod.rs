@@ -8,6 +8,7 @@ mod listeners;
 mod outbound;
 mod register;
 mod revoke;
+mod streams;
 mod tcp;
 mod timers;
 mod udp;
@@ -127,6 +128,7 @@ pub struct SipServer {
     registrar: Mutex<Registrar>,
     proxy: Mutex<Proxy>,
     outbound: outbound::Outbound,
+    streams: streams::StreamRegistry,
     commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
     /// Failed digest answers per source address and account.
     auth_failures: porter_store::auth_failures::AuthFailures<(std::net::IpAddr, String)>,
@@ -165,6 +167,7 @@ impl SipServer {
                 config.max_transactions,
             )),
             outbound: outbound::Outbound::default(),
+            streams: streams::StreamRegistry::default(),
             commands: OnceLock::new(),
             auth_failures: porter_store::auth_failures::AuthFailures::new(
                 config.auth_failures.clone(),

@@ -1,10 +1,9 @@
-//! Sending what the core produced: one UDP socket, a registry of TCP connections by peer
-//! address (so a request reaches a device on the connection it registered over), new
-//! connections to a contact when its own is gone.
+//! Sending what the core produced: over the one UDP socket, down the stream connection the
+//! peer registered over (`streams`), or over a new TCP connection to a contact when its
+//! own is gone.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,36 +11,19 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::SipServer;
+use super::streams::CONNECTION_QUEUE;
 use crate::proxy::Transmit;
 use crate::registrar::Transport;
 
-/// Messages queued for one TCP connection; more are dropped, as a congested UDP path would.
-pub(super) const CONNECTION_QUEUE: usize = 256;
-
+/// Where messages leave: the one UDP socket, or a stream connection from the registry.
 #[derive(Default)]
 pub(super) struct Outbound {
     udp: OnceLock<Arc<UdpSocket>>,
-    streams: Mutex<HashMap<(Transport, SocketAddr), mpsc::Sender<Bytes>>>,
 }
 
 impl Outbound {
     pub(super) fn set_udp(&self, socket: Arc<UdpSocket>) {
         let _ = self.udp.set(socket);
-    }
-
-    pub(super) fn add_connection(&self, t: Transport, peer: SocketAddr, tx: mpsc::Sender<Bytes>) {
-        super::locked(&self.streams).insert((t, peer), tx);
-    }
-
-    pub(super) fn remove_connection(&self, t: Transport, peer: SocketAddr) {
-        super::locked(&self.streams).remove(&(t, peer));
-    }
-
-    fn connection(&self, t: Transport, peer: SocketAddr) -> Option<mpsc::Sender<Bytes>> {
-        super::locked(&self.streams)
-            .get(&(t, peer))
-            .filter(|tx| !tx.is_closed())
-            .cloned()
     }
 
     pub(super) fn send(&self, server: &Arc<SipServer>, t: Transmit) {
@@ -54,9 +36,10 @@ impl Outbound {
                 }
             }
             transport => {
-                let existing = self
-                    .connection(transport, t.to.addr)
-                    .or_else(|| t.fallback.and_then(|f| self.connection(transport, f)));
+                let existing = server
+                    .streams
+                    .get(transport, t.to.addr)
+                    .or_else(|| t.fallback.and_then(|f| server.streams.get(transport, f)));
                 match (existing, t.fallback) {
                     (Some(tx), _) => {
                         if tx.try_send(t.bytes).is_err() {
@@ -89,7 +72,7 @@ impl Outbound {
         };
         let (tx, rx) = mpsc::channel(CONNECTION_QUEUE);
         let _ = tx.try_send(first);
-        self.add_connection(Transport::Tcp, peer, tx);
+        server.streams.add(Transport::Tcp, peer, tx);
         let (server, stop) = (server.clone(), server.stopping.clone());
         server.tasks.clone().spawn(async move {
             let connected =
@@ -111,7 +94,7 @@ impl Outbound {
                 }
                 _ => {
                     tracing::debug!(%peer, "SIP TCP connect failed");
-                    server.outbound.remove_connection(Transport::Tcp, peer);
+                    server.streams.remove(Transport::Tcp, peer);
                 }
             }
         });

@@ -18,7 +18,7 @@ use porter_edge::accept::{AcceptBackoff, accept};
 use porter_edge::pending::PendingGuard;
 
 use super::SipServer;
-use super::outbound::CONNECTION_QUEUE;
+use super::streams::CONNECTION_QUEUE;
 use crate::message::{Framed, StreamFramer};
 use crate::registrar::{Source, Transport};
 
@@ -64,7 +64,7 @@ async fn serve_stream(
                 };
                 match tls {
                     None => {
-                        server.outbound.add_connection(Transport::Tcp, addr, tx);
+                        server.streams.add(Transport::Tcp, addr, tx);
                         run_connection(server, tcp, Transport::Tcp, conn, rx, stop).await;
                     }
                     Some(acceptor) => {
@@ -72,7 +72,7 @@ async fn serve_stream(
                             tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
                         match handshake {
                             Ok(Ok(stream)) => {
-                                server.outbound.add_connection(Transport::Tls, addr, tx);
+                                server.streams.add(Transport::Tls, addr, tx);
                                 run_connection(server, stream, Transport::Tls, conn, rx, stop)
                                     .await;
                             }
@@ -229,5 +229,5 @@ pub(super) async fn run_connection<S: AsyncRead + AsyncWrite + Unpin>(
             }
         }
     }
-    server.outbound.remove_connection(transport, peer);
+    server.streams.remove(transport, peer);
 }

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use super::SipServer;
-use super::outbound::CONNECTION_QUEUE;
+use super::streams::CONNECTION_QUEUE;
 use crate::registrar::{Source, Transport};
 
 /// How long a client has for its TLS handshake and WebSocket upgrade together.
@@ -98,7 +98,7 @@ async fn connection(
         addr: peer,
     };
     let (tx, mut queue) = mpsc::channel::<Bytes>(CONNECTION_QUEUE);
-    server.outbound.add_connection(Transport::Wss, peer, tx);
+    server.streams.add(Transport::Wss, peer, tx);
     let mut last_read = tokio::time::Instant::now();
     // Browsers cannot send RFC 5626 pings; WebSocket pings keep a quiet flow open instead
     // (their pongs count as traffic).
@@ -144,5 +144,5 @@ async fn connection(
             _ = tokio::time::sleep_until(silent_until) => break,
         }
     }
-    server.outbound.remove_connection(Transport::Wss, peer);
+    server.streams.remove(Transport::Wss, peer);
 }

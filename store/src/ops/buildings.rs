@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::model::{Building, Id};
+use crate::ops::listing::natural_cmp;
 use crate::record::{Record, RecordKey};
 use crate::store::Store;
 
@@ -144,31 +145,4 @@ impl Store {
             Ok(v)
         })
     }
-}
-
-/// Orders "B2" before "B10": digit runs compare by value.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let key = |s: &str| -> Vec<(u8, u64, String)> {
-        let mut out = Vec::new();
-        let mut chars = s.chars().peekable();
-        while let Some(&c) = chars.peek() {
-            if c.is_ascii_digit() {
-                let mut n = String::new();
-                while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    n.push(d);
-                    chars.next();
-                }
-                out.push((0, n.parse().unwrap_or(u64::MAX), n));
-            } else {
-                let mut t = String::new();
-                while let Some(&d) = chars.peek().filter(|d| !d.is_ascii_digit()) {
-                    t.extend(d.to_lowercase());
-                    chars.next();
-                }
-                out.push((1, 0, t));
-            }
-        }
-        out
-    };
-    key(a).cmp(&key(b)).then_with(|| a.cmp(b))
 }

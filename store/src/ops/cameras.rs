@@ -7,7 +7,7 @@ use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::camera::{camera_fields, camera_password};
 use crate::model::{Camera, CameraInput, DeviceScope, Id};
-use crate::ops::devices::{ScopeRequest, resolve_scope};
+use crate::ops::scope::{ScopeRequest, resolve_scope};
 use crate::record::{Record, RecordKey};
 use crate::store::Store;
 

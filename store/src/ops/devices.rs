@@ -6,26 +6,11 @@ use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{Community, Device, DeviceInput, DeviceScope, DeviceType, FeaturePlan, Id};
-use crate::ops::search::{Page, PageRequest};
+use crate::ops::listing::{Page, PageRequest, page_of};
+use crate::ops::scope::{ScopeRequest, resolve_scope};
 use crate::record::{Record, RecordKey};
 use crate::secrets::Sealer;
 use crate::store::{SipSpace, Store, Txn};
-
-/// Where a new device goes, as the installer picks it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScopeRequest {
-    /// Public area of a community; no buildings means all of them.
-    Public {
-        community_id: Id,
-        buildings: Vec<Id>,
-    },
-    Building {
-        building_id: Id,
-    },
-    Apartment {
-        apartment_id: Id,
-    },
-}
 
 /// A device as the API shows it, with where it is.
 #[derive(Debug, Clone)]
@@ -119,48 +104,6 @@ pub(crate) fn device_view(dir: &Directory, d: &Device) -> DeviceView {
 
 fn new_credential() -> Result<String> {
     Ok(auth::new_token()?.replacen("pt_", "dc_", 1))
-}
-
-/// Resolves the scope of a new device within the actor's data.
-pub(crate) fn resolve_scope<'d>(
-    dir: &'d Directory,
-    actor: &Actor,
-    scope: &ScopeRequest,
-) -> Result<(&'d Community, DeviceScope)> {
-    Ok(match scope {
-        ScopeRequest::Public {
-            community_id,
-            buildings,
-        } => {
-            let c = dir.community_of(actor, *community_id)?;
-            let mut ids = buildings.clone();
-            ids.sort_unstable();
-            ids.dedup();
-            for b in &ids {
-                if dir.building(*b).is_none_or(|b| b.community_id != c.id) {
-                    return Err(StoreError::invalid(
-                        "buildings",
-                        format!("building {b} is not in community {}", c.id),
-                    ));
-                }
-            }
-            (c, DeviceScope::Public { buildings: ids })
-        }
-        ScopeRequest::Building { building_id } => {
-            let (b, c) = dir.building_of(actor, *building_id)?;
-            (c, DeviceScope::Building { building_id: b.id })
-        }
-        ScopeRequest::Apartment { apartment_id } => {
-            let (a, c) = dir.apartment_of(actor, *apartment_id)?;
-            (
-                c,
-                DeviceScope::Apartment {
-                    building_id: a.building_id,
-                    apartment_id: a.id,
-                },
-            )
-        }
-    })
 }
 
 /// Rules that need the directory: the MAC is in the actor's library and free, at most one
@@ -490,14 +433,8 @@ impl Store {
             if matches!(sort, DeviceSort::CreatedDesc | DeviceSort::NameDesc) {
                 all.reverse();
             }
-            let total = all.len() as u32;
-            let offset = (page.page as usize - 1) * page.page_size as usize;
-            let items = all
-                .into_iter()
-                .skip(offset)
-                .take(page.page_size as usize)
-                .map(|d| device_view(dir, d))
-                .collect();
+            let (items, total) = page_of(all.into_iter(), page);
+            let items = items.into_iter().map(|d| device_view(dir, d)).collect();
             Ok(Page { items, total })
         })
     }

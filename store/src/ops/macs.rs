@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, RowError, StoreError};
 use crate::model::MacEntry;
-use crate::ops::search::{Page, PageRequest};
+use crate::ops::listing::{Page, PageRequest, page_of};
 use crate::record::{Record, RecordKey};
 use crate::rules;
 use crate::store::Store;
@@ -232,15 +232,8 @@ impl Store {
             let matching = dir
                 .macs_of(actor.installer_id)
                 .filter(|e| e.mac.contains(&needle));
-            let mut total = 0u32;
-            let mut items = Vec::with_capacity(page.page_size as usize);
-            let offset = (page.page as usize - 1) * page.page_size as usize;
-            for e in matching {
-                if total as usize >= offset && items.len() < page.page_size as usize {
-                    items.push(view(dir, e));
-                }
-                total += 1;
-            }
+            let (items, total) = page_of(matching, page);
+            let items = items.into_iter().map(|e| view(dir, e)).collect();
             Page { items, total }
         })
     }

@@ -7,12 +7,8 @@ use crate::directory::{Actor, Directory, SearchRow};
 use crate::error::Result;
 use crate::model::{ActiveStatus, Apartment, AppStatus, Id};
 use crate::ops::apartments::{ApartmentView, apartment_view};
-use crate::ops::buildings::natural_cmp;
+use crate::ops::listing::{Page, PageRequest, natural_cmp, page_of};
 use crate::store::Store;
-
-/// Largest page a list returns.
-pub const MAX_PAGE_SIZE: u32 = 100;
-pub const DEFAULT_PAGE_SIZE: u32 = 10;
 
 #[derive(Debug, Clone, Default)]
 pub struct ResidentFilter {
@@ -20,37 +16,6 @@ pub struct ResidentFilter {
     pub active: Option<ActiveStatus>,
     /// Case-insensitive substring of the resident's name or email.
     pub text: String,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    /// 1-based.
-    pub page: u32,
-    pub page_size: u32,
-}
-
-impl PageRequest {
-    /// Page 0 means 1; size 0 means the default; sizes are capped at `MAX_PAGE_SIZE`.
-    pub fn new(page: u32, page_size: u32) -> Self {
-        PageRequest {
-            page: page.max(1),
-            page_size: if page_size == 0 {
-                DEFAULT_PAGE_SIZE
-            } else {
-                page_size.min(MAX_PAGE_SIZE)
-            },
-        }
-    }
-
-    fn offset(&self) -> usize {
-        (self.page as usize - 1) * self.page_size as usize
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,24 +81,6 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// Filters `ordered`, counts every match and keeps the requested page.
-fn paginate<T: Copy>(
-    ordered: impl Iterator<Item = T>,
-    keep: impl Fn(T) -> bool,
-    page: PageRequest,
-) -> (Vec<T>, u32) {
-    let offset = page.offset();
-    let mut items = Vec::with_capacity(page.page_size as usize);
-    let mut total = 0usize;
-    for item in ordered.filter(|i| keep(*i)) {
-        if total >= offset && items.len() < page.page_size as usize {
-            items.push(item);
-        }
-        total += 1;
-    }
-    (items, total as u32)
-}
-
 /// Community search over one of the resident indexes, in order.
 fn search_ids<'d>(
     dir: &'d Directory,
@@ -150,12 +97,11 @@ fn search_ids<'d>(
             .collect();
         return (items, len as u32);
     }
-    paginate(
-        ids.copied(),
-        |id| {
-            dir.search_row(id)
+    page_of(
+        ids.copied().filter(|id| {
+            dir.search_row(*id)
                 .is_some_and(|row| matcher.matches_row(row))
-        },
+        }),
         page,
     )
 }
@@ -195,8 +141,11 @@ impl Store {
                 all.reverse();
             }
             let matcher = Matcher::new(filter, now);
-            let (items, total) =
-                paginate(all.into_iter(), |a| matcher.matches_apartment(dir, a), page);
+            let (items, total) = page_of(
+                all.into_iter()
+                    .filter(|a| matcher.matches_apartment(dir, a)),
+                page,
+            );
             Ok(Page {
                 items: items
                     .into_iter()
