@@ -80,6 +80,9 @@ pub struct FirmwareStore {
 /// Read and hash in pieces this large.
 const CHUNK: usize = 64 * 1024;
 
+/// The largest image a server takes unless configured otherwise (512 MiB).
+pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 512 << 20;
+
 impl FirmwareStore {
     /// Opens (creating) the store under `root`; uploads that a crash interrupted are removed.
     pub async fn open(root: impl Into<PathBuf>, max_image_bytes: u64) -> Result<FirmwareStore> {

@@ -1,7 +1,6 @@
 //! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
 
 mod bootstrap;
-mod cli;
 mod config;
 mod descriptors;
 mod housekeeping;
@@ -25,9 +24,9 @@ struct Cli {
 enum Command {
     /// Run the server: device gateway, SIP, HTTPS for devices (AutoP, firmware, remote
     /// control) and the admin API.
-    Serve(Box<config::ServeArgs>),
+    Serve(Box<config::Settings>),
     /// Manage communities, buildings, apartments, residents and accounts from the shell.
-    Admin(Box<cli::AdminArgs>),
+    Admin(Box<porter_cli::AdminArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -66,7 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(&config.log);
             runtime.block_on(serve::run(config, signal::shutdown()))
         }
-        Command::Admin(args) => runtime.block_on(cli::run(*args)),
+        Command::Admin(args) => Ok(runtime.block_on(porter_cli::run(*args))?),
     }
 }
 

@@ -39,10 +39,10 @@ pub async fn run(
         )
     })?;
     let signer = UrlSigner::load_or_create(&config.data_dir.join("url-signing.key"))?;
-    let identity = porter_edge::tls::load_or_create(&config.gateway_cert, &config.gateway_key)
+    let identity = porter_edge::tls::load_or_create(&config.cert, &config.key)
         .context("loading the server's TLS identity")?;
 
-    let https_tls = identity.server_config(config.https_tls_min)?;
+    let https_tls = identity.server_config(servers.https.tls_min)?;
     let https = HttpsServer::bind(servers.https.clone(), https_tls, "https")
         .await
         .with_context(|| format!("binding HTTPS to {}", servers.https.listen))?;

@@ -46,7 +46,7 @@ async fn generated_first_password_is_printed_once_and_config_file_is_read() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\nadmin_listen = \"127.0.0.1:0\"\ngateway_listen = \"127.0.0.1:0\"\ngateway_ws_listen = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\nsip_listen = \"127.0.0.1:0\"\nsip_tls_listen = \"127.0.0.1:0\"\nsip_ws_listen = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\nlog = \"warn\"\n",
+            "data_dir = {:?}\nlog = \"warn\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\n[gateway]\nlisten = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n[https]\nlisten = \"127.0.0.1:0\"\n[sip]\nlisten = \"127.0.0.1:0\"\ntls_listen = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n",
             dir.path().join("data")
         ),
     )
@@ -101,7 +101,7 @@ async fn environment_overrides_the_file_and_bad_config_is_refused() {
     let config = dir.path().join("porter.toml");
     std::fs::write(
         &config,
-        "admin_listen = \"127.0.0.1:1\"\ndata_dir = \"/nonexistent/should-not-be-used\"\n",
+        "data_dir = \"/nonexistent/should-not-be-used\"\n[admin]\nlisten = \"127.0.0.1:1\"\n",
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_porter"))
@@ -123,7 +123,7 @@ async fn environment_overrides_the_file_and_bad_config_is_refused() {
     login(&addr, "admin", "env-password-1").await.unwrap();
     child.kill().await.unwrap();
 
-    std::fs::write(&config, "admin_listen = \"not an address\"\n").unwrap();
+    std::fs::write(&config, "[admin]\nlisten = \"not an address\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_porter"))
         .args(["serve", "--config"])
         .arg(&config)
@@ -133,7 +133,7 @@ async fn environment_overrides_the_file_and_bad_config_is_refused() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("porter.toml") && err.contains("admin_listen"),
+        err.contains("porter.toml") && err.contains("listen"),
         "{err}"
     );
 }

@@ -35,6 +35,9 @@ pub struct HttpsConfig {
     pub handshake_timeout: Duration,
     /// Connections one address may hold before their first request (default 256).
     pub max_unauthenticated_per_address: u32,
+    /// Lowest TLS version (default 1.2: third-party door phones and monitors often stop at
+    /// TLS 1.2).
+    pub tls_min: crate::tls::TlsMin,
 }
 
 impl Default for HttpsConfig {
@@ -44,6 +47,7 @@ impl Default for HttpsConfig {
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
             max_unauthenticated_per_address: 256,
+            tls_min: crate::tls::TlsMin::Tls12,
         }
     }
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use porter_edge::https::{HttpsConfig, HttpsServer, Router};
-use porter_edge::tls::{Identity, TlsError, TlsMin};
+use porter_edge::tls::{Identity, TlsError};
 use porter_edge::{CancellationToken, TaskTracker};
 use porter_firmware_store::FirmwareStore;
 use porter_store::Store;
@@ -45,8 +45,6 @@ pub struct ProvisioningConfig {
     /// A second HTTPS listener for AutoP that requires a client certificate; a device whose
     /// certificate is registered in its settings needs no credential there (default: none).
     pub autop_mtls_listen: Option<SocketAddr>,
-    /// Its lowest TLS version (default 1.2, like the main HTTPS listener).
-    pub tls_min: TlsMin,
     /// Firmware downloads sending at once, and devices upgrading at once (default 500).
     pub firmware_max_downloads: usize,
 }
@@ -55,7 +53,6 @@ impl Default for ProvisioningConfig {
     fn default() -> Self {
         ProvisioningConfig {
             autop_mtls_listen: None,
-            tls_min: TlsMin::Tls12,
             firmware_max_downloads: 500,
         }
     }
@@ -97,7 +94,7 @@ pub struct Provisioning {
 
 impl Provisioning {
     /// Opens the client-certificate listener, if configured, with `identity` and the HTTPS
-    /// front's limits.
+    /// front's limits and lowest TLS version.
     pub async fn bind(
         config: ProvisioningConfig,
         parts: ProvisioningParts,
@@ -110,7 +107,7 @@ impl Provisioning {
         ));
         let mtls = match config.autop_mtls_listen {
             Some(addr) => {
-                let tls = client_certs::server_config(identity, config.tls_min)?;
+                let tls = client_certs::server_config(identity, https.tls_min)?;
                 let router = Router::new().route(autop_files::PREFIX, autop.clone());
                 let listen = HttpsConfig {
                     listen: addr,

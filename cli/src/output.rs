@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 #[allow(clippy::print_stdout)]
-pub fn emit<T: Serialize>(json: bool, value: &T) -> anyhow::Result<()> {
+pub fn emit<T: Serialize>(json: bool, value: &T) -> Result<(), crate::error::CliError> {
     let mut value = serde_json::to_value(value)?;
     name_enums(&mut value);
     if !json {

@@ -1,11 +1,12 @@
 //! A firmware image as an `UploadFirmware` client stream: the header (with the file's
 //! SHA-256 and size, so the server refuses a transfer that went wrong), then the bytes.
 
-use anyhow::Context;
 use futures_util::stream::{self, Stream};
 use porter_proto::admin::v1::{self as pb, upload_firmware_request::Part};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
+
+use crate::error::CliError;
 
 /// Bytes per message: well under the server's 4 MiB message limit.
 const CHUNK: usize = 1024 * 1024;
@@ -13,13 +14,13 @@ const CHUNK: usize = 1024 * 1024;
 pub async fn request(
     path: &std::path::Path,
     mut header: pb::FirmwareHeader,
-) -> anyhow::Result<impl Stream<Item = pb::UploadFirmwareRequest> + Send + 'static> {
+) -> Result<impl Stream<Item = pb::UploadFirmwareRequest> + Send + 'static, CliError> {
     let (sha256, size) = digest(path).await?;
     header.sha256 = sha256;
     header.size = size;
     let file = tokio::fs::File::open(path)
         .await
-        .with_context(|| format!("opening {}", path.display()))?;
+        .map_err(|e| CliError::io(format!("opening {}", path.display()), e))?;
     let first = pb::UploadFirmwareRequest {
         part: Some(Part::Header(header)),
     };
@@ -44,10 +45,10 @@ pub async fn request(
     ))
 }
 
-async fn digest(path: &std::path::Path) -> anyhow::Result<(String, u64)> {
+async fn digest(path: &std::path::Path) -> Result<(String, u64), CliError> {
     let mut file = tokio::fs::File::open(path)
         .await
-        .with_context(|| format!("opening {}", path.display()))?;
+        .map_err(|e| CliError::io(format!("opening {}", path.display()), e))?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut buf = vec![0u8; CHUNK];
@@ -55,7 +56,7 @@ async fn digest(path: &std::path::Path) -> anyhow::Result<(String, u64)> {
         let n = file
             .read(&mut buf)
             .await
-            .with_context(|| format!("reading {}", path.display()))?;
+            .map_err(|e| CliError::io(format!("reading {}", path.display()), e))?;
         if n == 0 {
             break;
         }

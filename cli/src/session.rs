@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Interceptor;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
+
+use crate::error::CliError;
 
 /// Adds `authorization: Bearer <token>` to every call.
 #[derive(Clone)]
@@ -29,13 +30,13 @@ pub fn token_file() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/porter/token"))
 }
 
-pub fn save_token(token: &str) -> anyhow::Result<Option<PathBuf>> {
+pub fn save_token(token: &str) -> Result<Option<PathBuf>, CliError> {
     let Some(path) = token_file() else {
         return Ok(None);
     };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
+            .map_err(|e| CliError::io(format!("creating {}", parent.display()), e))?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -44,10 +45,10 @@ pub fn save_token(token: &str) -> anyhow::Result<Option<PathBuf>> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
+    let written = options
         .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    std::io::Write::write_all(&mut file, token.as_bytes())?;
+        .and_then(|mut file| std::io::Write::write_all(&mut file, token.as_bytes()));
+    written.map_err(|e| CliError::io(format!("writing {}", path.display()), e))?;
     Ok(Some(path))
 }
 
@@ -67,17 +68,24 @@ pub fn load_token(explicit: Option<&str>) -> Option<String> {
     })
 }
 
-pub async fn connect(server: &str, token: Option<String>) -> anyhow::Result<(Channel, Bearer)> {
+pub async fn connect(server: &str, token: Option<String>) -> Result<(Channel, Bearer), CliError> {
     let channel = Channel::from_shared(server.to_owned())
-        .with_context(|| format!("{server:?} is not a server URL (e.g. http://127.0.0.1:50051)"))?
+        .map_err(|_| {
+            CliError::Usage(format!(
+                "{server:?} is not a server URL (e.g. http://127.0.0.1:50051)"
+            ))
+        })?
         .connect()
         .await
-        .with_context(|| format!("connecting to {server}"))?;
+        .map_err(|source| CliError::Connect {
+            server: server.to_owned(),
+            source,
+        })?;
     let bearer = match token {
         Some(t) => Some(
             format!("Bearer {t}")
                 .parse()
-                .context("the token is not valid header text")?,
+                .map_err(|_| CliError::Usage("the token is not valid header text".into()))?,
         ),
         None => None,
     };

@@ -1,0 +1,241 @@
+//! `porter admin account|sub-account|installer`: the installer's own settings, sub-installer
+//! accounts, and installer accounts (site operator only).
+
+use clap::{Args, Subcommand};
+use porter_proto::admin::v1 as pb;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Set the account's time zone (IANA name).
+    TimeZone { time_zone: String },
+    /// Show, or with any flag set, the customer service contact.
+    CustomerService {
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        receive_feedback: Option<bool>,
+    },
+    /// Show, or with any flag set, the billing information.
+    Billing(BillingArgs),
+    /// Show, or set, distributor access ("Permission Granted").
+    Setting {
+        #[arg(long)]
+        distributor_access: Option<bool>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BillingArgs {
+    #[arg(long)]
+    company: Option<String>,
+    #[arg(long)]
+    attn: Option<String>,
+    #[arg(long)]
+    street: Option<String>,
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long)]
+    post_code: Option<String>,
+    #[arg(long)]
+    country: Option<String>,
+    #[arg(long)]
+    tel: Option<String>,
+    #[arg(long)]
+    fax: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+}
+
+impl BillingArgs {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.company,
+            &self.attn,
+            &self.street,
+            &self.city,
+            &self.post_code,
+            &self.country,
+            &self.tel,
+            &self.fax,
+            &self.email,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+    }
+
+    pub fn merge(self, cur: pb::BillingInfo) -> pb::BillingInfo {
+        pb::BillingInfo {
+            company: self.company.unwrap_or(cur.company),
+            attn: self.attn.unwrap_or(cur.attn),
+            street: self.street.unwrap_or(cur.street),
+            city: self.city.unwrap_or(cur.city),
+            post_code: self.post_code.unwrap_or(cur.post_code),
+            country: self.country.unwrap_or(cur.country),
+            tel: self.tel.unwrap_or(cur.tel),
+            fax: self.fax.unwrap_or(cur.fax),
+            email: self.email.unwrap_or(cur.email),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubAccountCmd {
+    /// New sub-account; without --password one is generated and shown once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    List,
+    Update {
+        id: u64,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    Delete {
+        id: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstallerCmd {
+    /// New installer account (tenant); without --password one is generated.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+impl AccountCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let mut c = ctx.account();
+        match self {
+            AccountCmd::TimeZone { time_zone } => {
+                ctx.print(c.set_time_zone(pb::SetTimeZoneRequest { time_zone }))
+                    .await?
+            }
+            AccountCmd::CustomerService {
+                phone,
+                email,
+                receive_feedback,
+            } => {
+                let r = if phone.is_none() && email.is_none() && receive_feedback.is_none() {
+                    c.get_customer_service(pb::Empty {}).await
+                } else {
+                    let cur = c.get_customer_service(pb::Empty {}).await?.into_inner();
+                    c.set_customer_service(pb::CustomerService {
+                        phone: phone.unwrap_or(cur.phone),
+                        email: email.unwrap_or(cur.email),
+                        receive_feedback: receive_feedback.unwrap_or(cur.receive_feedback),
+                    })
+                    .await
+                };
+                ctx.emit(&r?.into_inner())?;
+            }
+            AccountCmd::Billing(b) => {
+                let cur = c.get_billing_info(pb::Empty {}).await?.into_inner();
+                let r = if b.is_empty() {
+                    cur
+                } else {
+                    c.set_billing_info(b.merge(cur)).await?.into_inner()
+                };
+                ctx.emit(&r)?;
+            }
+            AccountCmd::Setting { distributor_access } => {
+                let r = match distributor_access {
+                    None => c.get_account_setting(pb::Empty {}).await,
+                    Some(on) => {
+                        c.set_account_setting(pb::AccountSetting {
+                            distributor_access: on,
+                        })
+                        .await
+                    }
+                };
+                ctx.emit(&r?.into_inner())?;
+            }
+        }
+
+        Ok(())
+    }
+}
+
+impl SubAccountCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let mut c = ctx.account();
+        match self {
+            SubAccountCmd::Create {
+                username,
+                email,
+                phone,
+                password,
+            } => {
+                ctx.print(c.create_sub_installer(pb::CreateSubInstallerRequest {
+                    username,
+                    email: email.unwrap_or_default(),
+                    phone: phone.unwrap_or_default(),
+                    password: password.unwrap_or_default(),
+                }))
+                .await?
+            }
+            SubAccountCmd::List => ctx.print(c.list_sub_installers(pb::Empty {})).await?,
+            SubAccountCmd::Update {
+                id,
+                email,
+                phone,
+                password,
+            } => {
+                ctx.print(c.update_sub_installer(pb::UpdateSubInstallerRequest {
+                    id,
+                    email,
+                    phone,
+                    password,
+                }))
+                .await?
+            }
+            SubAccountCmd::Delete { id } => {
+                ctx.done(c.delete_sub_installer(pb::DeleteSubInstallerRequest { id }))
+                    .await?;
+            }
+        }
+
+        Ok(())
+    }
+}
+
+impl InstallerCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let InstallerCmd::Create {
+            username,
+            email,
+            phone,
+            password,
+        } = self;
+        ctx.print(ctx.account().create_installer(pb::CreateInstallerRequest {
+            username,
+            email: email.unwrap_or_default(),
+            phone: phone.unwrap_or_default(),
+            password: password.unwrap_or_default(),
+        }))
+        .await
+    }
+}

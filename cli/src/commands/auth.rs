@@ -1,0 +1,53 @@
+//! `porter admin login|logout|whoami|password`: the session and the account's password.
+
+use porter_proto::admin::v1 as pb;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+use crate::session;
+
+pub async fn login(ctx: &Ctx, username: String, password: Option<String>) -> Result<(), CliError> {
+    let password = match password {
+        Some(p) => p,
+        None => read_password()?,
+    };
+    let resp = ctx
+        .auth()
+        .login(pb::LoginRequest { username, password })
+        .await?
+        .into_inner();
+    if let Some(path) = session::save_token(&resp.token)? {
+        tracing::debug!(path = %path.display(), "token saved");
+    }
+    ctx.emit(&resp)
+}
+
+pub async fn logout(ctx: &Ctx) -> Result<(), CliError> {
+    ctx.auth().logout(pb::LogoutRequest {}).await?;
+    session::forget_token();
+    ctx.emit(&pb::Empty {})
+}
+
+pub async fn whoami(ctx: &Ctx) -> Result<(), CliError> {
+    ctx.print(ctx.auth().who_am_i(pb::Empty {})).await
+}
+
+pub async fn password(ctx: &Ctx, old: String, new: String) -> Result<(), CliError> {
+    ctx.done(ctx.auth().change_password(pb::ChangePasswordRequest {
+        old_password: old,
+        new_password: new,
+    }))
+    .await
+}
+
+/// Reads a password from `PORTER_PASSWORD` or the first line of standard input.
+fn read_password() -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("PORTER_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("reading the password from standard input", e))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

@@ -1,0 +1,336 @@
+//! `porter admin device`: intercom devices and the commands they take.
+
+use clap::{Args, Subcommand, ValueEnum};
+use porter_proto::admin::v1 as pb;
+
+use crate::commands::shared::{PageArgs, Placement, Transport};
+use crate::context::Ctx;
+use crate::error::CliError;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Display {
+    AptNumbers,
+    MonitorsAndApps,
+    AptNumbersMonitorsAndApps,
+}
+
+/// Device fields; unset flags keep the current value (or the default on create).
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// 0 multi-tenant door phone, 1 single-tenant door phone, 2 indoor monitor,
+    /// 3 guard phone, 50 access control.
+    #[arg(long = "type")]
+    device_type: Option<u32>,
+    #[arg(long)]
+    mac: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    network_group: Option<u32>,
+    #[arg(long)]
+    contact_display: Option<Display>,
+    #[arg(long)]
+    internet_access: Option<bool>,
+    #[arg(long)]
+    transfer_monitor_ip: Option<String>,
+    #[arg(long)]
+    works_offline: Option<bool>,
+    #[arg(long)]
+    arming: Option<bool>,
+    /// A relay as NAME[:DTMF[:METHOD+METHOD...]] (methods: homepage, talking-page, pin,
+    /// face, rf-card, bluetooth, nfc); repeat for up to four. Replaces the relays.
+    #[arg(long = "relay")]
+    relays: Vec<String>,
+    /// The SR01 security relay as NAME[:DTMF[:METHODS]]; "none" removes it.
+    #[arg(long)]
+    security_relay: Option<String>,
+}
+
+fn parse_relay(spec: &str) -> Result<pb::Relay, CliError> {
+    let mut parts = spec.splitn(3, ':');
+    let name = parts.next().unwrap_or_default().to_owned();
+    let dtmf_code = parts.next().unwrap_or("#").to_owned();
+    let unlock_methods = match parts.next() {
+        None => (1..=7).collect(),
+        Some(list) => list
+            .split('+')
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                Ok(match m {
+                    "homepage" => pb::UnlockMethod::SmartplusHomepage,
+                    "talking-page" => pb::UnlockMethod::SmartplusTalkingPage,
+                    "pin" => pb::UnlockMethod::Pin,
+                    "face" => pb::UnlockMethod::Face,
+                    "rf-card" => pb::UnlockMethod::RfCard,
+                    "bluetooth" => pb::UnlockMethod::Bluetooth,
+                    "nfc" => pb::UnlockMethod::Nfc,
+                    other => crate::bail!("unknown unlock method {other:?} in --relay {spec:?}"),
+                } as i32)
+            })
+            .collect::<Result<_, CliError>>()?,
+    };
+    Ok(pb::Relay {
+        enabled: true,
+        name,
+        dtmf_code,
+        unlock_methods,
+    })
+}
+
+impl DeviceArgs {
+    pub fn into_pb(self) -> Result<pb::DeviceInput, CliError> {
+        let relays = if self.relays.is_empty() {
+            None
+        } else {
+            Some(pb::Relays {
+                relays: self
+                    .relays
+                    .iter()
+                    .map(|r| parse_relay(r))
+                    .collect::<Result<_, CliError>>()?,
+            })
+        };
+        let security_relay = match self.security_relay.as_deref() {
+            None => None,
+            Some("none") => Some(pb::SecurityRelaySetting { relay: None }),
+            Some(spec) => Some(pb::SecurityRelaySetting {
+                relay: Some(parse_relay(spec)?),
+            }),
+        };
+        Ok(pb::DeviceInput {
+            device_type: self.device_type,
+            mac: self.mac,
+            name: self.name,
+            network_group: self.network_group,
+            contact_display: self.contact_display.map(|d| {
+                (match d {
+                    Display::AptNumbers => pb::ContactDisplay::AptNumbers,
+                    Display::MonitorsAndApps => pb::ContactDisplay::MonitorsAndApps,
+                    Display::AptNumbersMonitorsAndApps => {
+                        pb::ContactDisplay::AptNumbersMonitorsAndApps
+                    }
+                }) as i32
+            }),
+            internet_access: self.internet_access,
+            transfer_monitor_ip: self.transfer_monitor_ip,
+            works_offline: self.works_offline,
+            arming: self.arming,
+            relays,
+            security_relay,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum DeviceOrder {
+    #[default]
+    CreatedDesc,
+    CreatedAsc,
+    NameAsc,
+    NameDesc,
+}
+
+impl From<DeviceOrder> for pb::DeviceSort {
+    fn from(o: DeviceOrder) -> Self {
+        match o {
+            DeviceOrder::CreatedDesc => pb::DeviceSort::CreatedDesc,
+            DeviceOrder::CreatedAsc => pb::DeviceSort::CreatedAsc,
+            DeviceOrder::NameAsc => pb::DeviceSort::NameAsc,
+            DeviceOrder::NameDesc => pb::DeviceSort::NameDesc,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// Add a device to a community's public area (--public-area COMMUNITY, optionally
+    /// --buildings), a building, or an apartment.
+    Create {
+        #[arg(long, conflicts_with_all = ["building", "apartment"])]
+        public_area: Option<u64>,
+        /// With --public-area: the buildings it serves (default all).
+        #[arg(long, value_delimiter = ',')]
+        buildings: Vec<u64>,
+        #[arg(long, conflicts_with = "apartment")]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    Get {
+        id: u64,
+    },
+    Update {
+        id: u64,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    Delete {
+        id: u64,
+    },
+    List {
+        #[arg(long)]
+        community: u64,
+        #[arg(long)]
+        public_only: bool,
+        #[arg(long)]
+        building: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        /// Any part of the MAC or the name.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        sort: DeviceOrder,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Show the SIP password and gateway credential (audited).
+    Secrets {
+        id: u64,
+    },
+    /// Issue a new gateway credential; the old one stops working.
+    RotateCredential {
+        id: u64,
+    },
+    /// Open a relay of a connected device.
+    Unlock {
+        id: u64,
+        #[arg(long, default_value_t = 1)]
+        relay: u32,
+    },
+    Reboot {
+        id: u64,
+    },
+    /// Set the SIP transport of a connected device.
+    SipTransport {
+        id: u64,
+        #[arg(long, value_enum)]
+        transport: Transport,
+    },
+    FactoryReset {
+        id: u64,
+    },
+    /// A time-limited HTTPS link to a connected device's web interface.
+    RemoteControl {
+        id: u64,
+    },
+}
+
+impl DeviceCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let mut c = ctx.devices();
+        match self {
+            DeviceCmd::Create {
+                public_area,
+                buildings,
+                building,
+                apartment,
+                device,
+            } => {
+                use pb::create_device_request::Scope;
+                let scope =
+                    match Placement::from_flags(public_area, buildings, building, apartment)? {
+                        Placement::PublicArea(p) => Scope::PublicArea(p),
+                        Placement::Building(b) => Scope::BuildingId(b),
+                        Placement::Apartment(a) => Scope::ApartmentId(a),
+                    };
+                ctx.print(c.create_device(pb::CreateDeviceRequest {
+                    scope: Some(scope),
+                    device: Some(device.into_pb()?),
+                }))
+                .await?
+            }
+            DeviceCmd::Get { id } => ctx.print(c.get_device(pb::GetDeviceRequest { id })).await?,
+            DeviceCmd::Update { id, device } => {
+                ctx.print(c.update_device(pb::UpdateDeviceRequest {
+                    id,
+                    device: Some(device.into_pb()?),
+                }))
+                .await?
+            }
+            DeviceCmd::Delete { id } => {
+                ctx.done(c.delete_device(pb::DeleteDeviceRequest { id }))
+                    .await?;
+            }
+            DeviceCmd::List {
+                community,
+                public_only,
+                building,
+                apartment,
+                search,
+                sort,
+                page,
+            } => {
+                ctx.print(c.list_devices(pb::ListDevicesRequest {
+                    community_id: community,
+                    public_only,
+                    building_id: building.unwrap_or(0),
+                    apartment_id: apartment.unwrap_or(0),
+                    search: search.unwrap_or_default(),
+                    sort: pb::DeviceSort::from(sort) as i32,
+                    page: Some(page.into_pb()),
+                }))
+                .await?
+            }
+            action => action.act(ctx, &mut c).await?,
+        }
+
+        Ok(())
+    }
+}
+
+type DeviceClient =
+    porter_proto::admin::v1::device_service_client::DeviceServiceClient<crate::context::Svc>;
+
+impl DeviceCmd {
+    /// The commands that act on one device (its secrets, unlocking, rebooting and the like).
+    async fn act(self, ctx: &Ctx, c: &mut DeviceClient) -> Result<(), CliError> {
+        match self {
+            DeviceCmd::Secrets { id } => {
+                ctx.print(c.get_device_secrets(pb::GetDeviceRequest { id }))
+                    .await?
+            }
+            DeviceCmd::RotateCredential { id } => {
+                ctx.print(c.rotate_device_credential(pb::GetDeviceRequest { id }))
+                    .await?
+            }
+            DeviceCmd::Unlock { id, relay } => {
+                ctx.print(c.unlock_relay(pb::UnlockRelayRequest {
+                    device_id: id,
+                    relay,
+                }))
+                .await?
+            }
+            DeviceCmd::Reboot { id } => {
+                ctx.print(c.reboot_device(pb::GetDeviceRequest { id }))
+                    .await?
+            }
+            DeviceCmd::SipTransport { id, transport } => {
+                let transport = pb::SipTransportType::from(transport);
+                ctx.print(
+                    c.set_device_sip_transport(pb::SetDeviceSipTransportRequest {
+                        device_id: id,
+                        transport: transport as i32,
+                    }),
+                )
+                .await?
+            }
+            DeviceCmd::FactoryReset { id } => {
+                ctx.print(c.factory_reset_device(pb::GetDeviceRequest { id }))
+                    .await?
+            }
+            DeviceCmd::RemoteControl { id } => {
+                ctx.print(c.open_remote_control(pb::GetDeviceRequest { id }))
+                    .await?
+            }
+            DeviceCmd::Create { .. }
+            | DeviceCmd::Get { .. }
+            | DeviceCmd::Update { .. }
+            | DeviceCmd::Delete { .. }
+            | DeviceCmd::List { .. } => unreachable!("handled by run"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! `porter admin event`: what devices reported (door logs, call logs, alarms).
+
+use clap::Subcommand;
+use porter_proto::admin::v1 as pb;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum EventCmd {
+    /// Door logs, call logs, alarms, arming and relay status, newest first.
+    List {
+        #[arg(long)]
+        community: u64,
+        /// door_log, call_log, alarm, arming_state or relay_status.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        device: Option<u64>,
+        #[arg(long)]
+        apartment: Option<u64>,
+        /// Events older than this sequence number.
+        #[arg(long)]
+        before: Option<u64>,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}
+
+impl EventCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let EventCmd::List {
+            community,
+            kind,
+            device,
+            apartment,
+            before,
+            limit,
+        } = self;
+        ctx.print(ctx.events().list_events(pb::ListEventsRequest {
+            community_id: community,
+            kind: kind.unwrap_or_default(),
+            device_id: device.unwrap_or(0),
+            apartment_id: apartment.unwrap_or(0),
+            since_ms: 0,
+            until_ms: 0,
+            before_seq: before.unwrap_or(0),
+            limit: limit.unwrap_or(0),
+        }))
+        .await
+    }
+}

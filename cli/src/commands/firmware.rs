@@ -1,0 +1,71 @@
+//! `porter admin firmware`: the firmware list.
+
+use clap::Subcommand;
+use porter_proto::admin::v1 as pb;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum FirmwareCmd {
+    /// Upload an image; its SHA-256 and size go with it, so a damaged transfer is refused.
+    Upload {
+        file: std::path::PathBuf,
+        /// As devices report it, e.g. 29.30.2.805.
+        #[arg(long)]
+        version: String,
+        /// A device model it installs on (repeat for several).
+        #[arg(long = "model", required = true)]
+        models: Vec<String>,
+        #[arg(long, default_value = "")]
+        change_log: String,
+    },
+    /// Newest first.
+    List {
+        #[arg(long)]
+        model: Option<String>,
+    },
+    Get {
+        id: u64,
+    },
+    Delete {
+        id: u64,
+    },
+}
+
+impl FirmwareCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let mut c = ctx.firmware();
+        match self {
+            FirmwareCmd::Upload {
+                file,
+                version,
+                models,
+                change_log,
+            } => {
+                let header = pb::FirmwareHeader {
+                    version,
+                    models,
+                    change_log,
+                    ..Default::default()
+                };
+                let request = crate::upload::request(&file, header).await?;
+                ctx.print(c.upload_firmware(request)).await
+            }
+            FirmwareCmd::List { model } => {
+                ctx.print(c.list_firmware(pb::ListFirmwareRequest {
+                    model: model.unwrap_or_default(),
+                }))
+                .await
+            }
+            FirmwareCmd::Get { id } => {
+                ctx.print(c.get_firmware(pb::FirmwareRef { firmware_id: id }))
+                    .await
+            }
+            FirmwareCmd::Delete { id } => {
+                ctx.print(c.delete_firmware(pb::FirmwareRef { firmware_id: id }))
+                    .await
+            }
+        }
+    }
+}

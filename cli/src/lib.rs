@@ -1,0 +1,165 @@
+//! `porter admin`: every admin API operation from the shell, as a gRPC client that depends
+//! on `porter-proto` only. `commands/` holds one file per admin service (its clap commands
+//! and how each runs); `context` connects and holds the one call-then-print step; `output`
+//! prints (`--json` or readable text); `session` keeps the login token; `error` says what
+//! went wrong.
+
+pub mod commands;
+mod context;
+pub mod error;
+mod output;
+mod session;
+mod upload;
+
+use clap::{Args, Subcommand};
+
+use commands::{
+    account::{AccountCmd, InstallerCmd, SubAccountCmd},
+    apartment::{ApartmentCmd, FamilyCmd, ResidentCmd},
+    audit::AuditCmd,
+    building::BuildingCmd,
+    camera::CameraCmd,
+    community::CommunityCmd,
+    device::DeviceCmd,
+    device_settings::SettingsCmd,
+    event::EventCmd,
+    firmware::FirmwareCmd,
+    mac::MacCmd,
+    property_manager::PmCmd,
+    subscription::SubscriptionCmd,
+    template::TemplateCmd,
+    upgrade::UpgradeCmd,
+};
+use context::Ctx;
+pub use error::CliError;
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Admin API address.
+    #[arg(
+        long,
+        env = "PORTER_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub server: String,
+    /// Bearer token (default: the one `porter admin login` saved).
+    #[arg(long, env = "PORTER_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print responses as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: TopCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopCmd {
+    /// Log in and save the token for later commands. The password comes from --password,
+    /// PORTER_PASSWORD, or the first line of standard input.
+    Login {
+        #[arg(long, env = "PORTER_USER")]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// End the session and forget the saved token.
+    Logout,
+    /// Show the logged-in account.
+    Whoami,
+    /// Change the password (other sessions end).
+    Password {
+        #[arg(long)]
+        old: String,
+        #[arg(long)]
+        new: String,
+    },
+    /// The installer's time zone, customer service, billing information, account setting.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Sub-installer accounts.
+    #[command(subcommand)]
+    SubAccount(SubAccountCmd),
+    /// Installer accounts (site operator only).
+    #[command(subcommand)]
+    Installer(InstallerCmd),
+    #[command(subcommand)]
+    Community(CommunityCmd),
+    #[command(subcommand)]
+    Building(BuildingCmd),
+    /// Apartments with their resident (family master).
+    #[command(subcommand)]
+    Apartment(ApartmentCmd),
+    /// Community-level resident search.
+    #[command(subcommand)]
+    Resident(ResidentCmd),
+    /// Family members of an apartment.
+    #[command(subcommand)]
+    Family(FamilyCmd),
+    /// Intercom devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// What devices reported.
+    #[command(subcommand)]
+    Event(EventCmd),
+    /// Third-party RTSP cameras.
+    #[command(subcommand)]
+    Camera(CameraCmd),
+    /// The resident and device import template.
+    #[command(subcommand)]
+    Template(TemplateCmd),
+    /// The MAC library.
+    #[command(subcommand)]
+    Mac(MacCmd),
+    /// Property manager accounts and their community assignments.
+    #[command(subcommand, name = "pm")]
+    PropertyManager(PmCmd),
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// The firmware list: upload, list, delete images.
+    #[command(subcommand)]
+    Firmware(FirmwareCmd),
+    /// Upgrade strategies of a community.
+    #[command(subcommand)]
+    Upgrade(UpgradeCmd),
+    /// A device's Settings dialog: connection type, AutoP commands, one-time AutoP.
+    #[command(subcommand)]
+    DeviceSettings(SettingsCmd),
+    /// Subscription orders (activation, renewal) and the operator's payment confirmation.
+    #[command(subcommand)]
+    Subscription(SubscriptionCmd),
+}
+
+/// Runs one `porter admin` command.
+pub async fn run(args: AdminArgs) -> Result<(), CliError> {
+    let token = session::load_token(args.token.as_deref());
+    let (channel, bearer) = session::connect(&args.server, token).await?;
+    let ctx = Ctx::new(channel, bearer, args.json);
+    match args.command {
+        TopCmd::Login { username, password } => {
+            commands::auth::login(&ctx, username, password).await
+        }
+        TopCmd::Logout => commands::auth::logout(&ctx).await,
+        TopCmd::Whoami => commands::auth::whoami(&ctx).await,
+        TopCmd::Password { old, new } => commands::auth::password(&ctx, old, new).await,
+        TopCmd::Account(c) => c.run(&ctx).await,
+        TopCmd::SubAccount(c) => c.run(&ctx).await,
+        TopCmd::Installer(c) => c.run(&ctx).await,
+        TopCmd::Community(c) => c.run(&ctx).await,
+        TopCmd::Building(c) => c.run(&ctx).await,
+        TopCmd::Apartment(c) => c.run(&ctx).await,
+        TopCmd::Resident(c) => c.run(&ctx).await,
+        TopCmd::Family(c) => c.run(&ctx).await,
+        TopCmd::Device(c) => c.run(&ctx).await,
+        TopCmd::Event(c) => c.run(&ctx).await,
+        TopCmd::Camera(c) => c.run(&ctx).await,
+        TopCmd::Template(c) => c.run(&ctx).await,
+        TopCmd::Mac(c) => c.run(&ctx).await,
+        TopCmd::PropertyManager(c) => c.run(&ctx).await,
+        TopCmd::Audit(c) => c.run(&ctx).await,
+        TopCmd::Firmware(c) => c.run(&ctx).await,
+        TopCmd::Upgrade(c) => c.run(&ctx).await,
+        TopCmd::DeviceSettings(c) => c.run(&ctx).await,
+        TopCmd::Subscription(c) => c.run(&ctx).await,
+    }
+}
