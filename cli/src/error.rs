@@ -13,12 +13,21 @@ pub enum CliError {
     /// The command line asks for something that cannot be done as given.
     #[error("{0}")]
     Usage(String),
+    /// The server wants a login: none was saved, or the saved one ended.
+    #[error("{}", if *expired {
+        "your session has ended (expired, logged out, or the password changed); run `porter admin login --username NAME` again"
+    } else {
+        "not logged in: run `porter admin login --username NAME` first (or give --token / PORTER_TOKEN)"
+    })]
+    NotLoggedIn { expired: bool },
     #[error("{what}: {source}")]
     Io {
         what: String,
         source: std::io::Error,
     },
-    #[error("connecting to {server}: {source}")]
+    #[error(
+        "cannot reach the admin API at {server} ({source}); is `porter serve` running there? (--server or PORTER_SERVER picks another)"
+    )]
     Connect {
         server: String,
         source: tonic::transport::Error,
@@ -33,6 +42,48 @@ impl CliError {
             what: what.into(),
             source,
         }
+    }
+
+    /// The error as `--json` prints it: `{"code", "message", "field"}`, the code being the
+    /// gRPC status name for the server's refusals.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (code, field) = match self {
+            CliError::Status { code, field, .. } => (status_name(*code), field.clone()),
+            CliError::Usage(_) => ("USAGE", None),
+            CliError::NotLoggedIn { .. } => ("UNAUTHENTICATED", None),
+            CliError::Io { .. } => ("IO", None),
+            CliError::Connect { .. } => ("UNAVAILABLE", None),
+            CliError::Print(_) => ("INTERNAL", None),
+        };
+        let message = match self {
+            CliError::Status { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        serde_json::json!({ "code": code, "message": message, "field": field })
+    }
+}
+
+/// The canonical name of a gRPC status code, as in the gRPC specification.
+fn status_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
 

@@ -55,13 +55,18 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TopCmd {
-    /// Log in and save the token for later commands. The password comes from --password,
-    /// PORTER_PASSWORD, or the first line of standard input.
+    /// Log in and save the token (to ~/.config/porter/token, or PORTER_TOKEN_FILE) for later
+    /// commands. The password comes from --password, PORTER_PASSWORD, or the first line of
+    /// standard input.
     Login {
         #[arg(long, env = "PORTER_USER")]
         username: String,
         #[arg(long)]
         password: Option<String>,
+        /// Also print the token (for a script that passes it on as PORTER_TOKEN); by default
+        /// it is only saved.
+        #[arg(long)]
+        print_token: bool,
     },
     /// End the session and forget the saved token.
     Logout,
@@ -130,36 +135,74 @@ pub enum TopCmd {
     Subscription(SubscriptionCmd),
 }
 
+/// Runs one `porter admin` command; on failure prints what went wrong (as JSON with
+/// `--json`) and returns false.
+pub async fn main(args: AdminArgs) -> bool {
+    let json = args.json;
+    match run(args).await {
+        Ok(()) => true,
+        Err(e) => {
+            report(&e, json);
+            false
+        }
+    }
+}
+
+/// How a failure reads: `error: …` on standard error, or with `--json` the error object on
+/// standard output (where the answer would have been).
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn report(e: &CliError, json: bool) {
+    if json {
+        println!("{}", e.to_json());
+    } else {
+        eprintln!("error: {e}");
+    }
+}
+
 /// Runs one `porter admin` command.
 pub async fn run(args: AdminArgs) -> Result<(), CliError> {
     let token = session::load_token(args.token.as_deref());
+    let had_token = token.is_some();
     let (channel, bearer) = session::connect(&args.server, token).await?;
     let ctx = Ctx::new(channel, bearer, args.json);
-    match args.command {
-        TopCmd::Login { username, password } => {
-            commands::auth::login(&ctx, username, password).await
-        }
-        TopCmd::Logout => commands::auth::logout(&ctx).await,
-        TopCmd::Whoami => commands::auth::whoami(&ctx).await,
-        TopCmd::Password { old, new } => commands::auth::password(&ctx, old, new).await,
-        TopCmd::Account(c) => c.run(&ctx).await,
-        TopCmd::SubAccount(c) => c.run(&ctx).await,
-        TopCmd::Installer(c) => c.run(&ctx).await,
-        TopCmd::Community(c) => c.run(&ctx).await,
-        TopCmd::Building(c) => c.run(&ctx).await,
-        TopCmd::Apartment(c) => c.run(&ctx).await,
-        TopCmd::Resident(c) => c.run(&ctx).await,
-        TopCmd::Family(c) => c.run(&ctx).await,
-        TopCmd::Device(c) => c.run(&ctx).await,
-        TopCmd::Event(c) => c.run(&ctx).await,
-        TopCmd::Camera(c) => c.run(&ctx).await,
-        TopCmd::Template(c) => c.run(&ctx).await,
-        TopCmd::Mac(c) => c.run(&ctx).await,
-        TopCmd::PropertyManager(c) => c.run(&ctx).await,
-        TopCmd::Audit(c) => c.run(&ctx).await,
-        TopCmd::Firmware(c) => c.run(&ctx).await,
-        TopCmd::Upgrade(c) => c.run(&ctx).await,
-        TopCmd::DeviceSettings(c) => c.run(&ctx).await,
-        TopCmd::Subscription(c) => c.run(&ctx).await,
+    let logging_in = matches!(args.command, TopCmd::Login { .. });
+    dispatch(&ctx, args.command).await.map_err(|e| match e {
+        CliError::Status {
+            code: tonic::Code::Unauthenticated,
+            ..
+        } if !logging_in => CliError::NotLoggedIn { expired: had_token },
+        other => other,
+    })
+}
+
+async fn dispatch(ctx: &Ctx, command: TopCmd) -> Result<(), CliError> {
+    match command {
+        TopCmd::Login {
+            username,
+            password,
+            print_token,
+        } => commands::auth::login(ctx, username, password, print_token).await,
+        TopCmd::Logout => commands::auth::logout(ctx).await,
+        TopCmd::Whoami => commands::auth::whoami(ctx).await,
+        TopCmd::Password { old, new } => commands::auth::password(ctx, old, new).await,
+        TopCmd::Account(c) => c.run(ctx).await,
+        TopCmd::SubAccount(c) => c.run(ctx).await,
+        TopCmd::Installer(c) => c.run(ctx).await,
+        TopCmd::Community(c) => c.run(ctx).await,
+        TopCmd::Building(c) => c.run(ctx).await,
+        TopCmd::Apartment(c) => c.run(ctx).await,
+        TopCmd::Resident(c) => c.run(ctx).await,
+        TopCmd::Family(c) => c.run(ctx).await,
+        TopCmd::Device(c) => c.run(ctx).await,
+        TopCmd::Event(c) => c.run(ctx).await,
+        TopCmd::Camera(c) => c.run(ctx).await,
+        TopCmd::Template(c) => c.run(ctx).await,
+        TopCmd::Mac(c) => c.run(ctx).await,
+        TopCmd::PropertyManager(c) => c.run(ctx).await,
+        TopCmd::Audit(c) => c.run(ctx).await,
+        TopCmd::Firmware(c) => c.run(ctx).await,
+        TopCmd::Upgrade(c) => c.run(ctx).await,
+        TopCmd::DeviceSettings(c) => c.run(ctx).await,
+        TopCmd::Subscription(c) => c.run(ctx).await,
     }
 }

@@ -30,12 +30,15 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {}", describe(&e));
-            std::process::ExitCode::FAILURE
-        }
+    match Cli::parse().command {
+        Command::Serve(settings) => match serve(*settings) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", describe(&e));
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Command::Admin(args) => admin(*args),
     }
 }
 
@@ -55,17 +58,31 @@ fn describe(e: &anyhow::Error) -> String {
     out
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    let config = config::ServeConfig::resolve(settings)?;
+    init_tracing(&config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    match cli.command {
-        Command::Serve(args) => {
-            let config = config::ServeConfig::resolve(*args)?;
-            init_tracing(&config.log);
-            runtime.block_on(serve::run(config, signal::shutdown()))
+    runtime.block_on(serve::run(config, signal::shutdown()))
+}
+
+/// `porter admin`: the CLI prints its own errors (as JSON with `--json`).
+fn admin(args: porter_cli::AdminArgs) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
         }
-        Command::Admin(args) => Ok(runtime.block_on(porter_cli::run(*args))?),
+    };
+    if runtime.block_on(porter_cli::main(args)) {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
     }
 }
 

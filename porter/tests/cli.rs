@@ -60,7 +60,12 @@ async fn installer_scripts_the_walkthrough() {
         &["--json", "login", "--username", "admin"],
         Some(&format!("{ADMIN_PASSWORD}\n")),
     ));
-    assert!(login["token"].as_str().unwrap().starts_with("pt_"));
+    assert!(
+        login.get("token").is_none(),
+        "login prints no token: {login}"
+    );
+    assert_eq!(login["account"]["username"], "admin");
+    assert!(std::fs::read_to_string(&token).unwrap().starts_with("pt_"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -405,4 +410,70 @@ async fn installer_scripts_the_walkthrough() {
     assert!(!token.exists());
     let after = run(&["whoami"]);
     assert_eq!(after.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn failures_say_what_to_do_and_json_failures_are_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let token = dir.path().join("token");
+    let run = |args: &[&str]| porter(&server, &token, args, None);
+
+    let anonymous = run(&["whoami"]);
+    assert_eq!(anonymous.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(
+        said.contains("not logged in") && said.contains("porter admin login"),
+        "{said}"
+    );
+    let anonymous = run(&["--json", "whoami"]);
+    let error: Value = serde_json::from_slice(&anonymous.stdout).unwrap();
+    assert_eq!(error["code"], "UNAUTHENTICATED");
+
+    let login = porter(
+        &server,
+        &token,
+        &["login", "--username", "admin"],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    );
+    assert!(login.status.success());
+    assert!(
+        !String::from_utf8_lossy(&login.stdout).contains("pt_"),
+        "no token on screen"
+    );
+
+    // A refusal names the rule and the field, in JSON as an object.
+    let refused = run(&["--json", "community", "create", "--name", ""]);
+    assert_eq!(refused.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&refused.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&refused.stdout)));
+    assert_eq!(error["code"], "INVALID_ARGUMENT", "{error}");
+    assert!(error["field"].is_string(), "{error}");
+    assert!(!error["message"].as_str().unwrap().is_empty());
+    let missing = run(&["--json", "community", "get", "999999"]);
+    let error: Value = serde_json::from_slice(&missing.stdout).unwrap();
+    assert_eq!(error["code"], "NOT_FOUND", "{error}");
+
+    // A session that ended: the saved token no longer works.
+    assert!(run(&["logout"]).status.success());
+    std::fs::write(&token, "pt_not-a-live-token").unwrap();
+    let ended = run(&["whoami"]);
+    assert!(
+        String::from_utf8_lossy(&ended.stderr).contains("session has ended"),
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+
+    // No server there.
+    let nowhere = Command::new(env!("CARGO_BIN_EXE_porter"))
+        .args(["admin", "--server", "http://127.0.0.1:1", "whoami"])
+        .env("PORTER_TOKEN_FILE", &token)
+        .output()
+        .unwrap();
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&nowhere.stderr).contains("is `porter serve` running"),
+        "{}",
+        String::from_utf8_lossy(&nowhere.stderr)
+    );
 }

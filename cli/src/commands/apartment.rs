@@ -192,6 +192,10 @@ pub enum ApartmentCmd {
     Reset {
         id: u64,
     },
+    /// The family SIP account the apartment's SmartPlus apps register with (audited).
+    SipAccount {
+        id: u64,
+    },
     List {
         #[arg(long)]
         building: u64,
@@ -316,6 +320,10 @@ impl ApartmentCmd {
             }
             ApartmentCmd::Reset { id } => {
                 ctx.print(c.reset_apartment(pb::ResetApartmentRequest { id }))
+                    .await?
+            }
+            ApartmentCmd::SipAccount { id } => {
+                ctx.print(c.get_apartment_sip_account(pb::GetApartmentRequest { id }))
                     .await?
             }
             ApartmentCmd::List {

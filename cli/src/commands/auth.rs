@@ -6,7 +6,12 @@ use crate::context::Ctx;
 use crate::error::CliError;
 use crate::session;
 
-pub async fn login(ctx: &Ctx, username: String, password: Option<String>) -> Result<(), CliError> {
+pub async fn login(
+    ctx: &Ctx,
+    username: String,
+    password: Option<String>,
+    print_token: bool,
+) -> Result<(), CliError> {
     let password = match password {
         Some(p) => p,
         None => read_password()?,
@@ -16,10 +21,23 @@ pub async fn login(ctx: &Ctx, username: String, password: Option<String>) -> Res
         .login(pb::LoginRequest { username, password })
         .await?
         .into_inner();
-    if let Some(path) = session::save_token(&resp.token)? {
-        tracing::debug!(path = %path.display(), "token saved");
+    // The token is a password for the session: it goes to the token file (mode 0600), never
+    // to the screen or a script's log.
+    let saved = session::save_token(&resp.token)?;
+    if saved.is_none() && !print_token {
+        crate::bail!(
+            "logged in, but there is nowhere to save the token: set PORTER_TOKEN_FILE or HOME, or use --print-token"
+        );
     }
-    ctx.emit(&resp)
+    let mut answer = serde_json::json!({
+        "account": resp.account,
+        "expires_at_ms": resp.expires_at_ms,
+        "token_saved_to": saved.map(|p| p.display().to_string()),
+    });
+    if print_token {
+        answer["token"] = serde_json::Value::String(resp.token);
+    }
+    ctx.emit(&answer)
 }
 
 pub async fn logout(ctx: &Ctx) -> Result<(), CliError> {

@@ -3,6 +3,7 @@
 use clap::Subcommand;
 use porter_proto::admin::v1 as pb;
 
+use crate::commands::shared::parse_time_ms;
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -19,7 +20,14 @@ pub enum EventCmd {
         device: Option<u64>,
         #[arg(long)]
         apartment: Option<u64>,
-        /// Events older than this sequence number.
+        /// From this time on, by the device's clock: a date, an RFC 3339 time, or relative
+        /// (`-7d`, `-12h`).
+        #[arg(long, value_parser = parse_time_ms)]
+        since: Option<i64>,
+        /// Before this time (same forms as --since).
+        #[arg(long, value_parser = parse_time_ms)]
+        until: Option<i64>,
+        /// Events older than this sequence number (the next page of a long list).
         #[arg(long)]
         before: Option<u64>,
         #[arg(long)]
@@ -34,6 +42,8 @@ impl EventCmd {
             kind,
             device,
             apartment,
+            since,
+            until,
             before,
             limit,
         } = self;
@@ -42,8 +52,8 @@ impl EventCmd {
             kind: kind.unwrap_or_default(),
             device_id: device.unwrap_or(0),
             apartment_id: apartment.unwrap_or(0),
-            since_ms: 0,
-            until_ms: 0,
+            since_ms: since.unwrap_or(0),
+            until_ms: until.unwrap_or(0),
             before_seq: before.unwrap_or(0),
             limit: limit.unwrap_or(0),
         }))

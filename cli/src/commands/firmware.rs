@@ -31,6 +31,16 @@ pub enum FirmwareCmd {
     Delete {
         id: u64,
     },
+    /// A time-limited HTTPS link through which one device downloads the image.
+    DownloadUrl {
+        /// The firmware.
+        id: u64,
+        #[arg(long)]
+        device: u64,
+        /// How long the link works, 60 s to 7 days (default 24 h).
+        #[arg(long)]
+        valid_secs: Option<u32>,
+    },
 }
 
 impl FirmwareCmd {
@@ -65,6 +75,18 @@ impl FirmwareCmd {
             FirmwareCmd::Delete { id } => {
                 ctx.print(c.delete_firmware(pb::FirmwareRef { firmware_id: id }))
                     .await
+            }
+            FirmwareCmd::DownloadUrl {
+                id,
+                device,
+                valid_secs,
+            } => {
+                ctx.print(c.get_download_url(pb::GetDownloadUrlRequest {
+                    firmware_id: id,
+                    device_id: device,
+                    valid_secs: valid_secs.unwrap_or(0),
+                }))
+                .await
             }
         }
     }
