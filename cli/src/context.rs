@@ -30,6 +30,8 @@ pub struct Ctx {
     channel: Channel,
     bearer: Bearer,
     json: bool,
+    /// `--yes`: destructive commands do not ask.
+    pub yes: bool,
 }
 
 macro_rules! clients {
@@ -43,11 +45,12 @@ macro_rules! clients {
 }
 
 impl Ctx {
-    pub fn new(channel: Channel, bearer: Bearer, json: bool) -> Self {
+    pub fn new(channel: Channel, bearer: Bearer, json: bool, yes: bool) -> Self {
         Ctx {
             channel,
             bearer,
             json,
+            yes,
         }
     }
 

@@ -5,6 +5,7 @@
 //! went wrong.
 
 pub mod commands;
+mod confirm;
 mod context;
 pub mod error;
 mod output;
@@ -46,9 +47,13 @@ pub struct AdminArgs {
     /// Bearer token (default: the one `porter admin login` saved).
     #[arg(long, env = "PORTER_TOKEN", global = true, hide_env_values = true)]
     pub token: Option<String>,
-    /// Print responses as JSON.
+    /// Print responses (and failures) as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Answer yes to the confirmation that deleting a community or building or resetting an
+    /// apartment asks for (needed when not on a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
     #[command(subcommand)]
     pub command: TopCmd,
 }
@@ -164,7 +169,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
     let token = session::load_token(args.token.as_deref());
     let had_token = token.is_some();
     let (channel, bearer) = session::connect(&args.server, token).await?;
-    let ctx = Ctx::new(channel, bearer, args.json);
+    let ctx = Ctx::new(channel, bearer, args.json, args.yes);
     let logging_in = matches!(args.command, TopCmd::Login { .. });
     dispatch(&ctx, args.command).await.map_err(|e| match e {
         CliError::Status {

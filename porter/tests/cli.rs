@@ -164,8 +164,29 @@ async fn installer_scripts_the_walkthrough() {
     assert_eq!(found["total"], 1);
     assert_eq!(found["residents"][0]["apt_number"], "101");
 
-    let reset = json(&run(&["--json", "apartment", "reset", &aid]));
-    assert_eq!(reset["family_members"].as_array().unwrap().len(), 0);
+    // Reset asks first with the manual's words; a script without --yes changes nothing.
+    let family = json(&run(&["--json", "apartment", "get", &aid]))["family_members"]
+        .as_array()
+        .unwrap()
+        .len();
+    let unconfirmed = run(&["apartment", "reset", &aid]);
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&unconfirmed.stderr);
+    assert!(
+        said.contains("Are you sure you want to reset the apartment?") && said.contains("--yes"),
+        "{said}"
+    );
+    let kept = json(&run(&["--json", "apartment", "get", &aid]));
+    assert_eq!(kept["family_members"].as_array().unwrap().len(), family);
+    let reset = json(&run(&["--json", "--yes", "apartment", "reset", &aid]));
+    assert_eq!(
+        reset["reset_apartment"]["family_members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(reset["family_members_removed"], family);
     let list = json(&run(&["--json", "community", "list"]));
     assert_eq!(list["communities"][0]["end_user_count"], 1);
 
@@ -453,6 +474,67 @@ async fn failures_say_what_to_do_and_json_failures_are_objects() {
     let missing = run(&["--json", "community", "get", "999999"]);
     let error: Value = serde_json::from_slice(&missing.stdout).unwrap();
     assert_eq!(error["code"], "NOT_FOUND", "{error}");
+
+    // Deleting asks first; it says what went.
+    let community = json(&run(&[
+        "--json",
+        "community",
+        "create",
+        "--name",
+        "Doomed",
+        "--feature-plan",
+        "premium",
+        "--country",
+        "DE",
+    ]));
+    let cid = community["id"].as_u64().unwrap().to_string();
+    let building = json(&run(&[
+        "--json",
+        "building",
+        "create",
+        "--community",
+        &cid,
+        "--name",
+        "B1",
+    ]));
+    let bid = building["id"].as_u64().unwrap().to_string();
+    json(&run(&[
+        "--json",
+        "apartment",
+        "create",
+        "--building",
+        &bid,
+        "--apt",
+        "101",
+        "--floor",
+        "1",
+    ]));
+    let unconfirmed = run(&["building", "delete", &bid, "--cascade"]);
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&unconfirmed.stderr);
+    assert!(
+        said.contains("1 apartment(s)")
+            && said.contains("Are you sure you want to delete this item?")
+            && said.contains("--yes"),
+        "{said}"
+    );
+    let gone = json(&run(&[
+        "--json",
+        "--yes",
+        "building",
+        "delete",
+        &bid,
+        "--cascade",
+    ]));
+    assert_eq!(gone["apartments"], 1, "{gone}");
+    assert_eq!(gone["deleted_building"]["name"], "B1");
+    assert!(
+        !run(&["community", "delete", &cid]).status.success(),
+        "asks first"
+    );
+    let gone = json(&run(&["--json", "community", "delete", &cid, "--yes"]));
+    assert_eq!(gone["deleted_community"]["name"], "Doomed", "{gone}");
+    assert_eq!(gone["buildings"], 0);
 
     // A session that ended: the saved token no longer works.
     assert!(run(&["logout"]).status.success());

@@ -318,10 +318,7 @@ impl ApartmentCmd {
                 ctx.done(c.delete_apartment(pb::DeleteApartmentRequest { id }))
                     .await?;
             }
-            ApartmentCmd::Reset { id } => {
-                ctx.print(c.reset_apartment(pb::ResetApartmentRequest { id }))
-                    .await?
-            }
+            ApartmentCmd::Reset { id } => reset(ctx, id).await?,
             ApartmentCmd::SipAccount { id } => {
                 ctx.print(c.get_apartment_sip_account(pb::GetApartmentRequest { id }))
                     .await?
@@ -414,4 +411,27 @@ impl ResidentCmd {
         )
         .await
     }
+}
+
+/// Reset Apartment and Resident, after the manual's warning.
+async fn reset(ctx: &Ctx, id: u64) -> Result<(), CliError> {
+    let mut c = ctx.apartment();
+    let before = c
+        .get_apartment(pb::GetApartmentRequest { id })
+        .await?
+        .into_inner();
+    let what = format!(
+        "Apartment {} will be reset: its resident's email, mobile number and landlines, its {} family member account(s), logs, messages and access settings go; its subscription, settings and SIP number stay",
+        before.apt_number,
+        before.family_members.len()
+    );
+    crate::confirm::confirm(ctx.yes, &what, crate::confirm::RESET_APARTMENT)?;
+    let after = c
+        .reset_apartment(pb::ResetApartmentRequest { id })
+        .await?
+        .into_inner();
+    ctx.emit(&serde_json::json!({
+        "reset_apartment": after,
+        "family_members_removed": before.family_members.len(),
+    }))
 }

@@ -47,8 +47,21 @@ impl BuildingCmd {
                     .await?
             }
             BuildingCmd::Delete { id, cascade } => {
-                ctx.done(c.delete_building(pb::DeleteBuildingRequest { id, cascade }))
+                let gone = find(ctx, id).await?;
+                if cascade {
+                    let what = format!(
+                        "Building {id} ({}) will be deleted with its {} apartment(s), their residents and {} device(s)",
+                        gone.name, gone.apartment_count, gone.device_count
+                    );
+                    crate::confirm::confirm(ctx.yes, &what, crate::confirm::DELETE)?;
+                }
+                c.delete_building(pb::DeleteBuildingRequest { id, cascade })
                     .await?;
+                ctx.emit(&serde_json::json!({
+                    "deleted_building": { "id": id, "name": gone.name },
+                    "apartments": gone.apartment_count,
+                    "devices": gone.device_count,
+                }))?;
             }
             BuildingCmd::List { community } => {
                 ctx.print(c.list_buildings(pb::ListBuildingsRequest {
@@ -60,4 +73,32 @@ impl BuildingCmd {
 
         Ok(())
     }
+}
+
+/// Building `id`, looked up among the installer's communities (there is no call for one
+/// building alone).
+async fn find(ctx: &Ctx, id: u64) -> Result<pb::Building, CliError> {
+    let communities = ctx
+        .community()
+        .list_communities(pb::ListCommunitiesRequest::default())
+        .await?
+        .into_inner()
+        .communities;
+    let mut buildings = ctx.building();
+    for community in communities.iter().filter(|c| c.building_count > 0) {
+        let listed = buildings
+            .list_buildings(pb::ListBuildingsRequest {
+                community_id: community.id,
+            })
+            .await?
+            .into_inner();
+        if let Some(b) = listed.buildings.into_iter().find(|b| b.id == id) {
+            return Ok(b);
+        }
+    }
+    Err(CliError::Status {
+        code: tonic::Code::NotFound,
+        message: format!("building {id} not found"),
+        field: Some("id".into()),
+    })
 }

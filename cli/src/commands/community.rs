@@ -231,8 +231,28 @@ impl CommunityCmd {
                 ctx.emit(&updated)?;
             }
             CommunityCmd::Delete { id } => {
-                ctx.done(c.delete_community(pb::DeleteCommunityRequest { id }))
+                let gone = c
+                    .get_community(pb::GetCommunityRequest { id })
+                    .await?
+                    .into_inner();
+                let what = format!(
+                    "Community {id} ({}) and everything in it will be deleted: {} building(s), {} apartment(s), {} device(s), {} end user(s)",
+                    gone.name,
+                    gone.building_count,
+                    gone.apartments_used,
+                    gone.device_count,
+                    gone.end_user_count
+                );
+                crate::confirm::confirm(ctx.yes, &what, crate::confirm::DELETE)?;
+                c.delete_community(pb::DeleteCommunityRequest { id })
                     .await?;
+                ctx.emit(&serde_json::json!({
+                    "deleted_community": { "id": id, "name": gone.name },
+                    "buildings": gone.building_count,
+                    "apartments": gone.apartments_used,
+                    "devices": gone.device_count,
+                    "end_users": gone.end_user_count,
+                }))?;
             }
             CommunityCmd::List { sort } => {
                 ctx.print(c.list_communities(pb::ListCommunitiesRequest {
