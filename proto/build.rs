@@ -9,6 +9,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let admin = std::env::var_os("CARGO_FEATURE_ADMIN").is_some();
     let mut config = tonic_prost_build::Config::new();
     config.protoc_executable(protoc);
+    // `prost::Name` on every message: clients find its descriptor (porter-cli prints enum
+    // fields by name through it).
+    config.enable_type_names();
     let mut files = vec!["porter/device/v1/device.proto"];
     if admin {
         files.push("porter/admin/v1/admin.proto");

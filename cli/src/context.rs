@@ -16,7 +16,7 @@ use porter_proto::admin::v1::{
     subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient, upgrade_service_client::UpgradeServiceClient,
 };
-use serde::Serialize;
+use serde_json::Value;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -74,12 +74,12 @@ impl Ctx {
     }
 
     /// Runs `call` and prints its answer.
-    pub async fn print<T: Serialize>(
+    pub async fn print<T: prost::Message + prost::Name>(
         &self,
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<(), CliError> {
         let answer = call.await?.into_inner();
-        self.emit(&answer)
+        self.show(&answer).await
     }
 
     /// Runs `call`, whose answer says nothing, and prints that it is done.
@@ -88,11 +88,49 @@ impl Ctx {
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<(), CliError> {
         call.await?;
-        self.emit(&pb::Empty {})
+        self.show(&pb::Empty {}).await
     }
 
-    /// Prints `value` as the user asked (`--json` or readable text).
-    pub fn emit<T: Serialize>(&self, value: &T) -> Result<(), CliError> {
-        crate::output::emit(self.json, value)
+    /// Prints an answer message as the user asked (`--json`, or a table or lines).
+    pub async fn show<M: prost::Message + prost::Name>(&self, message: &M) -> Result<(), CliError> {
+        let (value, list) = crate::output::shape(message);
+        let tz = self
+            .time_zone(&value, list.as_ref().map(|l| l.field.as_str()))
+            .await;
+        crate::output::print(self.json, value, list, tz)
+    }
+
+    /// Prints an answer the CLI put together (messages in it through
+    /// `output::message_json`).
+    pub async fn emit(&self, value: Value) -> Result<(), CliError> {
+        let tz = self.time_zone(&value, None).await;
+        crate::output::print(self.json, value, None, tz)
+    }
+
+    /// The time zone times are shown in: the community's the answer belongs to, else the
+    /// account's (UTC when neither can be read). JSON shows milliseconds, so it needs none.
+    async fn time_zone(&self, answer: &Value, list: Option<&str>) -> chrono_tz::Tz {
+        if self.json {
+            return chrono_tz::UTC;
+        }
+        let community = answer["community_id"]
+            .as_u64()
+            .or_else(|| list.and_then(|l| answer[l][0]["community_id"].as_u64()))
+            .filter(|id| *id > 0);
+        let name = match community {
+            Some(id) => self
+                .community()
+                .get_community(pb::GetCommunityRequest { id })
+                .await
+                .map(|r| r.into_inner().time_zone),
+            None => self
+                .auth()
+                .who_am_i(pb::Empty {})
+                .await
+                .map(|r| r.into_inner().time_zone),
+        };
+        name.ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(chrono_tz::UTC)
     }
 }

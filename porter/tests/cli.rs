@@ -238,7 +238,10 @@ async fn installer_scripts_the_walkthrough() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("name: Lakeside"), "{text}");
     assert!(text.contains("feature_plan: PREMIUM"), "{text}");
-    assert!(text.contains(" UTC\n"), "created time is readable: {text}");
+    assert!(
+        text.contains(" CET\n") || text.contains(" CEST\n"),
+        "created time is readable, in the community's zone: {text}"
+    );
 
     // A rule broken: exit code 1 and the message names the field.
     let bad = run(&["apartment", "create", "--building", &bid, "--apt", "#101"]);
@@ -334,9 +337,43 @@ async fn installer_scripts_the_walkthrough() {
     ]));
     assert_eq!(secrets["sip_password"].as_str().unwrap().len(), 16);
     let listed = run(&["device", "list", "--community", &cid]);
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(!table.contains(secrets["sip_password"].as_str().unwrap()));
+    // Lists are tables with the manual's columns; codes and enums by name; times in the
+    // community's zone (Europe/Berlin), in one format.
+    let heading = table.lines().next().unwrap();
+    for column in [
+        "MAC",
+        "Device Name",
+        "Device Type",
+        "SIP",
+        "Status",
+        "Created Time",
+    ] {
+        assert!(heading.contains(column), "{heading}");
+    }
     assert!(
-        !String::from_utf8_lossy(&listed.stdout)
-            .contains(secrets["sip_password"].as_str().unwrap())
+        table.contains("Multi-tenant door phone") && table.contains("Offline"),
+        "{table}"
+    );
+    assert!(table.contains(" CET") || table.contains(" CEST"), "{table}");
+    let shown = run(&["device", "get", &gate["id"].as_u64().unwrap().to_string()]);
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("unlock_methods: "), "{shown}");
+    assert!(
+        !shown.contains("unlock_methods: 1") && !shown.contains("device_type: 0"),
+        "{shown}"
+    );
+    let communities = run(&["community", "list"]);
+    let communities = String::from_utf8_lossy(&communities.stdout);
+    assert!(
+        communities.starts_with("ID  Name") && communities.contains("End User Count"),
+        "{communities}"
+    );
+    let audit = json(&run(&["--json", "audit", "list"]));
+    assert!(
+        audit["entries"][0]["detail"].is_object(),
+        "audit details are JSON: {audit}"
     );
     let gate_id = gate["id"].as_u64().unwrap().to_string();
     let offline = run(&["device", "unlock", &gate_id, "--relay", "1"]);

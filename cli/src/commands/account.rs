@@ -150,7 +150,7 @@ impl AccountCmd {
                     })
                     .await
                 };
-                ctx.emit(&r?.into_inner())?;
+                ctx.show(&r?.into_inner()).await?;
             }
             AccountCmd::Billing(b) => {
                 let cur = c.get_billing_info(pb::Empty {}).await?.into_inner();
@@ -159,7 +159,7 @@ impl AccountCmd {
                 } else {
                     c.set_billing_info(b.merge(cur)).await?.into_inner()
                 };
-                ctx.emit(&r)?;
+                ctx.show(&r).await?;
             }
             AccountCmd::Setting { distributor_access } => {
                 let r = match distributor_access {
@@ -171,7 +171,7 @@ impl AccountCmd {
                         .await
                     }
                 };
-                ctx.emit(&r?.into_inner())?;
+                ctx.show(&r?.into_inner()).await?;
             }
         }
 

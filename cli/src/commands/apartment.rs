@@ -430,8 +430,9 @@ async fn reset(ctx: &Ctx, id: u64) -> Result<(), CliError> {
         .reset_apartment(pb::ResetApartmentRequest { id })
         .await?
         .into_inner();
-    ctx.emit(&serde_json::json!({
-        "reset_apartment": after,
+    ctx.emit(serde_json::json!({
+        "reset_apartment": crate::output::message_json(&after),
         "family_members_removed": before.family_members.len(),
     }))
+    .await
 }

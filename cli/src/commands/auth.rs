@@ -30,20 +30,20 @@ pub async fn login(
         );
     }
     let mut answer = serde_json::json!({
-        "account": resp.account,
+        "account": resp.account.as_ref().and_then(crate::output::message_json),
         "expires_at_ms": resp.expires_at_ms,
         "token_saved_to": saved.map(|p| p.display().to_string()),
     });
     if print_token {
         answer["token"] = serde_json::Value::String(resp.token);
     }
-    ctx.emit(&answer)
+    ctx.emit(answer).await
 }
 
 pub async fn logout(ctx: &Ctx) -> Result<(), CliError> {
     ctx.auth().logout(pb::LogoutRequest {}).await?;
     session::forget_token();
-    ctx.emit(&pb::Empty {})
+    ctx.show(&pb::Empty {}).await
 }
 
 pub async fn whoami(ctx: &Ctx) -> Result<(), CliError> {

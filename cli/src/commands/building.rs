@@ -57,11 +57,12 @@ impl BuildingCmd {
                 }
                 c.delete_building(pb::DeleteBuildingRequest { id, cascade })
                     .await?;
-                ctx.emit(&serde_json::json!({
+                ctx.emit(serde_json::json!({
                     "deleted_building": { "id": id, "name": gone.name },
                     "apartments": gone.apartment_count,
                     "devices": gone.device_count,
-                }))?;
+                }))
+                .await?;
             }
             BuildingCmd::List { community } => {
                 ctx.print(c.list_buildings(pb::ListBuildingsRequest {

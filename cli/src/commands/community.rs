@@ -228,7 +228,7 @@ impl CommunityCmd {
                     })
                     .await?
                     .into_inner();
-                ctx.emit(&updated)?;
+                ctx.show(&updated).await?;
             }
             CommunityCmd::Delete { id } => {
                 let gone = c
@@ -246,13 +246,14 @@ impl CommunityCmd {
                 crate::confirm::confirm(ctx.yes, &what, crate::confirm::DELETE)?;
                 c.delete_community(pb::DeleteCommunityRequest { id })
                     .await?;
-                ctx.emit(&serde_json::json!({
+                ctx.emit(serde_json::json!({
                     "deleted_community": { "id": id, "name": gone.name },
                     "buildings": gone.building_count,
                     "apartments": gone.apartments_used,
                     "devices": gone.device_count,
                     "end_users": gone.end_user_count,
-                }))?;
+                }))
+                .await?;
             }
             CommunityCmd::List { sort } => {
                 ctx.print(c.list_communities(pb::ListCommunitiesRequest {

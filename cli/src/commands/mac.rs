@@ -40,7 +40,7 @@ impl MacCmd {
                     .import_macs(pb::ImportMacsRequest { file: bytes })
                     .await?
                     .into_inner();
-                ctx.emit(&report)?;
+                ctx.show(&report).await?;
                 if !report.committed {
                     crate::bail!("{} bad row(s); nothing was imported", report.errors.len());
                 }

@@ -52,7 +52,11 @@ impl TemplateCmd {
                 let path = out.unwrap_or_else(|| std::path::PathBuf::from(&file.filename));
                 std::fs::write(&path, &file.content)
                     .map_err(|e| CliError::io(format!("writing {}", path.display()), e))?;
-                ctx.emit(&serde_json::json!({"saved": path.display().to_string(), "bytes": file.content.len()}),)?;
+                ctx.emit(serde_json::json!({
+                    "saved": path.display().to_string(),
+                    "bytes": file.content.len(),
+                }))
+                .await?;
             }
             TemplateCmd::Import { community, file } => {
                 let bytes = std::fs::read(&file)
@@ -64,7 +68,7 @@ impl TemplateCmd {
                     })
                     .await?
                     .into_inner();
-                ctx.emit(&report)?;
+                ctx.show(&report).await?;
                 if !report.committed {
                     crate::bail!("{} bad row(s); nothing was imported", report.errors.len());
                 }
