@@ -93,8 +93,10 @@ pub enum TopCmd {
     /// Installer accounts (site operator only).
     #[command(subcommand)]
     Installer(InstallerCmd),
+    /// Communities with every setting of the manual's community form.
     #[command(subcommand)]
     Community(CommunityCmd),
+    /// Buildings of a community.
     #[command(subcommand)]
     Building(BuildingCmd),
     /// Apartments with their resident (family master).
@@ -124,6 +126,7 @@ pub enum TopCmd {
     /// Property manager accounts and their community assignments.
     #[command(subcommand, name = "pm")]
     PropertyManager(PmCmd),
+    /// The audit trail: who changed what, newest first.
     #[command(subcommand)]
     Audit(AuditCmd),
     /// The firmware list: upload, list, delete images.

@@ -96,7 +96,9 @@ pub enum SubAccountCmd {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Your sub-installer accounts.
     List,
+    /// Change a sub-installer's email, phone or password.
     Update {
         id: u64,
         #[arg(long)]
@@ -106,9 +108,8 @@ pub enum SubAccountCmd {
         #[arg(long)]
         password: Option<String>,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete a sub-installer account.
+    Delete { id: u64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -175,9 +175,8 @@ pub enum ApartmentCmd {
         #[arg(long, default_value = "Indoor Monitor")]
         monitor_name: String,
     },
-    Get {
-        id: u64,
-    },
+    /// Show one apartment with its resident and family members.
+    Get { id: u64 },
     Update {
         id: u64,
         #[command(flatten)]
@@ -185,17 +184,13 @@ pub enum ApartmentCmd {
         #[command(flatten)]
         resident: ResidentArgs,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete APT: the apartment, its resident and family members.
+    Delete { id: u64 },
     /// Reset Apartment and Resident (family members, contacts and app login go).
-    Reset {
-        id: u64,
-    },
+    Reset { id: u64 },
     /// The family SIP account the apartment's SmartPlus apps register with (audited).
-    SipAccount {
-        id: u64,
-    },
+    SipAccount { id: u64 },
+    /// The apartments of a building, filtered, sorted and paged.
     List {
         #[arg(long)]
         building: u64,
@@ -230,6 +225,7 @@ impl From<ResidentOrder> for pb::ResidentSort {
 
 #[derive(Debug, Subcommand)]
 pub enum ResidentCmd {
+    /// Search the residents of a whole community.
     Search {
         #[arg(long)]
         community: u64,
@@ -244,6 +240,7 @@ pub enum ResidentCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum FamilyCmd {
+    /// Add a family member account for the SmartPlus app.
     Add {
         #[arg(long)]
         apartment: u64,
@@ -270,9 +267,8 @@ pub enum FamilyCmd {
         #[arg(long)]
         mobile: Option<String>,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete a family member account.
+    Delete { id: u64 },
 }
 
 impl ApartmentCmd {

@@ -8,6 +8,7 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
+    /// Audit entries, newest first.
     List {
         /// Entries older than this sequence number.
         #[arg(long)]

@@ -8,12 +8,14 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum BuildingCmd {
+    /// Add a building to a community (+ Add Building).
     Create {
         #[arg(long)]
         community: u64,
         #[arg(long)]
         name: String,
     },
+    /// Rename a building.
     Rename {
         id: u64,
         #[arg(long)]
@@ -25,6 +27,7 @@ pub enum BuildingCmd {
         #[arg(long)]
         cascade: bool,
     },
+    /// The buildings of a community with their apartment and device counts.
     List {
         #[arg(long)]
         community: u64,

@@ -49,17 +49,17 @@ pub enum CameraCmd {
         #[command(flatten)]
         camera: CameraArgs,
     },
-    Get {
-        id: u64,
-    },
+    /// Show one camera (its password is never shown).
+    Get { id: u64 },
+    /// Change a camera's name, RTSP address, credentials or linked device.
     Update {
         id: u64,
         #[command(flatten)]
         camera: CameraArgs,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete a camera.
+    Delete { id: u64 },
+    /// The cameras of a community, a building or an apartment.
     List {
         #[arg(long)]
         community: u64,

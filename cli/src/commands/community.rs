@@ -180,6 +180,7 @@ impl From<CommunityOrder> for pb::CommunitySort {
 #[derive(Debug, Subcommand)]
 pub enum CommunityCmd {
     Create(CommunityArgs),
+    /// Show one community with its settings and counts.
     Get {
         id: u64,
     },
@@ -192,6 +193,7 @@ pub enum CommunityCmd {
     Delete {
         id: u64,
     },
+    /// Your communities with device and end-user counts and property managers.
     List {
         #[arg(long, value_enum, default_value_t)]
         sort: CommunityOrder,

@@ -158,17 +158,16 @@ pub enum DeviceCmd {
         #[command(flatten)]
         device: DeviceArgs,
     },
-    Get {
-        id: u64,
-    },
+    /// Show one device with its relays, status and last connection.
+    Get { id: u64 },
     Update {
         id: u64,
         #[command(flatten)]
         device: DeviceArgs,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete a device (its MAC stays in the MAC library).
+    Delete { id: u64 },
+    /// The devices of a community, a building or an apartment.
     List {
         #[arg(long)]
         community: u64,
@@ -187,35 +186,27 @@ pub enum DeviceCmd {
         page: PageArgs,
     },
     /// Show the SIP password and gateway credential (audited).
-    Secrets {
-        id: u64,
-    },
+    Secrets { id: u64 },
     /// Issue a new gateway credential; the old one stops working.
-    RotateCredential {
-        id: u64,
-    },
+    RotateCredential { id: u64 },
     /// Open a relay of a connected device.
     Unlock {
         id: u64,
         #[arg(long, default_value_t = 1)]
         relay: u32,
     },
-    Reboot {
-        id: u64,
-    },
+    /// Reboot a connected device.
+    Reboot { id: u64 },
     /// Set the SIP transport of a connected device.
     SipTransport {
         id: u64,
         #[arg(long, value_enum)]
         transport: Transport,
     },
-    FactoryReset {
-        id: u64,
-    },
+    /// Reset a connected device to factory settings.
+    FactoryReset { id: u64 },
     /// A time-limited HTTPS link to a connected device's web interface.
-    RemoteControl {
-        id: u64,
-    },
+    RemoteControl { id: u64 },
 }
 
 impl DeviceCmd {

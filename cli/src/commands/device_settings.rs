@@ -10,9 +10,8 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
-    Get {
-        id: u64,
-    },
+    /// Show a device's connection type, AutoP commands and pending one-time AutoP.
+    Get { id: u64 },
     /// Change the connection type and/or replace the AutoP commands.
     Set {
         id: u64,

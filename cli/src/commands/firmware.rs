@@ -25,12 +25,10 @@ pub enum FirmwareCmd {
         #[arg(long)]
         model: Option<String>,
     },
-    Get {
-        id: u64,
-    },
-    Delete {
-        id: u64,
-    },
+    /// Show one firmware image.
+    Get { id: u64 },
+    /// Delete a firmware image.
+    Delete { id: u64 },
     /// A time-limited HTTPS link through which one device downloads the image.
     DownloadUrl {
         /// The firmware.

@@ -9,13 +9,11 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum MacCmd {
-    Add {
-        mac: String,
-    },
+    /// Add one MAC to your library.
+    Add { mac: String },
     /// Import a CSV or XLSX file with a MAC column (all or nothing).
-    Import {
-        file: std::path::PathBuf,
-    },
+    Import { file: std::path::PathBuf },
+    /// Your MAC library with each MAC's owner.
     List {
         /// Any part of the MAC.
         #[arg(long)]
@@ -23,9 +21,8 @@ pub enum MacCmd {
         #[command(flatten)]
         page: PageArgs,
     },
-    Delete {
-        mac: String,
-    },
+    /// Remove a MAC that no device uses.
+    Delete { mac: String },
 }
 
 impl MacCmd {

@@ -22,7 +22,9 @@ pub enum PmCmd {
         #[arg(long)]
         monthly_password_reminder: bool,
     },
+    /// Your property managers and their communities.
     List,
+    /// Change a property manager's name, language or password reminder.
     Update {
         id: u64,
         #[arg(long)]
@@ -35,12 +37,9 @@ pub enum PmCmd {
         monthly_password_reminder: Option<bool>,
     },
     /// Generate a new login password (shown once).
-    ResetPassword {
-        id: u64,
-    },
-    Delete {
-        id: u64,
-    },
+    ResetPassword { id: u64 },
+    /// Delete a property manager account.
+    Delete { id: u64 },
     /// Assign to a community (or change the permissions there).
     Assign {
         id: u64,
@@ -53,6 +52,7 @@ pub enum PmCmd {
         #[arg(long)]
         log_access: bool,
     },
+    /// Take a community away from a property manager.
     Unassign {
         id: u64,
         #[arg(long)]

@@ -46,15 +46,12 @@ pub enum SubscriptionCmd {
         #[arg(long)]
         all_installers: bool,
     },
-    Get {
-        id: u64,
-    },
-    Cancel {
-        id: u64,
-    },
-    Delete {
-        id: u64,
-    },
+    /// Show one order.
+    Get { id: u64 },
+    /// Cancel an order that is not paid yet.
+    Cancel { id: u64 },
+    /// Delete an order from the transaction history.
+    Delete { id: u64 },
     /// Site operator: the order was paid (give the invoice or transfer number).
     Confirm {
         id: u64,

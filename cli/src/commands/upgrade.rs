@@ -53,6 +53,7 @@ pub enum UpgradeCmd {
         #[arg(long)]
         model: String,
     },
+    /// Create an upgrade strategy: which devices, which image, when and how fast.
     Create(UpgradeArgs),
     /// Edit a strategy none of whose devices has started.
     Update {
@@ -60,9 +61,8 @@ pub enum UpgradeCmd {
         #[command(flatten)]
         upgrade: UpgradeArgs,
     },
-    Get {
-        id: u64,
-    },
+    /// Show an upgrade strategy with each device's status.
+    Get { id: u64 },
     /// Newest first.
     List {
         #[arg(long)]
@@ -73,9 +73,8 @@ pub enum UpgradeCmd {
         #[arg(long)]
         version: Option<String>,
     },
-    Delete {
-        id: u64,
-    },
+    /// Delete an upgrade strategy (devices already upgraded keep their firmware).
+    Delete { id: u64 },
 }
 
 fn upgrade_request(a: UpgradeArgs) -> pb::UpgradeRequest {
