@@ -73,6 +73,11 @@ impl Ctx {
         subscriptions: SubscriptionServiceClient,
     }
 
+    /// Whether answers print as JSON.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
     /// Runs `call` and prints its answer.
     pub async fn print<T: prost::Message + prost::Name>(
         &self,

@@ -9,6 +9,7 @@ mod confirm;
 mod context;
 pub mod error;
 mod output;
+mod progress;
 mod session;
 mod upload;
 

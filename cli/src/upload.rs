@@ -11,11 +11,16 @@ use crate::error::CliError;
 /// Bytes per message: well under the server's 4 MiB message limit.
 const CHUNK: usize = 1024 * 1024;
 
+/// The upload of the image at `path`; `bar` follows the bytes as they are sent.
 pub async fn request(
     path: &std::path::Path,
     mut header: pb::FirmwareHeader,
+    bar: indicatif::ProgressBar,
 ) -> Result<impl Stream<Item = pb::UploadFirmwareRequest> + Send + 'static, CliError> {
+    bar.set_message(format!("checking {}", path.display()));
     let (sha256, size) = digest(path).await?;
+    bar.set_length(size);
+    bar.set_message(format!("uploading {}", path.display()));
     header.sha256 = sha256;
     header.size = size;
     let file = tokio::fs::File::open(path)
@@ -26,16 +31,17 @@ pub async fn request(
     };
     // A read error ends the stream early; the server then refuses the short image by its
     // size and checksum.
-    let chunks = stream::unfold(file, |mut file| async move {
+    let chunks = stream::unfold((file, bar), |(mut file, bar)| async move {
         let mut buf = vec![0u8; CHUNK];
         match file.read(&mut buf).await {
             Ok(0) | Err(_) => None,
             Ok(n) => {
                 buf.truncate(n);
+                bar.inc(n as u64);
                 let message = pb::UploadFirmwareRequest {
                     part: Some(Part::Chunk(buf)),
                 };
-                Some((message, file))
+                Some((message, (file, bar)))
             }
         }
     });

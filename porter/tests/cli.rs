@@ -596,3 +596,59 @@ async fn failures_say_what_to_do_and_json_failures_are_objects() {
         String::from_utf8_lossy(&nowhere.stderr)
     );
 }
+
+#[tokio::test]
+async fn long_operations_show_progress_on_a_terminal_and_nothing_when_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let token = dir.path().join("token");
+    let login = porter(
+        &server,
+        &token,
+        &["login", "--username", "admin"],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    );
+    assert!(login.status.success());
+    let image = dir.path().join("big.bin");
+    std::fs::write(&image, vec![7u8; 24 * 1024 * 1024]).unwrap();
+    let image = image.to_str().unwrap();
+
+    let piped = porter(
+        &server,
+        &token,
+        &[
+            "firmware",
+            "upload",
+            image,
+            "--version",
+            "1.0.0.1",
+            "--model",
+            "R29",
+        ],
+        None,
+    );
+    assert!(piped.status.success());
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+
+    // Under a terminal (script(1) gives the command one) the upload shows its bar.
+    let command = format!(
+        "{} admin firmware upload {image} --version 1.0.0.2 --model R29",
+        env!("CARGO_BIN_EXE_porter")
+    );
+    let on_terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("PORTER_SERVER", server.url())
+        .env("PORTER_TOKEN_FILE", &token)
+        .output()
+        .unwrap();
+    assert!(on_terminal.status.success());
+    let screen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        screen.contains("uploading") || screen.contains("checking"),
+        "{screen}"
+    );
+}

@@ -83,19 +83,24 @@ impl BillingArgs {
     }
 }
 
+/// A new installer or sub-installer account.
+#[derive(Debug, Args)]
+pub struct NewAccount {
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// Without it a password is generated and shown once.
+    #[arg(long)]
+    password: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SubAccountCmd {
     /// New sub-account; without --password one is generated and shown once.
-    Create {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        email: Option<String>,
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        password: Option<String>,
-    },
+    Create(NewAccount),
     /// Your sub-installer accounts.
     List,
     /// Change a sub-installer's email, phone or password.
@@ -115,16 +120,7 @@ pub enum SubAccountCmd {
 #[derive(Debug, Subcommand)]
 pub enum InstallerCmd {
     /// New installer account (tenant); without --password one is generated.
-    Create {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        email: Option<String>,
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        password: Option<String>,
-    },
+    Create(NewAccount),
 }
 
 impl AccountCmd {
@@ -184,17 +180,12 @@ impl SubAccountCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let mut c = ctx.account();
         match self {
-            SubAccountCmd::Create {
-                username,
-                email,
-                phone,
-                password,
-            } => {
+            SubAccountCmd::Create(a) => {
                 ctx.print(c.create_sub_installer(pb::CreateSubInstallerRequest {
-                    username,
-                    email: email.unwrap_or_default(),
-                    phone: phone.unwrap_or_default(),
-                    password: password.unwrap_or_default(),
+                    username: a.username,
+                    email: a.email.unwrap_or_default(),
+                    phone: a.phone.unwrap_or_default(),
+                    password: a.password.unwrap_or_default(),
                 }))
                 .await?
             }
@@ -225,17 +216,12 @@ impl SubAccountCmd {
 
 impl InstallerCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
-        let InstallerCmd::Create {
-            username,
-            email,
-            phone,
-            password,
-        } = self;
+        let InstallerCmd::Create(a) = self;
         ctx.print(ctx.account().create_installer(pb::CreateInstallerRequest {
-            username,
-            email: email.unwrap_or_default(),
-            phone: phone.unwrap_or_default(),
-            password: password.unwrap_or_default(),
+            username: a.username,
+            email: a.email.unwrap_or_default(),
+            phone: a.phone.unwrap_or_default(),
+            password: a.password.unwrap_or_default(),
         }))
         .await
     }

@@ -57,8 +57,11 @@ impl FirmwareCmd {
                     change_log,
                     ..Default::default()
                 };
-                let request = crate::upload::request(&file, header).await?;
-                ctx.print(c.upload_firmware(request)).await
+                let bar = crate::progress::bytes(ctx.json(), 0, "uploading");
+                let request = crate::upload::request(&file, header, bar.clone()).await?;
+                let stored = c.upload_firmware(request).await;
+                bar.finish_and_clear();
+                ctx.show(&stored?.into_inner()).await
             }
             FirmwareCmd::List { model } => {
                 ctx.print(c.list_firmware(pb::ListFirmwareRequest {

@@ -33,10 +33,13 @@ impl MacCmd {
             MacCmd::Import { file } => {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| CliError::io(format!("reading {}", file.display()), e))?;
-                let report = c
-                    .import_macs(pb::ImportMacsRequest { file: bytes })
-                    .await?
-                    .into_inner();
+                let spinner = crate::progress::waiting(
+                    ctx.json(),
+                    &format!("importing {} ({} bytes)", file.display(), bytes.len()),
+                );
+                let report = c.import_macs(pb::ImportMacsRequest { file: bytes }).await;
+                spinner.finish_and_clear();
+                let report = report?.into_inner();
                 ctx.show(&report).await?;
                 if !report.committed {
                     crate::bail!("{} bad row(s); nothing was imported", report.errors.len());

@@ -43,12 +43,14 @@ impl TemplateCmd {
                     TemplateKind::Xlsx => pb::TemplateFormat::Xlsx,
                     TemplateKind::Csv => pb::TemplateFormat::Csv,
                 };
+                let spinner = crate::progress::waiting(ctx.json(), "downloading the template");
                 let file = c
                     .download_template(pb::DownloadTemplateRequest {
                         format: format as i32,
                     })
-                    .await?
-                    .into_inner();
+                    .await;
+                spinner.finish_and_clear();
+                let file = file?.into_inner();
                 let path = out.unwrap_or_else(|| std::path::PathBuf::from(&file.filename));
                 std::fs::write(&path, &file.content)
                     .map_err(|e| CliError::io(format!("writing {}", path.display()), e))?;
@@ -61,13 +63,18 @@ impl TemplateCmd {
             TemplateCmd::Import { community, file } => {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| CliError::io(format!("reading {}", file.display()), e))?;
+                let spinner = crate::progress::waiting(
+                    ctx.json(),
+                    &format!("importing {} ({} bytes)", file.display(), bytes.len()),
+                );
                 let report = c
                     .import_template(pb::ImportTemplateRequest {
                         community_id: community,
                         file: bytes,
                     })
-                    .await?
-                    .into_inner();
+                    .await;
+                spinner.finish_and_clear();
+                let report = report?.into_inner();
                 ctx.show(&report).await?;
                 if !report.committed {
                     crate::bail!("{} bad row(s); nothing was imported", report.errors.len());
