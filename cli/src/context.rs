@@ -32,6 +32,11 @@ pub struct Ctx {
     json: bool,
     /// `--yes`: destructive commands do not ask.
     pub yes: bool,
+    /// `--get FIELD`: print only that field of the answer.
+    get: Option<String>,
+    /// The community a command is about, when its answer does not say (its times are shown
+    /// in that community's time zone).
+    community: std::sync::Mutex<Option<u64>>,
 }
 
 macro_rules! clients {
@@ -45,13 +50,29 @@ macro_rules! clients {
 }
 
 impl Ctx {
-    pub fn new(channel: Channel, bearer: Bearer, json: bool, yes: bool) -> Self {
+    pub fn new(
+        channel: Channel,
+        bearer: Bearer,
+        json: bool,
+        yes: bool,
+        get: Option<String>,
+    ) -> Self {
         Ctx {
             channel,
             bearer,
             json,
             yes,
+            get,
+            community: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The command is about `community`: times print in its time zone.
+    pub fn in_community(&self, community: u64) {
+        *self
+            .community
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(community);
     }
 
     clients! {
@@ -99,6 +120,9 @@ impl Ctx {
     /// Prints an answer message as the user asked (`--json`, or a table or lines).
     pub async fn show<M: prost::Message + prost::Name>(&self, message: &M) -> Result<(), CliError> {
         let (value, list) = crate::output::shape(message);
+        if let Some(path) = &self.get {
+            return crate::output::print_field(&value, path);
+        }
         let tz = self
             .time_zone(&value, list.as_ref().map(|l| l.field.as_str()))
             .await;
@@ -108,6 +132,9 @@ impl Ctx {
     /// Prints an answer the CLI put together (messages in it through
     /// `output::message_json`).
     pub async fn emit(&self, value: Value) -> Result<(), CliError> {
+        if let Some(path) = &self.get {
+            return crate::output::print_field(&value, path);
+        }
         let tz = self.time_zone(&value, None).await;
         crate::output::print(self.json, value, None, tz)
     }
@@ -118,9 +145,13 @@ impl Ctx {
         if self.json {
             return chrono_tz::UTC;
         }
-        let community = answer["community_id"]
-            .as_u64()
-            .or_else(|| list.and_then(|l| answer[l][0]["community_id"].as_u64()))
+        let hint = *self
+            .community
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let community = hint
+            .or_else(|| find_community(answer))
+            .or_else(|| list.and_then(|l| find_community(&answer[l])))
             .filter(|id| *id > 0);
         let name = match community {
             Some(id) => self
@@ -137,5 +168,18 @@ impl Ctx {
         name.ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(chrono_tz::UTC)
+    }
+}
+
+/// The first `community_id` in `value`, looking through nested objects and lists.
+fn find_community(value: &Value) -> Option<u64> {
+    match value {
+        Value::Object(map) => map
+            .get("community_id")
+            .and_then(Value::as_u64)
+            .filter(|id| *id > 0)
+            .or_else(|| map.values().find_map(find_community)),
+        Value::Array(items) => items.iter().find_map(find_community),
+        _ => None,
     }
 }

@@ -51,6 +51,10 @@ pub struct AdminArgs {
     /// Print responses (and failures) as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print only this field of the answer (a dotted path such as `id` or
+    /// `account.username`), for scripts: `ID=$(porter admin --get id community create …)`.
+    #[arg(long, global = true, value_name = "FIELD", conflicts_with = "json")]
+    pub get: Option<String>,
     /// Answer yes to the confirmation that deleting a community or building or resetting an
     /// apartment asks for (needed when not on a terminal).
     #[arg(long, short = 'y', global = true)]
@@ -173,7 +177,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
     let token = session::load_token(args.token.as_deref());
     let had_token = token.is_some();
     let (channel, bearer) = session::connect(&args.server, token).await?;
-    let ctx = Ctx::new(channel, bearer, args.json, args.yes);
+    let ctx = Ctx::new(channel, bearer, args.json, args.yes, args.get);
     let logging_in = matches!(args.command, TopCmd::Login { .. });
     dispatch(&ctx, args.command).await.map_err(|e| match e {
         CliError::Status {

@@ -21,7 +21,7 @@ use porter_sim::run::{self, Mode, RunConfig};
 )]
 struct Args {
     /// The gateway address for the chosen transport (the WebSocket port for ws).
-    #[arg(long, default_value = "127.0.0.1:8501")]
+    #[arg(long, env = "PORTER_SIM_GATEWAY", default_value = "127.0.0.1:8501")]
     gateway: SocketAddr,
     #[arg(long, value_enum, default_value = "tls")]
     transport: Transport,
@@ -46,7 +46,8 @@ struct Args {
     /// Create the devices through the admin API before the run.
     #[arg(long)]
     provision: bool,
-    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    /// The admin API (for --provision, --device and --unlock-rate).
+    #[arg(long, env = "PORTER_SERVER", default_value = "http://127.0.0.1:50051")]
     admin: String,
     #[arg(long, env = "PORTER_SIM_USER", default_value = "admin")]
     user: String,
@@ -66,7 +67,16 @@ struct Args {
     /// Provision (and --save) only; connect nothing.
     #[arg(long, requires = "provision")]
     no_run: bool,
-    /// Run devices from a file written by --save instead of provisioning.
+    /// Run devices an installer already created, by id (repeat for several): their MAC
+    /// and credential come from the admin API (needs the admin login).
+    #[arg(long = "device", conflicts_with_all = ["provision", "devices_file"])]
+    devices: Vec<u64>,
+    /// The firmware version simulated devices report.
+    #[arg(long, default_value = "29.30.2.805")]
+    firmware_version: String,
+    /// Run devices from a file written by --save instead of provisioning: a JSON list of
+    /// {"id", "spec": {"mac", "credential", "model", "firmware_version", "device_type"},
+    /// "sip_number", "sip_password"}.
     #[arg(long, conflicts_with = "provision")]
     devices_file: Option<PathBuf>,
 
@@ -131,10 +141,10 @@ fn report_error(e: &anyhow::Error) {
 }
 
 async fn main_async(args: Args) -> anyhow::Result<()> {
-    let needs_admin = args.provision || args.unlock_rate > 0;
+    let needs_admin = args.provision || args.unlock_rate > 0 || !args.devices.is_empty();
     let admin = if needs_admin {
         let password = args.password.clone().context(
-            "--password (or PORTER_SIM_PASSWORD) is needed for --provision and --unlock-rate",
+            "--password (or PORTER_SIM_PASSWORD) is needed for --provision, --device and --unlock-rate",
         )?;
         Some(
             Admin::login(&args.admin, &args.user, &password)
@@ -149,6 +159,11 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
             &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         )
         .with_context(|| format!("parsing {}", path.display()))?,
+        (None, Some(admin)) if !args.devices.is_empty() => {
+            provision::existing(admin, &args.devices, &args.firmware_version)
+                .await
+                .context("reading the devices from the admin API")?
+        }
         (None, Some(admin)) if args.provision => {
             let plan = Plan {
                 door_phones: args.door_phones,
@@ -156,13 +171,15 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
                 mac_tag: args.mac_tag.unwrap_or_else(clock_tag),
                 model_door: "R29".into(),
                 model_monitor: "C317".into(),
-                firmware_version: "29.30.2.805".into(),
+                firmware_version: args.firmware_version.clone(),
             };
             provision::provision(admin, &plan)
                 .await
                 .context("provisioning devices through the admin API")?
         }
-        _ => anyhow::bail!("give --provision (with the admin login) or --devices-file"),
+        _ => anyhow::bail!(
+            "give --device ID or --provision (with the admin login), or --devices-file"
+        ),
     };
     if let Some(path) = &args.save {
         std::fs::write(path, serde_json::to_vec(&devices)?)

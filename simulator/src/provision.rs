@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
+
 use pb::apartment_service_client::ApartmentServiceClient;
 use pb::auth_service_client::AuthServiceClient;
 use pb::building_service_client::BuildingServiceClient;
@@ -231,6 +233,50 @@ pub async fn provision(admin: &Admin, plan: &Plan) -> anyhow::Result<Vec<Provisi
         }
         done.sort_by_key(|(i, _)| *i);
         out.extend(done.into_iter().map(|(_, p)| p));
+    }
+    Ok(out)
+}
+
+/// Devices that already exist (an installer created them), each run as its type's usual
+/// model with `firmware_version` (a device that reported a model keeps it).
+pub async fn existing(
+    admin: &Admin,
+    ids: &[u64],
+    firmware_version: &str,
+) -> anyhow::Result<Vec<Provisioned>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let device = admin
+            .devices()
+            .get_device(pb::GetDeviceRequest { id })
+            .await
+            .with_context(|| format!("device {id}"))?
+            .into_inner();
+        let secrets = admin
+            .devices()
+            .get_device_secrets(pb::GetDeviceRequest { id })
+            .await
+            .with_context(|| format!("the secrets of device {id}"))?
+            .into_inner();
+        let model = if !device.model.is_empty() {
+            device.model.clone()
+        } else if device.device_type == 2 {
+            "C317".to_owned()
+        } else {
+            "R29".to_owned()
+        };
+        out.push(Provisioned {
+            id,
+            spec: DeviceSpec {
+                mac: device.mac,
+                credential: secrets.credential,
+                model,
+                firmware_version: firmware_version.to_owned(),
+                device_type: device.device_type,
+            },
+            sip_number: secrets.sip_number,
+            sip_password: secrets.sip_password,
+        });
     }
     Ok(out)
 }

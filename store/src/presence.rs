@@ -24,8 +24,9 @@ pub trait DevicePresence: Send + Sync + 'static {
     }
 }
 
-/// A command for a connected device.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A command for a connected device (as JSON in the audit trail: `{"kind": "unlock", …}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DeviceCommand {
     /// Open relay 1-4; `requested_by` goes into the door log.
     Unlock {
@@ -46,13 +47,16 @@ pub enum DeviceCommand {
     /// Download and install a firmware image (verified against `sha256`).
     UpgradeFirmware {
         version: String,
+        /// A signed download link: not for the audit trail.
+        #[serde(skip_serializing)]
         url: String,
         sha256: String,
         reset_after_upgrade: bool,
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum SipTransport {
     Udp,
     Tcp,

@@ -79,7 +79,7 @@ impl AdminApi {
             .await;
         let latency_ms = started.elapsed().as_millis() as u32;
         let detail = serde_json::json!({
-            "command": format!("{command:?}"),
+            "command": command,
             "result": match &result { Ok(o) => if o.ok { "ok".to_owned() } else { format!("refused: {}", o.message) }, Err(e) => e.to_string() },
             "latency_ms": latency_ms,
         });

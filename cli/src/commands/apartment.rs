@@ -396,6 +396,7 @@ impl ResidentCmd {
             sort,
             page,
         } = self;
+        ctx.in_community(community);
         ctx.print(
             ctx.apartment()
                 .search_residents(pb::SearchResidentsRequest {

@@ -207,6 +207,13 @@ pub enum DeviceCmd {
     FactoryReset { id: u64 },
     /// A time-limited HTTPS link to a connected device's web interface.
     RemoteControl { id: u64 },
+    /// Wait until the device is online (connected to the gateway), then show it.
+    WaitOnline {
+        id: u64,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout_secs: u64,
+    },
 }
 
 impl DeviceCmd {
@@ -315,6 +322,27 @@ impl DeviceCmd {
             DeviceCmd::RemoteControl { id } => {
                 ctx.print(c.open_remote_control(pb::GetDeviceRequest { id }))
                     .await?
+            }
+            DeviceCmd::WaitOnline { id, timeout_secs } => {
+                let deadline =
+                    std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+                loop {
+                    let device = c
+                        .get_device(pb::GetDeviceRequest { id })
+                        .await?
+                        .into_inner();
+                    if device.online {
+                        ctx.show(&device).await?;
+                        break;
+                    }
+                    if std::time::Instant::now() >= deadline {
+                        crate::bail!(
+                            "device {id} ({}) is still offline after {timeout_secs} s",
+                            device.name
+                        );
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
             }
             DeviceCmd::Create { .. }
             | DeviceCmd::Get { .. }

@@ -22,10 +22,10 @@ pub enum EventCmd {
         apartment: Option<u64>,
         /// From this time on, by the device's clock: a date, an RFC 3339 time, or relative
         /// (`-7d`, `-12h`).
-        #[arg(long, value_parser = parse_time_ms)]
+        #[arg(long, value_parser = parse_time_ms, allow_hyphen_values = true)]
         since: Option<i64>,
         /// Before this time (same forms as --since).
-        #[arg(long, value_parser = parse_time_ms)]
+        #[arg(long, value_parser = parse_time_ms, allow_hyphen_values = true)]
         until: Option<i64>,
         /// Events older than this sequence number (the next page of a long list).
         #[arg(long)]
@@ -47,6 +47,7 @@ impl EventCmd {
             before,
             limit,
         } = self;
+        ctx.in_community(community);
         ctx.print(ctx.events().list_events(pb::ListEventsRequest {
             community_id: community,
             kind: kind.unwrap_or_default(),

@@ -30,7 +30,7 @@ pub enum SubscriptionCmd {
         #[arg(long = "apartment", required = true)]
         apartments: Vec<u64>,
         /// The new expiration time: a date (YYYY-MM-DD, midnight UTC) or RFC 3339.
-        #[arg(long, value_parser = parse_time_ms)]
+        #[arg(long, value_parser = parse_time_ms, allow_hyphen_values = true)]
         until: i64,
     },
     /// The Payments list, newest first.

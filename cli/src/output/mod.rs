@@ -52,3 +52,35 @@ pub fn print(json: bool, mut value: Value, list: Option<ListOf>, tz: Tz) -> Resu
     print!("{out}");
     Ok(())
 }
+
+/// Prints the one field at `path` (dotted; a number indexes a list) as plain text: strings
+/// as they are, numbers and booleans as JSON writes them, objects as JSON.
+#[allow(clippy::print_stdout)]
+pub fn print_field(value: &Value, path: &str) -> Result<(), CliError> {
+    let mut at = value;
+    for key in path.split('.') {
+        let next = match key.parse::<usize>() {
+            Ok(i) => at.get(i),
+            Err(_) => at.get(key),
+        };
+        at = next.ok_or_else(|| {
+            CliError::Usage(format!(
+                "the answer has no field {path:?} (its fields: {})",
+                field_names(value)
+            ))
+        })?;
+    }
+    match at {
+        Value::String(s) => println!("{s}"),
+        Value::Null => println!(),
+        other => println!("{other}"),
+    }
+    Ok(())
+}
+
+fn field_names(value: &Value) -> String {
+    value
+        .as_object()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
