@@ -28,7 +28,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PORTER = os.path.join(ROOT, "target", "debug", "porter")
+PORTER = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "debug", "porter")
 PKG = "porter.admin.v1"
 passed = 0
 # Each listener's address, from the server's "porter: NAME listening on ADDR" lines.
