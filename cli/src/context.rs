@@ -36,7 +36,16 @@ pub struct Ctx {
     get: Option<String>,
     /// The community a command is about, when its answer does not say (its times are shown
     /// in that community's time zone).
-    community: std::sync::Mutex<Option<u64>>,
+    about: std::sync::Mutex<Option<About>>,
+}
+
+/// What a command is about, when its answer does not say which community (looked up only
+/// when times are shown).
+#[derive(Debug, Clone, Copy)]
+pub enum About {
+    Community(u64),
+    Device(u64),
+    Apartment(u64),
 }
 
 macro_rules! clients {
@@ -63,16 +72,40 @@ impl Ctx {
             json,
             yes,
             get,
-            community: std::sync::Mutex::new(None),
+            about: std::sync::Mutex::new(None),
         }
     }
 
     /// The command is about `community`: times print in its time zone.
     pub fn in_community(&self, community: u64) {
+        self.about(About::Community(community));
+    }
+
+    /// The command is about this device or apartment: times print in its community's zone.
+    pub fn about(&self, about: About) {
         *self
-            .community
+            .about
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(community);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(about);
+    }
+
+    /// The community `about` belongs to (a lookup for a device or an apartment).
+    async fn community_of(&self, about: About) -> Option<u64> {
+        match about {
+            About::Community(id) => Some(id),
+            About::Device(id) => self
+                .devices()
+                .get_device(pb::GetDeviceRequest { id })
+                .await
+                .ok()
+                .map(|r| r.into_inner().community_id),
+            About::Apartment(id) => self
+                .apartment()
+                .get_apartment(pb::GetApartmentRequest { id })
+                .await
+                .ok()
+                .map(|r| r.into_inner().community_id),
+        }
     }
 
     clients! {
@@ -145,11 +178,15 @@ impl Ctx {
         if self.json {
             return chrono_tz::UTC;
         }
-        let hint = *self
-            .community
+        let about = *self
+            .about
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let community = hint
+        let hinted = match about {
+            Some(a) => self.community_of(a).await,
+            None => None,
+        };
+        let community = hinted
             .or_else(|| find_community(answer))
             .or_else(|| list.and_then(|l| find_community(&answer[l])))
             .filter(|id| *id > 0);

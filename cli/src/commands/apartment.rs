@@ -341,6 +341,9 @@ impl ApartmentCmd {
 
 impl FamilyCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        if let FamilyCmd::Add { apartment, .. } = &self {
+            ctx.about(crate::context::About::Apartment(*apartment));
+        }
         let mut c = ctx.apartment();
         match self {
             FamilyCmd::Add {

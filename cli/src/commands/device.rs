@@ -285,6 +285,9 @@ type DeviceClient =
 impl DeviceCmd {
     /// The commands that act on one device (its secrets, unlocking, rebooting and the like).
     async fn act(self, ctx: &Ctx, c: &mut DeviceClient) -> Result<(), CliError> {
+        if let Some(id) = self.device_id() {
+            ctx.about(crate::context::About::Device(id));
+        }
         match self {
             DeviceCmd::Secrets { id } => {
                 ctx.print(c.get_device_secrets(pb::GetDeviceRequest { id }))
@@ -351,5 +354,26 @@ impl DeviceCmd {
             | DeviceCmd::List { .. } => unreachable!("handled by run"),
         }
         Ok(())
+    }
+}
+
+impl DeviceCmd {
+    /// The device an action is about.
+    fn device_id(&self) -> Option<u64> {
+        match self {
+            DeviceCmd::Secrets { id }
+            | DeviceCmd::RotateCredential { id }
+            | DeviceCmd::Unlock { id, .. }
+            | DeviceCmd::Reboot { id }
+            | DeviceCmd::SipTransport { id, .. }
+            | DeviceCmd::FactoryReset { id }
+            | DeviceCmd::RemoteControl { id }
+            | DeviceCmd::WaitOnline { id, .. } => Some(*id),
+            DeviceCmd::Create { .. }
+            | DeviceCmd::Get { .. }
+            | DeviceCmd::Update { .. }
+            | DeviceCmd::Delete { .. }
+            | DeviceCmd::List { .. } => None,
+        }
     }
 }
