@@ -304,7 +304,7 @@ async fn installer_scripts_the_walkthrough() {
         "--public-area",
         &cid,
         "--type",
-        "0",
+        "multi-tenant-door-phone",
         "--mac",
         "0c:11:05:0b:98:14",
         "--name",

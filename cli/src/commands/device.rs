@@ -14,12 +14,36 @@ pub enum Display {
     AptNumbersMonitorsAndApps,
 }
 
+/// The manual's device types by the names an installer types, with their codes.
+const DEVICE_TYPES: [(&str, u32); 5] = [
+    ("multi-tenant-door-phone", 0),
+    ("single-tenant-door-phone", 1),
+    ("indoor-monitor", 2),
+    ("guard-phone", 3),
+    ("access-control", 50),
+];
+
+fn parse_device_type(text: &str) -> Result<u32, String> {
+    let wanted = text.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+    DEVICE_TYPES
+        .iter()
+        .find(|(name, code)| *name == wanted || code.to_string() == wanted)
+        .map(|(_, code)| *code)
+        .ok_or_else(|| {
+            let names: Vec<&str> = DEVICE_TYPES.iter().map(|(name, _)| *name).collect();
+            format!(
+                "'{text}' is not a device type; use one of {}",
+                names.join(", ")
+            )
+        })
+}
+
 /// Device fields; unset flags keep the current value (or the default on create).
 #[derive(Debug, Args)]
 pub struct DeviceArgs {
-    /// 0 multi-tenant door phone, 1 single-tenant door phone, 2 indoor monitor,
-    /// 3 guard phone, 50 access control.
-    #[arg(long = "type")]
+    /// multi-tenant-door-phone, single-tenant-door-phone, indoor-monitor, guard-phone or
+    /// access-control (or the manual's code: 0, 1, 2, 3, 50).
+    #[arg(long = "type", value_parser = parse_device_type)]
     device_type: Option<u32>,
     #[arg(long)]
     mac: Option<String>,
@@ -375,5 +399,20 @@ impl DeviceCmd {
             | DeviceCmd::Delete { .. }
             | DeviceCmd::List { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_device_type;
+
+    #[test]
+    fn device_types_by_name_or_code() {
+        assert_eq!(parse_device_type("indoor-monitor"), Ok(2));
+        assert_eq!(parse_device_type("Guard phone"), Ok(3));
+        assert_eq!(parse_device_type("50"), Ok(50));
+        let refused = parse_device_type("doorbell").unwrap_err();
+        assert!(refused.contains("multi-tenant-door-phone"), "{refused}");
+        assert!(parse_device_type("7").is_err());
     }
 }
