@@ -43,7 +43,7 @@ SOURCES=$(( (DEVICES + 199) / 200 ))
 start_server() {
   : > "$WORK/server.log"
   PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
-    --gateway-listen $GW --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --sip-listen 127.0.0.1:0 --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
+    --gateway-listen $GW --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 --sip-listen 127.0.0.1:0 --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
     --gateway-max-connections $((DEVICES + 100)) --log warn >> "$WORK/server.log" 2>&1 &
   for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/server.log" && break; sleep 0.1; done
 }

@@ -42,7 +42,7 @@ NGINX_HTTPS=55444
 : > "$WORK/porter.log"
 PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
   --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 \
-  --https-listen 127.0.0.1:$PORTER_HTTPS --public-url https://127.0.0.1:$PORTER_HTTPS \
+  --https-listen 127.0.0.1:$PORTER_HTTPS --portal-listen 127.0.0.1:0 --public-url https://127.0.0.1:$PORTER_HTTPS \
   --sip-listen 127.0.0.1:0 --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
   --firmware-max-downloads 10000 --log warn >> "$WORK/porter.log" 2>&1 &
 PORTER_PID=$!

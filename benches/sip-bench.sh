@@ -46,7 +46,7 @@ UAS_BASE=56000
 start_porter() {
   : > "$WORK/porter.log"
   PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
-    --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 \
+    --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 \
     --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
     --log warn >> "$WORK/porter.log" 2>&1 &
   PORTER_PID=$!

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need, then runs every
 # Rust test (unit, integration against a real server, crash test) and the external-client
-# tests (Python grpcio through gRPC reflection).
+# tests (Python grpcio through gRPC reflection), then the web portal's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # External clients the tests drive the server with (not part of this repository): curl
 # opens remote-control links over HTTPS; sipp (Debian's sip-tester) and baresip are real SIP
-# peers; node runs JsSIP, a SIP-over-WebSocket client, from npm.
+# peers; node runs JsSIP, a SIP-over-WebSocket client, from npm; Debian's Chromium is the
+# browser the portal's tests drive (playwright-core, never a downloaded browser).
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v sipp >/dev/null || missing+=(sip-tester)
 command -v baresip >/dev/null || missing+=(baresip-core)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y "${missing[@]}"
 fi
 (cd tests-external/jssip && npm ci --no-audit --no-fund --loglevel=error)
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+
+# The portal's committed build (web/dist, embedded in the binary) must be what web/ builds.
+if ! (cd web && npm run --silent check-dist); then
+  echo "web/dist differs from what web/ builds: run 'cd web && npm run build' and commit web/dist" >&2
+  exit 1
+fi
 if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1'
@@ -27,3 +36,4 @@ fi
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked -- --test-threads=2
 python3 tests-external/admin_api_client.py
+(cd web && npm test)

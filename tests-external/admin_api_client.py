@@ -48,7 +48,7 @@ def check(name, cond, detail=""):
 def start_server(data_dir):
     env = dict(os.environ, PORTER_ADMIN_USER="admin", PORTER_ADMIN_PASSWORD="py-client-pw")
     proc = subprocess.Popen(
-        [PORTER, "serve", "--data-dir", data_dir, "--admin-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--gateway-ws-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0", "--sip-tls-listen", "127.0.0.1:0", "--sip-ws-listen", "127.0.0.1:0", "--log", "warn"],
+        [PORTER, "serve", "--data-dir", data_dir, "--admin-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--gateway-ws-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--portal-listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0", "--sip-tls-listen", "127.0.0.1:0", "--sip-ws-listen", "127.0.0.1:0", "--log", "warn"],
         stdout=subprocess.PIPE,
         env=env,
         text=True,

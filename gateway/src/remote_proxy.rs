@@ -187,7 +187,7 @@ async fn proxy(
         Ok(Ok(resp)) => {
             let (mut parts, body) = resp.into_parts();
             strip_hop_by_hop(&mut parts.headers);
-            Response::from_parts(parts, body.map_err(Into::into).boxed())
+            Response::from_parts(parts, body.map_err(Into::into).boxed_unsync())
         }
         Ok(Err(e)) => text(
             StatusCode::BAD_GATEWAY,

@@ -13,6 +13,7 @@ pub struct ConnectionBudget {
     pub gateway: usize,
     pub sip: usize,
     pub https: usize,
+    pub portal: usize,
 }
 
 /// Raises the soft open-file limit as far as the hard limit allows and logs both; the
@@ -35,7 +36,7 @@ pub fn raise_open_file_limit() -> u64 {
 
 /// What each listener may hold under `open_files` descriptors, never more than it is
 /// configured for: the device gateway 60 % of what is left after the reserve, SIP 30 %,
-/// the device HTTPS listeners 10 %.
+/// the device HTTPS listeners 8 %, the installers' portal 2 %.
 pub fn budget(open_files: u64, configured: ConnectionBudget) -> ConnectionBudget {
     let usable = open_files.saturating_sub(RESERVE).max(30);
     let share = |percent: u64, configured: usize| {
@@ -46,7 +47,8 @@ pub fn budget(open_files: u64, configured: ConnectionBudget) -> ConnectionBudget
     ConnectionBudget {
         gateway: share(60, configured.gateway),
         sip: share(30, configured.sip),
-        https: share(10, configured.https),
+        https: share(8, configured.https),
+        portal: share(2, configured.portal),
     }
 }
 
@@ -60,17 +62,19 @@ mod tests {
             gateway: 200_000,
             sip: 50_000,
             https: 10_000,
+            portal: 2_000,
         };
         assert_eq!(
             budget(1024, configured),
             ConnectionBudget {
                 gateway: 460,
                 sip: 230,
-                https: 76
+                https: 61,
+                portal: 15,
             }
         );
         assert_eq!(budget(1 << 20, configured), configured);
         let tiny = budget(10, configured);
-        assert!(tiny.gateway >= 1 && tiny.sip >= 1 && tiny.https >= 1);
+        assert!(tiny.gateway >= 1 && tiny.sip >= 1 && tiny.https >= 1 && tiny.portal >= 1);
     }
 }

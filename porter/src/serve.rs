@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use porter_admin_api::server::AdminServer;
+use porter_admin_api::server::{AdminServer, GrpcWebApi};
 use porter_admin_api::{AdminApi, FirmwareLinks};
 use porter_edge::https::{HttpsServer, Router};
 use porter_edge::{CancellationToken, TaskTracker};
 use porter_gateway::remote::{PATH_PREFIX, RemoteControlConfig};
 use porter_gateway::server::DeviceGateway;
+use porter_portal::PortalServer;
 use porter_provisioning::autop::ServerEndpoints;
 use porter_provisioning::server::{Provisioning, ProvisioningParts};
 use porter_provisioning::signing::UrlSigner;
@@ -96,6 +97,9 @@ pub async fn run(
         );
     let gateway_metrics = gateway.metrics();
     let metrics = Arc::new(move |out: &mut String| gateway_metrics.render(out));
+    let portal_api = GrpcWebApi::new(&api, &servers.admin)?;
+    let portal_tls = identity.server_config(servers.portal.https.tls_min)?;
+    let portal = PortalServer::bind(servers.portal, portal_tls, portal_api).await?;
     let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
 
     let g = gateway.addrs();
@@ -109,6 +113,7 @@ pub async fn run(
     if let Some(mtls) = provisioning.mtls_addr() {
         announce(&format!("autop-mtls listening on {mtls}"));
     }
+    announce(&format!("portal listening on {}", portal.local_addr()?));
     announce(&format!("sip listening on {}", sip.addrs().udp_tcp));
     announce(&format!("sip-tls listening on {}", sip.addrs().tls));
     announce(&format!("sip-ws listening on {}", sip.addrs().ws));
@@ -121,6 +126,7 @@ pub async fn run(
     servers_running.spawn(sip.run(shutdown.clone()));
     servers_running.spawn(provisioning.run(shutdown.clone()));
     servers_running.spawn(https.run(router, shutdown.clone()));
+    servers_running.spawn(portal.run(shutdown.clone()));
     servers_running.spawn(crate::housekeeping::run(store.clone(), shutdown.clone()));
     let admin = tokio::spawn(admin.run(shutdown.clone()));
     // Last: scripts and tests take this line to mean every listener is up.

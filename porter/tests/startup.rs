@@ -46,7 +46,7 @@ async fn generated_first_password_is_printed_once_and_config_file_is_read() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\nlog = \"warn\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\n[gateway]\nlisten = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n[https]\nlisten = \"127.0.0.1:0\"\n[sip]\nlisten = \"127.0.0.1:0\"\ntls_listen = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n",
+            "data_dir = {:?}\nlog = \"warn\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_ttl_secs = 120\n[gateway]\nlisten = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n[https]\nlisten = \"127.0.0.1:0\"\n[portal]\nlisten = \"127.0.0.1:0\"\n[sip]\nlisten = \"127.0.0.1:0\"\ntls_listen = \"127.0.0.1:0\"\nws_listen = \"127.0.0.1:0\"\n",
             dir.path().join("data")
         ),
     )

@@ -6,6 +6,7 @@
 //! longer for uploads), gRPC-Web, `decode` (undecodable bodies are INVALID_ARGUMENT).
 
 mod decode;
+mod grpc_web;
 mod metrics;
 mod timeout;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use porter_edge::CancellationToken;
 use tokio::net::TcpListener;
 
+pub use grpc_web::GrpcWebApi;
 pub use metrics::Metrics;
 
 use crate::AdminApi;

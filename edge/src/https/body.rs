@@ -5,18 +5,21 @@ use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Bytes;
 
-/// Any response body: whole, streamed from a file, or relayed from a device.
+/// Any response body: whole, streamed from a file, relayed from a device, or a gRPC-Web
+/// answer (tonic's bodies are `Send` but not `Sync`, and hyper needs only `Send`).
 pub type Body =
-    http_body_util::combinators::BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+    http_body_util::combinators::UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
 /// `bytes` as the whole body.
 pub fn whole(bytes: Bytes) -> Body {
-    Full::new(bytes).map_err(|never| match never {}).boxed()
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// A response with no body.
 pub fn empty(status: StatusCode) -> Response<Body> {
-    let mut r = Response::new(Empty::new().map_err(|never| match never {}).boxed());
+    let mut r = Response::new(Empty::new().map_err(|never| match never {}).boxed_unsync());
     *r.status_mut() = status;
     r
 }

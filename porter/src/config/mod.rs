@@ -35,6 +35,7 @@ pub struct ServerConfigs {
     pub gateway: porter_gateway::gateway::GatewayConfig,
     pub sip: porter_sip::server::SipConfig,
     pub https: porter_edge::https::HttpsConfig,
+    pub portal: porter_portal::PortalConfig,
     pub provisioning: porter_provisioning::server::ProvisioningConfig,
     pub admin: porter_admin_api::server::AdminServerConfig,
     pub admin_api: porter_admin_api::AdminConfig,
@@ -55,6 +56,7 @@ impl ServeConfig {
             gateway: gateway(&settings.gateway)?,
             sip: sip(&settings.sip)?,
             https: https(&settings.https)?,
+            portal: portal(&settings.portal),
             provisioning: provisioning(&settings)?,
             admin: admin(&settings),
             admin_api: admin_api(&settings.admin)?,
@@ -97,6 +99,7 @@ impl ServeConfig {
                 gateway: servers.gateway.max_connections,
                 sip: servers.sip.max_connections,
                 https: servers.https.max_connections,
+                portal: servers.portal.https.max_connections,
             },
         );
         if budget.gateway < servers.gateway.max_connections {
@@ -117,6 +120,7 @@ impl ServeConfig {
         servers.gateway.max_connections = budget.gateway;
         servers.sip.max_connections = budget.sip;
         servers.https.max_connections = budget.https;
+        servers.portal.https.max_connections = budget.portal;
         servers
     }
 
@@ -189,6 +193,12 @@ fn https(s: &sections::HttpsSection) -> anyhow::Result<porter_edge::https::Https
         tls_min("https_tls_min", s.tls_min.as_deref())?,
     );
     Ok(c)
+}
+
+fn portal(s: &sections::PortalSection) -> porter_portal::PortalConfig {
+    let mut c = porter_portal::PortalConfig::default();
+    set(&mut c.https.listen, s.listen);
+    c
 }
 
 fn sip(s: &sections::SipSection) -> anyhow::Result<porter_sip::server::SipConfig> {
@@ -374,6 +384,7 @@ mod tests {
             ("gateway_tls_min", s.gateway.tls_min.label().to_owned()),
             ("https_listen", s.https.listen.to_string()),
             ("https_tls_min", s.https.tls_min.label().to_owned()),
+            ("portal_listen", s.portal.https.listen.to_string()),
             ("sip_listen", s.sip.listen.to_string()),
             ("sip_tls_listen", s.sip.tls_listen.to_string()),
             ("sip_ws_listen", s.sip.ws_listen.to_string()),

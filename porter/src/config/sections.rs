@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, clap::Args, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// TOML configuration file (its sections: [admin], [gateway], [https], [sip],
+    /// TOML configuration file (its sections: [admin], [gateway], [https], [portal], [sip],
     /// [firmware], [tls]; see the README).
     #[arg(long, env = "PORTER_CONFIG")]
     #[serde(skip)]
@@ -35,6 +35,9 @@ pub struct Settings {
     #[command(flatten)]
     #[serde(default)]
     pub https: HttpsSection,
+    #[command(flatten)]
+    #[serde(default)]
+    pub portal: PortalSection,
     #[command(flatten)]
     #[serde(default)]
     pub sip: SipSection,
@@ -160,6 +163,21 @@ pub struct HttpsSection {
         value_name = "VERSION"
     )]
     pub tls_min: Option<String>,
+}
+
+/// `[portal]`: the installers' web portal, an HTTPS origin of its own.
+#[derive(Debug, Clone, Default, clap::Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSection {
+    /// The web portal's HTTPS listen address, with the admin API over gRPC-Web for it
+    /// (default 0.0.0.0:9443; the server's certificate).
+    #[arg(
+        id = "portal_listen",
+        long = "portal-listen",
+        env = "PORTER_PORTAL_LISTEN",
+        value_name = "ADDR"
+    )]
+    pub listen: Option<SocketAddr>,
 }
 
 /// `[sip]`: the SIP registrar and router.

@@ -47,6 +47,8 @@ pub struct Server {
     pub sip_ws_addr: String,
     /// The AutoP client-certificate listener, when started with `--autop-mtls-listen`.
     pub autop_mtls_addr: Option<String>,
+    /// The installers' web portal (HTTPS, with the admin API over gRPC-Web).
+    pub portal_addr: String,
     pub data_dir: PathBuf,
 }
 
@@ -90,6 +92,8 @@ impl Server {
                 "127.0.0.1:0",
                 "--https-listen",
                 "127.0.0.1:0",
+                "--portal-listen",
+                "127.0.0.1:0",
                 "--sip-listen",
                 "127.0.0.1:0",
                 "--sip-tls-listen",
@@ -111,6 +115,7 @@ impl Server {
         let mut lines = BufReader::new(stdout).lines();
         let (mut sip_tls_addr, mut sip_ws_addr) = (String::new(), String::new());
         let mut autop_mtls_addr = None;
+        let mut portal_addr = String::new();
         let (addr, gateway_addr, gateway_ws_addr, gateway_plain_addr, https_addr, sip_addr) =
             tokio::time::timeout(Duration::from_secs(60), async {
                 let (mut gateway, mut ws, mut plain) = (String::new(), String::new(), None);
@@ -140,6 +145,9 @@ impl Server {
                     if let Some(addr) = line.strip_prefix("porter: autop-mtls listening on ") {
                         autop_mtls_addr = Some(addr.to_owned());
                     }
+                    if let Some(addr) = line.strip_prefix("porter: portal listening on ") {
+                        portal_addr = addr.to_owned();
+                    }
                     if let Some(addr) = line.strip_prefix("porter: admin listening on ") {
                         return (addr.to_owned(), gateway, ws, plain, https, sip);
                     }
@@ -161,6 +169,7 @@ impl Server {
             sip_tls_addr,
             sip_ws_addr,
             autop_mtls_addr,
+            portal_addr,
             data_dir: data_dir.to_owned(),
         }
     }

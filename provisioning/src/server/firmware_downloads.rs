@@ -136,7 +136,7 @@ impl FirmwareDownloads {
                     Frame::data(bytes)
                 })
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
-            let mut r = Response::new(BodyExt::boxed(StreamBody::new(frames)));
+            let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(frames)));
             *r.status_mut() = status;
             r
         };

@@ -1,0 +1,120 @@
+// The portal's frame: the login page without a session, else the header (modules,
+// language, account, log out) around the page the path names.
+import { useEffect, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { AccountRole, AuthService } from "./gen/porter/admin/v1/admin_pb";
+import { client } from "./api";
+import { onLanguageChange, t } from "./i18n";
+import { Link, Redirect, match, navigate, useLocation } from "./router";
+import { currentSession, endSession, onSessionChange, type EndReason } from "./session";
+import { LanguageSwitch } from "./ui/LanguageSwitch";
+import { NoticeArea } from "./ui/Notice";
+import { Login } from "./pages/Login";
+import { Dashboard } from "./pages/Dashboard";
+import { CommunityForm } from "./pages/CommunityForm";
+import { NotFound } from "./pages/NotFound";
+import { Account } from "./pages/Account";
+
+/** Each page: its path pattern and what it shows. */
+const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
+  { path: "/", show: () => <Dashboard /> },
+  { path: "/communities/new", show: () => <CommunityForm /> },
+  { path: "/account", show: () => <Account /> },
+  { path: "/communities/:id/edit", show: (p) => (/^\d+$/.test(p.id) ? <CommunityForm id={p.id} /> : <NotFound />) },
+];
+
+export function App() {
+  const [, redraw] = useState(0);
+  const [ended, setEnded] = useState<EndReason>();
+  const { path, query } = useLocation();
+  useEffect(() => onLanguageChange(() => redraw((n) => n + 1)), []);
+  useEffect(
+    () =>
+      onSessionChange((reason) => {
+        if (reason) {
+          setEnded(reason);
+          const back = window.location.pathname + window.location.search;
+          navigate(back === "/login" ? "/login" : `/login?next=${encodeURIComponent(back)}`, true);
+        }
+        redraw((n) => n + 1);
+      }),
+    [],
+  );
+
+  const session = currentSession();
+  if (!session) {
+    if (path !== "/login") {
+      return <Redirect to={`/login?next=${encodeURIComponent(path + window.location.search)}`} />;
+    }
+    return (
+      <Login
+        ended={ended}
+        onLoggedIn={() => {
+          setEnded(undefined);
+          const next = query.get("next");
+          navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", true);
+        }}
+      />
+    );
+  }
+  if (path === "/login") return <Redirect to="/" />;
+  let page: ComponentChildren = <NotFound />;
+  for (const p of PAGES) {
+    const params = match(p.path, path);
+    if (params) {
+      page = p.show(params);
+      break;
+    }
+  }
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {t("app.skip")}
+      </a>
+      <header class="top">
+        <Link href="/" class="brand">
+          {t("app.name")}
+        </Link>
+        <nav aria-label={t("app.nav")}>
+          <ul>
+            <li>
+              <Link href="/" aria-current={path === "/" ? "page" : undefined}>
+                {t("nav.dashboard")}
+              </Link>
+            </li>
+          </ul>
+        </nav>
+        <div class="account">
+          <LanguageSwitch />
+          <Link
+            href="/account"
+            class="who"
+            aria-current={path === "/account" ? "page" : undefined}
+          >
+            {session.account.username}
+            <span class="role">
+              {" "}
+              ({session.account.role === AccountRole.SUB_INSTALLER ? t("nav.role.subInstaller") : t("nav.role.installer")})
+            </span>
+          </Link>
+          <button type="button" onClick={logout}>
+            {t("nav.logout")}
+          </button>
+        </div>
+      </header>
+      <NoticeArea path={path} />
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}
+
+async function logout() {
+  try {
+    await client(AuthService).logout({});
+  } catch {
+    // The token ends here either way; a server that cannot be reached forgets it at expiry.
+  }
+  endSession("loggedOut");
+}

@@ -1,0 +1,118 @@
+import { useState } from "preact/hooks";
+import { CommunityService, type Community } from "../gen/porter/admin/v1/admin_pb";
+import { client, problem } from "../api";
+import { t } from "../i18n";
+import { Link } from "../router";
+import { currentSession } from "../session";
+import { ConfirmDialog } from "../ui/ConfirmDialog";
+import { announce } from "../ui/Notice";
+import { SortableTable, type Column } from "../ui/SortableTable";
+import { formatDateTime } from "../ui/format";
+import { useLoad } from "../ui/useLoad";
+import { LoadProblem } from "../ui/LoadProblem";
+import { SubAccounts } from "./SubAccounts";
+
+export function Dashboard() {
+  const communities = useLoad(() => client(CommunityService).listCommunities({}), []);
+  const [doomed, setDoomed] = useState<Community>();
+  const [deleting, setDeleting] = useState(false);
+  const zone = currentSession()?.account.timeZone || "UTC";
+
+  const remove = async () => {
+    if (!doomed) return;
+    setDeleting(true);
+    try {
+      await client(CommunityService).deleteCommunity({ id: doomed.id });
+      announce(t("dashboard.deleted", { name: doomed.name }));
+      communities.reload();
+    } catch (err) {
+      announce(problem(err).message, "error");
+    }
+    setDeleting(false);
+    setDoomed(undefined);
+  };
+
+  const columns: Column<Community>[] = [
+    {
+      key: "name",
+      label: t("dashboard.col.name"),
+      cell: (c) => <Link href={`/communities/${c.id}/edit`}>{c.name}</Link>,
+      sortValue: (c) => c.name,
+    },
+    { key: "devices", label: t("dashboard.col.devices"), cell: (c) => c.deviceCount, sortValue: (c) => c.deviceCount },
+    {
+      key: "endUsers",
+      label: t("dashboard.col.endUsers"),
+      cell: (c) => c.endUserCount,
+      sortValue: (c) => c.endUserCount,
+    },
+    {
+      key: "pms",
+      label: t("dashboard.col.propertyManagers"),
+      cell: (c) => (c.propertyManagers.length ? c.propertyManagers.join(", ") : t("common.none")),
+      sortValue: (c) => c.propertyManagers.join(", "),
+    },
+    {
+      key: "created",
+      label: t("dashboard.col.created"),
+      cell: (c) => formatDateTime(c.createdAtMs, { timeZone: zone }),
+      sortValue: (c) => Number(c.createdAtMs),
+    },
+    {
+      key: "actions",
+      label: t("common.actions"),
+      className: "actions",
+      cell: (c) => (
+        <>
+          <Link href={`/communities/${c.id}/edit`} class="button small" aria-label={t("dashboard.editCommunity", { name: c.name })}>
+            {t("common.edit")}
+          </Link>
+          <button
+            type="button"
+            class="small danger"
+            aria-label={t("dashboard.deleteCommunity", { name: c.name })}
+            onClick={() => setDoomed(c)}
+          >
+            {t("common.delete")}
+          </button>
+        </>
+      ),
+    },
+  ];
+
+  const list = communities.data?.communities ?? [];
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t("dashboard.title")}</h1>
+        <Link href="/communities/new" class="button primary">
+          {t("dashboard.new")}
+        </Link>
+      </div>
+      {communities.error && <LoadProblem problem={communities.error} retry={communities.reload} />}
+      {communities.data && (
+        <section aria-labelledby="communities-count">
+          <h2 id="communities-count">{t("dashboard.count", { count: list.length })}</h2>
+          <SortableTable
+            caption={t("dashboard.title")}
+            columns={columns}
+            rows={list}
+            rowKey={(c) => String(c.id)}
+            initialSort={{ key: "name" }}
+            empty={t("dashboard.empty")}
+          />
+        </section>
+      )}
+      {communities.loading && !communities.data && <p aria-busy="true">{t("app.loading")}</p>}
+      <SubAccounts />
+      <ConfirmDialog
+        open={doomed !== undefined}
+        message={doomed ? t("dashboard.deleteConfirm", { name: doomed.name }) : ""}
+        confirmLabel={t("common.delete")}
+        busy={deleting}
+        onConfirm={remove}
+        onCancel={() => setDoomed(undefined)}
+      />
+    </>
+  );
+}

@@ -1,0 +1,39 @@
+// A question that must be answered before something is removed: a modal <dialog> (the
+// browser keeps focus inside it and Escape cancels), focus on the safe choice first.
+import { useRef } from "preact/hooks";
+import { useModal } from "./useModal";
+import { t } from "../i18n";
+
+export function ConfirmDialog(props: {
+  open: boolean;
+  message: string;
+  confirmLabel: string;
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const cancel = useRef<HTMLButtonElement>(null);
+  const dialog = useModal(props.open, () => cancel.current);
+  return (
+    <dialog
+      ref={dialog}
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-message"
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{t("common.confirmTitle")}</h2>
+      <p id="confirm-message">{props.message}</p>
+      <div class="buttons">
+        <button type="button" ref={cancel} onClick={props.onCancel}>
+          {t("common.cancel")}
+        </button>
+        <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,55 @@
+// Dates and times as the community (or the installer's account) wants them: its time
+// zone, 12 or 24 hours, and Y-M-D, M-D-Y or D-M-Y order.
+import { currentLanguage } from "../i18n";
+
+export type DateOrder = "ymd" | "mdy" | "dmy";
+
+export interface TimeStyle {
+  timeZone: string;
+  hour12?: boolean;
+  order?: DateOrder;
+}
+
+/** `ms` (Unix milliseconds) as a date and time in `style`. */
+export function formatDateTime(ms: number | bigint, style: TimeStyle): string {
+  const when = new Date(Number(ms));
+  if (Number(ms) <= 0 || Number.isNaN(when.getTime())) return "-";
+  const parts = new Intl.DateTimeFormat(currentLanguage().code, {
+    timeZone: safeZone(style.timeZone),
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: style.hour12 ?? false,
+    numberingSystem: "latn",
+  }).formatToParts(when);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  const [y, m, d] = [part("year"), part("month"), part("day")];
+  const date = style.order === "mdy" ? `${m}-${d}-${y}` : style.order === "dmy" ? `${d}-${m}-${y}` : `${y}-${m}-${d}`;
+  const period = part("dayPeriod");
+  return `${date} ${part("hour")}:${part("minute")}${period ? ` ${period}` : ""}`;
+}
+
+function safeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
+}
+
+/** Every IANA zone the browser knows, each labelled with its offset now: "(GMT+08:00) Asia/Shanghai". */
+export function timeZoneOptions(): { value: string; label: string }[] {
+  const zones = Intl.supportedValuesOf("timeZone");
+  if (!zones.includes("UTC")) zones.unshift("UTC");
+  const now = new Date();
+  return zones.map((zone) => {
+    const offset =
+      new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "longOffset" })
+        .formatToParts(now)
+        .find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+    return { value: zone, label: `(${offset === "GMT" ? "GMT+00:00" : offset}) ${zone}` };
+  });
+}

@@ -1,0 +1,195 @@
+// What the browser tests share: a real `porter serve` on ephemeral loopback ports (the
+// debug build the workspace build made), Debian's Chromium driven by playwright-core, and
+// per page the checks every test makes (no console error, no failed request, axe-core
+// finds nothing serious or critical), with a screenshot of each page kept in test-output/.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(here, "..", "..");
+const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
+export const PORTER = join(TARGET, "debug", "porter");
+export const PORTER_SIM = join(TARGET, "debug", "porter-sim");
+export const OUTPUT = join(here, "..", "test-output");
+export const ADMIN_USER = "admin";
+export const ADMIN_PASSWORD = "first-admin-pw";
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Starts `porter serve` on a fresh data directory; resolves when every listener is up. */
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "porter-portal-"));
+  const listeners = [
+    "--admin-listen", "--gateway-listen", "--gateway-ws-listen", "--https-listen",
+    "--portal-listen", "--sip-listen", "--sip-tls-listen", "--sip-ws-listen",
+  ].flatMap((flag) => [flag, "127.0.0.1:0"]);
+  const child = spawn(PORTER, ["serve", "--data-dir", dataDir, ...listeners, "--log", "warn"], {
+    env: { ...process.env, PORTER_ADMIN_USER: ADMIN_USER, PORTER_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const addrs = {};
+  const lines = createInterface({ input: child.stdout });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("porter did not start within 60 s")), 60_000);
+    child.once("exit", (code) => reject(new Error(`porter exited (${code}) before listening`)));
+    lines.on("line", (line) => {
+      const m = /^porter: ([\w-]+) listening on (\S+)$/.exec(line);
+      if (!m) return;
+      addrs[m[1]] = m[2];
+      if (m[1] === "admin") {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return {
+    addrs,
+    dataDir,
+    portal: `https://${addrs.portal}`,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Debian Chromium, with the flags this machine's closed network needs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * A new page in a context of its own (its own storage: another browser, as it were), that
+ * records console errors and failed requests for `expectClean`.
+ */
+export async function openPage(browser, { locale = "en-US" } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  return { page, context, problems };
+}
+
+/** No console error and no failed request so far; `allowed` lists expected ones (regexes). */
+export function expectClean(problems, allowed = []) {
+  const unexpected = problems.filter((p) => !allowed.some((re) => re.test(p)));
+  assert.deepEqual(unexpected, [], "the page logged errors or had failed requests");
+}
+
+/** axe-core on the page as it is: no serious or critical violation. Also takes a screenshot. */
+export async function check(page, name) {
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
+  // Evaluated through the DevTools protocol, so the page's CSP (no inline script) stays on.
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `axe-core on ${name}`);
+}
+
+/** Logs in through the login form and waits for the dashboard. */
+export async function logIn(page, portal, user = ADMIN_USER, password = ADMIN_PASSWORD) {
+  await page.goto(`${portal}/`);
+  await page.getByLabel("Username").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+}
+
+/** Runs `porter admin ARGS…` against `server` as `user` (logged in first); its stdout. */
+export async function adminCli(server, args, user = ADMIN_USER, password = ADMIN_PASSWORD) {
+  const tokenFile = join(server.dataDir, `cli-token-${user}`);
+  const env = { ...process.env, PORTER_SERVER: `http://${server.addrs.admin}`, PORTER_TOKEN_FILE: tokenFile };
+  await run(PORTER, ["admin", "login", "--username", user, "--password", password], env);
+  return run(PORTER, ["admin", ...args], env);
+}
+
+function run(program, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${program} ${args.join(" ")} exited ${code}: ${err}`)),
+    );
+  });
+}
+
+/**
+ * `fn`, and when it fails, a screenshot of every page still open in `browser` (named after
+ * the test) so a failure in CI leaves its evidence in test-output/.
+ */
+export async function keepEvidence(browser, name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    mkdirSync(OUTPUT, { recursive: true });
+    const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    let n = 0;
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) {
+        n += 1;
+        await page
+          .screenshot({ path: join(OUTPUT, `FAILED-${slug}-${n}.png`), fullPage: true })
+          .catch(() => undefined);
+        console.error(`failed test "${name}": page ${n} was at ${page.url()}`);
+      }
+    }
+    throw err;
+  }
+}
+
+/** Polls `read` until it deep-equals `expected` (the page redraws after an event), for 10 s. */
+export async function eventually(read, expected, message) {
+  const until = Date.now() + 10_000;
+  let last;
+  while (Date.now() < until) {
+    last = await read();
+    try {
+      assert.deepEqual(last, expected);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  assert.deepEqual(last, expected, message);
+}

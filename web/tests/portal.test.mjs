@@ -1,0 +1,362 @@
+// The portal in a real browser against a real server: the origin's headers, logging in and
+// out, the session across reloads and at expiry, the dashboard's community list, creating
+// and editing a community with every setting, deleting it, tenancy, Hebrew right to left.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import https from "node:https";
+import {
+  ADMIN_PASSWORD,
+  adminCli,
+  eventually,
+  keepEvidence,
+  check,
+  expectClean,
+  launchBrowser,
+  logIn,
+  openPage,
+  startServer,
+} from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A raw HTTPS request to the portal: status and headers. */
+function request(path, { method = "GET", headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${server.portal}${path}`,
+      { method, headers, rejectUnauthorized: false },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("the portal's origin", () => {
+  test("pages carry a strict policy and are never cached; hashed assets are cached long", () =>
+    keepEvidence(browser, "pages carry a strict policy and are never cached; hashed assets are cached long", async () => {
+    const index = await request("/communities/1/edit");
+    assert.equal(index.status, 200);
+    const csp = index.headers["content-security-policy"];
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(index.headers["x-frame-options"], "DENY");
+    assert.equal(index.headers["x-content-type-options"], "nosniff");
+    assert.equal(index.headers["cache-control"], "no-store");
+    assert.doesNotMatch(index.body, /<script>(?!<\/script>)/, "no inline script in index.html");
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(index.body)?.[1];
+    assert.ok(script, "index.html loads a hashed script");
+    const asset = await request(script, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert.equal(asset.headers["content-encoding"], "gzip");
+    assert.equal((await request("/assets/missing-0000.js")).status, 404);
+    }));
+
+  test("the API answers gRPC-Web only, and offers no CORS to other origins", () =>
+    keepEvidence(browser, "the API answers gRPC-Web only, and offers no CORS to other origins", async () => {
+    const plain = await request("/porter.admin.v1.AuthService/Login", { method: "POST" });
+    assert.equal(plain.status, 415);
+    const preflight = await request("/porter.admin.v1.CommunityService/ListCommunities", {
+      method: "OPTIONS",
+      headers: { origin: "https://device.example", "access-control-request-method": "POST" },
+    });
+    assert.notEqual(preflight.status, 200);
+    assert.equal(preflight.headers["access-control-allow-origin"], undefined);
+    }));
+});
+
+describe("an installer in the browser", () => {
+  test("logs in (a wrong password is refused), and the session survives a reload", () =>
+    keepEvidence(browser, "logs in (a wrong password is refused), and the session survives a reload", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.portal}/`);
+    await page.getByRole("heading", { name: "Log in to Porter" }).waitFor();
+    await check(page, "login");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.match(await page.getByRole("alert").innerText(), /password|credentials|username/i);
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByText("No community yet").waitFor();
+    await check(page, "dashboard-empty");
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    expectClean(problems, [/AuthService\/Login/]);
+    await page.context().close();
+    }));
+
+  test("creates a community with every setting, edits it, and deletes it after confirming", () =>
+    keepEvidence(browser, "creates a community with every setting, edits it, and deletes it after confirming", async () => {
+    const { page, problems } = await openPage(browser);
+    await logIn(page, server.portal);
+    await page.getByRole("link", { name: "+ New" }).click();
+    await page.getByRole("heading", { name: "New Community" }).waitFor();
+    // The form's own checks: what is required, before the server is asked.
+    await page.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("Feature Plan: required").waitFor();
+    await check(page, "community-new-errors");
+
+    const form = page.locator("form");
+    await form.getByLabel("Number of apartments").fill("120");
+    await page.getByRole("group", { name: "Home Automation Service" }).getByLabel("Off").check();
+    await page.getByRole("group", { name: "Community Calls" }).getByLabel("On").check();
+    await page.getByRole("group", { name: /Feature Plan/ }).getByLabel("Premium").check();
+    await page.getByRole("group", { name: "Landline Service" }).getByLabel("On").check();
+    await form.getByLabel(/Community Name/).fill("Lakeside Gardens");
+    await form.getByLabel(/Country \/ Region/).selectOption("Germany");
+    await form.getByLabel("State/Province").fill("Berlin");
+    await form.getByLabel("City").fill("Berlin");
+    await form.getByLabel("Post Code").fill("10115");
+    await form.getByLabel("Street").fill("Seestraße 1");
+    await form.getByLabel("Time Zone").selectOption("Europe/Berlin");
+    await page.getByRole("group", { name: "Time Format" }).getByLabel("12H").check();
+    await form.getByLabel("Date Format").selectOption("dmy");
+    await page.getByRole("group", { name: /Permission Of Access Control/ }).getByLabel("Only Public Area").check();
+    await page.getByRole("group", { name: "PIN Mode" }).getByLabel(/APT\+PIN/).check();
+    await page.getByRole("group", { name: "Charge Mode" }).getByLabel("Pay By PM").check();
+    await page.getByRole("group", { name: /Send Expiration Email/ }).getByLabel("On").check();
+    await page.getByRole("group", { name: /Send Renew Email/ }).getByLabel("On").check();
+    await page.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("The community Lakeside Gardens was created.").waitFor();
+    const row = page.getByRole("row", { name: /Lakeside Gardens/ });
+    await row.waitFor();
+    await check(page, "dashboard-one-community");
+
+    // Every setting was stored as chosen (the CLI reads it back through the admin API).
+    const stored = JSON.parse(await adminCli(server, ["--json", "community", "list"]));
+    const community = (stored.communities ?? stored)[0];
+    assert.equal(community.name, "Lakeside Gardens");
+    assert.equal(community.apartment_count, 120);
+    assert.equal(community.community_calls, true);
+    assert.equal(community.landline_service, true);
+    assert.equal(community.time_zone, "Europe/Berlin");
+    assert.equal(community.address.post_code, "10115");
+    assert.match(String(community.feature_plan), /PREMIUM|Premium|2/);
+    assert.match(String(community.access_control), /PUBLIC_ONLY|Public|2/);
+    assert.match(String(community.pin_mode), /APT|2/);
+    assert.equal(community.send_expiration_email, true);
+    assert.equal(community.send_renew_email, true);
+
+    // Edit: the settings fixed at creation are shown, disabled, with the reason.
+    await row.getByRole("link", { name: "Edit Lakeside Gardens" }).click();
+    await page.getByRole("heading", { name: "Edit Community" }).waitFor();
+    assert.equal(await page.getByRole("group", { name: /Feature Plan/ }).getByLabel("Premium").isChecked(), true);
+    assert.equal(await page.getByRole("group", { name: /Feature Plan/ }).getByLabel("Premium").isDisabled(), true);
+    await page.getByText("The feature plan cannot be changed after the community is created.").waitFor();
+    assert.equal(await page.getByRole("group", { name: /Permission Of Access Control/ }).getByLabel("Only Public Area").isDisabled(), true);
+    await check(page, "community-edit");
+    // A rule only the server knows lands on its field: landline with home automation.
+    await page.getByRole("group", { name: "Home Automation Service" }).getByLabel("On").check();
+    assert.equal(await page.getByRole("group", { name: "Landline Service" }).getByLabel("On").isDisabled(), true);
+    await page.getByRole("group", { name: "Home Automation Service" }).getByLabel("Off").check();
+    await page.locator("form").getByLabel("Post Code").fill("10-115");
+    await page.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("Letters A-Z or a-z and digits 0-9 only.", { exact: true }).first().waitFor();
+    await page.locator("form").getByLabel("Post Code").fill("10117");
+    await page.locator("form").getByLabel(/Community Name/).fill("Lakeside Gardens North");
+    await page.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("The community Lakeside Gardens North was saved.").waitFor();
+
+    // Sorting by a column header, then deleting with the manual's confirmation.
+    await adminCli(server, ["community", "create", "--name", "Alpha Court", "--feature-plan", "basic", "--country", "Germany"]);
+    await page.reload();
+    await page.getByRole("row", { name: /Alpha Court/ }).waitFor();
+    const names = async () => page.locator("section[aria-labelledby=communities-count] tbody tr td:first-child").allInnerTexts();
+    await eventually(names, ["Alpha Court", "Lakeside Gardens North"]);
+    await page.getByRole("button", { name: /Sort by Name/ }).click();
+    await eventually(names, ["Lakeside Gardens North", "Alpha Court"]);
+    await page.getByRole("button", { name: "Delete Alpha Court" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Are you sure you want to delete the community Alpha Court?").waitFor();
+    await check(page, "community-delete-confirm");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    assert.equal(await page.getByRole("row", { name: /Alpha Court/ }).count(), 1);
+    await page.getByRole("button", { name: "Delete Alpha Court" }).click();
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    await page.getByText("The community Alpha Court was deleted.").waitFor();
+    await page.getByRole("row", { name: /Alpha Court/ }).waitFor({ state: "detached" });
+    expectClean(problems, [/CommunityService\/UpdateCommunity/]);
+    await page.context().close();
+    }));
+
+  test("a second installer sees none of it, and a forged URL shows not found", () =>
+    keepEvidence(browser, "a second installer sees none of it, and a forged URL shows not found", async () => {
+    await adminCli(server, ["installer", "create", "--username", "second", "--password", "second-installer-pw"]);
+    const { page, problems } = await openPage(browser);
+    await logIn(page, server.portal, "second", "second-installer-pw");
+    await page.getByText("No community yet").waitFor();
+    const list = JSON.parse(await adminCli(server, ["--json", "community", "list"]));
+    const id = (list.communities ?? list)[0].id;
+    await page.goto(`${server.portal}/communities/${id}/edit`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await check(page, "not-found");
+    expectClean(problems, [/CommunityService\/GetCommunity/]);
+    await page.context().close();
+    }));
+
+  test("logs out, and an expired session ends with a clear message", () =>
+    keepEvidence(browser, "logs out, and an expired session ends with a clear message", async () => {
+    const { page, problems } = await openPage(browser);
+    await logIn(page, server.portal);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByText("You are logged out.").waitFor();
+    await page.goto(`${server.portal}/`);
+    await page.getByRole("heading", { name: "Log in to Porter" }).waitFor();
+
+    await logIn(page, server.portal);
+    // The token's expiry passes (the browser's clock says so).
+    await page.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem("porter.session"));
+      s.expiresAtMs = Date.now() + 1500;
+      localStorage.setItem("porter.session", JSON.stringify(s));
+    });
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByText("Your session has ended. Log in again to go on.").waitFor({ timeout: 10_000 });
+    expectClean(problems);
+    await page.context().close();
+    }));
+
+  test("Hebrew lays the portal out right to left, from the browser's language or the switch", () =>
+    keepEvidence(browser, "Hebrew lays the portal out right to left, from the browser's language or the switch", async () => {
+    const { page, problems } = await openPage(browser, { locale: "he-IL" });
+    await page.goto(`${server.portal}/`);
+    await page.waitForFunction(() => document.documentElement.dir === "rtl");
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "he");
+    await page.getByRole("heading", { name: "כניסה ל-Porter" }).waitFor();
+    await page.getByLabel("שם משתמש").waitFor();
+    await check(page, "login-hebrew");
+    await page.getByRole("combobox").first().selectOption("en");
+    await page.waitForFunction(() => document.documentElement.dir === "ltr");
+    await page.getByRole("combobox").first().selectOption("fa");
+    await page.waitForFunction(() => document.documentElement.dir === "rtl" && document.documentElement.lang === "fa");
+    expectClean(problems);
+    await page.context().close();
+    }));
+});
+
+describe("the account menu and sub-accounts", () => {
+  test("customer service, billing, account setting and time zone are saved and shown again", () =>
+    keepEvidence(browser, "customer service, billing, account setting and time zone are saved and shown again", async () => {
+    const { page, problems } = await openPage(browser);
+    await logIn(page, server.portal);
+    await page.getByRole("link", { name: /admin \(Installer\)/ }).click();
+    await page.getByRole("heading", { name: "Account", level: 1 }).waitFor();
+
+    const service = page.getByRole("region", { name: "Customer Service" });
+    await service.getByLabel(/^Phone/).fill("+49 30 1234567");
+    await service.getByLabel(/^Email/).fill("service@installer.example");
+    await service.getByRole("group", { name: "Receive Feedback" }).getByLabel("On").check();
+    await service.getByRole("button", { name: "Submit" }).click();
+    await service.getByText("Saved.").waitFor();
+
+    const billing = page.getByRole("region", { name: "Billing Information" });
+    await billing.getByLabel(/^Company\/Family/).fill("Acme Intercom GmbH");
+    await billing.getByLabel(/^ATTN/).fill("R. Chen");
+    await billing.getByLabel(/^Street/).fill("Seestraße 1");
+    await billing.getByLabel("Country / Region").selectOption("Germany");
+    await billing.getByLabel(/^Email/).fill("billing@installer.example");
+    // The server's rule lands on its field: TEL is required.
+    await billing.getByRole("button", { name: "Submit" }).click();
+    await billing.getByText("tel: is required").waitFor();
+    await billing.getByLabel(/^TEL/).fill("+49 (30) 123-4567");
+    await billing.getByRole("button", { name: "Submit" }).click();
+    await billing.getByText("Saved.").waitFor();
+
+    const setting = page.getByRole("region", { name: "Account Setting" });
+    await setting.getByRole("group", { name: "Distributor access" }).getByLabel("On").check();
+    await setting.getByRole("button", { name: "Submit" }).click();
+    await setting.getByText("Saved.").waitFor();
+
+    const zone = page.getByRole("region", { name: "Time Zone" });
+    await zone.getByLabel("Time Zone").selectOption("Asia/Tokyo");
+    await zone.getByRole("button", { name: "Submit" }).click();
+    await zone.getByText("Saved.").waitFor();
+    await check(page, "account");
+
+    await page.reload();
+    await page.getByRole("region", { name: "Customer Service" }).getByLabel(/^Phone/).waitFor();
+    assert.equal(await page.getByRole("region", { name: "Customer Service" }).getByLabel(/^Email/).inputValue(), "service@installer.example");
+    assert.equal(await page.getByRole("region", { name: "Billing Information" }).getByLabel(/^Company\/Family/).inputValue(), "Acme Intercom GmbH");
+    assert.equal(await page.getByRole("region", { name: "Billing Information" }).getByLabel(/^TEL/).inputValue(), "+49301234567");
+    assert.equal(await page.getByRole("region", { name: "Account Setting" }).getByLabel("On").isChecked(), true);
+    assert.equal(await page.getByRole("region", { name: "Time Zone" }).getByLabel("Time Zone").inputValue(), "Asia/Tokyo");
+    expectClean(problems);
+    await page.context().close();
+    }));
+
+  test("a sub-account is created, logs in, changes its password, is edited and deleted", () =>
+    keepEvidence(browser, "a sub-account is created, logs in, changes its password, is edited and deleted", async () => {
+    const { page, problems } = await openPage(browser);
+    await logIn(page, server.portal);
+    await page.getByRole("button", { name: "New Sub-account" }).click();
+    const dialog = page.getByRole("dialog", { name: "New Sub-account" });
+    await dialog.getByLabel(/^Account/).fill("helper");
+    await dialog.getByLabel("Email").fill("helper@installer.example");
+    await dialog.getByLabel("Password").fill("helper-password-1");
+    await check(page, "sub-account-new");
+    await dialog.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("The sub-account helper was created.").waitFor();
+    await page.getByRole("row", { name: /helper@installer\.example/ }).waitFor();
+
+    // The sub-account sees the installer's communities and changes its own password.
+    const sub = await openPage(browser);
+    await logIn(sub.page, server.portal, "helper", "helper-password-1");
+    await sub.page.getByRole("row", { name: /Lakeside Gardens North/ }).waitFor();
+    assert.equal(await sub.page.getByRole("button", { name: "New Sub-account" }).count(), 0);
+    await sub.page.getByRole("link", { name: /helper \(Sub-installer\)/ }).click();
+    const password = sub.page.getByRole("region", { name: "Change Password" });
+    await password.getByLabel("Current password").fill("helper-password-1");
+    await password.getByLabel("New password", { exact: false }).first().fill("helper-password-2");
+    await password.getByLabel("New password again").fill("helper-password-3");
+    await password.getByRole("button", { name: "Submit" }).click();
+    await password.getByText("The two new passwords differ.").waitFor();
+    await password.getByLabel("Current password").fill("wrong-password");
+    await password.getByLabel("New password again").fill("helper-password-2");
+    await password.getByRole("button", { name: "Submit" }).click();
+    await password.locator(".field-error").first().waitFor();
+    await password.getByLabel("Current password").fill("helper-password-1");
+    await password.getByRole("button", { name: "Submit" }).click();
+    await password.getByText("Your password was changed; other sessions were ended.").waitFor();
+    await sub.page.getByRole("button", { name: "Log out" }).click();
+    await logIn(sub.page, server.portal, "helper", "helper-password-2");
+    expectClean(sub.problems, [/AuthService\/ChangePassword/]);
+    await sub.context.close();
+
+    await page.reload();
+    await page.getByRole("button", { name: "Edit helper" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit Sub-account" });
+    assert.equal(await edit.getByLabel(/^Account/).isDisabled(), true);
+    await edit.getByLabel("Phone").fill("+49 30 7654321");
+    await edit.getByRole("button", { name: "Submit" }).click();
+    await page.getByText("The sub-account helper was saved.").waitFor();
+    await page.getByRole("row", { name: /\+49307654321/ }).waitFor();
+    await page.getByRole("button", { name: "Delete helper" }).click();
+    await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+    await page.getByText("The sub-account helper was deleted.").waitFor();
+    // The list reloads after the notice: the row goes.
+    await page.getByRole("row", { name: /helper@installer\.example/ }).waitFor({ state: "detached" });
+    expectClean(problems);
+    await page.context().close();
+    }));
+});
