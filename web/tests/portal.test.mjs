@@ -4,6 +4,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import https from "node:https";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   ADMIN_PASSWORD,
   adminCli,
@@ -183,7 +185,7 @@ describe("an installer in the browser", () => {
     await page.getByRole("row", { name: /Alpha Court/ }).waitFor();
     const names = async () => page.locator("section[aria-labelledby=communities-count] tbody tr td:first-child").allInnerTexts();
     await eventually(names, ["Alpha Court", "Lakeside Gardens North"]);
-    await page.getByRole("button", { name: /Sort by Name/ }).click();
+    await page.locator("section[aria-labelledby=communities-count]").getByRole("button", { name: /Sort by Name/ }).click();
     await eventually(names, ["Lakeside Gardens North", "Alpha Court"]);
     await page.getByRole("button", { name: "Delete Alpha Court" }).click();
     const dialog = page.getByRole("dialog");
@@ -360,3 +362,111 @@ describe("the account menu and sub-accounts", () => {
     await page.context().close();
     }));
 });
+
+describe("templates and property managers on the dashboard", () => {
+  test("a template with bad rows shows every one and imports nothing; a good one imports", () =>
+    keepEvidence(browser, "template import", async () => {
+      await adminCli(server, ["community", "create", "--name", "Birch Court", "--feature-plan", "premium", "--country", "Germany"]);
+      await adminCli(server, ["mac", "add", "0C11050893C6"]);
+      const header = "Building,Apt,AptName,Device,FirstName,LastName,Email,MobileNumber,TelephoneCallingCode,1stPhone,2ndPhone,3rdPhone,CallType,WebRelayID";
+      const bad = join(server.dataDir, "bad-template.csv");
+      writeFileSync(
+        bad,
+        [
+          header,
+          'Building 1,101,,"Living Room,2,0C11050893C6",Ann,Lee,ann@example.com,,,,,,0,0',
+          "Building 1,10a!,,,Bo,Chen,,,,,,,0,0",
+          'Building 1,103,,"Hall,2,0C1105FFFFFF",Cy,Diaz,,,,,,,9,0',
+        ].join("\n") + "\n",
+      );
+      const good = join(server.dataDir, "good-template.csv");
+      writeFileSync(good, [header, 'Building 1,101,,"Living Room,2,0C11050893C6",Ann,Lee,ann@example.com,,,,,,0,0'].join("\n") + "\n");
+
+      const { page, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("group", { name: "Download The Template" }).waitFor();
+      const download = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Template (CSV)" }).click();
+      assert.match((await download).suggestedFilename(), /\.csv$/);
+
+      await page.getByRole("button", { name: "Import a template into Birch Court" }).click();
+      const dialog = page.getByRole("dialog", { name: "Import a template into Birch Court" });
+      await dialog.getByLabel("Template file (CSV or XLSX)").setInputFiles(bad);
+      await dialog.getByRole("button", { name: "Submit" }).click();
+      await dialog.getByRole("alert").filter({ hasText: /Nothing was imported: \d+ problems? in the file\./ }).waitFor();
+      const rows = await dialog.locator("tbody tr").allInnerTexts();
+      assert.ok(rows.some((r) => r.startsWith("3\t")), `row 3 (the bad APT) is listed: ${rows.join(" | ")}`);
+      assert.ok(rows.some((r) => r.startsWith("4\t")), `row 4 (unknown MAC, call type) is listed: ${rows.join(" | ")}`);
+      await check(page, "template-import-refused");
+      const before = JSON.parse(await adminCli(server, ["--json", "building", "list", "--community", await communityId("Birch Court")]));
+      assert.equal((before.buildings ?? before).length, 0, "a refused import writes nothing");
+
+      await dialog.getByLabel("Template file (CSV or XLSX)").setInputFiles(good);
+      await dialog.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("Imported into Birch Court: 1 new buildings, 1 apartments, 1 residents, 1 devices.").waitFor();
+      await page.locator("section[aria-labelledby=communities-count]").getByRole("row", { name: /Birch Court\s+1\s+1/ }).waitFor();
+      expectClean(problems);
+      await page.context().close();
+    }));
+
+  test("a property manager is created, assigned with permissions, edited, reset and deleted", () =>
+    keepEvidence(browser, "property managers", async () => {
+      const { page, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("button", { name: "New Property Manager" }).click();
+      const form = page.getByRole("dialog", { name: "New Property Manager" });
+      await form.getByLabel(/^First Name/).fill("Luna");
+      await form.getByLabel(/^Last Name/).fill("Zheng");
+      await form.getByLabel(/^Email/).fill("luna@pm.example");
+      await form.getByLabel("Language").selectOption({ label: "Français" });
+      await form.getByLabel("Monthly Password Update Reminder").check();
+      await check(page, "pm-new");
+      await form.getByRole("button", { name: "Submit" }).click();
+      await page.getByText(/The property manager Luna Zheng was created\. The login password, shown only now: \S{8,}/).waitFor();
+      const row = page.getByRole("region", { name: "Property Manager List" }).getByRole("row", { name: /luna@pm\.example/ });
+      await row.waitFor();
+
+      await page.getByRole("button", { name: "Property managers of Birch Court" }).click();
+      const assign = page.getByRole("dialog", { name: "Property managers of Birch Court" });
+      await assign.getByLabel("Property manager to add").selectOption({ label: "Luna Zheng (luna@pm.example)" });
+      await assign.getByRole("button", { name: "Add" }).click();
+      const luna = assign.getByRole("group", { name: "Luna Zheng" });
+      await luna.getByLabel("App").check();
+      await luna.getByLabel("Log Access Control").check();
+      await check(page, "pm-assign");
+      await assign.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The property managers of Birch Court were saved.").waitFor();
+      await page.locator("section[aria-labelledby=communities-count]").getByRole("row", { name: /Birch Court.*Luna Zheng/ }).waitFor();
+      await row.getByText("Birch Court").waitFor();
+      const stored = JSON.parse(await adminCli(server, ["--json", "pm", "list"]));
+      const pm = (stored.property_managers ?? stored)[0];
+      assert.equal(pm.monthly_password_reminder, true);
+      assert.equal(pm.assignments[0].permissions.app_enabled, true);
+      assert.equal(pm.assignments[0].permissions.log_access, true);
+      assert.ok(!pm.assignments[0].permissions.delete_accounts);
+
+      await row.getByRole("button", { name: "Edit Luna Zheng" }).click();
+      const edit = page.getByRole("dialog", { name: "Edit Property Manager" });
+      assert.equal(await edit.getByLabel(/^Email/).isDisabled(), true);
+      await edit.getByLabel(/^Last Name/).fill("Zheng-Li");
+      await edit.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The property manager Luna Zheng-Li was saved.").waitFor();
+      await page.getByRole("button", { name: "Edit Luna Zheng-Li" }).click();
+      await page.getByRole("dialog", { name: "Edit Property Manager" }).getByRole("button", { name: "Reset Password" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Reset Password" }).click();
+      await page.getByText(/New login password of Luna Zheng-Li, shown only now: \S{8,}/).waitFor();
+
+      await page.getByRole("button", { name: "Delete Luna Zheng-Li" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("The property manager Luna Zheng-Li was deleted.").waitFor();
+      await page.getByRole("row", { name: /luna@pm\.example/ }).waitFor({ state: "detached" });
+      expectClean(problems);
+      await page.context().close();
+    }));
+});
+
+/** The id of the community called `name`, read through the CLI. */
+async function communityId(name) {
+  const list = JSON.parse(await adminCli(server, ["--json", "community", "list"]));
+  return String((list.communities ?? list).find((c) => c.name === name).id);
+}

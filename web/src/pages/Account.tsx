@@ -155,7 +155,10 @@ function BillingFields(props: { initial: Billing }) {
   const [billing, setBilling] = useState(props.initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const countries = useMemo(() => countryOptions(billing.country), [billing.country]);
-  const set = (key: keyof Billing) => (value: string) => setBilling((b) => ({ ...b, [key]: value }));
+  const set = (key: keyof Billing) => (value: string) => {
+    setBilling((b) => ({ ...b, [key]: value }));
+    setErrors((e) => ({ ...e, [key]: undefined }));
+  };
   const save = async () => {
     await client(AccountService).setBillingInfo(billing);
     return t("account.saved");

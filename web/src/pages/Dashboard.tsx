@@ -11,10 +11,17 @@ import { formatDateTime } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 import { LoadProblem } from "../ui/LoadProblem";
 import { SubAccounts } from "./SubAccounts";
+import { CommunityManagersDialog, PropertyManagers } from "./PropertyManagers";
+import { TemplateDownload, TemplateImportDialog } from "./TemplateImport";
 
 export function Dashboard() {
-  const communities = useLoad(() => client(CommunityService).listCommunities({}), []);
+  // Bumped by any change that shows in both lists (property managers ⇄ communities).
+  const [version, setVersion] = useState(0);
+  const changed = () => setVersion((v) => v + 1);
+  const communities = useLoad(() => client(CommunityService).listCommunities({}), [version]);
   const [doomed, setDoomed] = useState<Community>();
+  const [importing, setImporting] = useState<Community>();
+  const [managing, setManaging] = useState<Community>();
   const [deleting, setDeleting] = useState(false);
   const zone = currentSession()?.account.timeZone || "UTC";
 
@@ -24,7 +31,7 @@ export function Dashboard() {
     try {
       await client(CommunityService).deleteCommunity({ id: doomed.id });
       announce(t("dashboard.deleted", { name: doomed.name }));
-      communities.reload();
+      changed();
     } catch (err) {
       announce(problem(err).message, "error");
     }
@@ -67,6 +74,12 @@ export function Dashboard() {
           <Link href={`/communities/${c.id}/edit`} class="button small" aria-label={t("dashboard.editCommunity", { name: c.name })}>
             {t("common.edit")}
           </Link>
+          <button type="button" class="small" aria-label={t("pm.assignOne", { name: c.name })} onClick={() => setManaging(c)}>
+            {t("pm.assign")}
+          </button>
+          <button type="button" class="small" aria-label={t("template.importOne", { name: c.name })} onClick={() => setImporting(c)}>
+            {t("template.import")}
+          </button>
           <button
             type="button"
             class="small danger"
@@ -104,7 +117,11 @@ export function Dashboard() {
         </section>
       )}
       {communities.loading && !communities.data && <p aria-busy="true">{t("app.loading")}</p>}
+      <TemplateDownload />
+      <PropertyManagers changed={changed} version={version} />
       <SubAccounts />
+      <TemplateImportDialog community={importing} onClose={(imported) => (setImporting(undefined), imported && changed())} />
+      <CommunityManagersDialog community={managing} onClose={(saved) => (setManaging(undefined), saved && changed())} />
       <ConfirmDialog
         open={doomed !== undefined}
         message={doomed ? t("dashboard.deleteConfirm", { name: doomed.name }) : ""}

@@ -1,6 +1,6 @@
 // A question that must be answered before something is removed: a modal <dialog> (the
 // browser keeps focus inside it and Escape cancels), focus on the safe choice first.
-import { useRef } from "preact/hooks";
+import { useId, useRef } from "preact/hooks";
 import { useModal } from "./useModal";
 import { t } from "../i18n";
 
@@ -13,19 +13,20 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   const cancel = useRef<HTMLButtonElement>(null);
+  const id = useId();
   const dialog = useModal(props.open, () => cancel.current);
   return (
     <dialog
       ref={dialog}
-      aria-labelledby="confirm-title"
-      aria-describedby="confirm-message"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-message`}
       onCancel={(e) => {
         e.preventDefault();
         props.onCancel();
       }}
     >
-      <h2 id="confirm-title">{t("common.confirmTitle")}</h2>
-      <p id="confirm-message">{props.message}</p>
+      <h2 id={`${id}-title`}>{t("common.confirmTitle")}</h2>
+      <p id={`${id}-message`}>{props.message}</p>
       <div class="buttons">
         <button type="button" ref={cancel} onClick={props.onCancel}>
           {t("common.cancel")}

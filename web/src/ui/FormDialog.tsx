@@ -1,6 +1,7 @@
 // A small form in a modal <dialog> (the manual's "New Sub-account" window): the browser
 // keeps focus inside it, Escape and Cancel close it, Submit saves.
 import type { ComponentChildren } from "preact";
+import { useId } from "preact/hooks";
 import { useModal } from "./useModal";
 import { t } from "../i18n";
 import { FormErrors } from "./fields";
@@ -14,17 +15,18 @@ export function FormDialog(props: {
   onClose: () => void;
   children: ComponentChildren;
 }) {
+  const titleId = useId();
   const dialog = useModal(props.open, (d) => d.querySelector<HTMLElement>("input:not([disabled]), select"));
   return (
     <dialog
       ref={dialog}
-      aria-labelledby="form-dialog-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         props.onClose();
       }}
     >
-      <h2 id="form-dialog-title">{props.title}</h2>
+      <h2 id={titleId}>{props.title}</h2>
       <form
         noValidate
         aria-busy={props.busy}

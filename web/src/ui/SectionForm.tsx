@@ -27,6 +27,7 @@ export function SectionForm(props: {
     setBusy(true);
     setError(undefined);
     setNote(undefined);
+    props.onErrors({});
     try {
       setNote((await props.save()) ?? undefined);
     } catch (err) {

@@ -169,3 +169,29 @@ export function FormErrors(props: { message?: string; children?: ComponentChildr
     </div>
   );
 }
+
+/** One yes/no setting as a checkbox, its label beside it. */
+export function CheckField(p: { name: string; label: string; help?: string; checked: boolean; onChange: (v: boolean) => void; disabled?: boolean }) {
+  const id = useId();
+  return (
+    <div class="field check">
+      <label class="choice" for={id}>
+        <input
+          id={id}
+          type="checkbox"
+          name={p.name}
+          checked={p.checked}
+          disabled={p.disabled}
+          aria-describedby={p.help ? `${id}-help` : undefined}
+          onChange={(e) => p.onChange((e.currentTarget as HTMLInputElement).checked)}
+        />
+        {p.label}
+      </label>
+      {p.help && (
+        <p class="help" id={`${id}-help`}>
+          {p.help}
+        </p>
+      )}
+    </div>
+  );
+}
