@@ -14,14 +14,35 @@ import { Dashboard } from "./pages/Dashboard";
 import { CommunityForm } from "./pages/CommunityForm";
 import { NotFound } from "./pages/NotFound";
 import { Account } from "./pages/Account";
+import { ResidentsPage } from "./pages/residents/ResidentsPage";
+import { ApartmentForm } from "./pages/residents/ApartmentForm";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
   { path: "/", show: () => <Dashboard /> },
   { path: "/communities/new", show: () => <CommunityForm /> },
   { path: "/account", show: () => <Account /> },
-  { path: "/communities/:id/edit", show: (p) => (/^\d+$/.test(p.id) ? <CommunityForm id={p.id} /> : <NotFound />) },
+  { path: "/communities/:id/residents", show: (p) => (ids(p.id) ? <ResidentsPage id={p.id} /> : <NotFound />) },
+  {
+    path: "/communities/:id/buildings/:building/apartments/new",
+    show: (p) => (ids(p.id, p.building) ? <ApartmentForm communityId={p.id} buildingId={p.building} /> : <NotFound />),
+  },
+  {
+    path: "/communities/:id/buildings/:building/apartments/:apartment",
+    show: (p) =>
+      ids(p.id, p.building, p.apartment) ? (
+        <ApartmentForm communityId={p.id} buildingId={p.building} apartmentId={p.apartment} />
+      ) : (
+        <NotFound />
+      ),
+  },
+  { path: "/communities/:id/edit", show: (p) => (ids(p.id) ? <CommunityForm id={p.id} /> : <NotFound />) },
 ];
+
+/** Whether every path part is a record id (digits), as the API's ids are. */
+function ids(...parts: string[]): boolean {
+  return parts.every((p) => /^\d{1,19}$/.test(p));
+}
 
 export function App() {
   const [, redraw] = useState(0);

@@ -470,3 +470,86 @@ async function communityId(name) {
   const list = JSON.parse(await adminCli(server, ["--json", "community", "list"]));
   return String((list.communities ?? list).find((c) => c.name === name).id);
 }
+
+describe("resident and device", () => {
+  test("buildings, an apartment with its resident and family, the residents search, reset and delete", () =>
+    keepEvidence(browser, "resident and device", async () => {
+      await adminCli(server, ["community", "create", "--name", "Cedar Park", "--feature-plan", "premium", "--country", "Germany"]);
+      const { page, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("link", { name: "Resident and Device of Cedar Park" }).click();
+      await page.getByRole("heading", { name: "Resident and Device" }).waitFor();
+      await page.getByText("Add a building first").waitFor();
+
+      await page.getByRole("button", { name: "+ Add Building" }).click();
+      const add = page.getByRole("dialog", { name: "+ Add Building" });
+      await add.getByLabel(/^Building name/).fill("Tower A");
+      await add.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The building Tower A was added.").waitFor();
+      await page.getByRole("link", { name: "Tower A" }).waitFor();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+      await check(page, "residents-empty-building");
+
+      await page.getByRole("link", { name: "New", exact: true }).click();
+      await page.getByRole("heading", { name: "Add APT in Tower A" }).waitFor();
+      const form = page.locator("form.settings");
+      // The APT rule shows as it is typed.
+      await form.getByLabel(/^APT\b/).first().fill("#12");
+      await form.getByText("must not start with '#'", { exact: false }).waitFor();
+      await form.getByLabel(/^APT\b/).first().fill("12#03");
+      assert.equal(await form.locator(".field-error").count(), 0);
+      await form.getByLabel("Floor", { exact: true }).fill("12");
+      await form.getByLabel("APT Name").fill("Corner flat");
+      await form.getByLabel("Call Type").selectOption({ label: "Indoor monitors with SmartPlus as backup, finally phone" });
+      await form.getByLabel("Accessible Floors").fill("1, 12");
+      await form.getByLabel(/^First Name/).fill("Ann");
+      await form.getByLabel(/^Last Name/).fill("Lee");
+      await form.getByLabel(/^Email/).fill("ann.lee@resident.example");
+      await form.getByLabel(/^Country \/ Region calling code/).fill("+49");
+      await form.getByLabel(/^Mobile Number/).fill("1512345678");
+      await form.getByLabel("Landline 1").fill("030 1234567");
+      await check(page, "apartment-new");
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The apartment 12#03 was added.").waitFor();
+      await page.getByRole("heading", { name: "APT 12#03 in Tower A" }).waitFor();
+      assert.equal(await page.locator("form.settings").getByLabel(/^Email/).isDisabled(), true);
+      await page.getByText(/Family SIP Number:\s*\d+/).waitFor();
+
+      await page.getByRole("button", { name: "Add family member" }).click();
+      const member = page.getByRole("dialog", { name: "Add family member" });
+      await member.getByLabel(/^First Name/).fill("Bo");
+      await member.getByLabel(/^Last Name/).fill("Lee");
+      await member.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("Bo Lee was added to the family.").waitFor();
+      await page.getByRole("row", { name: /Bo Lee/ }).waitFor();
+      await check(page, "apartment-edit");
+
+      // The community-wide residents view finds her by part of her email.
+      await page.getByRole("link", { name: "Cedar Park" }).click();
+      await page.getByRole("tab", { name: "Residents" }).click();
+      await page.getByLabel("Search resident").fill("ann.lee@");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("row", { name: /Ann Lee.*Tower A.*12#03 \(Floor 12\)/ }).waitFor();
+      assert.match(page.url(), /tab=residents.*q=ann\.lee%40|q=ann\.lee%40.*tab=residents/);
+      await page.reload();
+      await page.getByRole("row", { name: /Ann Lee/ }).waitFor();
+      await check(page, "residents-search");
+
+      // Reset, with the manual's wording and what goes and stays; then delete.
+      await page.getByRole("link", { name: "12#03 (Floor 12)" }).click();
+      await page.getByRole("button", { name: "Reset" }).click();
+      const reset = page.getByRole("dialog", { name: "Please confirm" });
+      await reset.getByText("Are you sure you want to reset the apartment? If you reset it, all the information will be cleared").waitFor();
+      await reset.getByText("Access settings, including PIN, face data, NFC, Bluetooth, and QR codes.").waitFor();
+      await check(page, "apartment-reset-confirm");
+      await reset.getByRole("button", { name: "Reset" }).click();
+      await page.getByText("The apartment 12#03 was reset.").waitFor();
+      await page.getByRole("row", { name: /Bo Lee/ }).waitFor({ state: "detached" });
+      await page.getByRole("button", { name: "Delete APT" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("The apartment 12#03 was deleted.").waitFor();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+      expectClean(problems);
+      await page.context().close();
+    }));
+});

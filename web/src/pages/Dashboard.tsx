@@ -43,7 +43,11 @@ export function Dashboard() {
     {
       key: "name",
       label: t("dashboard.col.name"),
-      cell: (c) => <Link href={`/communities/${c.id}/edit`}>{c.name}</Link>,
+      cell: (c) => (
+        <Link href={`/communities/${c.id}/residents`} aria-label={t("rd.open", { name: c.name })}>
+          {c.name}
+        </Link>
+      ),
       sortValue: (c) => c.name,
     },
     { key: "devices", label: t("dashboard.col.devices"), cell: (c) => c.deviceCount, sortValue: (c) => c.deviceCount },

@@ -1,5 +1,6 @@
 // A question that must be answered before something is removed: a modal <dialog> (the
 // browser keeps focus inside it and Escape cancels), focus on the safe choice first.
+import type { ComponentChildren } from "preact";
 import { useId, useRef } from "preact/hooks";
 import { useModal } from "./useModal";
 import { t } from "../i18n";
@@ -7,6 +8,8 @@ import { t } from "../i18n";
 export function ConfirmDialog(props: {
   open: boolean;
   message: string;
+  /** More to read before answering (what goes and what stays). */
+  details?: ComponentChildren;
   confirmLabel: string;
   busy?: boolean;
   onConfirm: () => void;
@@ -27,6 +30,7 @@ export function ConfirmDialog(props: {
     >
       <h2 id={`${id}-title`}>{t("common.confirmTitle")}</h2>
       <p id={`${id}-message`}>{props.message}</p>
+      {props.details}
       <div class="buttons">
         <button type="button" ref={cancel} onClick={props.onCancel}>
           {t("common.cancel")}

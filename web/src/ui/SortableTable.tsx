@@ -4,11 +4,17 @@ import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { currentLanguage, t } from "../i18n";
 
+export interface Sort {
+  key: string;
+  descending?: boolean;
+}
+
 export interface Column<Row> {
   key: string;
   label: string;
   cell: (row: Row) => ComponentChildren;
-  /** The value it sorts by; a column without one does not sort. */
+  /** The value it sorts by; a column without one does not sort (with `serverSort`, any
+   *  value marks the column as one the server sorts by). */
   sortValue?: (row: Row) => string | number;
   /** A header people see but screen readers also need (e.g. the actions column). */
   className?: string;
@@ -20,10 +26,15 @@ export function SortableTable<Row>(props: {
   rows: Row[];
   rowKey: (row: Row) => string;
   initialSort?: { key: string; descending?: boolean };
+  /** Sorted by the server: the order shown, and what a header click asks for instead. */
+  serverSort?: { sort?: Sort; onSort: (sort: Sort) => void };
   empty?: ComponentChildren;
 }) {
-  const [sort, setSort] = useState(props.initialSort);
+  const [localSort, setLocalSort] = useState(props.initialSort);
+  const sort = props.serverSort ? props.serverSort.sort : localSort;
+  const setSort = props.serverSort ? props.serverSort.onSort : setLocalSort;
   const sorted = useMemo(() => {
+    if (props.serverSort) return props.rows;
     const column = props.columns.find((c) => c.key === sort?.key);
     if (!column?.sortValue) return props.rows;
     const collator = new Intl.Collator(currentLanguage().code, { numeric: true, sensitivity: "base" });

@@ -53,3 +53,13 @@ export function timeZoneOptions(): { value: string; label: string }[] {
     return { value: zone, label: `(${offset === "GMT" ? "GMT+00:00" : offset}) ${zone}` };
   });
 }
+
+/** How `community` wants its times shown. */
+export function communityTimeStyle(community: { timeZone: string; timeFormat: number; dateFormat: number }): TimeStyle {
+  // TimeFormat.HOURS_12 = 2; DateFormat MDY = 2, DMY = 3 (admin.proto).
+  return {
+    timeZone: community.timeZone || "UTC",
+    hour12: community.timeFormat === 2,
+    order: community.dateFormat === 2 ? "mdy" : community.dateFormat === 3 ? "dmy" : "ymd",
+  };
+}
