@@ -16,12 +16,18 @@ import { NotFound } from "./pages/NotFound";
 import { Account } from "./pages/Account";
 import { ResidentsPage } from "./pages/residents/ResidentsPage";
 import { ApartmentForm } from "./pages/residents/ApartmentForm";
+import { DevicePage } from "./pages/devices/DevicePage";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
   { path: "/", show: () => <Dashboard /> },
   { path: "/communities/new", show: () => <CommunityForm /> },
   { path: "/account", show: () => <Account /> },
+  { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
+  {
+    path: "/communities/:id/devices/:device",
+    show: (p) => (ids(p.id, p.device) ? <DevicePage communityId={p.id} deviceId={p.device} /> : <NotFound />),
+  },
   { path: "/communities/:id/residents", show: (p) => (ids(p.id) ? <ResidentsPage id={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/buildings/:building/apartments/new",

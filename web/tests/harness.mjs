@@ -193,3 +193,28 @@ export async function eventually(read, expected, message) {
   }
   assert.deepEqual(last, expected, message);
 }
+
+/** A porter-sim door phone or monitor connected as device `id` until `stop()`. */
+export function startSim(server, id) {
+  const child = spawn(
+    PORTER_SIM,
+    [
+      "--device", String(id),
+      "--admin", `http://${server.addrs.admin}`,
+      "--user", ADMIN_USER,
+      "--password", ADMIN_PASSWORD,
+      "--gateway", server.addrs.gateway,
+      "--ca", join(server.dataDir, "gateway-cert.pem"),
+      "--hold-secs", "300",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return {
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    },
+  };
+}

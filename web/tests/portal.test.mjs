@@ -17,6 +17,7 @@ import {
   logIn,
   openPage,
   startServer,
+  startSim,
 } from "./harness.mjs";
 
 let server;
@@ -551,5 +552,71 @@ describe("resident and device", () => {
       await page.getByRole("cell", { name: "No Data" }).waitFor();
       expectClean(problems);
       await page.context().close();
+    }));
+});
+
+describe("intercom devices", () => {
+  test("a door phone with two relays and a security relay; online, a relay opened, remote control in a new tab, deleted", () =>
+    keepEvidence(browser, "intercom devices", async () => {
+      await adminCli(server, ["mac", "add", "0C11050B9814"]);
+      const { page, context, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("link", { name: "Resident and Device of Cedar Park" }).click();
+      await page.getByRole("tab", { name: "Intercom Devices" }).click();
+      await page.getByRole("link", { name: "Tower A" }).click();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+      await page.getByRole("link", { name: "New", exact: true }).click();
+      await page.getByRole("heading", { name: "Add a device to Tower A" }).waitFor();
+      const form = page.locator("form.settings");
+      await form.getByLabel(/^Device Type/).selectOption({ label: "Multi-tenant door phone" });
+      await form.getByLabel(/^MAC/).fill("0c:11:05:0b:98:14");
+      await form.getByLabel(/^Device Name/).fill("Lobby");
+      await form.getByLabel("Contact Display Setting").selectOption({ label: "APT numbers, indoor monitors and apps" });
+      const relay1 = page.getByRole("group", { name: "Relay 1" });
+      await relay1.getByLabel("Relay Name").fill("Front Door");
+      await relay1.getByLabel("Bluetooth").uncheck();
+      await page.getByRole("button", { name: "Add Relay" }).click();
+      const relay2 = page.getByRole("group", { name: "Relay 2" });
+      await relay2.getByLabel("Relay Name").fill("Garage");
+      await relay2.getByLabel(/^DTMF Code/).fill("*2");
+      await page.getByRole("button", { name: "Add Security Relay" }).click();
+      await page.getByRole("group", { name: "Security Relay" }).getByLabel("Relay Name").fill("SR01");
+      await check(page, "device-new");
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The device Lobby was added.").waitFor();
+      await page.getByRole("heading", { name: "Device Lobby" }).waitFor();
+      const status = page.getByRole("region", { name: "Status" });
+      await status.locator("[data-status=offline]").waitFor();
+      const stored = JSON.parse(await adminCli(server, ["--json", "device", "list", "--community", await communityId("Cedar Park")]));
+      const lobby = (stored.devices ?? stored).find((d) => d.name === "Lobby");
+      assert.equal(lobby.relays.length, 2);
+      assert.equal(lobby.relays[1].dtmf_code, "*2");
+      assert.ok(!lobby.relays[0].unlock_methods.map(String).some((m) => /BLUETOOTH|6/.test(m)));
+      assert.equal(lobby.security_relay.name, "SR01");
+
+      const sim = startSim(server, lobby.id);
+      try {
+        await adminCli(server, ["device", "wait-online", String(lobby.id)]);
+        await page.reload();
+        await page.getByRole("region", { name: "Status" }).locator("[data-status=online]").waitFor();
+        await page.getByRole("button", { name: "Open Front Door" }).click();
+        await page.getByText(/^Lobby: .*\(\d+ ms\)$/).waitFor();
+        const opened = context.waitForEvent("page");
+        await page.getByRole("button", { name: "Remote Control" }).click();
+        const tab = await opened;
+        await tab.waitForURL(/\/remote\//);
+        assert.notEqual(new URL(tab.url()).port, new URL(server.portal).port, "remote control is on another origin");
+        await tab.close();
+        await page.getByText(/Remote control of Lobby is open in a new tab until/).waitFor();
+        await check(page, "device-online");
+      } finally {
+        await sim.stop();
+      }
+      await page.getByRole("button", { name: "Delete device" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("The device Lobby was deleted.").waitFor();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+      expectClean(problems, [/\/remote\//]);
+      await context.close();
     }));
 });

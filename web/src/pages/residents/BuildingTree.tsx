@@ -62,8 +62,10 @@ export function BuildingTree(props: {
         {t("rd.addBuilding")}
       </button>
       <ul>
-        <li>
-          <span class="tree-public">{t("rd.publicArea")}</span>
+        <li class={props.selected === "public" ? "selected" : undefined}>
+          <Link href={props.hrefOf("public")} class="tree-public" aria-current={props.selected === "public" ? "page" : undefined}>
+            {t("rd.publicArea")}
+          </Link>
         </li>
         {props.buildings.map((b) => (
           <li key={String(b.id)} class={props.selected === String(b.id) ? "selected" : undefined}>

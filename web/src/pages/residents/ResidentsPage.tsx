@@ -11,6 +11,7 @@ import { NotFound } from "../NotFound";
 import { ApartmentList } from "./ApartmentList";
 import { BuildingTree } from "./BuildingTree";
 import { ResidentSearch } from "./ResidentSearch";
+import { DeviceList } from "../devices/DeviceList";
 import { go, readView, viewUrl, type View } from "./query";
 
 export function ResidentsPage(props: { id: string }) {
@@ -24,7 +25,8 @@ export function ResidentsPage(props: { id: string }) {
 
   const apply = (changes: Partial<View>) => go(props.id, view, changes);
   const list = buildings.data?.buildings ?? [];
-  const selected = view.building && list.some((b) => String(b.id) === view.building) ? view.building : undefined;
+  const selected =
+    view.building === "public" || (view.building && list.some((b) => String(b.id) === view.building)) ? view.building : undefined;
   const time = communityTimeStyle(community.data);
   const tab = (name: View["tab"], label: string) => (
     <Link
@@ -48,7 +50,9 @@ export function ResidentsPage(props: { id: string }) {
             communityId={community.data.id}
             buildings={list}
             selected={selected}
-            hrefOf={(b) => viewUrl(props.id, { ...view, building: b, tab: "apt", page: 1 })}
+            hrefOf={(b) =>
+              viewUrl(props.id, { ...view, building: b, tab: b === "public" ? "devices" : view.tab === "devices" ? "devices" : "apt", page: 1 })
+            }
             changed={(b) => {
               buildings.reload();
               navigate(viewUrl(props.id, { ...view, building: b, tab: "apt", page: 1 }), true);
@@ -58,12 +62,19 @@ export function ResidentsPage(props: { id: string }) {
         <section class="module-main" aria-label={t("rd.title")}>
           <div class="tabs" role="tablist" aria-label={t("rd.tabs")}>
             {tab("apt", t("rd.tab.apt"))}
+            {tab("devices", t("dev.tab"))}
             {tab("residents", t("rd.tab.residents"))}
           </div>
           {buildings.error && <LoadProblem problem={buildings.error} retry={buildings.reload} />}
           {view.tab === "residents" ? (
             <ResidentSearch communityId={props.id} view={view} time={time} apply={apply} />
-          ) : selected ? (
+          ) : view.tab === "devices" ? (
+            selected ? (
+              <DeviceList key={selected} communityId={props.id} scope={selected} view={view} time={time} apply={apply} />
+            ) : (
+              <p class="empty-note">{t("dev.choose")}</p>
+            )
+          ) : selected && selected !== "public" ? (
             <ApartmentList key={selected} communityId={props.id} buildingId={selected} view={view} time={time} apply={apply} />
           ) : (
             <p class="empty-note">{list.length ? t("rd.chooseBuilding") : t("rd.noBuilding")}</p>

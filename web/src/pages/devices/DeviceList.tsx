@@ -1,0 +1,97 @@
+// The Intercom Devices view: the public area's or one building's own devices, with
+// Status and Last Connection, searched, sorted and paged by the server.
+import { useState } from "preact/hooks";
+import { DeviceService, DeviceSort } from "../../gen/porter/admin/v1/admin_pb";
+import { client } from "../../api";
+import { t } from "../../i18n";
+import { Link } from "../../router";
+import { TextField } from "../../ui/fields";
+import { LoadProblem } from "../../ui/LoadProblem";
+import { Pager } from "../../ui/Pager";
+import { SortableTable } from "../../ui/SortableTable";
+import { formatDateTime, type TimeStyle } from "../../ui/format";
+import { useLoad } from "../../ui/useLoad";
+import { parseSort } from "../residents/ApartmentList";
+import type { View } from "../residents/query";
+import { deviceTypeLabel } from "./labels";
+import { StatusDot } from "./StatusDot";
+
+const SORTS: Record<string, DeviceSort> = {
+  name: DeviceSort.NAME_ASC,
+  "-name": DeviceSort.NAME_DESC,
+  created: DeviceSort.CREATED_ASC,
+  "-created": DeviceSort.CREATED_DESC,
+};
+
+/** `scope` is "public" or a building id. */
+export function DeviceList(props: { communityId: string; scope: string; view: View; time: TimeStyle; apply: (changes: Partial<View>) => void }) {
+  const { view } = props;
+  const [q, setQ] = useState(view.q);
+  const list = useLoad(
+    () =>
+      client(DeviceService).listDevices({
+        communityId: BigInt(props.communityId),
+        publicOnly: props.scope === "public",
+        buildingId: props.scope === "public" ? 0n : BigInt(props.scope),
+        search: view.q,
+        sort: SORTS[view.sort] ?? DeviceSort.NAME_ASC,
+        page: { page: view.page, pageSize: view.size },
+      }),
+    [props.communityId, props.scope, view.q, view.sort, view.page, view.size],
+  );
+  return (
+    <>
+      <div class="list-head">
+        <form
+          class="filters"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.apply({ q, page: 1 });
+          }}
+        >
+          <TextField name="q" type="search" label={t("dev.search")} value={q} onInput={setQ} />
+          <button type="submit">{t("rd.filter.apply")}</button>
+        </form>
+        <Link href={`/communities/${props.communityId}/devices/new?scope=${props.scope}`} class="button primary">
+          {t("dev.new")}
+        </Link>
+      </div>
+      {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
+      {list.data && (
+        <>
+          <SortableTable
+            caption={t("dev.tab")}
+            rows={list.data.devices}
+            rowKey={(d) => String(d.id)}
+            serverSort={{
+              sort: parseSort(view.sort) ?? { key: "name" },
+              onSort: (s) => props.apply({ sort: `${s.descending ? "-" : ""}${s.key}`, page: 1 }),
+            }}
+            empty={t("dev.none")}
+            columns={[
+              {
+                key: "name",
+                label: t("dev.col.name"),
+                sortValue: () => 0,
+                cell: (d) => <Link href={`/communities/${props.communityId}/devices/${d.id}`}>{d.name}</Link>,
+              },
+              { key: "mac", label: t("dev.col.mac"), cell: (d) => d.mac },
+              { key: "type", label: t("dev.col.type"), cell: (d) => deviceTypeLabel(d.deviceType) },
+              { key: "owner", label: t("dev.col.owner"), cell: (d) => d.owner },
+              { key: "status", label: t("dev.col.status"), cell: (d) => <StatusDot online={d.online} /> },
+              {
+                key: "last",
+                label: t("dev.col.lastConnection"),
+                cell: (d) => (d.lastConnectionMs ? formatDateTime(d.lastConnectionMs, props.time) : t("dev.never")),
+              },
+              { key: "firmware", label: t("dev.col.firmware"), cell: (d) => d.firmwareVersion || t("common.none") },
+              { key: "created", label: t("rd.col.created"), sortValue: () => 0, cell: (d) => formatDateTime(d.createdAtMs, props.time) },
+            ]}
+          />
+          <Pager page={view.page} size={view.size} total={list.data.total} onChange={(page, size) => props.apply({ page, size })} />
+        </>
+      )}
+    </>
+  );
+}
