@@ -116,12 +116,16 @@ impl Presence {
 
     /// Records `mac` as offline, unless a newer connection already holds it.
     pub fn offline(&self, mac: &str, connection_id: u64) {
-        let mut map = self.map();
-        if map
-            .get(mac)
-            .is_some_and(|d| d.connection_id == connection_id)
-        {
-            map.remove(mac);
+        let removed = {
+            let mut map = self.map();
+            match map.get(mac) {
+                Some(d) if d.connection_id == connection_id => map.remove(mac),
+                _ => None,
+            }
+        };
+        if let Some(device) = removed {
+            self.store
+                .device_offline(device.device_id, self.store.now_ms());
         }
     }
 
@@ -170,6 +174,7 @@ impl Presence {
             "device session revoked"
         );
         self.metrics.session_revoked();
+        self.store.device_offline(device_id, self.store.now_ms());
         // A full queue: the connection is stuck; dropping it from presence already keeps
         // commands away, and its idle timeout ends it.
         let _ = device.control.try_send(Control::Revoke(reason));

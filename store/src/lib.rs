@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod fixtures;
 pub mod last_seen;
+pub mod live;
 pub mod model;
 pub mod ops;
 pub mod presence;

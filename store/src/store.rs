@@ -46,6 +46,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
     revocations: tokio::sync::broadcast::Sender<Revocations>,
+    /// Sessions and device events as they happen (`live`).
+    live: tokio::sync::broadcast::Sender<crate::live::LiveUpdate>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
     /// Every device's Last Connection (`last_seen`).
@@ -117,6 +119,7 @@ impl Store {
                 clock,
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 revocations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
+                live: tokio::sync::broadcast::channel(crate::live::LIVE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
                 last_seen: std::sync::Mutex::new(last_seen),
                 mac_conflicts: crate::auth_failures::AuthFailures::new(
@@ -160,6 +163,10 @@ impl Store {
         self.read(|dir| binding.revoked_by(dir.device(binding.device_id)))
     }
 
+    pub(crate) fn live_feed(&self) -> &tokio::sync::broadcast::Sender<crate::live::LiveUpdate> {
+        &self.inner.live
+    }
+
     fn last_seen_book(&self) -> std::sync::MutexGuard<'_, crate::last_seen::LastSeenBook> {
         self.inner
             .last_seen
@@ -173,6 +180,20 @@ impl Store {
         let write = self
             .last_seen_book()
             .seen(device_id, seen.clone(), std::time::Instant::now());
+        self.publish_live(|| {
+            let community_id = self.read(|d| d.device(device_id).map(|dev| dev.community_id))?;
+            Some(crate::live::LiveUpdate::DeviceStatus(
+                crate::live::DeviceStatus {
+                    community_id,
+                    device_id,
+                    online: true,
+                    at_ms: seen.at_ms,
+                    remote_address: seen.remote_address.clone(),
+                    firmware_version: seen.firmware_version.clone(),
+                    model: seen.model.clone(),
+                },
+            ))
+        });
         if write {
             self.inner
                 .backend

@@ -596,11 +596,15 @@ describe("intercom devices", () => {
 
       const sim = startSim(server, lobby.id);
       try {
-        await adminCli(server, ["device", "wait-online", String(lobby.id)]);
-        await page.reload();
-        await page.getByRole("region", { name: "Status" }).locator("[data-status=online]").waitFor();
+        // No reload: the live stream turns the dot green and brings the door log.
+        await page.getByRole("region", { name: "Status" }).locator("[data-status=online]").waitFor({ timeout: 20_000 });
+        const events = page.getByRole("region", { name: "Events" });
+        const doorLogs = events.locator("tr[data-kind=door_log]");
+        const before = await doorLogs.count();
         await page.getByRole("button", { name: "Open Front Door" }).click();
         await page.getByText(/^Lobby: .*\(\d+ ms\)$/).waitFor();
+        await eventually(() => doorLogs.count().then((n) => n > before), true, "a door-log row arrives live");
+        await events.getByText(/Relay 1, .*opened/).first().waitFor();
         const opened = context.waitForEvent("page");
         await page.getByRole("button", { name: "Remote Control" }).click();
         const tab = await opened;
@@ -609,6 +613,13 @@ describe("intercom devices", () => {
         await tab.close();
         await page.getByText(/Remote control of Lobby is open in a new tab until/).waitFor();
         await check(page, "device-online");
+        // The list's dot follows too: the door phone goes offline while the list is shown.
+        await page.getByRole("link", { name: "Cedar Park" }).click();
+        const row = page.getByRole("row", { name: /Lobby/ });
+        await row.locator("[data-status=online]").waitFor();
+        await sim.stop();
+        await row.locator("[data-status=offline]").waitFor({ timeout: 20_000 });
+        await row.getByRole("link", { name: "Lobby" }).click();
       } finally {
         await sim.stop();
       }

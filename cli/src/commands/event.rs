@@ -33,20 +33,37 @@ pub enum EventCmd {
         #[arg(long)]
         limit: Option<u32>,
     },
+    /// Devices going online and offline, and their events, as they happen (one answer per
+    /// update; stops after --for-secs, or with Ctrl-C).
+    Watch {
+        #[arg(long)]
+        community: u64,
+        /// Stop after this many seconds (default: run until interrupted).
+        #[arg(long)]
+        for_secs: Option<u64>,
+    },
 }
 
 impl EventCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
-        let EventCmd::List {
-            community,
-            kind,
-            device,
-            apartment,
-            since,
-            until,
-            before,
-            limit,
-        } = self;
+        let (community, kind, device, apartment, since, until, before, limit) = match self {
+            EventCmd::Watch {
+                community,
+                for_secs,
+            } => return watch(ctx, community, for_secs).await,
+            EventCmd::List {
+                community,
+                kind,
+                device,
+                apartment,
+                since,
+                until,
+                before,
+                limit,
+            } => (
+                community, kind, device, apartment, since, until, before, limit,
+            ),
+        };
         ctx.in_community(community);
         ctx.print(ctx.events().list_events(pb::ListEventsRequest {
             community_id: community,
@@ -59,5 +76,34 @@ impl EventCmd {
             limit: limit.unwrap_or(0),
         }))
         .await
+    }
+}
+
+/// Prints each live update of `community` until the stream ends, `for_secs` pass, or the
+/// process is interrupted.
+async fn watch(ctx: &Ctx, community: u64, for_secs: Option<u64>) -> Result<(), CliError> {
+    ctx.in_community(community);
+    let mut updates = ctx
+        .events()
+        .watch_community(pb::WatchCommunityRequest {
+            community_id: community,
+        })
+        .await?
+        .into_inner();
+    let stop = async {
+        match for_secs {
+            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return Ok(()),
+            update = updates.message() => match update? {
+                Some(u) => ctx.show(&u).await?,
+                None => return Ok(()),
+            },
+        }
     }
 }

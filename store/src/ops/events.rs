@@ -37,7 +37,16 @@ impl Store {
             })
             .collect();
         self.backend().append_events(&records)?;
-        Ok(records.len())
+        let count = records.len();
+        // Pages that show live state get each event; nobody listening costs nothing.
+        if self.live_feed().receiver_count() > 0 {
+            for record in records {
+                let _ = self
+                    .live_feed()
+                    .send(crate::live::LiveUpdate::Event(std::sync::Arc::new(record)));
+            }
+        }
+        Ok(count)
     }
 
     /// A community's events, newest first; `before_seq` 0 starts from the newest.

@@ -1,7 +1,7 @@
 // The Intercom Devices view: the public area's or one building's own devices, with
 // Status and Last Connection, searched, sorted and paged by the server.
 import { useState } from "preact/hooks";
-import { DeviceService, DeviceSort } from "../../gen/porter/admin/v1/admin_pb";
+import { DeviceService, DeviceSort, type Device } from "../../gen/porter/admin/v1/admin_pb";
 import { client } from "../../api";
 import { t } from "../../i18n";
 import { Link } from "../../router";
@@ -11,6 +11,7 @@ import { Pager } from "../../ui/Pager";
 import { SortableTable } from "../../ui/SortableTable";
 import { formatDateTime, type TimeStyle } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
+import { useLive } from "../../ui/useLive";
 import { parseSort } from "../residents/ApartmentList";
 import type { View } from "../residents/query";
 import { deviceTypeLabel } from "./labels";
@@ -27,6 +28,8 @@ const SORTS: Record<string, DeviceSort> = {
 export function DeviceList(props: { communityId: string; scope: string; view: View; time: TimeStyle; apply: (changes: Partial<View>) => void }) {
   const { view } = props;
   const [q, setQ] = useState(view.q);
+  // Status as the live stream last said, over what the list loaded.
+  const [live, setLive] = useState<Map<bigint, { online: boolean; atMs: bigint }>>(new Map());
   const list = useLoad(
     () =>
       client(DeviceService).listDevices({
@@ -39,6 +42,23 @@ export function DeviceList(props: { communityId: string; scope: string; view: Vi
       }),
     [props.communityId, props.scope, view.q, view.sort, view.page, view.size],
   );
+  useLive(
+    BigInt(props.communityId),
+    (u) => {
+      if (u.update.case !== "deviceStatus") return;
+      const s = u.update.value;
+      setLive((m) => new Map(m).set(s.deviceId, { online: s.online, atMs: s.atMs }));
+    },
+    () => {
+      setLive(new Map());
+      list.reload();
+    },
+  );
+  const online = (d: Device) => live.get(d.id)?.online ?? d.online;
+  const lastConnection = (d: Device) => {
+    const l = live.get(d.id);
+    return l?.online ? l.atMs : d.lastConnectionMs;
+  };
   return (
     <>
       <div class="list-head">
@@ -79,11 +99,11 @@ export function DeviceList(props: { communityId: string; scope: string; view: Vi
               { key: "mac", label: t("dev.col.mac"), cell: (d) => d.mac },
               { key: "type", label: t("dev.col.type"), cell: (d) => deviceTypeLabel(d.deviceType) },
               { key: "owner", label: t("dev.col.owner"), cell: (d) => d.owner },
-              { key: "status", label: t("dev.col.status"), cell: (d) => <StatusDot online={d.online} /> },
+              { key: "status", label: t("dev.col.status"), cell: (d) => <StatusDot online={online(d)} /> },
               {
                 key: "last",
                 label: t("dev.col.lastConnection"),
-                cell: (d) => (d.lastConnectionMs ? formatDateTime(d.lastConnectionMs, props.time) : t("dev.never")),
+                cell: (d) => (lastConnection(d) ? formatDateTime(lastConnection(d), props.time) : t("dev.never")),
               },
               { key: "firmware", label: t("dev.col.firmware"), cell: (d) => d.firmwareVersion || t("common.none") },
               { key: "created", label: t("rd.col.created"), sortValue: () => 0, cell: (d) => formatDateTime(d.createdAtMs, props.time) },

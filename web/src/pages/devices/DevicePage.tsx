@@ -7,7 +7,9 @@ import {
   CommunityService,
   ContactDisplay,
   DeviceService,
+  EventService,
   type Device,
+  type DeviceEvent,
   type Relay,
 } from "../../gen/porter/admin/v1/admin_pb";
 import { client, problem } from "../../api";
@@ -19,6 +21,8 @@ import { LoadProblem } from "../../ui/LoadProblem";
 import { announce } from "../../ui/Notice";
 import { communityTimeStyle, formatDateTime, type TimeStyle } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
+import { useLive } from "../../ui/useLive";
+import { DeviceEvents } from "./DeviceEvents";
 import { NotFound } from "../NotFound";
 import { DEVICE_TYPES, deviceTypeLabel, isDoorPhone, isIndoorMonitor } from "./labels";
 import { RelayFields, newRelay, type RelayDraft } from "./RelayFields";
@@ -93,7 +97,7 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
         <Link href="/">{t("nav.dashboard")}</Link> › <Link href={back}>{community.name}</Link> › {scopeName}
       </p>
       <h1>{device ? t("dev.editTitle", { name: device.name }) : t("dev.newTitle", { scope: scopeName })}</h1>
-      {device && <DeviceStatus device={device} time={communityTimeStyle(community)} reload={loaded.reload} />}
+      {device && <LiveDevice device={device} time={communityTimeStyle(community)} reload={loaded.reload} />}
       <DeviceForm key={props.deviceId ?? "new"} communityId={community.id} scope={scope} device={device} back={back} reload={loaded.reload} />
     </>
   );
@@ -294,7 +298,47 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
   );
 }
 
-function DeviceStatus(props: { device: Device; time: TimeStyle; reload: () => void }) {
+/** The device's status and events, kept current by the community's live stream. */
+function LiveDevice(props: { device: Device; time: TimeStyle; reload: () => void }) {
+  const d = props.device;
+  const [status, setStatus] = useState<Partial<Device>>({});
+  const events = useLoad(
+    () => client(EventService).listEvents({ communityId: d.communityId, deviceId: d.id, limit: 20 }),
+    [String(d.id)],
+  );
+  const [fresh, setFresh] = useState<DeviceEvent[]>([]);
+  useLive(
+    d.communityId,
+    (u) => {
+      if (u.update.case === "deviceStatus" && u.update.value.deviceId === d.id) {
+        const s = u.update.value;
+        setStatus(
+          s.online
+            ? { online: true, lastConnectionMs: s.atMs, remoteAddress: s.remoteAddress, firmwareVersion: s.firmwareVersion, model: s.model }
+            : { online: false },
+        );
+      } else if (u.update.case === "event" && u.update.value.deviceId === d.id) {
+        const e = u.update.value;
+        setFresh((list) => (list.some((x) => x.seq === e.seq) ? list : [e, ...list].slice(0, 50)));
+      }
+    },
+    () => {
+      setStatus({});
+      setFresh([]);
+      props.reload();
+      events.reload();
+    },
+  );
+  const shown = [...fresh, ...(events.data?.events ?? []).filter((e) => !fresh.some((f) => f.seq === e.seq))].slice(0, 50);
+  return (
+    <>
+      <DeviceStatus device={{ ...d, ...status } as Device} time={props.time} />
+      <DeviceEvents events={shown} time={props.time} />
+    </>
+  );
+}
+
+function DeviceStatus(props: { device: Device; time: TimeStyle }) {
   const d = props.device;
   const [busy, setBusy] = useState(false);
   const [rebooting, setRebooting] = useState(false);

@@ -8,6 +8,8 @@ use porter_store::events::{EventFilter, EventKind};
 use tonic::{Request, Response};
 
 use crate::AdminApi;
+
+mod live;
 use crate::error::{ApiResult, invalid, status};
 
 const KINDS: [&str; 5] = [
@@ -85,20 +87,40 @@ impl EventService for AdminApi {
             .list_events(&actor, r.community_id, &filter, r.before_seq, limit)
             .map_err(status)?;
         Ok(Response::new(pb::ListEventsResponse {
-            events: events
-                .into_iter()
-                .map(|e| pb::DeviceEvent {
-                    seq: e.seq,
-                    device_id: e.device_id,
-                    device_name: e.device_name,
-                    mac: e.mac,
-                    apartment_id: e.apartment_id.unwrap_or(0),
-                    at_ms: e.at_ms,
-                    received_ms: e.received_ms,
-                    kind: e.kind.name().to_owned(),
-                    detail: Some(detail(e.kind)),
-                })
-                .collect(),
+            events: events.into_iter().map(event_message).collect(),
         }))
+    }
+
+    type WatchCommunityStream = live::UpdateStream;
+
+    async fn watch_community(
+        &self,
+        request: Request<pb::WatchCommunityRequest>,
+    ) -> ApiResult<Self::WatchCommunityStream> {
+        let actor = self.actor(&request)?;
+        let token = crate::auth::bearer(&request)?.to_owned();
+        let community_id = request.into_inner().community_id;
+        // Tenancy: another installer's community is NOT_FOUND, like everywhere else.
+        self.store.community(&actor, community_id).map_err(status)?;
+        Ok(Response::new(live::updates(
+            self.store.clone(),
+            token,
+            community_id,
+        )))
+    }
+}
+
+/// An event as the admin API shows it.
+pub(crate) fn event_message(e: porter_store::events::DeviceEventRecord) -> pb::DeviceEvent {
+    pb::DeviceEvent {
+        seq: e.seq,
+        device_id: e.device_id,
+        device_name: e.device_name,
+        mac: e.mac,
+        apartment_id: e.apartment_id.unwrap_or(0),
+        at_ms: e.at_ms,
+        received_ms: e.received_ms,
+        kind: e.kind.name().to_owned(),
+        detail: Some(detail(e.kind)),
     }
 }

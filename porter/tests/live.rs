@@ -1,0 +1,134 @@
+//! `EventService.WatchCommunity`: a page's live view of a community. A door phone coming
+//! online, the door log of an unlock and the door phone going offline arrive as they
+//! happen; other communities' updates do not; another installer cannot watch.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Server, SimDevice, assert_status};
+use porter_proto::admin::v1::{self as pb, community_update::Update};
+use tonic::{Code, Streaming};
+
+async fn door_phone(admin: &common::Client, community_id: u64, mac: &str) -> u64 {
+    admin
+        .macs()
+        .add_mac(pb::AddMacRequest { mac: mac.into() })
+        .await
+        .unwrap();
+    admin
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::PublicArea(
+                pb::PublicArea {
+                    community_id,
+                    building_ids: vec![],
+                },
+            )),
+            device: Some(pb::DeviceInput {
+                device_type: Some(0),
+                mac: Some(mac.into()),
+                name: Some(format!("Gate {mac}")),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+}
+
+/// The next update `wanted` picks, within 10 s (others are skipped).
+async fn next_matching(
+    updates: &mut Streaming<pb::CommunityUpdate>,
+    wanted: impl Fn(&Update) -> bool,
+) -> Update {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let u = updates.message().await.unwrap().expect("the stream ended");
+            let u = u.update.expect("an update");
+            if wanted(&u) {
+                return u;
+            }
+        }
+    })
+    .await
+    .expect("the update did not come within 10 s")
+}
+
+#[tokio::test]
+async fn a_watch_sees_a_door_phone_come_online_open_a_door_and_go_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let lane = admin
+        .create_community("Live Lane", pb::FeaturePlan::Premium)
+        .await
+        .id;
+    let other = admin
+        .create_community("Quiet Close", pb::FeaturePlan::Premium)
+        .await
+        .id;
+    let gate = door_phone(&admin, lane, "0C11050B9814").await;
+    let elsewhere = door_phone(&admin, other, "0C11050B9815").await;
+
+    let mut updates = admin
+        .events()
+        .watch_community(pb::WatchCommunityRequest { community_id: lane })
+        .await
+        .unwrap()
+        .into_inner();
+    // A device of another community comes and goes first: none of it may arrive.
+    SimDevice::connect(&server, &admin, elsewhere, "R29")
+        .await
+        .stop()
+        .await;
+    let sim = SimDevice::connect(&server, &admin, gate, "R29").await;
+    match next_matching(&mut updates, |_| true).await {
+        Update::DeviceStatus(s) => {
+            assert_eq!((s.device_id, s.online), (gate, true), "{s:?}");
+            assert_eq!(s.model, "R29");
+            assert!(s.at_ms > 0 && !s.remote_address.is_empty(), "{s:?}");
+        }
+        other => panic!("the first update is the gate coming online, not {other:?}"),
+    }
+
+    admin
+        .devices()
+        .unlock_relay(pb::UnlockRelayRequest {
+            device_id: gate,
+            relay: 1,
+        })
+        .await
+        .unwrap();
+    let door_log = next_matching(
+        &mut updates,
+        |u| matches!(u, Update::Event(e) if e.kind == "door_log"),
+    )
+    .await;
+    let Update::Event(e) = door_log else {
+        unreachable!()
+    };
+    assert_eq!(e.device_id, gate);
+
+    sim.stop().await;
+    let gone = next_matching(&mut updates, |u| matches!(u, Update::DeviceStatus(_))).await;
+    let Update::DeviceStatus(s) = gone else {
+        unreachable!()
+    };
+    assert_eq!((s.device_id, s.online), (gate, false));
+
+    // Another installer's watch of this community is NOT_FOUND, as every other read.
+    let stranger = server.other_installer(&admin, "stranger").await;
+    assert_status(
+        stranger
+            .events()
+            .watch_community(pb::WatchCommunityRequest { community_id: lane })
+            .await,
+        Code::NotFound,
+        "",
+    );
+    server.stop().await;
+}
