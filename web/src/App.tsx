@@ -14,6 +14,7 @@ import { Dashboard } from "./pages/Dashboard";
 import { CommunityForm } from "./pages/CommunityForm";
 import { NotFound } from "./pages/NotFound";
 import { Account } from "./pages/Account";
+import { MacLibrary } from "./pages/MacLibrary";
 import { ResidentsPage } from "./pages/residents/ResidentsPage";
 import { ApartmentForm } from "./pages/residents/ApartmentForm";
 import { DevicePage } from "./pages/devices/DevicePage";
@@ -23,6 +24,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/", show: () => <Dashboard /> },
   { path: "/communities/new", show: () => <CommunityForm /> },
   { path: "/account", show: () => <Account /> },
+  { path: "/macs", show: () => <MacLibrary /> },
   { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/devices/:device",
@@ -107,6 +109,11 @@ export function App() {
             <li>
               <Link href="/" aria-current={path === "/" ? "page" : undefined}>
                 {t("nav.dashboard")}
+              </Link>
+            </li>
+            <li>
+              <Link href="/macs" aria-current={path === "/macs" ? "page" : undefined}>
+                {t("nav.macs")}
               </Link>
             </li>
           </ul>

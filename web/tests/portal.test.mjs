@@ -631,3 +631,47 @@ describe("intercom devices", () => {
       await context.close();
     }));
 });
+
+describe("the MAC library", () => {
+  test("add, import with a bad row then a good file, search and delete", () =>
+    keepEvidence(browser, "mac library", async () => {
+      const { page, context, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("link", { name: "MAC Library" }).click();
+      await page.getByRole("heading", { name: "MAC Library" }).waitFor();
+
+      await page.getByRole("button", { name: "Add MAC" }).click();
+      const add = page.getByRole("dialog", { name: "Add MAC" });
+      await add.getByLabel(/^MAC/).fill("not-a-mac");
+      await add.getByRole("button", { name: "Submit" }).click();
+      await add.getByRole("alert").waitFor();
+      await add.getByLabel(/^MAC/).fill("0c-11-05-aa-bb-01");
+      await add.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("0C1105AABB01 is in your library.").waitFor();
+
+      const bad = join(server.dataDir, "bad-macs.csv");
+      writeFileSync(bad, "MAC\n0C1105AABB02\nnonsense\n");
+      const good = join(server.dataDir, "good-macs.csv");
+      writeFileSync(good, "MAC\n0C1105AABB02\n0C1105AABB03\n0C1105AABB01\n");
+      await page.getByRole("button", { name: "Import" }).click();
+      const dialog = page.getByRole("dialog", { name: "Import MACs" });
+      await dialog.getByLabel("MAC file (CSV or XLSX)").setInputFiles(bad);
+      await dialog.getByRole("button", { name: "Submit" }).click();
+      await dialog.getByRole("row", { name: /^3 MAC "nonsense" is not a MAC address/ }).waitFor();
+      await check(page, "mac-import-refused");
+      await dialog.getByLabel("MAC file (CSV or XLSX)").setInputFiles(good);
+      await dialog.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("2 MACs added, 1 already in your library.").waitFor();
+
+      await page.getByLabel("Search MAC").fill("aa:bb");
+      await page.getByRole("button", { name: "Search" }).click();
+      await eventually(() => page.locator("tbody tr").count(), 3);
+      await check(page, "mac-library");
+      await page.getByRole("button", { name: "Delete 0C1105AABB03" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("0C1105AABB03 was deleted from your library.").waitFor();
+      await eventually(() => page.locator("tbody tr").count(), 2);
+      expectClean(problems, [/MacLibraryService\/AddMac/]);
+      await context.close();
+    }));
+});

@@ -469,6 +469,28 @@ export const en = {
   "ev.method.7": "NFC",
   "ev.method.8": "Remote",
   "ev.method.9": "QR code",
+
+  "nav.macs": "MAC Library",
+  "mac.title": "MAC Library",
+  "mac.search": "Search MAC",
+  "mac.search.help": "Any part of the MAC, with or without separators.",
+  "mac.add": "Add MAC",
+  "mac.addField": "MAC",
+  "mac.addField.help": "12 hex digits: 0C11050B9814, 0c:11:05:0b:98:14 or 0C-11-05-0B-98-14.",
+  "mac.added": "{mac} is in your library.",
+  "mac.import": "Import",
+  "mac.importTitle": "Import MACs",
+  "mac.importFile": "MAC file (CSV or XLSX)",
+  "mac.importFile.help": "One MAC a row under a \"MAC\" header, at most 16 MiB. All or nothing: when any row is wrong, nothing is added.",
+  "mac.imported": "{added} MACs added, {present} already in your library.",
+  "mac.col.mac": "MAC",
+  "mac.col.owner": "Device",
+  "mac.col.created": "Added",
+  "mac.unused": "Not used",
+  "mac.delete": "Delete {mac}",
+  "mac.deleteConfirm": "Delete {mac} from your library? A device using it must be deleted first.",
+  "mac.deleted": "{mac} was deleted from your library.",
+  "mac.empty": "No MAC in your library. Devices can only be added with a MAC from it.",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

@@ -14,6 +14,7 @@ import { t } from "../i18n";
 import { FormDialog } from "../ui/FormDialog";
 import { announce } from "../ui/Notice";
 import { saveFile } from "../ui/saveFile";
+import { RowErrors } from "../ui/RowErrors";
 
 const MAX_BYTES = 16 << 20;
 
@@ -108,39 +109,7 @@ export function TemplateImportDialog(props: { community?: Community; onClose: (i
         {community?.featurePlan === FeaturePlan.BASIC && <p class="help">{t("template.basicNote")}</p>}
       </div>
       {busy && <p aria-busy="true">{t("template.importing")}</p>}
-      {refused && <RowErrors result={refused} />}
+      {refused && <RowErrors errors={refused.errors} />}
     </FormDialog>
-  );
-}
-
-function RowErrors(props: { result: ImportTemplateResponse }) {
-  const errors = props.result.errors;
-  return (
-    <div class="row-errors">
-      <p class="notice error" role="alert">
-        {t("template.refused", { count: errors.length })}
-      </p>
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">{t("template.refused", { count: errors.length })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("template.col.row")}</th>
-              <th scope="col">{t("template.col.column")}</th>
-              <th scope="col">{t("template.col.rule")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {errors.map((e, i) => (
-              <tr key={i}>
-                <td>{e.row}</td>
-                <td>{e.column}</td>
-                <td>{e.rule}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </div>
   );
 }
