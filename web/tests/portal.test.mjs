@@ -623,6 +623,24 @@ describe("intercom devices", () => {
       } finally {
         await sim.stop();
       }
+      // Settings: connection type, AutoP commands (duplicates merged), one-time AutoP.
+      await page.getByRole("heading", { name: "Device Lobby" }).waitFor();
+      const settings = page.getByRole("region", { name: "Settings" });
+      await settings.getByLabel("Connection Type").selectOption({ label: "TCP" });
+      await settings.getByLabel("Others").fill("Config.Settings.GENERAL.Volume = 7\nConfig.Settings.GENERAL.Volume = 8\n");
+      await settings.getByRole("button", { name: "Submit" }).click();
+      await settings.getByText("The settings of Lobby were saved.").waitFor();
+      assert.doesNotMatch(await settings.getByLabel("Others").inputValue(), /= 7/);
+      await settings.getByRole("button", { name: "One-Time AutoP" }).click();
+      const once = page.getByRole("dialog", { name: "One-Time AutoP" });
+      await once.getByLabel(/^Commands for the next AutoP fetch only/).fill("Config.Settings.GENERAL.Reboot = 1");
+      await once.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("One-time AutoP commands for Lobby are waiting for its next fetch.").waitFor();
+      await check(page, "device-settings");
+      const kept = JSON.parse(await adminCli(server, ["--json", "device-settings", "get", String(lobby.id)]));
+      assert.match(String(kept.connection_type), /TCP|2/);
+      assert.match(kept.autop_commands, /Volume = 8/);
+      assert.match(kept.pending_one_time_autop, /Reboot = 1/);
       await page.getByRole("button", { name: "Delete device" }).click();
       await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
       await page.getByText("The device Lobby was deleted.").waitFor();

@@ -491,6 +491,18 @@ export const en = {
   "mac.deleteConfirm": "Delete {mac} from your library? A device using it must be deleted first.",
   "mac.deleted": "{mac} was deleted from your library.",
   "mac.empty": "No MAC in your library. Devices can only be added with a MAC from it.",
+
+  "set.title": "Settings",
+  "set.connectionType": "Connection Type",
+  "set.connectionType.help": "How the device reaches the SIP server; an online device changes at once, an offline one with its next AutoP fetch.",
+  "set.autop": "Others",
+  "set.autop.help": "AutoP commands, one \"Key = value\" a line, sent in the device's AutoP file every time. Duplicate commands are not kept (the later value wins).",
+  "set.saved": "The settings of {name} were saved.",
+  "set.oneTime": "One-Time AutoP",
+  "set.oneTime.commands": "Commands for the next AutoP fetch only",
+  "set.oneTime.help": "Carried out once, with no repetition, then dropped.",
+  "set.oneTime.sent": "One-time AutoP commands for {name} are waiting for its next fetch.",
+  "set.oneTime.pending": "Waiting for the next fetch:",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

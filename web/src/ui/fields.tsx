@@ -195,3 +195,25 @@ export function CheckField(p: { name: string; label: string; help?: string; chec
     </div>
   );
 }
+
+/** Several lines of text (AutoP commands), its label above it. */
+export function TextAreaField(p: Common & { value: string; onInput: (v: string) => void; rows?: number }) {
+  const id = useId();
+  return (
+    <div class={`field${p.error ? " invalid" : ""}`}>
+      <Label for={id} label={p.label} required={p.required} />
+      <textarea
+        id={id}
+        name={p.name}
+        rows={p.rows ?? 6}
+        value={p.value}
+        disabled={p.disabled}
+        spellcheck={false}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy(id, p)}
+        onInput={(e) => p.onInput((e.currentTarget as HTMLTextAreaElement).value)}
+      />
+      <Described id={id} help={p.help} error={p.error} locked={p.disabled ? p.lockedReason : undefined} />
+    </div>
+  );
+}

@@ -23,6 +23,7 @@ import { communityTimeStyle, formatDateTime, type TimeStyle } from "../../ui/for
 import { useLoad } from "../../ui/useLoad";
 import { useLive } from "../../ui/useLive";
 import { DeviceEvents } from "./DeviceEvents";
+import { DeviceSettings } from "./DeviceSettings";
 import { NotFound } from "../NotFound";
 import { DEVICE_TYPES, deviceTypeLabel, isDoorPhone, isIndoorMonitor } from "./labels";
 import { RelayFields, newRelay, type RelayDraft } from "./RelayFields";
@@ -333,6 +334,7 @@ function LiveDevice(props: { device: Device; time: TimeStyle; reload: () => void
   return (
     <>
       <DeviceStatus device={{ ...d, ...status } as Device} time={props.time} />
+      <DeviceSettings device={d} />
       <DeviceEvents events={shown} time={props.time} />
     </>
   );
