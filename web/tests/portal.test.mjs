@@ -610,6 +610,35 @@ describe("intercom devices", () => {
         const tab = await opened;
         await tab.waitForURL(/\/remote\//);
         assert.notEqual(new URL(tab.url()).port, new URL(server.portal).port, "remote control is on another origin");
+        // What a hostile device page could try from its own scripts: read the portal's
+        // session, or call the admin API with the installer's browser. Neither works.
+        const stolen = await tab.evaluate(async (portal) => {
+          const session = window.localStorage.getItem("porter.session");
+          let called = "refused";
+          try {
+            const answer = await fetch(`${portal}/porter.admin.v1.CommunityService/ListCommunities`, {
+              method: "POST",
+              headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+              body: new Uint8Array([0, 0, 0, 0, 0]),
+              credentials: "include",
+            });
+            called = `answered ${answer.status}`;
+          } catch {
+            called = "refused";
+          }
+          let framed = "refused";
+          try {
+            const frame = document.createElement("iframe");
+            frame.src = portal;
+            document.body.append(frame);
+            await new Promise((r) => setTimeout(r, 500));
+            framed = frame.contentWindow?.localStorage ? "readable" : "refused";
+          } catch {
+            framed = "refused";
+          }
+          return { session, called, framed };
+        }, server.portal);
+        assert.deepEqual(stolen, { session: null, called: "refused", framed: "refused" });
         await tab.close();
         await page.getByText(/Remote control of Lobby is open in a new tab until/).waitFor();
         await check(page, "device-online");
