@@ -674,6 +674,13 @@ describe("intercom devices", () => {
       await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
       await page.getByText("The device Lobby was deleted.").waitFor();
       await page.getByRole("cell", { name: "No Data" }).waitFor();
+      // The community's Events view keeps the door log of the unlock, and filters by type.
+      await page.getByRole("tab", { name: "Events" }).click();
+      await page.getByRole("row", { name: /Lobby\s+Door log\s+Relay 1/ }).first().waitFor();
+      await check(page, "community-events");
+      await page.getByLabel("Type").selectOption({ label: "Alarm" });
+      await page.getByRole("button", { name: "Show" }).click();
+      await page.getByRole("cell", { name: "No event matches." }).waitFor();
       expectClean(problems, [/\/remote\//]);
       await context.close();
     }));

@@ -503,6 +503,17 @@ export const en = {
   "set.oneTime.help": "Carried out once, with no repetition, then dropped.",
   "set.oneTime.sent": "One-time AutoP commands for {name} are waiting for its next fetch.",
   "set.oneTime.pending": "Waiting for the next fetch:",
+
+  "evp.title": "Events of {name}",
+  "evp.tab": "Events",
+  "evp.kind": "Type",
+  "evp.allKinds": "All",
+  "evp.since": "From",
+  "evp.until": "Until",
+  "evp.apply": "Show",
+  "evp.more": "Older events",
+  "evp.col.device": "Device",
+  "evp.none": "No event matches.",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

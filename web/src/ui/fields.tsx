@@ -51,7 +51,7 @@ export function TextField(
   p: Common & {
     value: string;
     onInput: (v: string) => void;
-    type?: "text" | "password" | "email" | "tel" | "number" | "search";
+    type?: "text" | "password" | "email" | "tel" | "number" | "search" | "datetime-local";
     autocomplete?: string;
     min?: number;
     max?: number;

@@ -12,6 +12,7 @@ import { ApartmentList } from "./ApartmentList";
 import { BuildingTree } from "./BuildingTree";
 import { ResidentSearch } from "./ResidentSearch";
 import { DeviceList } from "../devices/DeviceList";
+import { CommunityEvents } from "../devices/CommunityEvents";
 import { go, readView, viewUrl, type View } from "./query";
 
 export function ResidentsPage(props: { id: string }) {
@@ -64,9 +65,12 @@ export function ResidentsPage(props: { id: string }) {
             {tab("apt", t("rd.tab.apt"))}
             {tab("devices", t("dev.tab"))}
             {tab("residents", t("rd.tab.residents"))}
+            {tab("events", t("evp.tab"))}
           </div>
           {buildings.error && <LoadProblem problem={buildings.error} retry={buildings.reload} />}
-          {view.tab === "residents" ? (
+          {view.tab === "events" ? (
+            <CommunityEvents communityId={community.data.id} time={time} />
+          ) : view.tab === "residents" ? (
             <ResidentSearch communityId={props.id} view={view} time={time} apply={apply} />
           ) : view.tab === "devices" ? (
             selected ? (

@@ -4,7 +4,7 @@ import { navigate } from "../../router";
 
 export interface View {
   building?: string;
-  tab: "apt" | "devices" | "residents";
+  tab: "apt" | "devices" | "residents" | "events";
   page: number;
   size: number;
   app: string;
@@ -18,7 +18,7 @@ export function readView(query: URLSearchParams): View {
   const size = Number.parseInt(query.get("size") ?? "10", 10);
   return {
     building: query.get("building") ?? undefined,
-    tab: query.get("tab") === "residents" ? "residents" : query.get("tab") === "devices" ? "devices" : "apt",
+    tab: (["residents", "devices", "events"] as const).find((k) => k === query.get("tab")) ?? "apt",
     page: page > 0 ? page : 1,
     size: [10, 20, 50, 100].includes(size) ? size : 10,
     app: query.get("app") ?? "",
