@@ -132,3 +132,72 @@ async fn a_watch_sees_a_door_phone_come_online_open_a_door_and_go_offline() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn porter_admin_event_watch_prints_updates_as_they_come() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let admin = server.admin().await;
+    let lane = admin
+        .create_community("Watch Walk", pb::FeaturePlan::Premium)
+        .await
+        .id;
+    let gate = door_phone(&admin, lane, "0C11050B9816").await;
+    let token_file = dir.path().join("token");
+    let cli = |args: &[&str]| {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_porter"));
+        c.arg("admin")
+            .args(args)
+            .env("PORTER_SERVER", server.url())
+            .env("PORTER_TOKEN_FILE", &token_file)
+            .env_remove("PORTER_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        c
+    };
+    let login = cli(&[
+        "login",
+        "--username",
+        common::ADMIN_USER,
+        "--password",
+        common::ADMIN_PASSWORD,
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert!(login.status.success(), "{login:?}");
+    let community = lane.to_string();
+    let watch = cli(&[
+        "--json",
+        "event",
+        "watch",
+        "--community",
+        &community,
+        "--for-secs",
+        "8",
+    ])
+    .spawn()
+    .unwrap();
+    // Give the stream a moment to open before the door phone connects.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sim = SimDevice::connect(&server, &admin, gate, "R29").await;
+    let out = tokio::time::timeout(Duration::from_secs(30), watch.wait_with_output())
+        .await
+        .expect("event watch stops after --for-secs")
+        .unwrap();
+    sim.stop().await;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("device_status")
+            && printed.contains("\"online\": true")
+            && printed.contains(&gate.to_string()),
+        "the door phone coming online is printed: {printed}"
+    );
+    server.stop().await;
+}
