@@ -39,6 +39,7 @@ impl Default for PortalConfig {
             https: HttpsConfig {
                 listen: SocketAddr::from(([0, 0, 0, 0], 9443)),
                 max_connections: 2_000,
+                http2: true,
                 ..HttpsConfig::default()
             },
         }
@@ -68,7 +69,12 @@ impl PortalServer {
         api: GrpcWebApi,
     ) -> Result<Self, PortalError> {
         let addr = config.https.listen;
-        let https = HttpsServer::bind(config.https, tls, "portal")
+        // Browsers get HTTP/2 when they offer it (every current one does).
+        let mut tls = (*tls).clone();
+        if config.https.http2 {
+            tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
+        let https = HttpsServer::bind(config.https, Arc::new(tls), "portal")
             .await
             .map_err(|source| PortalError::Bind { addr, source })?;
         let assets = Assets::load();

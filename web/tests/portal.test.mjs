@@ -91,6 +91,8 @@ describe("an installer in the browser", () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${server.portal}/`);
     await page.getByRole("heading", { name: "Log in to Porter" }).waitFor();
+    // HTTP/2, so that each page's live stream does not use up the browser's connections.
+    assert.equal(await page.evaluate(() => performance.getEntriesByType("navigation")[0].nextHopProtocol), "h2");
     await check(page, "login");
     await page.getByLabel("Username").fill("admin");
     await page.getByLabel("Password").fill("not-the-password");

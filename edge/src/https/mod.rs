@@ -38,6 +38,10 @@ pub struct HttpsConfig {
     /// Lowest TLS version (default 1.2: third-party door phones and monitors often stop at
     /// TLS 1.2).
     pub tls_min: crate::tls::TlsMin,
+    /// HTTP/2 besides HTTP/1.1, for clients that offer it by ALPN (default off: devices
+    /// speak HTTP/1.1; the portal turns it on so that each page's live stream does not
+    /// take one of a browser's six HTTP/1.1 connections).
+    pub http2: bool,
 }
 
 impl Default for HttpsConfig {
@@ -48,6 +52,7 @@ impl Default for HttpsConfig {
             handshake_timeout: Duration::from_secs(10),
             max_unauthenticated_per_address: 256,
             tls_min: crate::tls::TlsMin::Tls12,
+            http2: false,
         }
     }
 }
@@ -107,6 +112,7 @@ impl HttpsServer {
             };
             let _ = tcp.set_nodelay(true);
             let connection = Connection {
+                http2: self.config.http2.then(|| tasks.clone()),
                 acceptor: self.acceptor.clone(),
                 router: router.clone(),
                 limit: self.config.handshake_timeout,
@@ -124,6 +130,8 @@ impl HttpsServer {
 
 /// One accepted connection.
 struct Connection {
+    /// With HTTP/2, where its streams' tasks are spawned (and so drained at shutdown).
+    http2: Option<TaskTracker>,
     acceptor: TlsAcceptor,
     router: Arc<Router>,
     limit: Duration,
@@ -153,10 +161,31 @@ impl Connection {
             let (router, peer) = (router.clone(), peer.clone());
             async move { Ok::<_, Infallible>(router.dispatch(req, &peer).await) }
         });
+        let io = TokioIo::new(tls);
+        if let Some(tasks) = self.http2 {
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TrackedExecutor(tasks));
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(self.limit);
+            builder.http2().timer(TokioTimer::new());
+            let conn = builder.serve_connection(io, service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => if let Err(e) = r {
+                    tracing::debug!(%remote, error = %e, "HTTPS connection ended");
+                },
+                () = shutdown.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(self.limit, conn).await;
+                }
+            }
+            return;
+        }
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(self.limit)
-            .serve_connection(TokioIo::new(tls), service);
+            .serve_connection(io, service);
         let mut conn = std::pin::pin!(conn);
         tokio::select! {
             r = conn.as_mut() => if let Err(e) = r {
@@ -167,5 +196,20 @@ impl Connection {
                 let _ = tokio::time::timeout(self.limit, conn).await;
             }
         }
+    }
+}
+
+/// hyper's HTTP/2 runs each stream as a task: spawned into the listener's tracker, so the
+/// listener's drain waits for them too.
+#[derive(Clone)]
+struct TrackedExecutor(TaskTracker);
+
+impl<F> hyper::rt::Executor<F> for TrackedExecutor
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, fut: F) {
+        self.0.spawn(fut);
     }
 }
