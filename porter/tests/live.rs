@@ -8,37 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, SimDevice, assert_status};
+use common::{Server, SimDevice, assert_status, door_phone};
 use porter_proto::admin::v1::{self as pb, community_update::Update};
 use tonic::{Code, Streaming};
-
-async fn door_phone(admin: &common::Client, community_id: u64, mac: &str) -> u64 {
-    admin
-        .macs()
-        .add_mac(pb::AddMacRequest { mac: mac.into() })
-        .await
-        .unwrap();
-    admin
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::PublicArea(
-                pb::PublicArea {
-                    community_id,
-                    building_ids: vec![],
-                },
-            )),
-            device: Some(pb::DeviceInput {
-                device_type: Some(0),
-                mac: Some(mac.into()),
-                name: Some(format!("Gate {mac}")),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-}
 
 /// The next update `wanted` picks, within 10 s (others are skipped).
 async fn next_matching(

@@ -11,7 +11,7 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Client, Server, SimDevice, connector, curl};
+use common::{Client, Server, SimDevice, connector, curl, door_phone};
 use porter_proto::admin::v1 as pb;
 use porter_proto::device::v1 as d;
 use porter_sim::link::{Connector, Link, Transport};
@@ -20,35 +20,6 @@ async fn community(admin: &Client) -> u64 {
     admin
         .create_community("Revocation Row", pb::FeaturePlan::Premium)
         .await
-        .id
-}
-
-/// A public-area door phone with `mac` (added to the installer's library first).
-async fn door_phone(client: &Client, community_id: u64, mac: &str) -> u64 {
-    client
-        .macs()
-        .add_mac(pb::AddMacRequest { mac: mac.into() })
-        .await
-        .unwrap();
-    client
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::PublicArea(
-                pb::PublicArea {
-                    community_id,
-                    building_ids: vec![],
-                },
-            )),
-            device: Some(pb::DeviceInput {
-                device_type: Some(0),
-                mac: Some(mac.into()),
-                name: Some(format!("Gate {mac}")),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
         .id
 }
 

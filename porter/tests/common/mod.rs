@@ -733,3 +733,32 @@ impl SimDevice {
         let _ = self.task.await;
     }
 }
+
+/// A public-area door phone with `mac` (added to the installer's library first).
+pub async fn door_phone(client: &Client, community_id: u64, mac: &str) -> u64 {
+    client
+        .macs()
+        .add_mac(pb::AddMacRequest { mac: mac.into() })
+        .await
+        .unwrap();
+    client
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::PublicArea(
+                pb::PublicArea {
+                    community_id,
+                    building_ids: vec![],
+                },
+            )),
+            device: Some(pb::DeviceInput {
+                device_type: Some(0),
+                mac: Some(mac.into()),
+                name: Some(format!("Gate {mac}")),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+}

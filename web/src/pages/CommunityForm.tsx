@@ -1,6 +1,7 @@
 // The manual's New Community and Edit Community forms: every setting, the rules that tie
 // them (shown as they apply) and what cannot change after creation shown disabled with
 // the reason. The server checks everything again; its field errors land on the field.
+import { Code } from "@connectrpc/connect";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import {
   AccessControlPermission,
@@ -138,7 +139,7 @@ export function CommunityForm(props: { id?: string }) {
     () => (creating ? Promise.resolve(undefined) : client(CommunityService).getCommunity({ id: BigInt(props.id!) })),
     [props.id],
   );
-  if (!creating && existing.error?.code === 5) return <NotFound />;
+  if (!creating && existing.error?.code === Code.NotFound) return <NotFound />;
   if (existing.error) return <LoadProblem problem={existing.error} retry={existing.reload} />;
   if (!creating && !existing.data) return <p aria-busy="true">{t("app.loading")}</p>;
   return <CommunityFields key={props.id ?? "new"} community={existing.data} />;

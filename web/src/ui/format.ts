@@ -1,6 +1,7 @@
 // Dates and times as the community (or the installer's account) wants them: its time
 // zone, 12 or 24 hours, and Y-M-D, M-D-Y or D-M-Y order.
 import { currentLanguage } from "../i18n";
+import { DateFormat, TimeFormat } from "../gen/porter/admin/v1/admin_pb";
 
 export type DateOrder = "ymd" | "mdy" | "dmy";
 
@@ -56,10 +57,9 @@ export function timeZoneOptions(): { value: string; label: string }[] {
 
 /** How `community` wants its times shown. */
 export function communityTimeStyle(community: { timeZone: string; timeFormat: number; dateFormat: number }): TimeStyle {
-  // TimeFormat.HOURS_12 = 2; DateFormat MDY = 2, DMY = 3 (admin.proto).
   return {
     timeZone: community.timeZone || "UTC",
-    hour12: community.timeFormat === 2,
-    order: community.dateFormat === 2 ? "mdy" : community.dateFormat === 3 ? "dmy" : "ymd",
+    hour12: community.timeFormat === TimeFormat.HOURS_12,
+    order: community.dateFormat === DateFormat.MDY ? "mdy" : community.dateFormat === DateFormat.DMY ? "dmy" : "ymd",
   };
 }

@@ -1,6 +1,7 @@
 // Add a device at a scope (public area, building, apartment), or one device's page: its
 // settings form, Status and Last Connection, and the remote operations (reboot, open a
 // relay, remote control in a new tab), then delete.
+import { Code } from "@connectrpc/connect";
 import { useState } from "preact/hooks";
 import {
   BuildingService,
@@ -84,7 +85,7 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
     if (device && String(device.communityId) !== props.communityId) return null;
     return { community, buildings: buildings.buildings, device };
   }, [props.communityId, props.deviceId]);
-  if (loaded.error?.code === 5 || loaded.data === null) return <NotFound />;
+  if (loaded.error?.code === Code.NotFound || loaded.data === null) return <NotFound />;
   if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
   if (!loaded.data) return <p aria-busy="true">{t("app.loading")}</p>;
   const { community, buildings, device } = loaded.data;

@@ -2,6 +2,7 @@
 // Resident Later"), on the Basic plan its indoor monitor; when editing also the family SIP
 // number, family members, Reset (with the manual's list of what goes and what stays) and
 // Delete APT.
+import { Code } from "@connectrpc/connect";
 import { useState } from "preact/hooks";
 import {
   ApartmentService,
@@ -98,7 +99,7 @@ export function ApartmentForm(props: { communityId: string; buildingId: string; 
     if (!building || (apartment && String(apartment.buildingId) !== props.buildingId)) return null;
     return { community, building, apartment };
   }, [props.communityId, props.buildingId, props.apartmentId]);
-  if (loaded.error?.code === 5 || loaded.data === null) return <NotFound />;
+  if (loaded.error?.code === Code.NotFound || loaded.data === null) return <NotFound />;
   if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
   if (!loaded.data) return <p aria-busy="true">{t("app.loading")}</p>;
   const { community, building, apartment } = loaded.data;

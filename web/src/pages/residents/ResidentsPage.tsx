@@ -1,5 +1,6 @@
 // The manual's Resident and Device module for one community: the building tree on the
 // left, and the APT (one building's apartments) or Residents (the whole community) view.
+import { Code } from "@connectrpc/connect";
 import { BuildingService, CommunityService } from "../../gen/porter/admin/v1/admin_pb";
 import { client } from "../../api";
 import { t } from "../../i18n";
@@ -20,7 +21,7 @@ export function ResidentsPage(props: { id: string }) {
   const view = readView(query);
   const community = useLoad(() => client(CommunityService).getCommunity({ id: BigInt(props.id) }), [props.id]);
   const buildings = useLoad(() => client(BuildingService).listBuildings({ communityId: BigInt(props.id) }), [props.id]);
-  if (community.error?.code === 5) return <NotFound />;
+  if (community.error?.code === Code.NotFound) return <NotFound />;
   if (community.error) return <LoadProblem problem={community.error} retry={community.reload} />;
   if (!community.data) return <p aria-busy="true">{t("app.loading")}</p>;
 
