@@ -6,11 +6,10 @@ import { client } from "../api";
 import { t } from "../i18n";
 import { currentSession, startSession } from "../session";
 import { OnOffField, SelectField, TextField } from "../ui/fields";
-import { LoadProblem } from "../ui/LoadProblem";
 import { SectionForm, type FieldErrors } from "../ui/SectionForm";
 import { countryOptions } from "../ui/countries";
 import { timeZoneOptions } from "../ui/format";
-import { useLoad } from "../ui/useLoad";
+import { WhenLoaded } from "../ui/WhenLoaded";
 
 export function Account() {
   return (
@@ -19,9 +18,15 @@ export function Account() {
       <div class="panels">
         <PasswordForm />
         <TimeZoneForm />
-        <CustomerServiceForm />
-        <BillingForm />
-        <AccountSettingForm />
+        <WhenLoaded load={() => client(AccountService).getCustomerService({})}>
+          {(c) => <CustomerServiceForm phone={c.phone} email={c.email} feedback={c.receiveFeedback} />}
+        </WhenLoaded>
+        <WhenLoaded load={() => client(AccountService).getBillingInfo({})}>
+          {(b) => <BillingForm initial={Object.fromEntries(BILLING_FIELDS.map((k) => [k, b[k]])) as Billing} />}
+        </WhenLoaded>
+        <WhenLoaded load={() => client(AccountService).getAccountSetting({})}>
+          {(a) => <AccountSettingForm distributor={a.distributorAccess} />}
+        </WhenLoaded>
       </div>
     </>
   );
@@ -88,14 +93,7 @@ function TimeZoneForm() {
   );
 }
 
-function CustomerServiceForm() {
-  const loaded = useLoad(() => client(AccountService).getCustomerService({}), []);
-  if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
-  if (!loaded.data) return null;
-  return <CustomerServiceFields phone={loaded.data.phone} email={loaded.data.email} feedback={loaded.data.receiveFeedback} />;
-}
-
-function CustomerServiceFields(props: { phone: string; email: string; feedback: boolean }) {
+function CustomerServiceForm(props: { phone: string; email: string; feedback: boolean }) {
   const [phone, setPhone] = useState(props.phone);
   const [email, setEmail] = useState(props.email);
   const [feedback, setFeedback] = useState(props.feedback);
@@ -143,15 +141,7 @@ const BILLING_FIELDS: (keyof Billing)[] = ["company", "attn", "street", "city", 
 const BILLING_REQUIRED: (keyof Billing)[] = ["company", "attn", "street", "tel", "email"];
 const BILLING_SERVER_FIELDS: Record<string, string> = { post_code: "postCode", company: "company", attn: "attn", street: "street", city: "city", country: "country", tel: "tel", fax: "fax", email: "email" };
 
-function BillingForm() {
-  const loaded = useLoad(() => client(AccountService).getBillingInfo({}), []);
-  if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
-  if (!loaded.data) return null;
-  const initial = Object.fromEntries(BILLING_FIELDS.map((k) => [k, loaded.data![k]])) as Billing;
-  return <BillingFields initial={initial} />;
-}
-
-function BillingFields(props: { initial: Billing }) {
+function BillingForm(props: { initial: Billing }) {
   const [billing, setBilling] = useState(props.initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const countries = useMemo(() => countryOptions(billing.country), [billing.country]);
@@ -189,14 +179,7 @@ function BillingFields(props: { initial: Billing }) {
   );
 }
 
-function AccountSettingForm() {
-  const loaded = useLoad(() => client(AccountService).getAccountSetting({}), []);
-  if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
-  if (!loaded.data) return null;
-  return <AccountSettingFields distributor={loaded.data.distributorAccess} />;
-}
-
-function AccountSettingFields(props: { distributor: boolean }) {
+function AccountSettingForm(props: { distributor: boolean }) {
   const [distributor, setDistributor] = useState(props.distributor);
   const save = async () => {
     await client(AccountService).setAccountSetting({ distributorAccess: distributor });

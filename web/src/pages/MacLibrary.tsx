@@ -16,6 +16,7 @@ import { Pager } from "../ui/Pager";
 import { RowErrors } from "../ui/RowErrors";
 import { SortableTable } from "../ui/SortableTable";
 import { formatDateTime } from "../ui/format";
+import { useEditor } from "../ui/useEditor";
 import { useLoad } from "../ui/useLoad";
 
 const MAX_BYTES = 16 << 20;
@@ -35,29 +36,25 @@ export function MacLibrary() {
   };
   const list = useLoad(() => client(MacLibraryService).listMacs({ search, page: { page, pageSize: size } }), [search, page, size]);
   const [typed, setTyped] = useState(search);
-  const [adding, setAdding] = useState<string>();
+  const editor = useEditor<{ mac: string }, MacEntry>({
+    fields: { mac: "mac" },
+    changed: list.reload,
+    save: async ({ mac }) => {
+      const entry = await client(MacLibraryService).addMac({ mac });
+      return t("mac.added", { mac: entry.mac });
+    },
+    remove: async (entry) => {
+      await client(MacLibraryService).deleteMac({ mac: entry.mac });
+      return t("mac.deleted", { mac: entry.mac });
+    },
+  });
   const [importing, setImporting] = useState(false);
-  const [doomed, setDoomed] = useState<MacEntry>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [file, setFile] = useState<File>();
   const [refused, setRefused] = useState<ImportMacsResponse>();
   const zone = currentSession()?.account.timeZone || "UTC";
 
-  const add = async () => {
-    if (adding === undefined) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const entry = await client(MacLibraryService).addMac({ mac: adding });
-      announce(t("mac.added", { mac: entry.mac }));
-      setAdding(undefined);
-      list.reload();
-    } catch (err) {
-      setError(problem(err).message);
-    }
-    setBusy(false);
-  };
   const upload = async () => {
     setRefused(undefined);
     if (!file) return setError(t("template.noFile"));
@@ -79,26 +76,13 @@ export function MacLibrary() {
     }
     setBusy(false);
   };
-  const remove = async () => {
-    if (!doomed) return;
-    setBusy(true);
-    try {
-      await client(MacLibraryService).deleteMac({ mac: doomed.mac });
-      announce(t("mac.deleted", { mac: doomed.mac }));
-      list.reload();
-    } catch (err) {
-      announce(problem(err).message, "error");
-    }
-    setBusy(false);
-    setDoomed(undefined);
-  };
 
   return (
     <>
       <div class="page-head">
         <h1>{t("mac.title")}</h1>
         <div class="buttons start">
-          <button type="button" onClick={() => (setError(undefined), setAdding(""))}>
+          <button type="button" onClick={() => editor.open({ mac: "" })}>
             {t("mac.add")}
           </button>
           <button type="button" onClick={() => (setError(undefined), setRefused(undefined), setImporting(true))}>
@@ -135,7 +119,7 @@ export function MacLibrary() {
                 label: t("common.actions"),
                 className: "actions",
                 cell: (e) => (
-                  <button type="button" class="small danger" aria-label={t("mac.delete", { mac: e.mac })} onClick={() => setDoomed(e)}>
+                  <button type="button" class="small danger" aria-label={t("mac.delete", { mac: e.mac })} onClick={() => editor.askRemove(e)}>
                     {t("common.delete")}
                   </button>
                 ),
@@ -145,8 +129,17 @@ export function MacLibrary() {
           <Pager page={page} size={size} total={list.data.total} onChange={(p, s) => go({ page: p, size: s })} />
         </>
       )}
-      <FormDialog open={adding !== undefined} title={t("mac.add")} busy={busy} error={error} onSubmit={add} onClose={() => setAdding(undefined)}>
-        <TextField name="mac" required label={t("mac.addField")} help={t("mac.addField.help")} value={adding ?? ""} onInput={setAdding} maxLength={17} />
+      <FormDialog {...editor.dialog} title={t("mac.add")}>
+        <TextField
+          name="mac"
+          required
+          label={t("mac.addField")}
+          help={t("mac.addField.help")}
+          value={editor.draft?.mac ?? ""}
+          onInput={editor.set("mac")}
+          maxLength={17}
+          error={editor.errors.mac}
+        />
       </FormDialog>
       <FormDialog open={importing} title={t("mac.importTitle")} busy={busy} error={error} onSubmit={upload} onClose={() => setImporting(false)}>
         <div class="field">
@@ -167,14 +160,7 @@ export function MacLibrary() {
         </div>
         {refused && <RowErrors errors={refused.errors} />}
       </FormDialog>
-      <ConfirmDialog
-        open={doomed !== undefined}
-        message={doomed ? t("mac.deleteConfirm", { mac: doomed.mac }) : ""}
-        confirmLabel={t("common.delete")}
-        busy={busy}
-        onConfirm={remove}
-        onCancel={() => setDoomed(undefined)}
-      />
+      <ConfirmDialog {...editor.confirm} message={editor.doomed ? t("mac.deleteConfirm", { mac: editor.doomed.mac }) : ""} confirmLabel={t("common.delete")} />
     </>
   );
 }

@@ -18,6 +18,7 @@ import { LoadProblem } from "../ui/LoadProblem";
 import { announce } from "../ui/Notice";
 import { SortableTable } from "../ui/SortableTable";
 import { languageOptions } from "../ui/languages";
+import { useEditor } from "../ui/useEditor";
 import { useLoad } from "../ui/useLoad";
 
 interface Draft {
@@ -40,79 +41,45 @@ const fullName = (pm: PropertyManager) => `${pm.firstName} ${pm.lastName}`.trim(
 
 export function PropertyManagers(props: { changed: () => void; version: number }) {
   const list = useLoad(() => client(PropertyManagerService).listPropertyManagers({}), [props.version]);
-  const [draft, setDraft] = useState<Draft>();
-  const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [doomed, setDoomed] = useState<PropertyManager>();
   const [resetting, setResetting] = useState<PropertyManager>();
-  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => d && { ...d, [key]: value });
-
-  const open = (d: Draft) => {
-    setErrors({});
-    setFormError(undefined);
-    setDraft(d);
-  };
-  const save = async () => {
-    if (!draft) return;
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    const fields = {
-      firstName: draft.firstName,
-      lastName: draft.lastName,
-      language: Number(draft.language) as Language,
-      monthlyPasswordReminder: draft.reminder,
-    };
-    try {
-      if (draft.id === undefined) {
-        const made = await client(PropertyManagerService).createPropertyManager({ ...fields, email: draft.email });
-        const name = made.propertyManager ? fullName(made.propertyManager) : draft.firstName;
-        announce(t("pm.created", { name, password: made.generatedPassword }));
-      } else {
+  const editor = useEditor<Draft, PropertyManager>({
+    fields: SERVER_FIELDS,
+    changed: props.changed,
+    save: async (draft) => {
+      const fields = {
+        firstName: draft.firstName,
+        lastName: draft.lastName,
+        language: Number(draft.language) as Language,
+        monthlyPasswordReminder: draft.reminder,
+      };
+      if (draft.id !== undefined) {
         const saved = await client(PropertyManagerService).updatePropertyManager({ id: draft.id, ...fields });
-        announce(t("pm.saved", { name: fullName(saved) }));
+        return t("pm.saved", { name: fullName(saved) });
       }
-      setDraft(undefined);
-      props.changed();
-    } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field] : undefined;
-      if (field) setErrors({ [field]: p.message });
-      else setFormError(p.message);
-    }
-    setBusy(false);
-  };
-  const act = async (work: () => Promise<string>) => {
-    setBusy(true);
-    try {
-      announce(await work());
-    } catch (err) {
-      announce(problem(err).message, "error");
-    }
-    setBusy(false);
-  };
-  const remove = () =>
-    act(async () => {
-      const pm = doomed!;
-      setDoomed(undefined);
+      const made = await client(PropertyManagerService).createPropertyManager({ ...fields, email: draft.email });
+      const name = made.propertyManager ? fullName(made.propertyManager) : draft.firstName;
+      return t("pm.created", { name, password: made.generatedPassword });
+    },
+    remove: async (pm) => {
       await client(PropertyManagerService).deletePropertyManager({ id: pm.id });
-      props.changed();
       return t("pm.deleted", { name: fullName(pm) });
-    });
-  const reset = () =>
-    act(async () => {
-      const pm = resetting!;
-      setResetting(undefined);
+    },
+  });
+  const { draft, set, errors, doomed } = editor;
+  const reset = () => {
+    const pm = resetting!;
+    setResetting(undefined);
+    return editor.act(async () => {
       const answer = await client(PropertyManagerService).resetPropertyManagerPassword({ id: pm.id });
       return t("pm.reset", { name: fullName(pm), password: answer.generatedPassword });
     });
+  };
 
   return (
     <section aria-labelledby="pm-title">
       <div class="page-head">
         <h2 id="pm-title">{t("pm.title")}</h2>
-        <button type="button" onClick={() => open(EMPTY)}>
+        <button type="button" onClick={() => editor.open(EMPTY)}>
           {t("pm.new")}
         </button>
       </div>
@@ -143,7 +110,7 @@ export function PropertyManagers(props: { changed: () => void; version: number }
                     class="small"
                     aria-label={t("pm.editOne", { name: fullName(pm) })}
                     onClick={() =>
-                      open({
+                      editor.open({
                         id: pm.id,
                         firstName: pm.firstName,
                         lastName: pm.lastName,
@@ -155,7 +122,7 @@ export function PropertyManagers(props: { changed: () => void; version: number }
                   >
                     {t("common.edit")}
                   </button>
-                  <button type="button" class="small danger" aria-label={t("pm.deleteOne", { name: fullName(pm) })} onClick={() => setDoomed(pm)}>
+                  <button type="button" class="small danger" aria-label={t("pm.deleteOne", { name: fullName(pm) })} onClick={() => editor.askRemove(pm)}>
                     {t("common.delete")}
                   </button>
                 </>
@@ -164,14 +131,7 @@ export function PropertyManagers(props: { changed: () => void; version: number }
           ]}
         />
       )}
-      <FormDialog
-        open={draft !== undefined}
-        title={draft?.id === undefined ? t("pm.new") : t("pm.edit")}
-        busy={busy}
-        error={formError}
-        onSubmit={save}
-        onClose={() => setDraft(undefined)}
-      >
+      <FormDialog {...editor.dialog} title={draft?.id === undefined ? t("pm.new") : t("pm.edit")}>
         {draft && (
           <>
             <TextField name="firstName" required label={t("pm.firstName")} value={draft.firstName} onInput={set("firstName")} error={errors.firstName} />
@@ -202,7 +162,7 @@ export function PropertyManagers(props: { changed: () => void; version: number }
                 type="button"
                 onClick={() => {
                   const pm = list.data?.propertyManagers.find((p) => p.id === draft.id);
-                  setDraft(undefined);
+                  editor.close();
                   setResetting(pm);
                 }}
               >
@@ -212,19 +172,12 @@ export function PropertyManagers(props: { changed: () => void; version: number }
           </>
         )}
       </FormDialog>
-      <ConfirmDialog
-        open={doomed !== undefined}
-        message={doomed ? t("pm.deleteConfirm", { name: fullName(doomed) }) : ""}
-        confirmLabel={t("common.delete")}
-        busy={busy}
-        onConfirm={remove}
-        onCancel={() => setDoomed(undefined)}
-      />
+      <ConfirmDialog {...editor.confirm} message={doomed ? t("pm.deleteConfirm", { name: fullName(doomed) }) : ""} confirmLabel={t("common.delete")} />
       <ConfirmDialog
         open={resetting !== undefined}
         message={resetting ? t("pm.resetConfirm", { name: fullName(resetting) }) : ""}
         confirmLabel={t("pm.resetPassword")}
-        busy={busy}
+        busy={editor.busy}
         onConfirm={reset}
         onCancel={() => setResetting(undefined)}
       />

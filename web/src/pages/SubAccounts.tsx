@@ -1,17 +1,16 @@
 // The dashboard's Sub-account List: sub-installers see and change exactly what their
 // installer does, each with a login of its own. New, edit (email, phone, password) and
 // delete after confirming.
-import { useState } from "preact/hooks";
 import { AccountRole, AccountService, type AccountInfo } from "../gen/porter/admin/v1/admin_pb";
-import { client, problem } from "../api";
+import { client } from "../api";
 import { t } from "../i18n";
 import { currentSession } from "../session";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { FormDialog } from "../ui/FormDialog";
 import { TextField } from "../ui/fields";
 import { LoadProblem } from "../ui/LoadProblem";
-import { announce } from "../ui/Notice";
 import { SortableTable } from "../ui/SortableTable";
+import { useEditor } from "../ui/useEditor";
 import { useLoad } from "../ui/useLoad";
 
 interface Draft {
@@ -23,7 +22,6 @@ interface Draft {
 }
 
 const EMPTY: Draft = { username: "", email: "", phone: "", password: "" };
-const SERVER_FIELDS: Record<string, keyof Draft> = { username: "username", email: "email", phone: "phone", password: "password" };
 
 export function SubAccounts() {
   // Sub-installers cannot manage sub-accounts; the list is the installer's.
@@ -33,70 +31,37 @@ export function SubAccounts() {
 
 function SubAccountList() {
   const list = useLoad(() => client(AccountService).listSubInstallers({}), []);
-  const [draft, setDraft] = useState<Draft>();
-  const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [doomed, setDoomed] = useState<AccountInfo>();
-
-  const open = (d: Draft) => {
-    setErrors({});
-    setFormError(undefined);
-    setDraft(d);
-  };
-  const set = (key: keyof Draft) => (value: string) => setDraft((d) => d && { ...d, [key]: value });
-  const save = async () => {
-    if (!draft) return;
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      if (draft.id === undefined) {
-        const made = await client(AccountService).createSubInstaller(draft);
-        const name = made.account?.username ?? draft.username;
-        announce(
-          made.generatedPassword
-            ? t("subAccounts.generated", { name, password: made.generatedPassword })
-            : t("subAccounts.created", { name }),
-        );
-      } else {
+  const editor = useEditor<Draft, AccountInfo>({
+    fields: { username: "username", email: "email", phone: "phone", password: "password" },
+    changed: list.reload,
+    save: async (draft) => {
+      if (draft.id !== undefined) {
         await client(AccountService).updateSubInstaller({
           id: draft.id,
           email: draft.email,
           phone: draft.phone,
           password: draft.password || undefined,
         });
-        announce(t("subAccounts.saved", { name: draft.username }));
+        return t("subAccounts.saved", { name: draft.username });
       }
-      setDraft(undefined);
-      list.reload();
-    } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field] : undefined;
-      if (field) setErrors({ [field]: p.message });
-      else setFormError(p.message);
-    }
-    setBusy(false);
-  };
-  const remove = async () => {
-    if (!doomed) return;
-    setBusy(true);
-    try {
-      await client(AccountService).deleteSubInstaller({ id: doomed.id });
-      announce(t("subAccounts.deleted", { name: doomed.username }));
-      list.reload();
-    } catch (err) {
-      announce(problem(err).message, "error");
-    }
-    setBusy(false);
-    setDoomed(undefined);
-  };
+      const made = await client(AccountService).createSubInstaller(draft);
+      const name = made.account?.username ?? draft.username;
+      return made.generatedPassword
+        ? t("subAccounts.generated", { name, password: made.generatedPassword })
+        : t("subAccounts.created", { name });
+    },
+    remove: async (account) => {
+      await client(AccountService).deleteSubInstaller({ id: account.id });
+      return t("subAccounts.deleted", { name: account.username });
+    },
+  });
+  const { draft, set, errors, doomed } = editor;
 
   return (
     <section aria-labelledby="sub-accounts-title">
       <div class="page-head">
         <h2 id="sub-accounts-title">{t("subAccounts.title")}</h2>
-        <button type="button" onClick={() => open(EMPTY)}>
+        <button type="button" onClick={() => editor.open(EMPTY)}>
           {t("subAccounts.new")}
         </button>
       </div>
@@ -122,11 +87,11 @@ function SubAccountList() {
                     type="button"
                     class="small"
                     aria-label={t("subAccounts.editOne", { name: a.username })}
-                    onClick={() => open({ id: a.id, username: a.username, email: a.email, phone: a.phone, password: "" })}
+                    onClick={() => editor.open({ id: a.id, username: a.username, email: a.email, phone: a.phone, password: "" })}
                   >
                     {t("common.edit")}
                   </button>
-                  <button type="button" class="small danger" aria-label={t("subAccounts.deleteOne", { name: a.username })} onClick={() => setDoomed(a)}>
+                  <button type="button" class="small danger" aria-label={t("subAccounts.deleteOne", { name: a.username })} onClick={() => editor.askRemove(a)}>
                     {t("common.delete")}
                   </button>
                 </>
@@ -135,14 +100,7 @@ function SubAccountList() {
           ]}
         />
       )}
-      <FormDialog
-        open={draft !== undefined}
-        title={draft?.id === undefined ? t("subAccounts.new") : t("subAccounts.edit")}
-        busy={busy}
-        error={formError}
-        onSubmit={save}
-        onClose={() => setDraft(undefined)}
-      >
+      <FormDialog {...editor.dialog} title={draft?.id === undefined ? t("subAccounts.new") : t("subAccounts.edit")}>
         {draft && (
           <>
             <TextField
@@ -170,14 +128,7 @@ function SubAccountList() {
           </>
         )}
       </FormDialog>
-      <ConfirmDialog
-        open={doomed !== undefined}
-        message={doomed ? t("subAccounts.deleteConfirm", { name: doomed.username }) : ""}
-        confirmLabel={t("common.delete")}
-        busy={busy}
-        onConfirm={remove}
-        onCancel={() => setDoomed(undefined)}
-      />
+      <ConfirmDialog {...editor.confirm} message={doomed ? t("subAccounts.deleteConfirm", { name: doomed.username }) : ""} confirmLabel={t("common.delete")} />
     </section>
   );
 }

@@ -1,14 +1,13 @@
 // Family members of an apartment's resident: their SmartPlus app accounts. Add, edit (the
 // email cannot change once set) and remove.
-import { useState } from "preact/hooks";
 import { ApartmentService, type Apartment, type FamilyMember } from "../../gen/porter/admin/v1/admin_pb";
-import { client, problem } from "../../api";
+import { client } from "../../api";
 import { t } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { FormDialog } from "../../ui/FormDialog";
 import { TextField } from "../../ui/fields";
-import { announce } from "../../ui/Notice";
 import { SortableTable } from "../../ui/SortableTable";
+import { useEditor } from "../../ui/useEditor";
 import { appStatusLabel } from "./labels";
 
 interface Draft {
@@ -32,66 +31,36 @@ const SERVER_FIELDS: Record<string, keyof Draft> = {
 const fullName = (m: { firstName: string; lastName: string }) => `${m.firstName} ${m.lastName}`.trim();
 
 export function FamilyMembers(props: { apartment: Apartment; changed: () => void }) {
-  const [draft, setDraft] = useState<Draft>();
-  const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [doomed, setDoomed] = useState<FamilyMember>();
-  const set = (key: keyof Draft) => (value: string) => setDraft((d) => d && { ...d, [key]: value });
-  const open = (d: Draft) => {
-    setErrors({});
-    setFormError(undefined);
-    setDraft(d);
-  };
-  const save = async () => {
-    if (!draft) return;
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
+  const editor = useEditor<Draft, FamilyMember>({
+    fields: SERVER_FIELDS,
+    changed: props.changed,
+    save: async (draft) => {
       if (draft.id === undefined) {
         const m = await client(ApartmentService).addFamilyMember({ apartmentId: props.apartment.id, ...draft });
-        announce(t("apt.family.added", { name: fullName(m) }));
-      } else {
-        const m = await client(ApartmentService).updateFamilyMember({
-          id: draft.id,
-          firstName: draft.firstName,
-          lastName: draft.lastName,
-          email: draft.emailLocked ? undefined : draft.email,
-          callingCode: draft.callingCode,
-          mobile: draft.mobile,
-        });
-        announce(t("apt.family.saved", { name: fullName(m) }));
+        return t("apt.family.added", { name: fullName(m) });
       }
-      setDraft(undefined);
-      props.changed();
-    } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field] : undefined;
-      if (field) setErrors({ [field]: p.message });
-      else setFormError(p.message);
-    }
-    setBusy(false);
-  };
-  const remove = async () => {
-    if (!doomed) return;
-    setBusy(true);
-    try {
-      await client(ApartmentService).deleteFamilyMember({ id: doomed.id });
-      announce(t("apt.family.deleted", { name: fullName(doomed) }));
-      props.changed();
-    } catch (err) {
-      announce(problem(err).message, "error");
-    }
-    setBusy(false);
-    setDoomed(undefined);
-  };
+      const m = await client(ApartmentService).updateFamilyMember({
+        id: draft.id,
+        firstName: draft.firstName,
+        lastName: draft.lastName,
+        email: draft.emailLocked ? undefined : draft.email,
+        callingCode: draft.callingCode,
+        mobile: draft.mobile,
+      });
+      return t("apt.family.saved", { name: fullName(m) });
+    },
+    remove: async (member) => {
+      await client(ApartmentService).deleteFamilyMember({ id: member.id });
+      return t("apt.family.deleted", { name: fullName(member) });
+    },
+  });
+  const { draft, set, errors, doomed } = editor;
 
   return (
     <section aria-labelledby="family-title">
       <div class="page-head">
         <h2 id="family-title">{t("apt.family")}</h2>
-        <button type="button" disabled={!props.apartment.resident} onClick={() => open(EMPTY)}>
+        <button type="button" disabled={!props.apartment.resident} onClick={() => editor.open(EMPTY)}>
           {t("apt.family.add")}
         </button>
       </div>
@@ -117,7 +86,7 @@ export function FamilyMembers(props: { apartment: Apartment; changed: () => void
                   class="small"
                   aria-label={t("apt.family.editOne", { name: fullName(m) })}
                   onClick={() =>
-                    open({
+                    editor.open({
                       id: m.id,
                       firstName: m.firstName,
                       lastName: m.lastName,
@@ -130,7 +99,7 @@ export function FamilyMembers(props: { apartment: Apartment; changed: () => void
                 >
                   {t("common.edit")}
                 </button>
-                <button type="button" class="small danger" aria-label={t("apt.family.deleteOne", { name: fullName(m) })} onClick={() => setDoomed(m)}>
+                <button type="button" class="small danger" aria-label={t("apt.family.deleteOne", { name: fullName(m) })} onClick={() => editor.askRemove(m)}>
                   {t("common.remove")}
                 </button>
               </>
@@ -138,14 +107,7 @@ export function FamilyMembers(props: { apartment: Apartment; changed: () => void
           },
         ]}
       />
-      <FormDialog
-        open={draft !== undefined}
-        title={draft?.id === undefined ? t("apt.family.add") : t("apt.family.edit")}
-        busy={busy}
-        error={formError}
-        onSubmit={save}
-        onClose={() => setDraft(undefined)}
-      >
+      <FormDialog {...editor.dialog} title={draft?.id === undefined ? t("apt.family.add") : t("apt.family.edit")}>
         {draft && (
           <>
             <TextField name="firstName" required label={t("apt.firstName")} value={draft.firstName} onInput={set("firstName")} maxLength={64} error={errors.firstName} />
@@ -165,14 +127,7 @@ export function FamilyMembers(props: { apartment: Apartment; changed: () => void
           </>
         )}
       </FormDialog>
-      <ConfirmDialog
-        open={doomed !== undefined}
-        message={doomed ? t("apt.family.deleteConfirm", { name: fullName(doomed) }) : ""}
-        confirmLabel={t("common.remove")}
-        busy={busy}
-        onConfirm={remove}
-        onCancel={() => setDoomed(undefined)}
-      />
+      <ConfirmDialog {...editor.confirm} message={doomed ? t("apt.family.deleteConfirm", { name: fullName(doomed) }) : ""} confirmLabel={t("common.remove")} />
     </section>
   );
 }
