@@ -51,6 +51,26 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String> {
     bounded_text(field, value.trim(), max)
 }
 
+/// Optional text of several lines (a version log): trimmed, bounded, line breaks (stored
+/// as `\n`) and tabs kept, other control characters refused.
+pub fn multiline_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim().replace("\r\n", "\n");
+    let len = v.chars().count();
+    if len > max {
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {max} characters (got {len})"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(StoreError::invalid(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    Ok(v)
+}
+
 /// Street, city, company and similar optional text fields.
 pub fn free_text(field: &str, value: &str) -> Result<String> {
     optional_text(field, value, MAX_FREE_TEXT_LEN)

@@ -15,6 +15,7 @@ import { CommunityForm } from "./pages/CommunityForm";
 import { NotFound } from "./pages/NotFound";
 import { Account } from "./pages/Account";
 import { MacLibrary } from "./pages/MacLibrary";
+import { FirmwarePage } from "./pages/firmware/FirmwarePage";
 import { ResidentsPage } from "./pages/residents/ResidentsPage";
 import { ApartmentForm } from "./pages/residents/ApartmentForm";
 import { DevicePage } from "./pages/devices/DevicePage";
@@ -25,6 +26,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/communities/new", show: () => <CommunityForm /> },
   { path: "/account", show: () => <Account /> },
   { path: "/macs", show: () => <MacLibrary /> },
+  { path: "/firmware", show: () => <FirmwarePage /> },
   { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/devices/:device",
@@ -114,6 +116,11 @@ export function App() {
             <li>
               <Link href="/macs" aria-current={path === "/macs" ? "page" : undefined}>
                 {t("nav.macs")}
+              </Link>
+            </li>
+            <li>
+              <Link href="/firmware" aria-current={path === "/firmware" ? "page" : undefined}>
+                {t("nav.firmware")}
               </Link>
             </li>
           </ul>

@@ -62,3 +62,22 @@ export function problem(err: unknown): Problem {
       return { code: e.code, message: t("error.other", { message }) };
   }
 }
+
+/**
+ * Where a refusal belongs in a form: under the control `fields` maps the server's field to
+ * (the field itself, or the list it is an element of: `relays[0].name` → `relays`), else
+ * above the form. Under its own control the message drops the field's name, which the
+ * control's label already says.
+ */
+export function placeProblem<K>(err: unknown, fields: Record<string, K> = {}): { field?: K; message: string } {
+  const p = problem(err);
+  if (!p.field) return { message: p.message };
+  if (Object.hasOwn(fields, p.field)) {
+    const prefix = `${p.field}: `;
+    if (!p.message.startsWith(prefix)) return { field: fields[p.field], message: p.message };
+    const rest = p.message.slice(prefix.length);
+    return { field: fields[p.field], message: rest.charAt(0).toLocaleUpperCase() + rest.slice(1) };
+  }
+  const base = p.field.split(/[.[]/)[0];
+  return Object.hasOwn(fields, base) ? { field: fields[base], message: p.message } : { message: p.message };
+}

@@ -283,7 +283,7 @@ describe("the account menu and sub-accounts", () => {
     await billing.getByLabel(/^Email/).fill("billing@installer.example");
     // The server's rule lands on its field: TEL is required.
     await billing.getByRole("button", { name: "Submit" }).click();
-    await billing.getByText("tel: is required").waitFor();
+    await billing.locator(".field.invalid", { has: page.getByLabel(/^TEL/) }).getByText("Is required", { exact: true }).waitFor();
     await billing.getByLabel(/^TEL/).fill("+49 (30) 123-4567");
     await billing.getByRole("button", { name: "Submit" }).click();
     await billing.getByText("Saved.").waitFor();

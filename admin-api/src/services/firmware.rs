@@ -149,6 +149,7 @@ impl FirmwareService for AdminApi {
         request: Request<pb::ListFirmwareRequest>,
     ) -> ApiResult<pb::ListFirmwareResponse> {
         let actor = self.actor(&request)?;
+        let max_image_bytes = self.images().map_or(0, FirmwareStore::max_image_bytes);
         let model = request.get_ref().model.trim().to_ascii_uppercase();
         let firmware = self
             .store
@@ -157,7 +158,10 @@ impl FirmwareService for AdminApi {
             .filter(|f| model.is_empty() || f.models.contains(&model))
             .map(firmware_pb)
             .collect();
-        Ok(Response::new(pb::ListFirmwareResponse { firmware }))
+        Ok(Response::new(pb::ListFirmwareResponse {
+            firmware,
+            max_image_bytes,
+        }))
     }
 
     async fn get_firmware(&self, request: Request<pb::FirmwareRef>) -> ApiResult<pb::Firmware> {

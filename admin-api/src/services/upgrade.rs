@@ -141,20 +141,27 @@ impl UpgradeService for AdminApi {
         let actor = self.actor(&request)?;
         let r = request.into_inner();
         let model = r.model.trim().to_ascii_uppercase();
-        let devices: Vec<(u64, String, String)> = self
+        let devices: Vec<(u64, String, String, String)> = self
             .store
             .read(|dir| {
                 dir.community_of(&actor, r.community_id)?;
                 Ok::<_, StoreError>(
                     dir.devices_of_community(r.community_id)
-                        .map(|d| (d.id, d.name.clone(), d.mac.clone()))
+                        .map(|d| {
+                            (
+                                d.id,
+                                d.name.clone(),
+                                d.mac.clone(),
+                                dir.device_owner_label(d),
+                            )
+                        })
                         .collect(),
                 )
             })
             .map_err(status)?;
         let candidates = devices
             .into_iter()
-            .filter_map(|(device_id, name, mac)| {
+            .filter_map(|(device_id, name, mac, owner)| {
                 let p = self.presence.as_ref()?.presence(device_id, &mac)?;
                 (model.is_empty() || p.model.eq_ignore_ascii_case(&model)).then_some(
                     pb::UpgradeCandidate {
@@ -164,6 +171,7 @@ impl UpgradeService for AdminApi {
                         model: p.model,
                         firmware_version: p.firmware_version,
                         online: p.online,
+                        owner,
                     },
                 )
             })

@@ -163,6 +163,7 @@ static ORDER: &[Column] = &[
 static CANDIDATE: &[Column] = &[
     col("Device ID", |v| field(v, "device_id")),
     col("Device Name", |v| field(v, "name")),
+    col("Owner", |v| field(v, "owner")),
     col("MAC", |v| field(v, "mac")),
     col("Model", |v| field(v, "model")),
     col("Current Version", |v| field(v, "firmware_version")),

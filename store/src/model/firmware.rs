@@ -40,7 +40,7 @@ impl FirmwareInput {
         Ok(FirmwareInput {
             version: version(&self.version)?,
             models: models(&self.models)?,
-            change_log: rules::optional_text("change_log", &self.change_log, MAX_CHANGE_LOG_LEN)?,
+            change_log: rules::multiline_text("change_log", &self.change_log, MAX_CHANGE_LOG_LEN)?,
         })
     }
 }
@@ -130,5 +130,24 @@ mod tests {
         .validated()
         .expect_err("none");
         assert_eq!(e.field(), Some("models"));
+    }
+
+    #[test]
+    fn a_version_log_keeps_its_lines_and_refuses_other_controls() {
+        let input = |log: &str| FirmwareInput {
+            version: "1.2".into(),
+            models: vec!["R29".into()],
+            change_log: log.into(),
+        };
+        let ok = input("Fixes:\r\n\t- relay delay\n- DTMF\n")
+            .validated()
+            .expect("lines and tabs are fine");
+        assert_eq!(ok.change_log, "Fixes:\n\t- relay delay\n- DTMF");
+        let e = input("bell\u{7}").validated().expect_err("BEL");
+        assert_eq!(e.field(), Some("change_log"));
+        let e = input(&"x".repeat(MAX_CHANGE_LOG_LEN + 1))
+            .validated()
+            .expect_err("too long");
+        assert_eq!(e.field(), Some("change_log"));
     }
 }

@@ -13,7 +13,7 @@ import {
   TimeFormat,
   type Community,
 } from "../gen/porter/admin/v1/admin_pb";
-import { client, problem } from "../api";
+import { client, placeProblem } from "../api";
 import { t } from "../i18n";
 import { navigate } from "../router";
 import { FormErrors, OnOffField, RadioField, SelectField, TextField } from "../ui/fields";
@@ -184,13 +184,12 @@ function CommunityFields(props: { community?: Community }) {
       navigate("/");
       announce(t(creating ? "community.created" : "community.saved", { name: saved.name }));
     } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field] : undefined;
+      const { field, message } = placeProblem(err, SERVER_FIELDS);
       if (field) {
-        setErrors({ [field]: p.message });
+        setErrors({ [field]: message });
         focusFirstError();
       } else {
-        setFormError(p.message);
+        setFormError(message);
       }
       setBusy(false);
     }

@@ -9,7 +9,7 @@ import { navigate, useLocation } from "../router";
 import { currentSession } from "../session";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { FormDialog } from "../ui/FormDialog";
-import { TextField } from "../ui/fields";
+import { FileField, SPREADSHEETS, TextField } from "../ui/fields";
 import { LoadProblem } from "../ui/LoadProblem";
 import { announce } from "../ui/Notice";
 import { Pager } from "../ui/Pager";
@@ -142,22 +142,16 @@ export function MacLibrary() {
         />
       </FormDialog>
       <FormDialog open={importing} title={t("mac.importTitle")} busy={busy} error={error} onSubmit={upload} onClose={() => setImporting(false)}>
-        <div class="field">
-          <label for="mac-file">{t("mac.importFile")}</label>
-          <input
-            id="mac-file"
-            type="file"
-            accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            aria-describedby="mac-file-help"
-            onChange={(e) => {
-              setRefused(undefined);
-              setFile((e.currentTarget as HTMLInputElement).files?.[0]);
-            }}
-          />
-          <p class="help" id="mac-file-help">
-            {t("mac.importFile.help")}
-          </p>
-        </div>
+        <FileField
+          name="file"
+          label={t("mac.importFile")}
+          accept={SPREADSHEETS}
+          help={t("mac.importFile.help")}
+          onChange={(f) => {
+            setRefused(undefined);
+            setFile(f);
+          }}
+        />
         {refused && <RowErrors errors={refused.errors} />}
       </FormDialog>
       <ConfirmDialog {...editor.confirm} message={editor.doomed ? t("mac.deleteConfirm", { mac: editor.doomed.mac }) : ""} confirmLabel={t("common.delete")} />

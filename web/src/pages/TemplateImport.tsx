@@ -12,6 +12,7 @@ import {
 import { client, problem } from "../api";
 import { t } from "../i18n";
 import { FormDialog } from "../ui/FormDialog";
+import { FileField, SPREADSHEETS } from "../ui/fields";
 import { announce } from "../ui/Notice";
 import { saveFile } from "../ui/saveFile";
 import { RowErrors } from "../ui/RowErrors";
@@ -91,23 +92,17 @@ export function TemplateImportDialog(props: { community?: Community; onClose: (i
         props.onClose(false);
       }}
     >
-      <div class="field">
-        <label for="template-file">{t("template.file")}</label>
-        <input
-          id="template-file"
-          type="file"
-          accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-          aria-describedby="template-file-help"
-          onChange={(e) => {
-            setRefused(undefined);
-            setFile((e.currentTarget as HTMLInputElement).files?.[0]);
-          }}
-        />
-        <p class="help" id="template-file-help">
-          {t("template.file.help")} {t("template.macNote")}
-        </p>
-        {community?.featurePlan === FeaturePlan.BASIC && <p class="help">{t("template.basicNote")}</p>}
-      </div>
+      <FileField
+        name="file"
+        label={t("template.file")}
+        accept={SPREADSHEETS}
+        help={`${t("template.file.help")} ${t("template.macNote")}`}
+        onChange={(f) => {
+          setRefused(undefined);
+          setFile(f);
+        }}
+      />
+      {community?.featurePlan === FeaturePlan.BASIC && <p class="help">{t("template.basicNote")}</p>}
       {busy && <p aria-busy="true">{t("template.importing")}</p>}
       {refused && <RowErrors errors={refused.errors} />}
     </FormDialog>

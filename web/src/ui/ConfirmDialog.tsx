@@ -2,7 +2,7 @@
 // browser keeps focus inside it and Escape cancels), focus on the safe choice first.
 import type { ComponentChildren } from "preact";
 import { useId, useRef } from "preact/hooks";
-import { useModal } from "./useModal";
+import { onDialogCancel, useModal } from "./useModal";
 import { t } from "../i18n";
 
 export function ConfirmDialog(props: {
@@ -23,10 +23,7 @@ export function ConfirmDialog(props: {
       ref={dialog}
       aria-labelledby={`${id}-title`}
       aria-describedby={`${id}-message`}
-      onCancel={(e) => {
-        e.preventDefault();
-        props.onCancel();
-      }}
+      onCancel={onDialogCancel(props.onCancel)}
     >
       <h2 id={`${id}-title`}>{t("common.confirmTitle")}</h2>
       <p id={`${id}-message`}>{props.message}</p>

@@ -2,7 +2,7 @@
 // keeps focus inside it, Escape and Cancel close it, Submit saves.
 import type { ComponentChildren } from "preact";
 import { useId } from "preact/hooks";
-import { useModal } from "./useModal";
+import { onDialogCancel, useModal } from "./useModal";
 import { t } from "../i18n";
 import { FormErrors } from "./fields";
 
@@ -21,10 +21,7 @@ export function FormDialog(props: {
     <dialog
       ref={dialog}
       aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        props.onClose();
-      }}
+      onCancel={onDialogCancel(props.onClose)}
     >
       <h2 id={titleId}>{props.title}</h2>
       <form

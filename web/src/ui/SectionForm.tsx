@@ -2,7 +2,7 @@
 // server's message on the field it names (or above the form), a note when saved.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { problem } from "../api";
+import { placeProblem } from "../api";
 import { t } from "../i18n";
 import { FormErrors } from "./fields";
 
@@ -31,10 +31,9 @@ export function SectionForm(props: {
     try {
       setNote((await props.save()) ?? undefined);
     } catch (err) {
-      const p = problem(err);
-      const field = p.field && props.fields?.[p.field];
-      if (field) props.onErrors({ [field]: p.message });
-      else setError(p.message);
+      const { field, message } = placeProblem(err, props.fields);
+      if (field) props.onErrors({ [field]: message });
+      else setError(message);
     }
     setBusy(false);
   };

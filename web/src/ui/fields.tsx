@@ -217,3 +217,28 @@ export function TextAreaField(p: Common & { value: string; onInput: (v: string) 
     </div>
   );
 }
+
+/** A file to send; `onChange` gets the chosen file (undefined when the choice is cleared). */
+export function FileField(p: Common & { accept?: string; onChange: (file: File | undefined) => void }) {
+  const id = useId();
+  return (
+    <div class={`field${p.error ? " invalid" : ""}`}>
+      <Label for={id} label={p.label} required={p.required} />
+      <input
+        id={id}
+        name={p.name}
+        type="file"
+        accept={p.accept}
+        required={p.required}
+        disabled={p.disabled}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy(id, p)}
+        onChange={(e) => p.onChange((e.currentTarget as HTMLInputElement).files?.[0])}
+      />
+      <Described id={id} help={p.help} error={p.error} locked={p.disabled ? p.lockedReason : undefined} />
+    </div>
+  );
+}
+
+/** What a spreadsheet upload accepts: CSV or XLSX, by extension and by type. */
+export const SPREADSHEETS = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

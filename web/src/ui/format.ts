@@ -63,3 +63,22 @@ export function communityTimeStyle(community: { timeZone: string; timeFormat: nu
     order: community.dateFormat === DateFormat.MDY ? "mdy" : community.dateFormat === DateFormat.DMY ? "dmy" : "ymd",
   };
 }
+
+/** A size for people: bytes, KiB, MiB or GiB, in the page's language. */
+export function formatBytes(bytes: number | bigint): string {
+  const n = Number(bytes);
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let unit = 0;
+  let value = n;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const number = new Intl.NumberFormat(currentLanguage().code, { maximumFractionDigits: unit === 0 ? 0 : 1, numberingSystem: "latn" }).format(value);
+  return `${number} ${units[unit]}`;
+}
+
+/** A whole number with the language's digit grouping: 536,870,912. */
+export function formatCount(n: number | bigint): string {
+  return new Intl.NumberFormat(currentLanguage().code, { numberingSystem: "latn" }).format(n);
+}

@@ -3,16 +3,16 @@
 // shown under the field it names (porter-field) or above the form, the busy flag that
 // stops a second submit, and the announcement of what happened.
 import { useState } from "preact/hooks";
-import { problem } from "../api";
+import { placeProblem, problem } from "../api";
 import { announce } from "./Notice";
 
 export type FieldErrors<D> = Partial<Record<keyof D, string>>;
 
 export interface EditorOptions<D, R> {
   /** The server's field names (snake_case, as in porter-field) mapped to the draft's keys. */
-  fields: Record<string, keyof D>;
-  /** Saves the draft and says what was done, for the announcement. */
-  save: (draft: D) => Promise<string>;
+  fields?: Record<string, keyof D>;
+  /** Saves the draft and says what was done, for the announcement; absent when the list edits nothing. */
+  save?: (draft: D) => Promise<string>;
   /** Removes a row and says what was done; absent when the list removes nothing. */
   remove?: (row: R) => Promise<string>;
   /** Called after every successful save, removal or action (reload the list). */
@@ -41,7 +41,7 @@ export function useEditor<D extends object, R = never>(options: EditorOptions<D,
       setDraft((d) => d && { ...d, [key]: value });
 
   const save = async () => {
-    if (!draft || busy) return;
+    if (!draft || busy || !options.save) return;
     setBusy(true);
     clearErrors();
     try {
@@ -49,10 +49,9 @@ export function useEditor<D extends object, R = never>(options: EditorOptions<D,
       setDraft(undefined);
       options.changed();
     } catch (err) {
-      const p = problem(err);
-      const field = p.field ? options.fields[p.field] : undefined;
-      if (field) setErrors({ [field]: p.message } as FieldErrors<D>);
-      else setFormError(p.message);
+      const { field, message } = placeProblem(err, options.fields);
+      if (field) setErrors({ [field]: message } as FieldErrors<D>);
+      else setFormError(message);
     }
     setBusy(false);
   };

@@ -17,3 +17,16 @@ export function useModal(open: boolean, focus: (dialog: HTMLDialogElement) => HT
   }, [open]);
   return dialog;
 }
+
+/**
+ * The dialog's `cancel` handler (Escape): calls `close` instead of letting the browser
+ * shut the dialog behind the page's back. A file input's own `cancel` (its picker closed,
+ * or the same file chosen again) bubbles up to the dialog too, and must not close it.
+ */
+export function onDialogCancel(close: () => void) {
+  return (e: Event) => {
+    if (e.target !== e.currentTarget) return;
+    e.preventDefault();
+    close();
+  };
+}

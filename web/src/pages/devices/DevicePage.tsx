@@ -13,7 +13,7 @@ import {
   type DeviceEvent,
   type Relay,
 } from "../../gen/porter/admin/v1/admin_pb";
-import { client, problem } from "../../api";
+import { client, placeProblem, problem } from "../../api";
 import { t, type MessageKey } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
@@ -153,10 +153,9 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
         announce(t("dev.created", { name: made.name }));
       }
     } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field.split(/[.[]/)[0]] : undefined;
-      if (field) setErrors({ [field]: p.message });
-      else setFormError(p.message);
+      const { field, message } = placeProblem(err, SERVER_FIELDS);
+      if (field) setErrors({ [field]: message });
+      else setFormError(message);
     }
     setBusy(false);
   };

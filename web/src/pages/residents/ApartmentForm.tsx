@@ -14,7 +14,7 @@ import {
   type Apartment,
   type Community,
 } from "../../gen/porter/admin/v1/admin_pb";
-import { client, problem } from "../../api";
+import { client, placeProblem, problem } from "../../api";
 import { t } from "../../i18n";
 import { Link, navigate } from "../../router";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
@@ -186,12 +186,11 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
         props.reload();
       }
     } catch (err) {
-      const p = problem(err);
-      const field = p.field ? SERVER_FIELDS[p.field] : undefined;
+      const { field, message } = placeProblem(err, SERVER_FIELDS);
       if (field) {
-        setErrors({ [field]: p.message });
+        setErrors({ [field]: message });
         focusFirstError();
-      } else setFormError(p.message);
+      } else setFormError(message);
     }
     setBusy(false);
   };
