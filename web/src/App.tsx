@@ -16,6 +16,7 @@ import { NotFound } from "./pages/NotFound";
 import { Account } from "./pages/Account";
 import { MacLibrary } from "./pages/MacLibrary";
 import { FirmwarePage } from "./pages/firmware/FirmwarePage";
+import { UpgradesPage } from "./pages/upgrades/UpgradesPage";
 import { ResidentsPage } from "./pages/residents/ResidentsPage";
 import { ApartmentForm } from "./pages/residents/ApartmentForm";
 import { DevicePage } from "./pages/devices/DevicePage";
@@ -33,6 +34,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
     show: (p) => (ids(p.id, p.device) ? <DevicePage communityId={p.id} deviceId={p.device} /> : <NotFound />),
   },
   { path: "/communities/:id/residents", show: (p) => (ids(p.id) ? <ResidentsPage id={p.id} /> : <NotFound />) },
+  { path: "/communities/:id/upgrades", show: (p) => (ids(p.id) ? <UpgradesPage id={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/buildings/:building/apartments/new",
     show: (p) => (ids(p.id, p.building) ? <ApartmentForm communityId={p.id} buildingId={p.building} /> : <NotFound />),

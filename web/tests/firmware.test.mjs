@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, ftruncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { adminCli, check, eventually, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer } from "./harness.mjs";
+import { adminCli, check, eventually, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer, startSim } from "./harness.mjs";
 
 let server;
 let browser;
@@ -112,5 +112,108 @@ describe("the Firmware module", () => {
       await page.getByText("No firmware yet.").waitFor();
       expectClean(problems, [/FirmwareService\/UploadFirmware/]);
       await context.close();
+    }));
+});
+
+/** "YYYY-MM-DDTHH:MM" of `ms` in Europe/Berlin, as a datetime-local input takes it. */
+function berlinLocal(ms) {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Berlin",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}T${part("hour")}:${part("minute")}`;
+}
+
+describe("the Upgrade module", () => {
+  test("a strategy for a connected door phone: refusals, scheduled, edited to now, executed, deleted", () =>
+    keepEvidence(browser, "upgrade module", async () => {
+      const community = (
+        await adminCli(server, ["--get", "id", "community", "create", "--name", "Elm Yard", "--feature-plan", "premium", "--country", "Germany", "--time-zone", "Europe/Berlin"])
+      ).trim();
+      await adminCli(server, ["mac", "add", "0C11050C0001"]);
+      const gate = (
+        await adminCli(server, ["--get", "id", "device", "create", "--public-area", community, "--type", "multi-tenant-door-phone", "--mac", "0C11050C0001", "--name", "Gate"])
+      ).trim();
+      const image = join(server.dataDir, "r29-900.bin");
+      writeFileSync(image, randomBytes(300_000));
+      await adminCli(server, ["firmware", "upload", image, "--version", "29.30.2.900", "--model", "R29", "--change-log", "Fixes"]);
+      const sim = startSim(server, gate);
+      try {
+        await adminCli(server, ["device", "wait-online", gate]);
+        const { page, context, problems } = await openPage(browser);
+        await logIn(page, server.portal);
+        await page.getByRole("link", { name: "Resident and Device of Elm Yard" }).click();
+        await page.getByRole("navigation", { name: "Modules of Elm Yard" }).getByRole("link", { name: "Upgrade" }).click();
+        await page.getByRole("heading", { name: "Upgrade", level: 1 }).waitFor();
+        await page.getByText("No upgrade matches.").waitFor();
+
+        await page.getByRole("button", { name: "New", exact: true }).click();
+        const dialog = page.getByRole("dialog", { name: "Upgrade Strategy Creation" });
+        await dialog.getByLabel(/^Model/).selectOption("R29");
+        await dialog.getByLabel(/^Version/).selectOption({ label: "29.30.2.900" });
+        const row = dialog.getByRole("row", { name: /Gate/ });
+        await row.getByText("Public Device").waitFor();
+        await row.getByText("0C11050C0001").waitFor();
+        await check(page, "upgrade-new");
+
+        // No device chosen, then a time that has passed: each refusal under its control.
+        await dialog.getByRole("button", { name: "Submit" }).click();
+        await dialog.getByRole("group", { name: /^Device/ }).getByText("Select at least one device").waitFor();
+        await dialog.getByLabel("Upgrade Gate (0C11050C0001)").check();
+        await dialog.getByLabel("Upgrade at a Specific Time").check();
+        await dialog.getByLabel(/^Date and time/).fill(berlinLocal(Date.now() - 3_600_000));
+        await dialog.getByRole("button", { name: "Submit" }).click();
+        await dialog.locator(".field.invalid", { has: page.getByLabel(/^Date and time/) }).getByText(/has passed/).waitFor();
+
+        await dialog.getByLabel(/^Date and time/).fill(berlinLocal(Date.now() + 2 * 86_400_000));
+        await dialog.getByRole("button", { name: "Submit" }).click();
+        await page.getByText("The upgrade to 29.30.2.900 (R29) was created for 1 device.").waitFor();
+        const strategy = page.getByRole("row", { name: /29\.30\.2\.900/ });
+        await strategy.getByText("Pending").waitFor();
+        await check(page, "upgrade-list");
+
+        // Right now, starting without a spread: the simulated door phone takes the image and
+        // comes back with the new version.
+        await page.getByRole("button", { name: "Edit 29.30.2.900 (R29)" }).click();
+        const edit = page.getByRole("dialog", { name: "Edit Upgrade Strategy" });
+        await edit.getByLabel("Upgrade Gate (0C11050C0001)").isChecked().then((on) => assert.ok(on, "the chosen device stays chosen"));
+        await edit.getByLabel("Upgrade Right Now").check();
+        // The strategy's rollout settings are shown filled in, so the section is open.
+        await edit.getByLabel(/^Start spread/).fill("0");
+        await edit.getByRole("button", { name: "Submit" }).click();
+        await page.getByText("The upgrade to 29.30.2.900 (R29) was saved.").waitFor();
+        await eventually(
+          async () => {
+            await page.getByRole("button", { name: "Refresh" }).click();
+            return strategy.getByText("Executed").isVisible();
+          },
+          true,
+          "the strategy is executed",
+        );
+        await page.getByRole("button", { name: "Details of 29.30.2.900 (R29)" }).click();
+        const details = page.getByRole("dialog", { name: "Upgrade to 29.30.2.900 (R29)" });
+        await details.getByRole("row", { name: /Gate 0C11050C0001 Executed/ }).waitFor();
+        await check(page, "upgrade-details");
+        await details.getByRole("button", { name: "Close" }).click();
+
+        await page.getByLabel("Status", { exact: true }).selectOption({ label: "Pending" });
+        await page.getByText("No upgrade matches.").waitFor();
+        await page.getByLabel("Status", { exact: true }).selectOption({ label: "Executed" });
+        await strategy.waitFor();
+        await page.getByRole("button", { name: "Delete 29.30.2.900 (R29)" }).click();
+        await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+        await page.getByText("The upgrade to 29.30.2.900 (R29) was deleted.").waitFor();
+        await page.getByText("No upgrade matches.").waitFor();
+        expectClean(problems, [/UpgradeService\/CreateUpgrade/]);
+        await context.close();
+      } finally {
+        await sim.stop();
+      }
     }));
 });

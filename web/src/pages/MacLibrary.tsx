@@ -18,6 +18,7 @@ import { SortableTable } from "../ui/SortableTable";
 import { formatDateTime } from "../ui/format";
 import { useEditor } from "../ui/useEditor";
 import { useLoad } from "../ui/useLoad";
+import { SearchForm } from "../ui/SearchForm";
 
 const MAX_BYTES = 16 << 20;
 
@@ -90,17 +91,9 @@ export function MacLibrary() {
           </button>
         </div>
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          go({ q: typed.trim(), page: 1 });
-        }}
-      >
+      <SearchForm onSearch={() => go({ q: typed.trim(), page: 1 })}>
         <TextField name="q" type="search" label={t("mac.search")} help={t("mac.search.help")} value={typed} onInput={setTyped} />
-        <button type="submit">{t("rd.filter.apply")}</button>
-      </form>
+      </SearchForm>
       {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
       {list.data && (
         <>

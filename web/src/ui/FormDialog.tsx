@@ -13,6 +13,8 @@ export function FormDialog(props: {
   error?: string;
   onSubmit: () => void;
   onClose: () => void;
+  /** Room for a table (the upgrade's device list). */
+  wide?: boolean;
   children: ComponentChildren;
 }) {
   const titleId = useId();
@@ -20,6 +22,7 @@ export function FormDialog(props: {
   return (
     <dialog
       ref={dialog}
+      class={props.wide ? "wide" : undefined}
       aria-labelledby={titleId}
       onCancel={onDialogCancel(props.onClose)}
     >

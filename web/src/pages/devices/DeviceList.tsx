@@ -16,6 +16,7 @@ import { parseSort } from "../residents/ApartmentList";
 import type { View } from "../residents/query";
 import { deviceTypeLabel } from "./labels";
 import { StatusDot } from "./StatusDot";
+import { SearchForm } from "../../ui/SearchForm";
 
 const SORTS: Record<string, DeviceSort> = {
   name: DeviceSort.NAME_ASC,
@@ -62,17 +63,9 @@ export function DeviceList(props: { communityId: string; scope: string; view: Vi
   return (
     <>
       <div class="list-head">
-        <form
-          class="filters"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            props.apply({ q, page: 1 });
-          }}
-        >
+        <SearchForm onSearch={() => props.apply({ q, page: 1 })}>
           <TextField name="q" type="search" label={t("dev.search")} value={q} onInput={setQ} />
-          <button type="submit">{t("rd.filter.apply")}</button>
-        </form>
+        </SearchForm>
         <Link href={`/communities/${props.communityId}/devices/new?scope=${props.scope}`} class="button primary">
           {t("dev.new")}
         </Link>

@@ -8,14 +8,15 @@ import { t } from "../../i18n";
 import { navigate, useLocation } from "../../router";
 import { currentSession } from "../../session";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { InfoDialog } from "../../ui/InfoDialog";
 import { TextField } from "../../ui/fields";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { SortableTable } from "../../ui/SortableTable";
 import { formatBytes, formatDateTime, type TimeStyle } from "../../ui/format";
 import { useEditor } from "../../ui/useEditor";
 import { useLoad } from "../../ui/useLoad";
-import { onDialogCancel, useModal } from "../../ui/useModal";
 import { UploadDialog } from "./UploadDialog";
+import { SearchForm } from "../../ui/SearchForm";
 
 const models = (f: Firmware) => f.models.join(", ");
 
@@ -43,18 +44,14 @@ export function FirmwarePage() {
           {t("fw.upload")}
         </button>
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SearchForm
+        onSearch={() => {
           const m = typed.trim();
           navigate(m ? `/firmware?model=${encodeURIComponent(m)}` : "/firmware");
         }}
       >
         <TextField name="model" type="search" label={t("fw.model")} help={t("fw.model.help")} value={typed} onInput={setTyped} />
-        <button type="submit">{t("rd.filter.apply")}</button>
-      </form>
+      </SearchForm>
       {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
       {list.data && (
         <SortableTable
@@ -109,39 +106,26 @@ export function FirmwarePage() {
 /** Everything about one image: the manual's "detailed firmware information". */
 function FirmwareDetails(props: { firmware?: Firmware; time: TimeStyle; onClose: () => void }) {
   const f = props.firmware;
-  const dialog = useModal(f !== undefined, (d) => d.querySelector("button"));
   return (
-    <dialog
-      ref={dialog}
-      aria-labelledby="fw-details-title"
-      onCancel={onDialogCancel(props.onClose)}
-    >
+    <InfoDialog open={f !== undefined} title={f ? t("fw.detailsTitle", { version: f.version }) : ""} onClose={props.onClose}>
       {f && (
-        <>
-          <h2 id="fw-details-title">{t("fw.detailsTitle", { version: f.version })}</h2>
-          <dl class="facts">
-            <dt>{t("fw.col.model")}</dt>
-            <dd>{models(f)}</dd>
-            <dt>{t("fw.col.created")}</dt>
-            <dd>{formatDateTime(f.createdAtMs, props.time)}</dd>
-            <dt>{t("fw.size")}</dt>
-            <dd>{formatBytes(f.size)}</dd>
-            <dt>{t("fw.sha256")}</dt>
-            <dd>
-              <code class="wrap">{f.sha256}</code>
-            </dd>
-            <dt>{t("fw.col.log")}</dt>
-            <dd>
-              <pre class="log">{f.changeLog || t("common.none")}</pre>
-            </dd>
-          </dl>
-        </>
+        <dl class="facts">
+          <dt>{t("fw.col.model")}</dt>
+          <dd>{models(f)}</dd>
+          <dt>{t("fw.col.created")}</dt>
+          <dd>{formatDateTime(f.createdAtMs, props.time)}</dd>
+          <dt>{t("fw.size")}</dt>
+          <dd>{formatBytes(f.size)}</dd>
+          <dt>{t("fw.sha256")}</dt>
+          <dd>
+            <code class="wrap">{f.sha256}</code>
+          </dd>
+          <dt>{t("fw.col.log")}</dt>
+          <dd>
+            <pre class="log">{f.changeLog || t("common.none")}</pre>
+          </dd>
+        </dl>
       )}
-      <div class="buttons">
-        <button type="button" onClick={props.onClose}>
-          {t("common.close")}
-        </button>
-      </div>
-    </dialog>
+    </InfoDialog>
   );
 }

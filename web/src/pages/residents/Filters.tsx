@@ -5,20 +5,14 @@ import { ActiveStatus, AppStatus } from "../../gen/porter/admin/v1/admin_pb";
 import { t } from "../../i18n";
 import { SelectField, TextField } from "../../ui/fields";
 import type { View } from "./query";
+import { SearchForm } from "../../ui/SearchForm";
 
 export function Filters(props: { view: View; apply: (changes: Partial<View>) => void }) {
   const [app, setApp] = useState(props.view.app);
   const [active, setActive] = useState(props.view.active);
   const [q, setQ] = useState(props.view.q);
   return (
-    <form
-      class="filters"
-      role="search"
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.apply({ app, active, q, page: 1 });
-      }}
-    >
+    <SearchForm onSearch={() => props.apply({ app, active, q, page: 1 })}>
       <SelectField
         name="app"
         label={t("rd.filter.appStatus")}
@@ -43,8 +37,7 @@ export function Filters(props: { view: View; apply: (changes: Partial<View>) => 
         ]}
       />
       <TextField name="q" type="search" label={t("rd.filter.search")} help={t("rd.filter.search.help")} value={q} onInput={setQ} />
-      <button type="submit">{t("rd.filter.apply")}</button>
-    </form>
+    </SearchForm>
   );
 }
 

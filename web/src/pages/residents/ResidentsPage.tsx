@@ -14,6 +14,7 @@ import { BuildingTree } from "./BuildingTree";
 import { ResidentSearch } from "./ResidentSearch";
 import { DeviceList } from "../devices/DeviceList";
 import { CommunityEvents } from "../devices/CommunityEvents";
+import { CommunityNav } from "../community/CommunityNav";
 import { go, readView, viewUrl, type View } from "./query";
 
 export function ResidentsPage(props: { id: string }) {
@@ -42,9 +43,7 @@ export function ResidentsPage(props: { id: string }) {
   );
   return (
     <>
-      <p class="breadcrumb">
-        <Link href="/">{t("nav.dashboard")}</Link> › {community.data.name}
-      </p>
+      <CommunityNav communityId={props.id} name={community.data.name} current="residents" />
       <h1>{t("rd.title")}</h1>
       <div class="module">
         {buildings.data && (

@@ -1,0 +1,32 @@
+// The modules of one community (the manual's left-hand menu inside a community): the
+// breadcrumb back to the dashboard, and a link to each module, the current one marked.
+import { t } from "../../i18n";
+import { Link } from "../../router";
+
+export type CommunityModule = "residents" | "upgrades";
+
+const MODULES: { module: CommunityModule; path: string; label: () => string }[] = [
+  { module: "residents", path: "residents", label: () => t("rd.title") },
+  { module: "upgrades", path: "upgrades", label: () => t("up.title") },
+];
+
+export function CommunityNav(props: { communityId: string | bigint; name: string; current: CommunityModule }) {
+  return (
+    <>
+      <p class="breadcrumb">
+        <Link href="/">{t("nav.dashboard")}</Link> › {props.name}
+      </p>
+      <nav class="community-nav" aria-label={t("community.modules", { name: props.name })}>
+        <ul>
+          {MODULES.map((m) => (
+            <li key={m.module}>
+              <Link href={`/communities/${props.communityId}/${m.path}`} aria-current={m.module === props.current ? "page" : undefined}>
+                {m.label()}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+    </>
+  );
+}
