@@ -366,6 +366,7 @@ pub fn device_input(d: Option<pb::DeviceInput>) -> Result<model::DeviceInput, St
             .security_relay
             .map(|s| s.relay.map(|r| relay_in("security_relay", r)).transpose())
             .transpose()?,
+        public_buildings: d.public_buildings.map(|b| b.building_ids),
     })
 }
 

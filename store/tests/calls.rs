@@ -5,14 +5,17 @@
 
 mod common;
 
-use porter_store::model::{CommunitySettings, Id};
-use porter_store::{Actor, CallDestination, CallRefusal, ScopeRequest, Store};
+use porter_store::model::{CommunitySettings, DeviceInput, DeviceScope, Id};
+use porter_store::{Actor, CallDestination, CallRefusal, ScopeRequest, Store, StoreError};
 
 struct Site {
     store: Store,
     actor: Actor,
     community: Id,
+    buildings: [Id; 2],
+    gate_id: Id,
     gate: String,
+    lobby_id: Id,
     lobby: String,
     monitor_101: String,
     monitor_102: String,
@@ -39,8 +42,7 @@ async fn site() -> Site {
         0,
         "0C1100000001",
     )
-    .await
-    .sip_number;
+    .await;
     let lobby = common::device(
         &store,
         &actor,
@@ -48,8 +50,7 @@ async fn site() -> Site {
         0,
         "0C1100000002",
     )
-    .await
-    .sip_number;
+    .await;
     let monitor_101 = common::device(
         &store,
         &actor,
@@ -72,8 +73,11 @@ async fn site() -> Site {
         store,
         actor,
         community,
-        gate,
-        lobby,
+        buildings: [b1, b2],
+        gate_id: gate.id,
+        gate: gate.sip_number,
+        lobby_id: lobby.id,
+        lobby: lobby.sip_number,
         monitor_101,
         monitor_102,
         apartment_101: a101,
@@ -85,6 +89,66 @@ fn monitors(d: Result<CallDestination, CallRefusal>) -> Vec<String> {
         Ok(CallDestination::Apartment(a)) => a.monitors,
         other => panic!("expected an apartment, got {other:?}"),
     }
+}
+
+/// Editing a public device's buildings changes what it reaches; a building of another
+/// community, or buildings on a building's device, are refused and change nothing.
+#[tokio::test]
+async fn a_public_device_reaches_only_the_buildings_it_serves() {
+    let s = site().await;
+    let [b1, b2] = s.buildings;
+    let serve = |buildings: Vec<Id>, id: Id| {
+        s.store.update_device(
+            &s.actor,
+            id,
+            DeviceInput {
+                public_buildings: Some(buildings),
+                ..Default::default()
+            },
+        )
+    };
+    let view = serve(vec![b2, b2], s.gate_id).await.unwrap();
+    assert_eq!(
+        view.device.scope,
+        DeviceScope::Public {
+            buildings: vec![b2]
+        }
+    );
+    assert_eq!(
+        s.store.call_destination(&s.gate, "102"),
+        Err(CallRefusal::NotFound)
+    );
+    assert!(matches!(
+        s.store.call_destination(&s.gate, "101"),
+        Ok(CallDestination::Apartment(a)) if a.monitors.is_empty()
+    ));
+
+    let other = common::community(&s.store, &s.actor, "Other").await;
+    let foreign = common::building(&s.store, &s.actor, other, "X").await;
+    let err = serve(vec![b1, foreign], s.gate_id).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid { field, .. } if field == "public_buildings"),
+        "{err}"
+    );
+    let err = serve(vec![b1], s.lobby_id).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid { field, .. } if field == "public_buildings"),
+        "{err}"
+    );
+    let gate = s.store.device(&s.actor, s.gate_id).unwrap().device;
+    assert_eq!(
+        gate.scope,
+        DeviceScope::Public {
+            buildings: vec![b2]
+        }
+    );
+
+    // None listed: all buildings again.
+    serve(vec![], s.gate_id).await.unwrap();
+    assert_eq!(
+        s.store.call_destination(&s.gate, "101"),
+        Err(CallRefusal::Ambiguous)
+    );
 }
 
 #[tokio::test]

@@ -141,8 +141,28 @@ impl DeviceArgs {
             arming: self.arming,
             relays,
             security_relay,
+            public_buildings: None,
         })
     }
+}
+
+/// `--serves`: "all", or building ids separated by commas.
+fn parse_served(spec: &str) -> Result<pb::BuildingSelection, CliError> {
+    if spec.trim().eq_ignore_ascii_case("all") {
+        return Ok(pb::BuildingSelection::default());
+    }
+    let building_ids = spec
+        .split(',')
+        .map(|id| {
+            id.trim().parse::<u64>().map_err(|_| {
+                CliError::Usage(format!(
+                    "--serves: {:?} is not a building id (give ids separated by commas, or \"all\")",
+                    id.trim()
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(pb::BuildingSelection { building_ids })
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -188,6 +208,10 @@ pub enum DeviceCmd {
         id: u64,
         #[command(flatten)]
         device: DeviceArgs,
+        /// A public-area device: the buildings it serves, comma-separated ("all" for every
+        /// building).
+        #[arg(long, value_name = "IDS|all")]
+        serves: Option<String>,
     },
     /// Delete a device (its MAC stays in the MAC library).
     Delete { id: u64 },
@@ -265,10 +289,12 @@ impl DeviceCmd {
                 .await?
             }
             DeviceCmd::Get { id } => ctx.print(c.get_device(pb::GetDeviceRequest { id })).await?,
-            DeviceCmd::Update { id, device } => {
+            DeviceCmd::Update { id, device, serves } => {
+                let mut device = device.into_pb()?;
+                device.public_buildings = serves.as_deref().map(parse_served).transpose()?;
                 ctx.print(c.update_device(pb::UpdateDeviceRequest {
                     id,
-                    device: Some(device.into_pb()?),
+                    device: Some(device),
                 }))
                 .await?
             }

@@ -199,6 +199,9 @@ pub struct DeviceInput {
     pub relays: Option<Vec<Relay>>,
     /// `Some(None)` removes the security relay.
     pub security_relay: Option<Option<Relay>>,
+    /// Edit of a public device only: the buildings it serves (empty: all). On create the
+    /// public-area scope names them.
+    pub public_buildings: Option<Vec<Id>>,
 }
 
 impl Device {

@@ -7,7 +7,7 @@ use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{Community, Device, DeviceInput, DeviceScope, DeviceType, FeaturePlan, Id};
 use crate::ops::listing::{Page, PageRequest, page_of};
-use crate::ops::scope::{ScopeRequest, resolve_scope};
+use crate::ops::scope::{ScopeRequest, resolve_scope, served_buildings};
 use crate::record::{Record, RecordKey};
 use crate::secrets::Sealer;
 use crate::store::{SipSpace, Store, Txn};
@@ -179,6 +179,12 @@ pub(crate) fn build_device(
         maintenance: Default::default(),
         created_at_ms: txn.now_ms(),
     };
+    if input.public_buildings.is_some() {
+        return Err(StoreError::invalid(
+            "public_buildings",
+            "a new device's buildings come with its public-area scope",
+        ));
+    }
     let mut d = blank.edited(DeviceInput {
         mac: Some(input.mac.clone().unwrap_or_default()),
         name: Some(input.name.clone().unwrap_or_default()),
@@ -259,7 +265,20 @@ impl Store {
     ) -> Result<DeviceView> {
         self.write(|dir, txn| {
             let (old, community) = dir.device_of(actor, id)?;
-            let d = old.edited(input)?;
+            let mut input = input.clone();
+            let buildings = input.public_buildings.take();
+            let mut d = old.edited(input)?;
+            if let Some(buildings) = buildings {
+                let DeviceScope::Public { .. } = d.scope else {
+                    return Err(StoreError::invalid(
+                        "public_buildings",
+                        "only a public-area device serves chosen buildings",
+                    ));
+                };
+                d.scope = DeviceScope::Public {
+                    buildings: served_buildings(dir, community, &buildings, "public_buildings")?,
+                };
+            }
             check_device_in_directory(dir, actor, &d)?;
             if old.device_type != d.device_type {
                 check_basic_keeps_monitor(dir, community, old)?;

@@ -33,18 +33,8 @@ pub(crate) fn resolve_scope<'d>(
             buildings,
         } => {
             let c = dir.community_of(actor, *community_id)?;
-            let mut ids = buildings.clone();
-            ids.sort_unstable();
-            ids.dedup();
-            for b in &ids {
-                if dir.building(*b).is_none_or(|b| b.community_id != c.id) {
-                    return Err(StoreError::invalid(
-                        "buildings",
-                        format!("building {b} is not in community {}", c.id),
-                    ));
-                }
-            }
-            (c, DeviceScope::Public { buildings: ids })
+            let buildings = served_buildings(dir, c, buildings, "buildings")?;
+            (c, DeviceScope::Public { buildings })
         }
         ScopeRequest::Building { building_id } => {
             let (b, c) = dir.building_of(actor, *building_id)?;
@@ -61,4 +51,29 @@ pub(crate) fn resolve_scope<'d>(
             )
         }
     })
+}
+
+/// The buildings a public device serves (empty: all of them): sorted, without repeats,
+/// each one of `community`'s. `field` names the request's field in a refusal.
+pub(crate) fn served_buildings(
+    dir: &Directory,
+    community: &Community,
+    buildings: &[Id],
+    field: &str,
+) -> Result<Vec<Id>> {
+    let mut ids = buildings.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for b in &ids {
+        if dir
+            .building(*b)
+            .is_none_or(|b| b.community_id != community.id)
+        {
+            return Err(StoreError::invalid(
+                field,
+                format!("building {b} is not in community {}", community.id),
+            ));
+        }
+    }
+    Ok(ids)
 }

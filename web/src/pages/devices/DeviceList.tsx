@@ -8,7 +8,7 @@ import { Link } from "../../router";
 import { TextField } from "../../ui/fields";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { Pager } from "../../ui/Pager";
-import { SortableTable } from "../../ui/SortableTable";
+import { SortableTable, type Column } from "../../ui/SortableTable";
 import { formatDateTime, type TimeStyle } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
 import { useLive } from "../../ui/useLive";
@@ -82,29 +82,39 @@ export function DeviceList(props: { communityId: string; scope: string; view: Vi
               onSort: (s) => props.apply({ sort: `${s.descending ? "-" : ""}${s.key}`, page: 1 }),
             }}
             empty={t("dev.none")}
-            columns={[
-              {
-                key: "name",
-                label: t("dev.col.name"),
-                sortValue: () => 0,
-                cell: (d) => <Link href={`/communities/${props.communityId}/devices/${d.id}`}>{d.name}</Link>,
-              },
-              { key: "mac", label: t("dev.col.mac"), cell: (d) => d.mac },
-              { key: "type", label: t("dev.col.type"), cell: (d) => deviceTypeLabel(d.deviceType) },
-              { key: "owner", label: t("dev.col.owner"), cell: (d) => d.owner },
-              { key: "status", label: t("dev.col.status"), cell: (d) => <StatusDot online={online(d)} /> },
-              {
-                key: "last",
-                label: t("dev.col.lastConnection"),
-                cell: (d) => (lastConnection(d) ? formatDateTime(lastConnection(d), props.time) : t("dev.never")),
-              },
-              { key: "firmware", label: t("dev.col.firmware"), cell: (d) => d.firmwareVersion || t("common.none") },
-              { key: "created", label: t("rd.col.created"), sortValue: () => 0, cell: (d) => formatDateTime(d.createdAtMs, props.time) },
-            ]}
+            columns={deviceColumns(props.communityId, props.time, online, lastConnection)}
           />
           <Pager page={view.page} size={view.size} total={list.data.total} onChange={(page, size) => props.apply({ page, size })} />
         </>
       )}
     </>
   );
+}
+
+/** The device list's columns (Device Name links to the device's page), for any list of devices. */
+export function deviceColumns(
+  communityId: string | bigint,
+  time: TimeStyle,
+  online: (d: Device) => boolean,
+  lastConnection: (d: Device) => bigint,
+): Column<Device>[] {
+  return [
+    {
+      key: "name",
+      label: t("dev.col.name"),
+      sortValue: (d) => d.name,
+      cell: (d) => <Link href={`/communities/${communityId}/devices/${d.id}`}>{d.name}</Link>,
+    },
+    { key: "mac", label: t("dev.col.mac"), cell: (d) => d.mac },
+    { key: "type", label: t("dev.col.type"), cell: (d) => deviceTypeLabel(d.deviceType) },
+    { key: "owner", label: t("dev.col.owner"), cell: (d) => d.owner },
+    { key: "status", label: t("dev.col.status"), cell: (d) => <StatusDot online={online(d)} /> },
+    {
+      key: "last",
+      label: t("dev.col.lastConnection"),
+      cell: (d) => (lastConnection(d) ? formatDateTime(lastConnection(d), time) : t("dev.never")),
+    },
+    { key: "firmware", label: t("dev.col.firmware"), cell: (d) => d.firmwareVersion || t("common.none") },
+    { key: "created", label: t("rd.col.created"), sortValue: (d) => Number(d.createdAtMs), cell: (d) => formatDateTime(d.createdAtMs, time) },
+  ];
 }

@@ -4,11 +4,15 @@
 import { Code } from "@connectrpc/connect";
 import { useState } from "preact/hooks";
 import {
+  ApartmentService,
   BuildingService,
   CommunityService,
   ContactDisplay,
+  DeviceScopeKind,
   DeviceService,
   EventService,
+  type Apartment,
+  type Building,
   type Device,
   type DeviceEvent,
   type Relay,
@@ -28,6 +32,7 @@ import { DeviceSettings } from "./DeviceSettings";
 import { NotFound } from "../NotFound";
 import { DEVICE_TYPES, deviceTypeLabel, isDoorPhone, isIndoorMonitor } from "./labels";
 import { RelayFields, newRelay, type RelayDraft } from "./RelayFields";
+import { ServedBuildings, servedIds, servedOf, type Served } from "./ServedBuildings";
 import { StatusDot } from "./StatusDot";
 
 interface Form {
@@ -42,6 +47,7 @@ interface Form {
   arming: boolean;
   relays: RelayDraft[];
   security?: RelayDraft;
+  served: Served;
 }
 
 const SERVER_FIELDS: Record<string, keyof Form> = {
@@ -49,9 +55,12 @@ const SERVER_FIELDS: Record<string, keyof Form> = {
   mac: "mac",
   name: "name",
   network_group: "networkGroup",
+  contact_display: "contactDisplay",
   transfer_monitor_ip: "transferIp",
   relays: "relays",
   security_relay: "security",
+  buildings: "served",
+  public_buildings: "served",
 };
 
 const draftOf = (r: Relay): RelayDraft => ({ enabled: r.enabled, name: r.name, dtmfCode: r.dtmfCode, methods: [...r.unlockMethods] });
@@ -70,29 +79,39 @@ function fromDevice(d?: Device): Form {
     arming: d?.arming ?? false,
     relays: d ? d.relays.map(draftOf) : [newRelay(1)],
     security: d?.securityRelay ? draftOf(d.securityRelay) : undefined,
+    served: servedOf(d?.publicBuildingIds ?? []),
   };
 }
 
 export function DevicePage(props: { communityId: string; deviceId?: string }) {
   const { query } = useLocation();
   const scope = query.get("scope") ?? "public";
+  const apartmentId = !props.deviceId && /^apt:\d{1,19}$/.test(scope) ? BigInt(scope.slice(4)) : undefined;
   const loaded = useLoad(async () => {
-    const [community, buildings, device] = await Promise.all([
+    const [community, buildings, device, apartment] = await Promise.all([
       client(CommunityService).getCommunity({ id: BigInt(props.communityId) }),
       client(BuildingService).listBuildings({ communityId: BigInt(props.communityId) }),
       props.deviceId ? client(DeviceService).getDevice({ id: BigInt(props.deviceId) }) : Promise.resolve(undefined),
+      apartmentId !== undefined ? client(ApartmentService).getApartment({ id: apartmentId }) : Promise.resolve(undefined),
     ]);
     if (device && String(device.communityId) !== props.communityId) return null;
-    return { community, buildings: buildings.buildings, device };
-  }, [props.communityId, props.deviceId]);
+    if (apartment && !buildings.buildings.some((b) => b.id === apartment.buildingId)) return null;
+    return { community, buildings: buildings.buildings, device, apartment };
+  }, [props.communityId, props.deviceId, scope]);
   if (loaded.error?.code === Code.NotFound || loaded.data === null) return <NotFound />;
   if (loaded.error) return <LoadProblem problem={loaded.error} retry={loaded.reload} />;
   if (!loaded.data) return <p aria-busy="true">{t("app.loading")}</p>;
-  const { community, buildings, device } = loaded.data;
-  const building = buildings.find((b) => String(b.id) === (device ? String(device.buildingId) : scope));
-  if (!device && scope !== "public" && !scope.startsWith("apt:") && !building) return <NotFound />;
-  const back = `/communities/${community.id}/residents?tab=devices&building=${device ? (device.scope === 1 ? "public" : device.buildingId) : scope.startsWith("apt:") ? "" : scope}`;
-  const scopeName = device ? device.owner : scope === "public" ? t("dev.scope.public") : (building?.name ?? scope);
+  const { community, buildings, device, apartment } = loaded.data;
+  const building = buildings.find((b) => String(b.id) === (device ? String(device.buildingId) : apartment ? String(apartment.buildingId) : scope));
+  if (!device && scope !== "public" && !building) return <NotFound />;
+  const back = backTo(community.id, scope, device, apartment);
+  const scopeName = device
+    ? device.owner
+    : apartment
+      ? t("dev.scope.apartment", { apt: apartment.aptNumber, building: building?.name ?? "" })
+      : scope === "public"
+        ? t("dev.scope.public")
+        : (building?.name ?? scope);
   return (
     <>
       <p class="breadcrumb">
@@ -100,13 +119,32 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
       </p>
       <h1>{device ? t("dev.editTitle", { name: device.name }) : t("dev.newTitle", { scope: scopeName })}</h1>
       {device && <LiveDevice device={device} time={communityTimeStyle(community)} reload={loaded.reload} />}
-      <DeviceForm key={props.deviceId ?? "new"} communityId={community.id} scope={scope} device={device} back={back} reload={loaded.reload} />
+      <DeviceForm
+        key={device ? String(device.id) : "new"}
+        communityId={community.id}
+        scope={scope}
+        device={device}
+        buildings={buildings}
+        back={back}
+        reload={loaded.reload}
+      />
     </>
   );
 }
 
-function DeviceForm(props: { communityId: bigint; scope: string; device?: Device; back: string; reload: () => void }) {
+/** Where the device's list is: its apartment's page, or the area's Intercom Devices. */
+function backTo(communityId: bigint, scope: string, device?: Device, apartment?: Apartment): string {
+  const apt = apartment ?? (device?.scope === DeviceScopeKind.APARTMENT ? { id: device.apartmentId, buildingId: device.buildingId } : undefined);
+  if (apt) return `/communities/${communityId}/buildings/${apt.buildingId}/apartments/${apt.id}`;
+  const area = device ? (device.scope === DeviceScopeKind.PUBLIC ? "public" : String(device.buildingId)) : "";
+  return `/communities/${communityId}/residents?tab=devices&building=${area || scope}`;
+}
+
+function DeviceForm(props: { communityId: bigint; scope: string; device?: Device; buildings: Building[]; back: string; reload: () => void }) {
   const { device } = props;
+  const isPublic = device ? device.scope === DeviceScopeKind.PUBLIC : props.scope === "public";
+  // The manual's building form alone has Contact Display Settings.
+  const inBuilding = device ? device.scope === DeviceScopeKind.BUILDING : !isPublic && !props.scope.startsWith("apt:");
   const [form, setForm] = useState<Form>(() => fromDevice(device));
   const [errors, setErrors] = useState<Partial<Record<keyof Form, string>>>({});
   const [formError, setFormError] = useState<string>();
@@ -121,21 +159,27 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
     setErrors({});
     setFormError(undefined);
+    const served = servedIds(form.served);
+    if (isPublic && !served) {
+      setErrors({ served: t("dev.buildings.required") });
+      return;
+    }
+    setBusy(true);
     const input = {
       deviceType: device ? undefined : type,
       mac: device ? undefined : form.mac,
       name: form.name,
       networkGroup: Number(form.networkGroup) || 1,
-      contactDisplay: isDoorPhone(type) ? (Number(form.contactDisplay) as ContactDisplay) : undefined,
+      contactDisplay: isDoorPhone(type) && inBuilding ? (Number(form.contactDisplay) as ContactDisplay) : undefined,
       internetAccess: isDoorPhone(type) ? form.internet : undefined,
       transferMonitorIp: isDoorPhone(type) && !form.internet ? form.transferIp : undefined,
       worksOffline: isIndoorMonitor(type) ? form.worksOffline : undefined,
       arming: isIndoorMonitor(type) ? form.arming : undefined,
       relays: { relays: form.relays.map(relayOf) },
       securityRelay: isDoorPhone(type) ? { relay: form.security ? relayOf(form.security) : undefined } : undefined,
+      publicBuildings: device && isPublic ? { buildingIds: served } : undefined,
     };
     try {
       if (device) {
@@ -146,7 +190,7 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
         const scope = props.scope.startsWith("apt:")
           ? { case: "apartmentId" as const, value: BigInt(props.scope.slice(4)) }
           : props.scope === "public"
-            ? { case: "publicArea" as const, value: { communityId: props.communityId, buildingIds: [] } }
+            ? { case: "publicArea" as const, value: { communityId: props.communityId, buildingIds: served ?? [] } }
             : { case: "buildingId" as const, value: BigInt(props.scope) };
         const made = await client(DeviceService).createDevice({ scope, device: input });
         navigate(`/communities/${props.communityId}/devices/${made.id}`);
@@ -225,13 +269,14 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
           error={errors.networkGroup}
         />
       )}
-      {isDoorPhone(type) && (
+      {isDoorPhone(type) && inBuilding && (
         <SelectField
           name="contactDisplay"
           label={t("dev.contactDisplay")}
           value={form.contactDisplay}
           onChange={set("contactDisplay")}
           options={["1", "2", "3"].map((n) => ({ value: n, label: t(`dev.contactDisplay.${n}` as MessageKey) }))}
+          error={errors.contactDisplay}
         />
       )}
       {isIndoorMonitor(type) && (
@@ -240,6 +285,7 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
           <CheckField name="arming" label={t("dev.arming")} help={t("dev.arming.help")} checked={form.arming} onChange={set("arming")} />
         </>
       )}
+      {isPublic && <ServedBuildings buildings={props.buildings} value={form.served} onChange={set("served")} error={errors.served} />}
       <h2>{t("dev.relays")}</h2>
       {form.relays.map((r, i) => (
         <RelayFields

@@ -25,6 +25,7 @@ import { languageOptions } from "../../ui/languages";
 import { useLoad } from "../../ui/useLoad";
 import { NotFound } from "../NotFound";
 import { FamilyMembers } from "./FamilyMembers";
+import { ApartmentDevices } from "./ApartmentDevices";
 import { aptNumberProblem, parseFloors } from "./aptRules";
 
 interface Form {
@@ -312,6 +313,7 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
         </div>
       </form>
       {apartment && <FamilyMembers apartment={apartment} changed={props.reload} />}
+      {apartment && <ApartmentDevices community={community} apartment={apartment} />}
       <ConfirmDialog
         open={confirming !== undefined}
         message={confirming === "delete" ? t("apt.deleteConfirm", { apt: apartment?.aptNumber ?? "" }) : t("apt.resetConfirm")}

@@ -13,6 +13,7 @@ import { ApartmentList } from "./ApartmentList";
 import { BuildingTree } from "./BuildingTree";
 import { ResidentSearch } from "./ResidentSearch";
 import { DeviceList } from "../devices/DeviceList";
+import { CameraList } from "../devices/CameraList";
 import { CommunityEvents } from "../devices/CommunityEvents";
 import { CommunityNav } from "../community/CommunityNav";
 import { go, readView, viewUrl, type View } from "./query";
@@ -52,7 +53,12 @@ export function ResidentsPage(props: { id: string }) {
             buildings={list}
             selected={selected}
             hrefOf={(b) =>
-              viewUrl(props.id, { ...view, building: b, tab: b === "public" ? "devices" : view.tab === "devices" ? "devices" : "apt", page: 1 })
+              viewUrl(props.id, {
+                ...view,
+                building: b,
+                tab: view.tab === "devices" || view.tab === "cameras" ? view.tab : b === "public" ? "devices" : "apt",
+                page: 1,
+              })
             }
             changed={(b) => {
               buildings.reload();
@@ -64,6 +70,7 @@ export function ResidentsPage(props: { id: string }) {
           <div class="tabs" role="tablist" aria-label={t("rd.tabs")}>
             {tab("apt", t("rd.tab.apt"))}
             {tab("devices", t("dev.tab"))}
+            {tab("cameras", t("cam.tab"))}
             {tab("residents", t("rd.tab.residents"))}
             {tab("events", t("evp.tab"))}
           </div>
@@ -72,6 +79,17 @@ export function ResidentsPage(props: { id: string }) {
             <CommunityEvents communityId={community.data.id} time={time} />
           ) : view.tab === "residents" ? (
             <ResidentSearch communityId={props.id} view={view} time={time} apply={apply} />
+          ) : view.tab === "cameras" ? (
+            selected ? (
+              <CameraList
+                key={selected}
+                communityId={community.data.id}
+                scope={selected === "public" ? { kind: "public" } : { kind: "building", id: BigInt(selected) }}
+                time={time}
+              />
+            ) : (
+              <p class="empty-note">{t("dev.choose")}</p>
+            )
           ) : view.tab === "devices" ? (
             selected ? (
               <DeviceList key={selected} communityId={props.id} scope={selected} view={view} time={time} apply={apply} />

@@ -4,7 +4,7 @@ import { navigate } from "../../router";
 
 export interface View {
   building?: string;
-  tab: "apt" | "devices" | "residents" | "events";
+  tab: "apt" | "devices" | "cameras" | "residents" | "events";
   page: number;
   size: number;
   app: string;
@@ -18,7 +18,7 @@ export function readView(query: URLSearchParams): View {
   const size = Number.parseInt(query.get("size") ?? "10", 10);
   return {
     building: query.get("building") ?? undefined,
-    tab: (["residents", "devices", "events"] as const).find((k) => k === query.get("tab")) ?? "apt",
+    tab: (["residents", "devices", "cameras", "events"] as const).find((k) => k === query.get("tab")) ?? "apt",
     page: page > 0 ? page : 1,
     size: [10, 20, 50, 100].includes(size) ? size : 10,
     app: query.get("app") ?? "",

@@ -1,0 +1,145 @@
+// Devices by area in a real browser against a real server: a public door phone serving
+// chosen buildings (and all of them again), a third-party camera of the public area linked
+// to it, and an apartment's own devices and camera on the apartment's page.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { adminCli, check, eventually, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+let community;
+const buildings = {};
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  community = (await adminCli(server, ["--get", "id", "community", "create", "--name", "Oak Row", "--feature-plan", "premium", "--country", "Germany"])).trim();
+  for (const name of ["North", "South"]) {
+    buildings[name] = (await adminCli(server, ["--get", "id", "building", "create", "--community", community, "--name", name])).trim();
+  }
+  await adminCli(server, ["apartment", "create", "--building", buildings.North, "--apt", "101"]);
+  for (const mac of ["0C11050D0001", "0C11050D0002"]) await adminCli(server, ["mac", "add", mac]);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const device = async (name) => {
+  const list = JSON.parse(await adminCli(server, ["--json", "device", "list", "--community", community]));
+  return (list.devices ?? []).find((d) => d.name === name);
+};
+
+describe("devices by area", () => {
+  test("a public door phone for chosen buildings, a linked camera, an apartment's devices", () =>
+    keepEvidence(browser, "devices by area", async () => {
+      const { page, context, problems } = await openPage(browser);
+      await logIn(page, server.portal);
+      await page.getByRole("link", { name: "Resident and Device of Oak Row" }).click();
+      await page.getByRole("link", { name: "Public Area" }).click();
+      await page.getByRole("tab", { name: "Intercom Devices" }).click();
+      await page.getByRole("link", { name: "New", exact: true }).click();
+      await page.getByRole("heading", { name: "Add a device to the Public Area" }).waitFor();
+      const form = page.locator("form.settings", { has: page.getByLabel(/^Device Name/) });
+      await form.getByLabel(/^Device Type/).selectOption({ label: "Multi-tenant door phone" });
+      await form.getByLabel(/^MAC/).fill("0C11050D0001");
+      await form.getByLabel(/^Device Name/).fill("Gate");
+      const served = page.getByRole("group", { name: "Buildings" });
+      assert.equal(await served.getByLabel("All Buildings").isChecked(), true, "all buildings by default");
+      // Neither all nor any building: refused before anything is sent.
+      await served.getByLabel("All Buildings").uncheck();
+      await page.getByRole("button", { name: "Submit" }).click();
+      await served.getByText("Choose at least one building, or tick All Buildings.").waitFor();
+      assert.equal(await device("Gate"), undefined, "nothing written");
+      await served.getByLabel("South").check();
+      await check(page, "device-public-buildings");
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The device Gate was added.").waitFor();
+      await page.getByRole("heading", { name: "Device Gate" }).waitFor();
+      assert.deepEqual((await device("Gate")).public_building_ids.map(String), [buildings.South]);
+
+      // Its page shows the choice; all buildings again.
+      const saved = page.getByRole("group", { name: "Buildings" });
+      assert.equal(await saved.getByLabel("All Buildings").isChecked(), false);
+      assert.equal(await saved.getByLabel("South").isChecked(), true);
+      assert.equal(await saved.getByLabel("North").isChecked(), false);
+      await saved.getByLabel("All Buildings").check();
+      await form.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The device Gate was saved.").waitFor();
+      await eventually(async () => ((await device("Gate")).public_building_ids ?? []).length, 0, "the gate serves all buildings");
+
+      // A camera of the public area, linked to the gate; a bad address refused under its field.
+      await page.getByRole("link", { name: "Oak Row" }).click();
+      await page.getByRole("link", { name: "Public Area" }).click();
+      await page.getByRole("tab", { name: "Third Party Devices" }).click();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+      await page.getByRole("button", { name: "Add Camera" }).click();
+      const camera = page.getByRole("dialog", { name: "Add Camera" });
+      await camera.getByLabel(/^Device Name/).fill("Yard camera");
+      await camera.getByLabel(/^RTSP Address/).fill("http://10.0.0.9/stream");
+      await camera.getByLabel(/^Username/).fill("viewer");
+      await camera.getByLabel(/^Password/).fill("camera-secret");
+      await camera.getByLabel(/^Link Device/).selectOption({ label: "Gate (0C11050D0001)" });
+      await camera.getByRole("button", { name: "Submit" }).click();
+      await camera.locator(".field.invalid", { has: page.getByLabel(/^RTSP Address/) }).getByRole("alert").waitFor();
+      const none = JSON.parse(await adminCli(server, ["--json", "camera", "list", "--community", community]));
+      assert.equal((none.cameras ?? []).length, 0, "a refused camera is not kept");
+      await camera.getByLabel(/^RTSP Address/).fill("rtsp://10.0.0.9:554/stream1");
+      await check(page, "camera-new");
+      await camera.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The camera Yard camera was added.").waitFor();
+      const row = page.getByRole("row", { name: /Yard camera/ });
+      await row.getByRole("cell", { name: "Gate" }).waitFor();
+      assert.equal(await page.getByText("camera-secret").count(), 0, "the password is never shown");
+
+      // Edited without retyping the password: it stays.
+      await page.getByRole("button", { name: "Edit Yard camera" }).click();
+      const edit = page.getByRole("dialog", { name: "Edit Camera" });
+      assert.equal(await edit.getByLabel(/^Password/).inputValue(), "");
+      await edit.getByLabel(/^Device Name/).fill("Yard east");
+      await edit.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The camera Yard east was saved.").waitFor();
+      await page.getByRole("button", { name: "Delete Yard east" }).click();
+      await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("The camera Yard east was deleted.").waitFor();
+      await page.getByRole("cell", { name: "No Data" }).waitFor();
+
+      // The apartment's page: its indoor monitor added there, and back to it.
+      await page.getByRole("link", { name: "North" }).click();
+      await page.getByRole("tab", { name: "APT" }).click();
+      await page.getByRole("link", { name: "Edit APT 101" }).click();
+      await page.getByRole("heading", { name: "APT 101 in North" }).waitFor();
+      const devices = page.getByRole("region", { name: "Intercom Devices" });
+      await devices.getByRole("cell", { name: "No Data" }).waitFor();
+      await devices.getByRole("link", { name: "Add Device" }).click();
+      await page.getByRole("heading", { name: "Add a device to APT 101 of North" }).waitFor();
+      assert.equal(await page.getByRole("group", { name: "Buildings" }).count(), 0, "only public devices choose buildings");
+      await form.getByLabel(/^Device Type/).selectOption({ label: "Indoor monitor" });
+      await form.getByLabel(/^MAC/).fill("0C11050D0002");
+      await form.getByLabel(/^Device Name/).fill("Hall monitor");
+      await form.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The device Hall monitor was added.").waitFor();
+      await page.getByRole("link", { name: "Oak Row" }).click();
+      await page.getByRole("heading", { name: "APT 101 in North" }).waitFor();
+      await devices.getByRole("row", { name: /Hall monitor/ }).getByText("0C11050D0002").waitFor();
+      const cameras = page.getByRole("region", { name: "Third Party Devices" });
+      await cameras.getByRole("button", { name: "Add Camera" }).click();
+      const aptCamera = page.getByRole("dialog", { name: "Add Camera" });
+      await aptCamera.getByLabel(/^Device Name/).fill("Balcony");
+      await aptCamera.getByLabel(/^RTSP Address/).fill("rtsp://cam.example:554/live");
+      await aptCamera.getByLabel(/^Username/).fill("viewer");
+      await aptCamera.getByLabel(/^Password/).fill("balcony-secret");
+      await aptCamera.getByRole("button", { name: "Submit" }).click();
+      await page.getByText("The camera Balcony was added.").waitFor();
+      await cameras.getByRole("row", { name: /Balcony/ }).waitFor();
+      await check(page, "apartment-devices");
+      const kept = JSON.parse(await adminCli(server, ["--json", "camera", "list", "--community", community]));
+      assert.deepEqual(
+        (kept.cameras ?? []).map((c) => c.name),
+        ["Balcony"],
+      );
+      expectClean(problems, [/CameraService\/CreateCamera/]);
+      await context.close();
+    }));
+});
