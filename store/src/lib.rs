@@ -45,6 +45,7 @@ pub use ops::import::TemplateImport;
 pub use ops::listing::{Page, PageRequest};
 pub use ops::macs::{MacImport, MacView};
 pub use ops::maintenance::MaintenanceEdit;
+pub use ops::order_candidates::{CandidateFilter, Candidates, OrderCandidate};
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::scope::ScopeRequest;
 pub use ops::search::{ApartmentSort, ResidentFilter, ResidentSort};

@@ -234,3 +234,93 @@ async fn an_order_activates_apartments_only_once_paid() {
         ActiveStatus::Expired
     );
 }
+
+/// Purchase Details: activation offers the apartments never activated, renewal the others
+/// (those ending before a date when asked), across the installer's communities in name,
+/// building and APT order; another installer's community is refused.
+#[tokio::test]
+async fn order_candidates_follow_the_kind_the_communities_and_the_text() {
+    use porter_store::{CandidateFilter, PageRequest};
+    let (store, operator, _clock) = common::operator_store().await;
+    let installer = common::installer(&store, &operator, "ryan", "password-2").await;
+    let elm = common::community(&store, &installer, "Elm").await;
+    let ash = common::community(&store, &installer, "Ash").await;
+    let b10 = common::building(&store, &installer, elm, "B10").await;
+    let b2 = common::building(&store, &installer, elm, "B2").await;
+    let e1 = common::apartment(&store, &installer, b10, "1").await;
+    let e2 = common::apartment(&store, &installer, b2, "20").await;
+    let e3 = common::apartment(&store, &installer, b2, "3").await;
+    let ash_b = common::building(&store, &installer, ash, "A").await;
+    let a1 = common::apartment(&store, &installer, ash_b, "7").await;
+    let now = common::START_MS;
+    let order = store
+        .create_subscription_order(
+            &installer,
+            OrderInput {
+                kind: OrderKind::Activation,
+                apartments: vec![e3],
+                expires_at_ms: now + 30 * DAY_MS,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .confirm_subscription_payment(&operator, order.id, "INV-9")
+        .await
+        .unwrap();
+
+    let find = |kind, communities: Vec<u64>, text: &str, before: Option<i64>| {
+        let filter = CandidateFilter {
+            kind,
+            communities,
+            text: text.into(),
+            expires_before_ms: before,
+        };
+        let found = store
+            .order_candidates(&installer, &filter, PageRequest::new(1, 2), true)
+            .unwrap();
+        let page: Vec<u64> = found
+            .page
+            .items
+            .iter()
+            .map(|c| c.view.apartment.id)
+            .collect();
+        (page, found.page.total, found.matching_ids)
+    };
+    // Ash before Elm; in Elm, B2 before B10, and 3 before 20.
+    assert_eq!(
+        find(OrderKind::Activation, vec![], "", None),
+        (vec![a1, e2], 3, vec![a1, e2, e1])
+    );
+    assert_eq!(find(OrderKind::Renewal, vec![], "", None).2, vec![e3]);
+    assert_eq!(
+        find(OrderKind::Renewal, vec![], "", Some(now + 10 * DAY_MS)).1,
+        0
+    );
+    assert_eq!(
+        find(OrderKind::Activation, vec![elm], "", None).2,
+        vec![e2, e1]
+    );
+    assert_eq!(find(OrderKind::Activation, vec![], "20", None).2, vec![e2]);
+
+    let other = common::installer(&store, &operator, "mia", "password-3").await;
+    let theirs = common::community(&store, &other, "Theirs").await;
+    let err = store
+        .order_candidates(
+            &installer,
+            &CandidateFilter {
+                kind: OrderKind::Activation,
+                communities: vec![theirs],
+                text: String::new(),
+                expires_before_ms: None,
+            },
+            PageRequest::new(1, 10),
+            false,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+    let items = store.order_apartments(&order);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].1.as_ref().unwrap().community_name, "Elm");
+}

@@ -20,6 +20,8 @@ import { UpgradesPage } from "./pages/upgrades/UpgradesPage";
 import { ResidentsPage } from "./pages/residents/ResidentsPage";
 import { ApartmentForm } from "./pages/residents/ApartmentForm";
 import { DevicePage } from "./pages/devices/DevicePage";
+import { SubscriptionsPage } from "./pages/subscriptions/SubscriptionsPage";
+import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -28,6 +30,9 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/account", show: () => <Account /> },
   { path: "/macs", show: () => <MacLibrary /> },
   { path: "/firmware", show: () => <FirmwarePage /> },
+  { path: "/subscriptions", show: () => <SubscriptionsPage /> },
+  { path: "/payments", show: () => <PaymentsPage /> },
+  { path: "/communities/:id/subscriptions", show: (p) => (ids(p.id) ? <SubscriptionsPage communityId={p.id} /> : <NotFound />) },
   { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/devices/:device",
@@ -123,6 +128,16 @@ export function App() {
             <li>
               <Link href="/firmware" aria-current={path === "/firmware" ? "page" : undefined}>
                 {t("nav.firmware")}
+              </Link>
+            </li>
+            <li>
+              <Link href="/subscriptions" aria-current={path === "/subscriptions" ? "page" : undefined}>
+                {t("nav.subscriptions")}
+              </Link>
+            </li>
+            <li>
+              <Link href="/payments" aria-current={path === "/payments" ? "page" : undefined}>
+                {t("nav.payments")}
               </Link>
             </li>
           </ul>

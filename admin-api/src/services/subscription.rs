@@ -2,6 +2,7 @@
 
 use porter_proto::admin::v1::{self as pb, subscription_service_server::SubscriptionService};
 use porter_store::model::{OrderFilter, OrderInput, SubscriptionOrder};
+use porter_store::{CandidateFilter, OrderCandidate};
 use tonic::{Request, Response};
 
 use crate::AdminApi;
@@ -21,6 +22,14 @@ fn order_pb(o: &SubscriptionOrder) -> pb::SubscriptionOrder {
         paid_at_ms: o.paid_at_ms.unwrap_or(0),
         payment_reference: o.payment_reference.clone(),
         installer_id: o.installer_id,
+        items: Vec::new(),
+    }
+}
+
+fn candidate_pb(c: &OrderCandidate) -> pb::OrderCandidate {
+    pb::OrderCandidate {
+        apartment: Some(convert::apartment(&c.view)),
+        community_name: c.community_name.clone(),
     }
 }
 
@@ -76,7 +85,17 @@ impl SubscriptionService for AdminApi {
             .store
             .subscription_order(&actor, request.get_ref().order_id)
             .map_err(status)?;
-        Ok(Response::new(order_pb(&order)))
+        let mut answer = order_pb(&order);
+        answer.items = self
+            .store
+            .order_apartments(&order)
+            .iter()
+            .map(|(id, row)| pb::OrderItem {
+                apartment_id: *id,
+                apartment: row.as_ref().map(candidate_pb),
+            })
+            .collect();
+        Ok(Response::new(answer))
     }
 
     async fn cancel_order(
@@ -115,6 +134,31 @@ impl SubscriptionService for AdminApi {
         Ok(Response::new(pb::ConfirmPaymentResponse {
             order: Some(order_pb(&order)),
             apartments_changed: u32::try_from(changed).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn list_order_candidates(
+        &self,
+        request: Request<pb::ListOrderCandidatesRequest>,
+    ) -> ApiResult<pb::ListOrderCandidatesResponse> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let kind = convert::order_kind("kind", r.kind)?
+            .ok_or_else(|| invalid("kind", "choose activation or renewal"))?;
+        let filter = CandidateFilter {
+            kind,
+            communities: r.community_ids,
+            text: r.text,
+            expires_before_ms: (r.expires_before_ms > 0).then_some(r.expires_before_ms),
+        };
+        let found = self
+            .store
+            .order_candidates(&actor, &filter, convert::page(r.page)?, r.with_ids)
+            .map_err(status)?;
+        Ok(Response::new(pb::ListOrderCandidatesResponse {
+            candidates: found.page.items.iter().map(candidate_pb).collect(),
+            total: found.page.total,
+            matching_ids: found.matching_ids,
         }))
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod listing;
 pub mod macs;
 pub mod maintenance;
+pub mod order_candidates;
 pub mod property_managers;
 pub mod scope;
 pub mod search;

@@ -51,10 +51,11 @@ export function TextField(
   p: Common & {
     value: string;
     onInput: (v: string) => void;
-    type?: "text" | "password" | "email" | "tel" | "number" | "search" | "datetime-local";
+    type?: "text" | "password" | "email" | "tel" | "number" | "search" | "datetime-local" | "date";
     autocomplete?: string;
-    min?: number;
-    max?: number;
+    /** A number, or a date input's "YYYY-MM-DD". */
+    min?: number | string;
+    max?: number | string;
     maxLength?: number;
     inputMode?: "numeric" | "text";
   },

@@ -82,3 +82,35 @@ export function formatBytes(bytes: number | bigint): string {
 export function formatCount(n: number | bigint): string {
   return new Intl.NumberFormat(currentLanguage().code, { numberingSystem: "latn" }).format(n);
 }
+
+/** The zone's offset from UTC at `ms`, in milliseconds. */
+function zoneOffsetMs(ms: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: safeZone(zone),
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(ms));
+  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second")) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The last second of `day` ("YYYY-MM-DD") in `zone`, as Unix milliseconds; NaN if no date. */
+export function dayEndMs(day: string, zone: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return NaN;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
+  // Twice, so a day on which the zone's offset changes still lands on its wall time.
+  const first = wall - zoneOffsetMs(wall, zone);
+  return wall - zoneOffsetMs(first, zone);
+}
+
+/** `ms` as "YYYY-MM-DD" in `zone` (a date input's value). */
+export function dayOf(ms: number, zone: string): string {
+  const shifted = new Date(ms + zoneOffsetMs(ms, zone));
+  return shifted.toISOString().slice(0, 10);
+}

@@ -3,11 +3,12 @@
 import { t } from "../../i18n";
 import { Link } from "../../router";
 
-export type CommunityModule = "residents" | "upgrades";
+export type CommunityModule = "residents" | "upgrades" | "subscriptions";
 
 const MODULES: { module: CommunityModule; path: string; label: () => string }[] = [
   { module: "residents", path: "residents", label: () => t("rd.title") },
   { module: "upgrades", path: "upgrades", label: () => t("up.title") },
+  { module: "subscriptions", path: "subscriptions", label: () => t("sub.title") },
 ];
 
 export function CommunityNav(props: { communityId: string | bigint; name: string; current: CommunityModule }) {
