@@ -22,6 +22,7 @@ import { ApartmentForm } from "./pages/residents/ApartmentForm";
 import { DevicePage } from "./pages/devices/DevicePage";
 import { SubscriptionsPage } from "./pages/subscriptions/SubscriptionsPage";
 import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
+import { AuditPage } from "./pages/AuditPage";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -32,6 +33,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/firmware", show: () => <FirmwarePage /> },
   { path: "/subscriptions", show: () => <SubscriptionsPage /> },
   { path: "/payments", show: () => <PaymentsPage /> },
+  { path: "/audit", show: () => <AuditPage /> },
   { path: "/communities/:id/subscriptions", show: (p) => (ids(p.id) ? <SubscriptionsPage communityId={p.id} /> : <NotFound />) },
   { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
   {
@@ -138,6 +140,11 @@ export function App() {
             <li>
               <Link href="/payments" aria-current={path === "/payments" ? "page" : undefined}>
                 {t("nav.payments")}
+              </Link>
+            </li>
+            <li>
+              <Link href="/audit" aria-current={path === "/audit" ? "page" : undefined}>
+                {t("nav.audit")}
               </Link>
             </li>
           </ul>

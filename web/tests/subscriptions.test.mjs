@@ -127,6 +127,16 @@ describe("subscriptions and payments", () => {
       await p.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Delete" }).click();
       await p.getByText(`Order ${renewal.number} was deleted.`).waitFor();
       await p.getByText("No order matches.").waitFor();
+
+      // The audit log tells who did each of it, newest first.
+      await p.getByRole("link", { name: "Audit Log" }).click();
+      const log = p.getByRole("table", { name: "Audit Log" });
+      await log.getByRole("row").nth(1).getByText("subscription.delete").waitFor();
+      await log.getByRole("row", { name: /subscription\.paid/ }).waitFor();
+      await log.getByRole("row", { name: /subscription\.cancel/ }).getByText("ryan").waitFor();
+      await check(p, "audit-log");
+      await log.getByRole("link", { name: `community/${elm}` }).click();
+      await p.getByRole("heading", { name: "Resident and Device" }).waitFor();
       expectClean(again.problems, [/SubscriptionService\/CreateOrder/]);
       await again.context.close();
     }));

@@ -745,6 +745,16 @@ export const en = {
   },
   "pay.itemGone": "Apartment {id} (deleted since)",
   "pay.noPrice": "Porter keeps no prices: the amount is agreed between you and your site operator.",
+  "nav.audit": "Audit Log",
+  "audit.title": "Audit Log",
+  "audit.intro": "Every change made in your account and by your sub-installers, newest first. Resetting an apartment keeps its entries.",
+  "audit.empty": "Nothing has been changed yet.",
+  "audit.col.time": "Time",
+  "audit.col.account": "Account",
+  "audit.col.action": "Action",
+  "audit.col.target": "Record",
+  "audit.col.detail": "Details",
+  "audit.older": "Show older entries",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

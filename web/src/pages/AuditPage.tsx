@@ -1,0 +1,82 @@
+// The audit log: who changed what and when in this installer's data (the manual keeps it
+// through an apartment's reset), newest first, older entries on request. Each entry's
+// record links to its page where there is one.
+import { useState } from "preact/hooks";
+import { AuditService, type AuditEntry } from "../gen/porter/admin/v1/admin_pb";
+import { client, problem, type Problem } from "../api";
+import { t } from "../i18n";
+import { Link } from "../router";
+import { currentSession } from "../session";
+import { LoadProblem } from "../ui/LoadProblem";
+import { SortableTable } from "../ui/SortableTable";
+import { formatDateTime, type TimeStyle } from "../ui/format";
+import { useLoad } from "../ui/useLoad";
+
+const PAGE = 100;
+
+/** Where a target such as "community/12" is shown, if it has a page of its own. */
+function targetHref(target: string): string | undefined {
+  const [kind, id] = target.split("/");
+  if (!/^\d{1,19}$/.test(id ?? "")) return undefined;
+  if (kind === "community") return `/communities/${id}/residents`;
+  return undefined;
+}
+
+export function AuditPage() {
+  const time: TimeStyle = { timeZone: currentSession()?.account.timeZone || "UTC" };
+  const first = useLoad(() => client(AuditService).listAudit({ limit: PAGE }), []);
+  const [older, setOlder] = useState<AuditEntry[]>([]);
+  const [more, setMore] = useState<{ busy: boolean; done: boolean; problem?: Problem }>({ busy: false, done: false });
+  const entries = [...(first.data?.entries ?? []), ...older];
+  const loadOlder = async () => {
+    const last = entries[entries.length - 1];
+    if (!last) return;
+    setMore({ busy: true, done: false });
+    try {
+      const page = await client(AuditService).listAudit({ beforeSeq: last.seq, limit: PAGE });
+      setOlder((o) => [...o, ...page.entries]);
+      setMore({ busy: false, done: page.entries.length < PAGE });
+    } catch (err) {
+      setMore({ busy: false, done: false, problem: problem(err) });
+    }
+  };
+  return (
+    <>
+      <h1>{t("audit.title")}</h1>
+      <p class="help">{t("audit.intro")}</p>
+      {first.error && <LoadProblem problem={first.error} retry={first.reload} />}
+      {first.data && (
+        <>
+          <SortableTable
+            caption={t("audit.title")}
+            rows={entries}
+            rowKey={(e) => String(e.seq)}
+            empty={t("audit.empty")}
+            columns={[
+              { key: "at", label: t("audit.col.time"), cell: (e) => formatDateTime(e.atMs, time) },
+              { key: "who", label: t("audit.col.account"), cell: (e) => e.username },
+              { key: "action", label: t("audit.col.action"), cell: (e) => <code>{e.action}</code> },
+              {
+                key: "target",
+                label: t("audit.col.target"),
+                cell: (e) => {
+                  const href = targetHref(e.target);
+                  return href ? <Link href={href}>{e.target}</Link> : e.target;
+                },
+              },
+              { key: "detail", label: t("audit.col.detail"), cell: (e) => <code class="wrap">{e.detail}</code> },
+            ]}
+          />
+          {more.problem && <LoadProblem problem={more.problem} retry={loadOlder} />}
+          {!more.done && (first.data.entries.length === PAGE) && (
+            <div class="buttons start">
+              <button type="button" onClick={loadOlder} aria-busy={more.busy} disabled={more.busy}>
+                {t("audit.older")}
+              </button>
+            </div>
+          )}
+        </>
+      )}
+    </>
+  );
+}
