@@ -23,6 +23,7 @@ import { DevicePage } from "./pages/devices/DevicePage";
 import { SubscriptionsPage } from "./pages/subscriptions/SubscriptionsPage";
 import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
 import { AuditPage } from "./pages/AuditPage";
+import { OverviewPage } from "./pages/community/OverviewPage";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -40,6 +41,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
     path: "/communities/:id/devices/:device",
     show: (p) => (ids(p.id, p.device) ? <DevicePage communityId={p.id} deviceId={p.device} /> : <NotFound />),
   },
+  { path: "/communities/:id/overview", show: (p) => (ids(p.id) ? <OverviewPage id={p.id} /> : <NotFound />) },
   { path: "/communities/:id/residents", show: (p) => (ids(p.id) ? <ResidentsPage id={p.id} /> : <NotFound />) },
   { path: "/communities/:id/upgrades", show: (p) => (ids(p.id) ? <UpgradesPage id={p.id} /> : <NotFound />) },
   {

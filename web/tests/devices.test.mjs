@@ -3,7 +3,7 @@
 // to it, and an apartment's own devices and camera on the apartment's page.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { adminCli, check, eventually, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer } from "./harness.mjs";
+import { adminCli, check, eventually, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer, startSim } from "./harness.mjs";
 
 let server;
 let browser;
@@ -141,5 +141,36 @@ describe("devices by area", () => {
       );
       expectClean(problems, [/CameraService\/CreateCamera/]);
       await context.close();
+    }));
+
+  test("the overview: devices online by type, apartments, door openings today", () =>
+    keepEvidence(browser, "community overview", async () => {
+      const gate = await device("Gate");
+      const sim = startSim(server, gate.id);
+      try {
+        await adminCli(server, ["device", "wait-online", String(gate.id)]);
+        await adminCli(server, ["device", "unlock", String(gate.id)]);
+        const { page, context, problems } = await openPage(browser);
+        await logIn(page, server.portal);
+        await page.getByRole("link", { name: "Resident and Device of Oak Row" }).click();
+        await page.getByRole("navigation", { name: "Modules of Oak Row" }).getByRole("link", { name: "Overview" }).click();
+        await page.getByRole("heading", { name: "Oak Row at a glance" }).waitFor();
+        const devices = page.getByRole("table", { name: "Devices online and offline by type" });
+        const row = (name) => devices.getByRole("row", { name: new RegExp(`^${name}`) });
+        assert.deepEqual(await row("Multi-tenant door phone").getByRole("cell").allTextContents(), ["1", "0"]);
+        assert.deepEqual(await row("Indoor monitor").getByRole("cell").allTextContents(), ["0", "1"]);
+        await page.getByRole("link", { name: "1 apartment not activated" }).waitFor();
+        await page.getByRole("img", { name: /^Door openings over 14 days: [1-9]\d* opened, 0 refused\.$/ }).waitFor();
+        await page.getByText("The numbers by day").click();
+        const today = page.getByRole("table", { name: "Door openings, last 14 days" }).getByRole("row").last();
+        assert.notEqual((await today.getByRole("cell").first().textContent()).trim(), "0", "today's opening is counted");
+        await check(page, "community-overview");
+        await page.getByRole("link", { name: "1 apartment not activated" }).click();
+        await page.getByRole("tab", { name: "Residents", selected: true }).waitFor();
+        expectClean(problems);
+        await context.close();
+      } finally {
+        await sim.stop();
+      }
     }));
 });

@@ -36,6 +36,57 @@ impl CommunityService for AdminApi {
         Ok(Response::new(convert::community(&view)))
     }
 
+    async fn get_community_overview(
+        &self,
+        request: Request<pb::GetCommunityRequest>,
+    ) -> ApiResult<pb::CommunityOverview> {
+        let actor = self.actor(&request)?;
+        let o = self
+            .store
+            .community_overview(&actor, request.into_inner().id)
+            .map_err(status)?;
+        let mut by_type = std::collections::BTreeMap::<u32, (u32, u32)>::new();
+        for d in &o.devices {
+            let online = self
+                .presence
+                .as_ref()
+                .and_then(|p| p.presence(d.id, &d.mac))
+                .is_some_and(|p| p.online);
+            let count = by_type.entry(d.device_type.code()).or_default();
+            if online {
+                count.0 += 1;
+            } else {
+                count.1 += 1;
+            }
+        }
+        Ok(Response::new(pb::CommunityOverview {
+            devices: by_type
+                .into_iter()
+                .map(|(device_type, (online, offline))| pb::DeviceTypeCount {
+                    device_type,
+                    online,
+                    offline,
+                })
+                .collect(),
+            upgrades_pending: o.upgrades_pending,
+            upgrades_processing: o.upgrades_processing,
+            apartments: o.apartments,
+            apartments_inactivated: o.apartments_inactivated,
+            apartments_expired: o.apartments_expired,
+            apartments_expiring: o.apartments_expiring,
+            door_days: o
+                .door_days
+                .into_iter()
+                .map(|d| pb::DoorDay {
+                    day: d.day,
+                    opened: d.opened,
+                    refused: d.refused,
+                })
+                .collect(),
+            door_days_complete: o.door_days_complete,
+        }))
+    }
+
     async fn update_community(
         &self,
         request: Request<pb::UpdateCommunityRequest>,

@@ -15,6 +15,7 @@ pub mod listing;
 pub mod macs;
 pub mod maintenance;
 pub mod order_candidates;
+pub mod overview;
 pub mod property_managers;
 pub mod scope;
 pub mod search;

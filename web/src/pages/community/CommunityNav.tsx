@@ -3,9 +3,10 @@
 import { t } from "../../i18n";
 import { Link } from "../../router";
 
-export type CommunityModule = "residents" | "upgrades" | "subscriptions";
+export type CommunityModule = "overview" | "residents" | "upgrades" | "subscriptions";
 
 const MODULES: { module: CommunityModule; path: string; label: () => string }[] = [
+  { module: "overview", path: "overview", label: () => t("ov.nav") },
   { module: "residents", path: "residents", label: () => t("rd.title") },
   { module: "upgrades", path: "upgrades", label: () => t("up.title") },
   { module: "subscriptions", path: "subscriptions", label: () => t("sub.title") },
