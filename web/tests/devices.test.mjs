@@ -173,4 +173,27 @@ describe("devices by area", () => {
         await sim.stop();
       }
     }));
+
+  test("another installer's forged URLs to this apartment, device and overview show not found", () =>
+    keepEvidence(browser, "forged urls", async () => {
+      await adminCli(server, ["installer", "create", "--username", "mia", "--password", "mia-installer-pw"]);
+      const apartment = JSON.parse(await adminCli(server, ["--json", "apartment", "list", "--building", buildings.North])).apartments[0];
+      const monitor = await device("Hall monitor");
+      const { page, context, problems } = await openPage(browser);
+      await logIn(page, server.portal, "mia", "mia-installer-pw");
+      await page.getByText("No community yet").waitFor();
+      for (const path of [
+        `/communities/${community}/buildings/${buildings.North}/apartments/${apartment.id}`,
+        `/communities/${community}/devices/${monitor.id}`,
+        `/communities/${community}/overview`,
+        `/communities/${community}/subscriptions`,
+      ]) {
+        await page.goto(`${server.portal}${path}`);
+        await page.getByRole("heading", { name: "Page not found" }).waitFor();
+        assert.equal(await page.getByText("101").count(), 0, `${path} shows nothing of the apartment`);
+        assert.equal(await page.getByText("Hall monitor").count(), 0, `${path} shows nothing of the device`);
+      }
+      expectClean(problems, [/GetCommunity|GetApartment|GetDevice|GetCommunityOverview|ListBuildings|ListOrderCandidates|ListDevices|ListCameras|ListEvents/]);
+      await context.close();
+    }));
 });
