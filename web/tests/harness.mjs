@@ -15,7 +15,8 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, "..", "..");
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
-export const PORTER = join(TARGET, "debug", "porter");
+// The benchmark runs the release build (PORTER_PROFILE=release); the tests the debug one.
+export const PORTER = join(TARGET, process.env.PORTER_PROFILE || "debug", "porter");
 export const PORTER_SIM = join(TARGET, "debug", "porter-sim");
 export const OUTPUT = join(here, "..", "test-output");
 export const ADMIN_USER = "admin";
