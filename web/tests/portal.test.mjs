@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ADMIN_PASSWORD,
+  ADMIN_USER,
   adminCli,
   eventually,
   keepEvidence,
@@ -251,6 +252,17 @@ describe("an installer in the browser", () => {
     await page.getByRole("heading", { name: "כניסה ל-Porter" }).waitFor();
     await page.getByLabel("שם משתמש").waitFor();
     await check(page, "login-hebrew");
+    // The whole portal speaks Hebrew: the pages after login too.
+    await page.getByLabel("שם משתמש").fill(ADMIN_USER);
+    await page.getByLabel("סיסמה").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "כניסה", exact: true }).click();
+    await page.getByRole("heading", { name: "לוח בקרה" }).waitFor();
+    await page.getByRole("link", { name: "תשלומים" }).click();
+    await page.getByRole("heading", { name: "תשלומים", level: 1 }).waitFor();
+    await page.getByRole("link", { name: "מינויים" }).click();
+    await page.getByRole("button", { name: "הפעלה" }).click();
+    await page.getByRole("table", { name: "פרטי הרכישה" }).waitFor();
+    await check(page, "subscriptions-hebrew");
     await page.getByRole("combobox").first().selectOption("en");
     await page.waitForFunction(() => document.documentElement.dir === "ltr");
     await page.getByRole("combobox").first().selectOption("fa");

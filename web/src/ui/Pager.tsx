@@ -9,13 +9,13 @@ export function Pager(props: { page: number; size: number; total: number; onChan
   return (
     <nav class="pager" aria-label={t("page.label")}>
       <button type="button" class="small" disabled={props.page <= 1} onClick={() => props.onChange(props.page - 1, props.size)}>
-        <span aria-hidden="true">‹ </span>
+        <span class="chevron" aria-hidden="true">‹</span>{" "}
         {t("page.previous")}
       </button>
       <span aria-live="polite">{t("page.of", { page: props.page, pages })}</span>
       <button type="button" class="small" disabled={props.page >= pages} onClick={() => props.onChange(props.page + 1, props.size)}>
         {t("page.next")}
-        <span aria-hidden="true"> ›</span>
+        {" "}<span class="chevron" aria-hidden="true">›</span>
       </button>
       <span>{t("page.total", { count: props.total })}</span>
       <label>

@@ -74,7 +74,7 @@ function Order(props: { communities: Community[] }) {
       <>
         <OrderSteps current={2} />
         <button type="button" onClick={restart}>
-          <span aria-hidden="true">‹ </span>
+          <span class="chevron" aria-hidden="true">‹</span>{" "}
           {t("sub.back")}
         </button>
         <h2>{kind === OrderKind.ACTIVATION ? t("sub.active") : t("sub.renew")}</h2>
