@@ -11,7 +11,7 @@ import { ROOT } from "./harness.mjs";
 
 const DIR = join(ROOT, "web", "src", "i18n");
 /** Languages whose catalog is complete; the others are partial. */
-const COMPLETE = ["he", "fa", "es", "fr", "ru", "zh-CN", "ja", "ko", "tr", "pl", "da", "vi"];
+const COMPLETE = ["he", "fa", "es", "fr", "ru", "zh-CN", "ja", "ko", "tr", "pl", "da", "vi", "bs"];
 
 /** A catalog's object, read by stripping the TypeScript-only parts of its file. */
 async function load(file) {
