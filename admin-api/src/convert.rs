@@ -91,6 +91,8 @@ pub fn account(a: &model::Account) -> pb::AccountInfo {
         },
         installer_id: a.installer_id,
         time_zone: a.time_zone.clone(),
+        time_format: time_format_pb(a.time_format),
+        date_format: date_format_pb(a.date_format),
         operator: a.operator,
         created_at_ms: a.created_at_ms,
     }

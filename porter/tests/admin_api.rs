@@ -1240,14 +1240,30 @@ async fn login_tokens_passwords_and_profile() {
     let info = acct
         .set_time_zone(pb::SetTimeZoneRequest {
             time_zone: "Asia/Shanghai".into(),
+            time_format: pb::TimeFormat::Hours12 as i32,
+            date_format: pb::DateFormat::Dmy as i32,
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(info.time_zone, "Asia/Shanghai");
+    assert_eq!(info.time_format, pb::TimeFormat::Hours12 as i32);
+    // A format not given stays as it was.
+    let info = acct
+        .set_time_zone(pb::SetTimeZoneRequest {
+            time_zone: "Asia/Shanghai".into(),
+            time_format: pb::TimeFormat::Hours24 as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.time_format, pb::TimeFormat::Hours24 as i32);
+    assert_eq!(info.date_format, pb::DateFormat::Dmy as i32);
     assert_status(
         acct.set_time_zone(pb::SetTimeZoneRequest {
             time_zone: "GMT+8 Shanghai".into(),
+            ..Default::default()
         })
         .await,
         Code::InvalidArgument,

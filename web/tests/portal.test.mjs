@@ -307,6 +307,8 @@ describe("the account menu and sub-accounts", () => {
 
     const zone = page.getByRole("region", { name: "Time Zone" });
     await zone.getByLabel("Time Zone").selectOption("Asia/Tokyo");
+    await zone.getByLabel("Time Format").selectOption({ label: "12H" });
+    await zone.getByLabel("Date Format").selectOption({ label: "Day-Month-Year" });
     await zone.getByRole("button", { name: "Submit" }).click();
     await zone.getByText("Saved.").waitFor();
     await check(page, "account");
@@ -318,6 +320,16 @@ describe("the account menu and sub-accounts", () => {
     assert.equal(await page.getByRole("region", { name: "Billing Information" }).getByLabel(/^TEL/).inputValue(), "+49301234567");
     assert.equal(await page.getByRole("region", { name: "Account Setting" }).getByLabel("On").isChecked(), true);
     assert.equal(await page.getByRole("region", { name: "Time Zone" }).getByLabel("Time Zone").inputValue(), "Asia/Tokyo");
+    // Times outside a community follow the account's formats: the dashboard's Created.
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    const created = (await page.locator("tbody tr").first().locator("td").allTextContents()).find((c) => /\d{4}/.test(c));
+    assert.match(created, /^\d{2}-\d{2}-\d{4} \d{2}:\d{2} (AM|PM)$/, "day-month-year and 12 hours");
+    await page.getByRole("link", { name: /admin \(Installer\)/ }).click();
+    const back = page.getByRole("region", { name: "Time Zone" });
+    await back.getByLabel("Time Format").selectOption({ label: "24H" });
+    await back.getByLabel("Date Format").selectOption({ label: "Year-Month-Day" });
+    await back.getByRole("button", { name: "Submit" }).click();
+    await back.getByText("Saved.").waitFor();
     expectClean(problems);
     await page.context().close();
     }));

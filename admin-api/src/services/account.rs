@@ -38,9 +38,15 @@ impl AccountService for AdminApi {
         request: Request<pb::SetTimeZoneRequest>,
     ) -> ApiResult<pb::AccountInfo> {
         let actor = self.actor(&request)?;
+        let r = request.into_inner();
         let account = self
             .store
-            .set_time_zone(&actor, &request.into_inner().time_zone)
+            .set_time_zone(
+                &actor,
+                &r.time_zone,
+                convert::time_format("time_format", r.time_format)?,
+                convert::date_format("date_format", r.date_format)?,
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(convert::account(&account)))

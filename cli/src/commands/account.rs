@@ -4,13 +4,21 @@
 use clap::{Args, Subcommand};
 use porter_proto::admin::v1 as pb;
 
+use crate::commands::community::{DateFmt, Hours};
 use crate::context::Ctx;
 use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCmd {
     /// Set the account's time zone (IANA name).
-    TimeZone { time_zone: String },
+    TimeZone {
+        time_zone: String,
+        /// How times outside a community are shown (unchanged when not given).
+        #[arg(long)]
+        time_format: Option<Hours>,
+        #[arg(long)]
+        date_format: Option<DateFmt>,
+    },
     /// Show, or with any flag set, the customer service contact.
     CustomerService {
         #[arg(long)]
@@ -127,9 +135,17 @@ impl AccountCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let mut c = ctx.account();
         match self {
-            AccountCmd::TimeZone { time_zone } => {
-                ctx.print(c.set_time_zone(pb::SetTimeZoneRequest { time_zone }))
-                    .await?
+            AccountCmd::TimeZone {
+                time_zone,
+                time_format,
+                date_format,
+            } => {
+                ctx.print(c.set_time_zone(pb::SetTimeZoneRequest {
+                    time_zone,
+                    time_format: time_format.map_or(0, Hours::pb),
+                    date_format: date_format.map_or(0, DateFmt::pb),
+                }))
+                .await?
             }
             AccountCmd::CustomerService {
                 phone,

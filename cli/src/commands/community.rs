@@ -28,6 +28,25 @@ pub enum DateFmt {
     Dmy,
 }
 
+impl Hours {
+    pub fn pb(self) -> i32 {
+        match self {
+            Hours::H24 => pb::TimeFormat::Hours24 as i32,
+            Hours::H12 => pb::TimeFormat::Hours12 as i32,
+        }
+    }
+}
+
+impl DateFmt {
+    pub fn pb(self) -> i32 {
+        match self {
+            DateFmt::Ymd => pb::DateFormat::Ymd as i32,
+            DateFmt::Mdy => pb::DateFormat::Mdy as i32,
+            DateFmt::Dmy => pb::DateFormat::Dmy as i32,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Access {
     PublicAndPrivate,
@@ -130,15 +149,8 @@ impl CommunityArgs {
             name: self.name,
             address,
             time_zone: self.time_zone,
-            time_format: self.time_format.map(|h| match h {
-                Hours::H24 => pb::TimeFormat::Hours24 as i32,
-                Hours::H12 => pb::TimeFormat::Hours12 as i32,
-            }),
-            date_format: self.date_format.map(|d| match d {
-                DateFmt::Ymd => pb::DateFormat::Ymd as i32,
-                DateFmt::Mdy => pb::DateFormat::Mdy as i32,
-                DateFmt::Dmy => pb::DateFormat::Dmy as i32,
-            }),
+            time_format: self.time_format.map(Hours::pb),
+            date_format: self.date_format.map(DateFmt::pb),
             access_control: self.access_control.map(|a| match a {
                 Access::PublicAndPrivate => pb::AccessControlPermission::PublicAndPrivate as i32,
                 Access::PublicOnly => pb::AccessControlPermission::PublicOnly as i32,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Id;
+use super::{DateFormat, Id, TimeFormat};
 use crate::error::Result;
 use crate::rules;
 
@@ -26,6 +26,12 @@ pub struct Account {
     /// argon2 PHC string; never leaves the store.
     pub password_hash: String,
     pub time_zone: String,
+    /// How times outside a community are shown to this account (a community's own
+    /// settings rule inside it).
+    #[serde(default)]
+    pub time_format: TimeFormat,
+    #[serde(default)]
+    pub date_format: DateFormat,
     /// The site operator (the first installer) may create other installers.
     pub operator: bool,
     pub created_at_ms: i64,

@@ -13,14 +13,16 @@ pub enum FeaturePlan {
     Premium,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimeFormat {
+    #[default]
     H24,
     H12,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DateFormat {
+    #[default]
     YearMonthDay,
     MonthDayYear,
     DayMonthYear,

@@ -8,7 +8,9 @@ use crate::auth;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::model::account::account_contact;
-use crate::model::{Account, BillingInfo, CustomerService, Id, Role, Session, Tenant};
+use crate::model::{
+    Account, BillingInfo, CustomerService, DateFormat, Id, Role, Session, Tenant, TimeFormat,
+};
 use crate::record::{Record, RecordKey};
 use crate::rules;
 use crate::store::{Store, Txn};
@@ -233,7 +235,15 @@ impl Store {
         .await
     }
 
-    pub async fn set_time_zone(&self, actor: &Actor, tz: &str) -> Result<Account> {
+    /// The account's Time Zone, and how it shows times outside a community (each format
+    /// kept when not given).
+    pub async fn set_time_zone(
+        &self,
+        actor: &Actor,
+        tz: &str,
+        time_format: Option<TimeFormat>,
+        date_format: Option<DateFormat>,
+    ) -> Result<Account> {
         let tz = rules::time_zone("time_zone", tz)?;
         let actor = actor.clone();
         self.write(move |dir, txn| {
@@ -241,12 +251,15 @@ impl Store {
                 StoreError::Unauthenticated("the account no longer exists".into())
             })?;
             account.time_zone = tz.clone();
+            account.time_format = time_format.unwrap_or(account.time_format);
+            account.date_format = date_format.unwrap_or(account.date_format);
             txn.put(Record::Account(account.clone()));
             txn.audit(
                 &actor,
                 "account.time_zone",
                 format!("account/{}", actor.account_id),
-                json!({"time_zone": tz}),
+                json!({"time_zone": tz, "time_format": format!("{:?}", account.time_format),
+                       "date_format": format!("{:?}", account.date_format)}),
             );
             Ok(account)
         })
@@ -338,6 +351,8 @@ impl Store {
                 time_zone: dir
                     .account(actor.account_id)
                     .map_or_else(|| "UTC".to_owned(), |a| a.time_zone.clone()),
+                time_format: Default::default(),
+                date_format: Default::default(),
                 operator: false,
                 created_at_ms: txn.now_ms(),
             };
@@ -526,6 +541,8 @@ fn new_installer(
         installer_id: id,
         password_hash: hash,
         time_zone: "UTC".to_owned(),
+        time_format: Default::default(),
+        date_format: Default::default(),
         operator,
         created_at_ms: txn.now_ms(),
     };

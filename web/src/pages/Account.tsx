@@ -1,14 +1,14 @@
 // The account menu's pages in one: Change Password, Time Zone, Customer Service, Billing
 // Information and Account Setting, each a form of its own.
 import { useMemo, useState } from "preact/hooks";
-import { AccountService, AuthService, type BillingInfo } from "../gen/porter/admin/v1/admin_pb";
+import { AccountService, AuthService, DateFormat, TimeFormat, type BillingInfo } from "../gen/porter/admin/v1/admin_pb";
 import { client } from "../api";
 import { t } from "../i18n";
 import { currentSession, startSession } from "../session";
 import { OnOffField, SelectField, TextField } from "../ui/fields";
 import { SectionForm, type FieldErrors } from "../ui/SectionForm";
 import { countryOptions } from "../ui/countries";
-import { timeZoneOptions } from "../ui/format";
+import { dateFormatOptions, timeFormatOptions, timeZoneOptions } from "../ui/format";
 import { WhenLoaded } from "../ui/WhenLoaded";
 
 export function Account() {
@@ -78,10 +78,16 @@ function PasswordForm() {
 function TimeZoneForm() {
   const session = currentSession();
   const [zone, setZone] = useState(session?.account.timeZone || "UTC");
+  const [timeFormat, setTimeFormat] = useState(String(session?.account.timeFormat || TimeFormat.HOURS_24));
+  const [dateFormat, setDateFormat] = useState(String(session?.account.dateFormat || DateFormat.YMD));
   const [errors, setErrors] = useState<FieldErrors>({});
   const zones = useMemo(timeZoneOptions, []);
   const save = async () => {
-    const account = await client(AccountService).setTimeZone({ timeZone: zone });
+    const account = await client(AccountService).setTimeZone({
+      timeZone: zone,
+      timeFormat: Number(timeFormat) as TimeFormat,
+      dateFormat: Number(dateFormat) as DateFormat,
+    });
     const now = currentSession();
     if (now) startSession({ ...now, account });
     return t("account.saved");
@@ -89,6 +95,8 @@ function TimeZoneForm() {
   return (
     <SectionForm id="time-zone" title={t("account.timeZone")} save={save} fields={{ time_zone: "zone" }} onErrors={setErrors}>
       <SelectField name="zone" label={t("account.timeZone")} help={t("account.timeZone.help")} value={zone} onChange={setZone} options={zones} error={errors.zone} />
+      <SelectField name="timeFormat" label={t("community.timeFormat")} value={timeFormat} onChange={setTimeFormat} options={timeFormatOptions()} />
+      <SelectField name="dateFormat" label={t("community.dateFormat")} value={dateFormat} onChange={setDateFormat} options={dateFormatOptions()} />
     </SectionForm>
   );
 }

@@ -6,10 +6,9 @@ import { AuditService, type AuditEntry } from "../gen/porter/admin/v1/admin_pb";
 import { client, problem, type Problem } from "../api";
 import { t } from "../i18n";
 import { Link } from "../router";
-import { currentSession } from "../session";
 import { LoadProblem } from "../ui/LoadProblem";
 import { SortableTable } from "../ui/SortableTable";
-import { formatDateTime, type TimeStyle } from "../ui/format";
+import { accountTimeStyle, formatDateTime } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 
 const PAGE = 100;
@@ -23,7 +22,7 @@ function targetHref(target: string): string | undefined {
 }
 
 export function AuditPage() {
-  const time: TimeStyle = { timeZone: currentSession()?.account.timeZone || "UTC" };
+  const time = accountTimeStyle();
   const first = useLoad(() => client(AuditService).listAudit({ limit: PAGE }), []);
   const [older, setOlder] = useState<AuditEntry[]>([]);
   const [more, setMore] = useState<{ busy: boolean; done: boolean; problem?: Problem }>({ busy: false, done: false });

@@ -3,11 +3,10 @@ import { CommunityService, type Community } from "../gen/porter/admin/v1/admin_p
 import { client, problem } from "../api";
 import { t } from "../i18n";
 import { Link } from "../router";
-import { currentSession } from "../session";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { announce } from "../ui/Notice";
 import { SortableTable, type Column } from "../ui/SortableTable";
-import { formatDateTime } from "../ui/format";
+import { accountTimeStyle, formatDateTime } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 import { LoadProblem } from "../ui/LoadProblem";
 import { SubAccounts } from "./SubAccounts";
@@ -23,7 +22,7 @@ export function Dashboard() {
   const [importing, setImporting] = useState<Community>();
   const [managing, setManaging] = useState<Community>();
   const [deleting, setDeleting] = useState(false);
-  const zone = currentSession()?.account.timeZone || "UTC";
+  const time = accountTimeStyle();
 
   const remove = async () => {
     if (!doomed) return;
@@ -66,7 +65,7 @@ export function Dashboard() {
     {
       key: "created",
       label: t("dashboard.col.created"),
-      cell: (c) => formatDateTime(c.createdAtMs, { timeZone: zone }),
+      cell: (c) => formatDateTime(c.createdAtMs, time),
       sortValue: (c) => Number(c.createdAtMs),
     },
     {

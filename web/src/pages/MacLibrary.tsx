@@ -6,7 +6,6 @@ import { MacLibraryService, type ImportMacsResponse, type MacEntry } from "../ge
 import { client, problem } from "../api";
 import { t } from "../i18n";
 import { navigate, useLocation } from "../router";
-import { currentSession } from "../session";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { FormDialog } from "../ui/FormDialog";
 import { FileField, SPREADSHEETS, TextField } from "../ui/fields";
@@ -15,7 +14,7 @@ import { announce } from "../ui/Notice";
 import { Pager } from "../ui/Pager";
 import { RowErrors } from "../ui/RowErrors";
 import { SortableTable } from "../ui/SortableTable";
-import { formatDateTime } from "../ui/format";
+import { accountTimeStyle, formatDateTime } from "../ui/format";
 import { useEditor } from "../ui/useEditor";
 import { useLoad } from "../ui/useLoad";
 import { SearchForm } from "../ui/SearchForm";
@@ -54,7 +53,7 @@ export function MacLibrary() {
   const [error, setError] = useState<string>();
   const [file, setFile] = useState<File>();
   const [refused, setRefused] = useState<ImportMacsResponse>();
-  const zone = currentSession()?.account.timeZone || "UTC";
+  const time = accountTimeStyle();
 
   const upload = async () => {
     setRefused(undefined);
@@ -106,7 +105,7 @@ export function MacLibrary() {
             columns={[
               { key: "mac", label: t("mac.col.mac"), cell: (e) => <code>{e.mac}</code>, sortValue: (e) => e.mac },
               { key: "owner", label: t("mac.col.owner"), cell: (e) => e.owner || t("mac.unused"), sortValue: (e) => e.owner },
-              { key: "created", label: t("mac.col.created"), cell: (e) => formatDateTime(e.createdAtMs, { timeZone: zone }), sortValue: (e) => Number(e.createdAtMs) },
+              { key: "created", label: t("mac.col.created"), cell: (e) => formatDateTime(e.createdAtMs, time), sortValue: (e) => Number(e.createdAtMs) },
               {
                 key: "actions",
                 label: t("common.actions"),

@@ -1,6 +1,7 @@
 // Dates and times as the community (or the installer's account) wants them: its time
 // zone, 12 or 24 hours, and Y-M-D, M-D-Y or D-M-Y order.
-import { currentLanguage } from "../i18n";
+import { currentLanguage, t } from "../i18n";
+import { currentSession } from "../session";
 import { DateFormat, TimeFormat } from "../gen/porter/admin/v1/admin_pb";
 
 export type DateOrder = "ymd" | "mdy" | "dmy";
@@ -63,6 +64,23 @@ export function communityTimeStyle(community: { timeZone: string; timeFormat: nu
     order: community.dateFormat === DateFormat.MDY ? "mdy" : community.dateFormat === DateFormat.DMY ? "dmy" : "ymd",
   };
 }
+
+/** How the logged-in account wants times outside a community: its Time Zone and formats. */
+export function accountTimeStyle(): TimeStyle {
+  const account = currentSession()?.account;
+  return communityTimeStyle({ timeZone: account?.timeZone ?? "", timeFormat: account?.timeFormat ?? 0, dateFormat: account?.dateFormat ?? 0 });
+}
+
+/** The choices of a time format and a date format, as the community form names them. */
+export const timeFormatOptions = () => [
+  { value: String(TimeFormat.HOURS_24), label: t("community.timeFormat.24") },
+  { value: String(TimeFormat.HOURS_12), label: t("community.timeFormat.12") },
+];
+export const dateFormatOptions = () => [
+  { value: String(DateFormat.YMD), label: t("community.dateFormat.ymd") },
+  { value: String(DateFormat.MDY), label: t("community.dateFormat.mdy") },
+  { value: String(DateFormat.DMY), label: t("community.dateFormat.dmy") },
+];
 
 /** A size for people: bytes, KiB, MiB or GiB, in the page's language. */
 export function formatBytes(bytes: number | bigint): string {

@@ -6,13 +6,12 @@ import { FirmwareService, type Firmware } from "../../gen/porter/admin/v1/admin_
 import { client } from "../../api";
 import { t } from "../../i18n";
 import { navigate, useLocation } from "../../router";
-import { currentSession } from "../../session";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { InfoDialog } from "../../ui/InfoDialog";
 import { TextField } from "../../ui/fields";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { SortableTable } from "../../ui/SortableTable";
-import { formatBytes, formatDateTime, type TimeStyle } from "../../ui/format";
+import { accountTimeStyle, formatBytes, formatDateTime, type TimeStyle } from "../../ui/format";
 import { useEditor } from "../../ui/useEditor";
 import { useLoad } from "../../ui/useLoad";
 import { UploadDialog } from "./UploadDialog";
@@ -34,7 +33,7 @@ export function FirmwarePage() {
       return t("fw.deleted", { version: f.version });
     },
   });
-  const time: TimeStyle = { timeZone: currentSession()?.account.timeZone || "UTC" };
+  const time = accountTimeStyle();
 
   return (
     <>

@@ -15,7 +15,7 @@ import { LoadProblem } from "../../ui/LoadProblem";
 import { announce } from "../../ui/Notice";
 import { SearchForm } from "../../ui/SearchForm";
 import { SortableTable } from "../../ui/SortableTable";
-import { formatCount, formatDateTime, type TimeStyle } from "../../ui/format";
+import { accountTimeStyle, formatCount, formatDateTime, type TimeStyle } from "../../ui/format";
 import { useEditor } from "../../ui/useEditor";
 import { useLoad } from "../../ui/useLoad";
 import { ConfirmPayment } from "./ConfirmPayment";
@@ -34,7 +34,7 @@ export function PaymentsPage() {
   const [shown, setShown] = useState<SubscriptionOrder>();
   const [paying, setPaying] = useState<SubscriptionOrder>();
   const [cancelling, setCancelling] = useState<SubscriptionOrder>();
-  const time: TimeStyle = { timeZone: session?.account.timeZone || "UTC" };
+  const time = accountTimeStyle();
   const list = useLoad(
     () => client(SubscriptionService).listOrders({ kind, orderStatus: status, number, allInstallers: everyone }),
     [kind, status, number, everyone],

@@ -5,13 +5,12 @@ import { useState } from "preact/hooks";
 import { ActiveStatus, OrderKind, SubscriptionService, type Community, type OrderCandidate, type SubscriptionOrder } from "../../gen/porter/admin/v1/admin_pb";
 import { client, placeProblem } from "../../api";
 import { t } from "../../i18n";
-import { currentSession } from "../../session";
 import { CheckField, FormErrors, TextField } from "../../ui/fields";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { Pager } from "../../ui/Pager";
 import { SearchForm } from "../../ui/SearchForm";
 import { SortableTable } from "../../ui/SortableTable";
-import { dayEndMs, dayOf, formatCount, formatDateTime, type TimeStyle } from "../../ui/format";
+import { accountTimeStyle, dayEndMs, dayOf, formatCount, formatDateTime } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
 import { activeLabel } from "../residents/labels";
 
@@ -33,8 +32,8 @@ export function PurchaseDetails(props: {
   communities: Community[];
   onOrdered: (order: SubscriptionOrder) => void;
 }) {
-  const zone = currentSession()?.account.timeZone || "UTC";
-  const time: TimeStyle = { timeZone: zone };
+  const time = accountTimeStyle();
+  const zone = time.timeZone;
   const single = props.communities.length === 1;
   const [query, setQuery] = useState<Query>({ text: "", before: "", communities: [], page: 1, size: 50 });
   const [typed, setTyped] = useState("");

@@ -12,7 +12,7 @@ import { currentSession } from "../../session";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { announce } from "../../ui/Notice";
-import type { TimeStyle } from "../../ui/format";
+import { accountTimeStyle, type TimeStyle } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
 import { NotFound } from "../NotFound";
 import { CommunityNav } from "../community/CommunityNav";
@@ -42,7 +42,7 @@ export function SubscriptionsPage(props: { communityId?: string }) {
 function Order(props: { communities: Community[] }) {
   const [kind, setKind] = useState<OrderKind>();
   const [order, setOrder] = useState<SubscriptionOrder>();
-  const time: TimeStyle = { timeZone: currentSession()?.account.timeZone || "UTC" };
+  const time = accountTimeStyle();
   const restart = () => {
     setKind(undefined);
     setOrder(undefined);
