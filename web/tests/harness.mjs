@@ -52,6 +52,7 @@ export async function startServer() {
   return {
     addrs,
     dataDir,
+    pid: child.pid,
     portal: `https://${addrs.portal}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
