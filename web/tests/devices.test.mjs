@@ -196,4 +196,62 @@ describe("devices by area", () => {
       expectClean(problems, [/GetCommunity|GetApartment|GetDevice|GetCommunityOverview|ListBuildings|ListOrderCandidates|ListDevices|ListCameras|ListEvents/]);
       await context.close();
     }));
+
+  test("keyboard only: log in, skip to the content, open a community, a dialog and close it, focus always visible", () =>
+    keepEvidence(browser, "keyboard only", async () => {
+      const { page, context, problems } = await openPage(browser);
+      const focused = () =>
+        page.evaluate(() => {
+          const e = document.activeElement;
+          const style = e ? getComputedStyle(e) : null;
+          return {
+            name: e?.getAttribute("aria-label") || e?.textContent?.trim() || e?.getAttribute("name") || "",
+            tag: e?.tagName ?? "",
+            outline: style ? style.outlineStyle : "none",
+            inDialog: Boolean(e?.closest("dialog[open]")),
+          };
+        });
+      /** Presses Tab until the focused element matches; at most `limit` times. */
+      const tabTo = async (matches, limit = 60) => {
+        for (let i = 0; i < limit; i++) {
+          await page.keyboard.press("Tab");
+          const f = await focused();
+          if (matches(f)) return f;
+        }
+        throw new Error("never reached by Tab");
+      };
+      await page.goto(`${server.portal}/`);
+      await tabTo((f) => f.name === "username");
+      await page.keyboard.type("admin");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("first-admin-pw");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+
+      const skip = await tabTo((f) => f.name === "Skip to the main content", 3);
+      assert.notEqual(skip.outline, "none", "focus is visible");
+      await page.keyboard.press("Enter");
+      const open = await tabTo((f) => f.name === "Resident and Device of Oak Row");
+      assert.notEqual(open.outline, "none", "focus is visible on a link");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Resident and Device" }).waitFor();
+
+      const add = await tabTo((f) => f.name === "+ Add Building");
+      assert.notEqual(add.outline, "none");
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog", { name: "+ Add Building" }).waitFor();
+      assert.equal((await focused()).inDialog, true, "focus moves into the dialog");
+      await page.keyboard.type("West");
+      await page.keyboard.press("Enter");
+      await page.getByText("The building West was added.").waitFor();
+      await page.getByRole("button", { name: "+ Add Building" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog", { name: "+ Add Building" }).waitFor();
+      await page.keyboard.press("Escape");
+      await eventually(() => page.getByRole("dialog").count(), 0, "Escape closes the dialog");
+      assert.equal((await focused()).name, "+ Add Building", "focus returns to the button that opened it");
+      expectClean(problems);
+      await context.close();
+    }));
 });
+
