@@ -22,6 +22,16 @@ pub struct Actor {
     pub username: String,
     pub role: crate::model::Role,
     pub operator: bool,
+    /// A property manager's communities and its rights in each; `None` for installer and
+    /// sub-installer accounts, which see every community of their installer.
+    pub managed: Option<std::collections::BTreeMap<Id, crate::model::PmPermissions>>,
+}
+
+impl Actor {
+    /// Whether the actor may see community `id` of its installer at all.
+    pub fn sees_community(&self, id: Id) -> bool {
+        self.managed.as_ref().is_none_or(|m| m.contains_key(&id))
+    }
 }
 
 #[derive(Default)]
@@ -414,7 +424,7 @@ impl Directory {
     pub fn community_of(&self, actor: &Actor, id: Id) -> Result<&Community> {
         self.communities
             .get(&id)
-            .filter(|c| c.installer_id == actor.installer_id)
+            .filter(|c| c.installer_id == actor.installer_id && actor.sees_community(c.id))
             .ok_or_else(|| StoreError::not_found(format!("community {id}")))
     }
 
@@ -443,6 +453,13 @@ impl Directory {
         self.apartment_of(actor, *apt_id)
             .map(|(a, _)| a)
             .map_err(|_| missing())
+    }
+
+    /// The communities `actor` sees: its installer's, or a property manager's assigned ones.
+    pub fn communities_seen_by(&self, actor: &Actor) -> Vec<&Community> {
+        self.communities_of(actor.installer_id)
+            .filter(|c| actor.sees_community(c.id))
+            .collect()
     }
 
     pub fn communities_of(&self, installer_id: Id) -> impl Iterator<Item = &Community> {
@@ -731,6 +748,10 @@ impl Directory {
             .get(&id)
             .filter(|p| p.installer_id == actor.installer_id)
             .ok_or_else(|| StoreError::not_found(format!("property manager {id}")))
+    }
+
+    pub fn property_manager(&self, id: Id) -> Option<&PropertyManager> {
+        self.property_managers.get(&id)
     }
 
     pub fn property_manager_by_email(&self, email: &str) -> Option<&PropertyManager> {

@@ -47,6 +47,7 @@ pub use ops::macs::{MacImport, MacView};
 pub use ops::maintenance::MaintenanceEdit;
 pub use ops::order_candidates::{CandidateFilter, Candidates, OrderCandidate};
 pub use ops::overview::{CommunityOverview, DoorDay, OverviewDevice};
+pub use ops::pm_login::PmLogin;
 pub use ops::property_managers::NewPropertyManager;
 pub use ops::scope::ScopeRequest;
 pub use ops::search::{ApartmentSort, ResidentFilter, ResidentSort};

@@ -12,6 +12,9 @@ pub enum Role {
     Installer,
     /// "New Sub-account": logs in separately, sees the same data as its installer.
     SubInstaller,
+    /// A property manager, logged in: sees only the communities assigned to it. Never the
+    /// role of an `Account` record (property managers are `PropertyManager` records).
+    PropertyManager,
 }
 
 /// A login account. `installer_id` is the tenant whose data it sees.
@@ -42,6 +45,7 @@ impl std::fmt::Display for Role {
         f.write_str(match self {
             Role::Installer => "installer",
             Role::SubInstaller => "sub-installer",
+            Role::PropertyManager => "property manager",
         })
     }
 }
@@ -130,7 +134,10 @@ pub struct Tenant {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Session {
     pub token_hash: String,
+    /// The `Account`, or the `PropertyManager` when `property_manager` is set.
     pub account_id: Id,
+    #[serde(default)]
+    pub property_manager: bool,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
 }

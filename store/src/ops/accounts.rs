@@ -5,11 +5,12 @@ use serde_json::json;
 
 use super::{blocking, require_installer};
 use crate::auth;
-use crate::directory::Actor;
+use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::account::account_contact;
 use crate::model::{
-    Account, BillingInfo, CustomerService, DateFormat, Id, Role, Session, Tenant, TimeFormat,
+    Account, BillingInfo, CustomerService, DateFormat, Id, PropertyManager, Role, Session, Tenant,
+    TimeFormat,
 };
 use crate::record::{Record, RecordKey};
 use crate::rules;
@@ -112,22 +113,7 @@ impl Store {
             let account = dir.account(account.id).cloned().ok_or_else(|| {
                 StoreError::Unauthenticated("invalid username or password".into())
             })?;
-            let now = txn.now_ms();
-            let mut own: Vec<&Session> = dir.sessions_of(account.id).collect();
-            own.sort_by_key(|s| s.created_at_ms);
-            let excess = (own.len() + 1).saturating_sub(MAX_SESSIONS_PER_ACCOUNT);
-            for (i, s) in own.iter().enumerate() {
-                if i < excess || s.expires_at_ms <= now {
-                    txn.delete(RecordKey::Session(s.token_hash.clone()));
-                }
-            }
-            let session = Session {
-                token_hash: hash,
-                account_id: account.id,
-                created_at_ms: now,
-                expires_at_ms: now.saturating_add(ttl_ms),
-            };
-            txn.put(Record::Session(session.clone()));
+            let session = open_session(dir, txn, account.id, false, hash, ttl_ms);
             Ok(LoginOutcome {
                 token,
                 session,
@@ -150,9 +136,12 @@ impl Store {
                         "the token is unknown or expired; log in again".into(),
                     )
                 })?;
-            dir.account(session.account_id)
-                .map(actor_of)
-                .ok_or_else(|| StoreError::Unauthenticated("the account no longer exists".into()))
+            let actor = if session.property_manager {
+                dir.property_manager(session.account_id).map(actor_of_pm)
+            } else {
+                dir.account(session.account_id).map(actor_of)
+            };
+            actor.ok_or_else(|| StoreError::Unauthenticated("the account no longer exists".into()))
         })
     }
 
@@ -472,6 +461,36 @@ impl Store {
     }
 }
 
+/// A new session of `holder` (an account, or a property manager), keeping at most
+/// `MAX_SESSIONS_PER_ACCOUNT` of its sessions and dropping its expired ones.
+pub(crate) fn open_session(
+    dir: &Directory,
+    txn: &mut Txn,
+    holder: Id,
+    property_manager: bool,
+    token_hash: String,
+    ttl_ms: i64,
+) -> Session {
+    let now = txn.now_ms();
+    let mut own: Vec<&Session> = dir.sessions_of(holder).collect();
+    own.sort_by_key(|s| s.created_at_ms);
+    let excess = (own.len() + 1).saturating_sub(MAX_SESSIONS_PER_ACCOUNT);
+    for (i, s) in own.iter().enumerate() {
+        if i < excess || s.expires_at_ms <= now {
+            txn.delete(RecordKey::Session(s.token_hash.clone()));
+        }
+    }
+    let session = Session {
+        token_hash,
+        account_id: holder,
+        property_manager,
+        created_at_ms: now,
+        expires_at_ms: now.saturating_add(ttl_ms),
+    };
+    txn.put(Record::Session(session.clone()));
+    session
+}
+
 pub(crate) fn actor_of(account: &Account) -> Actor {
     Actor {
         account_id: account.id,
@@ -479,6 +498,23 @@ pub(crate) fn actor_of(account: &Account) -> Actor {
         username: account.username.clone(),
         role: account.role,
         operator: account.operator,
+        managed: None,
+    }
+}
+
+pub(crate) fn actor_of_pm(pm: &PropertyManager) -> Actor {
+    Actor {
+        account_id: pm.id,
+        installer_id: pm.installer_id,
+        username: pm.email.clone(),
+        role: Role::PropertyManager,
+        operator: false,
+        managed: Some(
+            pm.assignments
+                .iter()
+                .map(|a| (a.community_id, a.permissions))
+                .collect(),
+        ),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::{Actor, CommunityCounts, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{Community, CommunitySettings, Id};
@@ -43,6 +44,7 @@ impl Store {
         actor: &Actor,
         settings: CommunitySettings,
     ) -> Result<CommunityView> {
+        require_staff(actor, "create communities")?;
         self.write(|_dir, txn| {
             let c = Community::create(txn.next_id(), actor.installer_id, settings, txn.now_ms())?;
             txn.put(Record::Community(c.clone()));
@@ -72,6 +74,7 @@ impl Store {
         id: Id,
         settings: CommunitySettings,
     ) -> Result<CommunityView> {
+        require_staff(actor, "change a community's settings")?;
         self.write(|dir, txn| {
             let old = dir.community_of(actor, id)?;
             let new = old.edited(settings)?;
@@ -99,6 +102,7 @@ impl Store {
 
     /// Deletes the community with all its buildings, apartments and residents, atomically.
     pub async fn delete_community(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "delete communities")?;
         self.write(|dir, txn| {
             let c = dir.community_of(actor, id)?;
             let mut devices = 0;
@@ -141,7 +145,8 @@ impl Store {
     pub fn list_communities(&self, actor: &Actor, sort: CommunitySort) -> Vec<CommunityView> {
         self.read(|dir| {
             let mut v: Vec<CommunityView> = dir
-                .communities_of(actor.installer_id)
+                .communities_seen_by(actor)
+                .into_iter()
                 .map(|c| view(dir, c))
                 .collect();
             let name = |c: &CommunityView| (c.community.name.to_lowercase(), c.community.id);

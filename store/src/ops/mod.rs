@@ -16,6 +16,7 @@ pub mod macs;
 pub mod maintenance;
 pub mod order_candidates;
 pub mod overview;
+pub mod pm_login;
 pub mod property_managers;
 pub mod scope;
 pub mod search;
@@ -34,6 +35,19 @@ pub(crate) fn require_installer(actor: &Actor, what: &str) -> Result<()> {
         Err(StoreError::PermissionDenied(format!(
             "only the main installer account may {what}"
         )))
+    }
+}
+
+/// Refuses property managers where only the installer's own accounts (installer and
+/// sub-installers) may act: the community's settings, property managers, … What a property
+/// manager may do inside its communities is granted operation by operation.
+pub(crate) fn require_staff(actor: &Actor, what: &str) -> Result<()> {
+    if actor.role == Role::PropertyManager {
+        Err(StoreError::PermissionDenied(format!(
+            "a property manager may not {what}"
+        )))
+    } else {
+        Ok(())
     }
 }
 

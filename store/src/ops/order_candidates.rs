@@ -124,7 +124,7 @@ fn chosen_communities<'d>(
     chosen: &[Id],
 ) -> Result<Vec<&'d Community>> {
     let mut list: Vec<&Community> = if chosen.is_empty() {
-        dir.communities_of(actor.installer_id).collect()
+        dir.communities_seen_by(actor)
     } else {
         let mut ids = chosen.to_vec();
         ids.sort_unstable();

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::blocking;
+use super::{blocking, require_staff};
 use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
@@ -46,6 +46,7 @@ impl Store {
         actor: &Actor,
         input: PropertyManagerInput,
     ) -> Result<NewPropertyManager> {
+        require_staff(actor, "manage property managers")?;
         let (first_name, last_name, email) = PropertyManager::check_new(&input)?;
         let (password, hash) = generated_password().await?;
         self.write(|dir, txn| {
@@ -83,6 +84,9 @@ impl Store {
     }
 
     pub fn list_property_managers(&self, actor: &Actor) -> Vec<PropertyManager> {
+        if require_staff(actor, "list property managers").is_err() {
+            return Vec::new();
+        }
         self.read(|d| {
             d.property_managers_of(actor.installer_id)
                 .into_iter()
@@ -97,6 +101,7 @@ impl Store {
         id: Id,
         input: PropertyManagerInput,
     ) -> Result<PropertyManager> {
+        require_staff(actor, "manage property managers")?;
         self.write(|dir, txn| {
             let pm = dir.property_manager_of(actor, id)?.edited(input)?;
             txn.put(Record::PropertyManager(pm.clone()));
@@ -113,6 +118,7 @@ impl Store {
 
     /// "Reset Password": a new generated login password, returned once.
     pub async fn reset_property_manager_password(&self, actor: &Actor, id: Id) -> Result<String> {
+        require_staff(actor, "manage property managers")?;
         self.read(|d| d.property_manager_of(actor, id).map(|_| ()))?;
         let (password, hash) = generated_password().await?;
         self.write(|dir, txn| {
@@ -131,6 +137,7 @@ impl Store {
     }
 
     pub async fn delete_property_manager(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "manage property managers")?;
         self.write(|dir, txn| {
             let pm = dir.property_manager_of(actor, id)?;
             txn.delete(RecordKey::PropertyManager(id));
@@ -153,6 +160,7 @@ impl Store {
         pm_id: Id,
         permissions: PmPermissions,
     ) -> Result<PropertyManager> {
+        require_staff(actor, "manage property managers")?;
         self.write(|dir, txn| {
             dir.community_of(actor, community_id)?;
             let mut pm = dir.property_manager_of(actor, pm_id)?.clone();
@@ -189,6 +197,7 @@ impl Store {
         community_id: Id,
         pm_id: Id,
     ) -> Result<PropertyManager> {
+        require_staff(actor, "manage property managers")?;
         self.write(|dir, txn| {
             dir.community_of(actor, community_id)?;
             let mut pm = dir.property_manager_of(actor, pm_id)?.clone();
