@@ -316,6 +316,7 @@ impl Store {
         before_seq: u64,
         limit: usize,
     ) -> Result<Vec<AuditEntry>> {
+        crate::ops::require_staff(actor, "read the audit log")?;
         let before = if before_seq == 0 {
             u64::MAX
         } else {

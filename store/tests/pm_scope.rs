@@ -7,7 +7,7 @@
 mod common;
 
 use porter_store::model::{PmPermissions, PropertyManagerInput, Role};
-use porter_store::{CommunitySort, StoreError};
+use porter_store::{CommunitySort, PageRequest, StoreError};
 
 const TTL_MS: i64 = 3_600_000;
 
@@ -94,6 +94,31 @@ async fn a_property_manager_sees_only_its_communities() {
     ));
     assert!(store.community(&installer, elm).is_ok());
     assert_eq!(store.list_property_managers(&installer).len(), 1);
+    assert!(matches!(
+        store.create_building(&actor, elm, "Tower").await,
+        Err(StoreError::PermissionDenied(_))
+    ));
+    assert!(store.list_buildings(&installer, elm).unwrap().is_empty());
+    assert_eq!(
+        store.list_macs(&actor, "", PageRequest::new(1, 10)).total,
+        0
+    );
+    assert!(store.audit_page(&actor, 0, 10).is_err());
+    // Log Access Control: granted in Elm, so its door log reads; taken away, refused.
+    let logs = |a: &porter_store::Actor| {
+        store.list_events(a, elm, &porter_store::events::EventFilter::default(), 0, 10)
+    };
+    assert!(logs(&actor).is_ok());
+    store
+        .assign_property_manager(&installer, elm, pm, PmPermissions::default())
+        .await
+        .unwrap();
+    let actor = store.authenticate(&login.token).unwrap();
+    let err = logs(&actor).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::PermissionDenied(m) if m.contains("Log Access Control")),
+        "{err}"
+    );
 
     // Unassigned: the same token now sees nothing.
     store

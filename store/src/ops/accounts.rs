@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{blocking, require_installer};
+use super::{blocking, require_installer, require_staff};
 use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
@@ -256,6 +256,7 @@ impl Store {
     }
 
     pub fn tenant_of(&self, actor: &Actor) -> Result<Tenant> {
+        require_staff(actor, "see the installer's profile")?;
         self.read(|d| d.tenant(actor.installer_id).cloned())
             .ok_or_else(|| StoreError::not_found("installer"))
     }
@@ -265,6 +266,7 @@ impl Store {
         actor: &Actor,
         cs: CustomerService,
     ) -> Result<CustomerService> {
+        require_staff(actor, "change the customer service contact")?;
         let cs = cs.validated()?;
         self.update_tenant(actor, "account.customer_service", move |t| {
             t.customer_service = cs.clone();
@@ -275,6 +277,7 @@ impl Store {
     }
 
     pub async fn set_billing(&self, actor: &Actor, billing: BillingInfo) -> Result<BillingInfo> {
+        require_staff(actor, "change the billing information")?;
         let billing = billing.validated()?;
         self.update_tenant(actor, "account.billing", move |t| {
             t.billing = billing.clone();
@@ -286,6 +289,7 @@ impl Store {
 
     /// "Account Setting": distributor access without password. Main installer only.
     pub async fn set_distributor_access(&self, actor: &Actor, on: bool) -> Result<bool> {
+        require_staff(actor, "change the account setting")?;
         require_installer(actor, "change the account setting")?;
         self.update_tenant(actor, "account.setting", move |t| {
             t.distributor_access = on;
@@ -325,6 +329,7 @@ impl Store {
         actor: &Actor,
         input: AccountInput,
     ) -> Result<NewAccount> {
+        require_staff(actor, "manage sub-accounts")?;
         require_installer(actor, "manage sub-accounts")?;
         let (input, hash, generated) = prepare_account(input).await?;
         self.write(|dir, txn| {
@@ -361,6 +366,9 @@ impl Store {
     }
 
     pub fn list_sub_installers(&self, actor: &Actor) -> Vec<Account> {
+        if require_staff(actor, "see sub-accounts").is_err() {
+            return Vec::new();
+        }
         self.read(|d| {
             d.accounts_of(actor.installer_id)
                 .filter(|a| a.role == Role::SubInstaller)
@@ -375,6 +383,7 @@ impl Store {
         id: Id,
         edit: AccountEdit,
     ) -> Result<Account> {
+        require_staff(actor, "manage sub-accounts")?;
         require_installer(actor, "manage sub-accounts")?;
         let (email, phone) = account_contact(
             edit.email.as_deref().unwrap_or(""),
@@ -416,6 +425,7 @@ impl Store {
 
     /// Deletes a sub-installer and ends its sessions.
     pub async fn delete_sub_installer(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "manage sub-accounts")?;
         require_installer(actor, "manage sub-accounts")?;
         self.write(|dir, txn| {
             let account = sub_installer_of(dir, actor, id)?;

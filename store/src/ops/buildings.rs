@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::model::{Building, Id};
@@ -41,6 +42,7 @@ impl Store {
         community_id: Id,
         name: &str,
     ) -> Result<BuildingView> {
+        require_staff(actor, "add buildings")?;
         let name = Building::name(name)?;
         self.write(|dir, txn| {
             dir.community_of(actor, community_id)?;
@@ -68,6 +70,7 @@ impl Store {
     }
 
     pub async fn rename_building(&self, actor: &Actor, id: Id, name: &str) -> Result<BuildingView> {
+        require_staff(actor, "rename buildings")?;
         let name = Building::name(name)?;
         self.write(|dir, txn| {
             let (b, _) = dir.building_of(actor, id)?;
@@ -95,6 +98,7 @@ impl Store {
     /// Deletes a building. Refused while it holds apartments unless `cascade`, which
     /// deletes them (and their residents) in the same atomic change.
     pub async fn delete_building(&self, actor: &Actor, id: Id, cascade: bool) -> Result<()> {
+        require_staff(actor, "delete buildings")?;
         self.write(|dir, txn| {
             let (b, _) = dir.building_of(actor, id)?;
             let apartments: Vec<Id> = dir.apartments_in(id).map(|a| a.id).collect();

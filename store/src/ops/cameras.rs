@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::camera::{camera_fields, camera_password};
@@ -76,6 +77,7 @@ impl Store {
         scope: ScopeRequest,
         input: CameraInput,
     ) -> Result<CameraView> {
+        require_staff(actor, "manage cameras")?;
         let (name, url, username) = camera_fields(
             input.name.as_deref().unwrap_or(""),
             input.rtsp_url.as_deref().unwrap_or(""),
@@ -121,6 +123,7 @@ impl Store {
         id: Id,
         input: CameraInput,
     ) -> Result<CameraView> {
+        require_staff(actor, "manage cameras")?;
         let password = match input.password.as_deref() {
             Some(p) => Some(self.sealer().seal(&camera_password(p)?)?),
             None => None,
@@ -154,6 +157,7 @@ impl Store {
     }
 
     pub async fn delete_camera(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "manage cameras")?;
         self.write(|dir, txn| {
             let (c, _) = dir.camera_of(actor, id)?;
             txn.delete(RecordKey::Camera(id));

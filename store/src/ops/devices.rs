@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
@@ -235,6 +236,7 @@ impl Store {
         scope: ScopeRequest,
         input: DeviceInput,
     ) -> Result<DeviceView> {
+        require_staff(actor, "manage devices")?;
         let sealer = self.sealer();
         self.write(|dir, txn| {
             let (community, scope) = resolve_scope(dir, actor, &scope)?;
@@ -263,6 +265,7 @@ impl Store {
         id: Id,
         input: DeviceInput,
     ) -> Result<DeviceView> {
+        require_staff(actor, "manage devices")?;
         self.write(|dir, txn| {
             let (old, community) = dir.device_of(actor, id)?;
             let mut input = input.clone();
@@ -308,6 +311,7 @@ impl Store {
 
     /// Deletes a device; its MAC stays in the library, unbound.
     pub async fn delete_device(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "manage devices")?;
         self.write(|dir, txn| {
             let (d, community) = dir.device_of(actor, id)?;
             check_basic_keeps_monitor(dir, community, d)?;
@@ -333,6 +337,7 @@ impl Store {
 
     /// The device's SIP password and gateway credential. Audited; never in lists or logs.
     pub async fn device_secrets(&self, actor: &Actor, id: Id) -> Result<DeviceSecrets> {
+        require_staff(actor, "read device credentials")?;
         let sealer = self.sealer();
         self.write(|dir, txn| {
             let (d, _) = dir.device_of(actor, id)?;
@@ -354,6 +359,7 @@ impl Store {
 
     /// A new gateway credential (the old one stops working); returned once.
     pub async fn rotate_device_credential(&self, actor: &Actor, id: Id) -> Result<String> {
+        require_staff(actor, "manage devices")?;
         let sealer = self.sealer();
         let credential = new_credential()?;
         self.write(|dir, txn| {

@@ -59,6 +59,15 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DeviceEventRecord>> {
         self.read(|d| d.community_of(actor, community_id).map(|_| ()))?;
+        // "Log Access Control": a property manager reads logs only where it is granted.
+        let granted = |m: &std::collections::BTreeMap<Id, crate::model::PmPermissions>| {
+            m.get(&community_id).is_some_and(|p| p.log_access)
+        };
+        if actor.managed.as_ref().is_some_and(|m| !granted(m)) {
+            return Err(StoreError::PermissionDenied(
+                "Log Access Control is off for this property manager in this community".into(),
+            ));
+        }
         if limit > MAX_EVENT_PAGE {
             return Err(StoreError::invalid(
                 "limit",

@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{Firmware, FirmwareInput, Id};
@@ -19,6 +20,7 @@ impl Store {
         image_sha256: &str,
         size: u64,
     ) -> Result<Firmware> {
+        require_staff(actor, "manage firmware")?;
         let input = input.validated()?;
         let image_sha256 = image_sha256.to_owned();
         self.write(|dir, txn| {
@@ -62,6 +64,9 @@ impl Store {
 
     /// The installer's firmware list, newest first.
     pub fn list_firmware(&self, actor: &Actor) -> Vec<Firmware> {
+        if require_staff(actor, "see firmware").is_err() {
+            return Vec::new();
+        }
         let mut list: Vec<Firmware> =
             self.read(|dir| dir.firmware_list(actor.installer_id).cloned().collect());
         list.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms).then(b.id.cmp(&a.id)));
@@ -69,12 +74,14 @@ impl Store {
     }
 
     pub fn firmware(&self, actor: &Actor, id: Id) -> Result<Firmware> {
+        require_staff(actor, "see firmware")?;
         self.read(|dir| dir.firmware_of(actor, id).cloned())
     }
 
     /// Removes an image from the list; the caller removes its bytes when no other entry,
     /// of any installer, names them (the returned flag says so).
     pub async fn delete_firmware(&self, actor: &Actor, id: Id) -> Result<(Firmware, bool)> {
+        require_staff(actor, "manage firmware")?;
         self.write(|dir, txn| {
             let fw = dir.firmware_of(actor, id)?.clone();
             let shared = dir.firmware_naming(&fw.image_sha256).any(|f| f.id != id);

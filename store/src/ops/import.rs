@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::Actor;
 use crate::error::{Result, RowError, StoreError};
 use crate::model::{
@@ -235,6 +236,7 @@ impl Store {
         community_id: Id,
         file: &[u8],
     ) -> Result<TemplateImport> {
+        require_staff(actor, "import templates")?;
         let table = tabular::read_table(file, MAX_TEMPLATE_ROWS, "Apt")?;
         for required in ["Building", "Apt"] {
             if table.column(required).is_none() {

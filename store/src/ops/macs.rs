@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, RowError, StoreError};
 use crate::model::MacEntry;
@@ -119,6 +120,7 @@ impl Store {
     }
 
     pub async fn add_mac(&self, actor: &Actor, mac: &str) -> Result<MacView> {
+        require_staff(actor, "manage the MAC library")?;
         let mac = rules::mac("mac", mac)?;
         self.check_mac_conflict_budget(actor)?;
         let mut elsewhere = Vec::new();
@@ -155,6 +157,7 @@ impl Store {
     /// every bad row is reported and nothing is written when any row is bad. MACs already in
     /// the installer's library are left as they are.
     pub async fn import_macs(&self, actor: &Actor, file: &[u8]) -> Result<MacImport> {
+        require_staff(actor, "manage the MAC library")?;
         let table = tabular::read_table(file, MAX_MAC_IMPORT_ROWS, "MAC")?;
         let col = table
             .column("MAC")
@@ -223,6 +226,12 @@ impl Store {
     /// The installer's library, newest first; `search` matches any part of the MAC (with
     /// or without separators).
     pub fn list_macs(&self, actor: &Actor, search: &str, page: PageRequest) -> Page<MacView> {
+        if require_staff(actor, "see the MAC library").is_err() {
+            return Page {
+                items: Vec::new(),
+                total: 0,
+            };
+        }
         let needle: String = search
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -240,6 +249,7 @@ impl Store {
 
     /// Removes a MAC from the library.
     pub async fn delete_mac(&self, actor: &Actor, mac: &str) -> Result<()> {
+        require_staff(actor, "manage the MAC library")?;
         let mac = rules::mac("mac", mac)?;
         self.write(|dir, txn| {
             match dir.mac(&mac) {

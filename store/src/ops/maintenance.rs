@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::model::autop::{self, AutopCommand, Maintenance, SipTransportKind};
@@ -31,6 +32,7 @@ impl Store {
         id: Id,
         edit: MaintenanceEdit,
     ) -> Result<Maintenance> {
+        require_staff(actor, "change device settings")?;
         let commands = edit
             .autop_commands
             .as_deref()
@@ -93,6 +95,7 @@ impl Store {
         id: Id,
         text: &str,
     ) -> Result<Maintenance> {
+        require_staff(actor, "change device settings")?;
         let commands = autop::parse_commands("commands", text)?;
         if commands.is_empty() {
             return Err(StoreError::invalid("commands", "give at least one command"));

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::require_installer;
+use super::{require_installer, require_staff};
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::subscription::MAX_PAYMENT_REFERENCE_LEN;
@@ -61,6 +61,7 @@ impl Store {
         actor: &Actor,
         filter: &OrderFilter,
     ) -> Result<Vec<SubscriptionOrder>> {
+        require_staff(actor, "see subscription orders")?;
         if filter.all_installers && !actor.operator {
             return Err(StoreError::PermissionDenied(
                 "only the site operator may list every installer's orders".into(),
@@ -78,6 +79,7 @@ impl Store {
     }
 
     pub fn subscription_order(&self, actor: &Actor, id: Id) -> Result<SubscriptionOrder> {
+        require_staff(actor, "see subscription orders")?;
         self.read(|dir| dir.order_of(actor, id).cloned())
     }
 

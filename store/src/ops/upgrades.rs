@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::require_staff;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::upgrade::{
@@ -41,6 +42,7 @@ impl Store {
         actor: &Actor,
         input: UpgradeInput,
     ) -> Result<UpgradeStrategy> {
+        require_staff(actor, "manage upgrades")?;
         self.write(|dir, txn| {
             let id = txn.next_id();
             let s = build(dir, actor, id, None, input, txn.now_ms())?;
@@ -58,6 +60,7 @@ impl Store {
         id: Id,
         input: UpgradeInput,
     ) -> Result<UpgradeStrategy> {
+        require_staff(actor, "manage upgrades")?;
         self.write(|dir, txn| {
             let old = dir.upgrade_of(actor, id)?;
             if old.status() != StrategyStatus::Pending {
@@ -75,6 +78,7 @@ impl Store {
 
     /// Deletes the record; devices already told to upgrade finish on their own.
     pub async fn delete_upgrade_strategy(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "manage upgrades")?;
         self.write(|dir, txn| {
             let s = dir.upgrade_of(actor, id)?;
             txn.audit(actor, "upgrade.delete", format!("upgrade/{id}"), detail(s));
@@ -85,6 +89,7 @@ impl Store {
     }
 
     pub fn upgrade_strategy(&self, actor: &Actor, id: Id) -> Result<UpgradeStrategy> {
+        require_staff(actor, "see upgrades")?;
         self.read(|dir| dir.upgrade_of(actor, id).cloned())
     }
 
@@ -95,6 +100,7 @@ impl Store {
         community_id: Id,
         filter: &UpgradeFilter,
     ) -> Result<Vec<UpgradeStrategy>> {
+        require_staff(actor, "see upgrades")?;
         let mut list: Vec<UpgradeStrategy> = self.read(|dir| {
             dir.community_of(actor, community_id)?;
             Ok::<_, StoreError>(
