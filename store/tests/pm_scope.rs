@@ -6,7 +6,9 @@
 
 mod common;
 
-use porter_store::model::{PmPermissions, PropertyManagerInput, Role};
+use porter_store::model::{
+    ApartmentInput, FamilyMemberInput, PmPermissions, PropertyManagerInput, ResidentInput, Role,
+};
 use porter_store::{CommunitySort, PageRequest, StoreError};
 
 const TTL_MS: i64 = 3_600_000;
@@ -118,6 +120,66 @@ async fn a_property_manager_sees_only_its_communities() {
     assert!(
         matches!(&err, StoreError::PermissionDenied(m) if m.contains("Log Access Control")),
         "{err}"
+    );
+
+    // Residents are its business, deleting their accounts only with Delete Account
+    // Permission; adding or deleting apartments is the installer's.
+    assert!(matches!(
+        store.delete_apartment(&actor, ash_apt).await,
+        Err(StoreError::PermissionDenied(_) | StoreError::NotFound(_))
+    ));
+    let elm_b = common::building(&store, &installer, elm, "E").await;
+    let elm_apt = store
+        .create_apartment(
+            &installer,
+            elm_b,
+            ApartmentInput {
+                number: Some("1".into()),
+                ..Default::default()
+            },
+            Some(ResidentInput {
+                first_name: Some("Ann".into()),
+                last_name: Some("Lee".into()),
+                ..Default::default()
+            }),
+            None,
+        )
+        .await
+        .unwrap()
+        .apartment
+        .id;
+    assert!(matches!(
+        store.delete_apartment(&actor, elm_apt).await,
+        Err(StoreError::PermissionDenied(_))
+    ));
+    let member = store
+        .add_family_member(
+            &actor,
+            elm_apt,
+            FamilyMemberInput {
+                first_name: Some("Kim".into()),
+                last_name: Some("Lee".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let err = store
+        .delete_family_member(&actor, member.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::PermissionDenied(m) if m.contains("Delete Account Permission")),
+        "{err}"
+    );
+    assert_eq!(
+        store
+            .apartment(&installer, elm_apt)
+            .unwrap()
+            .apartment
+            .family
+            .len(),
+        1
     );
 
     // Unassigned: the same token now sees nothing.

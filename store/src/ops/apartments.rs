@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::{require_pm_right, require_staff};
 use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
@@ -109,6 +110,7 @@ impl Store {
         resident: Option<ResidentInput>,
         indoor_monitor: Option<DeviceInput>,
     ) -> Result<ApartmentView> {
+        require_staff(actor, "add apartments")?;
         let sealer = self.sealer();
         let resident = resident
             .map(Resident::create)
@@ -229,6 +231,7 @@ impl Store {
 
     /// Deletes the apartment with its resident and family members.
     pub async fn delete_apartment(&self, actor: &Actor, id: Id) -> Result<()> {
+        require_staff(actor, "delete apartments")?;
         self.write(|dir, txn| {
             let (a, _) = dir.apartment_of(actor, id)?;
             for d in dir.devices_of_apartment(id) {
@@ -253,6 +256,7 @@ impl Store {
 
     /// "Reset Apartment and Resident" (see `Apartment::reset` for what goes and stays).
     pub async fn reset_apartment(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
+        require_staff(actor, "reset apartments")?;
         let sealer = self.sealer();
         // The family SIP password goes with the apps: they must be set up again.
         let sip_password = sealer.seal(&auth::generate_password()?)?;
@@ -371,6 +375,12 @@ impl Store {
     pub async fn delete_family_member(&self, actor: &Actor, member_id: Id) -> Result<()> {
         self.write(|dir, txn| {
             let mut a = dir.family_member_of(actor, member_id)?.clone();
+            require_pm_right(
+                actor,
+                a.community_id,
+                |p| p.delete_accounts,
+                "Delete Account Permission",
+            )?;
             a.family.retain(|m| m.id != member_id);
             txn.put(Record::Apartment(a.clone()));
             txn.audit(

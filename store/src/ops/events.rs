@@ -1,5 +1,6 @@
 //! Device events: recorded by the gateway, listed by installers, pruned to a limit.
 
+use super::require_pm_right;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::events::{DeviceEventRecord, EventFilter, EventKind};
@@ -59,15 +60,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DeviceEventRecord>> {
         self.read(|d| d.community_of(actor, community_id).map(|_| ()))?;
-        // "Log Access Control": a property manager reads logs only where it is granted.
-        let granted = |m: &std::collections::BTreeMap<Id, crate::model::PmPermissions>| {
-            m.get(&community_id).is_some_and(|p| p.log_access)
-        };
-        if actor.managed.as_ref().is_some_and(|m| !granted(m)) {
-            return Err(StoreError::PermissionDenied(
-                "Log Access Control is off for this property manager in this community".into(),
-            ));
-        }
+        // A property manager reads logs only where it is granted them.
+        require_pm_right(actor, community_id, |p| p.log_access, "Log Access Control")?;
         if limit > MAX_EVENT_PAGE {
             return Err(StoreError::invalid(
                 "limit",

@@ -51,6 +51,22 @@ pub(crate) fn require_staff(actor: &Actor, what: &str) -> Result<()> {
     }
 }
 
+/// A property manager needs `right` in `community_id` (named by `rule` in the refusal);
+/// installer accounts always pass.
+pub(crate) fn require_pm_right(
+    actor: &Actor,
+    community_id: crate::model::Id,
+    right: fn(&crate::model::PmPermissions) -> bool,
+    rule: &str,
+) -> Result<()> {
+    match &actor.managed {
+        Some(m) if !m.get(&community_id).is_some_and(right) => Err(StoreError::PermissionDenied(
+            format!("{rule} is off for this property manager in this community"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Runs a CPU-heavy closure (password hashing) off the async executor.
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(f).await {
