@@ -63,22 +63,26 @@ impl Store {
                 };
                 kind_fits && finder.as_ref().is_none_or(|f| text_matches(dir, a, f))
             };
-            let ordered = communities.iter().flat_map(|c| {
-                ordered_apartments(dir, c.id)
-                    .into_iter()
-                    .filter(|a| wanted(a))
-                    .map(move |a| (*c, a))
-            });
+            // Sorted and filtered once; the page and the "select all" ids both read it.
+            let matches: Vec<(&Community, &Apartment)> = communities
+                .iter()
+                .flat_map(|c| {
+                    ordered_apartments(dir, c.id)
+                        .into_iter()
+                        .filter(|a| wanted(a))
+                        .map(move |a| (*c, a))
+                })
+                .collect();
             let matching_ids = if with_ids {
-                ordered
-                    .clone()
+                matches
+                    .iter()
                     .take(MAX_ORDER_APARTMENTS)
                     .map(|(_, a)| a.id)
                     .collect()
             } else {
                 Vec::new()
             };
-            let (rows, total) = page_of(ordered, page);
+            let (rows, total) = page_of(matches.into_iter(), page);
             Ok(Candidates {
                 page: Page {
                     items: rows
