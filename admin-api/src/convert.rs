@@ -88,7 +88,7 @@ pub fn account(a: &model::Account) -> pb::AccountInfo {
         role: match a.role {
             model::Role::Installer => pb::AccountRole::Installer as i32,
             model::Role::SubInstaller => pb::AccountRole::SubInstaller as i32,
-            model::Role::PropertyManager => pb::AccountRole::Unspecified as i32,
+            model::Role::PropertyManager => pb::AccountRole::PropertyManager as i32,
         },
         installer_id: a.installer_id,
         time_zone: a.time_zone.clone(),
@@ -96,6 +96,7 @@ pub fn account(a: &model::Account) -> pb::AccountInfo {
         date_format: date_format_pb(a.date_format),
         operator: a.operator,
         created_at_ms: a.created_at_ms,
+        ..Default::default()
     }
 }
 

@@ -48,14 +48,11 @@ async fn a_property_manager_sees_only_its_communities() {
         ("pat@pm.example", "wrong-password"),
         ("nobody@pm.example", "x"),
     ] {
-        let err = store
-            .login_property_manager(email, pw, TTL_MS)
-            .await
-            .unwrap_err();
+        let err = store.login(email, pw, TTL_MS).await.unwrap_err();
         assert!(matches!(err, StoreError::Unauthenticated(_)), "{err}");
     }
     let login = store
-        .login_property_manager("PAT@pm.example", &made.generated_password, TTL_MS)
+        .login("PAT@pm.example", &made.generated_password, TTL_MS)
         .await
         .unwrap();
     let actor = store.authenticate(&login.token).unwrap();

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use porter_store::ops::accounts::MAX_SESSIONS_PER_ACCOUNT;
+use porter_store::MAX_SESSIONS_PER_ACCOUNT;
 use porter_store::{ManualClock, Store, StoreError};
 
 async fn store() -> (Store, ManualClock) {
@@ -43,7 +43,7 @@ async fn sessions_per_account_are_bounded() {
         clock.advance_ms(1);
         store.login("admin", "password-1", 3_600_000).await.unwrap();
     }
-    let count = store.read(|d| d.sessions_of(first.account.id).count());
+    let count = store.read(|d| d.sessions_of(first.session.account_id).count());
     assert_eq!(count, MAX_SESSIONS_PER_ACCOUNT);
     assert!(
         store.authenticate(&first.token).is_err(),

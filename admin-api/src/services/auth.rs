@@ -3,10 +3,13 @@
 use porter_proto::admin::v1::{self as pb, auth_service_server::AuthService};
 use tonic::{Request, Response};
 
+use porter_store::Principal;
+
 use crate::AdminApi;
 use crate::auth::bearer;
 use crate::convert;
 use crate::error::{ApiResult, status};
+use crate::services::property_manager::assignments_pb;
 
 #[tonic::async_trait]
 impl AuthService for AdminApi {
@@ -17,11 +20,17 @@ impl AuthService for AdminApi {
         match self.store.login(&req.username, &req.password, ttl).await {
             Ok(outcome) => {
                 self.limiter.succeeded(&req.username);
-                tracing::info!(account = outcome.account.id, "login");
+                tracing::info!(
+                    account = outcome.session.account_id,
+                    property_manager = outcome.session.property_manager,
+                    "login"
+                );
+                let mut account = self.principal_info(&outcome.principal);
+                account.password_reminder_due = outcome.password_reminder_due;
                 Ok(Response::new(pb::LoginResponse {
                     token: outcome.token,
                     expires_at_ms: outcome.session.expires_at_ms,
-                    account: Some(convert::account(&outcome.account)),
+                    account: Some(account),
                 }))
             }
             Err(e) => {
@@ -72,7 +81,38 @@ impl AuthService for AdminApi {
 
     async fn who_am_i(&self, request: Request<pb::Empty>) -> ApiResult<pb::AccountInfo> {
         let actor = self.actor(&request)?;
-        let account = self.store.account_of(&actor).map_err(status)?;
-        Ok(Response::new(convert::account(&account)))
+        let principal = self.store.whoami(&actor).map_err(status)?;
+        Ok(Response::new(self.principal_info(&principal)))
+    }
+}
+
+impl AdminApi {
+    /// Who holds a session, as the API shows it. A property manager has no time zone of its
+    /// own: outside a community its times follow its installer's account.
+    fn principal_info(&self, principal: &Principal) -> pb::AccountInfo {
+        match principal {
+            Principal::Staff(account) => convert::account(account),
+            Principal::PropertyManager(pm) => self.store.read(|dir| {
+                let installer = dir.account(pm.installer_id);
+                pb::AccountInfo {
+                    id: pm.id,
+                    username: pm.email.clone(),
+                    email: pm.email.clone(),
+                    role: pb::AccountRole::PropertyManager as i32,
+                    installer_id: pm.installer_id,
+                    time_zone: installer.map_or_else(|| "UTC".to_owned(), |a| a.time_zone.clone()),
+                    time_format: convert::time_format_pb(
+                        installer.map(|a| a.time_format).unwrap_or_default(),
+                    ),
+                    date_format: convert::date_format_pb(
+                        installer.map(|a| a.date_format).unwrap_or_default(),
+                    ),
+                    created_at_ms: pm.created_at_ms,
+                    managed_communities: assignments_pb(dir, pm),
+                    name: pm.full_name(),
+                    ..Default::default()
+                }
+            }),
+        }
     }
 }

@@ -3,8 +3,8 @@
 use porter_proto::admin::v1::{
     self as pb, property_manager_service_server::PropertyManagerService,
 };
-use porter_store::Store;
 use porter_store::model::{PmPermissions, PropertyManager, PropertyManagerInput};
+use porter_store::{Directory, Store};
 use tonic::{Request, Response};
 
 use crate::AdminApi;
@@ -21,20 +21,28 @@ fn pm_pb(store: &Store, pm: &PropertyManager) -> pb::PropertyManager {
         monthly_password_reminder: pm.monthly_password_reminder,
         app_username: pm.app_username.clone(),
         created_at_ms: pm.created_at_ms,
-        assignments: pm
-            .assignments
-            .iter()
-            .map(|a| pb::PropertyManagerAssignment {
-                community_id: a.community_id,
-                community_name: dir.community_name(a.community_id).unwrap_or_default(),
-                permissions: Some(pb::PropertyManagerPermissions {
-                    app_enabled: a.permissions.app_enabled,
-                    delete_accounts: a.permissions.delete_accounts,
-                    log_access: a.permissions.log_access,
-                }),
-            })
-            .collect(),
+        assignments: assignments_pb(dir, pm),
+        app_password_set: pm.app_password_hash.is_some(),
     })
+}
+
+/// A property manager's communities (named) and its permissions in each.
+pub(crate) fn assignments_pb(
+    dir: &Directory,
+    pm: &PropertyManager,
+) -> Vec<pb::PropertyManagerAssignment> {
+    pm.assignments
+        .iter()
+        .map(|a| pb::PropertyManagerAssignment {
+            community_id: a.community_id,
+            community_name: dir.community_name(a.community_id).unwrap_or_default(),
+            permissions: Some(pb::PropertyManagerPermissions {
+                app_enabled: a.permissions.app_enabled,
+                delete_accounts: a.permissions.delete_accounts,
+                log_access: a.permissions.log_access,
+            }),
+        })
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -112,6 +120,21 @@ impl PropertyManagerService for AdminApi {
         let password = self
             .store
             .reset_property_manager_password(&actor, request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ResetPropertyManagerPasswordResponse {
+            generated_password: password,
+        }))
+    }
+
+    async fn reset_property_manager_app_password(
+        &self,
+        request: Request<pb::PropertyManagerRef>,
+    ) -> ApiResult<pb::ResetPropertyManagerPasswordResponse> {
+        let actor = self.actor(&request)?;
+        let password = self
+            .store
+            .reset_property_manager_app_password(&actor, request.into_inner().id)
             .await
             .map_err(status)?;
         Ok(Response::new(pb::ResetPropertyManagerPasswordResponse {

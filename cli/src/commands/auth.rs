@@ -29,6 +29,16 @@ pub async fn login(
             "logged in, but there is nowhere to save the token: set PORTER_TOKEN_FILE or HOME, or use --print-token"
         );
     }
+    if resp
+        .account
+        .as_ref()
+        .is_some_and(|a| a.password_reminder_due)
+    {
+        // Beside the answer, not in it: a script reading the JSON keeps working.
+        eprintln!(
+            "note: your password has not changed for a month; change it with `porter admin password`"
+        );
+    }
     let mut answer = serde_json::json!({
         "account": resp.account.as_ref().and_then(crate::output::message_json),
         "expires_at_ms": resp.expires_at_ms,

@@ -38,6 +38,9 @@ pub enum PmCmd {
     },
     /// Generate a new login password (shown once).
     ResetPassword { id: u64 },
+    /// New SmartPlus app password, shown once (the app must be enabled in one of its
+    /// communities).
+    ResetAppPassword { id: u64 },
     /// Delete a property manager account.
     Delete { id: u64 },
     /// Assign to a community (or change the permissions there).
@@ -99,6 +102,10 @@ impl PmCmd {
             }
             PmCmd::ResetPassword { id } => {
                 ctx.print(c.reset_property_manager_password(pb::PropertyManagerRef { id }))
+                    .await?
+            }
+            PmCmd::ResetAppPassword { id } => {
+                ctx.print(c.reset_property_manager_app_password(pb::PropertyManagerRef { id }))
                     .await?
             }
             PmCmd::Delete { id } => {

@@ -31,7 +31,10 @@ pub use device::{
 };
 pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
-pub use property_manager::{PmAssignment, PmPermissions, PropertyManager, PropertyManagerInput};
+pub use property_manager::{
+    PASSWORD_REMINDER_INTERVAL_MS, PmAssignment, PmPermissions, PropertyManager,
+    PropertyManagerInput,
+};
 pub use subscription::{OrderFilter, OrderInput, OrderKind, OrderStatus, SubscriptionOrder};
 pub use upgrade::{
     DeviceUpgrade, DeviceUpgradeStatus, RolloutPolicy, StrategyStatus, UpgradeStrategy,

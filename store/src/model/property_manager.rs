@@ -41,7 +41,21 @@ pub struct PropertyManager {
     pub app_username: String,
     pub created_at_ms: i64,
     pub assignments: Vec<PmAssignment>,
+    /// When the login password last changed (by the property manager, or the installer's
+    /// reset); 0 for records older than this field: their creation time counts.
+    #[serde(default)]
+    pub password_changed_at_ms: i64,
+    /// When a login last carried the monthly password reminder.
+    #[serde(default)]
+    pub password_reminded_at_ms: i64,
+    /// The SmartPlus app's login password (argon2), once the installer has reset it.
+    #[serde(default)]
+    pub app_password_hash: Option<String>,
 }
+
+/// "Monthly Password Update Reminder": how long a password may stay unchanged, and how often
+/// the reminder comes back when it is put off.
+pub const PASSWORD_REMINDER_INTERVAL_MS: i64 = 30 * 24 * 3600 * 1000;
 
 #[derive(Clone, Debug, Default)]
 pub struct PropertyManagerInput {
@@ -96,6 +110,21 @@ impl PropertyManager {
             pm.monthly_password_reminder = v;
         }
         Ok(pm)
+    }
+
+    /// Whether a login now should remind the property manager to change its password: the
+    /// reminder is on, the password is a month old, and no login carried the reminder within
+    /// the last month.
+    pub fn password_reminder_due(&self, now_ms: i64) -> bool {
+        let changed = self.password_changed_at_ms.max(self.created_at_ms);
+        let since = changed.max(self.password_reminded_at_ms);
+        self.monthly_password_reminder
+            && now_ms.saturating_sub(since) >= PASSWORD_REMINDER_INTERVAL_MS
+    }
+
+    /// Whether the SmartPlus app is enabled for it in any community.
+    pub fn app_enabled(&self) -> bool {
+        self.assignments.iter().any(|a| a.permissions.app_enabled)
     }
 
     pub fn full_name(&self) -> String {

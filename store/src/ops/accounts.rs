@@ -1,31 +1,19 @@
-//! Accounts: bootstrap, login sessions, passwords, sub-installers, installers, and the
-//! installer's profile (time zone, customer service, billing, account setting).
+//! Accounts: bootstrap, sub-installers, installers, and the installer's profile (time zone, customer service, billing, account setting).
 
 use serde_json::json;
 
+use super::login::actor_of;
 use super::{blocking, require_installer, require_staff};
 use crate::auth;
-use crate::directory::{Actor, Directory};
+use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::model::account::account_contact;
 use crate::model::{
-    Account, BillingInfo, CustomerService, DateFormat, Id, PropertyManager, Role, Session, Tenant,
-    TimeFormat,
+    Account, BillingInfo, CustomerService, DateFormat, Id, Role, Tenant, TimeFormat,
 };
 use crate::record::{Record, RecordKey};
 use crate::rules;
 use crate::store::{Store, Txn};
-
-/// Sessions one account may hold; the oldest is dropped past this.
-pub const MAX_SESSIONS_PER_ACCOUNT: usize = 32;
-
-/// What a login returns: the bearer token (shown once) and its session.
-#[derive(Debug, Clone)]
-pub struct LoginOutcome {
-    pub token: String,
-    pub session: Session,
-    pub account: Account,
-}
 
 /// A created account, with its password when the server generated it.
 #[derive(Debug, Clone)]
@@ -89,141 +77,6 @@ impl Store {
         .await
     }
 
-    /// Checks a username and password and opens a session of `ttl_ms`.
-    pub async fn login(&self, username: &str, password: &str, ttl_ms: i64) -> Result<LoginOutcome> {
-        let account = self.read(|d| d.account_by_username(username).cloned());
-        let phc = account.as_ref().map_or_else(
-            || auth::decoy_hash().to_owned(),
-            |a| a.password_hash.clone(),
-        );
-        let pw = password.to_owned();
-        let matches = blocking(move || auth::verify_password(&pw, &phc)).await;
-        let account = match account {
-            Some(a) if matches => a,
-            _ => {
-                return Err(StoreError::Unauthenticated(
-                    "invalid username or password".into(),
-                ));
-            }
-        };
-        let token = auth::new_token()?;
-        let hash = auth::token_hash(&token);
-        self.write(move |dir, txn| {
-            // The account may have been deleted while the password was checked.
-            let account = dir.account(account.id).cloned().ok_or_else(|| {
-                StoreError::Unauthenticated("invalid username or password".into())
-            })?;
-            let session = open_session(dir, txn, account.id, false, hash, ttl_ms);
-            Ok(LoginOutcome {
-                token,
-                session,
-                account,
-            })
-        })
-        .await
-    }
-
-    /// The actor behind a bearer token, if the session is live.
-    pub fn authenticate(&self, token: &str) -> Result<Actor> {
-        let hash = auth::token_hash(token);
-        let now = self.now_ms();
-        self.read(|dir| {
-            let session = dir
-                .session(&hash)
-                .filter(|s| s.expires_at_ms > now)
-                .ok_or_else(|| {
-                    StoreError::Unauthenticated(
-                        "the token is unknown or expired; log in again".into(),
-                    )
-                })?;
-            let actor = if session.property_manager {
-                dir.property_manager(session.account_id).map(actor_of_pm)
-            } else {
-                dir.account(session.account_id).map(actor_of)
-            };
-            actor.ok_or_else(|| StoreError::Unauthenticated("the account no longer exists".into()))
-        })
-    }
-
-    /// Ends the session of `token`.
-    pub async fn logout(&self, token: &str) -> Result<()> {
-        let hash = auth::token_hash(token);
-        self.write(move |dir, txn| {
-            if dir.session(&hash).is_some() {
-                txn.delete(RecordKey::Session(hash));
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Drops sessions that have expired; run periodically so the table stays bounded.
-    pub async fn purge_expired_sessions(&self) -> Result<usize> {
-        self.write(|dir, txn| {
-            let now = txn.now_ms();
-            let mut n = 0;
-            for s in dir.sessions().filter(|s| s.expires_at_ms <= now) {
-                txn.delete(RecordKey::Session(s.token_hash.clone()));
-                n += 1;
-            }
-            Ok(n)
-        })
-        .await
-    }
-
-    pub fn account_of(&self, actor: &Actor) -> Result<Account> {
-        self.read(|d| d.account(actor.account_id).cloned())
-            .ok_or_else(|| StoreError::Unauthenticated("the account no longer exists".into()))
-    }
-
-    /// Changes the actor's password after checking the old one. Other sessions of the
-    /// account end; the current one stays.
-    pub async fn change_password(
-        &self,
-        actor: &Actor,
-        current_token: &str,
-        old: &str,
-        new: &str,
-    ) -> Result<()> {
-        rules::password("new_password", new)?;
-        let account = self.account_of(actor)?;
-        let (old_pw, new_pw, phc) = (
-            old.to_owned(),
-            new.to_owned(),
-            account.password_hash.clone(),
-        );
-        let new_hash = blocking(move || {
-            if !auth::verify_password(&old_pw, &phc) {
-                return Err(StoreError::invalid(
-                    "old_password",
-                    "does not match the current password",
-                ));
-            }
-            auth::hash_password(&new_pw)
-        })
-        .await?;
-        let keep = auth::token_hash(current_token);
-        let actor = actor.clone();
-        self.write(move |dir, txn| {
-            let mut account = dir.account(actor.account_id).cloned().ok_or_else(|| {
-                StoreError::Unauthenticated("the account no longer exists".into())
-            })?;
-            account.password_hash = new_hash;
-            for s in dir.sessions_of(account.id).filter(|s| s.token_hash != keep) {
-                txn.delete(RecordKey::Session(s.token_hash.clone()));
-            }
-            txn.put(Record::Account(account));
-            txn.audit(
-                &actor,
-                "account.password",
-                format!("account/{}", actor.account_id),
-                json!({}),
-            );
-            Ok(())
-        })
-        .await
-    }
-
     /// The account's Time Zone, and how it shows times outside a community (each format
     /// kept when not given).
     pub async fn set_time_zone(
@@ -233,6 +86,7 @@ impl Store {
         time_format: Option<TimeFormat>,
         date_format: Option<DateFormat>,
     ) -> Result<Account> {
+        require_staff(actor, "set an installer account's time zone")?;
         let tz = rules::time_zone("time_zone", tz)?;
         let actor = actor.clone();
         self.write(move |dir, txn| {
@@ -471,63 +325,6 @@ impl Store {
     }
 }
 
-/// A new session of `holder` (an account, or a property manager), keeping at most
-/// `MAX_SESSIONS_PER_ACCOUNT` of its sessions and dropping its expired ones.
-pub(crate) fn open_session(
-    dir: &Directory,
-    txn: &mut Txn,
-    holder: Id,
-    property_manager: bool,
-    token_hash: String,
-    ttl_ms: i64,
-) -> Session {
-    let now = txn.now_ms();
-    let mut own: Vec<&Session> = dir.sessions_of(holder).collect();
-    own.sort_by_key(|s| s.created_at_ms);
-    let excess = (own.len() + 1).saturating_sub(MAX_SESSIONS_PER_ACCOUNT);
-    for (i, s) in own.iter().enumerate() {
-        if i < excess || s.expires_at_ms <= now {
-            txn.delete(RecordKey::Session(s.token_hash.clone()));
-        }
-    }
-    let session = Session {
-        token_hash,
-        account_id: holder,
-        property_manager,
-        created_at_ms: now,
-        expires_at_ms: now.saturating_add(ttl_ms),
-    };
-    txn.put(Record::Session(session.clone()));
-    session
-}
-
-pub(crate) fn actor_of(account: &Account) -> Actor {
-    Actor {
-        account_id: account.id,
-        installer_id: account.installer_id,
-        username: account.username.clone(),
-        role: account.role,
-        operator: account.operator,
-        managed: None,
-    }
-}
-
-pub(crate) fn actor_of_pm(pm: &PropertyManager) -> Actor {
-    Actor {
-        account_id: pm.id,
-        installer_id: pm.installer_id,
-        username: pm.email.clone(),
-        role: Role::PropertyManager,
-        operator: false,
-        managed: Some(
-            pm.assignments
-                .iter()
-                .map(|a| (a.community_id, a.permissions))
-                .collect(),
-        ),
-    }
-}
-
 /// Validates a new account's fields and hashes (or generates) its password.
 async fn prepare_account(input: AccountInput) -> Result<(AccountInput, String, Option<String>)> {
     let username = rules::username("username", &input.username)?;
@@ -555,8 +352,12 @@ async fn prepare_account(input: AccountInput) -> Result<(AccountInput, String, O
     ))
 }
 
+/// A username may name neither another account nor a property manager's email (both log in
+/// on the same form).
 fn check_username_free(dir: &crate::Directory, username: &str) -> Result<()> {
-    if dir.account_by_username(username).is_some() {
+    if dir.account_by_username(username).is_some()
+        || dir.property_manager_by_email(username).is_some()
+    {
         return Err(StoreError::exists(
             "username",
             format!("{} is taken", rules::quote(username)),

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::login::end_sessions_of;
 use super::{blocking, require_staff};
 use crate::auth;
 use crate::directory::{Actor, Directory};
@@ -19,14 +20,13 @@ pub struct NewPropertyManager {
     pub generated_password: String,
 }
 
+/// Property managers log in by email on the installers' login, so an email may name neither
+/// another property manager nor an account's username.
 fn check_email_free(dir: &Directory, email: &str) -> Result<()> {
-    if dir.property_manager_by_email(email).is_some() {
+    if dir.property_manager_by_email(email).is_some() || dir.account_by_username(email).is_some() {
         return Err(StoreError::exists(
             "email",
-            format!(
-                "{} is already a property manager's login",
-                crate::rules::quote(email)
-            ),
+            format!("{} is already taken as a login", crate::rules::quote(email)),
         ));
     }
     Ok(())
@@ -67,6 +67,9 @@ impl Store {
                 )?,
                 created_at_ms: txn.now_ms(),
                 assignments: Vec::new(),
+                password_changed_at_ms: txn.now_ms(),
+                password_reminded_at_ms: 0,
+                app_password_hash: None,
             };
             txn.put(Record::PropertyManager(pm.clone()));
             txn.audit(
@@ -116,7 +119,8 @@ impl Store {
         .await
     }
 
-    /// "Reset Password": a new generated login password, returned once.
+    /// "Reset Password": a new generated login password, returned once. The property
+    /// manager's sessions end.
     pub async fn reset_property_manager_password(&self, actor: &Actor, id: Id) -> Result<String> {
         require_staff(actor, "manage property managers")?;
         self.read(|d| d.property_manager_of(actor, id).map(|_| ()))?;
@@ -124,10 +128,45 @@ impl Store {
         self.write(|dir, txn| {
             let mut pm = dir.property_manager_of(actor, id)?.clone();
             pm.password_hash = hash;
+            pm.password_changed_at_ms = txn.now_ms();
             txn.put(Record::PropertyManager(pm));
+            end_sessions_of(dir, txn, id, None);
             txn.audit(
                 actor,
                 "property_manager.reset_password",
+                format!("property_manager/{id}"),
+                json!({}),
+            );
+            Ok(password)
+        })
+        .await
+    }
+
+    /// "Reset Password" of the SmartPlus app (the Setting dialog's Enable App): a new
+    /// generated app password, returned once. Refused while the app is enabled in none of
+    /// its communities.
+    pub async fn reset_property_manager_app_password(
+        &self,
+        actor: &Actor,
+        id: Id,
+    ) -> Result<String> {
+        require_staff(actor, "manage property managers")?;
+        let app_enabled =
+            self.read(|d| d.property_manager_of(actor, id).map(|p| p.app_enabled()))?;
+        if !app_enabled {
+            return Err(StoreError::FailedPrecondition(
+                "the app is not enabled for this property manager in any community; enable App first"
+                    .into(),
+            ));
+        }
+        let (password, hash) = generated_password().await?;
+        self.write(|dir, txn| {
+            let mut pm = dir.property_manager_of(actor, id)?.clone();
+            pm.app_password_hash = Some(hash);
+            txn.put(Record::PropertyManager(pm));
+            txn.audit(
+                actor,
+                "property_manager.reset_app_password",
                 format!("property_manager/{id}"),
                 json!({}),
             );
@@ -141,6 +180,7 @@ impl Store {
         self.write(|dir, txn| {
             let pm = dir.property_manager_of(actor, id)?;
             txn.delete(RecordKey::PropertyManager(id));
+            end_sessions_of(dir, txn, id, None);
             txn.audit(
                 actor,
                 "property_manager.delete",
