@@ -130,7 +130,30 @@ pub fn community_settings(
         charge_mode: opt("charge_mode", s.charge_mode, charge_mode)?,
         send_expiration_email: s.send_expiration_email,
         send_renew_email: s.send_renew_email,
+        feature_plan_expires_at_ms: s
+            .feature_plan_expires_at_ms
+            .map(|ms| (ms != 0).then_some(ms)),
     })
+}
+
+pub fn resident_features(f: model::ResidentFeatures) -> pb::ResidentFeatures {
+    pb::ResidentFeatures {
+        package_notification: f.package_notification,
+        pin_codes: f.pin_codes,
+        qr_codes: f.qr_codes,
+        family_accounts: f.family_accounts,
+        face_recognition: f.face_recognition,
+    }
+}
+
+pub fn resident_features_in(f: pb::ResidentFeatures) -> model::ResidentFeatures {
+    model::ResidentFeatures {
+        package_notification: f.package_notification,
+        pin_codes: f.pin_codes,
+        qr_codes: f.qr_codes,
+        family_accounts: f.family_accounts,
+        face_recognition: f.face_recognition,
+    }
 }
 
 pub fn community(v: &CommunityView) -> pb::Community {
@@ -164,6 +187,8 @@ pub fn community(v: &CommunityView) -> pb::Community {
         device_count: v.device_count,
         end_user_count: v.counts.end_users,
         property_managers: v.property_managers.clone(),
+        resident_features: Some(resident_features(c.resident_features)),
+        feature_plan_expires_at_ms: c.feature_plan_expires_at_ms.unwrap_or(0),
     }
 }
 

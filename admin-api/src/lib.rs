@@ -135,6 +135,7 @@ impl AdminApi {
             building_service_server::BuildingServiceServer,
             camera_service_server::CameraServiceServer,
             community_service_server::CommunityServiceServer,
+            credential_service_server::CredentialServiceServer,
             device_service_server::DeviceServiceServer,
             device_settings_service_server::DeviceSettingsServiceServer,
             event_service_server::EventServiceServer,
@@ -165,6 +166,12 @@ impl AdminApi {
                 .add_service(guarded(AuditServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(DeviceServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(CameraServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(
+                    // A face photo (2 MiB at most) travels in one message.
+                    CredentialServiceServer::new(self.clone())
+                        .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),
+                    &guard,
+                ))
                 .add_service(guarded(EventServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(
                     PropertyManagerServiceServer::new(self.clone()),

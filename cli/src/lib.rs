@@ -22,6 +22,7 @@ use commands::{
     building::BuildingCmd,
     camera::CameraCmd,
     community::CommunityCmd,
+    credential::CredentialCmd,
     device::DeviceCmd,
     device_settings::SettingsCmd,
     event::EventCmd,
@@ -122,6 +123,9 @@ pub enum TopCmd {
     /// Third-party RTSP cameras.
     #[command(subcommand)]
     Camera(CameraCmd),
+    /// PIN codes, RF cards, faces and visitor/delivery keys.
+    #[command(subcommand)]
+    Credential(CredentialCmd),
     /// The resident and device import template.
     #[command(subcommand)]
     Template(TemplateCmd),
@@ -209,6 +213,7 @@ async fn dispatch(ctx: &Ctx, command: TopCmd) -> Result<(), CliError> {
         TopCmd::Device(c) => c.run(ctx).await,
         TopCmd::Event(c) => c.run(ctx).await,
         TopCmd::Camera(c) => c.run(ctx).await,
+        TopCmd::Credential(c) => c.run(ctx).await,
         TopCmd::Template(c) => c.run(ctx).await,
         TopCmd::Mac(c) => c.run(ctx).await,
         TopCmd::PropertyManager(c) => c.run(ctx).await,

@@ -652,3 +652,143 @@ async fn long_operations_show_progress_on_a_terminal_and_nothing_when_piped() {
         "{screen}"
     );
 }
+
+#[tokio::test]
+async fn credentials_are_issued_listed_and_withdrawn_from_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let token = dir.path().join("token");
+    let run = |args: &[&str]| porter(&server, &token, args, None);
+    json(&porter(
+        &server,
+        &token,
+        &["--json", "login", "--username", "admin"],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    ));
+    let community = json(&run(&[
+        "--json",
+        "community",
+        "create",
+        "--name",
+        "Elm",
+        "--feature-plan",
+        "premium",
+        "--country",
+        "Germany",
+    ]));
+    let cid = community["id"].as_u64().unwrap().to_string();
+    assert_eq!(community["resident_features"]["pin_codes"], true);
+    let building = json(&run(&[
+        "--json",
+        "building",
+        "create",
+        "--community",
+        &cid,
+        "--name",
+        "A",
+    ]));
+    let bid = building["id"].as_u64().unwrap().to_string();
+    let apartment = json(&run(&[
+        "--json",
+        "apartment",
+        "create",
+        "--building",
+        &bid,
+        "--apt",
+        "101",
+        "--first-name",
+        "Lily",
+        "--last-name",
+        "Zheng",
+    ]));
+    let aid = apartment["id"].as_u64().unwrap().to_string();
+
+    let pin = json(&run(&[
+        "--json",
+        "credential",
+        "create",
+        "--community",
+        &cid,
+        "--apartment",
+        &aid,
+        "--holder",
+        "resident",
+        "--pin",
+        "2580",
+    ]));
+    assert_eq!(pin["method"], "PIN");
+    assert_eq!(pin["holder"]["name"], "Lily Zheng");
+    assert_eq!(pin["doors"]["area"], "ALL");
+    let key = json(&run(&[
+        "--json",
+        "credential",
+        "create",
+        "--community",
+        &cid,
+        "--apartment",
+        &aid,
+        "--holder",
+        "visitor:Ada",
+        "--key",
+        "qr",
+        "--until",
+        "+2d",
+        "--repeat",
+        "weekly",
+        "--days",
+        "mon,fri",
+        "--start",
+        "09:00",
+        "--end",
+        "17:30",
+        "--uses",
+        "3",
+        "--floors",
+        "4",
+        "--doors",
+        "public",
+    ]));
+    assert_eq!(key["value"].as_str().unwrap().len(), 8);
+    assert_eq!(key["validity"]["weekdays"], 0b10001);
+    assert_eq!(key["validity"]["day_end_minute"], 17 * 60 + 30);
+    assert_eq!(key["validity"]["max_uses"], 3);
+    // A clash says what is wrong and writes nothing.
+    let clash = run(&[
+        "--json",
+        "credential",
+        "create",
+        "--community",
+        &cid,
+        "--apartment",
+        &aid,
+        "--holder",
+        "resident",
+        "--card",
+        "1",
+        "--pin",
+        "1",
+    ]);
+    assert!(!clash.status.success());
+    let listed = json(&run(&["--json", "credential", "list", "--community", &cid]));
+    assert_eq!(listed["total"], 2);
+
+    // The residents' switches: PIN codes off refuses a new resident PIN.
+    let switched = json(&run(&[
+        "--json",
+        "community",
+        "features",
+        &cid,
+        "--pin-codes",
+        "false",
+    ]));
+    assert_eq!(switched["resident_features"]["pin_codes"], false);
+    assert_eq!(switched["resident_features"]["qr_codes"], true);
+
+    let pin_id = pin["id"].as_u64().unwrap().to_string();
+    json(&run(&["--json", "--yes", "credential", "delete", &pin_id]));
+    let moved = json(&run(&["--json", "--yes", "apartment", "move-out", &aid]));
+    assert!(moved["resident"].is_null(), "{moved}");
+    let listed = json(&run(&["--json", "credential", "list", "--community", &cid]));
+    assert_eq!(listed["total"], 0, "{listed}");
+    server.stop().await;
+}

@@ -76,6 +76,20 @@ pub fn generate_password() -> Result<String> {
         .collect())
 }
 
+/// `n` random decimal digits (visitor and delivery key codes), each uniform.
+pub fn random_digits(n: usize) -> Result<String> {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        // Bytes from 250 up would favour the low digits.
+        for b in random_bytes::<32>()? {
+            if b < 250 && out.len() < n {
+                out.push(char::from(b'0' + b % 10));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +110,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_eq!(generate_password().unwrap().len(), 16);
+        let code = random_digits(8).unwrap();
+        assert!(code.len() == 8 && code.bytes().all(|b| b.is_ascii_digit()));
     }
 }

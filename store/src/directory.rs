@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
 
+use crate::credential_index::CredentialIndex;
 use crate::error::{Result, StoreError};
 use crate::model::{
     Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
@@ -82,6 +83,7 @@ pub struct Directory {
     orders: HashMap<Id, SubscriptionOrder>,
     upgrades: HashMap<Id, UpgradeStrategy>,
     cameras_by_community: HashMap<Id, BTreeSet<Id>>,
+    credentials: CredentialIndex,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,7 +107,7 @@ impl Directory {
         match change {
             Change::Put(record) => self.put(record.clone()),
             Change::Delete(key) => self.delete(key),
-            Change::Audit(_) => {}
+            Change::Audit(_) | Change::PutBlob(..) | Change::DeleteBlob(_) => {}
         }
     }
 
@@ -207,12 +209,18 @@ impl Directory {
                 self.pm_emails.insert(email_key(&p.email), p.id);
                 self.property_managers.insert(p.id, p);
             }
+            Record::Credential(c) => self.credentials.put(c),
+            Record::CredentialLog(l) => self.credentials.put_log(l),
         }
     }
 
     fn delete(&mut self, key: &RecordKey) {
         match key {
             RecordKey::Meta => {}
+            RecordKey::Credential(id) => {
+                self.credentials.remove(*id);
+            }
+            RecordKey::CredentialLog(id) => self.credentials.remove_log(*id),
             RecordKey::Account(id) => {
                 if let Some(a) = self.accounts.remove(id) {
                     self.usernames.remove(&a.username.to_lowercase());
@@ -534,6 +542,11 @@ impl Directory {
 
     pub(crate) fn residents_by_created(&self, community_id: Id) -> Option<&BTreeSet<(i64, Id)>> {
         self.residents_by_created.get(&community_id)
+    }
+
+    /// Credentials and their indexes.
+    pub fn credentials(&self) -> &CredentialIndex {
+        &self.credentials
     }
 
     pub fn camera_of(&self, actor: &Actor, id: Id) -> Result<(&Camera, &Community)> {

@@ -8,10 +8,12 @@
 //!
 //! Only this crate touches sled.
 
+pub mod access;
 pub mod auth;
 pub mod auth_failures;
 pub mod backend;
 pub mod clock;
+pub mod credential_index;
 mod directory;
 pub mod error;
 pub mod events;
@@ -38,6 +40,7 @@ pub use ops::buildings::BuildingView;
 pub use ops::calls::{ApartmentCall, CallDestination, CallRefusal, DoorRelays};
 pub use ops::cameras::CameraView;
 pub use ops::communities::{CommunitySort, CommunityView};
+pub use ops::credentials::{CredentialFilter, CredentialInput, KeyInput};
 pub use ops::devices::{
     DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, SipAccount, SipAccountOwner,
 };

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Apartment, Building, Camera, Community, Device, Firmware, Id, MacEntry,
+    Account, Apartment, Building, Camera, Community, Credential, Device, Firmware, Id, MacEntry,
     PropertyManager, Session, SubscriptionOrder, Tenant, UpgradeStrategy,
 };
 
@@ -32,6 +32,40 @@ pub enum Record {
     Firmware(Firmware),
     SubscriptionOrder(SubscriptionOrder),
     UpgradeStrategy(UpgradeStrategy),
+    Credential(Credential),
+    CredentialLog(CredentialLog),
+}
+
+/// Per community: the version of its credentials (one more per change) and the latest
+/// removals, so a device that applied version `v` is sent only what changed since.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialLog {
+    pub community_id: Id,
+    pub version: u64,
+    /// (version, credential id) of the latest removals, oldest first.
+    pub removed: std::collections::VecDeque<(u64, Id)>,
+    /// Removals at or below this version may have been dropped from `removed`: a device
+    /// that applied an older version gets the whole list instead of a delta.
+    pub forgotten_up_to: u64,
+}
+
+/// Removals a community's log keeps (older devices get the whole list).
+pub const MAX_LOGGED_REMOVALS: usize = 4096;
+
+impl CredentialLog {
+    /// The next version, remembering `removed` credentials under it.
+    pub fn advance(&mut self, removed: impl IntoIterator<Item = Id>) -> u64 {
+        self.version += 1;
+        for id in removed {
+            self.removed.push_back((self.version, id));
+        }
+        while self.removed.len() > MAX_LOGGED_REMOVALS {
+            if let Some((v, _)) = self.removed.pop_front() {
+                self.forgotten_up_to = self.forgotten_up_to.max(v);
+            }
+        }
+        self.version
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -50,6 +84,8 @@ pub enum RecordKey {
     Firmware(Id),
     SubscriptionOrder(Id),
     UpgradeStrategy(Id),
+    Credential(Id),
+    CredentialLog(Id),
 }
 
 impl Record {
@@ -69,6 +105,8 @@ impl Record {
             Record::Firmware(f) => RecordKey::Firmware(f.id),
             Record::SubscriptionOrder(o) => RecordKey::SubscriptionOrder(o.id),
             Record::UpgradeStrategy(u) => RecordKey::UpgradeStrategy(u.id),
+            Record::Credential(c) => RecordKey::Credential(c.id),
+            Record::CredentialLog(l) => RecordKey::CredentialLog(l.community_id),
         }
     }
 }
@@ -91,12 +129,22 @@ impl RecordKey {
             RecordKey::Firmware(id) => format!("fw/{id:016x}"),
             RecordKey::SubscriptionOrder(id) => format!("order/{id:016x}"),
             RecordKey::UpgradeStrategy(id) => format!("upg/{id:016x}"),
+            RecordKey::Credential(id) => format!("cred/{id:016x}"),
+            RecordKey::CredentialLog(id) => format!("credlog/{id:016x}"),
         }
     }
 }
 
 /// Prefix of audit keys; they are not loaded into memory.
 pub const AUDIT_PREFIX: &str = "audit/";
+/// Prefix of blobs (face photos): stored with the records they belong to, read on demand,
+/// never loaded into memory.
+pub const BLOB_PREFIX: &str = "blob/";
+
+/// The key of a credential's face photo.
+pub fn face_blob_key(credential_id: Id) -> String {
+    format!("{BLOB_PREFIX}face/{credential_id:016x}")
+}
 
 /// Who changed what, and when. Kept when apartments are reset or deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,4 +178,7 @@ pub enum Change {
     Put(Record),
     Delete(RecordKey),
     Audit(AuditEntry),
+    /// Bytes under a `BLOB_PREFIX` key.
+    PutBlob(String, bytes::Bytes),
+    DeleteBlob(String),
 }

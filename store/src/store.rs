@@ -383,6 +383,14 @@ impl Txn {
         self.changes.push(Change::Delete(key));
     }
 
+    pub fn put_blob(&mut self, key: String, bytes: bytes::Bytes) {
+        self.changes.push(Change::PutBlob(key, bytes));
+    }
+
+    pub fn delete_blob(&mut self, key: String) {
+        self.changes.push(Change::DeleteBlob(key));
+    }
+
     /// Records who did what. `detail` must not hold secrets.
     pub fn audit(
         &mut self,

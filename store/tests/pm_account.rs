@@ -9,26 +9,9 @@ mod common;
 use porter_store::model::{
     PASSWORD_REMINDER_INTERVAL_MS, PmPermissions, PropertyManagerInput, Role,
 };
-use porter_store::{AccountInput, Actor, Principal, Store, StoreError};
+use porter_store::{AccountInput, Principal, StoreError};
 
 const TTL_MS: i64 = 365 * 24 * 3_600_000;
-
-async fn new_pm(store: &Store, installer: &Actor, email: &str, reminder: bool) -> (u64, String) {
-    let made = store
-        .create_property_manager(
-            installer,
-            PropertyManagerInput {
-                first_name: Some("Pat".into()),
-                last_name: Some("Lee".into()),
-                email: Some(email.into()),
-                monthly_password_reminder: Some(reminder),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    (made.property_manager.id, made.generated_password)
-}
 
 #[tokio::test]
 async fn usernames_and_property_manager_emails_are_one_namespace() {
@@ -61,7 +44,7 @@ async fn usernames_and_property_manager_emails_are_one_namespace() {
     assert!(err.to_string().contains("already taken"), "{err}");
 
     // A property manager's email: no account may take it as a username.
-    new_pm(&store, &installer, "pat@pm.example", false).await;
+    common::new_property_manager(&store, &installer, "pat@pm.example", false).await;
     let err = store
         .create_installer(
             &operator,
@@ -80,8 +63,9 @@ async fn usernames_and_property_manager_emails_are_one_namespace() {
 async fn the_monthly_reminder_comes_once_a_month_until_the_password_changes() {
     let (store, operator, clock) = common::operator_store().await;
     let installer = common::installer(&store, &operator, "ryan", "password-2").await;
-    let (_, pw) = new_pm(&store, &installer, "pat@pm.example", true).await;
-    let (_, quiet_pw) = new_pm(&store, &installer, "quiet@pm.example", false).await;
+    let (_, pw) = common::new_property_manager(&store, &installer, "pat@pm.example", true).await;
+    let (_, quiet_pw) =
+        common::new_property_manager(&store, &installer, "quiet@pm.example", false).await;
 
     let first = store.login("pat@pm.example", &pw, TTL_MS).await.unwrap();
     assert!(
@@ -141,7 +125,7 @@ async fn the_monthly_reminder_comes_once_a_month_until_the_password_changes() {
 async fn a_property_manager_changes_its_own_password() {
     let (store, operator, _clock) = common::operator_store().await;
     let installer = common::installer(&store, &operator, "ryan", "password-2").await;
-    let (id, pw) = new_pm(&store, &installer, "pat@pm.example", false).await;
+    let (id, pw) = common::new_property_manager(&store, &installer, "pat@pm.example", false).await;
     let here = store.login("pat@pm.example", &pw, TTL_MS).await.unwrap();
     let elsewhere = store.login("pat@pm.example", &pw, TTL_MS).await.unwrap();
     let actor = store.authenticate(&here.token).unwrap();
@@ -191,7 +175,7 @@ async fn the_app_password_is_reset_only_where_the_app_is_enabled() {
     let (store, operator, _clock) = common::operator_store().await;
     let installer = common::installer(&store, &operator, "ryan", "password-2").await;
     let elm = common::community(&store, &installer, "Elm").await;
-    let (id, pw) = new_pm(&store, &installer, "pat@pm.example", false).await;
+    let (id, pw) = common::new_property_manager(&store, &installer, "pat@pm.example", false).await;
     let err = store
         .reset_property_manager_app_password(&installer, id)
         .await

@@ -84,6 +84,19 @@ impl ApartmentService for AdminApi {
         Ok(Response::new(convert::apartment(&view)))
     }
 
+    async fn move_out_resident(
+        &self,
+        request: Request<pb::MoveOutResidentRequest>,
+    ) -> ApiResult<pb::Apartment> {
+        let actor = self.actor(&request)?;
+        let view = self
+            .store
+            .move_out_resident(&actor, request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(convert::apartment(&view)))
+    }
+
     async fn get_apartment_sip_account(
         &self,
         request: Request<pb::GetApartmentRequest>,

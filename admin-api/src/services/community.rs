@@ -36,6 +36,24 @@ impl CommunityService for AdminApi {
         Ok(Response::new(convert::community(&view)))
     }
 
+    async fn set_resident_features(
+        &self,
+        request: Request<pb::SetResidentFeaturesRequest>,
+    ) -> ApiResult<pb::Community> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let view = self
+            .store
+            .set_resident_features(
+                &actor,
+                r.community_id,
+                convert::resident_features_in(r.features.unwrap_or_default()),
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(convert::community(&view)))
+    }
+
     async fn get_community_overview(
         &self,
         request: Request<pb::GetCommunityRequest>,

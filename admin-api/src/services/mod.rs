@@ -7,6 +7,7 @@ mod auth;
 mod building;
 mod camera;
 mod community;
+mod credential;
 mod device;
 mod device_settings;
 mod event;

@@ -188,6 +188,9 @@ pub enum ApartmentCmd {
     Delete { id: u64 },
     /// Reset Apartment and Resident (family members, contacts and app login go).
     Reset { id: u64 },
+    /// The resident moves out: the resident's and family's accounts and the apartment's
+    /// credentials go; the apartment, its devices and its service stay.
+    MoveOut { id: u64 },
     /// The family SIP account the apartment's SmartPlus apps register with (audited).
     SipAccount { id: u64 },
     /// The apartments of a building, filtered, sorted and paged.
@@ -315,6 +318,7 @@ impl ApartmentCmd {
                     .await?;
             }
             ApartmentCmd::Reset { id } => reset(ctx, id).await?,
+            ApartmentCmd::MoveOut { id } => move_out(ctx, id).await?,
             ApartmentCmd::SipAccount { id } => {
                 ctx.print(c.get_apartment_sip_account(pb::GetApartmentRequest { id }))
                     .await?
@@ -414,6 +418,22 @@ impl ResidentCmd {
 }
 
 /// Reset Apartment and Resident, after the manual's warning.
+async fn move_out(ctx: &Ctx, id: u64) -> Result<(), CliError> {
+    let mut c = ctx.apartment();
+    let before = c
+        .get_apartment(pb::GetApartmentRequest { id })
+        .await?
+        .into_inner();
+    let what = format!(
+        "The resident of apartment {} moves out: the resident's and {} family member account(s) and every PIN, card, face and key of the apartment go",
+        before.apt_number,
+        before.family_members.len()
+    );
+    crate::confirm::confirm(ctx.yes, &what, crate::confirm::DELETE)?;
+    ctx.print(c.move_out_resident(pb::MoveOutResidentRequest { id }))
+        .await
+}
+
 async fn reset(ctx: &Ctx, id: u64) -> Result<(), CliError> {
     let mut c = ctx.apartment();
     let before = c

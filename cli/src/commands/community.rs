@@ -106,6 +106,51 @@ pub struct CommunityArgs {
     send_expiration_email: Option<bool>,
     #[arg(long)]
     send_renew_email: Option<bool>,
+    /// When the feature plan's service ends (a date, RFC 3339 time or +365d), or `never`.
+    #[arg(long, value_parser = parse_end, allow_hyphen_values = true)]
+    feature_plan_expires: Option<i64>,
+}
+
+/// `never` (0 on the wire), or a time.
+fn parse_end(s: &str) -> Result<i64, String> {
+    if s.trim() == "never" {
+        Ok(0)
+    } else {
+        crate::commands::shared::parse_time_ms(s)
+    }
+}
+
+/// What residents may use; unset flags keep the current value.
+#[derive(Debug, Args)]
+pub struct FeatureArgs {
+    /// Package Notification (R29 door phones).
+    #[arg(long)]
+    package_notification: Option<bool>,
+    /// PIN codes as residents' access method.
+    #[arg(long)]
+    pin_codes: Option<bool>,
+    /// QR codes as residents' access method.
+    #[arg(long)]
+    qr_codes: Option<bool>,
+    /// Residents may create family accounts.
+    #[arg(long)]
+    family_accounts: Option<bool>,
+    #[arg(long)]
+    face_recognition: Option<bool>,
+}
+
+impl FeatureArgs {
+    fn over(self, current: pb::ResidentFeatures) -> pb::ResidentFeatures {
+        pb::ResidentFeatures {
+            package_notification: self
+                .package_notification
+                .unwrap_or(current.package_notification),
+            pin_codes: self.pin_codes.unwrap_or(current.pin_codes),
+            qr_codes: self.qr_codes.unwrap_or(current.qr_codes),
+            family_accounts: self.family_accounts.unwrap_or(current.family_accounts),
+            face_recognition: self.face_recognition.unwrap_or(current.face_recognition),
+        }
+    }
 }
 
 impl CommunityArgs {
@@ -165,6 +210,7 @@ impl CommunityArgs {
             }),
             send_expiration_email: self.send_expiration_email,
             send_renew_email: self.send_renew_email,
+            feature_plan_expires_at_ms: self.feature_plan_expires,
         }
     }
 }
@@ -200,6 +246,12 @@ pub enum CommunityCmd {
         id: u64,
         #[command(flatten)]
         settings: CommunityArgs,
+    },
+    /// What residents may use (a property manager: on the Premium plan only).
+    Features {
+        id: u64,
+        #[command(flatten)]
+        features: FeatureArgs,
     },
     /// Deletes the community with all its buildings, apartments and residents.
     Delete {
@@ -243,6 +295,19 @@ impl CommunityCmd {
                     .await?
                     .into_inner();
                 ctx.show(&updated).await?;
+            }
+            CommunityCmd::Features { id, features } => {
+                let current = c
+                    .get_community(pb::GetCommunityRequest { id })
+                    .await?
+                    .into_inner()
+                    .resident_features
+                    .unwrap_or_default();
+                ctx.print(c.set_resident_features(pb::SetResidentFeaturesRequest {
+                    community_id: id,
+                    features: Some(features.over(current)),
+                }))
+                .await?
             }
             CommunityCmd::Delete { id } => {
                 let gone = c

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod building;
 pub mod camera;
 pub mod community;
+pub mod credential;
 pub mod device;
 pub mod device_settings;
 pub mod event;

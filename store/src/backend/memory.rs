@@ -9,7 +9,7 @@ use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
-use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
+use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
 
 #[derive(Default)]
 pub struct MemoryBackend {
@@ -34,6 +34,7 @@ impl Backend for MemoryBackend {
             .iter()
             .filter(|(k, _)| {
                 !k.starts_with(AUDIT_PREFIX)
+                    && !k.starts_with(BLOB_PREFIX)
                     && !k.starts_with(EVENT_PREFIX)
                     && !k.starts_with(LAST_SEEN_PREFIX)
             })
@@ -54,6 +55,8 @@ impl Backend for MemoryBackend {
                     Change::Put(r) => (r.key().encode(), Some(serde_json::to_vec(r)?)),
                     Change::Delete(k) => (k.encode(), None),
                     Change::Audit(e) => (e.key(), Some(serde_json::to_vec(e)?)),
+                    Change::PutBlob(k, v) => (k.clone(), Some(v.to_vec())),
+                    Change::DeleteBlob(k) => (k.clone(), None),
                 });
             }
             let mut records = self.records();
@@ -65,6 +68,10 @@ impl Backend for MemoryBackend {
             }
             Ok(())
         })
+    }
+
+    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        Ok(self.records().get(key).cloned())
     }
 
     fn sync(&self) -> BackendFuture<'_, ()> {

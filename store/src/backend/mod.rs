@@ -28,6 +28,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Applies the change set atomically.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()>;
 
+    /// The bytes of a committed blob (`Change::PutBlob`).
+    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError>;
+
     /// Waits until every committed change is durable.
     fn sync(&self) -> BackendFuture<'_, ()>;
 

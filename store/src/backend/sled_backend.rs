@@ -15,7 +15,7 @@ use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
-use crate::record::{AUDIT_PREFIX, AuditEntry, Change, Record, audit_key};
+use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
 
 pub struct SledBackend {
     db: sled::Db,
@@ -57,6 +57,8 @@ impl SledBackend {
                 Change::Audit(entry) => {
                     batch.insert(entry.key().as_bytes(), serde_json::to_vec(entry)?);
                 }
+                Change::PutBlob(key, bytes) => batch.insert(key.as_bytes(), bytes.as_ref()),
+                Change::DeleteBlob(key) => batch.remove(key.as_bytes()),
             }
         }
         Ok(batch)
@@ -69,6 +71,7 @@ impl Backend for SledBackend {
         for item in self.tree.iter() {
             let (key, value) = item?;
             if key.starts_with(AUDIT_PREFIX.as_bytes())
+                || key.starts_with(BLOB_PREFIX.as_bytes())
                 || key.starts_with(EVENT_PREFIX.as_bytes())
                 || key.starts_with(LAST_SEEN_PREFIX.as_bytes())
             {
@@ -90,6 +93,10 @@ impl Backend for SledBackend {
             self.committed.fetch_add(1, Ordering::SeqCst);
             Ok(())
         })
+    }
+
+    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        Ok(self.tree.get(key.as_bytes())?.map(|v| v.to_vec()))
     }
 
     fn sync(&self) -> BackendFuture<'_, ()> {

@@ -68,6 +68,34 @@ impl Address {
     }
 }
 
+/// What residents may use in a community: the controls a property manager has on the
+/// Premium feature plan (an installer always).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResidentFeatures {
+    /// Package Notification (R29 door phones).
+    pub package_notification: bool,
+    /// PIN codes as an access method for residents.
+    pub pin_codes: bool,
+    /// QR codes as an access method for residents.
+    pub qr_codes: bool,
+    /// Residents may create family accounts.
+    pub family_accounts: bool,
+    pub face_recognition: bool,
+}
+
+impl Default for ResidentFeatures {
+    fn default() -> Self {
+        ResidentFeatures {
+            package_notification: false,
+            pin_codes: true,
+            qr_codes: true,
+            family_accounts: true,
+            face_recognition: true,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Community {
     pub id: Id,
@@ -88,6 +116,12 @@ pub struct Community {
     pub send_expiration_email: bool,
     pub send_renew_email: bool,
     pub created_at_ms: i64,
+    #[serde(default)]
+    pub resident_features: ResidentFeatures,
+    /// When the feature plan's service ends; `None`: it does not. An expired Premium plan
+    /// gives property managers no more than Basic.
+    #[serde(default)]
+    pub feature_plan_expires_at_ms: Option<i64>,
 }
 
 /// Create or edit input: `None` keeps the current value (or takes the default on create).
@@ -108,6 +142,8 @@ pub struct CommunitySettings {
     pub charge_mode: Option<ChargeMode>,
     pub send_expiration_email: Option<bool>,
     pub send_renew_email: Option<bool>,
+    /// `Some(None)` removes the end of the feature plan's service.
+    pub feature_plan_expires_at_ms: Option<Option<i64>>,
 }
 
 /// Number of apartments when the installer gives none (the manual's default).
@@ -146,6 +182,8 @@ impl Community {
             send_expiration_email: s.send_expiration_email.unwrap_or(false),
             send_renew_email: s.send_renew_email.unwrap_or(false),
             created_at_ms: now_ms,
+            resident_features: ResidentFeatures::default(),
+            feature_plan_expires_at_ms: s.feature_plan_expires_at_ms.flatten(),
         };
         community.check_combination()?;
         Ok(community)
@@ -216,8 +254,20 @@ impl Community {
         if let Some(v) = s.send_renew_email {
             c.send_renew_email = v;
         }
+        if let Some(v) = s.feature_plan_expires_at_ms {
+            c.feature_plan_expires_at_ms = v;
+        }
         c.check_combination()?;
         Ok(c)
+    }
+
+    /// Whether the Premium feature plan is in force at `now_ms` (Premium, and not expired):
+    /// what lets property managers control residents' features and watch public cameras.
+    pub fn premium_at(&self, now_ms: i64) -> bool {
+        self.feature_plan == FeaturePlan::Premium
+            && self
+                .feature_plan_expires_at_ms
+                .is_none_or(|end| now_ms < end)
     }
 
     /// Rules that tie settings together.

@@ -7,6 +7,7 @@ pub mod autop;
 pub mod building;
 pub mod camera;
 pub mod community;
+pub mod credential;
 pub mod device;
 pub mod firmware;
 pub mod mac;
@@ -24,10 +25,14 @@ pub use building::Building;
 pub use camera::{Camera, CameraInput};
 pub use community::{
     AccessControl, Address, ChargeMode, Community, CommunitySettings, DateFormat, FeaturePlan,
-    PinMode, TimeFormat,
+    PinMode, ResidentFeatures, TimeFormat,
+};
+pub use credential::{
+    Credential, DoorChoice, Doors, FacePhoto, Holder, KeyFormat, KeyTerms, Method, PhotoFormat,
+    Repeat, Validity,
 };
 pub use device::{
-    ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, Relay, UnlockMethod,
+    ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, MAX_RELAYS, Relay, UnlockMethod,
 };
 pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;

@@ -8,8 +8,9 @@ use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
 use crate::model::{
     ActiveStatus, Apartment, ApartmentInput, Community, DeviceInput, DeviceScope, DeviceType,
-    FamilyMember, FamilyMemberInput, FeaturePlan, Id, Resident, ResidentInput,
+    FamilyMember, FamilyMemberInput, FeaturePlan, Holder, Id, Resident, ResidentInput,
 };
+use crate::ops::credentials::drop_apartment_credentials;
 use crate::ops::devices::{build_device, check_device_in_directory};
 use crate::record::{Record, RecordKey};
 use crate::rules::{self, email_key};
@@ -243,6 +244,7 @@ impl Store {
                 txn.delete(RecordKey::Camera(c));
             }
             txn.delete(RecordKey::Apartment(id));
+            drop_apartment_credentials(dir, txn, a.community_id, &[id], |_| true);
             txn.audit(
                 actor,
                 "apartment.delete",
@@ -266,11 +268,14 @@ impl Store {
                 let mut a = old.reset();
                 a.sip_password_sealed = sip_password;
                 txn.put(Record::Apartment(a.clone()));
+                let credentials =
+                    drop_apartment_credentials(dir, txn, a.community_id, &[id], |_| true);
                 txn.audit(
                     actor,
                     "apartment.reset",
                     format!("apartment/{id}"),
-                    json!({"apt_number": a.number, "family_members_removed": old.family.len()}),
+                    json!({"apt_number": a.number, "family_members_removed": old.family.len(),
+                           "credentials_removed": credentials}),
                 );
                 Ok(apartment_view(dir, &a, txn.now_ms()))
             })
@@ -372,6 +377,42 @@ impl Store {
         .await
     }
 
+    /// Moves the resident out: the resident's and the family's accounts and credentials go,
+    /// the apartment, its devices and its service stay for the next resident. A property
+    /// manager needs Delete Account Permission.
+    pub async fn move_out_resident(&self, actor: &Actor, id: Id) -> Result<ApartmentView> {
+        self.write(|dir, txn| {
+            let (old, _) = dir.apartment_of(actor, id)?;
+            require_pm_right(
+                actor,
+                old.community_id,
+                |p| p.delete_accounts,
+                "Delete Account Permission",
+            )?;
+            let Some(resident) = &old.resident else {
+                return Err(StoreError::precondition(format!(
+                    "apartment {} has no resident to move out",
+                    old.number
+                )));
+            };
+            let mut a = old.clone();
+            a.resident = None;
+            a.family.clear();
+            txn.put(Record::Apartment(a.clone()));
+            let credentials = drop_apartment_credentials(dir, txn, a.community_id, &[id], |_| true);
+            txn.audit(
+                actor,
+                "resident.move_out",
+                format!("apartment/{id}"),
+                json!({"apt_number": a.number, "resident": resident.full_name(),
+                       "family_members_removed": old.family.len(),
+                       "credentials_removed": credentials}),
+            );
+            Ok(apartment_view(dir, &a, txn.now_ms()))
+        })
+        .await
+    }
+
     pub async fn delete_family_member(&self, actor: &Actor, member_id: Id) -> Result<()> {
         self.write(|dir, txn| {
             let mut a = dir.family_member_of(actor, member_id)?.clone();
@@ -383,6 +424,9 @@ impl Store {
             )?;
             a.family.retain(|m| m.id != member_id);
             txn.put(Record::Apartment(a.clone()));
+            drop_apartment_credentials(dir, txn, a.community_id, &[a.id], |c| {
+                c.holder == Holder::FamilyMember(member_id)
+            });
             txn.audit(
                 actor,
                 "family_member.delete",

@@ -122,6 +122,13 @@ impl Store {
             for a in &apartments {
                 txn.delete(RecordKey::Apartment(*a));
             }
+            crate::ops::credentials::drop_apartment_credentials(
+                dir,
+                txn,
+                b.community_id,
+                &apartments,
+                |_| true,
+            );
             txn.delete(RecordKey::Building(id));
             txn.audit(
                 actor,

@@ -5,7 +5,9 @@ use serde_json::json;
 use super::require_staff;
 use crate::directory::{Actor, CommunityCounts, Directory};
 use crate::error::{Result, StoreError};
-use crate::model::{Community, CommunitySettings, Id};
+use crate::model::{
+    Community, CommunitySettings, FeaturePlan, Id, PinMode, ResidentFeatures, Role,
+};
 use crate::record::{Record, RecordKey};
 use crate::store::Store;
 
@@ -78,6 +80,9 @@ impl Store {
         self.write(|dir, txn| {
             let old = dir.community_of(actor, id)?;
             let new = old.edited(settings)?;
+            if new.pin_mode == PinMode::Pin && old.pin_mode == PinMode::AptPin {
+                crate::ops::credentials::check_pins_unique(dir, id)?;
+            }
             let used = dir.counts(id).apartments;
             if new.apartment_count < used {
                 return Err(StoreError::invalid(
@@ -91,6 +96,50 @@ impl Store {
                 "community.update",
                 format!("community/{id}"),
                 json!({"name": new.name}),
+            );
+            Ok(CommunityView {
+                community: new,
+                ..view(dir, old)
+            })
+        })
+        .await
+    }
+
+    /// What residents may use: Package Notification, PIN and QR codes, family accounts,
+    /// face recognition. A property manager may change them only while the Premium feature
+    /// plan is in force; an installer always.
+    pub async fn set_resident_features(
+        &self,
+        actor: &Actor,
+        id: Id,
+        features: ResidentFeatures,
+    ) -> Result<CommunityView> {
+        self.write(|dir, txn| {
+            let old = dir.community_of(actor, id)?;
+            if actor.role == Role::PropertyManager && !old.premium_at(txn.now_ms()) {
+                let why = if old.feature_plan == FeaturePlan::Basic {
+                    "the community's feature plan is Basic"
+                } else {
+                    "the community's Premium feature plan has expired"
+                };
+                return Err(StoreError::PermissionDenied(format!(
+                    "{why}: a property manager may not change Package Notification, PIN and QR codes, family accounts or face recognition"
+                )));
+            }
+            let mut new = old.clone();
+            new.resident_features = features;
+            txn.put(Record::Community(new.clone()));
+            txn.audit(
+                actor,
+                "community.resident_features",
+                format!("community/{id}"),
+                json!({
+                    "package_notification": features.package_notification,
+                    "pin_codes": features.pin_codes,
+                    "qr_codes": features.qr_codes,
+                    "family_accounts": features.family_accounts,
+                    "face_recognition": features.face_recognition,
+                }),
             );
             Ok(CommunityView {
                 community: new,
@@ -130,6 +179,7 @@ impl Store {
                     txn.put(Record::PropertyManager(pm));
                 }
             }
+            crate::ops::credentials::drop_community_credentials(dir, txn, id);
             txn.delete(RecordKey::Community(id));
             txn.audit(
                 actor,

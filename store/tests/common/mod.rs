@@ -102,3 +102,49 @@ pub async fn apartment(store: &Store, actor: &Actor, building: Id, number: &str)
         .apartment
         .id
 }
+
+/// An apartment with a resident ("Res" and the apartment number as names).
+pub async fn resident_apartment(store: &Store, actor: &Actor, building: Id, number: &str) -> Id {
+    store
+        .create_apartment(
+            actor,
+            building,
+            ApartmentInput {
+                number: Some(number.into()),
+                ..ApartmentInput::default()
+            },
+            Some(porter_store::model::ResidentInput {
+                first_name: Some("Res".into()),
+                last_name: Some(number.into()),
+                ..Default::default()
+            }),
+            None,
+        )
+        .await
+        .unwrap()
+        .apartment
+        .id
+}
+
+/// A property manager "Pat Lee" of `installer`: its id and generated password.
+pub async fn new_property_manager(
+    store: &Store,
+    installer: &Actor,
+    email: &str,
+    monthly_reminder: bool,
+) -> (Id, String) {
+    let made = store
+        .create_property_manager(
+            installer,
+            porter_store::model::PropertyManagerInput {
+                first_name: Some("Pat".into()),
+                last_name: Some("Lee".into()),
+                email: Some(email.into()),
+                monthly_password_reminder: Some(monthly_reminder),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (made.property_manager.id, made.generated_password)
+}
