@@ -44,6 +44,14 @@ pub async fn connection<T: FrameIo>(
     let mut pending = Pending::default();
     // Remote-control streams: where the device's bytes for each go.
     let mut tunnels: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
+    // The access-credential list (list, version) the device holds, as far as it said or
+    // was sent; nothing else of its list is kept here.
+    let mut credentials_held = (0, 0);
+    let mut sync_credentials = false;
+    let mut recheck = tokio::time::interval(crate::credentials::RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Refused door-log entries in a row, for the alarm.
+    let mut refused_in_a_row = 0u32;
     if let Some(wait) = gateway
         .auth_failures
         .blocked_for(remote.ip(), Instant::now())
@@ -69,7 +77,29 @@ pub async fn connection<T: FrameIo>(
                         upgrade_progress(&gateway, id, p);
                     }
                 }
+                Output::Report(Report::CredentialsApplied { list, version }) => {
+                    if (list, version) != credentials_held {
+                        credentials_held = (list, version);
+                        sync_credentials = true;
+                    }
+                }
+                Output::Report(r @ Report::Online { .. }) => {
+                    if let Report::Online {
+                        credentials_held: held,
+                        ..
+                    } = &r
+                    {
+                        credentials_held = *held;
+                        sync_credentials = true;
+                    }
+                    report(&gateway, r, &mut here, &control_tx);
+                }
                 Output::Report(Report::Event(e)) => {
+                    if let Some(d::event::Kind::DoorLog(l)) = &e.kind
+                        && let Some(id) = session.identity().map(|i| i.device_id)
+                    {
+                        door_log(&gateway, id, l, &mut refused_in_a_row);
+                    }
                     let event = event_kind(e);
                     gateway
                         .metrics
@@ -109,6 +139,18 @@ pub async fn connection<T: FrameIo>(
             finish(&gateway, &mut session, &mut here, &control_tx);
             return;
         }
+        if std::mem::take(&mut sync_credentials)
+            && let Some(id) = session.identity().map(|i| i.device_id)
+        {
+            let (frames, held) = crate::credentials::updates(&gateway.store, id, credentials_held);
+            credentials_held = held;
+            if !frames.is_empty() {
+                for f in frames {
+                    session.send_credentials(f);
+                }
+                continue;
+            }
+        }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
         let command_deadline = pending.next_deadline();
         tokio::select! {
@@ -121,6 +163,7 @@ pub async fn connection<T: FrameIo>(
                 }
             },
             () = sleep_until(deadline) => session.handle_timeout(Instant::now()),
+            _ = recheck.tick() => sync_credentials = true,
             () = sleep_until(command_deadline) => {
                 for id in pending.expire(tokio::time::Instant::now()) {
                     session.expire_command(id);
@@ -159,6 +202,7 @@ pub async fn connection<T: FrameIo>(
                     tunnels.remove(&stream_id);
                     session.close_tunnel(stream_id);
                 }
+                Control::SyncCredentials => sync_credentials = true,
             },
             () = stop.cancelled() => session.go_away(gateway.config.reconnect_after, "server shutting down"),
         }
@@ -240,7 +284,8 @@ fn report(gateway: &Gateway, r: Report, here: &mut Here, control: &mpsc::Sender<
                 .failed(here.remote.ip(), Instant::now());
         }
         // Handled in the connection loop.
-        Report::Event(_)
+        Report::CredentialsApplied { .. }
+        | Report::Event(_)
         | Report::CommandDone(_)
         | Report::TunnelData(_)
         | Report::TunnelClosed(_) => {}
@@ -260,6 +305,41 @@ fn finish(
         }
     }
     here.went_offline(gateway);
+}
+
+/// Refused attempts in a row at one door phone that raise an alarm.
+const REFUSALS_FOR_ALARM: u32 = 5;
+
+/// What a door-log entry means beyond the log: a key's use is counted (and every door
+/// learns the uses left); refused attempts in a row raise an alarm.
+fn door_log(gateway: &Gateway, device_id: u64, l: &d::DoorLog, refused_in_a_row: &mut u32) {
+    if l.success {
+        *refused_in_a_row = 0;
+        if l.credential_id != 0 {
+            let (store, credential) = (gateway.store.clone(), l.credential_id);
+            gateway.tasks.spawn(async move {
+                if let Err(e) = store.count_credential_use(device_id, credential).await {
+                    tracing::warn!(device_id, error = %e, "counting a key's use failed");
+                }
+            });
+        }
+        return;
+    }
+    *refused_in_a_row += 1;
+    if refused_in_a_row.is_multiple_of(REFUSALS_FOR_ALARM) {
+        let alarm = porter_store::events::EventKind::Alarm {
+            kind: "access_refused".to_owned(),
+            zone: format!("relay {}", l.relay),
+            message: format!("{} refused attempts in a row", *refused_in_a_row),
+        };
+        gateway.metrics.event("alarm");
+        if let Err(e) = gateway
+            .store
+            .record_device_events(device_id, vec![(0, alarm)])
+        {
+            tracing::warn!(device_id, error = %e, "recording an access alarm failed");
+        }
+    }
 }
 
 /// A device event as the store keeps it; events without a kind are dropped.
@@ -292,6 +372,8 @@ fn event_kind(e: d::Event) -> Option<(i64, porter_store::events::EventKind)> {
                 .to_owned(),
             success: l.success,
             who: l.who,
+            credential_id: l.credential_id,
+            offline: l.offline,
         },
         Kind::CallLog(c) => EventKind::CallLog {
             caller: c.caller,

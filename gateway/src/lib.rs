@@ -3,11 +3,13 @@
 //! and free of IO; `connection` is the thin tokio loop that drives it over any `transport`;
 //! `listener` (TLS, WebSocket, plain TCP) and `quic` accept connections under the limits
 //! `gateway` shares; `presence` knows which device is online where and carries commands;
-//! `revoker` ends sessions whose credentials a write took away; `metrics` counts for
+//! `revoker` ends sessions whose credentials a write took away; `credentials` keeps door
+//! phones' access-credential lists current; `metrics` counts for
 //! `/metrics`; `remote` tunnels a device's web interface and `remote_proxy` is its browser
 //! side, mounted on the HTTPS front.
 
 pub mod connection;
+pub mod credentials;
 pub mod gateway;
 pub mod limits;
 pub mod listener;

@@ -36,6 +36,8 @@ pub enum Control {
     TunnelClose {
         stream_id: u32,
     },
+    /// Bring the device's access-credential list up to date.
+    SyncCredentials,
 }
 
 #[derive(Debug)]
@@ -201,6 +203,37 @@ impl Presence {
             .into_iter()
             .filter(|(id, mac, reason)| self.revoke(*id, mac, *reason))
             .count()
+    }
+
+    /// Queues `control()` for every online device of `communities` that checks
+    /// credentials; a full queue skips it (the connection checks again on its own).
+    pub fn tell_communities(
+        &self,
+        store: &porter_store::Store,
+        communities: &std::collections::BTreeSet<u64>,
+        control: impl Fn() -> Control,
+    ) {
+        let online: Vec<(u64, mpsc::Sender<Control>)> = self
+            .map()
+            .values()
+            .map(|d| (d.device_id, d.control.clone()))
+            .collect();
+        let concerned: Vec<bool> = store.read(|dir| {
+            online
+                .iter()
+                .map(|(id, _)| {
+                    dir.device(*id).is_some_and(|d| {
+                        communities.contains(&d.community_id)
+                            && porter_store::access::checks_credentials(d.device_type)
+                    })
+                })
+                .collect()
+        });
+        for ((_, to), yes) in online.iter().zip(concerned) {
+            if yes {
+                let _ = to.try_send(control());
+            }
+        }
     }
 
     pub fn count(&self) -> usize {

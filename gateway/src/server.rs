@@ -154,6 +154,11 @@ impl DeviceGateway {
             store.clone(),
             shutdown.clone(),
         ));
+        loops.spawn(crate::credentials::run(
+            store.clone(),
+            gateway.presence.clone(),
+            shutdown.clone(),
+        ));
         loops.spawn(crate::revoker::run(
             store,
             gateway.presence.clone(),

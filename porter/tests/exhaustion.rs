@@ -96,6 +96,7 @@ async fn flood_while_devices_work(open_files: Option<u64>) {
             Controls {
                 stop: stop_rx.clone(),
                 storm: storm_rx.clone(),
+                instructions: None,
             },
             None,
         ));

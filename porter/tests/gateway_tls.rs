@@ -69,6 +69,7 @@ impl Device {
             model: "R29".into(),
             firmware_version: "29.30.2.805".into(),
             credential: credential.into(),
+            ..Default::default()
         }))
         .await;
         self.recv().await
@@ -423,6 +424,7 @@ async fn device_events_are_stored_listed_and_cleared_by_a_reset() {
             method: d::UnlockMethod::RfCard as i32,
             success: true,
             who: "card 0042".into(),
+            ..Default::default()
         })),
     }))
     .await;
@@ -609,6 +611,7 @@ async fn websocket_devices_speak_the_same_protocol() {
             model: "X916".into(),
             firmware_version: "916.30.1".into(),
             credential,
+            ..Default::default()
         })),
     };
     ws.send(Message::Binary(hello.encode_to_vec().into()))

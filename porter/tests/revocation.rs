@@ -43,6 +43,7 @@ async fn online(connector: &Connector, mac: &str, credential: &str) -> Link {
             model: "R29".into(),
             firmware_version: "29.30.2.805".into(),
             credential: credential.into(),
+            ..Default::default()
         })),
     })
     .await

@@ -34,6 +34,7 @@ impl Fleet {
             let controls = Controls {
                 stop: stop_rx.clone(),
                 storm: storm_rx.clone(),
+                instructions: None,
             };
             tasks.spawn(device::run(
                 p.spec.clone(),
@@ -365,6 +366,7 @@ fn hello(mac: &str, credential: &str) -> d::DeviceFrame {
             model: "R29".into(),
             firmware_version: "29.30.2.805".into(),
             credential: credential.into(),
+            ..Default::default()
         })),
     }
 }
@@ -584,6 +586,7 @@ async fn storms_and_ramps_bring_every_device_back() {
     let ids: Vec<_> = devices.iter().map(|p| p.id).collect();
     let config = |mode| RunConfig {
         mode,
+        instructions: None,
         hold: Duration::from_millis(500),
         rate: 20,
         connect_window: 4,

@@ -110,6 +110,7 @@ mod tests {
                 model: "R29".into(),
                 firmware_version: "29.30.2.805".into(),
                 credential: "dc_x".into(),
+                ..Default::default()
             })),
         }
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use porter_proto::device::v1::{self as d, device_frame::Body, server_frame::Body as SBody};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
+use crate::entries::Door;
 use crate::link::{Connector, Link};
 use crate::rng::Rng;
 use crate::web::WebInterface;
@@ -38,6 +39,8 @@ pub struct Behaviour {
     /// `https://host:port` of the AutoP server: the file is fetched after each connection
     /// and each change notice (none when unset).
     pub autop_base: Option<String>,
+    /// Print a JSON line each time the credential list changes (for benchmarks).
+    pub report_credentials: bool,
 }
 
 impl Default for Behaviour {
@@ -48,6 +51,7 @@ impl Default for Behaviour {
             backoff_max: Duration::from_secs(30),
             corrupt_downloads: false,
             autop_base: None,
+            report_credentials: false,
         }
     }
 }
@@ -80,6 +84,19 @@ pub struct Controls {
     pub stop: watch::Receiver<bool>,
     /// Each change: drop the connection and reconnect at once.
     pub storm: watch::Receiver<u64>,
+    /// Someone at a door, the network lost or back (`--control-stdin`).
+    pub instructions: Option<tokio::sync::broadcast::Sender<crate::entries::Instruction>>,
+}
+
+/// Ends a device's instruction follower with the device.
+struct Follower(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            h.abort();
+        }
+    }
 }
 
 /// Why a session ended.
@@ -108,9 +125,25 @@ pub async fn run(
     let mut first = true;
     let https_tls = connector.https_tls();
     let autop = Arc::new(std::sync::Mutex::new(crate::autop::AutopState::default()));
+    let door = Door::new();
+    let _follower = Follower(controls.instructions.as_ref().map(|tx| {
+        tokio::spawn(crate::entries::follow(
+            spec.mac.clone(),
+            door.clone(),
+            tx.subscribe(),
+        ))
+    }));
     loop {
         if *controls.stop.borrow() {
             return;
+        }
+        if door.is_offline() {
+            // The network is gone: the door keeps working, nothing connects.
+            tokio::select! {
+                () = door.changed.notified() => {}
+                () = stopped(&mut controls.stop) => return,
+            }
+            continue;
         }
         let link = tokio::select! {
             l = connector.connect(index) => l,
@@ -135,7 +168,7 @@ pub async fn run(
         };
         let ended = session(
             &spec,
-            (&https_tls, &autop),
+            (&https_tls, &autop, &door),
             &mut link,
             &behaviour,
             &counters,
@@ -228,9 +261,10 @@ impl Drop for Online<'_> {
 #[allow(clippy::too_many_arguments)]
 async fn session(
     spec: &DeviceSpec,
-    (https_tls, autop): (
+    (https_tls, autop, door): (
         &Arc<rustls::ClientConfig>,
         &Arc<std::sync::Mutex<crate::autop::AutopState>>,
+        &Arc<Door>,
     ),
     link: &mut Link,
     behaviour: &Behaviour,
@@ -239,12 +273,18 @@ async fn session(
     rng: &mut Rng,
     first: &mut bool,
 ) -> Result<Ended, crate::link::LinkError> {
+    let (credential_list, credential_version) = {
+        let state = door.lock();
+        (state.list.list, state.list.version)
+    };
     link.send(&frame(Body::Hello(d::Hello {
         protocol_versions: vec![1],
         mac: spec.mac.clone(),
         model: spec.model.clone(),
         firmware_version: spec.firmware_version.clone(),
         credential: spec.credential.clone(),
+        credential_list,
+        credential_version,
     })))
     .await?;
     let ack = match link.recv().await? {
@@ -280,7 +320,17 @@ async fn session(
     };
     fetch_autop(counters.clone());
     storm_seen(controls);
+    // Door-log entries made while away go first, then the session takes new ones.
+    let (to_cloud, mut from_door) = mpsc::channel::<d::DeviceFrame>(64);
+    let _reporting = Reporting::start(door, to_cloud);
+    let unreported: Vec<d::Event> = door.lock().unreported.drain(..).collect();
+    for e in unreported {
+        link.send(&frame(Body::Event(e))).await?;
+    }
     loop {
+        if door.is_offline() {
+            return Ok(Ended::Reconnect(Duration::ZERO));
+        }
         let upgrade_progress = async {
             match &mut upgrading {
                 Some(rx) => rx.recv().await,
@@ -350,9 +400,23 @@ async fn session(
                         }
                     }
                     Some(SBody::TunnelClose(c)) => web.close(c.stream_id),
+                    Some(SBody::CredentialUpdate(u)) => {
+                        let (applied, held) = {
+                            let mut state = door.lock();
+                            (state.list.apply(u), state.list.len())
+                        };
+                        if let Some(a) = applied {
+                            if behaviour.report_credentials {
+                                report_applied(&spec.mac, &a, held);
+                            }
+                            link.send(&frame(Body::CredentialsApplied(a))).await?;
+                        }
+                    }
                     Some(SBody::HeartbeatAck(_) | SBody::HelloAck(_)) | None => {}
                 }
             }
+            Some(f) = from_door.recv() => link.send(&f).await?,
+            () = door.changed.notified() => {}
             _ = heartbeat.tick() => {
                 seq += 1;
                 link.send(&frame(Body::Heartbeat(d::Heartbeat { seq }))).await?;
@@ -387,6 +451,34 @@ async fn session(
             () = storm(&mut controls.storm) => return Ok(Ended::Reconnect(Duration::ZERO)),
             () = stopped(&mut controls.stop) => return Ok(Ended::Stop),
         }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn report_applied(mac: &str, a: &d::CredentialsApplied, held: usize) {
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    println!(
+        "{}",
+        serde_json::json!({"applied": {"mac": mac, "list": a.list, "version": a.version,
+                                       "credentials": held, "at_ms": at_ms}})
+    );
+}
+
+/// While a session runs, the door's entries go out through it; when it ends they wait.
+struct Reporting<'a>(&'a Door);
+
+impl<'a> Reporting<'a> {
+    fn start(door: &'a Door, to_cloud: mpsc::Sender<d::DeviceFrame>) -> Self {
+        door.lock().session = Some(to_cloud);
+        Reporting(door)
+    }
+}
+
+impl Drop for Reporting<'_> {
+    fn drop(&mut self) {
+        self.0.lock().session = None;
     }
 }
 
@@ -448,6 +540,8 @@ fn random_door_event(rng: &mut Rng) -> d::Event {
             method: method as i32,
             success,
             who: format!("card {:08}", rng.next_u64() % 100_000_000),
+            credential_id: 0,
+            offline: false,
         })),
     }
 }

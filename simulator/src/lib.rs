@@ -6,6 +6,8 @@
 
 pub mod autop;
 pub mod device;
+pub mod door;
+pub mod entries;
 pub mod firmware;
 pub mod https;
 pub mod link;

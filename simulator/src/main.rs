@@ -112,6 +112,33 @@ struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Read instructions from standard input, one a line: `[MAC] pin [APT] CODE`,
+    /// `card NUMBER`, `face SHA256`, `qr CODE` (someone at the door: each answer is a JSON
+    /// line {"entry": …} on standard output), `offline` or `online` (the network lost or
+    /// back). Without a MAC, every device.
+    #[arg(long)]
+    control_stdin: bool,
+    /// Print {"applied": {mac, list, version, credentials, at_ms}} each time a device's
+    /// credential list changes (benches/credential-bench.sh times them).
+    #[arg(long)]
+    report_credentials: bool,
+}
+
+/// Feeds standard input's instruction lines to the devices until it closes.
+async fn read_instructions(to: tokio::sync::broadcast::Sender<porter_sim::entries::Instruction>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match porter_sim::entries::parse(&line) {
+            Ok(i) => {
+                let _ = to.send(i);
+            }
+            Err(e) => report_error(&anyhow::anyhow!(e)),
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -208,7 +235,13 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
         sources,
         args.resume,
     )?);
+    let instructions = args.control_stdin.then(|| {
+        let (tx, _) = tokio::sync::broadcast::channel(256);
+        tokio::spawn(read_instructions(tx.clone()));
+        tx
+    });
     let config = RunConfig {
+        instructions,
         mode: args.mode,
         hold: Duration::from_secs(args.hold_secs),
         rate: args.rate,
@@ -221,6 +254,7 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
                 .then(|| Duration::from_secs(args.door_events_secs)),
             reboot_time: Duration::from_secs(args.reboot_secs),
             autop_base: args.autop_url.clone(),
+            report_credentials: args.report_credentials,
             ..Behaviour::default()
         },
     };

@@ -39,6 +39,8 @@ pub struct RunConfig {
     /// Unlocks per second through the admin API during the hold (0: none).
     pub unlock_rate: u32,
     pub behaviour: Behaviour,
+    /// Instructions for the devices (someone at a door, the network lost or back).
+    pub instructions: Option<tokio::sync::broadcast::Sender<crate::entries::Instruction>>,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -90,7 +92,11 @@ pub async fn run(
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop) = watch::channel(false);
     let (storm_tx, storm) = watch::channel(0u64);
-    let controls = Controls { stop, storm };
+    let controls = Controls {
+        stop,
+        storm,
+        instructions: config.instructions.clone(),
+    };
     let started = Instant::now();
     let window = Arc::new(Semaphore::new(config.connect_window.max(1)));
     let mut tasks = tokio::task::JoinSet::new();

@@ -100,6 +100,19 @@ impl CredentialIndex {
             .filter_map(|id| self.by_id.get(id))
     }
 
+    /// The community's credentials with ids after `after`, by id.
+    pub fn of_community_after(
+        &self,
+        community_id: Id,
+        after: Id,
+    ) -> impl Iterator<Item = &Credential> {
+        self.by_community
+            .get(&community_id)
+            .into_iter()
+            .flat_map(move |set| set.range(after.saturating_add(1)..))
+            .filter_map(|id| self.by_id.get(id))
+    }
+
     pub fn count_in_community(&self, community_id: Id) -> usize {
         self.by_community
             .get(&community_id)

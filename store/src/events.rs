@@ -14,6 +14,12 @@ pub enum EventKind {
         method: String,
         success: bool,
         who: String,
+        /// The access credential that opened (0: none), named in `who` by its holder.
+        #[serde(default)]
+        credential_id: u64,
+        /// Recorded by the device while the cloud was unreachable.
+        #[serde(default)]
+        offline: bool,
     },
     CallLog {
         caller: String,

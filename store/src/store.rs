@@ -46,6 +46,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
     revocations: tokio::sync::broadcast::Sender<Revocations>,
+    /// Communities whose access credentials changed (`subscribe_credential_changes`).
+    credential_changes: tokio::sync::broadcast::Sender<ChangedCommunities>,
     /// Sessions and device events as they happen (`live`).
     live: tokio::sync::broadcast::Sender<crate::live::LiveUpdate>,
     /// Counts applied writes: what was read at one value may be stale at the next.
@@ -119,6 +121,7 @@ impl Store {
                 clock,
                 changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 revocations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
+                credential_changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 live: tokio::sync::broadcast::channel(crate::live::LIVE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
                 last_seen: std::sync::Mutex::new(last_seen),
@@ -145,6 +148,15 @@ impl Store {
     /// treat every community as changed.
     pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<ChangedCommunities> {
         self.inner.changes.subscribe()
+    }
+
+    /// After every write that changed access credentials, the communities whose
+    /// credential version moved on. A receiver that lagged behind should treat every
+    /// community as changed.
+    pub fn subscribe_credential_changes(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<ChangedCommunities> {
+        self.inner.credential_changes.subscribe()
     }
 
     /// After every write that ended sessions, which (see `revocation`). Sent before the
@@ -295,6 +307,17 @@ impl Store {
             touched
         };
         drop(writer);
+        let credentials: Vec<Id> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Put(Record::CredentialLog(l)) => Some(l.community_id),
+                _ => None,
+            })
+            .collect();
+        if !credentials.is_empty() {
+            // No subscriber is no error.
+            let _ = self.inner.credential_changes.send(credentials.into());
+        }
         if !revoked.is_empty() {
             // No subscriber is no error.
             let _ = self.inner.revocations.send(revoked.into());

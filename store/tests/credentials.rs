@@ -668,3 +668,120 @@ async fn resets_move_outs_and_deletions_take_the_credentials_along() {
     assert_eq!(log.removed.len(), 5);
     assert_eq!(log.version, store.read(|d| d.credentials().version(elm)));
 }
+
+#[tokio::test]
+async fn door_phones_get_deltas_or_their_whole_list() {
+    use porter_store::ops::credential_sync::SyncNeed;
+    let (store, operator, _clock) = common::operator_store().await;
+    let elm = common::community(&store, &operator, "Elm").await;
+    let b = common::building(&store, &operator, elm, "A").await;
+    let a1 = common::resident_apartment(&store, &operator, b, "101").await;
+    let gate = common::device(
+        &store,
+        &operator,
+        ScopeRequest::Public {
+            community_id: elm,
+            buildings: vec![],
+        },
+        0,
+        "0C1100000001",
+    )
+    .await;
+    let monitor = common::device(
+        &store,
+        &operator,
+        ScopeRequest::Apartment { apartment_id: a1 },
+        2,
+        "0C1100000002",
+    )
+    .await;
+    assert_eq!(
+        store.credential_need(monitor.id, (0, 0), 10),
+        None,
+        "a monitor checks nothing"
+    );
+    assert_eq!(
+        store.credential_need(gate.id, (0, 0), 10),
+        Some(SyncNeed::Full)
+    );
+
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let c = store
+            .create_credential(&operator, elm, card(a1, &format!("{}", 100 + n)))
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    // The whole list in pages of two.
+    let first = store.credential_page(gate.id, 0, 2).unwrap();
+    assert_eq!((first.upserts.len(), first.next_after), (2, Some(ids[1])));
+    let last = store.credential_page(gate.id, ids[3], 2).unwrap();
+    assert_eq!((last.upserts.len(), last.next_after), (1, None));
+    let held = (first.list, first.version);
+    assert_eq!(
+        store.credential_need(gate.id, held, 10),
+        Some(SyncNeed::Current)
+    );
+
+    // A change and a withdrawal: a delta with both.
+    store.delete_credential(&operator, ids[0]).await.unwrap();
+    store
+        .create_credential(&operator, elm, pin(a1, Holder::Resident, "2580"))
+        .await
+        .unwrap();
+    let Some(SyncNeed::Delta(delta)) = store.credential_need(gate.id, held, 10) else {
+        panic!("a delta");
+    };
+    assert_eq!((delta.from_version, delta.version), (5, 7));
+    assert_eq!(delta.removed, [ids[0]]);
+    assert_eq!(delta.upserts[0].value, "2580");
+    assert_eq!(delta.upserts[0].holder, "Res 101");
+    // Too many changes for one delta: the whole list.
+    assert_eq!(
+        store.credential_need(gate.id, (first.list, 1), 1),
+        Some(SyncNeed::Full)
+    );
+
+    // The apartment renumbered: its credentials go out again with the new number.
+    let now_held = (delta.list, delta.version);
+    store
+        .update_apartment(
+            &operator,
+            a1,
+            ApartmentInput {
+                number: Some("111".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let Some(SyncNeed::Delta(renamed)) = store.credential_need(gate.id, now_held, 10) else {
+        panic!("a delta");
+    };
+    assert!(renamed.upserts.iter().all(|c| c.apartment == "111"));
+    // The door's relays changed: what it holds is another list.
+    let mut relay = gate.relays[0].clone();
+    relay
+        .unlock_methods
+        .retain(|m| *m != porter_store::model::UnlockMethod::RfCard);
+    store
+        .update_device(
+            &operator,
+            gate.id,
+            porter_store::model::DeviceInput {
+                relays: Some(vec![relay]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let held = (renamed.list, renamed.version);
+    assert_eq!(
+        store.credential_need(gate.id, held, 10),
+        Some(SyncNeed::Full)
+    );
+    let whole = store.credential_page(gate.id, 0, 100).unwrap();
+    assert_eq!(whole.upserts.len(), 1, "cards no longer open its relay");
+}

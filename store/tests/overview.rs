@@ -18,6 +18,8 @@ fn door(success: bool) -> EventKind {
         method: "pin".into(),
         success,
         who: String::new(),
+        credential_id: 0,
+        offline: false,
     }
 }
 

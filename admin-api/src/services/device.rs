@@ -50,6 +50,8 @@ impl AdminApi {
             method: UnlockMethod::Remote.as_str_name().to_owned(),
             success: matches!(result, Ok(o) if o.ok),
             who: requested_by.to_owned(),
+            credential_id: 0,
+            offline: false,
         };
         if let Err(e) = self.store.record_device_events(device_id, vec![(0, entry)]) {
             tracing::warn!(device_id, error = %e, "recording the door log of a remote unlock failed");

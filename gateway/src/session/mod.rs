@@ -79,6 +79,13 @@ pub enum Report {
         model: String,
         firmware_version: String,
         protocol_version: u32,
+        /// The access-credential list and version the device holds (0, 0: none).
+        credentials_held: (u64, u64),
+    },
+    /// The device applied a credential update, or holds this list and version instead.
+    CredentialsApplied {
+        list: u64,
+        version: u64,
     },
     Event(d::Event),
     CommandDone(d::CommandResult),
@@ -258,6 +265,13 @@ impl Session {
                                 .push_back(Output::Report(Report::TunnelClosed(t.stream_id)));
                         }
                     }
+                    Body::CredentialsApplied(a) => {
+                        self.out
+                            .push_back(Output::Report(Report::CredentialsApplied {
+                                list: a.list,
+                                version: a.version,
+                            }))
+                    }
                     Body::Hello(_) => unreachable!("handled above"),
                 }
             }
@@ -309,6 +323,7 @@ impl Session {
             model: hello.model,
             firmware_version: hello.firmware_version,
             protocol_version: version,
+            credentials_held: (hello.credential_list, hello.credential_version),
         }));
         self.state = State::Online {
             identity,
@@ -411,6 +426,19 @@ impl Session {
                 d::TunnelOpen { stream_id, port },
             ))));
         Ok(stream_id)
+    }
+
+    /// Access credentials for the device (the caller keeps each frame under the limit);
+    /// false when the session is not online.
+    pub fn send_credentials(&mut self, update: d::CredentialUpdate) -> bool {
+        if !matches!(self.state, State::Online { .. }) {
+            return false;
+        }
+        self.out
+            .push_back(Output::Send(server(server_frame::Body::CredentialUpdate(
+                update,
+            ))));
+        true
     }
 
     /// Bytes for an open stream (the caller keeps each piece well under the frame limit);

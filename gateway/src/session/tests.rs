@@ -22,6 +22,7 @@ fn hello(mac: &str, credential: &str, versions: Vec<u32>) -> d::DeviceFrame {
             model: "R29".into(),
             firmware_version: "29.30.2.805".into(),
             credential: credential.into(),
+            ..Default::default()
         })),
     }
 }

@@ -12,7 +12,8 @@ use pb::{
     account_service_client::AccountServiceClient, apartment_service_client::ApartmentServiceClient,
     audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
     building_service_client::BuildingServiceClient, camera_service_client::CameraServiceClient,
-    community_service_client::CommunityServiceClient, device_service_client::DeviceServiceClient,
+    community_service_client::CommunityServiceClient,
+    credential_service_client::CredentialServiceClient, device_service_client::DeviceServiceClient,
     device_settings_service_client::DeviceSettingsServiceClient,
     event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
     mac_library_service_client::MacLibraryServiceClient,
@@ -306,6 +307,9 @@ impl Client {
     }
     pub fn templates(&self) -> TemplateServiceClient<Svc> {
         TemplateServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn credentials(&self) -> CredentialServiceClient<Svc> {
+        CredentialServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn events(&self) -> EventServiceClient<Svc> {
         EventServiceClient::with_interceptor(self.channel.clone(), self.bearer())
@@ -708,6 +712,7 @@ impl SimDevice {
                     Controls {
                         stop: stop_rx,
                         storm: storm_rx,
+                        instructions: None,
                     },
                     None,
                 )

@@ -70,6 +70,8 @@ impl SipServer {
                 method: DTMF_METHOD.to_owned(),
                 success,
                 who,
+                credential_id: 0,
+                offline: false,
             };
             if let Err(e) = store.record_device_events(relays.device_id, vec![(0, entry)]) {
                 tracing::warn!(error = %e, "recording a DTMF door log failed");

@@ -10,7 +10,7 @@ use crate::model::{
     ActiveStatus, Apartment, ApartmentInput, Community, DeviceInput, DeviceScope, DeviceType,
     FamilyMember, FamilyMemberInput, FeaturePlan, Holder, Id, Resident, ResidentInput,
 };
-use crate::ops::credentials::drop_apartment_credentials;
+use crate::ops::credentials::{commit_credentials, drop_apartment_credentials};
 use crate::ops::devices::{build_device, check_device_in_directory};
 use crate::record::{Record, RecordKey};
 use crate::rules::{self, email_key};
@@ -219,6 +219,12 @@ impl Store {
             check_number_free(dir, &a)?;
             check_emails(dir, &a)?;
             txn.put(Record::Apartment(a.clone()));
+            let name = |x: &Apartment| x.resident.as_ref().map(Resident::full_name);
+            if a.number != old.number || name(&a) != name(old) {
+                // Door phones hold the APT number and the holder's name with each one.
+                let mut held: Vec<_> = dir.credentials().of_apartment(id).cloned().collect();
+                commit_credentials(dir, txn, a.community_id, &mut held, &[]);
+            }
             txn.audit(
                 actor,
                 "apartment.update",

@@ -23,6 +23,12 @@ impl Store {
             return Ok(0);
         };
         let received = self.now_ms();
+        let events = self.read(|dir| {
+            events
+                .into_iter()
+                .map(|(at, kind)| (at, name_credential_holder(dir, device.community_id, kind)))
+                .collect::<Vec<_>>()
+        });
         let records: Vec<DeviceEventRecord> = events
             .into_iter()
             .map(|(at_ms, kind)| DeviceEventRecord {
@@ -48,6 +54,38 @@ impl Store {
             }
         }
         Ok(count)
+    }
+
+    /// A key's use, from the door log: the count moves on (and with it the community's
+    /// credential version, so every door learns how many uses are left). Unknown ids and
+    /// credentials of another community than the device's are ignored.
+    pub async fn count_credential_use(&self, device_id: Id, credential_id: Id) -> Result<()> {
+        self.write(|dir, txn| {
+            let Some(device) = dir.device(device_id) else {
+                return Ok(());
+            };
+            let Some(c) = dir
+                .credentials()
+                .get(credential_id)
+                .filter(|c| c.community_id == device.community_id && c.key.is_some())
+            else {
+                return Ok(());
+            };
+            let mut c = c.clone();
+            if let Some(k) = c.key.as_mut() {
+                k.uses = k.uses.saturating_add(1);
+            }
+            let mut changed = [c];
+            crate::ops::credentials::commit_credentials(
+                dir,
+                txn,
+                device.community_id,
+                &mut changed,
+                &[],
+            );
+            Ok(())
+        })
+        .await
     }
 
     /// A community's events, newest first; `before_seq` 0 starts from the newest.
@@ -103,5 +141,41 @@ impl Store {
             .prune_events(community_id, usize::MAX, &|e| {
                 e.apartment_id == Some(apartment_id)
             })?)
+    }
+}
+
+/// A door log naming a credential of the device's community says who holds it (the device
+/// may know an older name, or none).
+fn name_credential_holder(dir: &crate::Directory, community_id: Id, kind: EventKind) -> EventKind {
+    match kind {
+        EventKind::DoorLog {
+            relay,
+            method,
+            success,
+            who,
+            credential_id,
+            offline,
+        } if credential_id != 0 => {
+            let named = dir
+                .credentials()
+                .get(credential_id)
+                .filter(|c| c.community_id == community_id)
+                .map(|c| {
+                    let holder = crate::ops::credentials::holder_name(dir, c);
+                    match c.apartment_id.and_then(|a| dir.apartment(a)) {
+                        Some(a) => format!("{holder} (APT {})", a.number),
+                        None => holder,
+                    }
+                });
+            EventKind::DoorLog {
+                relay,
+                method,
+                success,
+                who: named.unwrap_or(who),
+                credential_id,
+                offline,
+            }
+        }
+        other => other,
     }
 }

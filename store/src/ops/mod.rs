@@ -7,6 +7,7 @@ pub mod buildings;
 pub mod calls;
 pub mod cameras;
 pub mod communities;
+pub mod credential_sync;
 pub mod credentials;
 pub mod devices;
 pub mod events;

@@ -27,11 +27,15 @@ fn detail(kind: EventKind) -> Detail {
             method,
             success,
             who,
+            credential_id,
+            offline,
         } => Detail::DoorLog(d::DoorLog {
             relay,
             method: d::UnlockMethod::from_str_name(&method).map_or(0, |m| m as i32),
             success,
             who,
+            credential_id,
+            offline,
         }),
         EventKind::CallLog {
             caller,

@@ -1,0 +1,321 @@
+//! Access credentials end to end: a real `porter serve`, the real `porter-sim` binary as a
+//! door phone (its list kept over the device protocol), and people at the door given on
+//! its standard input. A PIN issued through the admin API opens the door; withdrawn, it is
+//! refused; a key opens within its uses; a door that was offline during a change catches
+//! up when it connects, and the entries it made offline reach the door log.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{ADMIN_PASSWORD, ADMIN_USER, Client, Server};
+use porter_proto::admin::v1 as pb;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+/// porter-sim, built next to porter by the workspace build.
+fn porter_sim() -> PathBuf {
+    let porter = PathBuf::from(env!("CARGO_BIN_EXE_porter"));
+    porter.with_file_name("porter-sim")
+}
+
+struct Door {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl Door {
+    async fn start(server: &Server, device_id: u64) -> Door {
+        let sim = porter_sim();
+        assert!(
+            sim.exists(),
+            "{} is not built: build the workspace first",
+            sim.display()
+        );
+        let mut child = tokio::process::Command::new(sim)
+            .args([
+                "--device",
+                &device_id.to_string(),
+                "--admin",
+                &server.url(),
+                "--user",
+                ADMIN_USER,
+                "--password",
+                ADMIN_PASSWORD,
+                "--gateway",
+                &server.gateway_addr,
+                "--ca",
+                server.data_dir.join("gateway-cert.pem").to_str().unwrap(),
+                "--hold-secs",
+                "300",
+                "--control-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        Door {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Presents `line` (e.g. "pin 2580") and returns the door's answer.
+    async fn present(&mut self, line: &str) -> serde_json::Value {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.stdout.next_line())
+                .await
+                .expect("the door answered within 10 s")
+                .unwrap()
+                .expect("porter-sim is running");
+            let v: serde_json::Value = match serde_json::from_str(&next) {
+                Ok(v) => v,
+                Err(_) => continue,
+            };
+            if let Some(entry) = v.get("entry") {
+                return entry.clone();
+            }
+        }
+    }
+
+    /// Presents `line` until the door's answer to it is `opened` (bounded: 10 s).
+    async fn until(&mut self, line: &str, opened: bool) -> serde_json::Value {
+        for _ in 0..100 {
+            let entry = self.present(line).await;
+            if entry["opened"] == opened {
+                return entry;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{line}: the door never answered opened={opened}");
+    }
+
+    async fn say(&mut self, line: &str) {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+async fn pin(admin: &Client, community: u64, apartment: u64, code: &str) -> pb::Credential {
+    admin
+        .credentials()
+        .create_credential(pb::CreateCredentialRequest {
+            community_id: community,
+            apartment_id: apartment,
+            holder: Some(pb::CredentialHolder {
+                kind: pb::HolderKind::Resident as i32,
+                ..Default::default()
+            }),
+            method: pb::CredentialMethod::Pin as i32,
+            value: code.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn door_logs(admin: &Client, community: u64) -> Vec<pb::DeviceEvent> {
+    admin
+        .events()
+        .list_events(pb::ListEventsRequest {
+            community_id: community,
+            kind: "door_log".into(),
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events
+}
+
+async fn online(admin: &Client, device: u64, want: bool) {
+    for _ in 0..200 {
+        if admin.device(device).await.online == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("device {device} never became online={want}");
+}
+
+#[tokio::test]
+async fn a_door_phone_keeps_its_list_and_opens_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let community = admin
+        .create_community("Elm", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "A").await;
+    let apartment = admin
+        .apartment()
+        .create_apartment(pb::CreateApartmentRequest {
+            building_id: building.id,
+            apartment: Some(pb::ApartmentInput {
+                apt_number: Some("101".into()),
+                ..Default::default()
+            }),
+            resident: Some(pb::ResidentInput {
+                first_name: Some("Lily".into()),
+                last_name: Some("Zheng".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let gate = common::door_phone(&admin, community.id, "0C1100000A01").await;
+    let mut door = Door::start(&server, gate).await;
+    online(&admin, gate, true).await;
+
+    // Issued through the API, the PIN reaches the door and opens relay 1 for its holder.
+    let lily = pin(&admin, community.id, apartment.id, "2580").await;
+    let opened = door.until("pin 2580", true).await;
+    assert_eq!(opened["credential_id"], lily.id);
+    assert_eq!(opened["holder"], "Lily Zheng");
+    assert_eq!(opened["relays"], serde_json::json!([1]));
+    assert_eq!(door.present("pin 9999").await["opened"], false);
+
+    // The door log names who opened, and how.
+    let mut named = None;
+    for _ in 0..100 {
+        named = door_logs(&admin, community.id)
+            .await
+            .into_iter()
+            .find_map(|e| match e.detail {
+                Some(pb::device_event::Detail::DoorLog(l)) if l.success => Some(l),
+                _ => None,
+            });
+        if named.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let named = named.expect("the opening is in the door log");
+    assert_eq!(named.credential_id, lily.id);
+    assert_eq!(named.who, "Lily Zheng (APT 101)");
+    assert_eq!(
+        named.method,
+        porter_proto::device::v1::UnlockMethod::Pin as i32
+    );
+
+    // Withdrawn, it is refused.
+    admin
+        .credentials()
+        .delete_credential(pb::CredentialRef { id: lily.id })
+        .await
+        .unwrap();
+    door.until("pin 2580", false).await;
+
+    // A visitor key with one use: scanned once, then refused.
+    let now = chrono_now_ms();
+    let key = admin
+        .credentials()
+        .create_credential(pb::CreateCredentialRequest {
+            community_id: community.id,
+            apartment_id: apartment.id,
+            holder: Some(pb::CredentialHolder {
+                kind: pb::HolderKind::Visitor as i32,
+                name: "Ada".into(),
+                ..Default::default()
+            }),
+            method: pb::CredentialMethod::Key as i32,
+            key_format: pb::KeyFormat::Qr as i32,
+            validity: Some(pb::KeyValidity {
+                from_ms: now - 60_000,
+                until_ms: now + 3_600_000,
+                max_uses: 1,
+                ..Default::default()
+            }),
+            doors: Some(pb::Doors {
+                area: pb::DoorArea::Public as i32,
+                chosen: vec![],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let scanned = door.until(&format!("qr {}", key.value), true).await;
+    assert_eq!(scanned["holder"], "Ada");
+    assert_eq!(
+        door.present(&format!("qr {}", key.value)).await["opened"],
+        false
+    );
+    // The use reached the cloud's count.
+    for _ in 0..100 {
+        let k = admin
+            .credentials()
+            .get_credential(pb::CredentialRef { id: key.id })
+            .await
+            .unwrap()
+            .into_inner();
+        if k.uses == 1 {
+            assert!(k.spent);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Offline during a change: the door works with what it has, and catches up on
+    // connecting; what it logged offline reaches the door log.
+    door.say("offline").await;
+    online(&admin, gate, false).await;
+    let late = pin(&admin, community.id, apartment.id, "1357").await;
+    let refused = door.present("pin 1357").await;
+    assert_eq!(
+        (refused["opened"].clone(), refused["online"].clone()),
+        (false.into(), false.into())
+    );
+    door.say("online").await;
+    online(&admin, gate, true).await;
+    let caught_up = door.until("pin 1357", true).await;
+    assert_eq!(caught_up["credential_id"], late.id);
+    let mut offline_logged = false;
+    for _ in 0..100 {
+        offline_logged = door_logs(&admin, community.id).await.iter().any(|e| {
+            matches!(&e.detail, Some(pb::device_event::Detail::DoorLog(l)) if l.offline && !l.success)
+        });
+        if offline_logged {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        offline_logged,
+        "the refusal made offline was reported on reconnecting"
+    );
+    door.stop().await;
+    server.stop().await;
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
