@@ -1,7 +1,7 @@
 //! The directory's credentials and their indexes: by community, by apartment, by value (for
 //! uniqueness and a door phone's lookup) and by version (for a device's delta).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{Credential, Id, Method};
 use crate::record::CredentialLog;
@@ -29,7 +29,8 @@ pub struct CredentialIndex {
     by_id: HashMap<Id, Credential>,
     by_community: HashMap<Id, BTreeSet<Id>>,
     by_apartment: HashMap<Id, BTreeSet<Id>>,
-    by_version: BTreeMap<(Id, u64), Id>,
+    /// (community, version, id): several credentials may share a version (one write).
+    by_version: BTreeSet<(Id, u64, Id)>,
     by_value: HashMap<(Id, ValueSpace, String), BTreeSet<Id>>,
     logs: HashMap<Id, CredentialLog>,
 }
@@ -44,7 +45,7 @@ impl CredentialIndex {
         if let Some(a) = c.apartment_id {
             self.by_apartment.entry(a).or_default().insert(c.id);
         }
-        self.by_version.insert((c.community_id, c.version), c.id);
+        self.by_version.insert((c.community_id, c.version, c.id));
         if let Some(space) = ValueSpace::of(c.method) {
             self.by_value
                 .entry((c.community_id, space, c.value.clone()))
@@ -60,7 +61,7 @@ impl CredentialIndex {
         if let Some(a) = c.apartment_id {
             remove_from(&mut self.by_apartment, &a, id);
         }
-        self.by_version.remove(&(c.community_id, c.version));
+        self.by_version.remove(&(c.community_id, c.version, c.id));
         if let Some(space) = ValueSpace::of(c.method) {
             remove_from(
                 &mut self.by_value,
@@ -130,8 +131,8 @@ impl CredentialIndex {
     /// Credentials of the community written after version `after`, oldest first.
     pub fn changed_since(&self, community_id: Id, after: u64) -> impl Iterator<Item = &Credential> {
         self.by_version
-            .range((community_id, after.saturating_add(1))..=(community_id, u64::MAX))
-            .filter_map(|(_, id)| self.by_id.get(id))
+            .range((community_id, after.saturating_add(1), 0)..=(community_id, u64::MAX, Id::MAX))
+            .filter_map(|(_, _, id)| self.by_id.get(id))
     }
 
     /// Credentials of the community with this value in `space`.

@@ -760,6 +760,8 @@ async fn door_phones_get_deltas_or_their_whole_list() {
     let Some(SyncNeed::Delta(renamed)) = store.credential_need(gate.id, now_held, 10) else {
         panic!("a delta");
     };
+    // All five (four cards and the PIN) share the write's version.
+    assert_eq!(renamed.upserts.len(), 5);
     assert!(renamed.upserts.iter().all(|c| c.apartment == "111"));
     // The door's relays changed: what it holds is another list.
     let mut relay = gate.relays[0].clone();
