@@ -59,6 +59,17 @@ impl AdminApi {
     }
 }
 
+/// Who asked, for the door log and the device ("installer bob", "property manager
+/// pat@example.com").
+fn requester(actor: &porter_store::Actor) -> String {
+    match actor.role {
+        porter_store::model::Role::PropertyManager => {
+            format!("property manager {}", actor.username)
+        }
+        _ => format!("installer {}", actor.username),
+    }
+}
+
 /// How long a command may wait for the device's answer.
 const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -71,7 +82,10 @@ impl AdminApi {
         action: &str,
         command: DeviceCommand,
     ) -> ApiResult<pb::CommandReply> {
-        let view = self.store.device(actor, device_id).map_err(status)?;
+        let view = self
+            .store
+            .device_to_command(actor, device_id, action)
+            .map_err(status)?;
         let commands = self.commands.as_ref().ok_or_else(|| {
             Status::unavailable("the device gateway is not running in this server")
         })?;
@@ -147,7 +161,7 @@ impl DeviceService for AdminApi {
         }
         let command = DeviceCommand::Unlock {
             relay: r.relay,
-            requested_by: format!("installer {}", actor.username),
+            requested_by: requester(&actor),
         };
         self.command(&actor, r.device_id, "device.unlock", command)
             .await
@@ -234,12 +248,15 @@ impl DeviceService for AdminApi {
     ) -> ApiResult<pb::RemoteControlGrant> {
         let actor = self.actor(&request)?;
         let id = request.into_inner().id;
-        let view = self.store.device(&actor, id).map_err(status)?;
+        let view = self
+            .store
+            .device_to_command(&actor, id, "device.remote_control")
+            .map_err(status)?;
         let remote = self
             .remote
             .as_ref()
             .ok_or_else(|| Status::unavailable("remote control is not running in this server"))?;
-        let who = format!("installer {}", actor.username);
+        let who = requester(&actor);
         let grant = remote.grant(&view.device.mac, id, &who);
         let detail = serde_json::json!({
             "result": match &grant { Ok(g) => format!("granted until {}", g.expires_at_ms), Err(e) => e.to_string() },

@@ -66,6 +66,9 @@ impl FirmwareService for AdminApi {
         request: Request<Streaming<pb::UploadFirmwareRequest>>,
     ) -> ApiResult<pb::Firmware> {
         let actor = self.actor(&request)?;
+        self.store
+            .require_staff(&actor, "manage firmware")
+            .map_err(status)?;
         let images = self.images()?;
         let mut stream = request.into_inner();
         let header = match stream.message().await? {

@@ -142,6 +142,9 @@ impl SubscriptionService for AdminApi {
         request: Request<pb::ListOrderCandidatesRequest>,
     ) -> ApiResult<pb::ListOrderCandidatesResponse> {
         let actor = self.actor(&request)?;
+        self.store
+            .require_staff(&actor, "order subscriptions")
+            .map_err(status)?;
         let r = request.into_inner();
         let kind = convert::order_kind("kind", r.kind)?
             .ok_or_else(|| invalid("kind", "choose activation or renewal"))?;

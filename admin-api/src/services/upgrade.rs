@@ -139,6 +139,9 @@ impl UpgradeService for AdminApi {
         request: Request<pb::ListUpgradeCandidatesRequest>,
     ) -> ApiResult<pb::ListUpgradeCandidatesResponse> {
         let actor = self.actor(&request)?;
+        self.store
+            .require_staff(&actor, "manage upgrades")
+            .map_err(status)?;
         let r = request.into_inner();
         let model = r.model.trim().to_ascii_uppercase();
         let devices: Vec<(u64, String, String, String)> = self
@@ -186,6 +189,9 @@ impl UpgradeService for AdminApi {
         request: Request<pb::UpgradeRequest>,
     ) -> ApiResult<pb::UpgradeStrategy> {
         let actor = self.actor(&request)?;
+        self.store
+            .require_staff(&actor, "manage upgrades")
+            .map_err(status)?;
         let input = self.upgrade_input(&actor, Some(request.into_inner()))?;
         let s = self
             .store
@@ -200,6 +206,9 @@ impl UpgradeService for AdminApi {
         request: Request<pb::UpdateUpgradeRequest>,
     ) -> ApiResult<pb::UpgradeStrategy> {
         let actor = self.actor(&request)?;
+        self.store
+            .require_staff(&actor, "manage upgrades")
+            .map_err(status)?;
         let r = request.into_inner();
         let input = self.upgrade_input(&actor, r.upgrade)?;
         let s = self

@@ -278,7 +278,28 @@ fn card_request(community_id: u64, apartment_id: u64, n: usize) -> pb::CreateCre
     }
 }
 
-/// `count` changes at `per_sec`: a new card in an apartment, then its withdrawal.
+/// A visitor key for `apartment_id` (its residents already hold their 5 cards each).
+fn key_request(community_id: u64, apartment_id: u64) -> pb::CreateCredentialRequest {
+    pb::CreateCredentialRequest {
+        community_id,
+        apartment_id,
+        holder: Some(pb::CredentialHolder {
+            kind: pb::HolderKind::Visitor as i32,
+            name: "Bench visitor".into(),
+            ..Default::default()
+        }),
+        method: pb::CredentialMethod::Key as i32,
+        key_format: pb::KeyFormat::Qr as i32,
+        validity: Some(pb::KeyValidity {
+            from_ms: now_ms(),
+            until_ms: now_ms() + 24 * 3_600_000,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// `count` changes at `per_sec`: a visitor key issued in an apartment, then withdrawn.
 async fn changes(admin: Admin, dir: &Path, count: usize, per_sec: u32) {
     let site: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("site.json")).unwrap()).unwrap();
@@ -294,7 +315,7 @@ async fn changes(admin: Admin, dir: &Path, count: usize, per_sec: u32) {
                 let (apt, building) = apts[(i * 7919) % apts.len()];
                 let c = admin
                     .credentials()
-                    .create_credential(card_request(community_id, apt, 9_000_000 + i))
+                    .create_credential(key_request(community_id, apt))
                     .await
                     .unwrap()
                     .into_inner();

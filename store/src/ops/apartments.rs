@@ -296,6 +296,7 @@ impl Store {
     /// register with, for the installer who asks for it (audited). An apartment made
     /// before Porter kept one gets its password now.
     pub async fn apartment_sip_account(&self, actor: &Actor, id: Id) -> Result<(String, String)> {
+        require_staff(actor, "read an apartment's SIP account")?;
         let sealer = self.sealer();
         let fresh = auth::generate_password()?;
         self.write(|dir, txn| {

@@ -113,7 +113,16 @@ impl Store {
     }
 
     pub fn camera(&self, actor: &Actor, id: Id) -> Result<CameraView> {
-        self.read(|dir| dir.camera_of(actor, id).map(|(c, _)| camera_view(dir, c)))
+        let now = self.now_ms();
+        self.read(|dir| {
+            let (c, community) = dir.camera_of(actor, id)?;
+            if !may_watch(actor, community, c, now) {
+                return Err(StoreError::PermissionDenied(
+                    "the community's feature plan is Basic (or has expired): a property manager may not watch third-party cameras in the public area".into(),
+                ));
+            }
+            Ok(camera_view(dir, c))
+        })
     }
 
     /// Edits a camera; an unset password keeps the current one.
@@ -182,10 +191,12 @@ impl Store {
         text: &str,
     ) -> Result<Vec<CameraView>> {
         let needle = text.trim().to_lowercase();
+        let now = self.now_ms();
         self.read(|dir| {
-            dir.community_of(actor, community_id)?;
+            let community = dir.community_of(actor, community_id)?;
             let mut v: Vec<CameraView> = dir
                 .cameras_of_community(community_id)
+                .filter(|c| may_watch(actor, community, c, now))
                 .filter(|c| match area {
                     None => true,
                     Some(ScopeRequest::Public { .. }) => matches!(c.scope, DeviceScope::Public { .. }),
@@ -215,4 +226,12 @@ pub(crate) fn cameras_following(
         .filter(|c| gone(c))
         .map(|c| c.id)
         .collect()
+}
+
+/// "Monitor third party camera in public area" is a Premium control: with a Basic (or
+/// expired) plan a property manager does not see the public area's cameras.
+fn may_watch(actor: &Actor, community: &crate::model::Community, c: &Camera, now_ms: i64) -> bool {
+    actor.role != crate::model::Role::PropertyManager
+        || !matches!(c.scope, DeviceScope::Public { .. })
+        || community.premium_at(now_ms)
 }

@@ -258,6 +258,20 @@ impl Store {
         self.read(|dir| dir.device_of(actor, id).map(|(d, _)| device_view(dir, d)))
     }
 
+    /// A device the actor may send `action` (an audit action such as "device.unlock") to:
+    /// a property manager opens doors, and leaves rebooting, resetting, SIP transports
+    /// and remote control to the installer.
+    pub fn device_to_command(&self, actor: &Actor, id: Id, action: &str) -> Result<DeviceView> {
+        let view = self.device(actor, id)?;
+        if action != "device.unlock" {
+            require_staff(
+                actor,
+                "reboot, reset, reconfigure or remotely control devices",
+            )?;
+        }
+        Ok(view)
+    }
+
     /// Edits a device; its scope stays (delete and add it elsewhere to move it).
     pub async fn update_device(
         &self,

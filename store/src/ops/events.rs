@@ -1,6 +1,5 @@
 //! Device events: recorded by the gateway, listed by installers, pruned to a limit.
 
-use super::require_pm_right;
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::events::{DeviceEventRecord, EventFilter, EventKind};
@@ -97,9 +96,7 @@ impl Store {
         before_seq: u64,
         limit: usize,
     ) -> Result<Vec<DeviceEventRecord>> {
-        self.read(|d| d.community_of(actor, community_id).map(|_| ()))?;
-        // A property manager reads logs only where it is granted them.
-        require_pm_right(actor, community_id, |p| p.log_access, "Log Access Control")?;
+        self.require_log_access(actor, community_id)?;
         if limit > MAX_EVENT_PAGE {
             return Err(StoreError::invalid(
                 "limit",

@@ -23,6 +23,8 @@ pub struct MaintenanceEdit {
 
 impl Store {
     pub fn device_maintenance(&self, actor: &Actor, id: Id) -> Result<Maintenance> {
+        // AutoP commands may carry the device's own passwords.
+        require_staff(actor, "see device settings")?;
         self.read(|dir| dir.device_of(actor, id).map(|(d, _)| d.maintenance.clone()))
     }
 

@@ -53,6 +53,21 @@ pub(crate) fn require_staff(actor: &Actor, what: &str) -> Result<()> {
     }
 }
 
+impl crate::store::Store {
+    /// Refuses property managers (naming `what`): for the admin API to check before it
+    /// reads a request that only the installer's accounts may make.
+    pub fn require_staff(&self, actor: &Actor, what: &str) -> Result<()> {
+        require_staff(actor, what)
+    }
+
+    /// The community's logs (door and call logs, live events) for `actor`: a property
+    /// manager needs Log Access Control there.
+    pub fn require_log_access(&self, actor: &Actor, community_id: crate::model::Id) -> Result<()> {
+        self.read(|d| d.community_of(actor, community_id).map(|_| ()))?;
+        require_pm_right(actor, community_id, |p| p.log_access, "Log Access Control")
+    }
+}
+
 /// A property manager needs `right` in `community_id` (named by `rule` in the refusal);
 /// installer accounts always pass.
 pub(crate) fn require_pm_right(

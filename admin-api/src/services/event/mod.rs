@@ -105,7 +105,9 @@ impl EventService for AdminApi {
         let token = crate::auth::bearer(&request)?.to_owned();
         let community_id = request.into_inner().community_id;
         // Tenancy: another installer's community is NOT_FOUND, like everywhere else.
-        self.store.community(&actor, community_id).map_err(status)?;
+        self.store
+            .require_log_access(&actor, community_id)
+            .map_err(status)?;
         Ok(Response::new(live::updates(
             self.store.clone(),
             token,
