@@ -6,7 +6,8 @@ import { AccountRole, AuthService } from "./gen/porter/admin/v1/admin_pb";
 import { client } from "./api";
 import { onLanguageChange, t } from "./i18n";
 import { Link, Redirect, match, navigate, useLocation } from "./router";
-import { currentSession, endSession, onSessionChange, type EndReason } from "./session";
+import { currentSession, endSession, isPropertyManager, onSessionChange, type EndReason } from "./session";
+import { announce } from "./ui/Notice";
 import { LanguageSwitch } from "./ui/LanguageSwitch";
 import { NoticeArea } from "./ui/Notice";
 import { Login } from "./pages/Login";
@@ -91,8 +92,14 @@ export function App() {
     return (
       <Login
         ended={ended}
-        onLoggedIn={() => {
+        onLoggedIn={(reminder) => {
           setEnded(undefined);
+          if (reminder) {
+            // "Monthly Password Update Reminder": the password form first.
+            navigate("/account", true);
+            announce(t("login.reminder"));
+            return;
+          }
           const next = query.get("next");
           navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", true);
         }}
@@ -124,31 +131,35 @@ export function App() {
                 {t("nav.dashboard")}
               </Link>
             </li>
-            <li>
-              <Link href="/macs" aria-current={path === "/macs" ? "page" : undefined}>
-                {t("nav.macs")}
-              </Link>
-            </li>
-            <li>
-              <Link href="/firmware" aria-current={path === "/firmware" ? "page" : undefined}>
-                {t("nav.firmware")}
-              </Link>
-            </li>
-            <li>
-              <Link href="/subscriptions" aria-current={path === "/subscriptions" ? "page" : undefined}>
-                {t("nav.subscriptions")}
-              </Link>
-            </li>
-            <li>
-              <Link href="/payments" aria-current={path === "/payments" ? "page" : undefined}>
-                {t("nav.payments")}
-              </Link>
-            </li>
-            <li>
-              <Link href="/audit" aria-current={path === "/audit" ? "page" : undefined}>
-                {t("nav.audit")}
-              </Link>
-            </li>
+            {!isPropertyManager() && (
+              <>
+              <li>
+                <Link href="/macs" aria-current={path === "/macs" ? "page" : undefined}>
+                  {t("nav.macs")}
+                </Link>
+              </li>
+              <li>
+                <Link href="/firmware" aria-current={path === "/firmware" ? "page" : undefined}>
+                  {t("nav.firmware")}
+                </Link>
+              </li>
+              <li>
+                <Link href="/subscriptions" aria-current={path === "/subscriptions" ? "page" : undefined}>
+                  {t("nav.subscriptions")}
+                </Link>
+              </li>
+              <li>
+                <Link href="/payments" aria-current={path === "/payments" ? "page" : undefined}>
+                  {t("nav.payments")}
+                </Link>
+              </li>
+              <li>
+                <Link href="/audit" aria-current={path === "/audit" ? "page" : undefined}>
+                  {t("nav.audit")}
+                </Link>
+              </li>
+              </>
+            )}
           </ul>
         </nav>
         <div class="account">
@@ -161,7 +172,7 @@ export function App() {
             {session.account.username}
             <span class="role">
               {" "}
-              ({session.account.role === AccountRole.SUB_INSTALLER ? t("nav.role.subInstaller") : t("nav.role.installer")})
+              ({roleLabel(session.account.role)})
             </span>
           </Link>
           <button type="button" onClick={logout}>
@@ -175,6 +186,11 @@ export function App() {
       </main>
     </>
   );
+}
+
+function roleLabel(role: AccountRole): string {
+  if (role === AccountRole.PROPERTY_MANAGER) return t("nav.role.propertyManager");
+  return role === AccountRole.SUB_INSTALLER ? t("nav.role.subInstaller") : t("nav.role.installer");
 }
 
 async function logout() {

@@ -3,7 +3,7 @@
 // so device pages shown through remote control (another origin) cannot read it. The
 // session ends at the token's expiry, on logout, or when the server refuses the token.
 import { toJson, fromJson } from "@bufbuild/protobuf";
-import { AccountInfoSchema, type AccountInfo } from "./gen/porter/admin/v1/admin_pb";
+import { AccountInfoSchema, AccountRole, type AccountInfo } from "./gen/porter/admin/v1/admin_pb";
 
 const STORAGE_KEY = "porter.session";
 
@@ -42,6 +42,12 @@ function load(): Session | null {
 
 export function currentSession(): Session | null {
   return session;
+}
+
+/** Whether the session is a property manager's: its communities only, none of the
+ * installer's own pages. */
+export function isPropertyManager(): boolean {
+  return session?.account.role === AccountRole.PROPERTY_MANAGER;
 }
 
 export function startSession(next: Session): void {

@@ -14,6 +14,7 @@ export const en = {
   "nav.logout": "Log out",
   "nav.role.installer": "Installer",
   "nav.role.subInstaller": "Sub-installer",
+  "nav.role.propertyManager": "Property manager",
 
   "login.title": "Log in to Porter",
   "login.username": "Username",
@@ -23,6 +24,7 @@ export const en = {
   "login.expired": "Your session has ended. Log in again to go on.",
   "login.loggedOut": "You are logged out.",
   "login.hint": "Use the account your distributor gave you.",
+  "login.reminder": "Your password has not been changed for a month. Please set a new one.",
 
   "common.save": "Submit",
   "common.saving": "Saving…",

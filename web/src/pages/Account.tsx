@@ -4,7 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import { AccountService, AuthService, DateFormat, TimeFormat, type BillingInfo } from "../gen/porter/admin/v1/admin_pb";
 import { client } from "../api";
 import { t } from "../i18n";
-import { currentSession, startSession } from "../session";
+import { currentSession, isPropertyManager, startSession } from "../session";
 import { OnOffField, SelectField, TextField } from "../ui/fields";
 import { SectionForm, type FieldErrors } from "../ui/SectionForm";
 import { countryOptions } from "../ui/countries";
@@ -12,6 +12,16 @@ import { dateFormatOptions, timeFormatOptions, timeZoneOptions } from "../ui/for
 import { WhenLoaded } from "../ui/WhenLoaded";
 
 export function Account() {
+  if (isPropertyManager()) {
+    return (
+      <>
+        <h1>{t("account.title")}</h1>
+        <div class="panels">
+          <PasswordForm />
+        </div>
+      </>
+    );
+  }
   return (
     <>
       <h1>{t("account.title")}</h1>

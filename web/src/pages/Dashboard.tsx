@@ -8,6 +8,7 @@ import { announce } from "../ui/Notice";
 import { SortableTable, type Column } from "../ui/SortableTable";
 import { accountTimeStyle, formatDateTime } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
+import { isPropertyManager } from "../session";
 import { LoadProblem } from "../ui/LoadProblem";
 import { SubAccounts } from "./SubAccounts";
 import { CommunityManagersDialog, PropertyManagers } from "./PropertyManagers";
@@ -23,6 +24,7 @@ export function Dashboard() {
   const [managing, setManaging] = useState<Community>();
   const [deleting, setDeleting] = useState(false);
   const time = accountTimeStyle();
+  const manager = isPropertyManager();
 
   const remove = async () => {
     if (!doomed) return;
@@ -68,6 +70,9 @@ export function Dashboard() {
       cell: (c) => formatDateTime(c.createdAtMs, time),
       sortValue: (c) => Number(c.createdAtMs),
     },
+  ];
+  // The installer's actions; a property manager opens its communities only.
+  const actions: Column<Community>[] = [
     {
       key: "actions",
       label: t("common.actions"),
@@ -101,9 +106,11 @@ export function Dashboard() {
     <>
       <div class="page-head">
         <h1>{t("dashboard.title")}</h1>
-        <Link href="/communities/new" class="button primary">
-          {t("dashboard.new")}
-        </Link>
+        {!manager && (
+          <Link href="/communities/new" class="button primary">
+            {t("dashboard.new")}
+          </Link>
+        )}
       </div>
       {communities.error && <LoadProblem problem={communities.error} retry={communities.reload} />}
       {communities.data && (
@@ -111,7 +118,7 @@ export function Dashboard() {
           <h2 id="communities-count">{t("dashboard.count", { count: list.length })}</h2>
           <SortableTable
             caption={t("dashboard.title")}
-            columns={columns}
+            columns={manager ? columns : [...columns, ...actions]}
             rows={list}
             rowKey={(c) => String(c.id)}
             initialSort={{ key: "name" }}
@@ -120,9 +127,13 @@ export function Dashboard() {
         </section>
       )}
       {communities.loading && !communities.data && <p aria-busy="true">{t("app.loading")}</p>}
-      <TemplateDownload />
-      <PropertyManagers changed={changed} version={version} />
-      <SubAccounts />
+      {!manager && (
+        <>
+          <TemplateDownload />
+          <PropertyManagers changed={changed} version={version} />
+          <SubAccounts />
+        </>
+      )}
       <TemplateImportDialog community={importing} onClose={(imported) => (setImporting(undefined), imported && changed())} />
       <CommunityManagersDialog community={managing} onClose={(saved) => (setManaging(undefined), saved && changed())} />
       <ConfirmDialog

@@ -6,7 +6,7 @@ import { t } from "../i18n";
 import { TextField, FormErrors } from "../ui/fields";
 import { LanguageSwitch } from "../ui/LanguageSwitch";
 
-export function Login(props: { ended?: EndReason; onLoggedIn: () => void }) {
+export function Login(props: { ended?: EndReason; onLoggedIn: (passwordReminder: boolean) => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -24,7 +24,7 @@ export function Login(props: { ended?: EndReason; onLoggedIn: () => void }) {
         expiresAtMs: Number(answer.expiresAtMs),
         account: answer.account,
       });
-      props.onLoggedIn();
+      props.onLoggedIn(answer.account.passwordReminderDue);
     } catch (err) {
       setError(problem(err).message);
       setBusy(false);

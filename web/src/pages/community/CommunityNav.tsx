@@ -2,14 +2,15 @@
 // breadcrumb back to the dashboard, and a link to each module, the current one marked.
 import { t } from "../../i18n";
 import { Link } from "../../router";
+import { isPropertyManager } from "../../session";
 
 export type CommunityModule = "overview" | "residents" | "upgrades" | "subscriptions";
 
-const MODULES: { module: CommunityModule; path: string; label: () => string }[] = [
+const MODULES: { module: CommunityModule; path: string; label: () => string; installer?: true }[] = [
   { module: "overview", path: "overview", label: () => t("ov.nav") },
   { module: "residents", path: "residents", label: () => t("rd.title") },
-  { module: "upgrades", path: "upgrades", label: () => t("up.title") },
-  { module: "subscriptions", path: "subscriptions", label: () => t("sub.title") },
+  { module: "upgrades", path: "upgrades", label: () => t("up.title"), installer: true },
+  { module: "subscriptions", path: "subscriptions", label: () => t("sub.title"), installer: true },
 ];
 
 export function CommunityNav(props: { communityId: string | bigint; name: string; current: CommunityModule }) {
@@ -20,7 +21,7 @@ export function CommunityNav(props: { communityId: string | bigint; name: string
       </p>
       <nav class="community-nav" aria-label={t("community.modules", { name: props.name })}>
         <ul>
-          {MODULES.map((m) => (
+          {MODULES.filter((m) => !m.installer || !isPropertyManager()).map((m) => (
             <li key={m.module}>
               <Link href={`/communities/${props.communityId}/${m.path}`} aria-current={m.module === props.current ? "page" : undefined}>
                 {m.label()}

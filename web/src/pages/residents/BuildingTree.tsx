@@ -9,6 +9,7 @@ import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { FormDialog } from "../../ui/FormDialog";
 import { TextField } from "../../ui/fields";
 import { announce } from "../../ui/Notice";
+import { isPropertyManager } from "../../session";
 
 export function BuildingTree(props: {
   communityId: bigint;
@@ -21,6 +22,8 @@ export function BuildingTree(props: {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [doomed, setDoomed] = useState<Building>();
+  // Buildings are the installer's to add, rename and delete.
+  const manager = isPropertyManager();
 
   const save = async () => {
     if (!naming) return;
@@ -58,9 +61,11 @@ export function BuildingTree(props: {
 
   return (
     <nav class="tree" aria-label={t("rd.tree")}>
-      <button type="button" class="small" onClick={() => (setError(undefined), setNaming({ name: "" }))}>
-        {t("rd.addBuilding")}
-      </button>
+      {!manager && (
+        <button type="button" class="small" onClick={() => (setError(undefined), setNaming({ name: "" }))}>
+          {t("rd.addBuilding")}
+        </button>
+      )}
       <ul>
         <li class={props.selected === "public" ? "selected" : undefined}>
           <Link href={props.hrefOf("public")} class="tree-public" aria-current={props.selected === "public" ? "page" : undefined}>
@@ -72,6 +77,7 @@ export function BuildingTree(props: {
             <Link href={props.hrefOf(String(b.id))} aria-current={props.selected === String(b.id) ? "page" : undefined}>
               {b.name}
             </Link>
+            {!manager && (
             <span class="tree-actions">
               <button
                 type="button"
@@ -92,6 +98,7 @@ export function BuildingTree(props: {
                 ✕
               </button>
             </span>
+            )}
           </li>
         ))}
       </ul>
