@@ -61,6 +61,15 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/communities/:id/edit", show: (p) => (ids(p.id) ? <CommunityForm id={p.id} /> : <NotFound />) },
 ];
 
+/** The header's modules besides the Dashboard: the installer's own, not a property manager's. */
+const INSTALLER_MODULES: [string, Parameters<typeof t>[0]][] = [
+  ["/macs", "nav.macs"],
+  ["/firmware", "nav.firmware"],
+  ["/subscriptions", "nav.subscriptions"],
+  ["/payments", "nav.payments"],
+  ["/audit", "nav.audit"],
+];
+
 /** Whether every path part is a record id (digits), as the API's ids are. */
 function ids(...parts: string[]): boolean {
   return parts.every((p) => /^\d{1,19}$/.test(p));
@@ -131,35 +140,14 @@ export function App() {
                 {t("nav.dashboard")}
               </Link>
             </li>
-            {!isPropertyManager() && (
-              <>
-              <li>
-                <Link href="/macs" aria-current={path === "/macs" ? "page" : undefined}>
-                  {t("nav.macs")}
-                </Link>
-              </li>
-              <li>
-                <Link href="/firmware" aria-current={path === "/firmware" ? "page" : undefined}>
-                  {t("nav.firmware")}
-                </Link>
-              </li>
-              <li>
-                <Link href="/subscriptions" aria-current={path === "/subscriptions" ? "page" : undefined}>
-                  {t("nav.subscriptions")}
-                </Link>
-              </li>
-              <li>
-                <Link href="/payments" aria-current={path === "/payments" ? "page" : undefined}>
-                  {t("nav.payments")}
-                </Link>
-              </li>
-              <li>
-                <Link href="/audit" aria-current={path === "/audit" ? "page" : undefined}>
-                  {t("nav.audit")}
-                </Link>
-              </li>
-              </>
-            )}
+            {!isPropertyManager() &&
+              INSTALLER_MODULES.map(([href, label]) => (
+                <li key={href}>
+                  <Link href={href} aria-current={path === href ? "page" : undefined}>
+                    {t(label)}
+                  </Link>
+                </li>
+              ))}
           </ul>
         </nav>
         <div class="account">
