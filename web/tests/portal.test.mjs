@@ -322,6 +322,8 @@ describe("the account menu and sub-accounts", () => {
     assert.equal(await page.getByRole("region", { name: "Time Zone" }).getByLabel("Time Zone").inputValue(), "Asia/Tokyo");
     // Times outside a community follow the account's formats: the dashboard's Created.
     await page.getByRole("link", { name: "Dashboard" }).click();
+    // The list loads after the page shows: wait for a row's date before reading it.
+    await page.locator("tbody tr td").filter({ hasText: /\d{4}/ }).first().waitFor();
     const created = (await page.locator("tbody tr").first().locator("td").allTextContents()).find((c) => /\d{4}/.test(c));
     assert.match(created, /^\d{2}-\d{2}-\d{4} \d{2}:\d{2} (AM|PM)$/, "day-month-year and 12 hours");
     await page.getByRole("link", { name: /admin \(Installer\)/ }).click();
