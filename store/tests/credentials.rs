@@ -632,6 +632,26 @@ async fn resets_move_outs_and_deletions_take_the_credentials_along() {
         .unwrap();
     assert_eq!(count(a1), 3);
 
+    // Renamed, the member's PIN goes out again under the new name.
+    let before = store.read(|d| d.credentials().version(elm));
+    store
+        .update_family_member(
+            &operator,
+            member.id,
+            FamilyMemberInput {
+                first_name: Some("Kit".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let renamed: Vec<_> = store.read(|d| {
+        d.credentials()
+            .changed_since(elm, before)
+            .map(|c| porter_store::ops::credentials::holder_name(d, c))
+            .collect()
+    });
+    assert_eq!(renamed, ["Kit One"]);
     store
         .delete_family_member(&operator, member.id)
         .await

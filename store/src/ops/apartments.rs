@@ -370,9 +370,20 @@ impl Store {
                 .iter_mut()
                 .find(|m| m.id == member_id)
                 .ok_or_else(|| StoreError::not_found(format!("family member {member_id}")))?;
+            let before = (slot.first_name.clone(), slot.last_name.clone());
             *slot = slot.edited(input)?;
             let member = slot.clone();
             txn.put(Record::Apartment(a.clone()));
+            if before != (member.first_name.clone(), member.last_name.clone()) {
+                // Door phones hold the holder's name with each of the member's credentials.
+                let mut held: Vec<_> = dir
+                    .credentials()
+                    .of_apartment(a.id)
+                    .filter(|c| c.holder == Holder::FamilyMember(member_id))
+                    .cloned()
+                    .collect();
+                commit_credentials(dir, txn, a.community_id, &mut held, &[]);
+            }
             txn.audit(
                 actor,
                 "family_member.update",
