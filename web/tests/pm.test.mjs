@@ -59,11 +59,22 @@ describe("property manager", () => {
       assert.equal(await page.getByRole("button", { name: "Delete B1" }).count(), 0);
       await check(page, "pm-residents");
 
+      // The apartment: no Delete APT or Reset; without Delete Account Permission the
+      // resident's move-out is refused, naming the permission.
+      await page.getByRole("link", { name: /101/ }).first().click();
+      await page.getByRole("button", { name: "Move Out" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "Reset" }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Delete APT" }).count(), 0);
+      await check(page, "pm-apartment");
+      await page.getByRole("button", { name: "Move Out" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Move Out" }).click();
+      await page.getByText("Delete Account Permission is off").waitFor();
+
       await page.getByRole("link", { name: /pat@pm\.example/ }).click();
       await page.getByRole("heading", { name: "Change Password" }).waitFor();
       assert.equal(await page.getByRole("heading", { name: "Time Zone" }).count(), 0);
       assert.equal(await page.getByRole("heading", { name: "Billing Information" }).count(), 0);
-      expectClean(problems);
+      expectClean(problems, [/PERMISSION_DENIED|403|permission/i]);
       await context.close();
     }));
 });

@@ -27,6 +27,7 @@ import { NotFound } from "../NotFound";
 import { FamilyMembers } from "./FamilyMembers";
 import { ApartmentDevices } from "./ApartmentDevices";
 import { aptNumberProblem, parseFloors } from "./aptRules";
+import { isPropertyManager } from "../../session";
 
 interface Form {
   floor: string;
@@ -123,7 +124,9 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
   const [errors, setErrors] = useState<Partial<Record<keyof Form, string>>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState<"reset" | "delete">();
+  const [confirming, setConfirming] = useState<"reset" | "delete" | "moveOut">();
+  // Apartments are the installer's to delete and reset; residents move out with either.
+  const manager = isPropertyManager();
   const back = `/communities/${community.id}/residents?building=${props.buildingId}`;
   const needsMonitor = creating && community.featurePlan === FeaturePlan.BASIC;
   const set = <K extends keyof Form>(key: K) => (value: Form[K]) => {
@@ -203,6 +206,10 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
         await client(ApartmentService).deleteApartment({ id: apartment.id });
         navigate(back);
         announce(t("apt.deleted", { apt: apartment.aptNumber }));
+      } else if (confirming === "moveOut") {
+        await client(ApartmentService).moveOutResident({ id: apartment.id });
+        announce(t("apt.movedOut", { apt: apartment.aptNumber }));
+        props.reload();
       } else {
         await client(ApartmentService).resetApartment({ id: apartment.id });
         announce(t("apt.resetDone", { apt: apartment.aptNumber }));
@@ -294,7 +301,7 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
           )}
         </fieldset>
         <div class="buttons">
-          {apartment && (
+          {apartment && !manager && (
             <>
               <button type="button" class="danger" onClick={() => setConfirming("delete")}>
                 {t("apt.delete")}
@@ -303,6 +310,11 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
                 {t("apt.reset")}
               </button>
             </>
+          )}
+          {apartment?.resident && (
+            <button type="button" class="danger" onClick={() => setConfirming("moveOut")}>
+              {t("apt.moveOut")}
+            </button>
           )}
           <button type="button" onClick={() => navigate(back)}>
             {t("common.cancel")}
@@ -316,15 +328,21 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
       {apartment && <ApartmentDevices community={community} apartment={apartment} />}
       <ConfirmDialog
         open={confirming !== undefined}
-        message={confirming === "delete" ? t("apt.deleteConfirm", { apt: apartment?.aptNumber ?? "" }) : t("apt.resetConfirm")}
+        message={confirmMessage(confirming, apartment?.aptNumber ?? "")}
         details={confirming === "reset" ? <ResetDetails /> : undefined}
-        confirmLabel={confirming === "delete" ? t("common.delete") : t("apt.reset")}
+        confirmLabel={confirming === "delete" ? t("common.delete") : confirming === "moveOut" ? t("apt.moveOut") : t("apt.reset")}
         busy={busy}
         onConfirm={confirmed}
         onCancel={() => setConfirming(undefined)}
       />
     </>
   );
+}
+
+function confirmMessage(action: "reset" | "delete" | "moveOut" | undefined, apt: string): string {
+  if (action === "delete") return t("apt.deleteConfirm", { apt });
+  if (action === "moveOut") return t("apt.moveOutConfirm", { apt });
+  return t("apt.resetConfirm");
 }
 
 function ResetDetails() {
