@@ -56,6 +56,7 @@ describe("property manager", () => {
       assert.equal(await page.getByRole("button", { name: "+ Add Building" }).count(), 0);
       await page.getByRole("link", { name: "B1" }).click();
       await page.getByRole("cell", { name: /Lily/ }).first().waitFor();
+      assert.equal(await page.getByRole("link", { name: "New", exact: true }).count(), 0, "apartments are the installer's to add");
       assert.equal(await page.getByRole("button", { name: "Delete B1" }).count(), 0);
       await check(page, "pm-residents");
 
@@ -65,6 +66,7 @@ describe("property manager", () => {
       await page.getByRole("button", { name: "Move Out" }).waitFor();
       assert.equal(await page.getByRole("button", { name: "Reset" }).count(), 0);
       assert.equal(await page.getByRole("button", { name: "Delete APT" }).count(), 0);
+      assert.equal(await page.getByRole("link", { name: "Add Device" }).count(), 0);
       await check(page, "pm-apartment");
       await page.getByRole("button", { name: "Move Out" }).click();
       await page.getByRole("dialog").getByRole("button", { name: "Move Out" }).click();

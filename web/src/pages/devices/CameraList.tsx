@@ -15,6 +15,7 @@ import { formatDateTime, type TimeStyle } from "../../ui/format";
 import { useEditor } from "../../ui/useEditor";
 import { useLoad } from "../../ui/useLoad";
 import { isDoorPhone } from "./labels";
+import { isPropertyManager } from "../../session";
 
 /** Where the cameras are: the public area, a building, or an apartment. */
 export type CameraScope = { kind: "public" } | { kind: "building"; id: bigint } | { kind: "apartment"; id: bigint };
@@ -95,9 +96,11 @@ export function CameraList(props: { communityId: bigint; scope: CameraScope; tim
         <SearchForm onSearch={() => setSearch(typed.trim())}>
           <TextField name="cameraSearch" type="search" label={t("cam.search")} value={typed} onInput={setTyped} />
         </SearchForm>
-        <button type="button" class="primary" onClick={() => editor.open(EMPTY)}>
-          {t("cam.new")}
-        </button>
+        {!isPropertyManager() && (
+          <button type="button" class="primary" onClick={() => editor.open(EMPTY)}>
+            {t("cam.new")}
+          </button>
+        )}
       </div>
       {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
       {list.data && (

@@ -17,6 +17,7 @@ import type { View } from "../residents/query";
 import { deviceTypeLabel } from "./labels";
 import { StatusDot } from "./StatusDot";
 import { SearchForm } from "../../ui/SearchForm";
+import { isPropertyManager } from "../../session";
 
 const SORTS: Record<string, DeviceSort> = {
   name: DeviceSort.NAME_ASC,
@@ -66,9 +67,11 @@ export function DeviceList(props: { communityId: string; scope: string; view: Vi
         <SearchForm onSearch={() => props.apply({ q, page: 1 })}>
           <TextField name="q" type="search" label={t("dev.search")} value={q} onInput={setQ} />
         </SearchForm>
-        <Link href={`/communities/${props.communityId}/devices/new?scope=${props.scope}`} class="button primary">
-          {t("dev.new")}
-        </Link>
+        {!isPropertyManager() && (
+          <Link href={`/communities/${props.communityId}/devices/new?scope=${props.scope}`} class="button primary">
+            {t("dev.new")}
+          </Link>
+        )}
       </div>
       {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
       {list.data && (

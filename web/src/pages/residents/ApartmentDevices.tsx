@@ -11,6 +11,7 @@ import { communityTimeStyle } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
 import { CameraList } from "../devices/CameraList";
 import { deviceColumns } from "../devices/DeviceList";
+import { isPropertyManager } from "../../session";
 
 export function ApartmentDevices(props: { community: Community; apartment: Apartment }) {
   const { community, apartment } = props;
@@ -24,9 +25,11 @@ export function ApartmentDevices(props: { community: Community; apartment: Apart
       <section aria-labelledby="apt-devices-title">
         <div class="page-head">
           <h2 id="apt-devices-title">{t("dev.tab")}</h2>
-          <Link href={`/communities/${community.id}/devices/new?scope=apt:${apartment.id}&building=${apartment.buildingId}`} class="button">
-            {t("apt.devices.add")}
-          </Link>
+          {!isPropertyManager() && (
+            <Link href={`/communities/${community.id}/devices/new?scope=apt:${apartment.id}&building=${apartment.buildingId}`} class="button">
+              {t("apt.devices.add")}
+            </Link>
+          )}
         </div>
         {devices.error && devices.error.code !== Code.NotFound && <LoadProblem problem={devices.error} retry={devices.reload} />}
         {devices.data && (

@@ -12,6 +12,7 @@ import { useLoad } from "../../ui/useLoad";
 import { Filters, residentFilter } from "./Filters";
 import { activeLabel, appStatusLabel, aptLabel } from "./labels";
 import type { View } from "./query";
+import { isPropertyManager } from "../../session";
 
 const SORTS: Record<string, ApartmentSort> = {
   apt: ApartmentSort.APT_ASC,
@@ -51,9 +52,11 @@ export function ApartmentList(props: {
     <>
       <div class="list-head">
         <Filters view={view} apply={props.apply} />
-        <Link href={`${base}/new`} class="button primary">
-          {t("rd.newApt")}
-        </Link>
+        {!isPropertyManager() && (
+          <Link href={`${base}/new`} class="button primary">
+            {t("rd.newApt")}
+          </Link>
+        )}
       </div>
       {list.error && <LoadProblem problem={list.error} retry={list.reload} />}
       {list.data && (
