@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # External clients the tests drive the server with (not part of this repository): curl
 # opens remote-control links over HTTPS; sipp (Debian's sip-tester) and baresip are real SIP
 # peers; node runs JsSIP, a SIP-over-WebSocket client, from npm; Debian's Chromium is the
-# browser the portal's tests drive (playwright-core, never a downloaded browser).
+# browser the portal's tests drive (playwright-core, never a downloaded browser); libfaketime
+# (Debian's faketime) starts a server a month ahead for the portal's password-reminder test.
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v sipp >/dev/null || missing+=(sip-tester)
@@ -16,6 +17,7 @@ command -v baresip >/dev/null || missing+=(baresip-core)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)
+compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y "${missing[@]}"

@@ -25,6 +25,7 @@ import { SubscriptionsPage } from "./pages/subscriptions/SubscriptionsPage";
 import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { OverviewPage } from "./pages/community/OverviewPage";
+import { AccessPage } from "./pages/access/AccessPage";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -44,6 +45,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   },
   { path: "/communities/:id/overview", show: (p) => (ids(p.id) ? <OverviewPage id={p.id} /> : <NotFound />) },
   { path: "/communities/:id/residents", show: (p) => (ids(p.id) ? <ResidentsPage id={p.id} /> : <NotFound />) },
+  { path: "/communities/:id/access", show: (p) => (ids(p.id) ? <AccessPage id={p.id} /> : <NotFound />) },
   { path: "/communities/:id/upgrades", show: (p) => (ids(p.id) ? <UpgradesPage id={p.id} /> : <NotFound />) },
   {
     path: "/communities/:id/buildings/:building/apartments/new",

@@ -50,6 +50,14 @@ export function isPropertyManager(): boolean {
   return session?.account.role === AccountRole.PROPERTY_MANAGER;
 }
 
+/** Whether the session may read the community's door and call logs: installers always, a
+ * property manager with "Log Access Control" there (the server decides; this hides what
+ * it would refuse). */
+export function mayReadLogs(communityId: bigint): boolean {
+  if (!isPropertyManager()) return true;
+  return Boolean(session?.account.managedCommunities.find((m) => m.communityId === communityId)?.permissions?.logAccess);
+}
+
 export function startSession(next: Session): void {
   session = next;
   localStorage.setItem(

@@ -3,7 +3,7 @@
 // per page the checks every test makes (no console error, no failed request, axe-core
 // finds nothing serious or critical), with a screenshot of each page kept in test-output/.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,15 +23,25 @@ export const ADMIN_USER = "admin";
 export const ADMIN_PASSWORD = "first-admin-pw";
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** Starts `porter serve` on a fresh data directory; resolves when every listener is up. */
-export async function startServer() {
-  const dataDir = mkdtempSync(join(tmpdir(), "porter-portal-"));
+/**
+ * Starts `porter serve` on a fresh data directory (or `dataDir`, kept from an earlier
+ * server); resolves when every listener is up. `faketime` ("+31d") runs it under Debian's
+ * libfaketime, its wall clock that far ahead, for what only time brings (a monthly reminder).
+ */
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), "porter-portal-")), faketime } = {}) {
   const listeners = [
     "--admin-listen", "--gateway-listen", "--gateway-ws-listen", "--https-listen",
     "--portal-listen", "--sip-listen", "--sip-tls-listen", "--sip-ws-listen",
   ].flatMap((flag) => [flag, "127.0.0.1:0"]);
-  const child = spawn(PORTER, ["serve", "--data-dir", dataDir, ...listeners, "--log", "warn"], {
-    env: { ...process.env, PORTER_ADMIN_USER: ADMIN_USER, PORTER_ADMIN_PASSWORD: ADMIN_PASSWORD },
+  const command = [PORTER, "serve", "--data-dir", dataDir, ...listeners, "--log", "warn"];
+  const [program, ...args] = command;
+  const child = spawn(program, args, {
+    env: {
+      ...process.env,
+      PORTER_ADMIN_USER: ADMIN_USER,
+      PORTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...(faketime ? fakeClock(faketime) : {}),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const addrs = {};
@@ -54,14 +64,28 @@ export async function startServer() {
     dataDir,
     pid: child.pid,
     portal: `https://${addrs.portal}`,
-    async stop() {
+    /** Stops the server; its data directory goes unless `keepData` (to start again on it). */
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
         await new Promise((resolve) => child.once("exit", resolve));
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The environment that loads libfaketime into porter itself (not the `faketime` wrapper,
+ * which would stand between the test and the server's signals and exit). Only the wall
+ * clock moves: timers and timeouts keep the real monotonic clock.
+ */
+function fakeClock(offset) {
+  const library = ["x86_64-linux-gnu", "aarch64-linux-gnu"]
+    .map((arch) => `/usr/lib/${arch}/faketime/libfaketimeMT.so.1`)
+    .find((path) => existsSync(path));
+  if (!library) throw new Error("libfaketime is not installed (apt-get install faketime)");
+  return { LD_PRELOAD: library, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" };
 }
 
 /** Headless Debian Chromium, with the flags this machine's closed network needs. */
@@ -200,8 +224,12 @@ export async function eventually(read, expected, message) {
   assert.deepEqual(last, expected, message);
 }
 
-/** A porter-sim door phone or monitor connected as device `id` until `stop()`. */
-export function startSim(server, id) {
+/**
+ * A porter-sim door phone or monitor connected as device `id` until `stop()`. With
+ * `control`, `present(line)` hands it an entry ("pin 2580", "qr 12345678") and resolves
+ * with the door's answer ({ opened, method, credential_id, holder, relays, … }).
+ */
+export function startSim(server, id, { control = false } = {}) {
   const child = spawn(
     PORTER_SIM,
     [
@@ -212,10 +240,48 @@ export function startSim(server, id) {
       "--gateway", server.addrs.gateway,
       "--ca", join(server.dataDir, "gateway-cert.pem"),
       "--hold-secs", "300",
+      ...(control ? ["--control-stdin"] : []),
     ],
-    { stdio: ["ignore", "ignore", "inherit"] },
+    { stdio: [control ? "pipe" : "ignore", control ? "pipe" : "ignore", "inherit"] },
   );
+  const answers = [];
+  const waiting = [];
+  if (control) {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let entry;
+      try {
+        entry = JSON.parse(line).entry;
+      } catch {
+        return;
+      }
+      if (!entry) return;
+      const next = waiting.shift();
+      if (next) next(entry);
+      else answers.push(entry);
+    });
+  }
   return {
+    present(line) {
+      child.stdin.write(`${line}\n`);
+      return new Promise((resolve, reject) => {
+        if (answers.length) return resolve(answers.shift());
+        const timer = setTimeout(() => reject(new Error(`porter-sim did not answer ${line} within 10 s`)), 10_000);
+        waiting.push((entry) => {
+          clearTimeout(timer);
+          resolve(entry);
+        });
+      });
+    },
+    /** Presents `line` until the door's answer is `opened` (10 s at most). */
+    async until(line, opened) {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const entry = await this.present(line);
+        if (entry.opened === opened) return entry;
+        if (Date.now() > end) throw new Error(`${line}: the door never answered opened=${opened}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

@@ -1,14 +1,18 @@
 // A property manager in the portal, in a real browser against a real server: it logs in on
 // the installers' form with its email, sees only the communities assigned to it, none of
 // the installer's own modules or actions, opens its community's residents, and its account
-// page is its own password.
+// page is its own password. It moves a resident in, issues a PIN and a visitor's QR key
+// that a porter-sim door phone then opens with (the door log names who), withdraws the
+// PIN, and finds the Basic plan's switches locked. A month on, its login asks for a new
+// password (the server restarted under libfaketime, its clock 31 days ahead).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { adminCli, check, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer } from "./harness.mjs";
+import { adminCli, check, expectClean, keepEvidence, launchBrowser, logIn, openPage, startServer, startSim } from "./harness.mjs";
 
 let server;
 let browser;
 let pm;
+let oak;
 
 before(async () => {
   server = await startServer();
@@ -24,6 +28,21 @@ before(async () => {
   );
   pm = { email: "pat@pm.example", password: made.generated_password, id: String(made.property_manager.id) };
   await adminCli(server, ["pm", "assign", pm.id, "--community", elm, "--log-access"]);
+
+  // Oak Court (Premium): an empty apartment and a public door phone; Birch Court (Basic).
+  const oakId = await community("Oak Court");
+  const b2 = (await adminCli(server, ["--get", "id", "building", "create", "--community", oakId, "--name", "North"])).trim();
+  await adminCli(server, ["apartment", "create", "--building", b2, "--apt", "201"]);
+  await adminCli(server, ["mac", "add", "0C1100000B01"]);
+  const gate = (
+    await adminCli(server, ["--get", "id", "device", "create", "--public-area", oakId, "--type", "multi-tenant-door-phone", "--mac", "0C1100000B01", "--name", "Oak Gate"])
+  ).trim();
+  await adminCli(server, ["pm", "assign", pm.id, "--community", oakId, "--log-access", "--delete-accounts"]);
+  const birch = (
+    await adminCli(server, ["--get", "id", "community", "create", "--name", "Birch Court", "--feature-plan", "basic", "--country", "Germany"])
+  ).trim();
+  await adminCli(server, ["pm", "assign", pm.id, "--community", birch]);
+  oak = { id: oakId, gate };
 });
 
 after(async () => {
@@ -78,5 +97,127 @@ describe("property manager", () => {
       assert.equal(await page.getByRole("heading", { name: "Billing Information" }).count(), 0);
       expectClean(problems, [/PERMISSION_DENIED|403|permission/i]);
       await context.close();
+    }));
+
+  test("moves a resident in, issues a PIN and a visitor's QR key, and sees the door phone use them", () =>
+    keepEvidence(browser, "pm-access", async () => {
+      const door = startSim(server, oak.gate, { control: true });
+      try {
+        const { page, context, problems } = await openPage(browser);
+        await logIn(page, server.portal, pm.email, pm.password);
+        await page.getByRole("table", { name: "Dashboard" }).getByRole("link", { name: /Oak Court/ }).click();
+
+        // What residents may use: on Premium the property manager's to switch.
+        await page.getByRole("navigation", { name: /Oak Court/ }).getByRole("link", { name: "Access Control" }).click();
+        const packages = page.getByLabel("Package Notification (R29 door phones)");
+        await packages.check();
+        await page.getByRole("button", { name: "Submit" }).click();
+        await page.getByText("What residents may use is saved.").waitFor();
+        await check(page, "pm-access");
+
+        // Moves Mia Park into apartment 201.
+        await page.getByRole("navigation", { name: /Oak Court/ }).getByRole("link", { name: "Resident and Device" }).click();
+        await page.getByRole("link", { name: "North" }).click();
+        await page.getByRole("link", { name: /201/ }).first().click();
+        await page.getByLabel("Add Resident Later").uncheck();
+        await page.getByLabel(/First Name/).fill("Mia");
+        await page.getByLabel(/Last Name/).fill("Park");
+        await page.getByRole("button", { name: "Submit" }).click();
+        await page.getByText("The apartment 201 was saved.").waitFor();
+
+        // Her PIN.
+        const credentials = page.getByRole("region", { name: "Access credentials" });
+        await credentials.getByRole("button", { name: "New credential" }).click();
+        let dialog = page.getByRole("dialog", { name: "New credential for apartment 201" });
+        assert.equal(await dialog.getByLabel(/Holder/).inputValue(), "resident");
+        await dialog.getByLabel(/PIN code/).fill("2580");
+        await dialog.getByRole("button", { name: "Submit" }).click();
+        await credentials.getByRole("cell", { name: "2580" }).waitFor();
+        await check(page, "pm-credentials");
+
+        // A visitor's QR key: its code and QR code are shown at once.
+        await credentials.getByRole("button", { name: "New credential" }).click();
+        dialog = page.getByRole("dialog", { name: "New credential for apartment 201" });
+        await dialog.getByLabel(/Holder/).selectOption("visitor");
+        await dialog.getByLabel(/Name of the visitor/).fill("Dana Cruz");
+        await dialog.getByLabel(/Number of uses/).fill("2");
+        await dialog.getByRole("button", { name: "Submit" }).click();
+        const shown = page.getByRole("dialog", { name: /QR code key – Dana Cruz/ });
+        await shown.getByRole("img", { name: /QR code of the key for Dana Cruz/ }).waitFor();
+        const code = (await shown.locator(".code").textContent()).trim();
+        assert.match(code, /^\d{8}$/);
+        await check(page, "pm-key-shown");
+        await shown.getByRole("button", { name: "Close" }).click();
+
+        // The door phone opens for both, and the door log says who.
+        const byPin = await door.until("pin 2580", true);
+        assert.equal(byPin.holder, "Mia Park");
+        const byKey = await door.until(`qr ${code}`, true);
+        assert.equal(byKey.holder, "Dana Cruz");
+        await page.locator(".breadcrumb").getByRole("link", { name: "Oak Court" }).click();
+        await page.getByRole("tab", { name: "Events" }).click();
+        await page.getByRole("cell", { name: /PIN: opened \(Mia Park \(APT 201\)\)/ }).first().waitFor();
+        await page.getByRole("cell", { name: /QR code: opened \(Dana Cruz/ }).first().waitFor();
+        await check(page, "pm-door-log");
+
+        // Withdrawn, the PIN no longer opens.
+        await page.getByRole("navigation", { name: /Oak Court/ }).getByRole("link", { name: "Access Control" }).click();
+        const all = page.getByRole("region", { name: "Access credentials" });
+        await all.getByRole("button", { name: "Withdraw PIN code – Mia Park (Resident)" }).click();
+        await page.getByRole("dialog").getByRole("button", { name: "Withdraw" }).click();
+        await page.getByText(/withdrawn: the door phones drop it/).waitFor();
+        await door.until("pin 2580", false);
+
+        // Birch Court is on Basic: what residents may use is not the property manager's.
+        await page.getByRole("link", { name: "Dashboard" }).first().click();
+        await page.getByRole("table", { name: "Dashboard" }).getByRole("link", { name: /Birch Court/ }).click();
+        await page.getByRole("navigation", { name: /Birch Court/ }).getByRole("link", { name: "Access Control" }).click();
+        await page.getByText("Only the Premium feature plan, while in force").waitFor();
+        assert.equal(await page.getByLabel("PIN codes as an access method").isDisabled(), true);
+        assert.equal(await page.getByRole("button", { name: "Submit" }).isDisabled(), true);
+        // Without Log Access Control there, no Events tab.
+        await page.getByRole("navigation", { name: /Birch Court/ }).getByRole("link", { name: "Resident and Device" }).click();
+        await page.getByRole("tab", { name: "APT" }).waitFor();
+        assert.equal(await page.getByRole("tab", { name: "Events" }).count(), 0);
+        expectClean(problems);
+        await context.close();
+      } finally {
+        await door.stop();
+      }
+    }));
+});
+
+describe("monthly password reminder", () => {
+  test("a month after its password was set, the login asks for a new one", () =>
+    keepEvidence(browser, "pm-reminder", async () => {
+      const first = await startServer();
+      const made = JSON.parse(
+        await adminCli(first, ["--json", "pm", "create", "--first-name", "Ron", "--last-name", "Ode", "--email", "ron@pm.example", "--monthly-password-reminder"]),
+      );
+      await first.stop({ keepData: true });
+      const later = await startServer({ dataDir: first.dataDir, faketime: "+31d" });
+      try {
+        const { page, context, problems } = await openPage(browser);
+        await page.goto(`${later.portal}/`);
+        await page.getByLabel("Username").fill("ron@pm.example");
+        await page.getByLabel("Password").fill(made.generated_password);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await page.getByRole("heading", { name: "Change Password" }).waitFor();
+        await page.getByText("Your password has not been changed for a month.").waitFor();
+        await page.getByLabel(/Current password/).fill(made.generated_password);
+        await page.getByLabel(/New password/).first().fill("ron-new-password-1");
+        await page.getByLabel(/New password again/).fill("ron-new-password-1");
+        await page.getByRole("region", { name: "Change Password" }).getByRole("button", { name: "Submit" }).click();
+        await page.getByText("Your password was changed; other sessions were ended.").waitFor();
+        expectClean(problems);
+        await context.close();
+
+        // Changed just now: the next login goes to the dashboard.
+        const again = await openPage(browser);
+        await logIn(again.page, later.portal, "ron@pm.example", "ron-new-password-1");
+        await again.context.close();
+      } finally {
+        await later.stop();
+      }
     }));
 });

@@ -51,7 +51,7 @@ export function TextField(
   p: Common & {
     value: string;
     onInput: (v: string) => void;
-    type?: "text" | "password" | "email" | "tel" | "number" | "search" | "datetime-local" | "date";
+    type?: "text" | "password" | "email" | "tel" | "number" | "search" | "datetime-local" | "date" | "time";
     autocomplete?: string;
     /** A number, or a date input's "YYYY-MM-DD". */
     min?: number | string;

@@ -132,3 +132,18 @@ export function dayOf(ms: number, zone: string): string {
   const shifted = new Date(ms + zoneOffsetMs(ms, zone));
   return shifted.toISOString().slice(0, 10);
 }
+
+/** A `datetime-local` value ("YYYY-MM-DDTHH:MM") read as wall time in `zone`, as Unix
+ * milliseconds; NaN if it is not one. */
+export function wallTimeMs(local: string, zone: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  if (!m) return NaN;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  const first = wall - zoneOffsetMs(wall, zone);
+  return wall - zoneOffsetMs(first, zone);
+}
+
+/** `ms` as a `datetime-local` value ("YYYY-MM-DDTHH:MM") on the wall clocks of `zone`. */
+export function wallTimeOf(ms: number, zone: string): string {
+  return new Date(ms + zoneOffsetMs(ms, zone)).toISOString().slice(0, 16);
+}

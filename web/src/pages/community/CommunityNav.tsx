@@ -4,11 +4,12 @@ import { t } from "../../i18n";
 import { Link } from "../../router";
 import { isPropertyManager } from "../../session";
 
-export type CommunityModule = "overview" | "residents" | "upgrades" | "subscriptions";
+export type CommunityModule = "overview" | "residents" | "access" | "upgrades" | "subscriptions";
 
 const MODULES: { module: CommunityModule; path: string; label: () => string; installer?: true }[] = [
   { module: "overview", path: "overview", label: () => t("ov.nav") },
   { module: "residents", path: "residents", label: () => t("rd.title") },
+  { module: "access", path: "access", label: () => t("access.title") },
   { module: "upgrades", path: "upgrades", label: () => t("up.title"), installer: true },
   { module: "subscriptions", path: "subscriptions", label: () => t("sub.title"), installer: true },
 ];

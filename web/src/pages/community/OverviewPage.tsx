@@ -10,6 +10,7 @@ import { LoadProblem } from "../../ui/LoadProblem";
 import { formatCount } from "../../ui/format";
 import { useLoad } from "../../ui/useLoad";
 import { NotFound } from "../NotFound";
+import { mayReadLogs } from "../../session";
 import { deviceTypeLabel } from "../devices/labels";
 import { CommunityNav } from "./CommunityNav";
 import { DoorChart } from "./DoorChart";
@@ -55,9 +56,11 @@ export function OverviewPage(props: { id: string }) {
         <DoorChart days={overview.doorDays} />
         {!overview.doorDaysComplete && <p class="help">{t("ov.doors.partial")}</p>}
         <DoorTable days={overview.doorDays} />
-        <p>
-          <Link href={`${base}/residents?tab=events`}>{t("ov.doors.log")}</Link>
-        </p>
+        {mayReadLogs(community.id) && (
+          <p>
+            <Link href={`${base}/residents?tab=events`}>{t("ov.doors.log")}</Link>
+          </p>
+        )}
       </section>
     </>
   );

@@ -9,7 +9,7 @@ import { t, type MessageKey } from "../../i18n";
 import { Link } from "../../router";
 import { SelectField, TextField } from "../../ui/fields";
 import { LoadProblem } from "../../ui/LoadProblem";
-import { formatDateTime, type TimeStyle } from "../../ui/format";
+import { formatDateTime, wallTimeMs, type TimeStyle } from "../../ui/format";
 import { useLive } from "../../ui/useLive";
 import { useLoad } from "../../ui/useLoad";
 import { eventSummary } from "./DeviceEvents";
@@ -23,24 +23,10 @@ interface Filter {
   until: string;
 }
 
-/** A `datetime-local` value read in the community's time zone, as Unix milliseconds. */
+/** A `datetime-local` filter in the community's time zone, as Unix milliseconds (0: none). */
 function zonedMs(local: string, timeZone: string): bigint {
-  if (!local) return 0n;
-  const asUtc = Date.parse(`${local}:00Z`);
-  if (Number.isNaN(asUtc)) return 0n;
-  // The zone's offset at that moment: format the UTC guess in the zone and compare.
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).formatToParts(new Date(asUtc));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
-  const shown = Date.parse(`${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}:00Z`);
-  return BigInt(asUtc - (shown - asUtc));
+  const ms = wallTimeMs(local, timeZone);
+  return Number.isNaN(ms) ? 0n : BigInt(ms);
 }
 
 export function CommunityEvents(props: { communityId: bigint; time: TimeStyle }) {

@@ -8,12 +8,14 @@ export function eventSummary(e: DeviceEvent): string {
   const d = e.detail;
   switch (d.case) {
     case "doorLog":
-      return t("ev.door", {
-        relay: d.value.relay,
-        method: t(`ev.method.${d.value.method}` as MessageKey),
-        result: d.value.success ? t("ev.door.opened") : t("ev.door.refused"),
-        who: d.value.who ? ` (${d.value.who})` : "",
-      });
+      return (
+        t("ev.door", {
+          relay: d.value.relay,
+          method: t(`ev.method.${d.value.method}` as MessageKey),
+          result: d.value.success ? t("ev.door.opened") : t("ev.door.refused"),
+          who: d.value.who ? ` (${d.value.who})` : "",
+        }) + (d.value.offline ? t("ev.door.offline") : "")
+      );
     case "callLog":
       return t("ev.call", {
         caller: d.value.caller,

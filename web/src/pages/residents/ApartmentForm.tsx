@@ -25,6 +25,8 @@ import { languageOptions } from "../../ui/languages";
 import { useLoad } from "../../ui/useLoad";
 import { NotFound } from "../NotFound";
 import { FamilyMembers } from "./FamilyMembers";
+import { CredentialList } from "../access/CredentialList";
+import { communityTimeStyle } from "../../ui/format";
 import { ApartmentDevices } from "./ApartmentDevices";
 import { aptNumberProblem, parseFloors } from "./aptRules";
 import { isPropertyManager } from "../../session";
@@ -326,6 +328,7 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
       </form>
       {apartment && <FamilyMembers apartment={apartment} changed={props.reload} />}
       {apartment && <ApartmentDevices community={community} apartment={apartment} />}
+      {apartment && <CredentialList community={community} apartment={apartment} time={communityTimeStyle(community)} />}
       <ConfirmDialog
         open={confirming !== undefined}
         message={confirmMessage(confirming, apartment?.aptNumber ?? "")}

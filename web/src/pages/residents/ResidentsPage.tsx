@@ -16,6 +16,7 @@ import { DeviceList } from "../devices/DeviceList";
 import { CameraList } from "../devices/CameraList";
 import { CommunityEvents } from "../devices/CommunityEvents";
 import { CommunityNav } from "../community/CommunityNav";
+import { mayReadLogs } from "../../session";
 import { go, readView, viewUrl, type View } from "./query";
 
 export function ResidentsPage(props: { id: string }) {
@@ -32,6 +33,7 @@ export function ResidentsPage(props: { id: string }) {
   const selected =
     view.building === "public" || (view.building && list.some((b) => String(b.id) === view.building)) ? view.building : undefined;
   const time = communityTimeStyle(community.data);
+  const logs = mayReadLogs(community.data.id);
   const tab = (name: View["tab"], label: string) => (
     <Link
       href={viewUrl(props.id, { ...view, tab: name, page: 1, sort: "" })}
@@ -72,10 +74,10 @@ export function ResidentsPage(props: { id: string }) {
             {tab("devices", t("dev.tab"))}
             {tab("cameras", t("cam.tab"))}
             {tab("residents", t("rd.tab.residents"))}
-            {tab("events", t("evp.tab"))}
+            {logs && tab("events", t("evp.tab"))}
           </div>
           {buildings.error && <LoadProblem problem={buildings.error} retry={buildings.reload} />}
-          {view.tab === "events" ? (
+          {view.tab === "events" && logs ? (
             <CommunityEvents communityId={community.data.id} time={time} />
           ) : view.tab === "residents" ? (
             <ResidentSearch communityId={props.id} view={view} time={time} apply={apply} />
