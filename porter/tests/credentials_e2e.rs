@@ -2,7 +2,9 @@
 //! door phone (its list kept over the device protocol), and people at the door given on
 //! its standard input. A PIN issued through the admin API opens the door; withdrawn, it is
 //! refused; a key opens within its uses; a door that was offline during a change catches
-//! up when it connects, and the entries it made offline reach the door log.
+//! up when it connects, and the entries it made offline reach the door log. A face opens
+//! once the door phone has fetched its photo over HTTPS, which only the doors holding that
+//! credential may.
 
 #![allow(clippy::unwrap_used)]
 
@@ -31,6 +33,10 @@ struct Door {
 
 impl Door {
     async fn start(server: &Server, device_id: u64) -> Door {
+        Door::start_with(server, device_id, &[]).await
+    }
+
+    async fn start_with(server: &Server, device_id: u64, more: &[&str]) -> Door {
         let sim = porter_sim();
         assert!(
             sim.exists(),
@@ -55,6 +61,7 @@ impl Door {
                 "300",
                 "--control-stdin",
             ])
+            .args(more)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -136,6 +143,33 @@ async fn pin(admin: &Client, community: u64, apartment: u64, code: &str) -> pb::
         .into_inner()
 }
 
+async fn apartment_with_resident(
+    admin: &Client,
+    building: u64,
+    number: &str,
+    first: &str,
+    last: &str,
+) -> pb::Apartment {
+    admin
+        .apartment()
+        .create_apartment(pb::CreateApartmentRequest {
+            building_id: building,
+            apartment: Some(pb::ApartmentInput {
+                apt_number: Some(number.into()),
+                ..Default::default()
+            }),
+            resident: Some(pb::ResidentInput {
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 async fn door_logs(admin: &Client, community: u64) -> Vec<pb::DeviceEvent> {
     admin
         .events()
@@ -170,24 +204,7 @@ async fn a_door_phone_keeps_its_list_and_opens_with_it() {
         .create_community("Elm", pb::FeaturePlan::Premium)
         .await;
     let building = admin.create_building(community.id, "A").await;
-    let apartment = admin
-        .apartment()
-        .create_apartment(pb::CreateApartmentRequest {
-            building_id: building.id,
-            apartment: Some(pb::ApartmentInput {
-                apt_number: Some("101".into()),
-                ..Default::default()
-            }),
-            resident: Some(pb::ResidentInput {
-                first_name: Some("Lily".into()),
-                last_name: Some("Zheng".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let apartment = apartment_with_resident(&admin, building.id, "101", "Lily", "Zheng").await;
     let gate = common::door_phone(&admin, community.id, "0C1100000A01").await;
     let mut door = Door::start(&server, gate).await;
     online(&admin, gate, true).await;
@@ -318,4 +335,121 @@ fn chrono_now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// GET `path` on the HTTPS listener as device `mac` with `password`: (status, body bytes,
+/// content type).
+async fn fetch_as(
+    server: &Server,
+    path: &str,
+    mac: &str,
+    password: &str,
+) -> (String, Vec<u8>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (body, headers) = (dir.path().join("b"), dir.path().join("h"));
+    let ca = server.data_dir.join("gateway-cert.pem");
+    let auth = format!("{mac}:{password}");
+    let url = format!("https://{}{path}", server.https_addr);
+    let (code, _) = common::curl(&[
+        "--cacert",
+        ca.to_str().unwrap(),
+        "-u",
+        &auth,
+        "-o",
+        body.to_str().unwrap(),
+        "-D",
+        headers.to_str().unwrap(),
+        &url,
+    ])
+    .await;
+    let content_type = std::fs::read_to_string(&headers)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    (code, std::fs::read(&body).unwrap_or_default(), content_type)
+}
+
+async fn credential_of_device(admin: &Client, device: u64) -> String {
+    admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: device })
+        .await
+        .unwrap()
+        .into_inner()
+        .credential
+}
+
+#[tokio::test]
+async fn a_face_opens_once_the_door_phone_has_its_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = server.admin().await;
+    let community = admin
+        .create_community("Ash", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "A").await;
+    let apartment = apartment_with_resident(&admin, building.id, "301", "Noor", "Haddad").await;
+    let gate = common::door_phone(&admin, community.id, "0C1100000B01").await;
+    let other = admin
+        .create_community("Elsewhere", pb::FeaturePlan::Premium)
+        .await;
+    let stranger = common::door_phone(&admin, other.id, "0C1100000B02").await;
+    let autop = format!("https://{}", server.https_addr);
+    let mut door = Door::start_with(&server, gate, &["--autop-url", &autop]).await;
+    online(&admin, gate, true).await;
+
+    let photo = common::face_png(1);
+    let face = admin
+        .credentials()
+        .create_credential(pb::CreateCredentialRequest {
+            community_id: community.id,
+            apartment_id: apartment.id,
+            holder: Some(pb::CredentialHolder {
+                kind: pb::HolderKind::Resident as i32,
+                ..Default::default()
+            }),
+            method: pb::CredentialMethod::Face as i32,
+            face_photo: photo.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let sha = face.face.as_ref().unwrap().sha256.clone();
+    // The door phone fetched the photo its list names, checked it, and now knows the face.
+    let opened = door.until(&format!("face {sha}"), true).await;
+    assert_eq!(opened["credential_id"], face.id);
+    assert_eq!(opened["holder"], "Noor Haddad");
+
+    // The photo is the door's to fetch, with its own credential, and nobody else's.
+    let path = format!("/faces/{}/{sha}", face.id);
+    let gate_secret = credential_of_device(&admin, gate).await;
+    let (code, bytes, content_type) = fetch_as(&server, &path, "0C1100000B01", &gate_secret).await;
+    assert_eq!((code.as_str(), content_type.as_str()), ("200", "image/png"));
+    assert_eq!(bytes, photo);
+    let (code, ..) = fetch_as(&server, &path, "0C1100000B01", "not-the-credential").await;
+    assert_eq!(code, "401", "a wrong credential");
+    let stranger_secret = credential_of_device(&admin, stranger).await;
+    let (code, ..) = fetch_as(&server, &path, "0C1100000B02", &stranger_secret).await;
+    assert_eq!(code, "404", "another community's door phone");
+    let wrong = format!("/faces/{}/{}", face.id, "0".repeat(64));
+    let (code, ..) = fetch_as(&server, &wrong, "0C1100000B01", &gate_secret).await;
+    assert_eq!(code, "404", "a photo the list does not name");
+
+    // Withdrawn, the face is refused and its photo is gone from the door's reach.
+    admin
+        .credentials()
+        .delete_credential(pb::CredentialRef { id: face.id })
+        .await
+        .unwrap();
+    door.until(&format!("face {sha}"), false).await;
+    let (code, ..) = fetch_as(&server, &path, "0C1100000B01", &gate_secret).await;
+    assert_eq!(code, "404", "a withdrawn credential's photo");
+    door.stop().await;
+    server.stop().await;
 }

@@ -153,15 +153,6 @@ fn key_request(s: Site) -> pb::CreateCredentialRequest {
     }
 }
 
-/// A face photo big enough to be taken (a PNG header; no pixels are read).
-fn png() -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    b.extend_from_slice(&480u32.to_be_bytes());
-    b.extend_from_slice(&640u32.to_be_bytes());
-    b.extend_from_slice(&[8, 2, 0, 0, 0]);
-    b
-}
-
 fn probes() -> Vec<Probe> {
     vec![
         // Auth: Login and Logout are exercised by pm_login.rs (Logout would end the probe's
@@ -1308,7 +1299,7 @@ async fn site(
         .credentials()
         .create_credential(pb::CreateCredentialRequest {
             method: pb::CredentialMethod::Face as i32,
-            face_photo: png(),
+            face_photo: common::face_png(0),
             doors: Some(pb::Doors {
                 area: pb::DoorArea::Public as i32,
                 chosen: vec![],

@@ -319,6 +319,30 @@ async fn session(
         }
     };
     fetch_autop(counters.clone());
+    // Photos of face credentials come over HTTPS from the AutoP server, one pass at a time;
+    // a pass starts after each update and at each heartbeat while a photo is missing.
+    let enrol_faces = || {
+        let Some(base) = behaviour.autop_base.clone() else {
+            return;
+        };
+        {
+            let mut state = door.lock();
+            if state.enrolling || state.list.faces_to_enrol().is_empty() {
+                return;
+            }
+            state.enrolling = true;
+        }
+        let (tls, spec, door) = (https_tls.clone(), spec.clone(), door.clone());
+        let report = behaviour.report_credentials;
+        tokio::spawn(async move {
+            let done = crate::faces::enrol(tls, &base, &spec, &door).await;
+            door.lock().enrolling = false;
+            if report {
+                report_enrolled(&spec.mac, done);
+            }
+        });
+    };
+    enrol_faces();
     storm_seen(controls);
     // Door-log entries made while away go first, then the session takes new ones.
     let (to_cloud, mut from_door) = mpsc::channel::<d::DeviceFrame>(64);
@@ -411,6 +435,7 @@ async fn session(
                             }
                             link.send(&frame(Body::CredentialsApplied(a))).await?;
                         }
+                        enrol_faces();
                     }
                     Some(SBody::HeartbeatAck(_) | SBody::HelloAck(_)) | None => {}
                 }
@@ -420,6 +445,7 @@ async fn session(
             _ = heartbeat.tick() => {
                 seq += 1;
                 link.send(&frame(Body::Heartbeat(d::Heartbeat { seq }))).await?;
+                enrol_faces();
             }
             () = event_due => {
                 bump(&counters.events);
@@ -463,6 +489,14 @@ fn report_applied(mac: &str, a: &d::CredentialsApplied, held: usize) {
         "{}",
         serde_json::json!({"applied": {"mac": mac, "list": a.list, "version": a.version,
                                        "credentials": held, "at_ms": at_ms}})
+    );
+}
+
+#[allow(clippy::print_stdout)]
+fn report_enrolled(mac: &str, done: crate::faces::Enrolled) {
+    println!(
+        "{}",
+        serde_json::json!({"faces": {"mac": mac, "enrolled": done.enrolled, "failed": done.failed}})
     );
 }
 

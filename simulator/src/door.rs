@@ -1,6 +1,8 @@
 //! A simulated door phone's own access control: the credential list it keeps (applied from
 //! the gateway's updates, kept across reconnects) and the check of a PIN, card, face or QR
-//! code presented at the door, which works with or without the cloud.
+//! code presented at the door, which works with or without the cloud. A face opens only once
+//! its photo is enrolled (fetched by `crate::faces` and matching the list's SHA-256), as a
+//! recognition terminal knows nobody it has no photo of.
 
 use std::collections::HashMap;
 
@@ -18,6 +20,8 @@ pub struct DoorList {
     incoming: Option<(u64, u64, HashMap<u64, d::DoorCredential>)>,
     /// Opens by each key at this door (the cloud's count arrives later).
     local_uses: HashMap<u64, u32>,
+    /// Face credentials whose photo is enrolled: id → the photo's SHA-256.
+    enrolled: HashMap<u64, String>,
 }
 
 /// How someone presents themselves at the door.
@@ -78,10 +82,35 @@ impl DoorList {
             self.version = u.version;
             self.time_zone = u.time_zone;
         }
+        let held = &self.credentials;
+        self.enrolled
+            .retain(|id, sha| held.get(id).is_some_and(|c| c.value == *sha));
         Some(d::CredentialsApplied {
             list: self.list,
             version: self.version,
         })
+    }
+
+    /// Face credentials held whose photo is not enrolled yet: (id, SHA-256).
+    pub fn faces_to_enrol(&self) -> Vec<(u64, String)> {
+        let mut wanted: Vec<(u64, String)> = self
+            .credentials
+            .values()
+            .filter(|c| c.method == d::UnlockMethod::Face as i32)
+            .filter(|c| self.enrolled.get(&c.id) != Some(&c.value))
+            .map(|c| (c.id, c.value.clone()))
+            .collect();
+        wanted.sort_unstable();
+        wanted
+    }
+
+    /// Records a photo enrolled for credential `id`, if the list still names it.
+    pub fn enrol(&mut self, id: u64, sha256: &str) -> bool {
+        let named = self.credentials.get(&id).is_some_and(|c| c.value == sha256);
+        if named {
+            self.enrolled.insert(id, sha256.to_owned());
+        }
+        named
     }
 
     /// Checks what was presented at `now_ms`; an opening key counts a use here.
@@ -99,7 +128,12 @@ impl DoorList {
             let method_fits = method == p.method
                 // A key's code is typed on the keypad as well as scanned.
                 || (keypad && method == d::UnlockMethod::QrCode);
-            method_fits && c.value == p.value && (!c.after_apartment || c.apartment == p.apartment)
+            let recognised =
+                method != d::UnlockMethod::Face || self.enrolled.get(&c.id) == Some(&c.value);
+            method_fits
+                && recognised
+                && c.value == p.value
+                && (!c.after_apartment || c.apartment == p.apartment)
         });
         let Some(c) = found else {
             return refused;
@@ -221,6 +255,45 @@ mod tests {
         );
         let ok = door.check(&presented(d::UnlockMethod::Pin, "3333"), now);
         assert!(ok.opened && ok.credential_id == 3 && ok.relays == [1]);
+    }
+
+    #[test]
+    fn a_face_opens_once_its_photo_is_enrolled() {
+        let mut door = DoorList::default();
+        let face = d::DoorCredential {
+            id: 9,
+            method: d::UnlockMethod::Face as i32,
+            value: "ab".repeat(32),
+            relays: vec![1],
+            ..Default::default()
+        };
+        let whole = |upserts| d::CredentialUpdate {
+            list: 1,
+            version: 1,
+            full: true,
+            upserts,
+            ..Default::default()
+        };
+        door.apply(whole(vec![face.clone()]));
+        let at_door = presented(d::UnlockMethod::Face, &"ab".repeat(32));
+        assert!(!door.check(&at_door, 0).opened, "no photo yet");
+        assert_eq!(door.faces_to_enrol(), vec![(9, "ab".repeat(32))]);
+        assert!(
+            !door.enrol(9, &"cd".repeat(32)),
+            "not the photo the list names"
+        );
+        assert!(door.enrol(9, &"ab".repeat(32)));
+        assert!(door.faces_to_enrol().is_empty());
+        assert!(door.check(&at_door, 0).opened);
+        // A new photo replaces the enrolled one only once fetched.
+        let replaced = d::DoorCredential {
+            value: "cd".repeat(32),
+            ..face
+        };
+        door.apply(whole(vec![replaced]));
+        assert_eq!(door.faces_to_enrol(), vec![(9, "cd".repeat(32))]);
+        let new_face = presented(d::UnlockMethod::Face, &"cd".repeat(32));
+        assert!(!door.check(&new_face, 0).opened);
     }
 
     #[test]

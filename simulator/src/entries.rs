@@ -80,6 +80,8 @@ pub struct DoorState {
     pub session: Option<mpsc::Sender<d::DeviceFrame>>,
     /// Told to stay off the network.
     pub offline: bool,
+    /// A pass fetching face photos is running (`crate::faces`).
+    pub enrolling: bool,
 }
 
 pub struct Door {

@@ -8,6 +8,7 @@ pub mod autop;
 pub mod device;
 pub mod door;
 pub mod entries;
+pub mod faces;
 pub mod firmware;
 pub mod https;
 pub mod link;

@@ -3,7 +3,8 @@
 // the installer's own modules or actions, opens its community's residents, and its account
 // page is its own password. It moves a resident in, issues a PIN and a visitor's QR key
 // that a porter-sim door phone then opens with (the door log names who), withdraws the
-// PIN, and finds the Basic plan's switches locked. A month on, its login asks for a new
+// PIN, opens the door phone's relay from its page (which offers none of the installer's
+// settings), and finds the Basic plan's switches locked. A month on, its login asks for a new
 // password (the server restarted under libfaketime, its clock 31 days ahead).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -159,6 +160,21 @@ describe("property manager", () => {
         await page.getByRole("cell", { name: /PIN: opened \(Mia Park \(APT 201\)\)/ }).first().waitFor();
         await page.getByRole("cell", { name: /QR code: opened \(Dana Cruz/ }).first().waitFor();
         await check(page, "pm-door-log");
+
+        // The door phone's page: its status and its relays to open, not the installer's
+        // settings, reboot or remote control.
+        await page.getByRole("link", { name: "Public Area" }).click();
+        await page.getByRole("tab", { name: "Intercom Devices" }).click();
+        await page.getByRole("link", { name: "Oak Gate" }).click();
+        await page.getByRole("heading", { name: "Oak Gate", exact: true }).waitFor();
+        await page.getByRole("button", { name: /^Open / }).first().waitFor();
+        for (const installers of ["Reboot", "Remote Control", "Delete device", "Submit"]) {
+          assert.equal(await page.getByRole("button", { name: installers }).count(), 0, `${installers} is the installer's`);
+        }
+        await check(page, "pm-device");
+        await page.getByRole("button", { name: /^Open / }).first().click();
+        await page.getByText(/Oak Gate: relay 1 opened \(\d+ ms\)/).waitFor();
+        await page.locator(".breadcrumb").getByRole("link", { name: "Oak Court" }).click();
 
         // Withdrawn, the PIN no longer opens.
         await page.getByRole("navigation", { name: /Oak Court/ }).getByRole("link", { name: "Access Control" }).click();

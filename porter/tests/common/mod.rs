@@ -767,3 +767,14 @@ pub async fn door_phone(client: &Client, community_id: u64, mac: &str) -> u64 {
         .into_inner()
         .id
 }
+
+/// A face photo big enough to be taken (a PNG header; no pixels are read); `seed` makes
+/// photos differ.
+#[allow(dead_code)]
+pub fn face_png(seed: u8) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend_from_slice(&480u32.to_be_bytes());
+    b.extend_from_slice(&640u32.to_be_bytes());
+    b.extend_from_slice(&[8, 2, 0, 0, 0, seed]);
+    b
+}

@@ -1,23 +1,20 @@
 //! `GET /autop/{MAC}.cfg` and `GET /autop/{MODEL}.cfg` on the HTTPS listener: a device's
-//! AutoP file (`porter_provisioning::autop`), behind HTTP Basic authentication with the
-//! device's MAC and gateway credential. Every refusal looks the same, so an unknown MAC, a
-//! bad credential and another device's MAC teach a caller nothing; an address that keeps
-//! failing is refused for a while.
+//! AutoP file (`porter_provisioning::autop`), behind the device's own authentication
+//! (`super::device_auth`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::{Bytes, Incoming};
 use porter_edge::https::body::{Body, empty, only_get_or_head, text, whole};
 use porter_edge::https::{Handler, Peer, Reply};
 use porter_store::Store;
-use porter_store::auth_failures::AuthFailures;
-use porter_store::model::Id;
+use porter_store::model::{Device, Id};
 
+use super::device_auth::DeviceAuth;
 use crate::autop::{self, AutopFile, DeviceSecrets, ServerEndpoints};
 use crate::download;
 
@@ -26,7 +23,7 @@ pub const PREFIX: &str = "/autop/";
 pub struct AutopFiles {
     pub store: Store,
     pub server: ServerEndpoints,
-    pub failures: AuthFailures,
+    pub auth: Arc<DeviceAuth>,
     /// The ETag each device was last sent or told about, so a change notice goes out once
     /// per new file.
     pub known: Mutex<HashMap<Id, String>>,
@@ -51,11 +48,11 @@ struct Cached {
 const CACHE_FOR: Duration = Duration::from_secs(30);
 
 impl AutopFiles {
-    pub fn new(store: Store, server: ServerEndpoints) -> Self {
+    pub fn new(store: Store, server: ServerEndpoints, auth: Arc<DeviceAuth>) -> Self {
         AutopFiles {
             store,
             server,
-            failures: AuthFailures::default(),
+            auth,
             known: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
         }
@@ -162,30 +159,6 @@ fn wanted(name: &str) -> Option<Wanted> {
     model_ok.then(|| Wanted::Model(name.to_ascii_uppercase()))
 }
 
-/// (user, password) of a Basic Authorization header.
-fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    let (user, password) = decoded.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-fn unauthorized() -> Response<Body> {
-    let mut r = text(StatusCode::UNAUTHORIZED, "authentication required\n");
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"Porter AutoP\", charset=\"UTF-8\""),
-    );
-    r
-}
-
 impl Handler for AutopFiles {
     /// Answers a request under `PREFIX`. On the client-certificate listener the peer's
     /// certificate stands for the device instead of Basic credentials.
@@ -205,33 +178,13 @@ impl AutopFiles {
         let Some(wanted) = name.strip_suffix(".cfg").and_then(wanted) else {
             return text(StatusCode::NOT_FOUND, "not found\n");
         };
-        if let Some(wait) = self.failures.blocked_for(peer.ip, Instant::now()) {
-            let mut r = text(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many failed authentications from this address\n",
-            );
-            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return r;
-        }
-        let device = match peer.cert_sha256.as_deref() {
-            Some(fingerprint) => self
-                .store
-                .read(|dir| dir.device_by_cert(fingerprint).cloned()),
-            None => basic_auth(&req.headers).and_then(|(user, password)| {
-                let mac = porter_store::rules::mac("user", &user).ok()?;
-                self.store.authenticate_device(&mac, &password)
-            }),
+        let accept = |d: &Device| match &wanted {
+            Wanted::Device(mac) => d.mac == *mac,
+            Wanted::Model(_) => true,
         };
-        let device = match (device, &wanted) {
-            (Some(d), Wanted::Device(mac)) if d.mac == *mac => d,
-            (Some(d), Wanted::Model(_)) => d,
-            _ => {
-                self.failures.failed(peer.ip, Instant::now());
-                tracing::debug!(peer = %peer.ip, "AutoP authentication failed");
-                return unauthorized();
-            }
+        let device = match self.auth.device(&self.store, &req.headers, peer, accept) {
+            Ok(d) => d,
+            Err(refused) => return refused.response(),
         };
         let per_device = matches!(wanted, Wanted::Device(_));
         let Rendered { file, body } = match wanted {
@@ -359,6 +312,7 @@ mod tests {
                 gateway: "gw.example.net:8501".into(),
                 https_base: "https://porter.example.net".into(),
             },
+            Arc::default(),
         );
         let first = files.render_device(device).expect("rendered");
         files.note(device, &first.file.etag);

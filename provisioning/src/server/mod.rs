@@ -1,6 +1,8 @@
 //! The IO around the provisioning core:
 //!
 //! - `autop_files`: `GET /autop/…`, AutoP files behind device authentication;
+//! - `face_photos`: `GET /faces/…`, the photos of face credentials a door phone holds;
+//! - `device_auth`: who a device request comes from (AutoP and face photos);
 //! - `firmware_downloads`: `GET /firmware/…`, images by signed URL;
 //! - `client_certs`: TLS of the AutoP listener that asks for client certificates;
 //! - `config_notifier`: `ConfigChanged` to online devices whose file changed;
@@ -14,6 +16,8 @@
 pub mod autop_files;
 pub mod client_certs;
 pub mod config_notifier;
+pub mod device_auth;
+pub mod face_photos;
 pub mod firmware_downloads;
 pub mod upgrades;
 
@@ -31,6 +35,8 @@ use porter_store::presence::{DeviceCommands, DevicePresence};
 use crate::autop::ServerEndpoints;
 use crate::signing::{FIRMWARE_PREFIX, UrlSigner};
 use autop_files::AutopFiles;
+use device_auth::DeviceAuth;
+use face_photos::FacePhotos;
 use firmware_downloads::FirmwareDownloads;
 use upgrades::{InCall, UpgradeRunner};
 
@@ -84,6 +90,7 @@ pub enum BindError {
 /// Provisioning, bound and ready to `run`.
 pub struct Provisioning {
     autop: Arc<AutopFiles>,
+    faces: Arc<FacePhotos>,
     firmware: Arc<FirmwareDownloads>,
     mtls: Option<(HttpsServer, Router)>,
     runner: UpgradeRunner,
@@ -101,14 +108,23 @@ impl Provisioning {
         identity: &Identity,
         https: &HttpsConfig,
     ) -> Result<Self, BindError> {
+        // One count of failed authentications for everything devices fetch.
+        let auth = Arc::new(DeviceAuth::default());
         let autop = Arc::new(AutopFiles::new(
             parts.store.clone(),
             parts.endpoints.clone(),
+            auth.clone(),
         ));
+        let faces = Arc::new(FacePhotos {
+            store: parts.store.clone(),
+            auth,
+        });
         let mtls = match config.autop_mtls_listen {
             Some(addr) => {
                 let tls = client_certs::server_config(identity, https.tls_min)?;
-                let router = Router::new().route(autop_files::PREFIX, autop.clone());
+                let router = Router::new()
+                    .route(autop_files::PREFIX, autop.clone())
+                    .route(face_photos::PREFIX, faces.clone());
                 let listen = HttpsConfig {
                     listen: addr,
                     ..https.clone()
@@ -138,6 +154,7 @@ impl Provisioning {
         };
         Ok(Provisioning {
             autop,
+            faces,
             firmware,
             mtls,
             runner,
@@ -152,10 +169,11 @@ impl Provisioning {
         self.mtls.as_ref().and_then(|(s, _)| s.local_addr().ok())
     }
 
-    /// `router` with AutoP and firmware downloads mounted.
+    /// `router` with AutoP, face photos and firmware downloads mounted.
     pub fn mount(&self, router: Router) -> Router {
         router
             .route(autop_files::PREFIX, self.autop.clone())
+            .route(face_photos::PREFIX, self.faces.clone())
             .route(FIRMWARE_PREFIX, self.firmware.clone())
     }
 

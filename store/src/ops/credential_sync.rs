@@ -10,8 +10,10 @@ use std::hash::{Hash, Hasher};
 
 use crate::access::{checks_credentials, relays_opened};
 use crate::directory::Directory;
-use crate::model::{Credential, Device, Id, KeyTerms, Method, PinMode};
+use crate::error::Result;
+use crate::model::{Credential, Device, Id, KeyTerms, Method, PhotoFormat, PinMode};
 use crate::ops::credentials::{holder_name, is_spent};
+use crate::record::face_blob_key;
 use crate::store::Store;
 
 /// One credential as a door phone holds it.
@@ -191,6 +193,39 @@ impl Store {
             }
             Some(sync)
         })
+    }
+}
+
+impl Store {
+    /// The photo of face credential `credential_id` for device `device_id`, which enrols it
+    /// from the `sha256` its list names. `None` unless the device holds that credential now:
+    /// another community's, one opening none of its relays, a withdrawn or spent one, or a
+    /// photo since replaced are all the same answer, so a device learns nothing of the rest.
+    pub fn door_face_photo(
+        &self,
+        device_id: Id,
+        credential_id: Id,
+        sha256: &str,
+    ) -> Result<Option<(PhotoFormat, Vec<u8>)>> {
+        let now = self.now_ms();
+        let format = self.read(|dir| {
+            let device = dir.device(device_id)?;
+            let c = dir.credentials().get(credential_id)?;
+            let face = c.face.as_ref()?;
+            let held = checks_credentials(device.device_type)
+                && c.community_id == device.community_id
+                && face.sha256 == sha256
+                && !is_spent(c, now)
+                && door_credential(dir, c, device).is_some();
+            held.then_some(face.format)
+        });
+        let Some(format) = format else {
+            return Ok(None);
+        };
+        Ok(self
+            .backend()
+            .blob(&face_blob_key(credential_id))?
+            .map(|bytes| (format, bytes)))
     }
 }
 

@@ -30,6 +30,7 @@ import { useLive } from "../../ui/useLive";
 import { DeviceEvents } from "./DeviceEvents";
 import { DeviceSettings } from "./DeviceSettings";
 import { NotFound } from "../NotFound";
+import { isPropertyManager, mayReadLogs } from "../../session";
 import { DEVICE_TYPES, deviceTypeLabel, isDoorPhone, isIndoorMonitor } from "./labels";
 import { RelayFields, newRelay, type RelayDraft } from "./RelayFields";
 import { ServedBuildings, servedIds, servedOf, type Served } from "./ServedBuildings";
@@ -105,6 +106,7 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
   const building = buildings.find((b) => String(b.id) === (device ? String(device.buildingId) : apartment ? String(apartment.buildingId) : scope));
   if (!device && scope !== "public" && !building) return <NotFound />;
   const back = backTo(community.id, scope, device, apartment);
+  const manager = isPropertyManager();
   const scopeName = device
     ? device.owner
     : apartment
@@ -117,9 +119,10 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
       <p class="breadcrumb">
         <Link href="/">{t("nav.dashboard")}</Link> › <Link href={back}>{community.name}</Link> › {scopeName}
       </p>
-      <h1>{device ? t("dev.editTitle", { name: device.name }) : t("dev.newTitle", { scope: scopeName })}</h1>
+      <h1>{device ? (manager ? device.name : t("dev.editTitle", { name: device.name })) : t("dev.newTitle", { scope: scopeName })}</h1>
       {device && <LiveDevice device={device} time={communityTimeStyle(community)} reload={loaded.reload} />}
-      <DeviceForm
+      {/* A device's settings are the installer's: a property manager sees them, opens its relays. */}
+      {!manager && <DeviceForm
         key={device ? String(device.id) : "new"}
         communityId={community.id}
         scope={scope}
@@ -127,7 +130,7 @@ export function DevicePage(props: { communityId: string; deviceId?: string }) {
         buildings={buildings}
         back={back}
         reload={loaded.reload}
-      />
+      />}
     </>
   );
 }
@@ -349,8 +352,9 @@ function DeviceForm(props: { communityId: bigint; scope: string; device?: Device
 function LiveDevice(props: { device: Device; time: TimeStyle; reload: () => void }) {
   const d = props.device;
   const [status, setStatus] = useState<Partial<Device>>({});
+  const logs = mayReadLogs(d.communityId);
   const events = useLoad(
-    () => client(EventService).listEvents({ communityId: d.communityId, deviceId: d.id, limit: 20 }),
+    () => (logs ? client(EventService).listEvents({ communityId: d.communityId, deviceId: d.id, limit: 20 }) : Promise.resolve(undefined)),
     [String(d.id)],
   );
   const [fresh, setFresh] = useState<DeviceEvent[]>([]);
@@ -380,8 +384,8 @@ function LiveDevice(props: { device: Device; time: TimeStyle; reload: () => void
   return (
     <>
       <DeviceStatus device={{ ...d, ...status } as Device} time={props.time} />
-      <DeviceSettings device={d} />
-      <DeviceEvents events={shown} time={props.time} />
+      {!isPropertyManager() && <DeviceSettings device={d} />}
+      {logs && <DeviceEvents events={shown} time={props.time} />}
     </>
   );
 }
@@ -422,6 +426,7 @@ function DeviceStatus(props: { device: Device; time: TimeStyle }) {
     setBusy(false);
   };
   const enabled = d.relays.map((r, i) => ({ r, n: i + 1 })).filter(({ r }) => r.enabled);
+  const manager = isPropertyManager();
   return (
     <section class="panel device-status" aria-labelledby="device-status-title">
       <h2 id="device-status-title">{t("dev.details")}</h2>
@@ -451,16 +456,22 @@ function DeviceStatus(props: { device: Device; time: TimeStyle }) {
             {t("dev.unlock", { relay: r.name || t("dev.relay", { n }) })}
           </button>
         ))}
-        <button type="button" disabled={busy || !d.online} onClick={() => setRebooting(true)}>
-          {t("dev.reboot")}
-        </button>
-        <button type="button" disabled={busy || !d.online} onClick={remote} aria-describedby="remote-help">
-          {t("dev.remote")}
-        </button>
+        {!manager && (
+          <>
+            <button type="button" disabled={busy || !d.online} onClick={() => setRebooting(true)}>
+              {t("dev.reboot")}
+            </button>
+            <button type="button" disabled={busy || !d.online} onClick={remote} aria-describedby="remote-help">
+              {t("dev.remote")}
+            </button>
+          </>
+        )}
       </div>
-      <p class="help" id="remote-help">
-        {t("dev.remote.help")}
-      </p>
+      {!manager && (
+        <p class="help" id="remote-help">
+          {t("dev.remote.help")}
+        </p>
+      )}
       <ConfirmDialog
         open={rebooting}
         message={t("dev.rebootConfirm", { name: d.name })}
