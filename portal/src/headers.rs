@@ -7,9 +7,10 @@ use http::{HeaderName, HeaderValue, Response, header};
 use porter_edge::https::body::Body;
 
 /// Only our own script, styles and API; no inline script, no framing, no plugins.
-/// `data:` images: the portal draws icons with CSS, a few as data URLs.
+/// `data:` images: the portal draws icons with CSS, a few as data URLs; `blob:` images:
+/// photos and captured images arrive through the API and are shown from object URLs.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const FIXED: [(HeaderName, &str); 7] = [

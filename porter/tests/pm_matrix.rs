@@ -50,6 +50,8 @@ struct Site {
     camera: u64,
     credential: u64,
     face: u64,
+    /// A captured image's event.
+    capture: u64,
 }
 
 type Outcome = Result<(), Status>;
@@ -965,6 +967,18 @@ fn probes() -> Vec<Probe> {
                 ..Default::default()
             })
             .await)),
+        probe!(
+            "EventService.GetCapturedImage",
+            true,
+            with_log,
+            |pm, a, s| ok(pm
+                .events()
+                .get_captured_image(pb::CapturedImageRef {
+                    community_id: s.community,
+                    seq: s.capture,
+                })
+                .await)
+        ),
         probe!("EventService.WatchCommunity", true, with_log, |pm, a, s| {
             let mut stream = pm
                 .events()
@@ -1229,6 +1243,7 @@ fn declared_rpcs() -> Vec<String> {
 }
 
 async fn site(
+    server: &Server,
     admin: &Client,
     name: &str,
     plan: pb::FeaturePlan,
@@ -1287,6 +1302,7 @@ async fn site(
         camera,
         credential: 0,
         face: 0,
+        capture: 0,
     };
     let credential = admin
         .credentials()
@@ -1310,9 +1326,27 @@ async fn site(
         .unwrap()
         .into_inner()
         .id;
+    let secret = admin
+        .devices()
+        .get_device_secrets(pb::GetDeviceRequest { id: device })
+        .await
+        .unwrap()
+        .into_inner()
+        .credential;
+    let mac = format!("0C11000{n}0002");
+    let (code, answer) =
+        common::upload_capture(server, &mac, &secret, "reason=motion", &common::face_png(1)).await;
+    assert_eq!(code, "201", "{answer}");
+    let capture = answer
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|seq| seq.parse().ok())
+        .expect("the answer names the event");
     Site {
         credential,
         face,
+        capture,
         ..s
     }
 }
@@ -1325,6 +1359,7 @@ async fn every_rpc_against_every_kind_of_property_manager_and_community() {
     let server = Server::start(dir.path()).await;
     let admin = server.admin().await;
     let premium = site(
+        &server,
         &admin,
         "Premium",
         pb::FeaturePlan::Premium,
@@ -1333,6 +1368,7 @@ async fn every_rpc_against_every_kind_of_property_manager_and_community() {
     )
     .await;
     let basic = site(
+        &server,
         &admin,
         "Basic",
         pb::FeaturePlan::Basic,
@@ -1341,6 +1377,7 @@ async fn every_rpc_against_every_kind_of_property_manager_and_community() {
     )
     .await;
     let other = site(
+        &server,
         &admin,
         "Other",
         pb::FeaturePlan::Premium,

@@ -127,9 +127,18 @@ pub async fn run(
     let autop = Arc::new(std::sync::Mutex::new(crate::autop::AutopState::default()));
     let door = Door::new();
     let _follower = Follower(controls.instructions.as_ref().map(|tx| {
+        let camera = behaviour.autop_base.clone().map(|base| {
+            crate::camera::Camera::new(
+                https_tls.clone(),
+                base,
+                spec.mac.clone(),
+                spec.credential.clone(),
+            )
+        });
         tokio::spawn(crate::entries::follow(
             spec.mac.clone(),
             door.clone(),
+            camera,
             tx.subscribe(),
         ))
     }));

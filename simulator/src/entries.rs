@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use porter_proto::device::v1::{self as d, device_frame::Body};
 use tokio::sync::{Notify, broadcast, mpsc};
 
+use crate::camera::Camera;
 use crate::door::{DoorList, Outcome, Presented};
 
 /// Door-log entries kept while the cloud is unreachable; older ones go first.
@@ -20,6 +21,8 @@ pub enum Action {
     Offline,
     /// Network back: connect again.
     Online,
+    /// Take a picture and upload it (door_log, call or motion).
+    Capture(String),
 }
 
 /// For one device (by MAC) or every device.
@@ -30,7 +33,7 @@ pub struct Instruction {
 }
 
 /// One line of `--control-stdin`: `[MAC] pin CODE [APT] | card NUMBER | face SHA256 |
-/// qr CODE | offline | online`.
+/// qr CODE | offline | online | capture [REASON]`.
 pub fn parse(line: &str) -> Result<Instruction, String> {
     let mut words: Vec<&str> = line.split_whitespace().collect();
     let mac = match words.first() {
@@ -62,9 +65,10 @@ pub fn parse(line: &str) -> Result<Instruction, String> {
         Some("qr") => present(d::UnlockMethod::QrCode, words.get(1), None)?,
         Some("offline") => Action::Offline,
         Some("online") => Action::Online,
+        Some("capture") => Action::Capture(words.get(1).copied().unwrap_or("door_log").to_owned()),
         _ => {
             return Err(format!(
-                "{line:?}: expected [MAC] pin [APT] CODE, card NUMBER, face SHA256, qr CODE, offline or online"
+                "{line:?}: expected [MAC] pin [APT] CODE, card NUMBER, face SHA256, qr CODE, offline, online or capture [REASON]"
             ));
         }
     };
@@ -107,10 +111,12 @@ impl Door {
     }
 }
 
-/// Follows the instructions for device `mac` until the sender goes.
+/// Follows the instructions for device `mac` until the sender goes; pictures go up
+/// through `camera` (none without an AutoP server).
 pub async fn follow(
     mac: String,
     door: Arc<Door>,
+    camera: Option<Camera>,
     mut instructions: broadcast::Receiver<Instruction>,
 ) {
     loop {
@@ -128,6 +134,16 @@ pub async fn follow(
                 door.changed.notify_waiters();
             }
             Action::Present(p) => present(&mac, &door, &p),
+            Action::Capture(reason) => {
+                let (status, answer) = match &camera {
+                    Some(c) => {
+                        c.upload(&reason, chrono::Utc::now().timestamp_millis())
+                            .await
+                    }
+                    None => (0, "no --autop-url to upload to".to_owned()),
+                };
+                print_capture(&mac, &reason, status, &answer);
+            }
         }
     }
 }
@@ -171,6 +187,14 @@ fn present(mac: &str, door: &Door, p: &Presented) {
     }
     drop(state);
     print_outcome(mac, p, &outcome, online);
+}
+
+#[allow(clippy::print_stdout)]
+fn print_capture(mac: &str, reason: &str, status: u16, answer: &str) {
+    let line = serde_json::json!({
+        "capture": {"mac": mac, "reason": reason, "status": status, "answer": answer}
+    });
+    println!("{line}");
 }
 
 #[allow(clippy::print_stdout)]

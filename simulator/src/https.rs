@@ -1,11 +1,12 @@
 //! A device's HTTPS client: one GET per connection with hyper over rustls, trusting the
-//! CA the simulator was given; for AutoP files and firmware images.
+//! CA the simulator was given; for AutoP files, firmware images, face photos, and the
+//! upload of captured images.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Request, StatusCode, header};
-use http_body_util::{BodyExt, Empty};
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
@@ -27,6 +28,29 @@ pub async fn get(
     tls: Arc<rustls::ClientConfig>,
     url: &str,
     extra: &[(header::HeaderName, String)],
+) -> Result<http::Response<Incoming>, HttpsError> {
+    send(tls, Method::GET, url, extra, Bytes::new()).await
+}
+
+/// POST `body` to `url`; the status and the answer as text.
+pub async fn post(
+    tls: Arc<rustls::ClientConfig>,
+    url: &str,
+    extra: &[(header::HeaderName, String)],
+    body: Bytes,
+) -> Result<(StatusCode, String), HttpsError> {
+    let response = send(tls, Method::POST, url, extra, body).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+async fn send(
+    tls: Arc<rustls::ClientConfig>,
+    method: Method,
+    url: &str,
+    extra: &[(header::HeaderName, String)],
+    body: Bytes,
 ) -> Result<http::Response<Incoming>, HttpsError> {
     let uri: http::Uri = url.parse().map_err(|_| HttpsError::Url(url.into()))?;
     if uri.scheme_str() != Some("https") {
@@ -52,14 +76,14 @@ pub async fn get(
         .authority()
         .map(|a| a.as_str().to_owned())
         .unwrap_or_default();
-    let mut request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
         .header(header::HOST, authority);
     for (name, value) in extra {
         request = request.header(name, value);
     }
-    Ok(sender
-        .send_request(request.body(Empty::<Bytes>::new())?)
-        .await?)
+    Ok(sender.send_request(request.body(Full::new(body))?).await?)
 }
 
 /// The whole body as text (small answers such as AutoP files), with the status.

@@ -5,6 +5,7 @@
 //! Depends on `porter-proto` only: it talks to the server over the network like a device.
 
 pub mod autop;
+pub mod camera;
 pub mod device;
 pub mod door;
 pub mod entries;

@@ -115,7 +115,8 @@ struct Args {
     /// Read instructions from standard input, one a line: `[MAC] pin [APT] CODE`,
     /// `card NUMBER`, `face SHA256`, `qr CODE` (someone at the door: each answer is a JSON
     /// line {"entry": …} on standard output), `offline` or `online` (the network lost or
-    /// back). Without a MAC, every device.
+    /// back), `capture [door_log|call|motion]` (a picture uploaded to --autop-url; the
+    /// answer is a line {"capture": …}). Without a MAC, every device.
     #[arg(long)]
     control_stdin: bool,
     /// Print {"applied": {mac, list, version, credentials, at_ms}} each time a device's

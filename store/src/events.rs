@@ -39,10 +39,20 @@ pub enum EventKind {
         relay: u32,
         open: bool,
     },
+    /// A picture the device took (`crate::ops::captures`); the bytes are kept under
+    /// `capture_image_key`.
+    Capture {
+        /// door_log, call or motion: what made the device take it.
+        reason: String,
+        content_type: String,
+        width: u32,
+        height: u32,
+        size: u32,
+    },
 }
 
 impl EventKind {
-    /// The name filters use: door_log, call_log, alarm, arming_state, relay_status.
+    /// The name filters use: door_log, call_log, alarm, arming_state, relay_status, capture.
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::DoorLog { .. } => "door_log",
@@ -50,6 +60,7 @@ impl EventKind {
             EventKind::Alarm { .. } => "alarm",
             EventKind::ArmingState { .. } => "arming_state",
             EventKind::RelayStatus { .. } => "relay_status",
+            EventKind::Capture { .. } => "capture",
         }
     }
 }
@@ -76,10 +87,26 @@ pub fn event_key(community_id: Id, seq: u64) -> String {
     format!("{EVENT_PREFIX}{community_id:016x}/{seq:016x}")
 }
 
+/// Where a captured image's bytes are: in the blob space, so loading the directory skips
+/// them, named like the event.
+pub const CAPTURE_IMAGE_PREFIX: &str = "blob/capture/";
+
+pub fn capture_image_key(community_id: Id, seq: u64) -> String {
+    format!("{CAPTURE_IMAGE_PREFIX}{community_id:016x}/{seq:016x}")
+}
+
+/// The image key that goes with an event's key (only a capture has an image there).
+pub fn capture_image_key_of(event_key: &[u8]) -> Vec<u8> {
+    let rest = event_key
+        .strip_prefix(EVENT_PREFIX.as_bytes())
+        .unwrap_or(event_key);
+    [CAPTURE_IMAGE_PREFIX.as_bytes(), rest].concat()
+}
+
 /// Which events a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    /// door_log, call_log, alarm, arming_state, relay_status; empty for all.
+    /// door_log, call_log, alarm, arming_state, relay_status, capture; empty for all.
     pub kind: String,
     pub device_id: Option<Id>,
     pub apartment_id: Option<Id>,

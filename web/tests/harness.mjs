@@ -227,7 +227,8 @@ export async function eventually(read, expected, message) {
 /**
  * A porter-sim door phone or monitor connected as device `id` until `stop()`. With
  * `control`, `present(line)` hands it an entry ("pin 2580", "qr 12345678") and resolves
- * with the door's answer ({ opened, method, credential_id, holder, relays, … }).
+ * with the door's answer ({ opened, method, credential_id, holder, relays, … }), or has it
+ * take a picture ("capture door_log") and resolves with the upload's { status, answer }.
  */
 export function startSim(server, id, { control = false } = {}) {
   const child = spawn(
@@ -240,7 +241,7 @@ export function startSim(server, id, { control = false } = {}) {
       "--gateway", server.addrs.gateway,
       "--ca", join(server.dataDir, "gateway-cert.pem"),
       "--hold-secs", "300",
-      ...(control ? ["--control-stdin"] : []),
+      ...(control ? ["--control-stdin", "--autop-url", `https://${server.addrs.https}`] : []),
     ],
     { stdio: [control ? "pipe" : "ignore", control ? "pipe" : "ignore", "inherit"] },
   );
@@ -250,7 +251,8 @@ export function startSim(server, id, { control = false } = {}) {
     createInterface({ input: child.stdout }).on("line", (line) => {
       let entry;
       try {
-        entry = JSON.parse(line).entry;
+        const parsed = JSON.parse(line);
+        entry = parsed.entry ?? parsed.capture;
       } catch {
         return;
       }

@@ -3,7 +3,7 @@
 // the installer's own modules or actions, opens its community's residents, and its account
 // page is its own password. It moves a resident in, issues a PIN and a visitor's QR key
 // that a porter-sim door phone then opens with (the door log names who), withdraws the
-// PIN, opens the door phone's relay from its page (which offers none of the installer's
+// PIN, looks at the door phone's picture of someone at the door, opens its relay from its page (which offers none of the installer's
 // settings), and finds the Basic plan's switches locked. A month on, its login asks for a new
 // password (the server restarted under libfaketime, its clock 31 days ahead).
 import { after, before, describe, test } from "node:test";
@@ -160,6 +160,19 @@ describe("property manager", () => {
         await page.getByRole("cell", { name: /PIN: opened \(Mia Park \(APT 201\)\)/ }).first().waitFor();
         await page.getByRole("cell", { name: /QR code: opened \(Dana Cruz/ }).first().waitFor();
         await check(page, "pm-door-log");
+
+        // The door phone's picture of someone at the door, shown on demand (Log Access).
+        const upload = await door.present("capture door_log");
+        assert.equal(upload.status, 201, upload.answer);
+        await page.getByLabel("Type", { exact: true }).selectOption("capture");
+        await page.getByRole("button", { name: "Show", exact: true }).click();
+        const picture = page.getByRole("cell", { name: /Picture: someone at the door/ }).first();
+        await picture.getByRole("button", { name: "Show picture" }).click();
+        const img = picture.getByRole("img", { name: /Picture taken by Oak Gate at/ });
+        await img.waitFor();
+        assert.match(await img.getAttribute("src"), /^blob:/);
+        await page.waitForFunction((el) => el.complete && el.naturalWidth === 640, await img.elementHandle());
+        await check(page, "pm-capture");
 
         // The door phone's page: its status and its relays to open, not the installer's
         // settings, reboot or remote control.

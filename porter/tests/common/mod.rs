@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod sim_door;
 pub mod sipp;
 
 use std::path::{Path, PathBuf};
@@ -777,4 +778,34 @@ pub fn face_png(seed: u8) -> Vec<u8> {
     b.extend_from_slice(&640u32.to_be_bytes());
     b.extend_from_slice(&[8, 2, 0, 0, 0, seed]);
     b
+}
+
+/// POST `body` to /captures as device `mac`: (status, answer).
+#[allow(dead_code)]
+pub async fn upload_capture(
+    server: &Server,
+    mac: &str,
+    password: &str,
+    query: &str,
+    body: &[u8],
+) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("image");
+    std::fs::write(&file, body).unwrap();
+    let ca = server.data_dir.join("gateway-cert.pem");
+    let auth = format!("{mac}:{password}");
+    let data = format!("@{}", file.display());
+    let url = format!("https://{}/captures?{query}", server.https_addr);
+    curl(&[
+        "--cacert",
+        ca.to_str().unwrap(),
+        "-u",
+        &auth,
+        "-H",
+        "Content-Type: image/png",
+        "--data-binary",
+        &data,
+        &url,
+    ])
+    .await
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode, header};
 use hyper::body::{Bytes, Incoming};
-use porter_edge::https::body::{Body, empty, only_get_or_head, set_header as set, text, whole};
+use porter_edge::https::body::{
+    Body, empty, not_found, only_get_or_head, set_header as set, text, whole,
+};
 use porter_edge::https::{Handler, Peer, Reply};
 use porter_store::Store;
 use porter_store::model::Id;
@@ -43,10 +45,6 @@ fn wanted(path: &str) -> Option<(Id, &str)> {
         return None;
     }
     Some((id.parse().ok()?, sha256))
-}
-
-fn not_found() -> Response<Body> {
-    text(StatusCode::NOT_FOUND, "not found\n")
 }
 
 impl FacePhotos {

@@ -2,6 +2,7 @@
 //!
 //! - `autop_files`: `GET /autop/…`, AutoP files behind device authentication;
 //! - `face_photos`: `GET /faces/…`, the photos of face credentials a door phone holds;
+//! - `captured_images`: `POST /captures`, pictures devices take, kept with the events;
 //! - `device_auth`: who a device request comes from (AutoP and face photos);
 //! - `firmware_downloads`: `GET /firmware/…`, images by signed URL;
 //! - `client_certs`: TLS of the AutoP listener that asks for client certificates;
@@ -14,6 +15,7 @@
 //! loops until shutdown.
 
 pub mod autop_files;
+pub mod captured_images;
 pub mod client_certs;
 pub mod config_notifier;
 pub mod device_auth;
@@ -35,6 +37,7 @@ use porter_store::presence::{DeviceCommands, DevicePresence};
 use crate::autop::ServerEndpoints;
 use crate::signing::{FIRMWARE_PREFIX, UrlSigner};
 use autop_files::AutopFiles;
+use captured_images::CapturedImages;
 use device_auth::DeviceAuth;
 use face_photos::FacePhotos;
 use firmware_downloads::FirmwareDownloads;
@@ -91,6 +94,7 @@ pub enum BindError {
 pub struct Provisioning {
     autop: Arc<AutopFiles>,
     faces: Arc<FacePhotos>,
+    captures: Arc<CapturedImages>,
     firmware: Arc<FirmwareDownloads>,
     mtls: Option<(HttpsServer, Router)>,
     runner: UpgradeRunner,
@@ -117,6 +121,10 @@ impl Provisioning {
         ));
         let faces = Arc::new(FacePhotos {
             store: parts.store.clone(),
+            auth: auth.clone(),
+        });
+        let captures = Arc::new(CapturedImages {
+            store: parts.store.clone(),
             auth,
         });
         let mtls = match config.autop_mtls_listen {
@@ -124,7 +132,8 @@ impl Provisioning {
                 let tls = client_certs::server_config(identity, https.tls_min)?;
                 let router = Router::new()
                     .route(autop_files::PREFIX, autop.clone())
-                    .route(face_photos::PREFIX, faces.clone());
+                    .route(face_photos::PREFIX, faces.clone())
+                    .route(captured_images::PATH, captures.clone());
                 let listen = HttpsConfig {
                     listen: addr,
                     ..https.clone()
@@ -155,6 +164,7 @@ impl Provisioning {
         Ok(Provisioning {
             autop,
             faces,
+            captures,
             firmware,
             mtls,
             runner,
@@ -169,11 +179,12 @@ impl Provisioning {
         self.mtls.as_ref().and_then(|(s, _)| s.local_addr().ok())
     }
 
-    /// `router` with AutoP, face photos and firmware downloads mounted.
+    /// `router` with AutoP, face photos, captured images and firmware downloads mounted.
     pub fn mount(&self, router: Router) -> Router {
         router
             .route(autop_files::PREFIX, self.autop.clone())
             .route(face_photos::PREFIX, self.faces.clone())
+            .route(captured_images::PATH, self.captures.clone())
             .route(FIRMWARE_PREFIX, self.firmware.clone())
     }
 

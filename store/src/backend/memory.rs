@@ -6,7 +6,10 @@ use std::sync::Mutex;
 
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
-use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
+use crate::events::{
+    DeviceEventRecord, EVENT_PREFIX, EventFilter, capture_image_key, capture_image_key_of,
+    event_key,
+};
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
@@ -84,6 +87,17 @@ impl Backend for MemoryBackend {
             encoded.push((event_key(e.community_id, e.seq), serde_json::to_vec(e)?));
         }
         self.records().extend(encoded);
+        Ok(())
+    }
+
+    fn append_capture(&self, event: &DeviceEventRecord, image: &[u8]) -> Result<(), BackendError> {
+        let encoded = serde_json::to_vec(event)?;
+        let mut records = self.records();
+        records.insert(event_key(event.community_id, event.seq), encoded);
+        records.insert(
+            capture_image_key(event.community_id, event.seq),
+            image.to_vec(),
+        );
         Ok(())
     }
 
@@ -167,6 +181,8 @@ impl Backend for MemoryBackend {
             .collect();
         for k in &keys {
             records.remove(k);
+            let image = capture_image_key_of(k.as_bytes());
+            records.remove(String::from_utf8_lossy(&image).as_ref());
         }
         Ok(keys.len())
     }

@@ -37,6 +37,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Appends device events; durable within the backend's flush interval.
     fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError>;
 
+    /// Appends a captured image's event with its bytes (`capture_image_key`), together.
+    fn append_capture(&self, event: &DeviceEventRecord, image: &[u8]) -> Result<(), BackendError>;
+
     /// Events of a community with `seq < before_seq` that match, newest first. Scans at
     /// most `scan_limit` events so a narrow filter cannot make a request unbounded.
     fn events_page(
@@ -49,7 +52,7 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<Vec<DeviceEventRecord>, BackendError>;
 
     /// Deletes the events of a community that match `remove`, and all but the newest
-    /// `keep`; returns how many went.
+    /// `keep`, with the images of captures among them; returns how many went.
     fn prune_events(
         &self,
         community_id: Id,

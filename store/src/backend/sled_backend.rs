@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Backend, BackendFuture};
 use crate::error::BackendError;
-use crate::events::{DeviceEventRecord, EVENT_PREFIX, EventFilter, event_key};
+use crate::events::{
+    DeviceEventRecord, EVENT_PREFIX, EventFilter, capture_image_key, capture_image_key_of,
+    event_key,
+};
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
 use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
@@ -130,6 +133,20 @@ impl Backend for SledBackend {
         Ok(())
     }
 
+    fn append_capture(&self, event: &DeviceEventRecord, image: &[u8]) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        batch.insert(
+            event_key(event.community_id, event.seq).as_bytes(),
+            serde_json::to_vec(event)?,
+        );
+        batch.insert(
+            capture_image_key(event.community_id, event.seq).as_bytes(),
+            image,
+        );
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
     fn events_page(
         &self,
         community_id: Id,
@@ -183,6 +200,8 @@ impl Backend for SledBackend {
             let drop_it = i >= keep
                 || serde_json::from_slice::<DeviceEventRecord>(&value).map_or(true, |e| remove(&e));
             if drop_it {
+                // Only a capture has an image; removing an absent key costs nothing.
+                batch.remove(capture_image_key_of(&key));
                 batch.remove(key);
                 removed += 1;
             }

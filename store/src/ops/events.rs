@@ -3,7 +3,7 @@
 use crate::directory::Actor;
 use crate::error::{Result, StoreError};
 use crate::events::{DeviceEventRecord, EventFilter, EventKind};
-use crate::model::Id;
+use crate::model::{Device, Id};
 use crate::store::Store;
 
 /// Largest page of events.
@@ -30,29 +30,44 @@ impl Store {
         });
         let records: Vec<DeviceEventRecord> = events
             .into_iter()
-            .map(|(at_ms, kind)| DeviceEventRecord {
-                seq: self.next_event_seq(),
-                community_id: device.community_id,
-                device_id,
-                device_name: device.name.clone(),
-                mac: device.mac.clone(),
-                apartment_id: device.apartment_id(),
-                at_ms: if at_ms > 0 { at_ms } else { received },
-                received_ms: received,
-                kind,
-            })
+            .map(|(at_ms, kind)| self.event_record(&device, at_ms, received, kind))
             .collect();
         self.backend().append_events(&records)?;
         let count = records.len();
-        // Pages that show live state get each event; nobody listening costs nothing.
-        if self.live_feed().receiver_count() > 0 {
-            for record in records {
-                let _ = self
-                    .live_feed()
-                    .send(crate::live::LiveUpdate::Event(std::sync::Arc::new(record)));
-            }
+        for record in records {
+            self.publish_event(record);
         }
         Ok(count)
+    }
+
+    /// A new event of `device` at `at_ms` by its clock (0 or less: `received`).
+    pub(crate) fn event_record(
+        &self,
+        device: &Device,
+        at_ms: i64,
+        received: i64,
+        kind: EventKind,
+    ) -> DeviceEventRecord {
+        DeviceEventRecord {
+            seq: self.next_event_seq(),
+            community_id: device.community_id,
+            device_id: device.id,
+            device_name: device.name.clone(),
+            mac: device.mac.clone(),
+            apartment_id: device.apartment_id(),
+            at_ms: if at_ms > 0 { at_ms } else { received },
+            received_ms: received,
+            kind,
+        }
+    }
+
+    /// Pages that show live state get each event; nobody listening costs nothing.
+    pub(crate) fn publish_event(&self, record: DeviceEventRecord) {
+        if self.live_feed().receiver_count() > 0 {
+            let _ = self
+                .live_feed()
+                .send(crate::live::LiveUpdate::Event(std::sync::Arc::new(record)));
+        }
     }
 
     /// A key's use, from the door log: the count moves on (and with it the community's
@@ -117,12 +132,14 @@ impl Store {
         )?)
     }
 
-    /// Keeps the newest `keep` events of every community; returns how many went.
+    /// Keeps the newest `keep` events of every community, and of those the newest
+    /// `CAPTURES_PER_COMMUNITY` captured images; returns how many went.
     pub fn prune_events(&self, keep: usize) -> Result<usize> {
         let communities: Vec<Id> = self.read(|d| d.all_community_ids());
         let mut removed = 0;
         for c in communities {
             removed += self.backend().prune_events(c, keep, &|_| false)?;
+            removed += self.prune_captures_of(c, super::captures::CAPTURES_PER_COMMUNITY)?;
         }
         Ok(removed)
     }

@@ -6,6 +6,7 @@ pub mod apartments;
 pub mod buildings;
 pub mod calls;
 pub mod cameras;
+pub mod captures;
 pub mod communities;
 pub mod credential_sync;
 pub mod credentials;

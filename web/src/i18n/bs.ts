@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Kod",
   "cred.qrOf": "QR kod ključa za {who}",
   "ev.door.offline": " (van mreže)",
+  "ev.kind.capture": "Snimljena slika",
+  "ev.capture": "Slika: {reason}",
+  "ev.capture.door_log": "neko na vratima",
+  "ev.capture.call": "poziv",
+  "ev.capture.motion": "pokret",
+  "ev.capture.show": "Prikaži sliku",
+  "ev.capture.hide": "Sakrij sliku",
+  "ev.capture.alt": "Sliku snimio {device} u {time}",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Kode",
   "cred.qrOf": "QR-kode for nøglen til {who}",
   "ev.door.offline": " (offline)",
+  "ev.kind.capture": "Taget billede",
+  "ev.capture": "Billede: {reason}",
+  "ev.capture.door_log": "nogen ved døren",
+  "ev.capture.call": "et opkald",
+  "ev.capture.motion": "bevægelse",
+  "ev.capture.show": "Vis billede",
+  "ev.capture.hide": "Skjul billede",
+  "ev.capture.alt": "Billede taget af {device} kl. {time}",
 };

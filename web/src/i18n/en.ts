@@ -863,6 +863,14 @@ export const en = {
   "cred.code": "Code",
   "cred.qrOf": "QR code of the key for {who}",
   "ev.door.offline": " (while offline)",
+  "ev.kind.capture": "Captured image",
+  "ev.capture": "Picture: {reason}",
+  "ev.capture.door_log": "someone at the door",
+  "ev.capture.call": "a call",
+  "ev.capture.motion": "motion",
+  "ev.capture.show": "Show picture",
+  "ev.capture.hide": "Hide picture",
+  "ev.capture.alt": "Picture taken by {device} at {time}",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Código",
   "cred.qrOf": "Código QR de la clave para {who}",
   "ev.door.offline": " (sin conexión)",
+  "ev.kind.capture": "Imagen capturada",
+  "ev.capture": "Imagen: {reason}",
+  "ev.capture.door_log": "alguien en la puerta",
+  "ev.capture.call": "una llamada",
+  "ev.capture.motion": "movimiento",
+  "ev.capture.show": "Mostrar imagen",
+  "ev.capture.hide": "Ocultar imagen",
+  "ev.capture.alt": "Imagen tomada por {device} el {time}",
 };

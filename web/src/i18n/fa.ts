@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "کد",
   "cred.qrOf": "کد QR کلید برای {who}",
   "ev.door.offline": " (در حالت آفلاین)",
+  "ev.kind.capture": "تصویر ثبت‌شده",
+  "ev.capture": "تصویر: {reason}",
+  "ev.capture.door_log": "کسی پشت در",
+  "ev.capture.call": "یک تماس",
+  "ev.capture.motion": "حرکت",
+  "ev.capture.show": "نمایش تصویر",
+  "ev.capture.hide": "پنهان کردن تصویر",
+  "ev.capture.alt": "تصویر گرفته‌شده توسط {device} در {time}",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Code",
   "cred.qrOf": "Code QR de la clé pour {who}",
   "ev.door.offline": " (hors ligne)",
+  "ev.kind.capture": "Image capturée",
+  "ev.capture": "Image : {reason}",
+  "ev.capture.door_log": "quelqu’un à la porte",
+  "ev.capture.call": "un appel",
+  "ev.capture.motion": "mouvement",
+  "ev.capture.show": "Afficher l’image",
+  "ev.capture.hide": "Masquer l’image",
+  "ev.capture.alt": "Image prise par {device} le {time}",
 };

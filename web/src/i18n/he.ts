@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "קוד",
   "cred.qrOf": "קוד QR של המפתח עבור {who}",
   "ev.door.offline": " (במצב לא מקוון)",
+  "ev.kind.capture": "תמונה שצולמה",
+  "ev.capture": "תמונה: {reason}",
+  "ev.capture.door_log": "מישהו בדלת",
+  "ev.capture.call": "שיחה",
+  "ev.capture.motion": "תנועה",
+  "ev.capture.show": "הצג תמונה",
+  "ev.capture.hide": "הסתר תמונה",
+  "ev.capture.alt": "תמונה שצולמה על ידי {device} ב-{time}",
 };

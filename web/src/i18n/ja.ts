@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "コード",
   "cred.qrOf": "{who} のキーの QR コード",
   "ev.door.offline": "（オフライン中）",
+  "ev.kind.capture": "キャプチャ画像",
+  "ev.capture": "画像：{reason}",
+  "ev.capture.door_log": "ドアの前の来訪者",
+  "ev.capture.call": "通話",
+  "ev.capture.motion": "動体検知",
+  "ev.capture.show": "画像を表示",
+  "ev.capture.hide": "画像を隠す",
+  "ev.capture.alt": "{device} が {time} に撮影した画像",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "코드",
   "cred.qrOf": "{who}의 키 QR 코드",
   "ev.door.offline": " (오프라인 중)",
+  "ev.kind.capture": "캡처 이미지",
+  "ev.capture": "사진: {reason}",
+  "ev.capture.door_log": "문 앞의 방문자",
+  "ev.capture.call": "통화",
+  "ev.capture.motion": "움직임",
+  "ev.capture.show": "사진 보기",
+  "ev.capture.hide": "사진 숨기기",
+  "ev.capture.alt": "{device}이(가) {time}에 찍은 사진",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Kod",
   "cred.qrOf": "Kod QR klucza dla: {who}",
   "ev.door.offline": " (offline)",
+  "ev.kind.capture": "Przechwycony obraz",
+  "ev.capture": "Zdjęcie: {reason}",
+  "ev.capture.door_log": "ktoś przy drzwiach",
+  "ev.capture.call": "połączenie",
+  "ev.capture.motion": "ruch",
+  "ev.capture.show": "Pokaż zdjęcie",
+  "ev.capture.hide": "Ukryj zdjęcie",
+  "ev.capture.alt": "Zdjęcie zrobione przez {device} o {time}",
 };

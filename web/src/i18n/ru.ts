@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Код",
   "cred.qrOf": "QR-код ключа для: {who}",
   "ev.door.offline": " (без связи)",
+  "ev.kind.capture": "Снимок",
+  "ev.capture": "Снимок: {reason}",
+  "ev.capture.door_log": "кто-то у двери",
+  "ev.capture.call": "вызов",
+  "ev.capture.motion": "движение",
+  "ev.capture.show": "Показать снимок",
+  "ev.capture.hide": "Скрыть снимок",
+  "ev.capture.alt": "Снимок с устройства {device}, {time}",
 };

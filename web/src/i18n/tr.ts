@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Kod",
   "cred.qrOf": "{who} için anahtarın QR kodu",
   "ev.door.offline": " (çevrimdışıyken)",
+  "ev.kind.capture": "Yakalanan görüntü",
+  "ev.capture": "Görüntü: {reason}",
+  "ev.capture.door_log": "kapıda biri",
+  "ev.capture.call": "bir arama",
+  "ev.capture.motion": "hareket",
+  "ev.capture.show": "Görüntüyü göster",
+  "ev.capture.hide": "Görüntüyü gizle",
+  "ev.capture.alt": "{device} tarafından {time} tarihinde çekilen görüntü",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "Mã",
   "cred.qrOf": "Mã QR của khóa cho {who}",
   "ev.door.offline": " (khi ngoại tuyến)",
+  "ev.kind.capture": "Ảnh chụp",
+  "ev.capture": "Ảnh: {reason}",
+  "ev.capture.door_log": "có người ở cửa",
+  "ev.capture.call": "một cuộc gọi",
+  "ev.capture.motion": "chuyển động",
+  "ev.capture.show": "Xem ảnh",
+  "ev.capture.hide": "Ẩn ảnh",
+  "ev.capture.alt": "Ảnh do {device} chụp lúc {time}",
 };

@@ -833,4 +833,12 @@ export const catalog: Catalog = {
   "cred.code": "密码",
   "cred.qrOf": "{who} 的钥匙二维码",
   "ev.door.offline": "（离线时）",
+  "ev.kind.capture": "抓拍图片",
+  "ev.capture": "图片：{reason}",
+  "ev.capture.door_log": "门口有人",
+  "ev.capture.call": "通话",
+  "ev.capture.motion": "移动侦测",
+  "ev.capture.show": "显示图片",
+  "ev.capture.hide": "隐藏图片",
+  "ev.capture.alt": "{device} 于 {time} 拍摄的图片",
 };

@@ -12,12 +12,13 @@ use crate::AdminApi;
 mod live;
 use crate::error::{ApiResult, invalid, status};
 
-const KINDS: [&str; 5] = [
+const KINDS: [&str; 6] = [
     "door_log",
     "call_log",
     "alarm",
     "arming_state",
     "relay_status",
+    "capture",
 ];
 
 fn detail(kind: EventKind) -> Detail {
@@ -61,6 +62,19 @@ fn detail(kind: EventKind) -> Detail {
         EventKind::RelayStatus { relay, open } => {
             Detail::RelayStatus(d::RelayStatus { relay, open })
         }
+        EventKind::Capture {
+            reason,
+            content_type,
+            width,
+            height,
+            size,
+        } => Detail::Capture(pb::CapturedImage {
+            reason,
+            content_type,
+            width,
+            height,
+            size,
+        }),
     }
 }
 
@@ -93,6 +107,19 @@ impl EventService for AdminApi {
         Ok(Response::new(pb::ListEventsResponse {
             events: events.into_iter().map(event_message).collect(),
         }))
+    }
+
+    async fn get_captured_image(
+        &self,
+        request: Request<pb::CapturedImageRef>,
+    ) -> ApiResult<pb::CapturedImageFile> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let (content_type, data) = self
+            .store
+            .capture_image(&actor, r.community_id, r.seq)
+            .map_err(status)?;
+        Ok(Response::new(pb::CapturedImageFile { content_type, data }))
     }
 
     type WatchCommunityStream = live::UpdateStream;

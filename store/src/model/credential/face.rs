@@ -48,11 +48,7 @@ impl FacePhoto {
                 MAX_FACE_PHOTO_BYTES / (1024 * 1024)
             )));
         }
-        let (format, width, height) = if let Some(d) = png_size(bytes) {
-            (PhotoFormat::Png, d.0, d.1)
-        } else if let Some(d) = jpeg_size(bytes) {
-            (PhotoFormat::Jpeg, d.0, d.1)
-        } else {
+        let Some((format, width, height)) = image_info(bytes) else {
             return Err(refuse("is not a JPEG or PNG image".into()));
         };
         if width.min(height) < MIN_FACE_SIDE || width.max(height) > MAX_FACE_SIDE {
@@ -68,6 +64,15 @@ impl FacePhoto {
             size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
             sha256: hex::encode(sha2::Sha256::digest(bytes)),
         })
+    }
+}
+
+/// The format and size of a JPEG or PNG, read from its own bytes (its header; no pixels).
+pub fn image_info(bytes: &[u8]) -> Option<(PhotoFormat, u32, u32)> {
+    if let Some((w, h)) = png_size(bytes) {
+        Some((PhotoFormat::Png, w, h))
+    } else {
+        jpeg_size(bytes).map(|(w, h)| (PhotoFormat::Jpeg, w, h))
     }
 }
 

@@ -7,12 +7,14 @@
 //! doors and relays it opens, and a key's validity. Which device a credential reaches is
 //! decided in one place, `crate::access`.
 
-mod face;
+pub(crate) mod face;
 mod validity;
 
 use serde::{Deserialize, Serialize};
 
-pub use face::{FacePhoto, MAX_FACE_PHOTO_BYTES, MAX_FACE_SIDE, MIN_FACE_SIDE, PhotoFormat};
+pub use face::{
+    FacePhoto, MAX_FACE_PHOTO_BYTES, MAX_FACE_SIDE, MIN_FACE_SIDE, PhotoFormat, image_info,
+};
 pub use validity::{MAX_KEY_USES, MAX_KEY_WINDOW_MS, Repeat, Validity};
 
 use super::{Id, MAX_RELAYS, UnlockMethod};

@@ -2,7 +2,7 @@
 // how it opens (PIN, card, face, key), which doors, when a key works and how often it was
 // used. New issues one (a key's code and QR code are shown at once, to hand to the
 // visitor); Withdraw removes it from every door phone.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import {
   CredentialMethod,
   CredentialService,
@@ -16,6 +16,7 @@ import { t } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { CheckField, SelectField } from "../../ui/fields";
 import { formatDateTime, type TimeStyle } from "../../ui/format";
+import { FetchedImage } from "../../ui/FetchedImage";
 import { InfoDialog } from "../../ui/InfoDialog";
 import { LoadProblem } from "../../ui/LoadProblem";
 import { Pager } from "../../ui/Pager";
@@ -164,7 +165,12 @@ function CredentialShown(props: { credential?: Credential; onClose: () => void }
   return (
     <InfoDialog open={c !== undefined} title={c ? `${methodLabel(c)} – ${holderLabel(c)}` : ""} onClose={props.onClose}>
       {c?.method === CredentialMethod.FACE ? (
-        <FacePhoto id={c.id} label={t("cred.photoOf", { who: holderLabel(c) })} />
+        <FetchedImage
+          id={String(c.id)}
+          fetch={() => client(CredentialService).getFacePhoto({ id: c.id })}
+          alt={t("cred.photoOf", { who: holderLabel(c) })}
+          class="face-photo"
+        />
       ) : (
         c && (
           <div class="key-code">
@@ -179,13 +185,3 @@ function CredentialShown(props: { credential?: Credential; onClose: () => void }
   );
 }
 
-function FacePhoto(props: { id: bigint; label: string }) {
-  const photo = useLoad(async () => {
-    const file = await client(CredentialService).getFacePhoto({ id: props.id });
-    return URL.createObjectURL(new Blob([file.data as BlobPart], { type: file.contentType }));
-  }, [String(props.id)]);
-  useEffect(() => () => void (photo.data && URL.revokeObjectURL(photo.data)), [photo.data]);
-  if (photo.error) return <p class="field-error">{photo.error.message}</p>;
-  if (!photo.data) return <p aria-busy="true">{t("app.loading")}</p>;
-  return <img class="face-photo" src={photo.data} alt={props.label} />;
-}

@@ -12,9 +12,9 @@ import { LoadProblem } from "../../ui/LoadProblem";
 import { formatDateTime, wallTimeMs, type TimeStyle } from "../../ui/format";
 import { useLive } from "../../ui/useLive";
 import { useLoad } from "../../ui/useLoad";
-import { eventSummary } from "./DeviceEvents";
+import { EventDetail } from "./DeviceEvents";
 
-const KINDS = ["door_log", "call_log", "alarm", "arming_state", "relay_status"] as const;
+const KINDS = ["door_log", "call_log", "alarm", "arming_state", "relay_status", "capture"] as const;
 const PAGE = 50;
 
 interface Filter {
@@ -122,7 +122,9 @@ export function CommunityEvents(props: { communityId: bigint; time: TimeStyle })
                       <Link href={`/communities/${props.communityId}/devices/${e.deviceId}`}>{e.deviceName || e.mac}</Link>
                     </td>
                     <td>{t(`ev.kind.${e.kind}` as MessageKey)}</td>
-                    <td>{eventSummary(e)}</td>
+                    <td>
+                      <EventDetail event={e} communityId={props.communityId} time={props.time} />
+                    </td>
                   </tr>
                 ))
               )}

@@ -1,7 +1,10 @@
-// A device's latest events (door log, call log, alarms, arming, relay status), newest
-// first; new ones are added as the live stream brings them.
-import type { DeviceEvent } from "../../gen/porter/admin/v1/admin_pb";
+// A device's latest events (door log, call log, alarms, arming, relay status, captured
+// images), newest first; new ones are added as the live stream brings them.
+import { useState } from "preact/hooks";
+import { EventService, type DeviceEvent } from "../../gen/porter/admin/v1/admin_pb";
+import { client } from "../../api";
 import { t, type MessageKey } from "../../i18n";
+import { FetchedImage } from "../../ui/FetchedImage";
 import { formatDateTime, type TimeStyle } from "../../ui/format";
 
 export function eventSummary(e: DeviceEvent): string {
@@ -28,12 +31,37 @@ export function eventSummary(e: DeviceEvent): string {
       return t("ev.arming", { mode: d.value.mode });
     case "relayStatus":
       return t("ev.relay", { relay: d.value.relay, state: d.value.open ? t("ev.relay.open") : t("ev.relay.closed") });
+    case "capture":
+      return t("ev.capture", { reason: t(`ev.capture.${d.value.reason}` as MessageKey) });
     default:
       return e.kind;
   }
 }
 
-export function DeviceEvents(props: { events: DeviceEvent[]; time: TimeStyle }) {
+/** An event's details; a captured image is shown on demand. */
+export function EventDetail(props: { event: DeviceEvent; communityId: bigint; time: TimeStyle }) {
+  const e = props.event;
+  const [shown, setShown] = useState(false);
+  if (e.detail.case !== "capture") return <>{eventSummary(e)}</>;
+  return (
+    <div class="capture">
+      <span>{eventSummary(e)}</span>{" "}
+      <button type="button" class="link" aria-expanded={shown} onClick={() => setShown(!shown)}>
+        {shown ? t("ev.capture.hide") : t("ev.capture.show")}
+      </button>
+      {shown && (
+        <FetchedImage
+          id={String(e.seq)}
+          fetch={() => client(EventService).getCapturedImage({ communityId: props.communityId, seq: e.seq })}
+          alt={t("ev.capture.alt", { device: e.deviceName, time: formatDateTime(e.atMs, props.time) })}
+          class="captured-image"
+        />
+      )}
+    </div>
+  );
+}
+
+export function DeviceEvents(props: { events: DeviceEvent[]; communityId: bigint; time: TimeStyle }) {
   return (
     <section class="panel device-events" aria-labelledby="device-events-title">
       <h2 id="device-events-title">{t("ev.title")}</h2>
@@ -60,7 +88,9 @@ export function DeviceEvents(props: { events: DeviceEvent[]; time: TimeStyle }) 
                 <tr key={String(e.seq)} data-kind={e.kind}>
                   <td>{formatDateTime(e.atMs, props.time)}</td>
                   <td>{t(`ev.kind.${e.kind}` as MessageKey)}</td>
-                  <td>{eventSummary(e)}</td>
+                  <td>
+                    <EventDetail event={e} communityId={props.communityId} time={props.time} />
+                  </td>
                 </tr>
               ))
             )}

@@ -385,7 +385,7 @@ function LiveDevice(props: { device: Device; time: TimeStyle; reload: () => void
     <>
       <DeviceStatus device={{ ...d, ...status } as Device} time={props.time} />
       {!isPropertyManager() && <DeviceSettings device={d} />}
-      {logs && <DeviceEvents events={shown} time={props.time} />}
+      {logs && <DeviceEvents events={shown} communityId={d.communityId} time={props.time} />}
     </>
   );
 }
