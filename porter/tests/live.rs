@@ -52,6 +52,36 @@ async fn a_watch_sees_a_door_phone_come_online_open_a_door_and_go_offline() {
         .await
         .unwrap()
         .into_inner();
+    // A property manager without Log Access Control watches the devices, not the logs.
+    let made = admin
+        .pm()
+        .create_property_manager(pb::CreatePropertyManagerRequest {
+            first_name: "Ola".into(),
+            last_name: "Berg".into(),
+            email: "ola@example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    admin
+        .pm()
+        .assign_property_manager(pb::AssignPropertyManagerRequest {
+            community_id: lane,
+            property_manager_id: made.property_manager.as_ref().unwrap().id,
+            permissions: Some(pb::PropertyManagerPermissions::default()),
+        })
+        .await
+        .unwrap();
+    let pm = server
+        .login("ola@example.com", &made.generated_password)
+        .await;
+    let mut pm_updates = pm
+        .events()
+        .watch_community(pb::WatchCommunityRequest { community_id: lane })
+        .await
+        .unwrap()
+        .into_inner();
     // A device of another community comes and goes first: none of it may arrive.
     SimDevice::connect(&server, &admin, elsewhere, "R29")
         .await
@@ -91,6 +121,22 @@ async fn a_watch_sees_a_door_phone_come_online_open_a_door_and_go_offline() {
         unreachable!()
     };
     assert_eq!((s.device_id, s.online), (gate, false));
+    // The property manager saw the gate come and go, and no door log between.
+    let mut seen = Vec::new();
+    loop {
+        let u = next_matching(&mut pm_updates, |_| true).await;
+        let gone = matches!(&u, Update::DeviceStatus(s) if !s.online);
+        seen.push(u);
+        if gone {
+            break;
+        }
+    }
+    assert!(
+        seen.iter()
+            .all(|u| matches!(u, Update::DeviceStatus(s) if s.device_id == gate)),
+        "{seen:?}"
+    );
+    assert_eq!(seen.len(), 2, "online, then offline: {seen:?}");
 
     // Another installer's watch of this community is NOT_FOUND, as every other read.
     let stranger = server.other_installer(&admin, "stranger").await;

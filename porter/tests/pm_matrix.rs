@@ -979,7 +979,7 @@ fn probes() -> Vec<Probe> {
                 })
                 .await)
         ),
-        probe!("EventService.WatchCommunity", true, with_log, |pm, a, s| {
+        probe!("EventService.WatchCommunity", true, allowed, |pm, a, s| {
             let mut stream = pm
                 .events()
                 .watch_community(pb::WatchCommunityRequest {

@@ -79,3 +79,75 @@ pub trait Backend: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, BackendError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventKind, capture_image_key};
+
+    fn event(seq: u64, kind: EventKind) -> DeviceEventRecord {
+        DeviceEventRecord {
+            seq,
+            community_id: 7,
+            device_id: 1,
+            device_name: "Gate".into(),
+            mac: "0C1100000001".into(),
+            apartment_id: None,
+            at_ms: seq as i64,
+            received_ms: seq as i64,
+            kind,
+        }
+    }
+
+    fn capture(seq: u64) -> DeviceEventRecord {
+        event(
+            seq,
+            EventKind::Capture {
+                reason: "motion".into(),
+                content_type: "image/png".into(),
+                width: 1,
+                height: 1,
+                size: 3,
+            },
+        )
+    }
+
+    /// Both backends keep a capture's bytes with its event and drop them together.
+    fn captures_go_with_their_events(b: &dyn Backend) {
+        for seq in 1..=3 {
+            b.append_capture(&capture(seq), &[seq as u8; 3]).unwrap();
+        }
+        b.append_events(&[event(
+            4,
+            EventKind::ArmingState {
+                mode: "home".into(),
+            },
+        )])
+        .unwrap();
+        assert_eq!(b.blob(&capture_image_key(7, 2)).unwrap(), Some(vec![2; 3]));
+        let only = EventFilter {
+            kind: "capture".into(),
+            ..EventFilter::default()
+        };
+        let listed = b.events_page(7, u64::MAX, &only, 10, 100).unwrap();
+        assert_eq!(listed.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
+        // Three may stay: capture 2 goes by the filter, capture 1 by the count.
+        let removed = b.prune_events(7, 3, &|e| e.seq == 2).unwrap();
+        assert_eq!(removed, 2);
+        assert_eq!(b.blob(&capture_image_key(7, 1)).unwrap(), None);
+        assert_eq!(b.blob(&capture_image_key(7, 2)).unwrap(), None);
+        assert_eq!(b.blob(&capture_image_key(7, 3)).unwrap(), Some(vec![3; 3]));
+        assert!(b.load().unwrap().is_empty(), "images are not records");
+    }
+
+    #[test]
+    fn memory_keeps_captures_with_their_events() {
+        captures_go_with_their_events(&MemoryBackend::new());
+    }
+
+    #[test]
+    fn sled_keeps_captures_with_their_events() {
+        let dir = tempfile::tempdir().unwrap();
+        captures_go_with_their_events(&SledBackend::open(dir.path()).unwrap());
+    }
+}

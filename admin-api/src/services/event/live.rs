@@ -25,12 +25,14 @@ struct Watch {
     store: Store,
     token: String,
     community_id: u64,
+    /// Whether device events go out (Log Access Control), or only device status.
+    with_events: bool,
     until: tokio::time::Instant,
     check: tokio::time::Interval,
     ended: bool,
 }
 
-pub fn updates(store: Store, token: String, community_id: u64) -> UpdateStream {
+pub fn updates(store: Store, token: String, community_id: u64, with_events: bool) -> UpdateStream {
     let mut check = tokio::time::interval(SESSION_CHECK);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let watch = Watch {
@@ -38,6 +40,7 @@ pub fn updates(store: Store, token: String, community_id: u64) -> UpdateStream {
         store,
         token,
         community_id,
+        with_events,
         until: tokio::time::Instant::now() + LIFETIME,
         check,
         ended: false,
@@ -63,7 +66,11 @@ impl Watch {
                     }
                 }
                 received = self.feed.recv() => match received {
-                    Ok(u) if u.community_id() == self.community_id => return Some(Ok(message(u))),
+                    Ok(u) if u.community_id() == self.community_id
+                        && (self.with_events || !matches!(u, LiveUpdate::Event(_))) =>
+                    {
+                        return Some(Ok(message(u)));
+                    }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
                         return Some(Ok(pb::CommunityUpdate { update: Some(Update::Resync(pb::Empty {})) }));
