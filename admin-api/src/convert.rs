@@ -269,6 +269,16 @@ pub fn apartment(v: &ApartmentView) -> pb::Apartment {
             mobile: r.mobile.clone(),
             landlines: r.landlines.clone(),
             app_status: app_status_pb(r.app_status),
+            moved_in_by: r
+                .moved_in
+                .as_ref()
+                .map(|m| m.by.clone())
+                .unwrap_or_default(),
+            moved_in_by_property_manager: r
+                .moved_in
+                .as_ref()
+                .is_some_and(|m| m.by_property_manager),
+            moved_in_at_ms: r.moved_in.as_ref().map_or(0, |m| m.at_ms),
         }),
         family_members: a.family.iter().map(|m| family_member(a.id, m)).collect(),
     }

@@ -378,6 +378,12 @@ async fn apartments_residents_and_family_members() {
         ("+86", "13800000000")
     );
     assert_eq!(r.app_status, pb::AppStatus::Unregistered as i32);
+    assert_eq!(
+        (r.moved_in_by.as_str(), r.moved_in_by_property_manager),
+        ("admin", false),
+        "who moved the resident in"
+    );
+    assert!(r.moved_in_at_ms > 0);
 
     // APT number rules and uniqueness in the building.
     for bad in ["#2#123", "1234567", "12a", "2#", "", "2##3"] {

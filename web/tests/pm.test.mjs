@@ -125,6 +125,7 @@ describe("property manager", () => {
         await page.getByLabel(/Last Name/).fill("Park");
         await page.getByRole("button", { name: "Submit" }).click();
         await page.getByText("The apartment 201 was saved.").waitFor();
+        await page.getByText(/Moved in by pat@pm\.example \(property manager\) on /).waitFor();
 
         // Her PIN.
         const credentials = page.getByRole("region", { name: "Access credentials" });

@@ -61,6 +61,20 @@ pub struct Resident {
     pub app_status: AppStatus,
     /// The app login secret (hash). Cleared by a reset, so the app must be set up again.
     pub app_credential_hash: Option<String>,
+    /// Who moved the resident in, and when (the manual tells the installer's residents
+    /// from those a property manager moved in); `None` for residents from before it was
+    /// kept.
+    #[serde(default)]
+    pub moved_in: Option<MovedIn>,
+}
+
+/// Who moved a resident into the apartment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedIn {
+    /// The account's login (an installer's username, a property manager's email).
+    pub by: String,
+    pub by_property_manager: bool,
+    pub at_ms: i64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -91,6 +105,7 @@ impl Resident {
             landlines: Vec::new(),
             app_status: AppStatus::Unregistered,
             app_credential_hash: None,
+            moved_in: None,
         };
         let input = ResidentInput {
             first_name: Some(input.first_name.unwrap_or_default()),
@@ -139,6 +154,19 @@ impl Resident {
             landlines: Vec::new(),
             app_status: AppStatus::Unregistered,
             app_credential_hash: None,
+            moved_in: self.moved_in.clone(),
+        }
+    }
+
+    /// The same resident, recorded as moved in by `actor` at `at_ms`.
+    pub fn moved_in_by(self, actor: &crate::directory::Actor, at_ms: i64) -> Self {
+        Resident {
+            moved_in: Some(MovedIn {
+                by: actor.username.clone(),
+                by_property_manager: actor.role == crate::model::Role::PropertyManager,
+                at_ms,
+            }),
+            ..self
         }
     }
 

@@ -128,7 +128,7 @@ impl Store {
                 building.id,
                 sip,
                 input,
-                resident,
+                resident.map(|r| r.moved_in_by(actor, txn.now_ms())),
                 txn.now_ms(),
             )?;
             a.sip_password_sealed = sealer.seal(&auth::generate_password()?)?;
@@ -211,7 +211,7 @@ impl Store {
                 a.resident = Some(
                     match &old.resident {
                         Some(current) => current.edited(r),
-                        None => Resident::create(r),
+                        None => Resident::create(r).map(|r| r.moved_in_by(actor, txn.now_ms())),
                     }
                     .map_err(|e| e.within("resident"))?,
                 );

@@ -319,7 +319,8 @@ impl Store {
                 let id = txn.next_id();
                 let sip = txn.allocate_sip_number(dir, community.installer_id, SipSpace::Family)?;
                 let has_resident = plan.resident.is_some();
-                let apartment = Apartment::create(id, community.id, building_id, sip, plan.apartment, plan.resident, txn.now_ms())?;
+                let resident = plan.resident.map(|r| r.moved_in_by(actor, txn.now_ms()));
+                let apartment = Apartment::create(id, community.id, building_id, sip, plan.apartment, resident, txn.now_ms())?;
                 outcome.apartments += 1;
                 outcome.residents += u32::from(has_resident);
                 for d in plan.devices {

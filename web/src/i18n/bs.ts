@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Prikaži sliku",
   "ev.capture.hide": "Sakrij sliku",
   "ev.capture.alt": "Sliku snimio {device} u {time}",
+  "apt.movedIn.installer": "Uselio {who} (instalater) {time}.",
+  "apt.movedIn.pm": "Uselio {who} (upravitelj objekta) {time}.",
 };

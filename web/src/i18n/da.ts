@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Vis billede",
   "ev.capture.hide": "Skjul billede",
   "ev.capture.alt": "Billede taget af {device} kl. {time}",
+  "apt.movedIn.installer": "Flyttet ind af {who} (installatør) {time}.",
+  "apt.movedIn.pm": "Flyttet ind af {who} (ejendomsadministrator) {time}.",
 };

@@ -871,6 +871,8 @@ export const en = {
   "ev.capture.show": "Show picture",
   "ev.capture.hide": "Hide picture",
   "ev.capture.alt": "Picture taken by {device} at {time}",
+  "apt.movedIn.installer": "Moved in by {who} (installer) on {time}.",
+  "apt.movedIn.pm": "Moved in by {who} (property manager) on {time}.",
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Mostrar imagen",
   "ev.capture.hide": "Ocultar imagen",
   "ev.capture.alt": "Imagen tomada por {device} el {time}",
+  "apt.movedIn.installer": "Mudanza registrada por {who} (instalador) el {time}.",
+  "apt.movedIn.pm": "Mudanza registrada por {who} (administrador de la propiedad) el {time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "نمایش تصویر",
   "ev.capture.hide": "پنهان کردن تصویر",
   "ev.capture.alt": "تصویر گرفته‌شده توسط {device} در {time}",
+  "apt.movedIn.installer": "ثبت سکونت توسط {who} (نصاب) در {time}.",
+  "apt.movedIn.pm": "ثبت سکونت توسط {who} (مدیر ساختمان) در {time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Afficher l’image",
   "ev.capture.hide": "Masquer l’image",
   "ev.capture.alt": "Image prise par {device} le {time}",
+  "apt.movedIn.installer": "Emménagement saisi par {who} (installateur) le {time}.",
+  "apt.movedIn.pm": "Emménagement saisi par {who} (gestionnaire) le {time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "הצג תמונה",
   "ev.capture.hide": "הסתר תמונה",
   "ev.capture.alt": "תמונה שצולמה על ידי {device} ב-{time}",
+  "apt.movedIn.installer": "הכניסה נרשמה על ידי {who} (מתקין) ב-{time}.",
+  "apt.movedIn.pm": "הכניסה נרשמה על ידי {who} (מנהל נכס) ב-{time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "画像を表示",
   "ev.capture.hide": "画像を隠す",
   "ev.capture.alt": "{device} が {time} に撮影した画像",
+  "apt.movedIn.installer": "{time} に {who}（設置業者）が入居登録しました。",
+  "apt.movedIn.pm": "{time} に {who}（物件管理者）が入居登録しました。",
 };

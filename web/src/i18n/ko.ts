@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "사진 보기",
   "ev.capture.hide": "사진 숨기기",
   "ev.capture.alt": "{device}이(가) {time}에 찍은 사진",
+  "apt.movedIn.installer": "{time}에 {who}(설치업체)이(가) 입주 처리했습니다.",
+  "apt.movedIn.pm": "{time}에 {who}(관리인)이(가) 입주 처리했습니다.",
 };

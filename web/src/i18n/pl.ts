@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Pokaż zdjęcie",
   "ev.capture.hide": "Ukryj zdjęcie",
   "ev.capture.alt": "Zdjęcie zrobione przez {device} o {time}",
+  "apt.movedIn.installer": "Wprowadzony przez {who} (instalator) {time}.",
+  "apt.movedIn.pm": "Wprowadzony przez {who} (zarządca) {time}.",
 };

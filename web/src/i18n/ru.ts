@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Показать снимок",
   "ev.capture.hide": "Скрыть снимок",
   "ev.capture.alt": "Снимок с устройства {device}, {time}",
+  "apt.movedIn.installer": "Заселён: {who} (установщик), {time}.",
+  "apt.movedIn.pm": "Заселён: {who} (управляющий), {time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Görüntüyü göster",
   "ev.capture.hide": "Görüntüyü gizle",
   "ev.capture.alt": "{device} tarafından {time} tarihinde çekilen görüntü",
+  "apt.movedIn.installer": "{who} (kurulumcu) tarafından {time} tarihinde taşındı.",
+  "apt.movedIn.pm": "{who} (mülk yöneticisi) tarafından {time} tarihinde taşındı.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "Xem ảnh",
   "ev.capture.hide": "Ẩn ảnh",
   "ev.capture.alt": "Ảnh do {device} chụp lúc {time}",
+  "apt.movedIn.installer": "{who} (đơn vị lắp đặt) đã chuyển vào lúc {time}.",
+  "apt.movedIn.pm": "{who} (quản lý tòa nhà) đã chuyển vào lúc {time}.",
 };

@@ -841,4 +841,6 @@ export const catalog: Catalog = {
   "ev.capture.show": "显示图片",
   "ev.capture.hide": "隐藏图片",
   "ev.capture.alt": "{device} 于 {time} 拍摄的图片",
+  "apt.movedIn.installer": "由 {who}（安装商）于 {time} 办理入住。",
+  "apt.movedIn.pm": "由 {who}（物业经理）于 {time} 办理入住。",
 };

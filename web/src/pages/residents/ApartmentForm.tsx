@@ -26,7 +26,7 @@ import { useLoad } from "../../ui/useLoad";
 import { NotFound } from "../NotFound";
 import { FamilyMembers } from "./FamilyMembers";
 import { CredentialList } from "../access/CredentialList";
-import { communityTimeStyle } from "../../ui/format";
+import { communityTimeStyle, formatDateTime } from "../../ui/format";
 import { ApartmentDevices } from "./ApartmentDevices";
 import { aptNumberProblem, parseFloors } from "./aptRules";
 import { isPropertyManager } from "../../session";
@@ -270,6 +270,14 @@ function ApartmentFields(props: { community: Community; buildingId: bigint; buil
         )}
         <fieldset class="group">
           <legend>{t("apt.resident")}</legend>
+          {apartment?.resident?.movedInBy && (
+            <p class="help">
+              {t(apartment.resident.movedInByPropertyManager ? "apt.movedIn.pm" : "apt.movedIn.installer", {
+                who: apartment.resident.movedInBy,
+                time: formatDateTime(apartment.resident.movedInAtMs, communityTimeStyle(community)),
+              })}
+            </p>
+          )}
           {(creating || !apartment.resident) && <CheckField name="later" label={t("apt.addLater")} checked={form.later} onChange={set("later")} />}
           {!form.later && (
             <>
