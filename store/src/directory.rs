@@ -107,7 +107,10 @@ impl Directory {
         match change {
             Change::Put(record) => self.put(record.clone()),
             Change::Delete(key) => self.delete(key),
-            Change::Audit(_) | Change::PutBlob(..) | Change::DeleteBlob(_) => {}
+            Change::Audit(_)
+            | Change::PutBlob(..)
+            | Change::DeleteBlob(_)
+            | Change::QueueMail(_) => {}
         }
     }
 

@@ -22,6 +22,7 @@ pub mod last_seen;
 pub mod live;
 pub mod model;
 pub mod ops;
+pub mod outbox;
 pub mod presence;
 pub mod record;
 pub mod revocation;

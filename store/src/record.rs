@@ -181,4 +181,7 @@ pub enum Change {
     /// Bytes under a `BLOB_PREFIX` key.
     PutBlob(String, bytes::Bytes),
     DeleteBlob(String),
+    /// A message into the outbox, unless its dedupe key was queued before
+    /// (`crate::outbox`).
+    QueueMail(crate::outbox::MailMessage),
 }

@@ -54,6 +54,8 @@ struct Inner {
     generation: std::sync::atomic::AtomicU64,
     /// Every device's Last Connection (`last_seen`).
     last_seen: std::sync::Mutex<crate::last_seen::LastSeenBook>,
+    /// Woken after a write that queued email (`ops::mail`).
+    mail_queued: tokio::sync::Notify,
     /// MACs of other libraries tried, per installer (`ops::macs`).
     mac_conflicts: crate::auth_failures::AuthFailures<Id>,
 }
@@ -125,6 +127,7 @@ impl Store {
                 live: tokio::sync::broadcast::channel(crate::live::LIVE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
                 last_seen: std::sync::Mutex::new(last_seen),
+                mail_queued: tokio::sync::Notify::new(),
                 mac_conflicts: crate::auth_failures::AuthFailures::new(
                     crate::auth_failures::AuthFailureLimits {
                         max_failures: crate::ops::macs::MAX_MAC_CONFLICTS,
@@ -278,12 +281,18 @@ impl Store {
         f: impl FnOnce(&Directory, &mut Txn) -> Result<T>,
     ) -> Result<T> {
         let writer = self.inner.writer.lock().await;
-        let (value, changes) = {
+        let (value, mut changes) = {
             let dir = self.dir();
             let mut txn = Txn::new(dir.meta.clone(), self.now_ms());
             let value = f(&dir, &mut txn)?;
             (value, txn.finish())
         };
+        for change in &mut changes {
+            if let Change::QueueMail(m) = change {
+                // The event sequence: increasing across restarts, without a Meta write.
+                m.id = self.next_event_seq();
+            }
+        }
         if changes.is_empty() {
             return Ok(value);
         }
@@ -329,7 +338,14 @@ impl Store {
             let _ = self.inner.changes.send(touched.into());
         }
         self.inner.backend.sync().await?;
+        if changes.iter().any(|c| matches!(c, Change::QueueMail(_))) {
+            self.inner.mail_queued.notify_one();
+        }
         Ok(value)
+    }
+
+    pub(crate) fn mail_queued(&self) -> &tokio::sync::Notify {
+        &self.inner.mail_queued
     }
 
     /// Audit entries of the actor's installer, newest first.
@@ -412,6 +428,20 @@ impl Txn {
 
     pub fn delete_blob(&mut self, key: String) {
         self.changes.push(Change::DeleteBlob(key));
+    }
+
+    /// Puts a message into the outbox with this write (dropped at commit if its dedupe key
+    /// was queued before); it is numbered at commit, and queued and due at the
+    /// transaction's time.
+    pub fn queue_mail(&mut self, mut message: crate::outbox::MailMessage) {
+        message.queued_ms = self.now_ms;
+        if let crate::outbox::MailState::Pending {
+            next_attempt_ms, ..
+        } = &mut message.state
+        {
+            *next_attempt_ms = self.now_ms;
+        }
+        self.changes.push(Change::QueueMail(message));
     }
 
     /// Records who did what. `detail` must not hold secrets.

@@ -12,6 +12,7 @@ use crate::events::{
 };
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
+use crate::outbox::{self, MAIL_PREFIX, MailMessage};
 use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
 
 #[derive(Default)]
@@ -40,6 +41,7 @@ impl Backend for MemoryBackend {
                     && !k.starts_with(BLOB_PREFIX)
                     && !k.starts_with(EVENT_PREFIX)
                     && !k.starts_with(LAST_SEEN_PREFIX)
+                    && !k.starts_with(MAIL_PREFIX)
             })
             .map(|(k, v)| {
                 serde_json::from_slice(v).map_err(|source| BackendError::Decode {
@@ -53,6 +55,7 @@ impl Backend for MemoryBackend {
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
         Box::pin(async move {
             let mut encoded = Vec::with_capacity(changes.len());
+            let mut records = self.records();
             for change in changes {
                 encoded.push(match change {
                     Change::Put(r) => (r.key().encode(), Some(serde_json::to_vec(r)?)),
@@ -60,9 +63,17 @@ impl Backend for MemoryBackend {
                     Change::Audit(e) => (e.key(), Some(serde_json::to_vec(e)?)),
                     Change::PutBlob(k, v) => (k.clone(), Some(v.to_vec())),
                     Change::DeleteBlob(k) => (k.clone(), None),
+                    Change::QueueMail(m) => {
+                        let key = outbox::dedupe_key(&m.dedupe);
+                        let queued =
+                            records.contains_key(&key) || encoded.iter().any(|(k, _)| *k == key);
+                        if !queued {
+                            encoded.extend(outbox::queued_entries(m)?);
+                        }
+                        continue;
+                    }
                 });
             }
-            let mut records = self.records();
             for (k, v) in encoded {
                 match v {
                     Some(v) => records.insert(k, v),
@@ -187,6 +198,71 @@ impl Backend for MemoryBackend {
         Ok(keys.len())
     }
 
+    fn mail_due(&self, now_ms: i64, limit: usize) -> Result<Vec<MailMessage>, BackendError> {
+        let records = self.records();
+        let (start, end) = outbox::due_range(now_ms);
+        records
+            .range(start..end)
+            .filter_map(|(k, _)| outbox::id_of_due_key(k.as_bytes()))
+            .take(limit)
+            .filter_map(|id| {
+                let key = outbox::message_key(id);
+                records.get(&key).map(|v| decode(&key, v))
+            })
+            .collect()
+    }
+
+    fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<(), BackendError> {
+        let entries = outbox::settled_entries(before, after)?;
+        let mut records = self.records();
+        for (k, v) in entries {
+            match v {
+                Some(v) => records.insert(k, v),
+                None => records.remove(&k),
+            };
+        }
+        Ok(())
+    }
+
+    fn mail_page(
+        &self,
+        installer_id: Option<Id>,
+        before_id: u64,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<MailMessage>, BackendError> {
+        let (start, end) = outbox::message_range(before_id);
+        let records = self.records();
+        let mut out = Vec::new();
+        for (k, v) in records.range(start..end).rev().take(scan_limit) {
+            let m: MailMessage = decode(k, v)?;
+            if installer_id.is_none_or(|i| i == m.installer_id) {
+                out.push(m);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune_mail(&self, now_ms: i64) -> Result<usize, BackendError> {
+        let (start, end) = outbox::message_range(u64::MAX);
+        let mut records = self.records();
+        let mut gone = Vec::new();
+        for (k, v) in records.range(start..end) {
+            let m: MailMessage = decode(k, v)?;
+            if outbox::prunable(&m, now_ms) {
+                gone.push(k.clone());
+                gone.push(outbox::dedupe_key(&m.dedupe));
+            }
+        }
+        for k in &gone {
+            records.remove(k);
+        }
+        Ok(gone.len() / 2)
+    }
+
     fn audit_page(
         &self,
         installer_id: Id,
@@ -207,4 +283,11 @@ impl Backend for MemoryBackend {
             })
             .collect()
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &str, value: &[u8]) -> Result<T, BackendError> {
+    serde_json::from_slice(value).map_err(|source| BackendError::Decode {
+        key: key.to_owned(),
+        source,
+    })
 }

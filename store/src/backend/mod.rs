@@ -17,6 +17,7 @@ pub use sled_backend::SledBackend;
 use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EventFilter};
 use crate::model::Id;
+use crate::outbox::MailMessage;
 use crate::record::{AuditEntry, Change, Record};
 
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
@@ -70,6 +71,26 @@ pub trait Backend: Send + Sync + 'static {
         entries: &[(Id, crate::last_seen::LastSeen)],
         gone: &[Id],
     ) -> Result<(), BackendError>;
+
+    /// Pending outbox messages due at `now_ms`, earliest first.
+    fn mail_due(&self, now_ms: i64, limit: usize) -> Result<Vec<MailMessage>, BackendError>;
+
+    /// Moves a message from the state it was read in (`before`) to `after`, durably: the
+    /// mailer settles a message only after the SMTP server took it, and before the next.
+    fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<(), BackendError>;
+
+    /// Outbox messages with `id < before_id`, newest first, of one installer (all with
+    /// `None`); scans at most `scan_limit`.
+    fn mail_page(
+        &self,
+        installer_id: Option<Id>,
+        before_id: u64,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<MailMessage>, BackendError>;
+
+    /// Removes the messages `outbox::prunable` says may go, with their dedupe keys.
+    fn prune_mail(&self, now_ms: i64) -> Result<usize, BackendError>;
 
     /// Audit entries of one installer with `seq < before_seq`, newest first.
     fn audit_page(
@@ -138,6 +159,74 @@ mod tests {
         assert_eq!(b.blob(&capture_image_key(7, 2)).unwrap(), None);
         assert_eq!(b.blob(&capture_image_key(7, 3)).unwrap(), Some(vec![3; 3]));
         assert!(b.load().unwrap().is_empty(), "images are not records");
+    }
+
+    fn mail(id: u64, dedupe: &str) -> MailMessage {
+        MailMessage {
+            id,
+            dedupe: dedupe.into(),
+            installer_id: 1,
+            to: "a@example.com".into(),
+            to_name: "A".into(),
+            language: crate::model::Language::English,
+            content: crate::outbox::MailContent::Renewal {
+                apartment: crate::outbox::ApartmentLine {
+                    community_id: 1,
+                    community: "C".into(),
+                    building: "B".into(),
+                    apartment: "101".into(),
+                    date: "2027-01-01".into(),
+                },
+            },
+            queued_ms: 0,
+            state: crate::outbox::MailState::Pending {
+                attempts: 0,
+                next_attempt_ms: 5,
+                last_error: String::new(),
+            },
+        }
+    }
+
+    /// Both backends queue a dedupe key once, in one set or across sets, even after the
+    /// message was sent.
+    async fn mail_is_queued_once_per_dedupe_key(b: &dyn Backend) {
+        b.commit(&[
+            Change::QueueMail(mail(1, "k1")),
+            Change::QueueMail(mail(2, "k1")),
+        ])
+        .await
+        .unwrap();
+        let due = b.mail_due(10, 10).unwrap();
+        assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [1]);
+        let mut sent = due[0].clone();
+        sent.state = crate::outbox::MailState::Sent {
+            attempts: 1,
+            at_ms: 10,
+        };
+        b.settle_mail(&due[0], &sent).unwrap();
+        b.commit(&[
+            Change::QueueMail(mail(3, "k1")),
+            Change::QueueMail(mail(4, "k2")),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(b.mail_due(4, 10).unwrap(), [], "not due before its time");
+        let due = b.mail_due(10, 10).unwrap();
+        assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [4]);
+        let all = b.mail_page(None, u64::MAX, 10, 100).unwrap();
+        assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [4, 1]);
+        assert!(b.load().unwrap().is_empty(), "mail is not a record");
+    }
+
+    #[tokio::test]
+    async fn memory_queues_mail_once() {
+        mail_is_queued_once_per_dedupe_key(&MemoryBackend::new()).await;
+    }
+
+    #[tokio::test]
+    async fn sled_queues_mail_once() {
+        let dir = tempfile::tempdir().unwrap();
+        mail_is_queued_once_per_dedupe_key(&SledBackend::open(dir.path()).unwrap()).await;
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::events::{
 };
 use crate::last_seen::{LAST_SEEN_PREFIX, LastSeen, last_seen_key};
 use crate::model::Id;
+use crate::outbox::{self, MAIL_PREFIX, MailMessage};
 use crate::record::{AUDIT_PREFIX, AuditEntry, BLOB_PREFIX, Change, Record, audit_key};
 
 pub struct SledBackend {
@@ -48,8 +49,9 @@ impl SledBackend {
         })
     }
 
-    fn batch(changes: &[Change]) -> Result<sled::Batch, BackendError> {
+    fn batch(&self, changes: &[Change]) -> Result<sled::Batch, BackendError> {
         let mut batch = sled::Batch::default();
+        let mut queued = std::collections::HashSet::new();
         for change in changes {
             match change {
                 Change::Put(record) => {
@@ -62,9 +64,31 @@ impl SledBackend {
                 }
                 Change::PutBlob(key, bytes) => batch.insert(key.as_bytes(), bytes.as_ref()),
                 Change::DeleteBlob(key) => batch.remove(key.as_bytes()),
+                Change::QueueMail(m) => {
+                    let seen = self.tree.contains_key(outbox::dedupe_key(&m.dedupe))?;
+                    if !seen && queued.insert(m.dedupe.as_str()) {
+                        Self::write_entries(&mut batch, outbox::queued_entries(m)?);
+                    }
+                }
             }
         }
         Ok(batch)
+    }
+
+    fn write_entries(batch: &mut sled::Batch, entries: Vec<outbox::KeyWrite>) {
+        for (key, value) in entries {
+            match value {
+                Some(v) => batch.insert(key.as_bytes(), v),
+                None => batch.remove(key.as_bytes()),
+            }
+        }
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, BackendError> {
+        serde_json::from_slice(value).map_err(|source| BackendError::Decode {
+            key: String::from_utf8_lossy(key).into_owned(),
+            source,
+        })
     }
 }
 
@@ -77,6 +101,7 @@ impl Backend for SledBackend {
                 || key.starts_with(BLOB_PREFIX.as_bytes())
                 || key.starts_with(EVENT_PREFIX.as_bytes())
                 || key.starts_with(LAST_SEEN_PREFIX.as_bytes())
+                || key.starts_with(MAIL_PREFIX.as_bytes())
             {
                 continue;
             }
@@ -91,7 +116,7 @@ impl Backend for SledBackend {
 
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
         Box::pin(async move {
-            let batch = Self::batch(changes)?;
+            let batch = self.batch(changes)?;
             self.tree.apply_batch(batch)?;
             self.committed.fetch_add(1, Ordering::SeqCst);
             Ok(())
@@ -241,6 +266,77 @@ impl Backend for SledBackend {
         // Counted like a commit, so a later `sync` flushes it too.
         self.committed.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    fn mail_due(&self, now_ms: i64, limit: usize) -> Result<Vec<MailMessage>, BackendError> {
+        let (start, end) = outbox::due_range(now_ms);
+        let mut out = Vec::with_capacity(limit.min(256));
+        for item in self.tree.range(start.as_bytes()..end.as_bytes()) {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, _) = item?;
+            let Some(id) = outbox::id_of_due_key(&key) else {
+                continue;
+            };
+            let message_key = outbox::message_key(id);
+            if let Some(value) = self.tree.get(message_key.as_bytes())? {
+                out.push(Self::decode(message_key.as_bytes(), &value)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        Self::write_entries(&mut batch, outbox::settled_entries(before, after)?);
+        self.tree.apply_batch(batch)?;
+        self.committed.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn mail_page(
+        &self,
+        installer_id: Option<Id>,
+        before_id: u64,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<MailMessage>, BackendError> {
+        let (start, end) = outbox::message_range(before_id);
+        let mut out = Vec::with_capacity(limit.min(512));
+        for item in self
+            .tree
+            .range(start.as_bytes()..end.as_bytes())
+            .rev()
+            .take(scan_limit)
+        {
+            let (key, value) = item?;
+            let m: MailMessage = Self::decode(&key, &value)?;
+            if installer_id.is_none_or(|i| i == m.installer_id) {
+                out.push(m);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune_mail(&self, now_ms: i64) -> Result<usize, BackendError> {
+        let (start, end) = outbox::message_range(u64::MAX);
+        let mut batch = sled::Batch::default();
+        let mut removed = 0;
+        for item in self.tree.range(start.as_bytes()..end.as_bytes()) {
+            let (key, value) = item?;
+            let m: MailMessage = Self::decode(&key, &value)?;
+            if outbox::prunable(&m, now_ms) {
+                batch.remove(key);
+                batch.remove(outbox::dedupe_key(&m.dedupe).as_bytes());
+                removed += 1;
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(removed)
     }
 
     fn audit_page(

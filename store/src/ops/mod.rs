@@ -17,6 +17,7 @@ pub mod import;
 pub mod listing;
 pub mod login;
 pub mod macs;
+pub mod mail;
 pub mod maintenance;
 pub mod order_candidates;
 pub mod overview;

@@ -160,9 +160,16 @@ impl Store {
                 };
                 let mut a = apartment.clone();
                 a.activated = true;
-                a.expires_at_ms = Some(a.expires_at_ms.map_or(order.expires_at_ms, |current| {
+                let expires_at_ms = a.expires_at_ms.map_or(order.expires_at_ms, |current| {
                     current.max(order.expires_at_ms)
-                }));
+                });
+                a.expires_at_ms = Some(expires_at_ms);
+                // A first activation is no renewal.
+                if apartment.activated {
+                    for m in super::mail::renewal_messages(dir, &a, expires_at_ms, txn.now_ms()) {
+                        txn.queue_mail(m);
+                    }
+                }
                 txn.put(Record::Apartment(a));
                 changed += 1;
             }
