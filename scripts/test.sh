@@ -30,9 +30,10 @@ if ! (cd web && npm run --silent check-dist); then
   echo "web/dist differs from what web/ builds: run 'cd web && npm run build' and commit web/dist" >&2
   exit 1
 fi
-if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl' 2>/dev/null; then
+# aiosmtpd is the real SMTP server the mail tests send to.
+if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl, aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
-    'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1'
+    'grpcio>=1.60' 'grpcio-reflection>=1.60' 'protobuf>=4.25' 'openpyxl>=3.1' 'aiosmtpd>=1.4'
 fi
 
 cargo build --workspace --all-targets --locked

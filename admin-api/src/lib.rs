@@ -141,6 +141,7 @@ impl AdminApi {
             event_service_server::EventServiceServer,
             firmware_service_server::FirmwareServiceServer,
             mac_library_service_server::MacLibraryServiceServer,
+            mail_service_server::MailServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
             subscription_service_server::SubscriptionServiceServer,
             template_service_server::TemplateServiceServer,
@@ -164,6 +165,7 @@ impl AdminApi {
                 .add_service(guarded(BuildingServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(ApartmentServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(AuditServiceServer::new(self.clone()), &guard))
+                .add_service(guarded(MailServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(DeviceServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(CameraServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(

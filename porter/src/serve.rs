@@ -101,6 +101,7 @@ pub async fn run(
     let portal_tls = identity.server_config(servers.portal.https.tls_min)?;
     let portal = PortalServer::bind(servers.portal, portal_tls, portal_api).await?;
     let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
+    let mailer = porter_mail::Mailer::new(config.mail(portal.local_addr()?), store.clone())?;
 
     let g = gateway.addrs();
     announce(&format!("gateway listening on {}", g.tls));
@@ -128,6 +129,7 @@ pub async fn run(
     servers_running.spawn(https.run(router, shutdown.clone()));
     servers_running.spawn(portal.run(shutdown.clone()));
     servers_running.spawn(crate::housekeeping::run(store.clone(), shutdown.clone()));
+    servers_running.spawn(mailer.run(shutdown.clone()));
     let admin = tokio::spawn(admin.run(shutdown.clone()));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));

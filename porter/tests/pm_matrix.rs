@@ -592,6 +592,10 @@ fn probes() -> Vec<Probe> {
             .audit()
             .list_audit(pb::ListAuditRequest::default())
             .await)),
+        probe!("MailService.ListOutbox", false, denied, |pm, a, s| ok(pm
+            .mail()
+            .list_outbox(pb::ListOutboxRequest::default())
+            .await)),
         // Property managers.
         probe!(
             "PropertyManagerService.CreatePropertyManager",

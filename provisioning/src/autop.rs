@@ -254,7 +254,7 @@ fn apartment(l: &mut Lines, d: &Device, a: &Apartment) {
         .resident
         .as_ref()
         .map_or(Language::English, |r| r.language);
-    l.set("Config.Porter.Language", language_code(language));
+    l.set("Config.Porter.Language", Language::tag(language));
     if d.device_type == DeviceType::IndoorMonitor {
         l.flag("Config.Porter.Arming.Enable", d.arming);
         l.flag("Config.Porter.Offline.TransferCalls", d.works_offline);
@@ -346,22 +346,5 @@ fn unlock_method(m: UnlockMethod) -> &'static str {
         UnlockMethod::RfCard => "rf_card",
         UnlockMethod::Bluetooth => "bluetooth",
         UnlockMethod::Nfc => "nfc",
-    }
-}
-
-fn language_code(l: Language) -> &'static str {
-    match l {
-        Language::English => "en",
-        Language::SimplifiedChinese => "zh-CN",
-        Language::Korean => "ko",
-        Language::Japanese => "ja",
-        Language::Turkish => "tr",
-        Language::Polish => "pl",
-        Language::Russian => "ru",
-        Language::Spanish => "es",
-        Language::Bosnian => "bs",
-        Language::Danish => "da",
-        Language::Vietnamese => "vi",
-        Language::French => "fr",
     }
 }

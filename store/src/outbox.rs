@@ -164,9 +164,7 @@ pub fn dedupe_key(dedupe: &str) -> String {
 pub type KeyWrite = (String, Option<Vec<u8>>);
 
 /// The backend writes of a message entering the outbox (its dedupe key is checked before).
-pub fn queued_entries(
-    m: &MailMessage,
-) -> Result<Vec<KeyWrite>, serde_json::Error> {
+pub fn queued_entries(m: &MailMessage) -> Result<Vec<KeyWrite>, serde_json::Error> {
     let mut out = vec![
         (message_key(m.id), Some(serde_json::to_vec(m)?)),
         (dedupe_key(&m.dedupe), Some(m.id.to_be_bytes().to_vec())),
@@ -202,11 +200,20 @@ pub fn id_of_due_key(key: &[u8]) -> Option<u64> {
 /// Messages settled this long ago are pruned, with their dedupe keys.
 pub const MAIL_RETENTION_MS: i64 = 60 * 24 * 3600 * 1000;
 
-/// Whether pruning at `now_ms` removes this message: settled before the retention period.
+/// Whether pruning at `now_ms` removes this message: settled before the retention period,
+/// or still pending that long after it was queued (a server without SMTP never sends).
 pub fn prunable(m: &MailMessage, now_ms: i64) -> bool {
-    m.state
-        .settled_ms()
-        .is_some_and(|at| now_ms - at > MAIL_RETENTION_MS)
+    now_ms - m.state.settled_ms().unwrap_or(m.queued_ms) > MAIL_RETENTION_MS
+}
+
+/// The keys a pruned message leaves behind besides its own: its dedupe key and, while
+/// pending, its place in the due list.
+pub fn pruned_keys(m: &MailMessage) -> Vec<String> {
+    let mut keys = vec![message_key(m.id), dedupe_key(&m.dedupe)];
+    if let Some(due) = m.state.due_ms() {
+        keys.push(due_key(due, m.id));
+    }
+    keys
 }
 
 #[cfg(test)]

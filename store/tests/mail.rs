@@ -254,7 +254,9 @@ async fn settling_moves_a_message_out_of_the_due_list() {
     assert!(s.store.mail_due(10).unwrap().is_empty());
     s.clock.advance_ms(60_000);
     assert_eq!(s.store.mail_due(10).unwrap(), vec![later]);
-    // Sent messages are pruned after the retention period, with their dedupe keys.
+    // After the retention period both go, the sent one and the one still pending.
     s.clock.advance_ms(61 * DAY_MS);
-    assert_eq!(s.store.prune_mail().unwrap(), 1);
+    assert_eq!(s.store.prune_mail().unwrap(), 2);
+    assert!(s.store.mail_due(10).unwrap().is_empty());
+    assert!(s.outbox().is_empty());
 }

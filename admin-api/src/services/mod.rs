@@ -13,6 +13,7 @@ mod device_settings;
 mod event;
 mod firmware;
 mod mac_library;
+mod mail;
 mod property_manager;
 mod subscription;
 mod template;

@@ -26,6 +26,9 @@ pub struct ServeConfig {
     pub firmware_max_bytes: u64,
     /// None: derived from the bound HTTPS address at start.
     pub public_url: Option<String>,
+    /// The mailer's settings (`mail()` fills in the portal's address when not given).
+    mail: porter_mail::MailConfig,
+    portal_url_given: bool,
     servers: ServerConfigs,
 }
 
@@ -86,6 +89,8 @@ impl ServeConfig {
             shutdown_grace: servers.admin.shutdown_grace,
             firmware_max_bytes: max_mib << 20,
             public_url: settings.https.public_url,
+            mail: mail(&settings.mail),
+            portal_url_given: settings.mail.portal_url.is_some(),
             servers,
         })
     }
@@ -127,13 +132,28 @@ impl ServeConfig {
     /// The HTTPS listener's address as browsers and devices reach it: `public_url`, or
     /// derived from where it is bound.
     pub fn public_url(&self, https_addr: SocketAddr) -> String {
-        self.public_url.clone().unwrap_or_else(|| {
-            if https_addr.ip().is_unspecified() {
-                format!("https://localhost:{}", https_addr.port())
-            } else {
-                format!("https://{https_addr}")
-            }
-        })
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| https_url_of(https_addr))
+    }
+
+    /// The mailer's settings, its portal address derived from where the portal is bound
+    /// when none was given.
+    pub fn mail(&self, portal_addr: SocketAddr) -> porter_mail::MailConfig {
+        let mut mail = self.mail.clone();
+        if !self.portal_url_given {
+            mail.portal_url = https_url_of(portal_addr);
+        }
+        mail
+    }
+}
+
+/// `https://` and a bound address, `localhost` for one bound to every interface.
+fn https_url_of(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("https://localhost:{}", addr.port())
+    } else {
+        format!("https://{addr}")
     }
 }
 
@@ -193,6 +213,15 @@ fn https(s: &sections::HttpsSection) -> anyhow::Result<porter_edge::https::Https
         tls_min("https_tls_min", s.tls_min.as_deref())?,
     );
     Ok(c)
+}
+
+fn mail(s: &sections::MailSection) -> porter_mail::MailConfig {
+    let mut c = porter_mail::MailConfig::default();
+    c.smtp_url.clone_from(&s.smtp_url);
+    set(&mut c.from, s.from.clone());
+    set(&mut c.max_per_second, s.rate);
+    set(&mut c.portal_url, s.portal_url.clone());
+    c
 }
 
 fn portal(s: &sections::PortalSection) -> porter_portal::PortalConfig {
@@ -405,6 +434,8 @@ mod tests {
                 c.shutdown_grace.as_secs().to_string(),
             ),
             ("log", c.log.clone()),
+            ("mail_from", format!("\"{}\"", c.mail.from)),
+            ("mail_rate", c.mail.max_per_second.to_string()),
         ];
         let command = Serve::command();
         for (id, value) in in_force {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// TOML configuration file (its sections: [admin], [gateway], [https], [portal], [sip],
-    /// [firmware], [tls]; see the README).
+    /// [firmware], [tls], [mail]; see the README).
     #[arg(long, env = "PORTER_CONFIG")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
@@ -47,6 +47,9 @@ pub struct Settings {
     #[command(flatten)]
     #[serde(default)]
     pub tls: TlsSection,
+    #[command(flatten)]
+    #[serde(default)]
+    pub mail: MailSection,
 }
 
 /// `[admin]`: the admin API.
@@ -324,4 +327,48 @@ pub struct TlsSection {
         value_name = "FILE"
     )]
     pub key: Option<PathBuf>,
+}
+
+/// `[mail]`: email (expiration and renewal notices, account mail) through SMTP.
+#[derive(Debug, Clone, Default, clap::Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSection {
+    /// The SMTP server mail goes through: smtp://HOST:PORT (plain), smtp://HOST:587?tls=required
+    /// (STARTTLS) or smtps://HOST:465, with USER:PASSWORD@ before the host when it wants a
+    /// login; prefer the environment variable or the config file for a password (default:
+    /// none, so messages are queued and listed but not sent).
+    #[arg(
+        id = "smtp_url",
+        long = "smtp-url",
+        env = "PORTER_SMTP_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of every message, as an address with an optional name (default "Porter
+    /// <porter@localhost>").
+    #[arg(
+        id = "mail_from",
+        long = "mail-from",
+        env = "PORTER_MAIL_FROM",
+        value_name = "MAILBOX"
+    )]
+    pub from: Option<String>,
+    /// Messages sent per second at most (default 20).
+    #[arg(
+        id = "mail_rate",
+        long = "mail-rate",
+        env = "PORTER_MAIL_RATE",
+        value_name = "PER_SECOND"
+    )]
+    pub rate: Option<u32>,
+    /// The web portal's address as people reach it, for the links in installers' and
+    /// property managers' mail (default: https://localhost and the portal's port).
+    #[arg(
+        id = "portal_url",
+        long = "portal-url",
+        env = "PORTER_PORTAL_URL",
+        value_name = "URL"
+    )]
+    pub portal_url: Option<String>,
 }

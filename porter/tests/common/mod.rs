@@ -17,7 +17,7 @@ use pb::{
     credential_service_client::CredentialServiceClient, device_service_client::DeviceServiceClient,
     device_settings_service_client::DeviceSettingsServiceClient,
     event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
-    mac_library_service_client::MacLibraryServiceClient,
+    mac_library_service_client::MacLibraryServiceClient, mail_service_client::MailServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
     subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient, upgrade_service_client::UpgradeServiceClient,
@@ -320,6 +320,9 @@ impl Client {
     }
     pub fn pm(&self) -> PropertyManagerServiceClient<Svc> {
         PropertyManagerServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn mail(&self) -> MailServiceClient<Svc> {
+        MailServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn audit(&self) -> AuditServiceClient<Svc> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer())

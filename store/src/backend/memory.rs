@@ -253,14 +253,13 @@ impl Backend for MemoryBackend {
         for (k, v) in records.range(start..end) {
             let m: MailMessage = decode(k, v)?;
             if outbox::prunable(&m, now_ms) {
-                gone.push(k.clone());
-                gone.push(outbox::dedupe_key(&m.dedupe));
+                gone.push(outbox::pruned_keys(&m));
             }
         }
-        for k in &gone {
+        for k in gone.iter().flatten() {
             records.remove(k);
         }
-        Ok(gone.len() / 2)
+        Ok(gone.len())
     }
 
     fn audit_page(

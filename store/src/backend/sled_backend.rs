@@ -330,8 +330,9 @@ impl Backend for SledBackend {
             let (key, value) = item?;
             let m: MailMessage = Self::decode(&key, &value)?;
             if outbox::prunable(&m, now_ms) {
-                batch.remove(key);
-                batch.remove(outbox::dedupe_key(&m.dedupe).as_bytes());
+                for k in outbox::pruned_keys(&m) {
+                    batch.remove(k.as_bytes());
+                }
                 removed += 1;
             }
         }

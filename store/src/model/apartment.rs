@@ -33,6 +33,26 @@ pub enum Language {
     French,
 }
 
+impl Language {
+    /// Its BCP 47 tag, as mail headers and message catalogs name it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::SimplifiedChinese => "zh-CN",
+            Language::Korean => "ko",
+            Language::Japanese => "ja",
+            Language::Turkish => "tr",
+            Language::Polish => "pl",
+            Language::Russian => "ru",
+            Language::Spanish => "es",
+            Language::Bosnian => "bs",
+            Language::Danish => "da",
+            Language::Vietnamese => "vi",
+            Language::French => "fr",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppStatus {
     Unregistered,

@@ -1,0 +1,25 @@
+# Porter's email messages (bs). Every message of en.ftl, with the same variables.
+
+days-ago =
+    { $days ->
+        [one] { $days } dan
+       *[other] { $days } dana
+    }
+apartment-count =
+    { $count ->
+        [one] { $count } stan
+        [few] { $count } stana
+       *[other] { $count } stanova
+    }
+expiration-subject-end-user = Usluga aplikacije je istekla prije { days-ago }
+expiration-subject-staff = Usluga aplikacije istekla je prije { days-ago }: { apartment-count }
+greeting = Poštovani { $name },
+expiration-end-user = Usluga aplikacije za vaš stan istekla je { $date }. Do obnove pozivi i funkcije aplikacije nisu dostupni.
+expiration-staff = Usluga aplikacije za ove stanove istekla je prije { days-ago }:
+apartment-line = { $community } · { $building } · { $apartment } (isteklo { $date })
+renew-contact = Za obnovu se obratite upravitelju zgrade ili instalateru: { $contact }
+renew-contact-none = Za obnovu se obratite upravitelju zgrade ili instalateru.
+renew-link = Obnovi uslugu
+renewal-subject = Vaša usluga aplikacije je obnovljena
+renewal-body = Usluga aplikacije za stan { $apartment } ({ $building }, { $community }) obnovljena je do { $date }.
+footer = Ova poruka je poslana automatski; molimo ne odgovarajte na nju.

@@ -1,0 +1,24 @@
+# Porter's email messages (da). Every message of en.ftl, with the same variables.
+
+days-ago =
+    { $days ->
+        [one] { $days } dag
+       *[other] { $days } dage
+    }
+apartment-count =
+    { $count ->
+        [one] { $count } lejlighed
+       *[other] { $count } lejligheder
+    }
+expiration-subject-end-user = Din app-tjeneste udløb for { days-ago } siden
+expiration-subject-staff = App-tjeneste udløbet for { days-ago } siden: { apartment-count }
+greeting = Hej { $name },
+expiration-end-user = App-tjenesten for din lejlighed udløb den { $date }. Opkald og funktioner i appen er ikke tilgængelige, før tjenesten fornyes.
+expiration-staff = App-tjenesten for disse lejligheder udløb for { days-ago } siden:
+apartment-line = { $community } · { $building } · { $apartment } (udløb den { $date })
+renew-contact = Kontakt din ejendomsadministrator eller installatør for at forny den: { $contact }
+renew-contact-none = Kontakt din ejendomsadministrator eller installatør for at forny den.
+renew-link = Forny tjenesten
+renewal-subject = Din app-tjeneste er fornyet
+renewal-body = App-tjenesten for lejlighed { $apartment } ({ $building }, { $community }) er fornyet til { $date }.
+footer = Denne besked er sendt automatisk; svar venligst ikke på den.

@@ -1,0 +1,26 @@
+# Porter's email messages (pl). Every message of en.ftl, with the same variables.
+
+days-ago =
+    { $days ->
+        [one] { $days } dzień
+       *[other] { $days } dni
+    }
+apartment-count =
+    { $count ->
+        [one] { $count } mieszkanie
+        [few] { $count } mieszkania
+        [many] { $count } mieszkań
+       *[other] { $count } mieszkania
+    }
+expiration-subject-end-user = Usługa aplikacji wygasła { days-ago } temu
+expiration-subject-staff = Usługa aplikacji wygasła { days-ago } temu: { apartment-count }
+greeting = Dzień dobry { $name },
+expiration-end-user = Usługa aplikacji w Twoim mieszkaniu wygasła { $date }. Do czasu jej odnowienia połączenia i funkcje aplikacji są niedostępne.
+expiration-staff = Usługa aplikacji w tych mieszkaniach wygasła { days-ago } temu:
+apartment-line = { $community } · { $building } · { $apartment } (wygasła { $date })
+renew-contact = Aby ją odnowić, skontaktuj się z zarządcą lub instalatorem: { $contact }
+renew-contact-none = Aby ją odnowić, skontaktuj się z zarządcą lub instalatorem.
+renew-link = Odnów usługę
+renewal-subject = Usługa aplikacji została odnowiona
+renewal-body = Usługa aplikacji w mieszkaniu { $apartment } ({ $building }, { $community }) została odnowiona do { $date }.
+footer = Ta wiadomość została wysłana automatycznie; prosimy na nią nie odpowiadać.

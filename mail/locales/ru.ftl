@@ -1,0 +1,28 @@
+# Porter's email messages (ru). Every message of en.ftl, with the same variables.
+
+days-ago =
+    { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+        [many] { $days } дней
+       *[other] { $days } дня
+    }
+apartment-count =
+    { $count ->
+        [one] { $count } квартира
+        [few] { $count } квартиры
+        [many] { $count } квартир
+       *[other] { $count } квартиры
+    }
+expiration-subject-end-user = Срок услуги приложения истёк { days-ago } назад
+expiration-subject-staff = Срок услуги приложения истёк { days-ago } назад: { apartment-count }
+greeting = Здравствуйте, { $name }!
+expiration-end-user = Срок услуги приложения для вашей квартиры истёк { $date }. До продления звонки и функции приложения недоступны.
+expiration-staff = Срок услуги приложения для этих квартир истёк { days-ago } назад:
+apartment-line = { $community } · { $building } · { $apartment } (истёк { $date })
+renew-contact = Чтобы продлить услугу, обратитесь к управляющему или установщику: { $contact }
+renew-contact-none = Чтобы продлить услугу, обратитесь к управляющему или установщику.
+renew-link = Продлить услугу
+renewal-subject = Услуга приложения продлена
+renewal-body = Услуга приложения для квартиры { $apartment } ({ $building }, { $community }) продлена до { $date }.
+footer = Это письмо отправлено автоматически, пожалуйста, не отвечайте на него.

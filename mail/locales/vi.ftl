@@ -1,0 +1,16 @@
+# Porter's email messages (vi). Every message of en.ftl, with the same variables.
+
+days-ago = { $days } ngày
+apartment-count = { $count } căn hộ
+expiration-subject-end-user = Dịch vụ ứng dụng của bạn đã hết hạn { days-ago } trước
+expiration-subject-staff = Dịch vụ ứng dụng đã hết hạn { days-ago } trước: { apartment-count }
+greeting = Xin chào { $name },
+expiration-end-user = Dịch vụ ứng dụng của căn hộ bạn đã hết hạn vào ngày { $date }. Cuộc gọi và các tính năng của ứng dụng sẽ ngừng cho đến khi dịch vụ được gia hạn.
+expiration-staff = Dịch vụ ứng dụng của các căn hộ sau đã hết hạn { days-ago } trước:
+apartment-line = { $community } · { $building } · { $apartment } (hết hạn ngày { $date })
+renew-contact = Để gia hạn, vui lòng liên hệ ban quản lý hoặc đơn vị lắp đặt: { $contact }
+renew-contact-none = Để gia hạn, vui lòng liên hệ ban quản lý hoặc đơn vị lắp đặt.
+renew-link = Gia hạn dịch vụ
+renewal-subject = Dịch vụ ứng dụng của bạn đã được gia hạn
+renewal-body = Dịch vụ ứng dụng của căn hộ { $apartment } ({ $building }, { $community }) đã được gia hạn đến ngày { $date }.
+footer = Thư này được gửi tự động, vui lòng không trả lời.

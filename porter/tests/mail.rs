@@ -1,0 +1,248 @@
+//! Email through a real SMTP server (aiosmtpd, from PyPI, writing a Maildir): a renewal
+//! confirmation queued while the SMTP server is down survives a SIGKILL of `porter serve`
+//! and goes out exactly once when both are back, in the resident's language, listed as sent.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Client, Server, resident};
+use porter_proto::admin::v1 as pb;
+
+/// aiosmtpd on 127.0.0.1:`port`, keeping what it receives in a Maildir.
+struct SmtpServer {
+    child: tokio::process::Child,
+    maildir: PathBuf,
+}
+
+impl SmtpServer {
+    async fn start(port: u16, maildir: &Path) -> SmtpServer {
+        let child = tokio::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return SmtpServer {
+                    child,
+                    maildir: maildir.to_owned(),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not listen on {port} within 10 s");
+    }
+
+    /// Every message received, decoded by Python's own email parser: (To, Subject,
+    /// Content-Language, Message-ID, plain text).
+    fn messages(&self) -> Vec<Received> {
+        let script = r#"
+import email, email.policy, json, mailbox, sys
+out = []
+for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
+    msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+    text = msg.get_body(preferencelist=('plain',)).get_content()
+    html = msg.get_body(preferencelist=('html',)).get_content()
+    out.append([str(msg['To']), str(msg['Subject']), str(msg['Content-Language']),
+                str(msg['Message-ID']), text, html])
+print(json.dumps(out))
+"#;
+        let output = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&self.maildir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let rows: Vec<Vec<String>> = serde_json::from_slice(&output.stdout).unwrap();
+        rows.into_iter()
+            .map(|r| Received {
+                to: r[0].clone(),
+                subject: r[1].clone(),
+                language: r[2].clone(),
+                message_id: r[3].clone(),
+                text: r[4].clone(),
+                html: r[5].clone(),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug)]
+struct Received {
+    to: String,
+    subject: String,
+    language: String,
+    message_id: String,
+    text: String,
+    html: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A community that sends renewal email, with one French-speaking resident whose
+/// apartment was activated; returns the apartment.
+async fn renewing_site(admin: &Client) -> u64 {
+    let mut settings = common::community_settings("Luna", pb::FeaturePlan::Premium);
+    settings.send_renew_email = Some(true);
+    let community = admin
+        .community()
+        .create_community(pb::CreateCommunityRequest {
+            settings: Some(settings),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    let building = admin.create_building(community, "B1").await.id;
+    let mut who = resident("Élise", "Martin", "elise@example.com");
+    who.language = Some(pb::Language::French as i32);
+    let apartment = admin
+        .create_apartment(building, "101", Some(who))
+        .await
+        .unwrap()
+        .id;
+    pay(admin, pb::OrderKind::Activation, apartment, 30).await;
+    apartment
+}
+
+async fn pay(admin: &Client, kind: pb::OrderKind, apartment: u64, days: i64) {
+    let now = now_ms();
+    let order = admin
+        .subscriptions()
+        .create_order(pb::CreateOrderRequest {
+            kind: kind as i32,
+            apartment_ids: vec![apartment],
+            expires_at_ms: now + days * 86_400_000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    admin
+        .subscriptions()
+        .confirm_payment(pb::ConfirmPaymentRequest {
+            order_id: order.id,
+            payment_reference: "bank-1".into(),
+        })
+        .await
+        .unwrap();
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn outbox(admin: &Client) -> Vec<pb::OutboxMessage> {
+    admin
+        .mail()
+        .list_outbox(pb::ListOutboxRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .messages
+}
+
+#[tokio::test]
+async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("maildir");
+    let port = free_port();
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let flags = [
+        "--smtp-url",
+        smtp_url.as_str(),
+        "--mail-from",
+        "Luna Office <office@luna.example>",
+    ];
+    let data = dir.path().join("data");
+    let server = Server::start_with(&data, &flags).await;
+    let admin = server.admin().await;
+    let apartment = renewing_site(&admin).await;
+    assert!(
+        outbox(&admin).await.is_empty(),
+        "a first activation is no renewal"
+    );
+    pay(&admin, pb::OrderKind::Renewal, apartment, 400).await;
+
+    // Nobody listens on the SMTP port yet: the message stays pending with the error.
+    let mut pending = Vec::new();
+    for _ in 0..50 {
+        pending = outbox(&admin).await;
+        if pending.first().is_some_and(|m| m.attempts > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let m = &pending[0];
+    assert_eq!(
+        (
+            m.kind.as_str(),
+            m.state.as_str(),
+            m.to.as_str(),
+            m.language.as_str()
+        ),
+        ("renewal", "pending", "elise@example.com", "fr")
+    );
+    assert!(m.attempts >= 1 && !m.error.is_empty(), "{m:?}");
+    assert_eq!(m.apartments, ["Luna · B1 · 101"]);
+    server.kill().await;
+
+    let smtp = SmtpServer::start(port, &maildir).await;
+    let server = Server::start_with(&data, &flags).await;
+    let admin = server.admin().await;
+    let mut received = Vec::new();
+    for _ in 0..300 {
+        received = smtp.messages();
+        if !received.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Whatever the mailer does next, nothing goes twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = {
+        let again = smtp.messages();
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert_eq!(received.len(), 1);
+        again
+    };
+    let r = &received[0];
+    assert_eq!(r.to, "Élise Martin <elise@example.com>");
+    assert_eq!(r.subject, "Votre service d’application a été renouvelé");
+    assert_eq!(r.language, "fr");
+    assert!(r.message_id.ends_with("@luna.example>"), "{r:?}");
+    assert!(r.text.starts_with("Bonjour Élise Martin,"), "{}", r.text);
+    assert!(
+        r.text.contains("l’appartement 101 (B1, Luna)"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.html.contains("<p>Bonjour Élise Martin,</p>"),
+        "{}",
+        r.html
+    );
+    let listed = outbox(&admin).await;
+    assert_eq!(listed[0].state, "sent", "{listed:?}");
+    assert!(listed[0].settled_ms > 0 && listed[0].error.is_empty());
+    server.stop().await;
+    drop(smtp.child);
+}
