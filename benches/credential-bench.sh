@@ -48,8 +48,25 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 start_server
 SERVER=$!
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+# glibc's malloc_trim(0) called in the server (gdb attaches for a moment) gives what the
+# allocator only kept back, so the RSS after it is what is live.
+# malloc_stats() then prints the bytes in use (live allocations, whatever the pages) to
+# the server's stderr, which is its log.
+trim() {
+  command -v gdb >/dev/null || return 0
+  gdb -p "$SERVER" -batch -ex 'call (int) malloc_trim(0)' -ex 'call (void) malloc_stats()' \
+    >/dev/null 2>&1 || true
+  sleep 1
+}
+in_use_kb() {
+  awk '/^Total/ {total = 1} total && /in use bytes/ {n = $NF} END {print int(n / 1024)}' \
+    "$WORK/server.log"
+}
 sleep 2
 BASE_KB=$(rss_kb)
+trim
+BASE_TRIMMED_KB=$(rss_kb)
+BASE_IN_USE_KB=$(in_use_kb)
 
 t0=$(date +%s%N)
 $SIM --devices-file "$WORK/devices.json" --gateway $GW --transport tls \
@@ -81,6 +98,18 @@ WITH_KB=$(rss_kb)
 echo "server_rss_base_mb $((BASE_KB / 1024))"
 echo "server_rss_with_doors_mb $((WITH_KB / 1024))"
 echo "server_rss_per_door_bytes $(( (WITH_KB - BASE_KB) * 1024 / DOORS ))"
+# What of that is live: the same figures with both readings taken after a trim.
+if command -v gdb >/dev/null; then
+  trim
+  TRIMMED_KB=$(rss_kb)
+  echo "server_rss_base_trimmed_mb $((BASE_TRIMMED_KB / 1024))"
+  echo "server_rss_with_doors_trimmed_mb $((TRIMMED_KB / 1024))"
+  echo "server_rss_per_door_trimmed_bytes $(( (TRIMMED_KB - BASE_TRIMMED_KB) * 1024 / DOORS ))"
+  IN_USE_KB=$(in_use_kb)
+  echo "server_heap_in_use_base_mb $((BASE_IN_USE_KB / 1024))"
+  echo "server_heap_in_use_with_doors_mb $((IN_USE_KB / 1024))"
+  echo "server_heap_in_use_per_door_bytes $(( (IN_USE_KB - BASE_IN_USE_KB) * 1024 / DOORS ))"
+fi
 
 [ "$CHANGES" -gt 0 ] || exit 0
 $BENCH changes "http://$ADMIN" $PASSWORD "$WORK" "$CHANGES" "$PER_SEC"
