@@ -143,6 +143,7 @@ impl AdminApi {
             mac_library_service_server::MacLibraryServiceServer,
             mail_service_server::MailServiceServer,
             property_manager_service_server::PropertyManagerServiceServer,
+            resident_service_server::ResidentServiceServer,
             subscription_service_server::SubscriptionServiceServer,
             template_service_server::TemplateServiceServer,
             upgrade_service_server::UpgradeServiceServer,
@@ -153,13 +154,15 @@ impl AdminApi {
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
-        // Every service but AuthService (whose Login comes before any token) checks the
-        // token before it decodes the body.
+        // Every service but AuthService (whose Login comes before any token) and
+        // ResidentService (end users' tokens) checks the token before it decodes the body.
         let guard = auth::TokenGuard {
             store: self.store.clone(),
         };
         Ok(
             tonic::service::Routes::new(AuthServiceServer::new(self.clone()))
+                // The residents' app checks its own tokens (see services/resident.rs).
+                .add_service(ResidentServiceServer::new(self.clone()))
                 .add_service(guarded(AccountServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(CommunityServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(BuildingServiceServer::new(self.clone()), &guard))

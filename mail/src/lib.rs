@@ -134,6 +134,9 @@ impl Mailer {
                 if let Err(e) = self.store.prune_mail() {
                     tracing::warn!(error = %e, "pruning the outbox failed");
                 }
+                if let Err(e) = self.store.prune_account_links().await {
+                    tracing::warn!(error = %e, "pruning expired password links failed");
+                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,

@@ -143,6 +143,34 @@ impl Catalogs {
                     .push(t("renewal-body", &line_args(apartment)));
                 t("renewal-subject", &args)
             }
+            MailContent::AccountInvitation {
+                token,
+                apartment,
+                family_master,
+            } => {
+                let line = line_args(apartment);
+                let id = if *family_master {
+                    "invitation-body"
+                } else {
+                    "invitation-body-member"
+                };
+                body.paragraphs.push(t(id, &line));
+                body.link = Some((
+                    t("set-password-link", &args),
+                    set_password_url(portal_url, token),
+                ));
+                body.after.push(t("invitation-expiry", &args));
+                t("invitation-subject", &line)
+            }
+            MailContent::PasswordReset { token } => {
+                body.paragraphs.push(t("reset-body", &args));
+                body.link = Some((
+                    t("set-password-link", &args),
+                    set_password_url(portal_url, token),
+                ));
+                body.after.push(t("reset-expiry", &args));
+                t("reset-subject", &args)
+            }
         };
         Rendered {
             subject,
@@ -151,6 +179,15 @@ impl Catalogs {
             language: language.tag(),
         }
     }
+}
+
+/// Where an end user's link leads: the portal's page that sets the password with
+/// `ResidentService.SetResidentPassword`.
+pub fn set_password_url(portal_url: &str, token: &str) -> String {
+    format!(
+        "{}/resident/password?token={token}",
+        portal_url.trim_end_matches('/')
+    )
 }
 
 fn line_args(a: &ApartmentLine) -> FluentArgs<'static> {
@@ -194,11 +231,11 @@ impl Body {
         if !self.list.is_empty() {
             out.push('\n');
         }
-        for p in &self.after {
-            out.push_str(&format!("{p}\n\n"));
-        }
         if let Some((label, href)) = &self.link {
             out.push_str(&format!("{label}: {href}\n\n"));
+        }
+        for p in &self.after {
+            out.push_str(&format!("{p}\n\n"));
         }
         out.push_str(&format!("-- \n{footer}\n"));
         out
@@ -217,15 +254,15 @@ impl Body {
             }
             out.push_str("</ul>");
         }
-        for p in &self.after {
-            out.push_str(&format!("<p>{}</p>", escape(p)));
-        }
         if let Some((label, href)) = &self.link {
             out.push_str(&format!(
                 "<p><a href=\"{}\">{}</a></p>",
                 escape(href),
                 escape(label)
             ));
+        }
+        for p in &self.after {
+            out.push_str(&format!("<p>{}</p>", escape(p)));
         }
         out.push_str(&format!(
             "<hr><p><small>{}</small></p></body></html>",
@@ -326,6 +363,47 @@ mod tests {
                 );
                 assert_eq!(r.language, tag);
             }
+        }
+    }
+
+    #[test]
+    fn invitations_and_resets_carry_their_link_in_every_language() {
+        let c = Catalogs::load().unwrap();
+        for (language, _) in CATALOGS {
+            let mut m = notice(language, Audience::EndUser, 1, 1);
+            m.content = MailContent::AccountInvitation {
+                token: "tok123".into(),
+                apartment: ApartmentLine {
+                    community_id: 7,
+                    community: "Luna".into(),
+                    building: "B1".into(),
+                    apartment: "101".into(),
+                    date: "2026-12-03".into(),
+                },
+                family_master: false,
+            };
+            let r = c.render(&m, "https://p/");
+            assert!(
+                r.subject.contains("Luna"),
+                "{}: {}",
+                language.tag(),
+                r.subject
+            );
+            assert!(r.text.contains("https://p/resident/password?token=tok123"));
+            assert!(
+                r.text.contains("101") && !r.text.contains('{'),
+                "{}",
+                r.text
+            );
+            m.content = MailContent::PasswordReset {
+                token: "tok456".into(),
+            };
+            let r = c.render(&m, "https://p");
+            assert!(r.text.contains("https://p/resident/password?token=tok456"));
+            assert!(
+                !r.subject.contains("reset-") && !r.text.contains("reset-"),
+                "{r:?}"
+            );
         }
     }
 

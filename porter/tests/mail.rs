@@ -175,13 +175,14 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
     let server = Server::start_with(&data, &flags).await;
     let admin = server.admin().await;
     let apartment = renewing_site(&admin).await;
-    assert!(
-        outbox(&admin).await.is_empty(),
-        "a first activation is no renewal"
-    );
+    // Only her account invitation so far: a first activation is no renewal.
+    let kinds = |messages: &[pb::OutboxMessage]| {
+        messages.iter().map(|m| m.kind.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(&outbox(&admin).await), ["invitation"]);
     pay(&admin, pb::OrderKind::Renewal, apartment, 400).await;
 
-    // Nobody listens on the SMTP port yet: the message stays pending with the error.
+    // Nobody listens on the SMTP port yet: the messages stay pending with the error.
     let mut pending = Vec::new();
     for _ in 0..50 {
         pending = outbox(&admin).await;
@@ -190,7 +191,7 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(kinds(&pending), ["renewal", "invitation"], "{pending:?}");
     let m = &pending[0];
     assert_eq!(
         (
@@ -208,23 +209,17 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
     let smtp = SmtpServer::start(port, &maildir).await;
     let server = Server::start_with(&data, &flags).await;
     let admin = server.admin().await;
-    let mut received = Vec::new();
-    for _ in 0..300 {
-        received = smtp.messages();
-        if !received.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_mail(&smtp, "elise@example.com", 2).await;
     // Whatever the mailer does next, nothing goes twice.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let received = {
-        let again = smtp.messages();
-        assert_eq!(again.len(), 1, "{again:?}");
-        assert_eq!(received.len(), 1);
-        again
-    };
-    let r = &received[0];
+    let received = smtp.messages();
+    assert_eq!(received.len(), 2, "{received:?}");
+    let renewals: Vec<&Received> = received
+        .iter()
+        .filter(|r| r.subject.contains("renouvelé"))
+        .collect();
+    assert_eq!(renewals.len(), 1, "{received:?}");
+    let r = renewals[0];
     assert_eq!(r.to, "Élise Martin <elise@example.com>");
     assert_eq!(r.subject, "Votre service d’application a été renouvelé");
     assert_eq!(r.language, "fr");
@@ -241,8 +236,175 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
         r.html
     );
     let listed = outbox(&admin).await;
-    assert_eq!(listed[0].state, "sent", "{listed:?}");
-    assert!(listed[0].settled_ms > 0 && listed[0].error.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.state == "sent" && m.settled_ms > 0 && m.error.is_empty()),
+        "{listed:?}"
+    );
     server.stop().await;
     drop(smtp.child);
+}
+
+/// The link in a message's text (the first `https://` word).
+fn link_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.starts_with("https://"))
+        .unwrap_or_else(|| panic!("no link in {text}"))
+        .to_owned()
+}
+
+async fn wait_for_mail(smtp: &SmtpServer, to: &str, count: usize) -> Vec<Received> {
+    for _ in 0..300 {
+        let mine: Vec<Received> = smtp
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.contains(to))
+            .collect();
+        if mine.len() >= count {
+            return mine;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {count} message(s) to {to} within 30 s");
+}
+
+#[tokio::test]
+async fn an_invited_resident_sets_a_password_from_the_email_and_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpServer::start(port, &dir.path().join("maildir")).await;
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        &[
+            "--smtp-url",
+            &smtp_url,
+            "--portal-url",
+            "https://portal.example",
+        ],
+    )
+    .await;
+    let admin = server.admin().await;
+    let community = admin
+        .create_community("Luna", pb::FeaturePlan::Premium)
+        .await
+        .id;
+    let building = admin.create_building(community, "B1").await.id;
+    let mut who = resident("Lily", "Zheng", "lily@example.com");
+    who.language = Some(pb::Language::Spanish as i32);
+    let apartment = admin
+        .create_apartment(building, "101", Some(who))
+        .await
+        .unwrap()
+        .id;
+
+    // The invitation: in Spanish, with a link into the portal that carries the token.
+    let invitation = wait_for_mail(&smtp, "lily@example.com", 1).await;
+    let m = &invitation[0];
+    assert_eq!(m.language, "es");
+    assert_eq!(m.subject, "Su cuenta de la aplicación en Luna");
+    let link = link_in(&m.text);
+    assert!(
+        link.starts_with("https://portal.example/resident/password?token="),
+        "{link}"
+    );
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    // Once sent, the outbox no longer holds the link's secret; it lists the message.
+    let listed = outbox(&admin).await;
+    assert!(
+        listed
+            .iter()
+            .any(|o| o.kind == "invitation" && o.state == "sent")
+    );
+
+    let anonymous = Client {
+        channel: server.channel().await,
+        token: String::new(),
+        account: pb::AccountInfo::default(),
+    };
+    anonymous
+        .resident()
+        .set_resident_password(pb::SetResidentPasswordRequest {
+            token: token.clone(),
+            password: "resident-pw-1".into(),
+        })
+        .await
+        .unwrap();
+    let reused = anonymous
+        .resident()
+        .set_resident_password(pb::SetResidentPasswordRequest {
+            token,
+            password: "resident-pw-2".into(),
+        })
+        .await;
+    common::assert_status(reused, tonic::Code::InvalidArgument, "token");
+    let login = anonymous
+        .resident()
+        .resident_login(pb::ResidentLoginRequest {
+            email: "lily@example.com".into(),
+            password: "resident-pw-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let app = Client {
+        token: login.token,
+        ..anonymous
+    };
+    let home = app
+        .resident()
+        .get_home(pb::Empty {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            home.apt_number.as_str(),
+            home.building.as_str(),
+            home.community.as_str()
+        ),
+        ("101", "B1", "Luna")
+    );
+    assert!(home.family_master);
+    // App Status in the installer's view; the app token opens none of the installer's API.
+    let seen = admin
+        .apartment()
+        .get_apartment(pb::GetApartmentRequest { id: apartment })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        seen.resident.unwrap().app_status,
+        pb::AppStatus::Registered as i32
+    );
+    let refused = app
+        .apartment()
+        .get_apartment(pb::GetApartmentRequest { id: apartment })
+        .await;
+    assert_eq!(refused.unwrap_err().code(), tonic::Code::Unauthenticated);
+    let refused = admin.resident().get_home(pb::Empty {}).await;
+    assert_eq!(refused.unwrap_err().code(), tonic::Code::Unauthenticated);
+
+    // The installer's Reset Password mails a reset link; the reset of the apartment ends
+    // the app's session at once.
+    admin
+        .apartment()
+        .reset_resident_password(pb::GetApartmentRequest { id: apartment })
+        .await
+        .unwrap();
+    let both = wait_for_mail(&smtp, "lily@example.com", 2).await;
+    assert!(
+        both.iter()
+            .any(|m| m.subject == "Restablezca la contraseña de la aplicación"),
+        "{both:?}"
+    );
+    admin
+        .apartment()
+        .reset_apartment(pb::ResetApartmentRequest { id: apartment })
+        .await
+        .unwrap();
+    let gone = app.resident().get_home(pb::Empty {}).await;
+    assert_eq!(gone.unwrap_err().code(), tonic::Code::Unauthenticated);
+    server.stop().await;
 }

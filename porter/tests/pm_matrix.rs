@@ -588,6 +588,42 @@ fn probes() -> Vec<Probe> {
                     .await)
             }
         ),
+        probe!(
+            "ApartmentService.ResetResidentPassword",
+            true,
+            allowed,
+            |pm, a, s| ok(pm
+                .apartment()
+                .reset_resident_password(pb::GetApartmentRequest { id: s.apartment })
+                .await)
+        ),
+        // The residents' app: its own tokens, which the installers' services refuse and
+        // which theirs do not open (tests/mail.rs drives both ways).
+        probe!(
+            "ResidentService.SetResidentPassword",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ResidentLogin",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ForgotResidentPassword",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ResidentLogout",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!("ResidentService.GetHome", false, allowed, |pm, a, s| Ok(())),
         probe!("AuditService.ListAudit", false, denied, |pm, a, s| ok(pm
             .audit()
             .list_audit(pb::ListAuditRequest::default())

@@ -61,6 +61,8 @@ pub struct Directory {
     search_rows: HashMap<Id, SearchRow, BuildHasherDefault<IdHasher>>,
     community_counts: HashMap<Id, CommunityCounts>,
     sessions: HashMap<String, Session>,
+    /// End users' single-use password links, by token hash.
+    links: HashMap<String, crate::model::AccountLink>,
     property_managers: HashMap<Id, PropertyManager>,
     /// Property manager email (lower case) → id.
     pm_emails: HashMap<String, Id>,
@@ -156,6 +158,9 @@ impl Directory {
             }
             Record::Session(s) => {
                 self.sessions.insert(s.token_hash.clone(), s);
+            }
+            Record::AccountLink(l) => {
+                self.links.insert(l.token_hash.clone(), l);
             }
             Record::SubscriptionOrder(o) => {
                 self.orders.insert(o.id, o);
@@ -257,6 +262,9 @@ impl Directory {
             RecordKey::Apartment(id) => self.unindex_apartment(*id),
             RecordKey::Session(hash) => {
                 self.sessions.remove(hash);
+            }
+            RecordKey::AccountLink(hash) => {
+                self.links.remove(hash);
             }
             RecordKey::SubscriptionOrder(id) => {
                 self.orders.remove(id);
@@ -428,6 +436,14 @@ impl Directory {
 
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values()
+    }
+
+    pub fn account_link(&self, token_hash: &str) -> Option<&crate::model::AccountLink> {
+        self.links.get(token_hash)
+    }
+
+    pub fn account_links(&self) -> impl Iterator<Item = &crate::model::AccountLink> {
+        self.links.values()
     }
 
     // ------------------------------------------------------------ tenant-scoped lookups

@@ -15,6 +15,7 @@ pub mod backend;
 pub mod clock;
 pub mod credential_index;
 mod directory;
+mod end_users;
 pub mod error;
 pub mod events;
 pub mod fixtures;
@@ -45,6 +46,7 @@ pub use ops::credentials::{CredentialFilter, CredentialInput, KeyInput};
 pub use ops::devices::{
     DeviceFilter, DeviceSecrets, DeviceSort, DeviceView, SipAccount, SipAccountOwner,
 };
+pub use ops::end_users::Home as EndUserHome;
 pub use ops::import::TemplateImport;
 pub use ops::listing::{Page, PageRequest};
 pub use ops::login::{LoginOutcome, MAX_SESSIONS_PER_ACCOUNT, Principal};

@@ -67,6 +67,15 @@ pub enum MailContent {
     },
     /// The apartment's service was renewed until `apartment.date` ("Send Renew Email").
     Renewal { apartment: ApartmentLine },
+    /// An end user was added with this email: the link sets the app password. `token` is
+    /// the link's secret until the message is settled, then blank (`redacted`).
+    AccountInvitation {
+        token: String,
+        apartment: ApartmentLine,
+        family_master: bool,
+    },
+    /// "Forgot password" or the installer's "Reset Password": the link sets a new one.
+    PasswordReset { token: String },
 }
 
 impl MailContent {
@@ -75,7 +84,20 @@ impl MailContent {
         match self {
             MailContent::ExpirationNotice { days, .. } => format!("expiration-{days}d"),
             MailContent::Renewal { .. } => "renewal".to_owned(),
+            MailContent::AccountInvitation { .. } => "invitation".to_owned(),
+            MailContent::PasswordReset { .. } => "password-reset".to_owned(),
         }
+    }
+
+    /// Without the secrets it carries, once it needs them no more.
+    pub fn redacted(&self) -> MailContent {
+        let mut c = self.clone();
+        if let MailContent::AccountInvitation { token, .. } | MailContent::PasswordReset { token } =
+            &mut c
+        {
+            token.clear();
+        }
+        c
     }
 }
 

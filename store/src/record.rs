@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Apartment, Building, Camera, Community, Credential, Device, Firmware, Id, MacEntry,
-    PropertyManager, Session, SubscriptionOrder, Tenant, UpgradeStrategy,
+    Account, AccountLink, Apartment, Building, Camera, Community, Credential, Device, Firmware, Id,
+    MacEntry, PropertyManager, Session, SubscriptionOrder, Tenant, UpgradeStrategy,
 };
 
 /// Counters shared by the whole store.
@@ -34,6 +34,7 @@ pub enum Record {
     UpgradeStrategy(UpgradeStrategy),
     Credential(Credential),
     CredentialLog(CredentialLog),
+    AccountLink(AccountLink),
 }
 
 /// Per community: the version of its credentials (one more per change) and the latest
@@ -86,6 +87,7 @@ pub enum RecordKey {
     UpgradeStrategy(Id),
     Credential(Id),
     CredentialLog(Id),
+    AccountLink(String),
 }
 
 impl Record {
@@ -107,6 +109,7 @@ impl Record {
             Record::UpgradeStrategy(u) => RecordKey::UpgradeStrategy(u.id),
             Record::Credential(c) => RecordKey::Credential(c.id),
             Record::CredentialLog(l) => RecordKey::CredentialLog(l.community_id),
+            Record::AccountLink(l) => RecordKey::AccountLink(l.token_hash.clone()),
         }
     }
 }
@@ -131,6 +134,7 @@ impl RecordKey {
             RecordKey::UpgradeStrategy(id) => format!("upg/{id:016x}"),
             RecordKey::Credential(id) => format!("cred/{id:016x}"),
             RecordKey::CredentialLog(id) => format!("credlog/{id:016x}"),
+            RecordKey::AccountLink(hash) => format!("link/{hash}"),
         }
     }
 }

@@ -285,6 +285,7 @@ impl Store {
             let dir = self.dir();
             let mut txn = Txn::new(dir.meta.clone(), self.now_ms());
             let value = f(&dir, &mut txn)?;
+            crate::end_users::follow(&dir, &mut txn)?;
             (value, txn.finish())
         };
         for change in &mut changes {
@@ -412,6 +413,11 @@ impl Txn {
         self.meta.next_sip_prefix += 1;
         self.meta_dirty = true;
         Ok(p)
+    }
+
+    /// What this transaction changes so far.
+    pub(crate) fn changes(&self) -> &[Change] {
+        &self.changes
     }
 
     pub fn put(&mut self, record: Record) {

@@ -26,6 +26,7 @@ import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { OverviewPage } from "./pages/community/OverviewPage";
 import { AccessPage } from "./pages/access/AccessPage";
+import { ResidentPassword } from "./pages/ResidentPassword";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -95,6 +96,8 @@ export function App() {
     [],
   );
 
+  // An end user's emailed link: no portal session needed, whoever is logged in here.
+  if (path === "/resident/password") return <ResidentPassword token={query.get("token") ?? ""} />;
   const session = currentSession();
   if (!session) {
     if (path !== "/login") {

@@ -27,13 +27,18 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
  * Starts `porter serve` on a fresh data directory (or `dataDir`, kept from an earlier
  * server); resolves when every listener is up. `faketime` ("+31d") runs it under Debian's
  * libfaketime, its wall clock that far ahead, for what only time brings (a monthly reminder).
+ * `extraArgs` go to `porter serve` as they are (`--smtp-url …`).
  */
-export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), "porter-portal-")), faketime } = {}) {
+export async function startServer({
+  dataDir = mkdtempSync(join(tmpdir(), "porter-portal-")),
+  faketime,
+  extraArgs = [],
+} = {}) {
   const listeners = [
     "--admin-listen", "--gateway-listen", "--gateway-ws-listen", "--https-listen",
     "--portal-listen", "--sip-listen", "--sip-tls-listen", "--sip-ws-listen",
   ].flatMap((flag) => [flag, "127.0.0.1:0"]);
-  const command = [PORTER, "serve", "--data-dir", dataDir, ...listeners, "--log", "warn"];
+  const command = [PORTER, "serve", "--data-dir", dataDir, ...listeners, "--log", "warn", ...extraArgs];
   const [program, ...args] = command;
   const child = spawn(program, args, {
     env: {

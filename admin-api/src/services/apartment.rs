@@ -84,6 +84,18 @@ impl ApartmentService for AdminApi {
         Ok(Response::new(convert::apartment(&view)))
     }
 
+    async fn reset_resident_password(
+        &self,
+        request: Request<pb::GetApartmentRequest>,
+    ) -> ApiResult<pb::Empty> {
+        let actor = self.actor(&request)?;
+        self.store
+            .reset_resident_password(&actor, request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
     async fn move_out_resident(
         &self,
         request: Request<pb::MoveOutResidentRequest>,

@@ -35,7 +35,10 @@ impl MailService for AdminApi {
 fn outbox_message(m: MailMessage) -> pb::OutboxMessage {
     let apartments = match &m.content {
         MailContent::ExpirationNotice { apartments, .. } => apartments.iter().collect(),
-        MailContent::Renewal { apartment } => vec![apartment],
+        MailContent::Renewal { apartment } | MailContent::AccountInvitation { apartment, .. } => {
+            vec![apartment]
+        }
+        MailContent::PasswordReset { .. } => Vec::new(),
     }
     .into_iter()
     .map(|a| format!("{} · {} · {}", a.community, a.building, a.apartment))

@@ -15,6 +15,7 @@ mod firmware;
 mod mac_library;
 mod mail;
 mod property_manager;
+mod resident;
 mod subscription;
 mod template;
 mod upgrade;

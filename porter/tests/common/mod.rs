@@ -19,6 +19,7 @@ use pb::{
     event_service_client::EventServiceClient, firmware_service_client::FirmwareServiceClient,
     mac_library_service_client::MacLibraryServiceClient, mail_service_client::MailServiceClient,
     property_manager_service_client::PropertyManagerServiceClient,
+    resident_service_client::ResidentServiceClient,
     subscription_service_client::SubscriptionServiceClient,
     template_service_client::TemplateServiceClient, upgrade_service_client::UpgradeServiceClient,
 };
@@ -320,6 +321,9 @@ impl Client {
     }
     pub fn pm(&self) -> PropertyManagerServiceClient<Svc> {
         PropertyManagerServiceClient::with_interceptor(self.channel.clone(), self.bearer())
+    }
+    pub fn resident(&self) -> ResidentServiceClient<Svc> {
+        ResidentServiceClient::with_interceptor(self.channel.clone(), self.bearer())
     }
     pub fn mail(&self) -> MailServiceClient<Svc> {
         MailServiceClient::with_interceptor(self.channel.clone(), self.bearer())

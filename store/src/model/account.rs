@@ -138,6 +138,9 @@ pub struct Session {
     pub account_id: Id,
     #[serde(default)]
     pub property_manager: bool,
+    /// Set for an end user's app session (`account_id` is then `EndUserRef::session_owner`).
+    #[serde(default)]
+    pub end_user: Option<super::EndUserRef>,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
 }

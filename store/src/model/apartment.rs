@@ -206,6 +206,9 @@ pub struct FamilyMember {
     pub calling_code: String,
     pub mobile: String,
     pub app_status: AppStatus,
+    /// The app password's hash, once the member set one.
+    #[serde(default)]
+    pub app_password_hash: Option<String>,
     pub created_at_ms: i64,
 }
 
@@ -232,6 +235,7 @@ impl FamilyMember {
             )?,
             mobile: rules::phone("mobile", input.mobile.as_deref().unwrap_or(""))?,
             app_status: AppStatus::Unregistered,
+            app_password_hash: None,
             created_at_ms: now_ms,
         })
     }

@@ -9,6 +9,7 @@ pub mod camera;
 pub mod community;
 pub mod credential;
 pub mod device;
+pub mod end_user;
 pub mod firmware;
 pub mod mac;
 pub mod property_manager;
@@ -34,6 +35,7 @@ pub use credential::{
 pub use device::{
     ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, MAX_RELAYS, Relay, UnlockMethod,
 };
+pub use end_user::{AccountLink, EndUser, EndUserRef, LinkPurpose, end_users_of};
 pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
 pub use property_manager::{

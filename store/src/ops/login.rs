@@ -82,7 +82,7 @@ impl Store {
             let (principal, password_reminder_due, session) = match holder {
                 Holder::Staff(id) => {
                     let account = dir.account(id).cloned().ok_or_else(refused)?;
-                    let session = open_session(dir, txn, id, false, hash, ttl_ms);
+                    let session = open_session(dir, txn, id, SessionOf::Staff, hash, ttl_ms);
                     (Principal::Staff(account), false, session)
                 }
                 Holder::PropertyManager(id) => {
@@ -92,7 +92,8 @@ impl Store {
                         pm.password_reminded_at_ms = txn.now_ms();
                         txn.put(Record::PropertyManager(pm.clone()));
                     }
-                    let session = open_session(dir, txn, id, true, hash, ttl_ms);
+                    let session =
+                        open_session(dir, txn, id, SessionOf::PropertyManager, hash, ttl_ms);
                     (Principal::PropertyManager(pm), due, session)
                 }
             };
@@ -119,6 +120,11 @@ impl Store {
                         "the token is unknown or expired; log in again".into(),
                     )
                 })?;
+            if session.end_user.is_some() {
+                return Err(StoreError::Unauthenticated(
+                    "this is a resident's app token; it opens ResidentService only".into(),
+                ));
+            }
             let actor = if session.property_manager {
                 dir.property_manager(session.account_id).map(actor_of_pm)
             } else {
@@ -233,13 +239,21 @@ pub(crate) fn end_sessions_of(dir: &Directory, txn: &mut Txn, holder: Id, keep: 
     }
 }
 
-/// A new session of `holder` (an account, or a property manager), keeping at most
-/// `MAX_SESSIONS_PER_ACCOUNT` of its sessions and dropping its expired ones.
+/// What kind of record a session's holder is.
+#[derive(Clone, Copy)]
+pub(crate) enum SessionOf {
+    Staff,
+    PropertyManager,
+    EndUser(crate::model::EndUserRef),
+}
+
+/// A new session of `holder` (an account, a property manager or an end user), keeping at
+/// most `MAX_SESSIONS_PER_ACCOUNT` of its sessions and dropping its expired ones.
 pub(crate) fn open_session(
     dir: &Directory,
     txn: &mut Txn,
     holder: Id,
-    property_manager: bool,
+    kind: SessionOf,
     token_hash: String,
     ttl_ms: i64,
 ) -> Session {
@@ -255,7 +269,11 @@ pub(crate) fn open_session(
     let session = Session {
         token_hash,
         account_id: holder,
-        property_manager,
+        property_manager: matches!(kind, SessionOf::PropertyManager),
+        end_user: match kind {
+            SessionOf::EndUser(user) => Some(user),
+            _ => None,
+        },
         created_at_ms: now,
         expires_at_ms: now.saturating_add(ttl_ms),
     };

@@ -11,6 +11,7 @@ pub mod communities;
 pub mod credential_sync;
 pub mod credentials;
 pub mod devices;
+pub mod end_users;
 pub mod events;
 pub mod firmware;
 pub mod import;

@@ -126,6 +126,36 @@ pub async fn resident_apartment(store: &Store, actor: &Actor, building: Id, numb
         .id
 }
 
+/// An apartment whose family master Lily Zheng has `email` (an app account is offered).
+pub async fn lily_apartment(
+    store: &Store,
+    actor: &Actor,
+    building: Id,
+    number: &str,
+    email: &str,
+) -> Id {
+    store
+        .create_apartment(
+            actor,
+            building,
+            ApartmentInput {
+                number: Some(number.into()),
+                ..ApartmentInput::default()
+            },
+            Some(porter_store::model::ResidentInput {
+                first_name: Some("Lily".into()),
+                last_name: Some("Zheng".into()),
+                email: Some(email.into()),
+                ..Default::default()
+            }),
+            None,
+        )
+        .await
+        .unwrap()
+        .apartment
+        .id
+}
+
 /// A property manager "Pat Lee" of `installer`: its id and generated password.
 pub async fn new_property_manager(
     store: &Store,

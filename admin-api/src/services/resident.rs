@@ -1,0 +1,112 @@
+//! ResidentService: the residents' app back end (set a password from an emailed link, log
+//! in by email, forgot password, log out, the end user's home). Not behind `TokenGuard`:
+//! its login and link calls come before any token, and its other calls take an end user's
+//! app token, which the installers' services refuse.
+
+use porter_proto::admin::v1::{self as pb, resident_service_server::ResidentService};
+use porter_store::EndUserHome;
+use tonic::{Request, Response};
+
+use crate::AdminApi;
+use crate::auth::bearer;
+use crate::convert;
+use crate::error::{ApiResult, status};
+
+#[tonic::async_trait]
+impl ResidentService for AdminApi {
+    async fn set_resident_password(
+        &self,
+        request: Request<pb::SetResidentPasswordRequest>,
+    ) -> ApiResult<pb::Empty> {
+        let r = request.into_inner();
+        self.store
+            .set_end_user_password(&r.token, &r.password)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
+    async fn resident_login(
+        &self,
+        request: Request<pb::ResidentLoginRequest>,
+    ) -> ApiResult<pb::ResidentLoginResponse> {
+        let r = request.into_inner();
+        self.limiter.check(&r.email)?;
+        let ttl = i64::try_from(self.config.token_ttl.as_millis()).unwrap_or(i64::MAX);
+        match self.store.end_user_login(&r.email, &r.password, ttl).await {
+            Ok((token, session)) => {
+                self.limiter.succeeded(&r.email);
+                Ok(Response::new(pb::ResidentLoginResponse {
+                    token,
+                    expires_at_ms: session.expires_at_ms,
+                }))
+            }
+            Err(e) => {
+                if matches!(e, porter_store::StoreError::Unauthenticated(_)) {
+                    self.limiter.failed(&r.email);
+                }
+                Err(status(e))
+            }
+        }
+    }
+
+    async fn forgot_resident_password(
+        &self,
+        request: Request<pb::ForgotResidentPasswordRequest>,
+    ) -> ApiResult<pb::Empty> {
+        let email = request.into_inner().email;
+        // Throttled like logins, so the address cannot be flooded with links.
+        self.limiter.check(&email)?;
+        self.limiter.failed(&email);
+        self.store
+            .forgot_end_user_password(&email)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
+    async fn resident_logout(&self, request: Request<pb::Empty>) -> ApiResult<pb::Empty> {
+        let token = bearer(&request)?;
+        self.store.authenticate_end_user(token).map_err(status)?;
+        self.store.end_user_logout(token).await.map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
+    async fn get_home(&self, request: Request<pb::Empty>) -> ApiResult<pb::Home> {
+        let user = self
+            .store
+            .authenticate_end_user(bearer(&request)?)
+            .map_err(status)?;
+        let home = self.store.end_user_home(user).map_err(status)?;
+        Ok(Response::new(home_pb(home, self.store.now_ms())))
+    }
+}
+
+fn home_pb(h: EndUserHome, now_ms: i64) -> pb::Home {
+    let a = &h.apartment;
+    let family = a
+        .resident
+        .iter()
+        .map(|r| format!("{} {}", r.first_name, r.last_name))
+        .chain(
+            a.family
+                .iter()
+                .map(|m| format!("{} {}", m.first_name, m.last_name)),
+        )
+        .collect();
+    pb::Home {
+        name: h.name,
+        email: h.email,
+        family_master: h.family_master,
+        community_id: h.community_id,
+        community: h.community,
+        building: h.building,
+        apartment_id: a.id,
+        apt_number: a.number.clone(),
+        apt_name: a.name.clone(),
+        family,
+        family_sip_number: a.family_sip_number.clone(),
+        active: convert::active_status_pb(a.active_status(now_ms)),
+        expires_at_ms: a.expires_at_ms.unwrap_or(0),
+    }
+}
