@@ -28,6 +28,7 @@ use commands::{
     event::EventCmd,
     firmware::FirmwareCmd,
     mac::MacCmd,
+    mail::MailCmd,
     property_manager::PmCmd,
     subscription::SubscriptionCmd,
     template::TemplateCmd,
@@ -138,6 +139,9 @@ pub enum TopCmd {
     /// The audit trail: who changed what, newest first.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Email: the outbox and what became of each message.
+    #[command(subcommand)]
+    Mail(MailCmd),
     /// The firmware list: upload, list, delete images.
     #[command(subcommand)]
     Firmware(FirmwareCmd),
@@ -218,6 +222,7 @@ async fn dispatch(ctx: &Ctx, command: TopCmd) -> Result<(), CliError> {
         TopCmd::Mac(c) => c.run(ctx).await,
         TopCmd::PropertyManager(c) => c.run(ctx).await,
         TopCmd::Audit(c) => c.run(ctx).await,
+        TopCmd::Mail(c) => c.run(ctx).await,
         TopCmd::Firmware(c) => c.run(ctx).await,
         TopCmd::Upgrade(c) => c.run(ctx).await,
         TopCmd::DeviceSettings(c) => c.run(ctx).await,

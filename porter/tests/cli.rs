@@ -792,3 +792,83 @@ async fn credentials_are_issued_listed_and_withdrawn_from_a_script() {
     assert_eq!(listed["total"], 0, "{listed}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_outbox_and_a_residents_password_reset_from_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let token = dir.path().join("token");
+    let run = |args: &[&str]| porter(&server, &token, args, None);
+    json(&porter(
+        &server,
+        &token,
+        &["--json", "login", "--username", "admin"],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    ));
+    let get_id = |out: Output| String::from_utf8(stdout_of(out)).unwrap().trim().to_owned();
+    let cid = get_id(run(&[
+        "--get",
+        "id",
+        "community",
+        "create",
+        "--name",
+        "Elm",
+        "--feature-plan",
+        "premium",
+        "--country",
+        "Germany",
+    ]));
+    let bid = get_id(run(&[
+        "--get",
+        "id",
+        "building",
+        "create",
+        "--community",
+        &cid,
+        "--name",
+        "A",
+    ]));
+    let aid = get_id(run(&[
+        "--get",
+        "id",
+        "apartment",
+        "create",
+        "--building",
+        &bid,
+        "--apt",
+        "101",
+        "--first-name",
+        "Lily",
+        "--last-name",
+        "Zheng",
+        "--email",
+        "lily@example.com",
+    ]));
+    stdout_of(run(&["apartment", "reset-password", &aid]));
+    let outbox = json(&run(&["--json", "mail", "outbox"]));
+    let kinds: Vec<&str> = outbox["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["password-reset", "invitation"], "{outbox}");
+    // Without --smtp-url the messages wait, listed as pending.
+    assert_eq!(outbox["messages"][0]["state"], "pending");
+    let table = String::from_utf8(stdout_of(run(&["mail", "outbox"]))).unwrap();
+    assert!(
+        table.starts_with("ID ") && table.contains("lily@example.com"),
+        "{table}"
+    );
+    server.stop().await;
+}
+
+/// A successful command's stdout.
+fn stdout_of(out: Output) -> Vec<u8> {
+    assert!(
+        out.status.success(),
+        "porter admin failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

@@ -193,6 +193,8 @@ pub enum ApartmentCmd {
     MoveOut { id: u64 },
     /// The family SIP account the apartment's SmartPlus apps register with (audited).
     SipAccount { id: u64 },
+    /// Reset Password: the family master is emailed a link that sets a new app password.
+    ResetPassword { id: u64 },
     /// The apartments of a building, filtered, sorted and paged.
     List {
         #[arg(long)]
@@ -319,6 +321,10 @@ impl ApartmentCmd {
             }
             ApartmentCmd::Reset { id } => reset(ctx, id).await?,
             ApartmentCmd::MoveOut { id } => move_out(ctx, id).await?,
+            ApartmentCmd::ResetPassword { id } => {
+                ctx.done(c.reset_resident_password(pb::GetApartmentRequest { id }))
+                    .await?;
+            }
             ApartmentCmd::SipAccount { id } => {
                 ctx.print(c.get_apartment_sip_account(pb::GetApartmentRequest { id }))
                     .await?

@@ -13,6 +13,7 @@ pub mod device_settings;
 pub mod event;
 pub mod firmware;
 pub mod mac;
+pub mod mail;
 pub mod property_manager;
 pub mod shared;
 pub mod subscription;

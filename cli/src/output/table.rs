@@ -203,6 +203,17 @@ static AUDIT: &[Column] = &[
     col("Detail", |v| v["detail"].to_string()),
 ];
 
+static OUTBOX: &[Column] = &[
+    col("ID", |v| field(v, "id")),
+    col("Kind", |v| field(v, "kind")),
+    col("To", |v| field(v, "to")),
+    col("Language", |v| field(v, "language")),
+    col("State", |v| field(v, "state")),
+    col("Attempts", |v| field(v, "attempts")),
+    col("Queued Time", |v| field(v, "queued")),
+    col("Error", |v| field(v, "error")),
+];
+
 static ACCOUNT: &[Column] = &[
     col("ID", |v| field(v, "id")),
     col("Name", |v| field(v, "username")),
@@ -229,6 +240,7 @@ pub fn columns(item: &str) -> Option<&'static [Column]> {
         "UpgradeCandidate" => CANDIDATE,
         "DeviceEvent" => EVENT,
         "AuditEntry" => AUDIT,
+        "OutboxMessage" => OUTBOX,
         "AccountInfo" => ACCOUNT,
         _ => return None,
     })
