@@ -367,6 +367,52 @@ async fn an_invited_resident_sets_a_password_from_the_email_and_logs_in() {
         ("101", "B1", "Luna")
     );
     assert!(home.family_master);
+
+    // The app opens its own building's door, and not another building's.
+    let b2 = admin.create_building(community, "B2").await.id;
+    let ours = common::building_door(&admin, building, "0C1100000A01", "B1 Lobby").await;
+    let theirs = common::building_door(&admin, b2, "0C1100000A02", "B2 Lobby").await;
+    let door = common::sim_door::Door::start(&server, ours).await;
+    let mut doors = Vec::new();
+    for _ in 0..100 {
+        doors = app
+            .resident()
+            .list_doors(pb::Empty {})
+            .await
+            .unwrap()
+            .into_inner()
+            .doors;
+        if doors.first().is_some_and(|d| d.online) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(doors.len(), 1, "{doors:?}");
+    assert_eq!(
+        (doors[0].name.as_str(), doors[0].online),
+        ("B1 Lobby", true)
+    );
+    assert_eq!(doors[0].relays[0].number, 1);
+    let opened = app
+        .resident()
+        .unlock_door(pb::UnlockDoorRequest {
+            device_id: ours,
+            relay: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(opened.ok, "{opened:?}");
+    let refused = app
+        .resident()
+        .unlock_door(pb::UnlockDoorRequest {
+            device_id: theirs,
+            relay: 1,
+        })
+        .await;
+    common::assert_status(refused, tonic::Code::PermissionDenied, "B2 Lobby");
+    door.stop().await;
+
     // App Status in the installer's view; the app token opens none of the installer's API.
     let seen = admin
         .apartment()

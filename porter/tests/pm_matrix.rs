@@ -624,6 +624,12 @@ fn probes() -> Vec<Probe> {
             |pm, a, s| Ok(())
         ),
         probe!("ResidentService.GetHome", false, allowed, |pm, a, s| Ok(())),
+        probe!("ResidentService.ListDoors", false, allowed, |pm, a, s| Ok(
+            ()
+        )),
+        probe!("ResidentService.UnlockDoor", false, allowed, |pm, a, s| Ok(
+            ()
+        )),
         probe!("AuditService.ListAudit", false, denied, |pm, a, s| ok(pm
             .audit()
             .list_audit(pb::ListAuditRequest::default())

@@ -35,7 +35,7 @@ impl AdminApi {
     /// The door log entry of an unlock asked through the API. The gateway writes it, not the
     /// device, so who asked is always right; an unlock that never reached the device
     /// (offline, busy) opened nothing and is only in the audit log.
-    fn door_log_remote_unlock(
+    pub(crate) fn door_log_remote_unlock(
         &self,
         device_id: u64,
         relay: u32,
@@ -71,7 +71,7 @@ fn requester(actor: &porter_store::Actor) -> String {
 }
 
 /// How long a command may wait for the device's answer.
-const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl AdminApi {
     /// Sends a command to a device of the actor's and audits it with the answer.
@@ -110,29 +110,34 @@ impl AdminApi {
         {
             self.door_log_remote_unlock(device_id, *relay, requested_by, &result);
         }
-        match result {
-            Ok(o) => Ok(Response::new(pb::CommandReply {
-                ok: o.ok,
-                message: o.message,
-                latency_ms,
-            })),
-            Err(e @ CommandError::Offline) => Err(Status::failed_precondition(format!(
-                "device {:?}: {e}",
-                view.device.name
-            ))),
-            Err(e @ CommandError::Timeout(_)) => Err(Status::deadline_exceeded(format!(
-                "device {:?}: {e}",
-                view.device.name
-            ))),
-            Err(e @ CommandError::Disconnected) => Err(Status::unavailable(format!(
-                "device {:?}: {e}",
-                view.device.name
-            ))),
-            Err(e @ CommandError::Busy) => Err(Status::resource_exhausted(format!(
-                "device {:?}: {e}",
-                view.device.name
-            ))),
+        command_reply(result, &view.device.name, latency_ms)
+    }
+}
+
+/// A command's answer to the API: the device's reply, or the status saying why none came.
+pub(crate) fn command_reply(
+    result: Result<CommandOutcome, CommandError>,
+    device_name: &str,
+    latency_ms: u32,
+) -> ApiResult<pb::CommandReply> {
+    match result {
+        Ok(o) => Ok(Response::new(pb::CommandReply {
+            ok: o.ok,
+            message: o.message,
+            latency_ms,
+        })),
+        Err(e @ CommandError::Offline) => Err(Status::failed_precondition(format!(
+            "device {device_name:?}: {e}"
+        ))),
+        Err(e @ CommandError::Timeout(_)) => Err(Status::deadline_exceeded(format!(
+            "device {device_name:?}: {e}"
+        ))),
+        Err(e @ CommandError::Disconnected) => {
+            Err(Status::unavailable(format!("device {device_name:?}: {e}")))
         }
+        Err(e @ CommandError::Busy) => Err(Status::resource_exhausted(format!(
+            "device {device_name:?}: {e}"
+        ))),
     }
 }
 

@@ -8,7 +8,7 @@ mod building;
 mod camera;
 mod community;
 mod credential;
-mod device;
+pub(crate) mod device;
 mod device_settings;
 mod event;
 mod firmware;

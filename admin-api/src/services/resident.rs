@@ -5,12 +5,14 @@
 
 use porter_proto::admin::v1::{self as pb, resident_service_server::ResidentService};
 use porter_store::EndUserHome;
-use tonic::{Request, Response};
+use porter_store::presence::DeviceCommand;
+use tonic::{Request, Response, Status};
 
 use crate::AdminApi;
 use crate::auth::bearer;
 use crate::convert;
 use crate::error::{ApiResult, status};
+use crate::services::device::{COMMAND_TIMEOUT, command_reply};
 
 #[tonic::async_trait]
 impl ResidentService for AdminApi {
@@ -70,6 +72,78 @@ impl ResidentService for AdminApi {
         self.store.authenticate_end_user(token).map_err(status)?;
         self.store.end_user_logout(token).await.map_err(status)?;
         Ok(Response::new(pb::Empty {}))
+    }
+
+    async fn list_doors(&self, request: Request<pb::Empty>) -> ApiResult<pb::ListDoorsResponse> {
+        let user = self
+            .store
+            .authenticate_end_user(bearer(&request)?)
+            .map_err(status)?;
+        let doors = self.store.end_user_doors(user).map_err(status)?;
+        Ok(Response::new(pb::ListDoorsResponse {
+            doors: doors
+                .into_iter()
+                .map(|d| pb::AppDoor {
+                    device_id: d.device.id,
+                    online: self
+                        .presence
+                        .as_ref()
+                        .and_then(|p| p.presence(d.device.id, &d.device.mac))
+                        .is_some_and(|p| p.online),
+                    relays: d
+                        .relays
+                        .iter()
+                        .map(|n| pb::AppRelay {
+                            number: u32::from(*n),
+                            name: d
+                                .device
+                                .relays
+                                .get(usize::from(*n) - 1)
+                                .map(|r| r.name.clone())
+                                .unwrap_or_default(),
+                        })
+                        .collect(),
+                    name: d.device.name,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn unlock_door(
+        &self,
+        request: Request<pb::UnlockDoorRequest>,
+    ) -> ApiResult<pb::CommandReply> {
+        let user = self
+            .store
+            .authenticate_end_user(bearer(&request)?)
+            .map_err(status)?;
+        let r = request.into_inner();
+        let device = self
+            .store
+            .end_user_unlock_target(user, r.device_id, r.relay)
+            .map_err(status)?;
+        let home = self.store.end_user_home(user).map_err(status)?;
+        let commands = self.commands.as_ref().ok_or_else(|| {
+            Status::unavailable("the device gateway is not running in this server")
+        })?;
+        let who = format!(
+            "resident {} (apartment {})",
+            home.email, home.apartment.number
+        );
+        let started = std::time::Instant::now();
+        let result = commands
+            .send(
+                &device.mac,
+                DeviceCommand::Unlock {
+                    relay: r.relay,
+                    requested_by: who.clone(),
+                },
+                COMMAND_TIMEOUT,
+            )
+            .await;
+        let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        self.door_log_remote_unlock(device.id, r.relay, &who, &result);
+        command_reply(result, &device.name, latency_ms)
     }
 
     async fn get_home(&self, request: Request<pb::Empty>) -> ApiResult<pb::Home> {

@@ -747,6 +747,30 @@ impl SimDevice {
     }
 }
 
+/// A building's door phone named `name` with `mac` (added to the installer's library first).
+pub async fn building_door(client: &Client, building_id: u64, mac: &str, name: &str) -> u64 {
+    client
+        .macs()
+        .add_mac(pb::AddMacRequest { mac: mac.into() })
+        .await
+        .unwrap();
+    client
+        .devices()
+        .create_device(pb::CreateDeviceRequest {
+            scope: Some(pb::create_device_request::Scope::BuildingId(building_id)),
+            device: Some(pb::DeviceInput {
+                device_type: Some(0),
+                mac: Some(mac.into()),
+                name: Some(name.into()),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+}
+
 /// A public-area door phone with `mac` (added to the installer's library first).
 pub async fn door_phone(client: &Client, community_id: u64, mac: &str) -> u64 {
     client
