@@ -125,7 +125,10 @@ struct Args {
     report_credentials: bool,
 }
 
-/// Feeds standard input's instruction lines to the devices until it closes.
+/// Feeds standard input's instruction lines to the devices until it closes. A broadcast
+/// reaches only the devices following it already, and a device follows once it is set up
+/// (provisioned through the admin API first), so a line that comes earlier waits for the
+/// first follower (at most a minute) instead of being lost.
 async fn read_instructions(to: tokio::sync::broadcast::Sender<porter_sim::entries::Instruction>) {
     use tokio::io::AsyncBufReadExt;
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -135,6 +138,12 @@ async fn read_instructions(to: tokio::sync::broadcast::Sender<porter_sim::entrie
         }
         match porter_sim::entries::parse(&line) {
             Ok(i) => {
+                for _ in 0..6000 {
+                    if to.receiver_count() > 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
                 let _ = to.send(i);
             }
             Err(e) => report_error(&anyhow::anyhow!(e)),
