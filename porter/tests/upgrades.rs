@@ -50,26 +50,7 @@ async fn door(admin: &Client, community_id: u64, mac: &str, name: &str) -> u64 {
         .into_inner()
         .buildings[0]
         .id;
-    admin
-        .macs()
-        .add_mac(pb::AddMacRequest { mac: mac.into() })
-        .await
-        .unwrap();
-    admin
-        .devices()
-        .create_device(pb::CreateDeviceRequest {
-            scope: Some(pb::create_device_request::Scope::BuildingId(building)),
-            device: Some(pb::DeviceInput {
-                device_type: Some(0),
-                mac: Some(mac.into()),
-                name: Some(name.into()),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
+    common::building_door(admin, building, mac, name).await
 }
 
 fn quick_policy() -> pb::RolloutPolicy {

@@ -123,30 +123,13 @@ pub(crate) fn new_message(
     }
 }
 
-/// Every apartment's end users with an email: (address, name, language).
-pub(crate) fn end_users(a: &Apartment) -> Vec<(String, String, Language)> {
-    let Some(r) = &a.resident else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if !r.email.is_empty() {
-        out.push((
-            r.email.clone(),
-            format!("{} {}", r.first_name, r.last_name),
-            r.language,
-        ));
-    }
-    for f in &a.family {
-        if !f.email.is_empty() {
-            // Family members have no language of their own: the family master's.
-            out.push((
-                f.email.clone(),
-                format!("{} {}", f.first_name, f.last_name),
-                r.language,
-            ));
-        }
-    }
-    out
+/// The apartment's end users with an email: (address, name, language).
+fn end_users(a: &Apartment) -> Vec<(String, String, Language)> {
+    crate::model::end_users_of(a)
+        .into_iter()
+        .filter(|u| !u.email.is_empty())
+        .map(|u| (u.email, u.name, u.language))
+        .collect()
 }
 
 /// The community's calendar date of an instant.
