@@ -6,93 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::smtp::{Received, SmtpServer, free_port, link_in, wait_for_mail};
 use common::{Client, Server, resident};
 use porter_proto::admin::v1 as pb;
-
-/// aiosmtpd on 127.0.0.1:`port`, keeping what it receives in a Maildir.
-struct SmtpServer {
-    child: tokio::process::Child,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    async fn start(port: u16, maildir: &Path) -> SmtpServer {
-        let child = tokio::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return SmtpServer {
-                    child,
-                    maildir: maildir.to_owned(),
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("aiosmtpd did not listen on {port} within 10 s");
-    }
-
-    /// Every message received, decoded by Python's own email parser: (To, Subject,
-    /// Content-Language, Message-ID, plain text).
-    fn messages(&self) -> Vec<Received> {
-        let script = r#"
-import email, email.policy, json, mailbox, sys
-out = []
-for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
-    msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
-    text = msg.get_body(preferencelist=('plain',)).get_content()
-    html = msg.get_body(preferencelist=('html',)).get_content()
-    out.append([str(msg['To']), str(msg['Subject']), str(msg['Content-Language']),
-                str(msg['Message-ID']), text, html])
-print(json.dumps(out))
-"#;
-        let output = std::process::Command::new("python3")
-            .args(["-c", script])
-            .arg(&self.maildir)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-        let rows: Vec<Vec<String>> = serde_json::from_slice(&output.stdout).unwrap();
-        rows.into_iter()
-            .map(|r| Received {
-                to: r[0].clone(),
-                subject: r[1].clone(),
-                language: r[2].clone(),
-                message_id: r[3].clone(),
-                text: r[4].clone(),
-                html: r[5].clone(),
-            })
-            .collect()
-    }
-}
-
-#[derive(Debug)]
-struct Received {
-    to: String,
-    subject: String,
-    language: String,
-    message_id: String,
-    text: String,
-    html: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A community that sends renewal email, with one French-speaking resident whose
 /// apartment was activated; returns the apartment.
@@ -246,45 +164,10 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
     drop(smtp.child);
 }
 
-/// The link in a message's text (the first `https://` word).
-fn link_in(text: &str) -> String {
-    text.split_whitespace()
-        .find(|w| w.starts_with("https://"))
-        .unwrap_or_else(|| panic!("no link in {text}"))
-        .to_owned()
-}
-
-async fn wait_for_mail(smtp: &SmtpServer, to: &str, count: usize) -> Vec<Received> {
-    for _ in 0..300 {
-        let mine: Vec<Received> = smtp
-            .messages()
-            .into_iter()
-            .filter(|m| m.to.contains(to))
-            .collect();
-        if mine.len() >= count {
-            return mine;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no {count} message(s) to {to} within 30 s");
-}
-
 #[tokio::test]
 async fn an_invited_resident_sets_a_password_from_the_email_and_logs_in() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let smtp = SmtpServer::start(port, &dir.path().join("maildir")).await;
-    let smtp_url = format!("smtp://127.0.0.1:{port}");
-    let server = Server::start_with(
-        &dir.path().join("data"),
-        &[
-            "--smtp-url",
-            &smtp_url,
-            "--portal-url",
-            "https://portal.example",
-        ],
-    )
-    .await;
+    let (smtp, server) = common::smtp::server_with_mail(dir.path()).await;
     let admin = server.admin().await;
     let community = admin
         .create_community("Luna", pb::FeaturePlan::Premium)

@@ -598,7 +598,7 @@ fn probes() -> Vec<Probe> {
                 .await)
         ),
         // The residents' app: its own tokens, which the installers' services refuse and
-        // which theirs do not open (tests/mail.rs drives both ways).
+        // which theirs do not open (tests/resident_matrix.rs drives every call both ways).
         probe!(
             "ResidentService.SetResidentPassword",
             false,
@@ -630,6 +630,57 @@ fn probes() -> Vec<Probe> {
         probe!("ResidentService.UnlockDoor", false, allowed, |pm, a, s| Ok(
             ()
         )),
+        probe!(
+            "ResidentService.GetSipAccount",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!("ResidentService.AddFamily", false, allowed, |pm, a, s| Ok(
+            ()
+        )),
+        probe!(
+            "ResidentService.RemoveFamily",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ListMyCredentials",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.CreateMyCredential",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.DeleteMyCredential",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ListMyEvents",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.ListMyCameras",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "ResidentService.GetCameraStream",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
         probe!("AuditService.ListAudit", false, denied, |pm, a, s| ok(pm
             .audit()
             .list_audit(pb::ListAuditRequest::default())

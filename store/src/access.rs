@@ -19,16 +19,10 @@ pub fn is_public(device: &Device) -> bool {
 /// building's doors and the apartment's own. Without an apartment, `All` is every public
 /// and building door (never an apartment's own).
 fn in_area(doors: &Doors, device: &Device, apartment: Option<&Apartment>) -> bool {
-    match &device.scope {
-        DeviceScope::Public { buildings } => {
-            buildings.is_empty() || apartment.is_none_or(|a| buildings.contains(&a.building_id))
-        }
-        DeviceScope::Building { building_id } => {
-            *doors == Doors::All && apartment.is_none_or(|a| a.building_id == *building_id)
-        }
-        DeviceScope::Apartment { apartment_id, .. } => {
-            *doors == Doors::All && apartment.is_some_and(|a| a.id == *apartment_id)
-        }
+    let whole_area = matches!(device.scope, DeviceScope::Public { .. }) || *doors == Doors::All;
+    match apartment {
+        Some(a) => whole_area && device.scope.serves(a),
+        None => whole_area && !matches!(device.scope, DeviceScope::Apartment { .. }),
     }
 }
 

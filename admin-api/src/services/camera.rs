@@ -20,7 +20,7 @@ fn camera_input(c: Option<pb::CameraInput>) -> CameraInput {
     }
 }
 
-fn camera_pb(v: &CameraView) -> pb::Camera {
+pub(crate) fn camera_pb(v: &CameraView) -> pb::Camera {
     let c = &v.camera;
     let (scope, building_id, apartment_id) = match c.scope {
         DeviceScope::Public { .. } => (pb::DeviceScopeKind::Public, 0, 0),

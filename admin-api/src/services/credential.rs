@@ -122,7 +122,7 @@ fn validity_pb(v: &Validity) -> pb::KeyValidity {
     }
 }
 
-fn input(r: pb::CreateCredentialRequest) -> Result<CredentialInput, tonic::Status> {
+pub(crate) fn input(r: pb::CreateCredentialRequest) -> Result<CredentialInput, tonic::Status> {
     let method = method_in(r.method)?.ok_or_else(|| {
         invalid(
             "method",
@@ -157,7 +157,7 @@ fn input(r: pb::CreateCredentialRequest) -> Result<CredentialInput, tonic::Statu
     })
 }
 
-fn credential_pb(dir: &Directory, c: &Credential, now_ms: i64) -> pb::Credential {
+pub(crate) fn credential_pb(dir: &Directory, c: &Credential, now_ms: i64) -> pb::Credential {
     let apartment = c.apartment_id.and_then(|a| dir.apartment(a));
     let (kind, family_member_id) = match c.holder {
         Holder::Resident => (pb::HolderKind::Resident, 0),

@@ -40,6 +40,7 @@ impl AdminApi {
         device_id: u64,
         relay: u32,
         requested_by: &str,
+        apartment_id: Option<u64>,
         result: &Result<CommandOutcome, CommandError>,
     ) {
         if matches!(result, Err(CommandError::Offline | CommandError::Busy)) {
@@ -53,7 +54,10 @@ impl AdminApi {
             credential_id: 0,
             offline: false,
         };
-        if let Err(e) = self.store.record_device_events(device_id, vec![(0, entry)]) {
+        if let Err(e) = self
+            .store
+            .record_server_door_log(device_id, apartment_id, entry)
+        {
             tracing::warn!(device_id, error = %e, "recording the door log of a remote unlock failed");
         }
     }
@@ -108,7 +112,7 @@ impl AdminApi {
             requested_by,
         } = &command
         {
-            self.door_log_remote_unlock(device_id, *relay, requested_by, &result);
+            self.door_log_remote_unlock(device_id, *relay, requested_by, None, &result);
         }
         command_reply(result, &view.device.name, latency_ms)
     }

@@ -4,6 +4,7 @@
 
 pub mod sim_door;
 pub mod sipp;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -53,3 +53,34 @@ pub fn camera_password(value: &str) -> Result<String> {
     }
     Ok(value.to_owned())
 }
+
+/// Characters a URL's userinfo keeps as they are (RFC 3986 unreserved); the rest is
+/// percent-encoded.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The camera's stream URL with its username and password in it, for a player.
+pub fn stream_url(rtsp_url: &str, username: &str, password: &str) -> String {
+    let rest = rtsp_url.get(7..).unwrap_or_default();
+    format!(
+        "rtsp://{}:{}@{rest}",
+        percent_encoding::utf8_percent_encode(username, USERINFO),
+        percent_encoding::utf8_percent_encode(password, USERINFO)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_url_encodes_userinfo() {
+        assert_eq!(
+            stream_url("rtsp://10.0.0.5:554/live", "ad min", "p@ss:w/rd"),
+            "rtsp://ad%20min:p%40ss%3Aw%2Frd@10.0.0.5:554/live"
+        );
+    }
+}

@@ -73,6 +73,20 @@ pub enum DeviceScope {
     },
 }
 
+impl DeviceScope {
+    /// Whether a device or camera at this scope serves apartment `a`: a public area
+    /// serving its building, its building, or the apartment itself.
+    pub fn serves(&self, a: &super::Apartment) -> bool {
+        match self {
+            DeviceScope::Public { buildings } => {
+                buildings.is_empty() || buildings.contains(&a.building_id)
+            }
+            DeviceScope::Building { building_id } => a.building_id == *building_id,
+            DeviceScope::Apartment { apartment_id, .. } => a.id == *apartment_id,
+        }
+    }
+}
+
 /// What a building door phone's contact screen shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ContactDisplay {

@@ -14,7 +14,7 @@ use crate::ops::credentials::{commit_credentials, drop_apartment_credentials};
 use crate::ops::devices::{build_device, check_device_in_directory};
 use crate::record::{Record, RecordKey};
 use crate::rules::{self, email_key};
-use crate::store::{SipSpace, Store};
+use crate::store::{SipSpace, Store, Txn};
 
 /// An apartment as the API shows it.
 #[derive(Debug, Clone)]
@@ -301,21 +301,7 @@ impl Store {
         let fresh = auth::generate_password()?;
         self.write(|dir, txn| {
             let (a, _) = dir.apartment_of(actor, id)?;
-            let password = if a.sip_password_sealed.is_empty() {
-                let mut updated = a.clone();
-                updated.sip_password_sealed = sealer.seal(&fresh)?;
-                txn.put(Record::Apartment(updated));
-                fresh
-            } else {
-                sealer.open(&a.sip_password_sealed)?
-            };
-            txn.audit(
-                actor,
-                "apartment.sip_account_viewed",
-                format!("apartment/{id}"),
-                json!({"apt_number": a.number}),
-            );
-            Ok((a.family_sip_number.clone(), password))
+            family_sip_account(txn, sealer, actor, a, fresh)
         })
         .await
     }
@@ -329,30 +315,7 @@ impl Store {
     ) -> Result<FamilyMember> {
         self.write(|dir, txn| {
             let (old, _) = dir.apartment_of(actor, apartment_id)?;
-            if old.resident.is_none() {
-                return Err(StoreError::precondition(format!(
-                    "apartment {} has no family master yet; add the resident first",
-                    old.number
-                )));
-            }
-            if old.family.len() >= rules::MAX_FAMILY_MEMBERS {
-                return Err(StoreError::ResourceExhausted(format!(
-                    "an apartment has at most {} family members",
-                    rules::MAX_FAMILY_MEMBERS
-                )));
-            }
-            let member = FamilyMember::create(txn.next_id(), input, txn.now_ms())?;
-            let mut a = old.clone();
-            a.family.push(member.clone());
-            check_emails(dir, &a)?;
-            txn.put(Record::Apartment(a));
-            txn.audit(
-                actor,
-                "family_member.add",
-                format!("apartment/{apartment_id}/member/{}", member.id),
-                json!({"name": format!("{} {}", member.first_name, member.last_name), "email": member.email}),
-            );
-            Ok(member)
+            add_member(dir, txn, actor, old, input)
         })
         .await
     }
@@ -433,26 +396,99 @@ impl Store {
 
     pub async fn delete_family_member(&self, actor: &Actor, member_id: Id) -> Result<()> {
         self.write(|dir, txn| {
-            let mut a = dir.family_member_of(actor, member_id)?.clone();
+            let a = dir.family_member_of(actor, member_id)?;
             require_pm_right(
                 actor,
                 a.community_id,
                 |p| p.delete_accounts,
                 "Delete Account Permission",
             )?;
-            a.family.retain(|m| m.id != member_id);
-            txn.put(Record::Apartment(a.clone()));
-            drop_apartment_credentials(dir, txn, a.community_id, &[a.id], |c| {
-                c.holder == Holder::FamilyMember(member_id)
-            });
-            txn.audit(
-                actor,
-                "family_member.delete",
-                format!("apartment/{}/member/{member_id}", a.id),
-                json!({}),
-            );
+            remove_member(dir, txn, actor, a, member_id);
             Ok(())
         })
         .await
     }
+}
+
+/// The family SIP account of `a` with its password (`fresh` becomes it when the apartment
+/// has none yet), read by `actor` (audited).
+pub(crate) fn family_sip_account(
+    txn: &mut Txn,
+    sealer: &crate::secrets::Sealer,
+    actor: &Actor,
+    a: &Apartment,
+    fresh: String,
+) -> Result<(String, String)> {
+    let password = if a.sip_password_sealed.is_empty() {
+        let mut updated = a.clone();
+        updated.sip_password_sealed = sealer.seal(&fresh)?;
+        txn.put(Record::Apartment(updated));
+        fresh
+    } else {
+        sealer.open(&a.sip_password_sealed)?
+    };
+    txn.audit(
+        actor,
+        "apartment.sip_account_viewed",
+        format!("apartment/{}", a.id),
+        json!({"apt_number": a.number}),
+    );
+    Ok((a.family_sip_number.clone(), password))
+}
+
+/// Adds a family member to `old` (in the write of whoever `actor` is: staff, or the family
+/// master from the app).
+pub(crate) fn add_member(
+    dir: &Directory,
+    txn: &mut Txn,
+    actor: &Actor,
+    old: &Apartment,
+    input: FamilyMemberInput,
+) -> Result<FamilyMember> {
+    if old.resident.is_none() {
+        return Err(StoreError::precondition(format!(
+            "apartment {} has no family master yet; add the resident first",
+            old.number
+        )));
+    }
+    if old.family.len() >= rules::MAX_FAMILY_MEMBERS {
+        return Err(StoreError::ResourceExhausted(format!(
+            "an apartment has at most {} family members",
+            rules::MAX_FAMILY_MEMBERS
+        )));
+    }
+    let member = FamilyMember::create(txn.next_id(), input, txn.now_ms())?;
+    let mut a = old.clone();
+    a.family.push(member.clone());
+    check_emails(dir, &a)?;
+    txn.put(Record::Apartment(a));
+    txn.audit(
+        actor,
+        "family_member.add",
+        format!("apartment/{}/member/{}", old.id, member.id),
+        json!({"name": format!("{} {}", member.first_name, member.last_name), "email": member.email}),
+    );
+    Ok(member)
+}
+
+/// Removes family member `member_id` of `a` with their credentials.
+pub(crate) fn remove_member(
+    dir: &Directory,
+    txn: &mut Txn,
+    actor: &Actor,
+    a: &Apartment,
+    member_id: Id,
+) {
+    let mut a = a.clone();
+    a.family.retain(|m| m.id != member_id);
+    txn.put(Record::Apartment(a.clone()));
+    drop_apartment_credentials(dir, txn, a.community_id, &[a.id], |c| {
+        c.holder == Holder::FamilyMember(member_id)
+    });
+    txn.audit(
+        actor,
+        "family_member.delete",
+        format!("apartment/{}/member/{member_id}", a.id),
+        json!({}),
+    );
 }

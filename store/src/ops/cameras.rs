@@ -20,7 +20,7 @@ pub struct CameraView {
     pub linked_device_name: String,
 }
 
-fn camera_view(dir: &Directory, c: &Camera) -> CameraView {
+pub(crate) fn camera_view(dir: &Directory, c: &Camera) -> CameraView {
     let (building, apartment) = match &c.scope {
         DeviceScope::Public { .. } => (None, None),
         DeviceScope::Building { building_id } => (Some(*building_id), None),

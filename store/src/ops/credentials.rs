@@ -63,21 +63,7 @@ impl Store {
         community_id: Id,
         input: CredentialInput,
     ) -> Result<Credential> {
-        let face = match (&input.method, &input.face_photo) {
-            (Method::Face, Some(bytes)) => Some(FacePhoto::check("face_photo", bytes)?),
-            (Method::Face, None) => {
-                return Err(StoreError::invalid(
-                    "face_photo",
-                    "a face credential needs a photo",
-                ));
-            }
-            _ => None,
-        };
-        let code = if input.method == Method::Key {
-            Some(crate::auth::random_digits(KEY_CODE_LEN)?)
-        } else {
-            None
-        };
+        let prepared = Prepared::new(&input)?;
         self.write(|dir, txn| {
             let community = dir.community_of(actor, community_id)?;
             let apartment = match input.apartment_id {
@@ -93,60 +79,7 @@ impl Store {
                 None => None,
             };
             check_issuer(actor, community, &input)?;
-            check_features(community, apartment, &input)?;
-            check_holder(apartment, &input)?;
-            let doors = check_doors(dir, apartment, input.doors.clone())?;
-            let now = txn.now_ms();
-            let (value, key) = match input.method {
-                Method::Pin => (credential::pin_code("value", &input.value)?, None),
-                Method::RfCard => (credential::card_number("value", &input.value)?, None),
-                Method::Face => (
-                    face.as_ref().map(|f| f.sha256.clone()).unwrap_or_default(),
-                    None,
-                ),
-                Method::Key => {
-                    let k = input
-                        .key
-                        .clone()
-                        .ok_or_else(|| StoreError::invalid("key", "a key needs its validity"))?;
-                    let terms = KeyTerms {
-                        format: k.format,
-                        validity: k.validity.checked(now)?,
-                        uses: 0,
-                        floors: credential::key_floors("key.floors", k.floors)?,
-                    };
-                    (code.clone().unwrap_or_default(), Some(terms))
-                }
-            };
-            check_limits(dir, community, apartment, &input.holder, input.method, now)?;
-            check_value_free(dir, community, apartment, input.method, &value)?;
-            let c = Credential {
-                id: txn.next_id(),
-                community_id,
-                apartment_id: apartment.map(|a| a.id),
-                holder: input.holder.clone(),
-                method: input.method,
-                value,
-                face,
-                key,
-                doors,
-                issued_by: actor.username.clone(),
-                created_at_ms: now,
-                version: 0,
-            };
-            if let Some(bytes) = &input.face_photo {
-                txn.put_blob(face_blob_key(c.id), bytes.clone());
-            }
-            let mut written = [c];
-            commit_credentials(dir, txn, community_id, &mut written, &[]);
-            let [c] = written;
-            txn.audit(
-                actor,
-                "credential.create",
-                format!("credential/{}", c.id),
-                audit_detail(dir, &c),
-            );
-            Ok(c)
+            issue(dir, txn, actor, community, apartment, &input, &prepared)
         })
         .await
     }
@@ -211,17 +144,122 @@ impl Store {
             {
                 return Err(only_public_area());
             }
-            commit_credentials(dir, txn, c.community_id, &mut [], &[c.id]);
-            txn.audit(
-                actor,
-                "credential.delete",
-                format!("credential/{id}"),
-                audit_detail(dir, c),
-            );
+            withdraw(dir, txn, actor, c);
             Ok(())
         })
         .await
     }
+}
+
+/// Withdraws `c` in the write of whoever `actor` is, once they may.
+pub(crate) fn withdraw(dir: &Directory, txn: &mut Txn, actor: &Actor, c: &Credential) {
+    commit_credentials(dir, txn, c.community_id, &mut [], &[c.id]);
+    txn.audit(
+        actor,
+        "credential.delete",
+        format!("credential/{}", c.id),
+        audit_detail(dir, c),
+    );
+}
+
+/// What a new credential needs before the write: its face photo checked, a key's code.
+pub(crate) struct Prepared {
+    face: Option<FacePhoto>,
+    code: Option<String>,
+}
+
+impl Prepared {
+    pub(crate) fn new(input: &CredentialInput) -> Result<Prepared> {
+        let face = match (&input.method, &input.face_photo) {
+            (Method::Face, Some(bytes)) => Some(FacePhoto::check("face_photo", bytes)?),
+            (Method::Face, None) => {
+                return Err(StoreError::invalid(
+                    "face_photo",
+                    "a face credential needs a photo",
+                ));
+            }
+            _ => None,
+        };
+        let code = if input.method == Method::Key {
+            Some(crate::auth::random_digits(KEY_CODE_LEN)?)
+        } else {
+            None
+        };
+        Ok(Prepared { face, code })
+    }
+}
+
+/// Issues `input` in `community` (for `apartment`) once the community's settings, the
+/// holder, the doors, the limits and the value's uniqueness allow it; `issuer` is who the
+/// credential and the audit entry name. Whether the issuer may issue it at all is the
+/// caller's check.
+pub(crate) fn issue(
+    dir: &Directory,
+    txn: &mut Txn,
+    issuer: &Actor,
+    community: &Community,
+    apartment: Option<&Apartment>,
+    input: &CredentialInput,
+    prepared: &Prepared,
+) -> Result<Credential> {
+    check_features(community, apartment, input)?;
+    check_holder(apartment, input)?;
+    let doors = check_doors(dir, apartment, input.doors.clone())?;
+    let now = txn.now_ms();
+    let (value, key) = match input.method {
+        Method::Pin => (credential::pin_code("value", &input.value)?, None),
+        Method::RfCard => (credential::card_number("value", &input.value)?, None),
+        Method::Face => (
+            prepared
+                .face
+                .as_ref()
+                .map(|f| f.sha256.clone())
+                .unwrap_or_default(),
+            None,
+        ),
+        Method::Key => {
+            let k = input
+                .key
+                .clone()
+                .ok_or_else(|| StoreError::invalid("key", "a key needs its validity"))?;
+            let terms = KeyTerms {
+                format: k.format,
+                validity: k.validity.checked(now)?,
+                uses: 0,
+                floors: credential::key_floors("key.floors", k.floors)?,
+            };
+            (prepared.code.clone().unwrap_or_default(), Some(terms))
+        }
+    };
+    check_limits(dir, community, apartment, &input.holder, input.method, now)?;
+    check_value_free(dir, community, apartment, input.method, &value)?;
+    let c = Credential {
+        id: txn.next_id(),
+        community_id: community.id,
+        apartment_id: apartment.map(|a| a.id),
+        holder: input.holder.clone(),
+        method: input.method,
+        value,
+        face: prepared.face.clone(),
+        key,
+        doors,
+        issued_by: issuer.username.clone(),
+        created_at_ms: now,
+        version: 0,
+    };
+    if let Some(bytes) = &input.face_photo {
+        txn.put_blob(face_blob_key(c.id), bytes.clone());
+    }
+    let mut written = [c];
+    commit_credentials(dir, txn, community.id, &mut written, &[]);
+    let [c] = written;
+    txn.audit(
+        issuer,
+        "credential.create",
+        format!("credential/{}", c.id),
+        audit_detail(dir, &c),
+    );
+    Ok(c)
 }
 
 /// A credential of a community the actor sees.

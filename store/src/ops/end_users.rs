@@ -31,6 +31,8 @@ pub struct Home {
     pub community: String,
     pub building: String,
     pub apartment: Apartment,
+    /// The installer's Customer Service contact.
+    pub customer_service: crate::model::CustomerService,
 }
 
 fn link_refused() -> StoreError {
@@ -53,7 +55,7 @@ fn end_user_by_email<'d>(dir: &'d Directory, email: &str) -> Option<(&'d Apartme
     Some((apartment, user))
 }
 
-fn end_user(dir: &Directory, user: EndUserRef) -> Option<(&Apartment, EndUser)> {
+pub(crate) fn end_user(dir: &Directory, user: EndUserRef) -> Option<(&Apartment, EndUser)> {
     let apartment = dir.apartment(user.apartment_id)?;
     let found = end_users_of(apartment)
         .into_iter()
@@ -265,6 +267,10 @@ impl Store {
                     .map(|b| b.name.clone())
                     .unwrap_or_default(),
                 apartment: apartment.clone(),
+                customer_service: dir
+                    .tenant(community.installer_id)
+                    .map(|t| t.customer_service.clone())
+                    .unwrap_or_default(),
             })
         })
     }
@@ -315,85 +321,4 @@ fn send_reset(
         MailContent::PasswordReset { token },
     ));
     Ok(())
-}
-
-/// A door an end user may open from the app, with the relays it opens that way.
-#[derive(Debug, Clone)]
-pub struct AppDoor {
-    pub device: crate::model::Device,
-    /// 1-based relay numbers whose unlock methods include the app's homepage.
-    pub relays: Vec<u8>,
-}
-
-/// The relays of `device` the app opens: enabled, with the SmartPlus homepage among their
-/// unlock methods.
-fn app_relays(device: &crate::model::Device) -> Vec<u8> {
-    device
-        .relays
-        .iter()
-        .zip(1u8..)
-        .filter(|(r, _)| {
-            r.enabled
-                && r.unlock_methods
-                    .contains(&crate::model::UnlockMethod::SmartPlusHomepage)
-        })
-        .map(|(_, n)| n)
-        .collect()
-}
-
-impl Store {
-    /// The doors of the end user's area (public doors serving their building, their
-    /// building's doors, their apartment's own) with a relay the app opens.
-    pub fn end_user_doors(&self, user: EndUserRef) -> Result<Vec<AppDoor>> {
-        self.read(|dir| {
-            let (apartment, _) = end_user(dir, user).ok_or_else(|| {
-                StoreError::Unauthenticated("the account no longer exists".into())
-            })?;
-            let mut doors: Vec<AppDoor> = dir
-                .devices_of_community(apartment.community_id)
-                .filter(|d| crate::access::may_choose(d, Some(apartment)))
-                .map(|d| AppDoor {
-                    device: d.clone(),
-                    relays: app_relays(d),
-                })
-                .filter(|d| !d.relays.is_empty())
-                .collect();
-            doors.sort_by(|a, b| a.device.name.cmp(&b.device.name));
-            Ok(doors)
-        })
-    }
-
-    /// The device an end user's unlock of `relay` goes to, once it is theirs to open:
-    /// another community's device is not found; a door outside their area, or a relay the
-    /// app does not open, is refused naming why.
-    pub fn end_user_unlock_target(
-        &self,
-        user: EndUserRef,
-        device_id: Id,
-        relay: u32,
-    ) -> Result<crate::model::Device> {
-        self.read(|dir| {
-            let (apartment, _) = end_user(dir, user)
-                .ok_or_else(|| StoreError::Unauthenticated("the account no longer exists".into()))?;
-            let device = dir
-                .device(device_id)
-                .filter(|d| d.community_id == apartment.community_id)
-                .ok_or_else(|| StoreError::not_found(format!("device {device_id}")))?;
-            if !crate::access::may_choose(device, Some(apartment)) {
-                return Err(StoreError::PermissionDenied(format!(
-                    "{:?} is not a door of apartment {}'s building or of the public area serving it",
-                    device.name, apartment.number
-                )));
-            }
-            let allowed = u8::try_from(relay).is_ok_and(|r| app_relays(device).contains(&r));
-            if !allowed {
-                return Err(StoreError::PermissionDenied(format!(
-                    "relay {relay} of {:?} does not open from the app (its unlock methods \
-                     lack the SmartPlus homepage, or it is off)",
-                    device.name
-                )));
-            }
-            Ok(device.clone())
-        })
-    }
 }

@@ -18,6 +18,26 @@ impl Store {
         device_id: Id,
         events: Vec<(i64, EventKind)>,
     ) -> Result<usize> {
+        self.record_events(device_id, events, None)
+    }
+
+    /// A door log of `device_id` the server writes itself (a remote unlock); `apartment_id`
+    /// is the apartment whose end user asked, whose logs it joins.
+    pub fn record_server_door_log(
+        &self,
+        device_id: Id,
+        apartment_id: Option<Id>,
+        entry: EventKind,
+    ) -> Result<usize> {
+        self.record_events(device_id, vec![(0, entry)], apartment_id)
+    }
+
+    fn record_events(
+        &self,
+        device_id: Id,
+        events: Vec<(i64, EventKind)>,
+        apartment_id: Option<Id>,
+    ) -> Result<usize> {
         let Some(device) = self.read(|d| d.device(device_id).cloned()) else {
             return Ok(0);
         };
@@ -25,12 +45,20 @@ impl Store {
         let events = self.read(|dir| {
             events
                 .into_iter()
-                .map(|(at, kind)| (at, name_credential_holder(dir, device.community_id, kind)))
+                .map(|(at, kind)| {
+                    let kind = name_credential_holder(dir, device.community_id, kind);
+                    let apartment = apartment_id.or_else(|| event_apartment(dir, &device, &kind));
+                    (at, kind, apartment)
+                })
                 .collect::<Vec<_>>()
         });
         let records: Vec<DeviceEventRecord> = events
             .into_iter()
-            .map(|(at_ms, kind)| self.event_record(&device, at_ms, received, kind))
+            .map(|(at_ms, kind, apartment)| {
+                let mut record = self.event_record(&device, at_ms, received, kind);
+                record.apartment_id = apartment;
+                record
+            })
             .collect();
         self.backend().append_events(&records)?;
         let count = records.len();
@@ -112,6 +140,17 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DeviceEventRecord>> {
         self.require_log_access(actor, community_id)?;
+        self.events_page(community_id, filter, before_seq, limit)
+    }
+
+    /// A page of a community's events, once the caller may read them.
+    pub(crate) fn events_page(
+        &self,
+        community_id: Id,
+        filter: &EventFilter,
+        before_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<DeviceEventRecord>> {
         if limit > MAX_EVENT_PAGE {
             return Err(StoreError::invalid(
                 "limit",
@@ -156,6 +195,56 @@ impl Store {
                 e.apartment_id == Some(apartment_id)
             })?)
     }
+}
+
+/// The apartment an event concerns, whose logs it joins (what its end users see, what a
+/// reset removes): the device's own apartment; else the apartment of the credential that
+/// opened the door; else the apartment a call came from or went to.
+fn event_apartment(dir: &crate::Directory, device: &Device, kind: &EventKind) -> Option<Id> {
+    if let Some(a) = device.apartment_id() {
+        return Some(a);
+    }
+    match kind {
+        EventKind::DoorLog { credential_id, .. } if *credential_id != 0 => dir
+            .credentials()
+            .get(*credential_id)
+            .filter(|c| c.community_id == device.community_id)
+            .and_then(|c| c.apartment_id),
+        EventKind::CallLog { caller, callee, .. } => [callee, caller]
+            .into_iter()
+            .find_map(|party| party_apartment(dir, device, party)),
+        _ => None,
+    }
+}
+
+/// The apartment a call party names: by SIP number (the family's, or one of its devices'),
+/// or by APT number in the calling door phone's building.
+fn party_apartment(dir: &crate::Directory, device: &Device, party: &str) -> Option<Id> {
+    let number = party
+        .trim()
+        .trim_start_matches("sip:")
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    if number.is_empty() {
+        return None;
+    }
+    let by_number = dir
+        .apartment_by_sip_number(number)
+        .map(|a| a.id)
+        .or_else(|| dir.device_by_sip_number(number)?.apartment_id());
+    let same_community = |id: &Id| {
+        dir.apartment(*id)
+            .is_some_and(|a| a.community_id == device.community_id)
+    };
+    by_number
+        .filter(same_community)
+        .or_else(|| match device.scope {
+            crate::model::DeviceScope::Building { building_id } => {
+                dir.apartment_numbered(building_id, number)
+            }
+            _ => None,
+        })
 }
 
 /// A door log naming a credential of the device's community says who holds it (the device

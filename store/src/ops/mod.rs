@@ -23,6 +23,7 @@ pub mod maintenance;
 pub mod order_candidates;
 pub mod overview;
 pub mod property_managers;
+pub mod resident_app;
 pub mod scope;
 pub mod search;
 pub mod subscriptions;

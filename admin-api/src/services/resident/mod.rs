@@ -1,5 +1,6 @@
 //! ResidentService: the residents' app back end (set a password from an emailed link, log
-//! in by email, forgot password, log out, the end user's home). Not behind `TokenGuard`:
+//! in by email, forgot password, log out, the end user's home, the doors; the rest in
+//! `app`). Not behind `TokenGuard`:
 //! its login and link calls come before any token, and its other calls take an end user's
 //! app token, which the installers' services refuse.
 
@@ -13,6 +14,8 @@ use crate::auth::bearer;
 use crate::convert;
 use crate::error::{ApiResult, status};
 use crate::services::device::{COMMAND_TIMEOUT, command_reply};
+
+mod app;
 
 #[tonic::async_trait]
 impl ResidentService for AdminApi {
@@ -75,10 +78,7 @@ impl ResidentService for AdminApi {
     }
 
     async fn list_doors(&self, request: Request<pb::Empty>) -> ApiResult<pb::ListDoorsResponse> {
-        let user = self
-            .store
-            .authenticate_end_user(bearer(&request)?)
-            .map_err(status)?;
+        let user = self.end_user(&request)?;
         let doors = self.store.end_user_doors(user).map_err(status)?;
         Ok(Response::new(pb::ListDoorsResponse {
             doors: doors
@@ -113,10 +113,7 @@ impl ResidentService for AdminApi {
         &self,
         request: Request<pb::UnlockDoorRequest>,
     ) -> ApiResult<pb::CommandReply> {
-        let user = self
-            .store
-            .authenticate_end_user(bearer(&request)?)
-            .map_err(status)?;
+        let user = self.end_user(&request)?;
         let r = request.into_inner();
         let device = self
             .store
@@ -142,32 +139,80 @@ impl ResidentService for AdminApi {
             )
             .await;
         let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        self.door_log_remote_unlock(device.id, r.relay, &who, &result);
+        self.door_log_remote_unlock(device.id, r.relay, &who, Some(user.apartment_id), &result);
         command_reply(result, &device.name, latency_ms)
     }
 
     async fn get_home(&self, request: Request<pb::Empty>) -> ApiResult<pb::Home> {
-        let user = self
-            .store
-            .authenticate_end_user(bearer(&request)?)
-            .map_err(status)?;
+        let user = self.end_user(&request)?;
         let home = self.store.end_user_home(user).map_err(status)?;
         Ok(Response::new(home_pb(home, self.store.now_ms())))
+    }
+
+    async fn get_sip_account(&self, request: Request<pb::Empty>) -> ApiResult<pb::SipAccount> {
+        self.app_sip_account(request).await
+    }
+
+    async fn add_family(
+        &self,
+        request: Request<pb::AddFamilyRequest>,
+    ) -> ApiResult<pb::AppFamilyMember> {
+        self.app_add_family(request).await
+    }
+
+    async fn remove_family(
+        &self,
+        request: Request<pb::RemoveFamilyRequest>,
+    ) -> ApiResult<pb::Empty> {
+        self.app_remove_family(request).await
+    }
+
+    async fn list_my_credentials(
+        &self,
+        request: Request<pb::Empty>,
+    ) -> ApiResult<pb::ListCredentialsResponse> {
+        self.app_credentials(&request)
+    }
+
+    async fn create_my_credential(
+        &self,
+        request: Request<pb::CreateCredentialRequest>,
+    ) -> ApiResult<pb::Credential> {
+        self.app_create_credential(request).await
+    }
+
+    async fn delete_my_credential(
+        &self,
+        request: Request<pb::CredentialRef>,
+    ) -> ApiResult<pb::Empty> {
+        self.app_delete_credential(request).await
+    }
+
+    async fn list_my_events(
+        &self,
+        request: Request<pb::ListMyEventsRequest>,
+    ) -> ApiResult<pb::ListEventsResponse> {
+        self.app_events(request)
+    }
+
+    async fn list_my_cameras(
+        &self,
+        request: Request<pb::Empty>,
+    ) -> ApiResult<pb::ListCamerasResponse> {
+        self.app_cameras(&request)
+    }
+
+    async fn get_camera_stream(
+        &self,
+        request: Request<pb::GetCameraRequest>,
+    ) -> ApiResult<pb::CameraStream> {
+        self.app_camera_stream(request)
     }
 }
 
 fn home_pb(h: EndUserHome, now_ms: i64) -> pb::Home {
-    let a = &h.apartment;
-    let family = a
-        .resident
-        .iter()
-        .map(|r| format!("{} {}", r.first_name, r.last_name))
-        .chain(
-            a.family
-                .iter()
-                .map(|m| format!("{} {}", m.first_name, m.last_name)),
-        )
-        .collect();
+    let family = app::family_pb(&h);
+    let a = h.apartment;
     pb::Home {
         name: h.name,
         email: h.email,
@@ -182,5 +227,7 @@ fn home_pb(h: EndUserHome, now_ms: i64) -> pb::Home {
         family_sip_number: a.family_sip_number.clone(),
         active: convert::active_status_pb(a.active_status(now_ms)),
         expires_at_ms: a.expires_at_ms.unwrap_or(0),
+        customer_service_phone: h.customer_service.phone,
+        customer_service_email: h.customer_service.email,
     }
 }
