@@ -161,7 +161,7 @@ impl AdminApi {
         };
         Ok(
             tonic::service::Routes::new(AuthServiceServer::new(self.clone()))
-                // The residents' app checks its own tokens (see services/resident.rs).
+                // The residents' app checks its own tokens (see services/resident/).
                 .add_service(ResidentServiceServer::new(self.clone()))
                 .add_service(guarded(AccountServiceServer::new(self.clone()), &guard))
                 .add_service(guarded(CommunityServiceServer::new(self.clone()), &guard))

@@ -171,6 +171,26 @@ impl Catalogs {
                 body.after.push(t("reset-expiry", &args));
                 t("reset-subject", &args)
             }
+            MailContent::ManagerAccount { token, installer } => {
+                args.set("installer", installer.clone());
+                args.set("email", m.to.clone());
+                body.paragraphs.push(t("manager-account-body", &args));
+                body.link = Some((
+                    t("set-password-link", &args),
+                    manager_password_url(portal_url, token),
+                ));
+                body.after.push(t("invitation-expiry", &args));
+                t("manager-account-subject", &args)
+            }
+            MailContent::ManagerPasswordReset { token } => {
+                body.paragraphs.push(t("manager-reset-body", &args));
+                body.link = Some((
+                    t("set-password-link", &args),
+                    manager_password_url(portal_url, token),
+                ));
+                body.after.push(t("manager-reset-expiry", &args));
+                t("manager-reset-subject", &args)
+            }
         };
         Rendered {
             subject,
@@ -186,6 +206,15 @@ impl Catalogs {
 pub fn set_password_url(portal_url: &str, token: &str) -> String {
     format!(
         "{}/resident/password?token={token}",
+        portal_url.trim_end_matches('/')
+    )
+}
+
+/// Where a property manager's link leads: the portal's page that sets the password with
+/// `AuthService.SetPasswordFromLink`.
+pub fn manager_password_url(portal_url: &str, token: &str) -> String {
+    format!(
+        "{}/account/password?token={token}",
         portal_url.trim_end_matches('/')
     )
 }
@@ -402,6 +431,28 @@ mod tests {
             assert!(r.text.contains("https://p/resident/password?token=tok456"));
             assert!(
                 !r.subject.contains("reset-") && !r.text.contains("reset-"),
+                "{r:?}"
+            );
+            m.content = MailContent::ManagerAccount {
+                token: "tok789".into(),
+                installer: "acme".into(),
+            };
+            m.to = "pat@example.com".into();
+            let r = c.render(&m, "https://p");
+            assert!(r.text.contains("https://p/account/password?token=tok789"));
+            assert!(
+                r.text.contains("acme") && r.text.contains("pat@example.com"),
+                "{}: {}",
+                language.tag(),
+                r.text
+            );
+            m.content = MailContent::ManagerPasswordReset {
+                token: "tokabc".into(),
+            };
+            let r = c.render(&m, "https://p");
+            assert!(r.html.contains("https://p/account/password?token=tokabc"));
+            assert!(
+                !r.subject.contains("manager-") && !r.text.contains("manager-"),
                 "{r:?}"
             );
         }

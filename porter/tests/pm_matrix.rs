@@ -169,6 +169,16 @@ fn probes() -> Vec<Probe> {
                 })
                 .await
         )),
+        // Token-free, like Login: tests/mail.rs follows both through real email.
+        probe!("AuthService.ForgotPassword", false, allowed, |pm, a, s| Ok(
+            ()
+        )),
+        probe!(
+            "AuthService.SetPasswordFromLink",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
         probe!("AuthService.WhoAmI", false, allowed, |pm, a, s| ok(pm
             .auth()
             .who_am_i(pb::Empty {})

@@ -8,7 +8,9 @@ use crate::auth;
 use crate::directory::Directory;
 use crate::error::Result;
 use crate::model::end_user::INVITATION_TTL_MS;
-use crate::model::{AccountLink, Apartment, EndUser, EndUserRef, LinkPurpose, end_users_of};
+use crate::model::{
+    AccountLink, Apartment, EndUser, EndUserRef, LinkOwner, LinkPurpose, end_users_of,
+};
 use crate::outbox::MailContent;
 use crate::record::{Change, Record, RecordKey};
 use crate::store::Txn;
@@ -61,7 +63,14 @@ fn invite(dir: &Directory, txn: &mut Txn, a: &Apartment, user: &EndUser) -> Resu
     let Some(community) = dir.community(a.community_id) else {
         return Ok(());
     };
-    let token = new_link(dir, txn, user, LinkPurpose::Invitation, INVITATION_TTL_MS)?;
+    let token = new_link(
+        dir,
+        txn,
+        LinkOwner::EndUser(user.user),
+        &user.email,
+        LinkPurpose::Invitation,
+        INVITATION_TTL_MS,
+    )?;
     let today = crate::ops::mail::local_date(community, txn.now_ms()).unwrap_or_default();
     let line = crate::ops::mail::apartment_line(dir, community, a, today);
     txn.queue_mail(crate::ops::mail::new_message(
@@ -87,24 +96,58 @@ fn invite(dir: &Directory, txn: &mut Txn, a: &Apartment, user: &EndUser) -> Resu
 pub(crate) fn new_link(
     dir: &Directory,
     txn: &mut Txn,
-    user: &EndUser,
+    owner: LinkOwner,
+    email: &str,
     purpose: LinkPurpose,
     ttl_ms: i64,
 ) -> Result<String> {
-    drop_links(dir, txn, user.user);
+    drop_links(dir, txn, owner);
     let token = auth::new_token()?;
     txn.put(Record::AccountLink(AccountLink {
         token_hash: auth::token_hash(&token),
         purpose,
-        user: user.user,
-        email: user.email.clone(),
+        owner,
+        email: email.to_owned(),
         expires_at_ms: txn.now_ms().saturating_add(ttl_ms),
     }));
     Ok(token)
 }
 
-fn drop_links(dir: &Directory, txn: &mut Txn, user: EndUserRef) {
-    for link in dir.account_links().filter(|l| l.user == user) {
+/// The refusal of a link that is unknown, used, expired or no longer its owner's: one
+/// message whatever the cause, so a link tells nothing about the account.
+pub(crate) fn link_refused() -> crate::error::StoreError {
+    crate::error::StoreError::invalid(
+        "token",
+        "the link is unknown, used or expired; ask for a new one",
+    )
+}
+
+/// A new password from a link: the password's hash (checked and hashed before the write)
+/// and the token's.
+pub(crate) async fn password_from_link(token: &str, password: &str) -> Result<(String, String)> {
+    crate::rules::password("password", password)?;
+    let pw = password.to_owned();
+    let hash = crate::ops::blocking(move || auth::hash_password(&pw)).await?;
+    Ok((hash, auth::token_hash(token.trim())))
+}
+
+/// The live link with `token_hash`, used up in `txn`.
+pub(crate) fn use_link<'d>(
+    dir: &'d Directory,
+    txn: &mut Txn,
+    token_hash: &str,
+) -> Result<&'d AccountLink> {
+    let link = dir
+        .account_link(token_hash)
+        .filter(|l| l.expires_at_ms > txn.now_ms())
+        .ok_or_else(link_refused)?;
+    txn.delete(RecordKey::AccountLink(token_hash.to_owned()));
+    Ok(link)
+}
+
+/// Drops the links of `owner`.
+pub(crate) fn drop_links(dir: &Directory, txn: &mut Txn, owner: LinkOwner) {
+    for link in dir.account_links().filter(|l| l.owner == owner) {
         txn.delete(RecordKey::AccountLink(link.token_hash.clone()));
     }
 }
@@ -117,5 +160,5 @@ fn end_access(dir: &Directory, txn: &mut Txn, user: EndUserRef) {
     {
         txn.delete(RecordKey::Session(s.token_hash.clone()));
     }
-    drop_links(dir, txn, user);
+    drop_links(dir, txn, LinkOwner::EndUser(user));
 }

@@ -76,6 +76,12 @@ pub enum MailContent {
     },
     /// "Forgot password" or the installer's "Reset Password": the link sets a new one.
     PasswordReset { token: String },
+    /// "New Property Manager": the account's login is this email; the link sets its
+    /// portal password. `installer` names who made it.
+    ManagerAccount { token: String, installer: String },
+    /// A property manager's "Forgot password", or the installer's "Reset Password": the
+    /// link sets a new portal password.
+    ManagerPasswordReset { token: String },
 }
 
 impl MailContent {
@@ -86,14 +92,18 @@ impl MailContent {
             MailContent::Renewal { .. } => "renewal".to_owned(),
             MailContent::AccountInvitation { .. } => "invitation".to_owned(),
             MailContent::PasswordReset { .. } => "password-reset".to_owned(),
+            MailContent::ManagerAccount { .. } => "manager-account".to_owned(),
+            MailContent::ManagerPasswordReset { .. } => "manager-password-reset".to_owned(),
         }
     }
 
     /// Without the secrets it carries, once it needs them no more.
     pub fn redacted(&self) -> MailContent {
         let mut c = self.clone();
-        if let MailContent::AccountInvitation { token, .. } | MailContent::PasswordReset { token } =
-            &mut c
+        if let MailContent::AccountInvitation { token, .. }
+        | MailContent::PasswordReset { token }
+        | MailContent::ManagerAccount { token, .. }
+        | MailContent::ManagerPasswordReset { token } = &mut c
         {
             token.clear();
         }

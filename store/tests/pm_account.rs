@@ -211,3 +211,131 @@ async fn the_app_password_is_reset_only_where_the_app_is_enabled() {
         .unwrap_err();
     assert!(matches!(err, StoreError::PermissionDenied(_)), "{err}");
 }
+
+/// The token of the newest link of `kind` mailed to `to`.
+fn mailed(
+    store: &porter_store::Store,
+    operator: &porter_store::Actor,
+    to: &str,
+    kind: &str,
+) -> String {
+    use porter_store::outbox::MailContent;
+    store
+        .outbox_page(operator, 0, 500)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to == to && m.content.kind() == kind)
+        .find_map(|m| match m.content {
+            MailContent::ManagerAccount { token, .. }
+            | MailContent::ManagerPasswordReset { token } => Some(token),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {kind} mailed to {to}"))
+}
+
+#[tokio::test]
+async fn a_property_manager_sets_its_password_from_the_emailed_links() {
+    let (store, operator, clock) = common::operator_store().await;
+    let installer = common::installer(&store, &operator, "ryan", "password-2").await;
+    let (id, generated) =
+        common::new_property_manager(&store, &installer, "pat@pm.example", false).await;
+    let account = mailed(&store, &operator, "pat@pm.example", "manager-account");
+    let session = store
+        .login("pat@pm.example", &generated, TTL_MS)
+        .await
+        .unwrap();
+
+    let err = store
+        .set_manager_password(&account, "short")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("password"), "{err}");
+    store
+        .set_manager_password(&account, "pat-own-password-1")
+        .await
+        .unwrap();
+    // Single use; the generated password and its sessions are gone.
+    let err = store
+        .set_manager_password(&account, "pat-own-password-2")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("token"), "{err}");
+    assert!(store.authenticate(&session.token).is_err());
+    assert!(
+        store
+            .login("pat@pm.example", &generated, TTL_MS)
+            .await
+            .is_err()
+    );
+    store
+        .login("PAT@pm.example", "pat-own-password-1", TTL_MS)
+        .await
+        .unwrap();
+
+    // Forgot password: nothing for an unknown address, a link for Pat; an end user's
+    // link-setting call does not take it.
+    store
+        .forgot_manager_password("nobody@pm.example")
+        .await
+        .unwrap();
+    store
+        .forgot_manager_password("pat@pm.example")
+        .await
+        .unwrap();
+    let reset = mailed(
+        &store,
+        &operator,
+        "pat@pm.example",
+        "manager-password-reset",
+    );
+    assert!(
+        store
+            .set_end_user_password(&reset, "pat-own-password-3")
+            .await
+            .is_err()
+    );
+    // A newer link replaces it; links expire after 24 hours.
+    store
+        .reset_property_manager_password(&installer, id)
+        .await
+        .unwrap();
+    let newer = mailed(
+        &store,
+        &operator,
+        "pat@pm.example",
+        "manager-password-reset",
+    );
+    assert_ne!(newer, reset);
+    assert!(
+        store
+            .set_manager_password(&reset, "pat-own-password-3")
+            .await
+            .is_err()
+    );
+    clock.advance_ms(24 * 3_600_000);
+    assert!(
+        store
+            .set_manager_password(&newer, "pat-own-password-3")
+            .await
+            .is_err()
+    );
+
+    // A deleted property manager's link does nothing.
+    store
+        .forgot_manager_password("pat@pm.example")
+        .await
+        .unwrap();
+    let last = mailed(
+        &store,
+        &operator,
+        "pat@pm.example",
+        "manager-password-reset",
+    );
+    store.delete_property_manager(&installer, id).await.unwrap();
+    assert!(
+        store
+            .set_manager_password(&last, "pat-own-password-4")
+            .await
+            .is_err()
+    );
+}

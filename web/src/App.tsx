@@ -24,9 +24,10 @@ import { DevicePage } from "./pages/devices/DevicePage";
 import { SubscriptionsPage } from "./pages/subscriptions/SubscriptionsPage";
 import { PaymentsPage } from "./pages/subscriptions/PaymentsPage";
 import { AuditPage } from "./pages/AuditPage";
+import { OutboxPage } from "./pages/OutboxPage";
 import { OverviewPage } from "./pages/community/OverviewPage";
 import { AccessPage } from "./pages/access/AccessPage";
-import { ResidentPassword } from "./pages/ResidentPassword";
+import { PasswordFromLink } from "./pages/PasswordFromLink";
 
 /** Each page: its path pattern and what it shows. */
 const PAGES: { path: string; show: (params: Record<string, string>) => ComponentChildren }[] = [
@@ -38,6 +39,7 @@ const PAGES: { path: string; show: (params: Record<string, string>) => Component
   { path: "/subscriptions", show: () => <SubscriptionsPage /> },
   { path: "/payments", show: () => <PaymentsPage /> },
   { path: "/audit", show: () => <AuditPage /> },
+  { path: "/outbox", show: () => <OutboxPage /> },
   { path: "/communities/:id/subscriptions", show: (p) => (ids(p.id) ? <SubscriptionsPage communityId={p.id} /> : <NotFound />) },
   { path: "/communities/:id/devices/new", show: (p) => (ids(p.id) ? <DevicePage communityId={p.id} /> : <NotFound />) },
   {
@@ -71,6 +73,7 @@ const INSTALLER_MODULES: [string, Parameters<typeof t>[0]][] = [
   ["/subscriptions", "nav.subscriptions"],
   ["/payments", "nav.payments"],
   ["/audit", "nav.audit"],
+  ["/outbox", "nav.outbox"],
 ];
 
 /** Whether every path part is a record id (digits), as the API's ids are. */
@@ -96,8 +99,9 @@ export function App() {
     [],
   );
 
-  // An end user's emailed link: no portal session needed, whoever is logged in here.
-  if (path === "/resident/password") return <ResidentPassword token={query.get("token") ?? ""} />;
+  // Emailed links: no portal session needed, whoever is logged in here.
+  if (path === "/resident/password") return <PasswordFromLink kind="resident" token={query.get("token") ?? ""} />;
+  if (path === "/account/password") return <PasswordFromLink kind="manager" token={query.get("token") ?? ""} />;
   const session = currentSession();
   if (!session) {
     if (path !== "/login") {

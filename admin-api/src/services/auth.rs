@@ -49,6 +49,33 @@ impl AuthService for AdminApi {
         Ok(Response::new(pb::Empty {}))
     }
 
+    async fn forgot_password(
+        &self,
+        request: Request<pb::ForgotPasswordRequest>,
+    ) -> ApiResult<pb::Empty> {
+        let email = request.into_inner().email;
+        // Counted like a failed login, so an address cannot be flooded with links.
+        self.limiter.check(&email)?;
+        self.limiter.failed(&email);
+        self.store
+            .forgot_manager_password(&email)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
+    async fn set_password_from_link(
+        &self,
+        request: Request<pb::SetPasswordFromLinkRequest>,
+    ) -> ApiResult<pb::Empty> {
+        let r = request.into_inner();
+        self.store
+            .set_manager_password(&r.token, &r.password)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
     async fn change_password(
         &self,
         request: Request<pb::ChangePasswordRequest>,

@@ -38,7 +38,9 @@ fn outbox_message(m: MailMessage) -> pb::OutboxMessage {
         MailContent::Renewal { apartment } | MailContent::AccountInvitation { apartment, .. } => {
             vec![apartment]
         }
-        MailContent::PasswordReset { .. } => Vec::new(),
+        MailContent::PasswordReset { .. }
+        | MailContent::ManagerAccount { .. }
+        | MailContent::ManagerPasswordReset { .. } => Vec::new(),
     }
     .into_iter()
     .map(|a| format!("{} · {} · {}", a.community, a.building, a.apartment))

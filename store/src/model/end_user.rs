@@ -29,12 +29,24 @@ pub enum LinkPurpose {
     PasswordReset,
 }
 
+/// Whose password a link sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LinkOwner {
+    /// An end user's app password.
+    EndUser(EndUserRef),
+    /// A property manager's portal password.
+    PropertyManager { property_manager_id: Id },
+}
+
 /// A single-use link by email; only the SHA-256 of its token is kept.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountLink {
     pub token_hash: String,
     pub purpose: LinkPurpose,
-    pub user: EndUserRef,
+    /// Links stored before property managers had them name an end user as `user`.
+    #[serde(alias = "user")]
+    pub owner: LinkOwner,
     /// The address it was sent to: a link stops working when the email changes.
     pub email: String,
     pub expires_at_ms: i64,
@@ -43,6 +55,9 @@ pub struct AccountLink {
 /// How long links stay usable.
 pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const PASSWORD_RESET_TTL_MS: i64 = 3600 * 1000;
+/// A property manager's reset link: the installer may ask for it on their behalf, so it
+/// outlives a working day.
+pub const MANAGER_RESET_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// An end user as the apartment record holds them.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -35,7 +35,7 @@ pub use credential::{
 pub use device::{
     ContactDisplay, Device, DeviceInput, DeviceScope, DeviceType, MAX_RELAYS, Relay, UnlockMethod,
 };
-pub use end_user::{AccountLink, EndUser, EndUserRef, LinkPurpose, end_users_of};
+pub use end_user::{AccountLink, EndUser, EndUserRef, LinkOwner, LinkPurpose, end_users_of};
 pub use firmware::{Firmware, FirmwareInput};
 pub use mac::MacEntry;
 pub use property_manager::{

@@ -15,7 +15,6 @@ use crate::model::{
 };
 use crate::outbox::MailContent;
 use crate::record::{Record, RecordKey};
-use crate::rules;
 use crate::store::Store;
 
 use super::login::{SessionOf, open_session};
@@ -35,12 +34,7 @@ pub struct Home {
     pub customer_service: crate::model::CustomerService,
 }
 
-fn link_refused() -> StoreError {
-    StoreError::invalid(
-        "token",
-        "the link is unknown, used or expired; ask for a new one",
-    )
-}
+use crate::end_users::link_refused;
 
 fn login_refused() -> StoreError {
     StoreError::Unauthenticated("invalid email or password".into())
@@ -104,16 +98,13 @@ impl Store {
     /// Sets the password of the end user a link (invitation or reset) was sent to; the
     /// link is used up. Their other app sessions end when the password changes.
     pub async fn set_end_user_password(&self, token: &str, password: &str) -> Result<()> {
-        rules::password("password", password)?;
-        let pw = password.to_owned();
-        let hash = blocking(move || auth::hash_password(&pw)).await?;
-        let token_hash = auth::token_hash(token.trim());
+        let (hash, token_hash) = crate::end_users::password_from_link(token, password).await?;
         self.write(|dir, txn| {
-            let link = dir
-                .account_link(&token_hash)
-                .filter(|l| l.expires_at_ms > txn.now_ms())
-                .ok_or_else(link_refused)?;
-            let (apartment, user) = end_user(dir, link.user)
+            let link = crate::end_users::use_link(dir, txn, &token_hash)?;
+            let crate::model::LinkOwner::EndUser(owner) = link.owner else {
+                return Err(link_refused());
+            };
+            let (apartment, user) = end_user(dir, owner)
                 .filter(|(_, u)| u.email.eq_ignore_ascii_case(&link.email))
                 .ok_or_else(link_refused)?;
             let status = app_status(apartment, user.user);
@@ -123,7 +114,6 @@ impl Store {
                 Some(hash),
                 status,
             )));
-            txn.delete(RecordKey::AccountLink(token_hash.clone()));
             Ok(())
         })
         .await
@@ -305,7 +295,8 @@ fn send_reset(
     let token = crate::end_users::new_link(
         dir,
         txn,
-        user,
+        crate::model::LinkOwner::EndUser(user.user),
+        &user.email,
         LinkPurpose::PasswordReset,
         PASSWORD_RESET_TTL_MS,
     )?;

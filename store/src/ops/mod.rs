@@ -20,6 +20,7 @@ pub mod login;
 pub mod macs;
 pub mod mail;
 pub mod maintenance;
+pub mod manager_password;
 pub mod order_candidates;
 pub mod overview;
 pub mod property_managers;

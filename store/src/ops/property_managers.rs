@@ -40,7 +40,8 @@ async fn generated_password() -> Result<(String, String)> {
 }
 
 impl Store {
-    /// "New Property Manager". The login password is generated and returned once.
+    /// "New Property Manager". The login password is generated and returned once; the
+    /// account email gives the property manager a link to set its own.
     pub async fn create_property_manager(
         &self,
         actor: &Actor,
@@ -72,6 +73,7 @@ impl Store {
                 app_password_hash: None,
             };
             txn.put(Record::PropertyManager(pm.clone()));
+            super::manager_password::send_account_email(dir, txn, &pm)?;
             txn.audit(
                 actor,
                 "property_manager.create",
@@ -119,8 +121,8 @@ impl Store {
         .await
     }
 
-    /// "Reset Password": a new generated login password, returned once. The property
-    /// manager's sessions end.
+    /// "Reset Password": a new generated login password, returned once, and a link by email
+    /// with which the property manager sets one of its own. Its sessions end.
     pub async fn reset_property_manager_password(&self, actor: &Actor, id: Id) -> Result<String> {
         require_staff(actor, "manage property managers")?;
         self.read(|d| d.property_manager_of(actor, id).map(|_| ()))?;
@@ -129,6 +131,7 @@ impl Store {
             let mut pm = dir.property_manager_of(actor, id)?.clone();
             pm.password_hash = hash;
             pm.password_changed_at_ms = txn.now_ms();
+            super::manager_password::send_reset_email(dir, txn, &pm)?;
             txn.put(Record::PropertyManager(pm));
             end_sessions_of(dir, txn, id, None);
             txn.audit(
@@ -181,6 +184,13 @@ impl Store {
             let pm = dir.property_manager_of(actor, id)?;
             txn.delete(RecordKey::PropertyManager(id));
             end_sessions_of(dir, txn, id, None);
+            crate::end_users::drop_links(
+                dir,
+                txn,
+                crate::model::LinkOwner::PropertyManager {
+                    property_manager_id: id,
+                },
+            );
             txn.audit(
                 actor,
                 "property_manager.delete",

@@ -1,15 +1,15 @@
 // The audit log: who changed what and when in this installer's data (the manual keeps it
 // through an apartment's reset), newest first, older entries on request. Each entry's
 // record links to its page where there is one.
-import { useState } from "preact/hooks";
-import { AuditService, type AuditEntry } from "../gen/porter/admin/v1/admin_pb";
-import { client, problem, type Problem } from "../api";
+import { AuditService } from "../gen/porter/admin/v1/admin_pb";
+import { client } from "../api";
 import { t } from "../i18n";
 import { Link } from "../router";
 import { LoadProblem } from "../ui/LoadProblem";
 import { SortableTable } from "../ui/SortableTable";
 import { accountTimeStyle, formatDateTime } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
+import { useOlderPages } from "../ui/useOlderPages";
 
 const PAGE = 100;
 
@@ -24,21 +24,11 @@ function targetHref(target: string): string | undefined {
 export function AuditPage() {
   const time = accountTimeStyle();
   const first = useLoad(() => client(AuditService).listAudit({ limit: PAGE }), []);
-  const [older, setOlder] = useState<AuditEntry[]>([]);
-  const [more, setMore] = useState<{ busy: boolean; done: boolean; problem?: Problem }>({ busy: false, done: false });
-  const entries = [...(first.data?.entries ?? []), ...older];
-  const loadOlder = async () => {
-    const last = entries[entries.length - 1];
-    if (!last) return;
-    setMore({ busy: true, done: false });
-    try {
-      const page = await client(AuditService).listAudit({ beforeSeq: last.seq, limit: PAGE });
-      setOlder((o) => [...o, ...page.entries]);
-      setMore({ busy: false, done: page.entries.length < PAGE });
-    } catch (err) {
-      setMore({ busy: false, done: false, problem: problem(err) });
-    }
-  };
+  const pages = useOlderPages(
+    first.data?.entries,
+    PAGE,
+    async (last) => (await client(AuditService).listAudit({ beforeSeq: last.seq, limit: PAGE })).entries,
+  );
   return (
     <>
       <h1>{t("audit.title")}</h1>
@@ -48,7 +38,7 @@ export function AuditPage() {
         <>
           <SortableTable
             caption={t("audit.title")}
-            rows={entries}
+            rows={pages.rows}
             rowKey={(e) => String(e.seq)}
             empty={t("audit.empty")}
             columns={[
@@ -66,10 +56,10 @@ export function AuditPage() {
               { key: "detail", label: t("audit.col.detail"), cell: (e) => <code class="wrap">{e.detail}</code> },
             ]}
           />
-          {more.problem && <LoadProblem problem={more.problem} retry={loadOlder} />}
-          {!more.done && (first.data.entries.length === PAGE) && (
+          {pages.problem && <LoadProblem problem={pages.problem} retry={pages.loadOlder} />}
+          {pages.hasMore && (
             <div class="buttons start">
-              <button type="button" onClick={loadOlder} aria-busy={more.busy} disabled={more.busy}>
+              <button type="button" onClick={pages.loadOlder} aria-busy={pages.busy} disabled={pages.busy}>
                 {t("audit.older")}
               </button>
             </div>
