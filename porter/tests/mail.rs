@@ -1,6 +1,8 @@
 //! Email through a real SMTP server (aiosmtpd, from PyPI, writing a Maildir): a renewal
 //! confirmation queued while the SMTP server is down survives a SIGKILL of `porter serve`
-//! and goes out exactly once when both are back, in the resident's language, listed as sent.
+//! and goes out exactly once when both are back, in the resident's language, listed as sent;
+//! a resident's invitation leads to the app; and the expiration notices go out on the
+//! manual's days with the switch on and off, the server restarted under libfaketime.
 
 #![allow(clippy::unwrap_used)]
 
@@ -336,4 +338,197 @@ async fn an_invited_resident_sets_a_password_from_the_email_and_logs_in() {
     let gone = app.resident().get_home(pb::Empty {}).await;
     assert_eq!(gone.unwrap_err().code(), tonic::Code::Unauthenticated);
     server.stop().await;
+}
+
+/// A community whose "Send Expiration Email" is `send`, with an apartment (its resident,
+/// maybe a family member) activated for `days`, and a property manager of its own.
+async fn expiring_site(
+    installer: &Client,
+    operator: &Client,
+    name: &str,
+    send: bool,
+    people: (&str, Option<&str>, &str),
+    days: i64,
+) {
+    let mut settings = common::community_settings(name, pb::FeaturePlan::Premium);
+    settings.send_expiration_email = Some(send);
+    let community = installer
+        .community()
+        .create_community(pb::CreateCommunityRequest {
+            settings: Some(settings),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    let building = installer.create_building(community, "B1").await.id;
+    let (resident_email, member_email, pm_email) = people;
+    let apartment = installer
+        .create_apartment(building, "101", Some(resident("Res", name, resident_email)))
+        .await
+        .unwrap()
+        .id;
+    if let Some(email) = member_email {
+        installer
+            .apartment()
+            .add_family_member(pb::AddFamilyMemberRequest {
+                apartment_id: apartment,
+                first_name: "Fam".into(),
+                last_name: name.into(),
+                email: email.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let pm = installer
+        .pm()
+        .create_property_manager(pb::CreatePropertyManagerRequest {
+            first_name: "Pat".into(),
+            last_name: name.into(),
+            email: pm_email.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .property_manager
+        .unwrap()
+        .id;
+    installer
+        .pm()
+        .assign_property_manager(pb::AssignPropertyManagerRequest {
+            community_id: community,
+            property_manager_id: pm,
+            permissions: None,
+        })
+        .await
+        .unwrap();
+    let order = installer
+        .subscriptions()
+        .create_order(pb::CreateOrderRequest {
+            kind: pb::OrderKind::Activation as i32,
+            apartment_ids: vec![apartment],
+            expires_at_ms: now_ms() + days * 86_400_000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    operator
+        .subscriptions()
+        .confirm_payment(pb::ConfirmPaymentRequest {
+            order_id: order.id,
+            payment_reference: format!("bank-{name}"),
+        })
+        .await
+        .unwrap();
+}
+
+/// (recipient, kind, apartments named, state) of every expiration notice queued so far.
+async fn notices(operator: &Client) -> Vec<(String, String, usize, String)> {
+    let mut v: Vec<_> = outbox(operator)
+        .await
+        .into_iter()
+        .filter(|m| m.kind.starts_with("expiration-"))
+        .map(|m| (m.to, m.kind, m.apartments.len(), m.state))
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn expiration_notices_go_out_on_the_manuals_days_through_the_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (smtp, server) = common::smtp::server_with_mail(dir.path()).await;
+    let operator = server.admin().await;
+    operator
+        .account()
+        .create_installer(pb::CreateInstallerRequest {
+            username: "ryan".into(),
+            email: "ryan@example.com".into(),
+            password: "ryan-password-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ryan = server.login("ryan", "ryan-password-1").await;
+    // Both apartments expire two days from now; Maple sends expiration email, Oak not.
+    let maple = (
+        "lily@example.com",
+        Some("max@example.com"),
+        "pat@pm.example",
+    );
+    expiring_site(&ryan, &operator, "Maple", true, maple, 2).await;
+    let oak = ("zoe@example.com", None, "sam@pm.example");
+    expiring_site(&ryan, &operator, "Oak", false, oak, 2).await;
+    assert!(notices(&operator).await.is_empty());
+    server.stop().await;
+
+    // The server comes back under a clock 1, 3, 5 and 15 days (and an hour) past the
+    // expiry; each time exactly that day's notices go out.
+    let flags = [
+        "--smtp-url",
+        &format!("smtp://127.0.0.1:{}", smtp.port),
+        "--portal-url",
+        "https://portal.example",
+    ];
+    let n = |to: &str, day: u32, apartments: usize| {
+        let sent = "sent".to_owned();
+        (
+            to.to_owned(),
+            format!("expiration-{day}d"),
+            apartments,
+            sent,
+        )
+    };
+    let mut expected = Vec::new();
+    for (day, new) in [
+        (
+            1,
+            vec![n("lily@example.com", 1, 1), n("max@example.com", 1, 1)],
+        ),
+        (
+            3,
+            vec![n("lily@example.com", 3, 1), n("max@example.com", 3, 1)],
+        ),
+        (
+            5,
+            vec![n("pat@pm.example", 5, 1), n("ryan@example.com", 5, 2)],
+        ),
+        (15, vec![n("ryan@example.com", 15, 2)]),
+    ] {
+        let offset = format!("+{}h", (2 + day) * 24 + 1);
+        let server = Server::start_faked(&dir.path().join("data"), &flags, &offset).await;
+        let operator = server.admin().await;
+        expected.extend(new);
+        expected.sort();
+        for _ in 0..200 {
+            let sent = notices(&operator).await;
+            if sent.iter().filter(|n| n.3 == "sent").count() >= expected.len() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Time for anything more the startup pass queued to go out too.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(notices(&operator).await, expected, "day {day}");
+        server.stop().await;
+    }
+    // What the SMTP server holds agrees, once each; the installer's carry the link that
+    // renews the service.
+    let received: Vec<_> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m.subject.contains("expired"))
+        .collect();
+    assert_eq!(received.len(), expected.len());
+    for m in received.iter().filter(|m| m.to.contains("ryan@")) {
+        let link = link_in(&m.text);
+        assert!(
+            link.starts_with("https://portal.example/communities/")
+                && link.ends_with("/subscriptions"),
+            "{link}"
+        );
+    }
+    drop(smtp.child);
 }

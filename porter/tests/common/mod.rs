@@ -63,16 +63,37 @@ impl Server {
     }
 
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
-        Self::spawn(data_dir, extra, None).await
+        Self::spawn(data_dir, extra, None, &[]).await
+    }
+
+    /// The server with its wall clock `offset` ahead ("+74h"), under Debian's libfaketime
+    /// loaded into porter itself; monotonic time stays real, so timers behave.
+    pub async fn start_faked(data_dir: &Path, extra: &[&str], offset: &str) -> Server {
+        let library = ["x86_64-linux-gnu", "aarch64-linux-gnu"]
+            .iter()
+            .map(|arch| format!("/usr/lib/{arch}/faketime/libfaketimeMT.so.1"))
+            .find(|p| Path::new(p).exists())
+            .expect("libfaketime is not installed (apt-get install faketime)");
+        let env = [
+            ("LD_PRELOAD", library.as_str()),
+            ("FAKETIME", offset),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+        ];
+        Self::spawn(data_dir, extra, None, &env).await
     }
 
     /// The server with its open-file limit (soft and hard) at `open_files`, as under
     /// `ulimit -n`.
     pub async fn start_with_open_files(data_dir: &Path, open_files: u64) -> Server {
-        Self::spawn(data_dir, &[], Some(open_files)).await
+        Self::spawn(data_dir, &[], Some(open_files), &[]).await
     }
 
-    async fn spawn(data_dir: &Path, extra: &[&str], open_files: Option<u64>) -> Server {
+    async fn spawn(
+        data_dir: &Path,
+        extra: &[&str],
+        open_files: Option<u64>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let porter = env!("CARGO_BIN_EXE_porter");
         let mut command = match open_files {
             // util-linux's prlimit runs the server with the limit and becomes it (exec).
@@ -110,6 +131,7 @@ impl Server {
             .args(extra)
             .env("PORTER_ADMIN_USER", ADMIN_USER)
             .env("PORTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

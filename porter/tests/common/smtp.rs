@@ -7,6 +7,7 @@ use std::time::Duration;
 /// aiosmtpd on 127.0.0.1:`port`, keeping what it receives in a Maildir.
 pub struct SmtpServer {
     pub child: tokio::process::Child,
+    pub port: u16,
     maildir: PathBuf,
 }
 
@@ -26,6 +27,7 @@ impl SmtpServer {
             {
                 return SmtpServer {
                     child,
+                    port,
                     maildir: maildir.to_owned(),
                 };
             }
