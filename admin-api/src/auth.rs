@@ -132,6 +132,9 @@ pub(crate) struct TokenGuard {
 impl tonic::service::Interceptor for TokenGuard {
     fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
         let actor = self.store.authenticate(bearer(&req)?).map_err(status)?;
+        // An account the site requires a second factor of reaches AuthService only (not
+        // behind this guard) until it has set one up.
+        self.store.enforce_two_factor(&actor).map_err(status)?;
         req.extensions_mut().insert(actor);
         Ok(req)
     }

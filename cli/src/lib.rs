@@ -75,6 +75,10 @@ pub enum TopCmd {
         username: String,
         #[arg(long)]
         password: Option<String>,
+        /// The authentication code of an account with two-factor login (its app's 6 digits,
+        /// or a recovery code).
+        #[arg(long)]
+        code: Option<String>,
         /// Also print the token (for a script that passes it on as PORTER_TOKEN); by default
         /// it is only saved.
         #[arg(long)]
@@ -201,8 +205,9 @@ async fn dispatch(ctx: &Ctx, command: TopCmd) -> Result<(), CliError> {
         TopCmd::Login {
             username,
             password,
+            code,
             print_token,
-        } => commands::auth::login(ctx, username, password, print_token).await,
+        } => commands::auth::login(ctx, username, password, code, print_token).await,
         TopCmd::Logout => commands::auth::logout(ctx).await,
         TopCmd::Whoami => commands::auth::whoami(ctx).await,
         TopCmd::Password { old, new } => commands::auth::password(ctx, old, new).await,

@@ -179,6 +179,40 @@ fn probes() -> Vec<Probe> {
             allowed,
             |pm, a, s| Ok(())
         ),
+        // A property manager sets up its own second factor like any account (confirming
+        // and turning it off take codes: tests/two_factor.rs).
+        probe!("AuthService.BeginTwoFactor", false, allowed, |pm, a, s| ok(
+            pm.auth().begin_two_factor(pb::Empty {}).await
+        )),
+        probe!(
+            "AuthService.ConfirmTwoFactor",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "AuthService.DisableTwoFactor",
+            false,
+            allowed,
+            |pm, a, s| Ok(())
+        ),
+        probe!(
+            "AccountService.GetSitePolicy",
+            false,
+            allowed,
+            |pm, a, s| ok(pm.account().get_site_policy(pb::Empty {}).await)
+        ),
+        probe!(
+            "AccountService.SetSitePolicy",
+            false,
+            denied,
+            |pm, a, s| ok(pm
+                .account()
+                .set_site_policy(pb::SitePolicy {
+                    require_two_factor: true
+                })
+                .await)
+        ),
         probe!("AuthService.WhoAmI", false, allowed, |pm, a, s| ok(pm
             .auth()
             .who_am_i(pb::Empty {})

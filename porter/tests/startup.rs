@@ -34,6 +34,7 @@ async fn login(addr: &str, user: &str, password: &str) -> Result<pb::LoginRespon
     auth.login(pb::LoginRequest {
         username: user.into(),
         password: password.into(),
+        ..Default::default()
     })
     .await
     .map(|r| r.into_inner())

@@ -61,6 +61,7 @@ impl Admin {
             .login(pb::LoginRequest {
                 username: username.into(),
                 password: password.into(),
+                ..Default::default()
             })
             .await?
             .into_inner()

@@ -63,6 +63,7 @@ pub struct Directory {
     sessions: HashMap<String, Session>,
     /// End users' single-use password links, by token hash.
     links: HashMap<String, crate::model::AccountLink>,
+    site_policy: crate::model::SitePolicy,
     property_managers: HashMap<Id, PropertyManager>,
     /// Property manager email (lower case) → id.
     pm_emails: HashMap<String, Id>,
@@ -162,6 +163,7 @@ impl Directory {
             Record::AccountLink(l) => {
                 self.links.insert(l.token_hash.clone(), l);
             }
+            Record::SitePolicy(p) => self.site_policy = p,
             Record::SubscriptionOrder(o) => {
                 self.orders.insert(o.id, o);
             }
@@ -266,6 +268,7 @@ impl Directory {
             RecordKey::AccountLink(hash) => {
                 self.links.remove(hash);
             }
+            RecordKey::SitePolicy => self.site_policy = crate::model::SitePolicy::default(),
             RecordKey::SubscriptionOrder(id) => {
                 self.orders.remove(id);
             }
@@ -444,6 +447,11 @@ impl Directory {
 
     pub fn account_links(&self) -> impl Iterator<Item = &crate::model::AccountLink> {
         self.links.values()
+    }
+
+    /// The site operator's rules for every account.
+    pub fn site_policy(&self) -> &crate::model::SitePolicy {
+        &self.site_policy
     }
 
     // ------------------------------------------------------------ tenant-scoped lookups

@@ -32,6 +32,7 @@ pub mod secrets;
 mod store;
 pub mod tabular;
 pub mod template;
+pub mod two_factor;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{Actor, CommunityCounts, Directory};

@@ -35,6 +35,7 @@ pub enum Record {
     Credential(Credential),
     CredentialLog(CredentialLog),
     AccountLink(AccountLink),
+    SitePolicy(crate::model::SitePolicy),
 }
 
 /// Per community: the version of its credentials (one more per change) and the latest
@@ -88,6 +89,7 @@ pub enum RecordKey {
     Credential(Id),
     CredentialLog(Id),
     AccountLink(String),
+    SitePolicy,
 }
 
 impl Record {
@@ -110,6 +112,7 @@ impl Record {
             Record::Credential(c) => RecordKey::Credential(c.id),
             Record::CredentialLog(l) => RecordKey::CredentialLog(l.community_id),
             Record::AccountLink(l) => RecordKey::AccountLink(l.token_hash.clone()),
+            Record::SitePolicy(_) => RecordKey::SitePolicy,
         }
     }
 }
@@ -135,6 +138,7 @@ impl RecordKey {
             RecordKey::Credential(id) => format!("cred/{id:016x}"),
             RecordKey::CredentialLog(id) => format!("credlog/{id:016x}"),
             RecordKey::AccountLink(hash) => format!("link/{hash}"),
+            RecordKey::SitePolicy => "site_policy".to_owned(),
         }
     }
 }

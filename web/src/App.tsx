@@ -125,6 +125,8 @@ export function App() {
     );
   }
   if (path === "/login") return <Redirect to="/" />;
+  // The site requires a second factor this account lacks: its account page only.
+  if (session.account.twoFactorSetupRequired && path !== "/account") return <Redirect to="/account" />;
   let page: ComponentChildren = <NotFound />;
   for (const p of PAGES) {
     const params = match(p.path, path);

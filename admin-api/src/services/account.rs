@@ -214,6 +214,32 @@ impl AccountService for AdminApi {
         Ok(Response::new(pb::Empty {}))
     }
 
+    async fn get_site_policy(&self, request: Request<pb::Empty>) -> ApiResult<pb::SitePolicy> {
+        self.actor(&request)?;
+        let p = self.store.site_policy();
+        Ok(Response::new(pb::SitePolicy {
+            require_two_factor: p.require_two_factor,
+        }))
+    }
+
+    async fn set_site_policy(&self, request: Request<pb::SitePolicy>) -> ApiResult<pb::SitePolicy> {
+        let actor = self.actor(&request)?;
+        let r = request.into_inner();
+        let p = self
+            .store
+            .set_site_policy(
+                &actor,
+                porter_store::model::SitePolicy {
+                    require_two_factor: r.require_two_factor,
+                },
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::SitePolicy {
+            require_two_factor: p.require_two_factor,
+        }))
+    }
+
     async fn create_installer(
         &self,
         request: Request<pb::CreateInstallerRequest>,

@@ -4,6 +4,7 @@ use porter_proto::admin::v1::{self as pb, auth_service_server::AuthService};
 use tonic::{Request, Response};
 
 use porter_store::Principal;
+use porter_store::ops::login::LoginStep;
 
 use crate::AdminApi;
 use crate::auth::bearer;
@@ -17,8 +18,16 @@ impl AuthService for AdminApi {
         let req = request.into_inner();
         self.limiter.check(&req.username)?;
         let ttl = i64::try_from(self.config.token_ttl.as_millis()).unwrap_or(i64::MAX);
-        match self.store.login(&req.username, &req.password, ttl).await {
-            Ok(outcome) => {
+        let step = self
+            .store
+            .login_two_step(&req.username, &req.password, &req.code, ttl)
+            .await;
+        match step {
+            Ok(LoginStep::CodeNeeded) => Ok(Response::new(pb::LoginResponse {
+                code_required: true,
+                ..Default::default()
+            })),
+            Ok(LoginStep::Session(outcome)) => {
                 self.limiter.succeeded(&req.username);
                 tracing::info!(
                     account = outcome.session.account_id,
@@ -31,6 +40,10 @@ impl AuthService for AdminApi {
                     token: outcome.token,
                     expires_at_ms: outcome.session.expires_at_ms,
                     account: Some(account),
+                    code_required: false,
+                    recovery_codes_left: outcome
+                        .recovery_codes_left
+                        .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
                 }))
             }
             Err(e) => {
@@ -106,6 +119,27 @@ impl AuthService for AdminApi {
         }
     }
 
+    async fn begin_two_factor(
+        &self,
+        request: Request<pb::Empty>,
+    ) -> ApiResult<pb::TwoFactorEnrolment> {
+        self.two_factor_begin(&request).await
+    }
+
+    async fn confirm_two_factor(
+        &self,
+        request: Request<pb::ConfirmTwoFactorRequest>,
+    ) -> ApiResult<pb::RecoveryCodes> {
+        self.two_factor_confirm(request).await
+    }
+
+    async fn disable_two_factor(
+        &self,
+        request: Request<pb::DisableTwoFactorRequest>,
+    ) -> ApiResult<pb::Empty> {
+        self.two_factor_disable(request).await
+    }
+
     async fn who_am_i(&self, request: Request<pb::Empty>) -> ApiResult<pb::AccountInfo> {
         let actor = self.actor(&request)?;
         let principal = self.store.whoami(&actor).map_err(status)?;
@@ -116,8 +150,8 @@ impl AuthService for AdminApi {
 impl AdminApi {
     /// Who holds a session, as the API shows it. A property manager has no time zone of its
     /// own: outside a community its times follow its installer's account.
-    fn principal_info(&self, principal: &Principal) -> pb::AccountInfo {
-        match principal {
+    pub(crate) fn principal_info(&self, principal: &Principal) -> pb::AccountInfo {
+        let mut info = match principal {
             Principal::Staff(account) => convert::account(account),
             Principal::PropertyManager(pm) => self.store.read(|dir| {
                 let installer = dir.account(pm.installer_id);
@@ -140,6 +174,18 @@ impl AdminApi {
                     ..Default::default()
                 }
             }),
+        };
+        let factor = match principal {
+            Principal::Staff(a) => a.two_factor.as_ref(),
+            Principal::PropertyManager(p) => p.two_factor.as_ref(),
         }
+        .filter(|t| t.active());
+        info.two_factor_enabled = factor.is_some();
+        info.recovery_codes_left = factor.map_or(0, |t| {
+            u32::try_from(t.recovery_hashes.len()).unwrap_or(u32::MAX)
+        });
+        info.two_factor_setup_required =
+            factor.is_none() && self.store.site_policy().require_two_factor;
+        info
     }
 }

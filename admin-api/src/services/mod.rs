@@ -18,4 +18,5 @@ mod property_manager;
 mod resident;
 mod subscription;
 mod template;
+mod two_factor;
 mod upgrade;

@@ -58,6 +58,7 @@ impl Admin {
             .login(pb::LoginRequest {
                 username: "admin".into(),
                 password: password.into(),
+                ..Default::default()
             })
             .await
             .unwrap()

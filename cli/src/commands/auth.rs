@@ -10,6 +10,7 @@ pub async fn login(
     ctx: &Ctx,
     username: String,
     password: Option<String>,
+    code: Option<String>,
     print_token: bool,
 ) -> Result<(), CliError> {
     let password = match password {
@@ -18,9 +19,18 @@ pub async fn login(
     };
     let resp = ctx
         .auth()
-        .login(pb::LoginRequest { username, password })
+        .login(pb::LoginRequest {
+            username,
+            password,
+            code: code.unwrap_or_default(),
+        })
         .await?
         .into_inner();
+    if resp.code_required {
+        crate::bail!(
+            "this account has two-factor login: give its authentication code (or a recovery code) with --code"
+        );
+    }
     // The token is a password for the session: it goes to the token file (mode 0600), never
     // to the screen or a script's log.
     let saved = session::save_token(&resp.token)?;

@@ -225,6 +225,7 @@ impl Server {
             .login(pb::LoginRequest {
                 username: username.into(),
                 password: password.into(),
+                ..Default::default()
             })
             .await?
             .into_inner();

@@ -38,6 +38,16 @@ pub struct Account {
     /// The site operator (the first installer) may create other installers.
     pub operator: bool,
     pub created_at_ms: i64,
+    /// The second factor of its login, once set up.
+    #[serde(default)]
+    pub two_factor: Option<crate::two_factor::TwoFactor>,
+}
+
+/// The site operator's rules for every installer, sub-installer and property manager.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitePolicy {
+    /// Every login needs a second factor: an account without one may only set it up.
+    pub require_two_factor: bool,
 }
 
 impl std::fmt::Display for Role {

@@ -16,7 +16,7 @@ pub mod property_manager;
 pub mod subscription;
 pub mod upgrade;
 
-pub use account::{Account, BillingInfo, CustomerService, Role, Session, Tenant};
+pub use account::{Account, BillingInfo, CustomerService, Role, Session, SitePolicy, Tenant};
 pub use apartment::{
     ActiveStatus, Apartment, ApartmentInput, AppStatus, CallMode, FamilyMember, FamilyMemberInput,
     Language, Resident, ResidentInput,

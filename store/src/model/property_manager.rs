@@ -51,6 +51,9 @@ pub struct PropertyManager {
     /// The SmartPlus app's login password (argon2), once the installer has reset it.
     #[serde(default)]
     pub app_password_hash: Option<String>,
+    /// The second factor of its portal login, once set up.
+    #[serde(default)]
+    pub two_factor: Option<crate::two_factor::TwoFactor>,
 }
 
 /// "Monthly Password Update Reminder": how long a password may stay unchanged, and how often

@@ -203,6 +203,7 @@ impl Store {
                 date_format: Default::default(),
                 operator: false,
                 created_at_ms: txn.now_ms(),
+                two_factor: None,
             };
             txn.put(Record::Account(account.clone()));
             txn.audit(
@@ -392,6 +393,7 @@ fn new_installer(
         date_format: Default::default(),
         operator,
         created_at_ms: txn.now_ms(),
+        two_factor: None,
     };
     let tenant = Tenant {
         installer_id: id,

@@ -8,6 +8,7 @@
 use serde_json::json;
 
 use super::blocking;
+use super::two_factor::{holder_two_factor, spend_code};
 use crate::auth;
 use crate::directory::{Actor, Directory};
 use crate::error::{Result, StoreError};
@@ -35,6 +36,16 @@ pub struct LoginOutcome {
     /// "Monthly Password Update Reminder": this login should ask for a new password. Said
     /// by one login a month; the next ones stay quiet until the month is over.
     pub password_reminder_due: bool,
+    /// A recovery code opened this session: how many are left.
+    pub recovery_codes_left: Option<usize>,
+}
+
+/// Where a two-step login stands.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    Session(Box<LoginOutcome>),
+    /// The password is right; the account's authentication code is needed.
+    CodeNeeded,
 }
 
 #[derive(Clone, Copy)]
@@ -62,8 +73,26 @@ fn find_login(dir: &Directory, login: &str) -> Option<(Holder, String)> {
 
 impl Store {
     /// Checks a login (a username, or a property manager's email) and password, and opens
-    /// a session of `ttl_ms`.
+    /// a session of `ttl_ms`. An account with a second factor needs `login_two_step`.
     pub async fn login(&self, login: &str, password: &str, ttl_ms: i64) -> Result<LoginOutcome> {
+        match self.login_two_step(login, password, "", ttl_ms).await? {
+            LoginStep::Session(outcome) => Ok(*outcome),
+            LoginStep::CodeNeeded => Err(StoreError::Unauthenticated(
+                "this account needs its authentication code".into(),
+            )),
+        }
+    }
+
+    /// Checks a login and password and, when the account has a second factor, `code` (from
+    /// the authenticator app, or a recovery code, spent once). With the password right and
+    /// no code given, says a code is needed and opens nothing.
+    pub async fn login_two_step(
+        &self,
+        login: &str,
+        password: &str,
+        code: &str,
+        ttl_ms: i64,
+    ) -> Result<LoginStep> {
         let found = self.read(|d| find_login(d, login));
         // The same work whether or not the login is known.
         let phc = found
@@ -77,32 +106,58 @@ impl Store {
         };
         let token = auth::new_token()?;
         let hash = auth::token_hash(&token);
+        let sealer = self.sealer();
         self.write(move |dir, txn| {
-            // Deleted while the password was checked: `refused`, as for an unknown login.
-            let (principal, password_reminder_due, session) = match holder {
-                Holder::Staff(id) => {
-                    let account = dir.account(id).cloned().ok_or_else(refused)?;
-                    let session = open_session(dir, txn, id, SessionOf::Staff, hash, ttl_ms);
-                    (Principal::Staff(account), false, session)
-                }
-                Holder::PropertyManager(id) => {
-                    let mut pm = dir.property_manager(id).cloned().ok_or_else(refused)?;
-                    let due = pm.password_reminder_due(txn.now_ms());
-                    if due {
-                        pm.password_reminded_at_ms = txn.now_ms();
-                        txn.put(Record::PropertyManager(pm.clone()));
-                    }
-                    let session =
-                        open_session(dir, txn, id, SessionOf::PropertyManager, hash, ttl_ms);
-                    (Principal::PropertyManager(pm), due, session)
-                }
+            let (id, pm) = match holder {
+                Holder::Staff(id) => (id, false),
+                Holder::PropertyManager(id) => (id, true),
             };
-            Ok(LoginOutcome {
+            let mut recovery_codes_left = None;
+            // The factor with this login's code spent, written with the holder's record.
+            let mut spent = None;
+            if let Some(tf) = holder_two_factor(dir, id, pm).filter(|t| t.active()) {
+                if code.trim().is_empty() {
+                    return Ok(LoginStep::CodeNeeded);
+                }
+                let next = spend_code(sealer, tf, code, txn.now_ms())?.ok_or_else(|| {
+                    StoreError::Unauthenticated("invalid authentication code".into())
+                })?;
+                if next.recovery_hashes.len() < tf.recovery_hashes.len() {
+                    recovery_codes_left = Some(next.recovery_hashes.len());
+                }
+                spent = Some(next);
+            }
+            // Deleted while the password was checked: `refused`, as for an unknown login.
+            let (principal, password_reminder_due, session) = if pm {
+                let mut pm = dir.property_manager(id).cloned().ok_or_else(refused)?;
+                let due = pm.password_reminder_due(txn.now_ms());
+                if due {
+                    pm.password_reminded_at_ms = txn.now_ms();
+                }
+                if due || spent.is_some() {
+                    if spent.is_some() {
+                        pm.two_factor = spent;
+                    }
+                    txn.put(Record::PropertyManager(pm.clone()));
+                }
+                let session = open_session(dir, txn, id, SessionOf::PropertyManager, hash, ttl_ms);
+                (Principal::PropertyManager(pm), due, session)
+            } else {
+                let mut account = dir.account(id).cloned().ok_or_else(refused)?;
+                if spent.is_some() {
+                    account.two_factor = spent;
+                    txn.put(Record::Account(account.clone()));
+                }
+                let session = open_session(dir, txn, id, SessionOf::Staff, hash, ttl_ms);
+                (Principal::Staff(account), false, session)
+            };
+            Ok(LoginStep::Session(Box::new(LoginOutcome {
                 token,
                 session,
                 principal,
                 password_reminder_due,
-            })
+                recovery_codes_left,
+            })))
         })
         .await
     }

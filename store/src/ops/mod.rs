@@ -28,6 +28,7 @@ pub mod resident_app;
 pub mod scope;
 pub mod search;
 pub mod subscriptions;
+pub mod two_factor;
 pub mod upgrades;
 
 use crate::directory::Actor;

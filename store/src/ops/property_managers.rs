@@ -71,6 +71,7 @@ impl Store {
                 password_changed_at_ms: txn.now_ms(),
                 password_reminded_at_ms: 0,
                 app_password_hash: None,
+                two_factor: None,
             };
             txn.put(Record::PropertyManager(pm.clone()));
             super::manager_password::send_account_email(dir, txn, &pm)?;

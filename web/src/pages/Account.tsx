@@ -1,5 +1,6 @@
-// The account menu's pages in one: Change Password, Time Zone, Customer Service, Billing
-// Information and Account Setting, each a form of its own.
+// The account menu's pages in one: two-factor login, Change Password, the site operator's
+// security policy, Time Zone, Customer Service, Billing Information and Account Setting,
+// each a form of its own.
 import { useMemo, useState } from "preact/hooks";
 import { AccountService, AuthService, DateFormat, TimeFormat, type BillingInfo } from "../gen/porter/admin/v1/admin_pb";
 import { client } from "../api";
@@ -10,33 +11,40 @@ import { SectionForm, type FieldErrors } from "../ui/SectionForm";
 import { countryOptions } from "../ui/countries";
 import { dateFormatOptions, timeFormatOptions, timeZoneOptions } from "../ui/format";
 import { WhenLoaded } from "../ui/WhenLoaded";
+import { SitePolicyForm, TwoFactorPanel } from "./TwoFactorPanel";
 
 export function Account() {
-  if (isPropertyManager()) {
-    return (
-      <>
-        <h1>{t("account.title")}</h1>
-        <div class="panels">
-          <PasswordForm />
-        </div>
-      </>
-    );
-  }
+  const account = currentSession()?.account;
+  // Until a required second factor is set up, nothing else here would open. The panel
+  // keeps its place so its recovery codes stay shown when the rest appears.
+  const rest = account?.twoFactorSetupRequired ? null : isPropertyManager() ? (
+    <PasswordForm />
+  ) : (
+    <>
+      <PasswordForm />
+      {account?.operator && (
+        <WhenLoaded load={() => client(AccountService).getSitePolicy({})}>
+          {(p) => <SitePolicyForm required={p.requireTwoFactor} />}
+        </WhenLoaded>
+      )}
+      <TimeZoneForm />
+      <WhenLoaded load={() => client(AccountService).getCustomerService({})}>
+        {(c) => <CustomerServiceForm phone={c.phone} email={c.email} feedback={c.receiveFeedback} />}
+      </WhenLoaded>
+      <WhenLoaded load={() => client(AccountService).getBillingInfo({})}>
+        {(b) => <BillingForm initial={Object.fromEntries(BILLING_FIELDS.map((k) => [k, b[k]])) as Billing} />}
+      </WhenLoaded>
+      <WhenLoaded load={() => client(AccountService).getAccountSetting({})}>
+        {(a) => <AccountSettingForm distributor={a.distributorAccess} />}
+      </WhenLoaded>
+    </>
+  );
   return (
     <>
       <h1>{t("account.title")}</h1>
       <div class="panels">
-        <PasswordForm />
-        <TimeZoneForm />
-        <WhenLoaded load={() => client(AccountService).getCustomerService({})}>
-          {(c) => <CustomerServiceForm phone={c.phone} email={c.email} feedback={c.receiveFeedback} />}
-        </WhenLoaded>
-        <WhenLoaded load={() => client(AccountService).getBillingInfo({})}>
-          {(b) => <BillingForm initial={Object.fromEntries(BILLING_FIELDS.map((k) => [k, b[k]])) as Billing} />}
-        </WhenLoaded>
-        <WhenLoaded load={() => client(AccountService).getAccountSetting({})}>
-          {(a) => <AccountSettingForm distributor={a.distributorAccess} />}
-        </WhenLoaded>
+        <TwoFactorPanel />
+        {rest}
       </div>
     </>
   );

@@ -10,6 +10,9 @@ export function Login(props: { ended?: EndReason; onLoggedIn: (passwordReminder:
   const [forgot, setForgot] = useState(false);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  // Set once the password is right and the account has two-factor login.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -18,7 +21,12 @@ export function Login(props: { ended?: EndReason; onLoggedIn: (passwordReminder:
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await client(AuthService).login({ username, password });
+      const answer = await client(AuthService).login({ username, password, code });
+      if (answer.codeRequired) {
+        setNeedsCode(true);
+        setBusy(false);
+        return;
+      }
       if (!answer.account) throw new Error("the login answer has no account");
       startSession({
         token: answer.token,
@@ -60,6 +68,17 @@ export function Login(props: { ended?: EndReason; onLoggedIn: (passwordReminder:
           autocomplete="current-password"
           required
         />
+        {needsCode && (
+          <TextField
+            name="code"
+            label={t("login.code")}
+            help={t("login.code.help")}
+            value={code}
+            onInput={setCode}
+            autocomplete="one-time-code"
+            required
+          />
+        )}
         <button type="submit" class="primary" disabled={busy}>
           {busy ? t("login.busy") : t("login.submit")}
         </button>
