@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # opens remote-control links over HTTPS; sipp (Debian's sip-tester) and baresip are real SIP
 # peers; node runs JsSIP, a SIP-over-WebSocket client, from npm; Debian's Chromium is the
 # browser the portal's tests drive (playwright-core, never a downloaded browser); libfaketime
-# (Debian's faketime) starts a server a month ahead for the portal's password-reminder test.
+# (Debian's faketime) starts a server a month ahead for the portal's password-reminder test;
+# PostgreSQL (Debian's, started here as a throwaway cluster) is the cluster mode's store.
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v sipp >/dev/null || missing+=(sip-tester)
@@ -18,6 +19,7 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)
 compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null || missing+=(faketime)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y "${missing[@]}"
@@ -37,6 +39,14 @@ if ! python3 -c 'import grpc, grpc_reflection, google.protobuf, openpyxl, aiosmt
 fi
 
 cargo build --workspace --all-targets --locked
+
+PG_DIR=$(mktemp -d)
+trap 'scripts/postgres-for-tests.sh stop "$PG_DIR"' EXIT
+PORTER_TEST_POSTGRES=$(scripts/postgres-for-tests.sh start "$PG_DIR")
+export PORTER_TEST_POSTGRES
+
 cargo test --workspace --locked -- --test-threads=2
+# The store's suite again, every store on PostgreSQL (tests/common picks the backend).
+PORTER_STORE_SUITE=postgres cargo test -p porter-store --locked --tests -- --test-threads=2
 python3 tests-external/admin_api_client.py
 (cd web && npm test)

@@ -1,5 +1,7 @@
 //! Shared helpers of Porter's benchmark binaries.
 
+pub mod admin;
+
 use hdrhistogram::Histogram;
 
 /// Latency recorder in microseconds (1 µs to 60 s, 3 significant digits).

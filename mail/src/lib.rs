@@ -8,18 +8,24 @@
 //! a receiving system can tell); a message queued but not yet tried when the process dies
 //! goes out once after restart.
 
+mod metrics;
 mod render;
 mod retry;
 
 use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use porter_store::Store;
 use porter_store::outbox::MailMessage;
 use tokio_util::sync::CancellationToken;
 
+pub use metrics::MailMetrics;
 pub use render::{CatalogError, Catalogs, Rendered};
 pub use retry::{Outcome, next_state};
 
@@ -67,7 +73,11 @@ pub enum MailError {
 }
 
 /// Pending messages read from the store at a time.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
+/// Messages handed to the SMTP server at once, each on a connection of its own from the
+/// pool. Each is settled durably before it counts as done; those in flight together share
+/// one disk flush, which is what bounds a sequential sender (docs/BENCHMARKS.md).
+const IN_FLIGHT: usize = 16;
 /// How often the sender looks for retries that became due (new mail wakes it at once).
 const POLL: Duration = Duration::from_secs(1);
 /// How often settled messages past their retention are pruned.
@@ -79,6 +89,7 @@ pub struct Mailer {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
     catalogs: Arc<Catalogs>,
+    metrics: Arc<MailMetrics>,
 }
 
 impl Mailer {
@@ -96,6 +107,7 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| MailError::SmtpUrl(e.to_string()))?
                     .timeout(Some(Duration::from_secs(30)))
+                    .pool_config(PoolConfig::new().max_size(IN_FLIGHT as u32))
                     .build(),
             ),
         };
@@ -105,7 +117,13 @@ impl Mailer {
             transport,
             from,
             catalogs: Arc::new(Catalogs::load()?),
+            metrics: Arc::default(),
         })
+    }
+
+    /// The counters `/metrics` shows.
+    pub fn metrics(&self) -> Arc<MailMetrics> {
+        self.metrics.clone()
     }
 
     /// Runs the schedules and the sender until `shutdown`; a message being sent then is
@@ -131,7 +149,7 @@ impl Mailer {
             }
             if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 last_prune = Some(tokio::time::Instant::now());
-                if let Err(e) = self.store.prune_mail() {
+                if let Err(e) = self.store.prune_mail().await {
                     tracing::warn!(error = %e, "pruning the outbox failed");
                 }
                 if let Err(e) = self.store.prune_account_links().await {
@@ -157,7 +175,7 @@ impl Mailer {
         // trying every queued message against a server that is down.
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
-            let due = match self.store.mail_due(BATCH) {
+            let due = match self.store.mail_due(BATCH).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::warn!(error = %e, "reading the outbox failed");
@@ -172,31 +190,66 @@ impl Mailer {
                 }
                 continue;
             }
-            for m in due {
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = pace.tick() => {}
-                }
-                let outcome = self.deliver(transport, &m).await;
-                let reached = !matches!(outcome, Outcome::Unreachable(_));
-                let after = next_state(&m, &outcome, self.store.now_ms(), self.config.retry_for);
-                if let Err(e) = self.store.settle_mail(&m, &after).await {
-                    tracing::warn!(error = %e, id = m.id, "recording a message's state failed");
-                }
-                if reached {
-                    failures = 0;
-                    continue;
-                }
-                failures += 1;
-                let wait = retry::backoff(failures);
-                tracing::warn!(failures, wait_s = wait.as_secs(), "SMTP server unreachable");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                break;
+            if self.send_batch(transport, due, &mut pace, shutdown).await {
+                failures = 0;
+                continue;
+            }
+            failures += 1;
+            let wait = retry::backoff(failures);
+            tracing::warn!(failures, wait_s = wait.as_secs(), "SMTP server unreachable");
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
             }
         }
+    }
+
+    /// Sends `due` at the configured pace, up to `IN_FLIGHT` at once; false when the SMTP
+    /// server could not be reached (the messages not yet started wait for the next try).
+    /// On shutdown nothing new starts and what is in flight is finished.
+    async fn send_batch(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        due: Vec<MailMessage>,
+        pace: &mut tokio::time::Interval,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let mut waiting = due.into_iter();
+        let mut in_flight = FuturesUnordered::new();
+        let mut reached = true;
+        let mut stopping = false;
+        loop {
+            let room = reached && !stopping && in_flight.len() < IN_FLIGHT && waiting.len() > 0;
+            tokio::select! {
+                _ = shutdown.cancelled(), if room => stopping = true,
+                _ = pace.tick(), if room => {
+                    if let Some(m) = waiting.next() {
+                        in_flight.push(self.send_one(transport, m));
+                    }
+                }
+                done = in_flight.next(), if !in_flight.is_empty() => {
+                    reached &= done.unwrap_or(true);
+                }
+                else => return reached,
+            }
+        }
+    }
+
+    /// Delivers one message and records what became of it; false when the SMTP server
+    /// could not be reached.
+    async fn send_one(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        m: MailMessage,
+    ) -> bool {
+        let outcome = self.deliver(transport, &m).await;
+        self.metrics.record(&outcome);
+        let after = next_state(&m, &outcome, self.store.now_ms(), self.config.retry_for);
+        // Messages in flight together share the store's flush (a group commit).
+        if let Err(e) = self.store.settle_mail(&m, &after).await {
+            tracing::warn!(error = %e, id = m.id, "recording a message's state failed");
+        }
+        !matches!(outcome, Outcome::Unreachable(_))
     }
 
     async fn deliver(

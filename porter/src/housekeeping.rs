@@ -20,16 +20,13 @@ pub async fn run(store: Store, shutdown: CancellationToken) {
             Ok(n) => tracing::debug!(purged = n, "expired sessions purged"),
             Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
         }
-        let prune = store.clone();
-        match tokio::task::spawn_blocking(move || {
-            prune.prune_events(porter_store::events::DEFAULT_EVENTS_PER_COMMUNITY)
-        })
-        .await
+        match store
+            .prune_events(porter_store::events::DEFAULT_EVENTS_PER_COMMUNITY)
+            .await
         {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::debug!(pruned = n, "old device events pruned"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "pruning device events failed"),
-            Err(e) => tracing::warn!(error = %e, "the event pruning task failed"),
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(pruned = n, "old device events pruned"),
+            Err(e) => tracing::warn!(error = %e, "pruning device events failed"),
         }
     }
 }

@@ -18,15 +18,14 @@ use porter_provisioning::signing::UrlSigner;
 use porter_sip::server::SipListeners;
 use porter_store::Store;
 
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, StoreLocation};
 
 pub async fn run(
     config: ServeConfig,
     shutdown_signal: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let servers = config.servers(crate::descriptors::raise_open_file_limit());
-    let store = Store::open_sled(&config.data_dir)
-        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let store = open_store(&config).await?;
     crate::bootstrap::first_installer(&store).await?;
     let images = porter_firmware_store::FirmwareStore::open(
         config.data_dir.join("firmware"),
@@ -95,13 +94,16 @@ pub async fn run(
                 base_url: public_url.clone(),
             },
         );
-    let gateway_metrics = gateway.metrics();
-    let metrics = Arc::new(move |out: &mut String| gateway_metrics.render(out));
     let portal_api = GrpcWebApi::new(&api, &servers.admin)?;
     let portal_tls = identity.server_config(servers.portal.https.tls_min)?;
     let portal = PortalServer::bind(servers.portal, portal_tls, portal_api).await?;
-    let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
     let mailer = porter_mail::Mailer::new(config.mail(portal.local_addr()?), store.clone())?;
+    let (gateway_metrics, mail_metrics) = (gateway.metrics(), mailer.metrics());
+    let metrics = Arc::new(move |out: &mut String| {
+        gateway_metrics.render(out);
+        mail_metrics.render(out);
+    });
+    let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
 
     let g = gateway.addrs();
     announce(&format!("gateway listening on {}", g.tls));
@@ -160,4 +162,15 @@ fn url_host(url: &str) -> &str {
         Some(i) if !authority[i..].contains(']') => &authority[..i],
         _ => authority,
     }
+}
+
+async fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
+    let opened = match &config.store {
+        StoreLocation::Embedded => Store::open_sled(&config.data_dir),
+        StoreLocation::Postgres { url, sealing_key } => {
+            let sealer = porter_store::secrets::Sealer::load(sealing_key)?;
+            Store::open_postgres(url, Arc::new(porter_store::SystemClock), sealer).await
+        }
+    };
+    opened.with_context(|| format!("opening the store ({})", config.store_for_log()))
 }

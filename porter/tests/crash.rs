@@ -186,8 +186,23 @@ async fn verify(admin: &Client, community: u64, building: u64, ledger: &HashMap<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
+    survive_sigkill(dir.path(), &[]).await;
+}
+
+/// The same on PostgreSQL: an acknowledged write is a committed transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_sigkill_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    survive_sigkill(dir.path(), &store.flags()).await;
+}
+
+/// Kills the server `CYCLES` times during writes, restarting it with `flags` each time.
+async fn survive_sigkill(data_dir: &std::path::Path, flags: &[&str]) {
     let ledger: Ledger = Arc::default();
-    let mut server = Server::start(dir.path()).await;
+    let mut server = Server::start_with(data_dir, flags).await;
     let admin = server.admin().await;
     let mut settings = common::community_settings("Crash", pb::FeaturePlan::Premium);
     settings.apartment_count = Some(100_000);
@@ -222,7 +237,7 @@ async fn acknowledged_writes_survive_sigkill() {
                 .expect("writer stops")
                 .unwrap();
         }
-        server = Server::start(dir.path()).await;
+        server = Server::start_with(data_dir, flags).await;
         let admin = server.admin().await;
         let snapshot = ledger.lock().unwrap().clone();
         assert!(

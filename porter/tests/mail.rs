@@ -124,6 +124,12 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
     );
     assert!(m.attempts >= 1 && !m.error.is_empty(), "{m:?}");
     assert_eq!(m.apartments, ["Luna · B1 · 101"]);
+    let text = common::metrics(&server).await;
+    assert!(
+        text.contains("porter_mail_tries_total{result=\"sent\"} 0\n")
+            && !text.contains("porter_mail_tries_total{result=\"unreachable\"} 0\n"),
+        "{text}"
+    );
     server.kill().await;
 
     let smtp = SmtpServer::start(port, &maildir).await;
@@ -161,6 +167,11 @@ async fn a_message_queued_while_smtp_is_down_goes_out_once_after_a_kill_and_rest
             .iter()
             .all(|m| m.state == "sent" && m.settled_ms > 0 && m.error.is_empty()),
         "{listed:?}"
+    );
+    let text = common::metrics(&server).await;
+    assert!(
+        text.contains("porter_mail_tries_total{result=\"sent\"} 2\n"),
+        "{text}"
     );
     server.stop().await;
     drop(smtp.child);

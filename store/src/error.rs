@@ -98,6 +98,25 @@ pub enum BackendError {
     Transaction(String),
     #[error("the flush task failed: {0}")]
     FlushTask(String),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("migrating the PostgreSQL schema: {0}")]
+    Migration(String),
+    #[error("{0}")]
+    Config(String),
+    /// The backend cannot take the request now (its database is unreachable, its queue
+    /// is full); trying again later may succeed.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<deadpool_postgres::PoolError> for BackendError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => BackendError::Postgres(e),
+            other => BackendError::Unavailable(format!("PostgreSQL is unreachable: {other}")),
+        }
+    }
 }
 
 /// One refused row of an upload: where, and which rule.

@@ -38,14 +38,7 @@ impl Sealer {
     /// Reads the key at `path`, creating it (0600) on first start.
     pub fn load_or_create(path: &Path) -> Result<Self> {
         let key = match std::fs::read(path) {
-            Ok(bytes) if bytes.len() == KEY_LEN => bytes,
-            Ok(bytes) => {
-                return Err(StoreError::precondition(format!(
-                    "{} holds {} bytes; a secret key is {KEY_LEN}",
-                    path.display(),
-                    bytes.len()
-                )));
-            }
+            Ok(bytes) => return Self::from_file_bytes(path, &bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = random::<KEY_LEN>()?;
                 let mut options = std::fs::OpenOptions::new();
@@ -64,6 +57,28 @@ impl Sealer {
         };
         Ok(Sealer {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+        })
+    }
+
+    /// Reads the key at `path`, never creating it: in cluster mode every node must seal
+    /// with the same key, which the operator makes once (32 random bytes) and gives each.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            StoreError::precondition(format!("the sealing key {}: {e}", path.display()))
+        })?;
+        Self::from_file_bytes(path, &bytes)
+    }
+
+    fn from_file_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != KEY_LEN {
+            return Err(StoreError::precondition(format!(
+                "{} holds {} bytes; a secret key is {KEY_LEN}",
+                path.display(),
+                bytes.len()
+            )));
+        }
+        Ok(Sealer {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(bytes)),
         })
     }
 

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use crate::backend::{Backend, MemoryBackend, SledBackend};
+use crate::backend::{Backend, MemoryBackend, PostgresBackend, SledBackend};
 use crate::clock::{Clock, SystemClock};
 use crate::directory::{Actor, Directory};
 use crate::error::Result;
@@ -80,6 +80,17 @@ impl Store {
             Arc::new(SystemClock),
             sealer,
         )
+    }
+
+    /// Opens the store on PostgreSQL at `url` (migrating its schema). `sealer` must be the
+    /// same on every node that opens this database.
+    pub async fn open_postgres(
+        url: &str,
+        clock: Arc<dyn Clock>,
+        sealer: crate::secrets::Sealer,
+    ) -> Result<Self> {
+        let backend = PostgresBackend::connect(url).await?;
+        Self::with_backend(Box::new(backend), clock, sealer)
     }
 
     /// A store that lives in memory only (tests, benchmarks).
@@ -350,7 +361,7 @@ impl Store {
     }
 
     /// Audit entries of the actor's installer, newest first.
-    pub fn audit_page(
+    pub async fn audit_page(
         &self,
         actor: &Actor,
         before_seq: u64,
@@ -365,7 +376,8 @@ impl Store {
         Ok(self
             .inner
             .backend
-            .audit_page(actor.installer_id, before, limit)?)
+            .audit_page(actor.installer_id, before, limit)
+            .await?)
     }
 }
 

@@ -237,10 +237,10 @@ async fn faces_are_checked_kept_and_switched_off() {
         (photo.width, photo.height, photo.sha256.clone()),
         (480, 640, c.value.clone())
     );
-    let (_, bytes) = store.face_photo(&operator, c.id).unwrap();
+    let (_, bytes) = store.face_photo(&operator, c.id).await.unwrap();
     assert_eq!(bytes, png(480, 640).to_vec());
     store.delete_credential(&operator, c.id).await.unwrap();
-    assert!(store.face_photo(&operator, c.id).is_err());
+    assert!(store.face_photo(&operator, c.id).await.is_err());
 
     store
         .set_resident_features(

@@ -12,9 +12,10 @@ use porter_store::outbox::MailContent;
 use porter_store::{Actor, Store, StoreError};
 
 /// The token of the newest link mailed to `to` (invitation or reset).
-fn mailed_token(store: &Store, operator: &Actor, to: &str) -> String {
+async fn mailed_token(store: &Store, operator: &Actor, to: &str) -> String {
     store
         .outbox_page(operator, 0, 500)
+        .await
         .unwrap()
         .into_iter()
         .filter(|m| m.to == to)
@@ -43,7 +44,7 @@ async fn an_invited_resident_sets_a_password_logs_in_and_loses_access_at_reset()
     let community = common::community(&store, &operator, "Luna").await;
     let b1 = common::building(&store, &operator, community, "B1").await;
     let apartment = common::lily_apartment(&store, &operator, b1, "101", "Lily@Example.com").await;
-    let invitation = mailed_token(&store, &operator, "Lily@Example.com");
+    let invitation = mailed_token(&store, &operator, "Lily@Example.com").await;
     assert!(invitation.len() >= 32);
 
     // Nobody can log in before a password is set, and a short one is refused.
@@ -104,7 +105,7 @@ async fn an_invited_resident_sets_a_password_logs_in_and_loses_access_at_reset()
         .forgot_end_user_password("lily@example.com")
         .await
         .unwrap();
-    let reset = mailed_token(&store, &operator, "Lily@Example.com");
+    let reset = mailed_token(&store, &operator, "Lily@Example.com").await;
     assert_ne!(reset, invitation);
     store
         .set_end_user_password(&reset, "resident-pw-3")
@@ -148,7 +149,7 @@ async fn a_family_member_is_invited_and_removed_with_their_sessions() {
         )
         .await
         .unwrap();
-    let token = mailed_token(&store, &operator, "max@example.com");
+    let token = mailed_token(&store, &operator, "max@example.com").await;
     store
         .set_end_user_password(&token, "member-pw-1")
         .await

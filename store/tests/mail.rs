@@ -101,22 +101,27 @@ impl Site {
 
     /// The outbox oldest first, without the end users' account invitations (their own
     /// tests are in end_users.rs).
-    fn outbox(&self) -> Vec<MailMessage> {
-        let mut all = self.store.outbox_page(&self.operator, 0, 500).unwrap();
+    async fn outbox(&self) -> Vec<MailMessage> {
+        let mut all = self
+            .store
+            .outbox_page(&self.operator, 0, 500)
+            .await
+            .unwrap();
         all.retain(|m| !is_invitation(m));
         all.reverse();
         all
     }
 
-    fn due(&self) -> Vec<MailMessage> {
-        let mut due = self.store.mail_due(50).unwrap();
+    async fn due(&self) -> Vec<MailMessage> {
+        let mut due = self.store.mail_due(50).await.unwrap();
         due.retain(|m| !is_invitation(m));
         due
     }
 
     /// (recipient, days) of every expiration notice in the outbox, oldest first.
-    fn notices(&self) -> Vec<(String, u32)> {
+    async fn notices(&self) -> Vec<(String, u32)> {
         self.outbox()
+            .await
             .into_iter()
             .filter_map(|m| match m.content {
                 MailContent::ExpirationNotice { days, .. } => Some((m.to, days)),
@@ -153,7 +158,7 @@ async fn expiration_notices_follow_the_manuals_schedule_once_each() {
     let s = site(true, 2).await;
     s.run_days(25).await;
     assert_eq!(
-        s.notices(),
+        s.notices().await,
         pairs(&[
             ("lily@example.com", 1),
             ("max@example.com", 1),
@@ -164,7 +169,7 @@ async fn expiration_notices_follow_the_manuals_schedule_once_each() {
             ("ryan@example.com", 15),
         ])
     );
-    let first = &s.outbox()[0];
+    let first = &s.outbox().await[0];
     assert!(matches!(
         first.state,
         MailState::Pending { attempts: 0, .. }
@@ -194,7 +199,7 @@ async fn with_the_switch_off_only_the_installer_hears() {
     let s = site(false, 2).await;
     s.run_days(25).await;
     assert_eq!(
-        s.notices(),
+        s.notices().await,
         pairs(&[("ryan@example.com", 5), ("ryan@example.com", 15)])
     );
 }
@@ -208,7 +213,7 @@ async fn a_day_missed_while_down_is_caught_up_once_and_older_ones_are_not() {
     s.store.queue_expiration_notices().await.unwrap();
     s.store.queue_expiration_notices().await.unwrap();
     assert_eq!(
-        s.notices(),
+        s.notices().await,
         pairs(&[("lily@example.com", 3), ("max@example.com", 3)])
     );
 }
@@ -216,10 +221,18 @@ async fn a_day_missed_while_down_is_caught_up_once_and_older_ones_are_not() {
 #[tokio::test]
 async fn a_renewal_confirmation_goes_with_the_payment() {
     let s = site(true, 30).await;
-    assert!(s.outbox().is_empty(), "a first activation is no renewal");
+    assert!(
+        s.outbox().await.is_empty(),
+        "a first activation is no renewal"
+    );
     s.pay(OrderKind::Renewal, common::START_MS + 400 * DAY_MS)
         .await;
-    let renewals: Vec<_> = s.outbox().into_iter().map(|m| (m.to, m.content)).collect();
+    let renewals: Vec<_> = s
+        .outbox()
+        .await
+        .into_iter()
+        .map(|m| (m.to, m.content))
+        .collect();
     assert_eq!(renewals.len(), 2, "{renewals:?}");
     assert_eq!(renewals[0].0, "lily@example.com");
     assert!(
@@ -227,9 +240,16 @@ async fn a_renewal_confirmation_goes_with_the_payment() {
     );
     // Another installer sees none of them.
     let other = common::installer(&s.store, &s.operator, "other", "password-3").await;
-    assert!(s.store.outbox_page(&other, 0, 50).unwrap().is_empty());
+    assert!(s.store.outbox_page(&other, 0, 50).await.unwrap().is_empty());
     // Two renewals, two invitations and the property manager's account email.
-    assert_eq!(s.store.outbox_page(&s.installer, 0, 50).unwrap().len(), 5);
+    assert_eq!(
+        s.store
+            .outbox_page(&s.installer, 0, 50)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -237,7 +257,7 @@ async fn settling_moves_a_message_out_of_the_due_list() {
     let s = site(true, 30).await;
     s.pay(OrderKind::Renewal, common::START_MS + 400 * DAY_MS)
         .await;
-    let due = s.due();
+    let due = s.due().await;
     assert_eq!(due.len(), 2);
     let mut later = due[0].clone();
     later.state = MailState::Pending {
@@ -252,13 +272,19 @@ async fn settling_moves_a_message_out_of_the_due_list() {
         at_ms: s.store.now_ms(),
     };
     s.store.settle_mail(&due[1], &sent).await.unwrap();
-    assert!(s.due().is_empty());
+    assert!(s.due().await.is_empty());
     s.clock.advance_ms(60_000);
-    assert_eq!(s.due(), vec![later]);
+    assert_eq!(s.due().await, vec![later]);
     // After the retention period they go, the sent and the still pending alike (the
     // account mail, never sent here, too).
     s.clock.advance_ms(61 * DAY_MS);
-    assert_eq!(s.store.prune_mail().unwrap(), 5);
-    assert!(s.store.mail_due(10).unwrap().is_empty());
-    assert!(s.store.outbox_page(&s.operator, 0, 50).unwrap().is_empty());
+    assert_eq!(s.store.prune_mail().await.unwrap(), 5);
+    assert!(s.store.mail_due(10).await.unwrap().is_empty());
+    assert!(
+        s.store
+            .outbox_page(&s.operator, 0, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -86,7 +86,10 @@ async fn the_overview_counts_door_openings_per_local_day_and_expiring_apartments
         )
         .unwrap();
 
-    let o = store.community_overview(&operator, community).unwrap();
+    let o = store
+        .community_overview(&operator, community)
+        .await
+        .unwrap();
     assert_eq!(o.devices.len(), 1);
     assert_eq!(
         (
@@ -117,5 +120,5 @@ async fn the_overview_counts_door_openings_per_local_day_and_expiring_apartments
 
     // Another installer's community is not found.
     let other = common::installer(&store, &operator, "mia", "password-3").await;
-    assert!(store.community_overview(&other, community).is_err());
+    assert!(store.community_overview(&other, community).await.is_err());
 }

@@ -148,7 +148,7 @@ async fn a_property_manager_changes_its_own_password() {
         Principal::PropertyManager(p) => assert_eq!(p.id, id),
         other => panic!("{other:?}"),
     }
-    let trail = store.audit_page(&installer, 0, 50).unwrap();
+    let trail = store.audit_page(&installer, 0, 50).await.unwrap();
     assert!(
         trail
             .iter()
@@ -213,7 +213,7 @@ async fn the_app_password_is_reset_only_where_the_app_is_enabled() {
 }
 
 /// The token of the newest link of `kind` mailed to `to`.
-fn mailed(
+async fn mailed(
     store: &porter_store::Store,
     operator: &porter_store::Actor,
     to: &str,
@@ -222,6 +222,7 @@ fn mailed(
     use porter_store::outbox::MailContent;
     store
         .outbox_page(operator, 0, 500)
+        .await
         .unwrap()
         .into_iter()
         .filter(|m| m.to == to && m.content.kind() == kind)
@@ -239,7 +240,7 @@ async fn a_property_manager_sets_its_password_from_the_emailed_links() {
     let installer = common::installer(&store, &operator, "ryan", "password-2").await;
     let (id, generated) =
         common::new_property_manager(&store, &installer, "pat@pm.example", false).await;
-    let account = mailed(&store, &operator, "pat@pm.example", "manager-account");
+    let account = mailed(&store, &operator, "pat@pm.example", "manager-account").await;
     let session = store
         .login("pat@pm.example", &generated, TTL_MS)
         .await
@@ -287,7 +288,8 @@ async fn a_property_manager_sets_its_password_from_the_emailed_links() {
         &operator,
         "pat@pm.example",
         "manager-password-reset",
-    );
+    )
+    .await;
     assert!(
         store
             .set_end_user_password(&reset, "pat-own-password-3")
@@ -304,7 +306,8 @@ async fn a_property_manager_sets_its_password_from_the_emailed_links() {
         &operator,
         "pat@pm.example",
         "manager-password-reset",
-    );
+    )
+    .await;
     assert_ne!(newer, reset);
     assert!(
         store
@@ -330,7 +333,8 @@ async fn a_property_manager_sets_its_password_from_the_emailed_links() {
         &operator,
         "pat@pm.example",
         "manager-password-reset",
-    );
+    )
+    .await;
     store.delete_property_manager(&installer, id).await.unwrap();
     assert!(
         store

@@ -102,18 +102,19 @@ async fn a_property_manager_sees_only_its_communities() {
         store.list_macs(&actor, "", PageRequest::new(1, 10)).total,
         0
     );
-    assert!(store.audit_page(&actor, 0, 10).is_err());
+    assert!(store.audit_page(&actor, 0, 10).await.is_err());
     // Log Access Control: granted in Elm, so its door log reads; taken away, refused.
-    let logs = |a: &porter_store::Actor| {
-        store.list_events(a, elm, &porter_store::events::EventFilter::default(), 0, 10)
-    };
-    assert!(logs(&actor).is_ok());
+    let filter = porter_store::events::EventFilter::default();
+    assert!(store.list_events(&actor, elm, &filter, 0, 10).await.is_ok());
     store
         .assign_property_manager(&installer, elm, pm, PmPermissions::default())
         .await
         .unwrap();
     let actor = store.authenticate(&login.token).unwrap();
-    let err = logs(&actor).unwrap_err();
+    let err = store
+        .list_events(&actor, elm, &filter, 0, 10)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, StoreError::PermissionDenied(m) if m.contains("Log Access Control")),
         "{err}"

@@ -20,6 +20,7 @@ const DAY: i64 = 24 * 3_600_000;
 async fn app_login(store: &Store, operator: &Actor, email: &str) -> EndUserRef {
     let token = store
         .outbox_page(operator, 0, 500)
+        .await
         .unwrap()
         .into_iter()
         .filter(|m| m.to.eq_ignore_ascii_case(email))
@@ -275,7 +276,10 @@ async fn the_door_log_holds_what_the_apartment_opened_and_nothing_of_others() {
         )
         .unwrap();
 
-    let lily_doors = store.end_user_events(lily, "door_log", 0, 50).unwrap();
+    let lily_doors = store
+        .end_user_events(lily, "door_log", 0, 50)
+        .await
+        .unwrap();
     assert_eq!(lily_doors.len(), 1);
     assert!(
         matches!(&lily_doors[0].kind, EventKind::DoorLog { who, .. } if who.contains("APT 101"))
@@ -283,10 +287,11 @@ async fn the_door_log_holds_what_the_apartment_opened_and_nothing_of_others() {
     assert!(
         store
             .end_user_events(lily, "call_log", 0, 50)
+            .await
             .unwrap()
             .is_empty()
     );
-    let zoe_doors = store.end_user_events(zoe, "door_log", 0, 50).unwrap();
+    let zoe_doors = store.end_user_events(zoe, "door_log", 0, 50).await.unwrap();
     assert_eq!(zoe_doors.len(), 1);
     // A call by APT number from a public door phone is not guessed across buildings; a
     // building door phone's is.
@@ -313,10 +318,14 @@ async fn the_door_log_holds_what_the_apartment_opened_and_nothing_of_others() {
         )
         .unwrap();
     assert_eq!(
-        store.end_user_events(zoe, "call_log", 0, 50).unwrap().len(),
+        store
+            .end_user_events(zoe, "call_log", 0, 50)
+            .await
+            .unwrap()
+            .len(),
         1
     );
-    let err = store.end_user_events(zoe, "alarm", 0, 50);
+    let err = store.end_user_events(zoe, "alarm", 0, 50).await;
     assert!(matches!(err, Err(StoreError::Invalid { ref field, .. }) if field == "kind"));
 }
 

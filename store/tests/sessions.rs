@@ -4,14 +4,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use porter_store::MAX_SESSIONS_PER_ACCOUNT;
 use porter_store::{ManualClock, Store, StoreError};
 
 async fn store() -> (Store, ManualClock) {
     let clock = ManualClock::new(1_700_000_000_000);
-    let store = Store::in_memory(Arc::new(clock.clone()));
+    let store = common::empty_store(&clock).await;
     store
         .bootstrap("admin", Some("password-1".into()))
         .await
@@ -122,19 +120,22 @@ async fn device_events_are_kept_up_to_the_retention_limit() {
     assert_eq!(
         store
             .list_events(&actor, c, &EventFilter::default(), 0, 100)
+            .await
             .unwrap()
             .len(),
         25
     );
-    assert_eq!(store.prune_events(10).unwrap(), 15);
+    assert_eq!(store.prune_events(10).await.unwrap(), 15);
     let left = store
         .list_events(&actor, c, &EventFilter::default(), 0, 100)
+        .await
         .unwrap();
     assert_eq!(left.len(), 10);
     assert_eq!(left[0].at_ms, 24, "the newest stay");
     assert!(
         store
             .list_events(&actor, c, &EventFilter::default(), 0, 501)
+            .await
             .is_err()
     );
     // Events of a deleted device are not recorded.

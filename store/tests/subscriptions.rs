@@ -116,7 +116,7 @@ async fn an_order_activates_apartments_only_once_paid() {
     let family = apt.apartment.family_sip_number.clone();
     assert_eq!(app_of_101(), Some(family));
     // The installer's audit trail shows the payment.
-    let trail = store.audit_page(&installer, 0, 10).unwrap();
+    let trail = store.audit_page(&installer, 0, 10).await.unwrap();
     assert!(trail.iter().any(|e| e.action == "subscription.paid"));
     // Paid once only; an activated apartment is renewed, not activated again.
     assert!(matches!(

@@ -24,6 +24,7 @@ impl AuditService for AdminApi {
         let entries = self
             .store
             .audit_page(&actor, r.before_seq, limit as usize)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::ListAuditResponse {
             entries: entries

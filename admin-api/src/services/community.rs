@@ -62,6 +62,7 @@ impl CommunityService for AdminApi {
         let o = self
             .store
             .community_overview(&actor, request.into_inner().id)
+            .await
             .map_err(status)?;
         let mut by_type = std::collections::BTreeMap::<u32, (u32, u32)>::new();
         for d in &o.devices {

@@ -318,6 +318,7 @@ impl CredentialService for AdminApi {
         let (format, data) = self
             .store
             .face_photo(&actor, request.into_inner().id)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::FacePhotoFile {
             content_type: format.content_type().to_owned(),

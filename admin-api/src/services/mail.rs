@@ -25,6 +25,7 @@ impl MailService for AdminApi {
         let messages = self
             .store
             .outbox_page(&actor, r.before_id, limit as usize)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::ListOutboxResponse {
             messages: messages.into_iter().map(outbox_message).collect(),

@@ -13,147 +13,25 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pb::apartment_service_client::ApartmentServiceClient;
-use pb::auth_service_client::AuthServiceClient;
-use pb::building_service_client::BuildingServiceClient;
-use pb::community_service_client::CommunityServiceClient;
-use pb::credential_service_client::CredentialServiceClient;
-use pb::device_service_client::DeviceServiceClient;
-use pb::mac_library_service_client::MacLibraryServiceClient;
+use porter_benches::admin::{Admin, each, now_ms};
 use porter_proto::admin::v1 as pb;
-use tokio::sync::Semaphore;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 const BUILDINGS: usize = 100;
 const GATES: usize = 2;
-const IN_FLIGHT: usize = 16;
-
-#[derive(Clone)]
-struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut r: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        r.metadata_mut().insert("authorization", self.0.clone());
-        Ok(r)
-    }
-}
-
-type Svc = InterceptedService<Channel, Bearer>;
-
-#[derive(Clone)]
-struct Admin(Channel, Bearer);
-
-impl Admin {
-    async fn login(url: &str, password: &str) -> Admin {
-        let channel = Channel::from_shared(url.to_owned())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let token = AuthServiceClient::new(channel.clone())
-            .login(pb::LoginRequest {
-                username: "admin".into(),
-                password: password.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .token;
-        Admin(channel, Bearer(format!("Bearer {token}").parse().unwrap()))
-    }
-    fn communities(&self) -> CommunityServiceClient<Svc> {
-        CommunityServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-    fn buildings(&self) -> BuildingServiceClient<Svc> {
-        BuildingServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-    fn apartments(&self) -> ApartmentServiceClient<Svc> {
-        ApartmentServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-    fn devices(&self) -> DeviceServiceClient<Svc> {
-        DeviceServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-    fn macs(&self) -> MacLibraryServiceClient<Svc> {
-        MacLibraryServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-    fn credentials(&self) -> CredentialServiceClient<Svc> {
-        CredentialServiceClient::with_interceptor(self.0.clone(), self.1.clone())
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// Runs `f` for each item with `IN_FLIGHT` at once; results in order.
-async fn each<T, R, F, Fut>(items: Vec<T>, f: F) -> Vec<R>
-where
-    T: Send + 'static,
-    R: Send + 'static,
-    F: Fn(T) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = R> + Send + 'static,
-{
-    let limit = Arc::new(Semaphore::new(IN_FLIGHT));
-    let f = Arc::new(f);
-    let mut tasks = Vec::with_capacity(items.len());
-    for item in items {
-        let permit = limit.clone().acquire_owned().await.unwrap();
-        let f = f.clone();
-        tasks.push(tokio::spawn(async move {
-            let r = f(item).await;
-            drop(permit);
-            r
-        }));
-    }
-    let mut out = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        out.push(t.await.unwrap());
-    }
-    out
-}
 
 async fn setup(admin: Admin, dir: &Path, apartments: usize, doors: usize, cards: usize) {
     let t0 = Instant::now();
-    let community = admin
-        .communities()
-        .create_community(pb::CreateCommunityRequest {
-            settings: Some(pb::CommunitySettings {
-                name: Some(format!("Push bench {}", now_ms())),
-                feature_plan: Some(pb::FeaturePlan::Premium as i32),
-                apartment_count: Some(u32::try_from(apartments).unwrap()),
-                address: Some(pb::Address {
-                    country: "Germany".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-        })
+    let settings = pb::CommunitySettings {
+        name: Some(format!("Push bench {}", now_ms())),
+        apartment_count: Some(u32::try_from(apartments).unwrap()),
+        ..Default::default()
+    };
+    let (community_id, buildings) = admin
+        .community_with_buildings(settings, BUILDINGS)
         .await
-        .unwrap()
-        .into_inner();
-    let mut buildings = Vec::new();
-    for b in 0..BUILDINGS {
-        buildings.push(
-            admin
-                .buildings()
-                .create_building(pb::CreateBuildingRequest {
-                    community_id: community.id,
-                    name: format!("B{b}"),
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .id,
-        );
-    }
+        .unwrap();
     let plan: Vec<(usize, u64)> = (0..apartments)
         .map(|i| (i, buildings[i % BUILDINGS]))
         .collect();
@@ -190,7 +68,6 @@ async fn setup(admin: Admin, dir: &Path, apartments: usize, doors: usize, cards:
         .map(|i| (i, (i >= GATES).then(|| buildings[i % BUILDINGS])))
         .collect();
     let a = admin.clone();
-    let community_id = community.id;
     let made: Vec<serde_json::Value> = each(door_plan, move |(i, building)| {
         let a = a.clone();
         async move {
@@ -259,7 +136,7 @@ async fn setup(admin: Admin, dir: &Path, apartments: usize, doors: usize, cards:
     println!("credentials {total}");
     println!("setup_secs {:.1}", t0.elapsed().as_secs_f64());
     let site = serde_json::json!({
-        "community_id": community.id,
+        "community_id": community_id,
         "apartments": apts,
     });
     std::fs::write(dir.join("site.json"), serde_json::to_vec(&site).unwrap()).unwrap();
@@ -416,7 +293,7 @@ async fn main() {
         |i: usize, default: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(default);
     match args.get(1).map(String::as_str) {
         Some("setup") => {
-            let admin = Admin::login(&args[2], &args[3]).await;
+            let admin = Admin::login(&args[2], &args[3]).await.unwrap();
             setup(
                 admin,
                 Path::new(&args[4]),
@@ -427,7 +304,7 @@ async fn main() {
             .await;
         }
         Some("changes") => {
-            let admin = Admin::login(&args[2], &args[3]).await;
+            let admin = Admin::login(&args[2], &args[3]).await.unwrap();
             changes(admin, Path::new(&args[4]), arg(5, 200), arg(6, 5) as u32).await;
         }
         Some("report") => report(Path::new(&args[2]), Path::new(&args[3])),

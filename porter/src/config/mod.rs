@@ -18,6 +18,7 @@ pub use sections::Settings;
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub data_dir: PathBuf,
+    pub store: StoreLocation,
     pub log: String,
     pub shutdown_grace: Duration,
     /// The server's TLS identity, loaded or created on first start.
@@ -30,6 +31,15 @@ pub struct ServeConfig {
     mail: porter_mail::MailConfig,
     portal_url_given: bool,
     servers: ServerConfigs,
+}
+
+/// Where the system of record lives.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    /// The embedded sled store in the data directory, its sealing key beside it.
+    Embedded,
+    /// PostgreSQL, shared by every node, each given the same sealing key.
+    Postgres { url: String, sealing_key: PathBuf },
 }
 
 /// Each server's settings (before the open-file budget is applied).
@@ -64,6 +74,7 @@ impl ServeConfig {
             admin: admin(&settings),
             admin_api: admin_api(&settings.admin)?,
         };
+        let store = store_location(&settings)?;
         let data_dir = settings
             .data_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
@@ -84,6 +95,7 @@ impl ServeConfig {
                 .tls
                 .key
                 .unwrap_or_else(|| data_dir.join(porter_edge::tls::KEY_FILE)),
+            store,
             data_dir,
             log: settings.log.unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             shutdown_grace: servers.admin.shutdown_grace,
@@ -93,6 +105,22 @@ impl ServeConfig {
             portal_url_given: settings.mail.portal_url.is_some(),
             servers,
         })
+    }
+
+    /// The PostgreSQL URL without its password, for the log.
+    pub fn store_for_log(&self) -> String {
+        match &self.store {
+            StoreLocation::Embedded => format!("embedded in {}", self.data_dir.display()),
+            StoreLocation::Postgres { url, .. } => match url.parse::<tokio_postgres::Config>() {
+                Ok(c) => format!(
+                    "PostgreSQL {:?} database {:?} as {:?}",
+                    c.get_hosts(),
+                    c.get_dbname().unwrap_or_default(),
+                    c.get_user().unwrap_or_default()
+                ),
+                Err(_) => "PostgreSQL".to_owned(),
+            },
+        }
     }
 
     /// The servers' settings; each listener family holds at most its share of `open_files`.
@@ -318,6 +346,28 @@ fn admin_api(s: &sections::AdminSection) -> anyhow::Result<porter_admin_api::Adm
     Ok(c)
 }
 
+fn store_location(settings: &Settings) -> anyhow::Result<StoreLocation> {
+    let Some(url) = settings.store.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(StoreLocation::Embedded);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        anyhow::bail!("--store: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE");
+    }
+    if let Err(e) = url.parse::<tokio_postgres::Config>() {
+        anyhow::bail!("--store: {e}");
+    }
+    let Some(sealing_key) = settings.sealing_key_file.clone() else {
+        anyhow::bail!(
+            "--store postgres://… needs --sealing-key-file: every node must seal secrets \
+             with the same key (make one with `head -c 32 /dev/urandom > sealing.key`)"
+        );
+    };
+    Ok(StoreLocation::Postgres {
+        url: url.to_owned(),
+        sealing_key,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +400,32 @@ mod tests {
         assert_eq!(c.servers.sip.realm, "flag");
         assert_eq!(c.servers.admin_api.token_ttl, Duration::from_secs(43200));
         assert_eq!(c.cert, PathBuf::from("/from/flag").join("gateway-cert.pem"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_postgres_store_needs_a_sealing_key_and_a_postgres_url() -> anyhow::Result<()> {
+        let mut given = Settings {
+            store: Some("postgres://porter:secret@db.example:5432/porter".into()),
+            ..Settings::default()
+        };
+        let err = ServeConfig::resolve(given.clone()).unwrap_err().to_string();
+        assert!(err.contains("--sealing-key-file"), "{err}");
+        given.sealing_key_file = Some("/etc/porter/sealing.key".into());
+        let c = ServeConfig::resolve(given.clone())?;
+        assert!(matches!(c.store, StoreLocation::Postgres { .. }));
+        let shown = c.store_for_log();
+        assert!(
+            shown.contains("db.example") && !shown.contains("secret"),
+            "{shown}"
+        );
+        given.store = Some("mysql://db.example/porter".into());
+        let err = ServeConfig::resolve(given).unwrap_err().to_string();
+        assert!(err.starts_with("--store"), "{err}");
+        assert!(matches!(
+            ServeConfig::resolve(Settings::default())?.store,
+            StoreLocation::Embedded
+        ));
         Ok(())
     }
 

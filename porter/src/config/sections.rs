@@ -20,6 +20,18 @@ pub struct Settings {
     /// Where the embedded store keeps its data (default ./porter-data).
     #[arg(long, env = "PORTER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The system of record: PostgreSQL at postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// instead of the embedded store in DATA_DIR (which still holds the TLS identity and the
+    /// firmware cache); prefer the environment variable or the config file for a password.
+    /// Needs --sealing-key-file (default: the embedded store).
+    #[arg(long, env = "PORTER_STORE", hide_env_values = true, value_name = "URL")]
+    pub store: Option<String>,
+    /// The key that seals secrets at rest (SIP and camera passwords): a file of 32 random
+    /// bytes, e.g. `head -c 32 /dev/urandom > sealing.key`, the same on every node sharing a
+    /// PostgreSQL store, where it is required (default: DATA_DIR/secret.key, created on
+    /// first start).
+    #[arg(long, env = "PORTER_SEALING_KEY_FILE", value_name = "FILE")]
+    pub sealing_key_file: Option<PathBuf>,
     /// How long to let requests finish after SIGINT/SIGTERM, in seconds (default 10).
     #[arg(long, env = "PORTER_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,

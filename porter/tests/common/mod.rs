@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod postgres;
 pub mod sim_door;
 pub mod sipp;
 pub mod smtp;

@@ -85,32 +85,22 @@ impl CapturedImages {
             }
             Err(_) => return text(StatusCode::BAD_REQUEST, "the upload broke off\n"),
         };
-        let store = self.store.clone();
-        let recorded = tokio::task::spawn_blocking(move || {
-            store.record_capture(device.id, at_ms, &reason, &image)
-        })
-        .await;
+        let recorded = self
+            .store
+            .record_capture(device.id, at_ms, &reason, &image)
+            .await;
         match recorded {
-            Ok(Ok(Some(event))) => {
+            Ok(Some(event)) => {
                 tracing::debug!(device = device.id, seq = event.seq, "captured image kept");
                 text(
                     StatusCode::CREATED,
                     format!("kept as event {}\n", event.seq),
                 )
             }
-            Ok(Ok(None)) => not_found(),
-            Ok(Err(e @ StoreError::Invalid { .. })) => {
-                text(StatusCode::BAD_REQUEST, format!("{e}\n"))
-            }
-            Ok(Err(e)) => {
-                tracing::error!(device = device.id, error = %e, "keeping a captured image");
-                text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the image could not be kept\n",
-                )
-            }
+            Ok(None) => not_found(),
+            Err(e @ StoreError::Invalid { .. }) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
             Err(e) => {
-                tracing::error!(error = %e, "the capture task failed");
+                tracing::error!(device = device.id, error = %e, "keeping a captured image");
                 text(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the image could not be kept\n",

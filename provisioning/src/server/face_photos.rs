@@ -29,7 +29,7 @@ pub struct FacePhotos {
 impl Handler for FacePhotos {
     fn handle<'a>(&'a self, req: Request<Incoming>, peer: &'a Peer) -> Reply<'a> {
         let (parts, _body) = req.into_parts();
-        Box::pin(async move { self.answer(&parts, peer) })
+        Box::pin(async move { self.answer(&parts, peer).await })
     }
 }
 
@@ -48,7 +48,7 @@ fn wanted(path: &str) -> Option<(Id, &str)> {
 }
 
 impl FacePhotos {
-    fn answer(&self, req: &Parts, peer: &Peer) -> Response<Body> {
+    async fn answer(&self, req: &Parts, peer: &Peer) -> Response<Body> {
         if let Some(refused) = only_get_or_head(&req.method) {
             return refused;
         }
@@ -59,7 +59,11 @@ impl FacePhotos {
             Ok(d) => d,
             Err(refused) => return refused.response(),
         };
-        let (format, bytes) = match self.store.door_face_photo(device.id, credential_id, sha256) {
+        let (format, bytes) = match self
+            .store
+            .door_face_photo(device.id, credential_id, sha256)
+            .await
+        {
             Ok(Some(photo)) => photo,
             Ok(None) => return not_found(),
             Err(e) => {

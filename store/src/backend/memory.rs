@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::{Backend, BackendFuture};
+use super::{BackendFuture, EventPredicate, LocalBackend};
 use crate::error::BackendError;
 use crate::events::{
     DeviceEventRecord, EVENT_PREFIX, EventFilter, capture_image_key, capture_image_key_of,
@@ -32,7 +32,7 @@ impl MemoryBackend {
     }
 }
 
-impl Backend for MemoryBackend {
+impl LocalBackend for MemoryBackend {
     fn load(&self) -> Result<Vec<Record>, BackendError> {
         self.records()
             .iter()
@@ -177,7 +177,7 @@ impl Backend for MemoryBackend {
         &self,
         community_id: Id,
         keep: usize,
-        remove: &dyn Fn(&DeviceEventRecord) -> bool,
+        remove: &EventPredicate,
     ) -> Result<usize, BackendError> {
         let mut records = self.records();
         let keys: Vec<String> = records

@@ -1,17 +1,21 @@
-//! Persistence behind one trait: the embedded sled store now, PostgreSQL later.
+//! Persistence behind one trait: the embedded sled store, or PostgreSQL for clusters.
 //!
 //! The store keeps the whole directory in memory and hands each change set to a backend as
 //! one atomic unit. `commit` makes the set visible to later reads of the backend (and
 //! atomic: all or nothing across a crash); `sync` returns once everything committed so far
 //! is durable. A backend whose commit is already durable (PostgreSQL) makes `sync` a no-op.
+//! Reads that may cross a network are futures; appends of device events and Last
+//! Connections are not (a networked backend buffers them and writes them in the background).
 
 mod memory;
+mod postgres;
 mod sled_backend;
 
 use std::future::Future;
 use std::pin::Pin;
 
 pub use memory::MemoryBackend;
+pub use postgres::{PostgresBackend, fresh_schema_url};
 pub use sled_backend::SledBackend;
 
 use crate::error::BackendError;
@@ -22,6 +26,14 @@ use crate::record::{AuditEntry, Change, Record};
 
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
+/// Which events `prune_events` removes besides those past the count.
+pub type EventPredicate = dyn Fn(&DeviceEventRecord) -> bool + Send + Sync;
+
+/// A future already resolved: what a backend whose reads never wait returns.
+fn ready<'a, T: Send + 'a>(value: Result<T, BackendError>) -> BackendFuture<'a, T> {
+    Box::pin(std::future::ready(value))
+}
+
 pub trait Backend: Send + Sync + 'static {
     /// Every record (audit entries excluded), for building the in-memory directory at start.
     fn load(&self) -> Result<Vec<Record>, BackendError>;
@@ -30,7 +42,7 @@ pub trait Backend: Send + Sync + 'static {
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()>;
 
     /// The bytes of a committed blob (`Change::PutBlob`).
-    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError>;
+    fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>>;
 
     /// Waits until every committed change is durable.
     fn sync(&self) -> BackendFuture<'_, ()>;
@@ -43,23 +55,23 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Events of a community with `seq < before_seq` that match, newest first. Scans at
     /// most `scan_limit` events so a narrow filter cannot make a request unbounded.
-    fn events_page(
-        &self,
+    fn events_page<'a>(
+        &'a self,
         community_id: Id,
         before_seq: u64,
-        filter: &EventFilter,
+        filter: &'a EventFilter,
         limit: usize,
         scan_limit: usize,
-    ) -> Result<Vec<DeviceEventRecord>, BackendError>;
+    ) -> BackendFuture<'a, Vec<DeviceEventRecord>>;
 
     /// Deletes the events of a community that match `remove`, and all but the newest
     /// `keep`, with the images of captures among them; returns how many went.
-    fn prune_events(
-        &self,
+    fn prune_events<'a>(
+        &'a self,
         community_id: Id,
         keep: usize,
-        remove: &dyn Fn(&DeviceEventRecord) -> bool,
-    ) -> Result<usize, BackendError>;
+        remove: &'a EventPredicate,
+    ) -> BackendFuture<'a, usize>;
 
     /// Every device's stored Last Connection (`last_seen`).
     fn load_last_seen(&self) -> Result<Vec<(Id, crate::last_seen::LastSeen)>, BackendError>;
@@ -73,11 +85,15 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<(), BackendError>;
 
     /// Pending outbox messages due at `now_ms`, earliest first.
-    fn mail_due(&self, now_ms: i64, limit: usize) -> Result<Vec<MailMessage>, BackendError>;
+    fn mail_due(&self, now_ms: i64, limit: usize) -> BackendFuture<'_, Vec<MailMessage>>;
 
     /// Moves a message from the state it was read in (`before`) to `after`, durably: the
     /// mailer settles a message only after the SMTP server took it, and before the next.
-    fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<(), BackendError>;
+    fn settle_mail<'a>(
+        &'a self,
+        before: &'a MailMessage,
+        after: &'a MailMessage,
+    ) -> BackendFuture<'a, ()>;
 
     /// Outbox messages with `id < before_id`, newest first, of one installer (all with
     /// `None`); scans at most `scan_limit`.
@@ -87,10 +103,10 @@ pub trait Backend: Send + Sync + 'static {
         before_id: u64,
         limit: usize,
         scan_limit: usize,
-    ) -> Result<Vec<MailMessage>, BackendError>;
+    ) -> BackendFuture<'_, Vec<MailMessage>>;
 
     /// Removes the messages `outbox::prunable` says may go, with their dedupe keys.
-    fn prune_mail(&self, now_ms: i64) -> Result<usize, BackendError>;
+    fn prune_mail(&self, now_ms: i64) -> BackendFuture<'_, usize>;
 
     /// Audit entries of one installer with `seq < before_seq`, newest first.
     fn audit_page(
@@ -98,7 +114,165 @@ pub trait Backend: Send + Sync + 'static {
         installer_id: Id,
         before_seq: u64,
         limit: usize,
+    ) -> BackendFuture<'_, Vec<AuditEntry>>;
+}
+
+/// A backend whose reads complete without waiting on a network (sled's page cache and
+/// disk, memory): it answers in place, and `Backend` comes from the blanket impl below.
+pub trait LocalBackend: Send + Sync + 'static {
+    fn load(&self) -> Result<Vec<Record>, BackendError>;
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()>;
+    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError>;
+    fn sync(&self) -> BackendFuture<'_, ()>;
+    fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError>;
+    fn append_capture(&self, event: &DeviceEventRecord, image: &[u8]) -> Result<(), BackendError>;
+    fn events_page(
+        &self,
+        community_id: Id,
+        before_seq: u64,
+        filter: &EventFilter,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<DeviceEventRecord>, BackendError>;
+    fn prune_events(
+        &self,
+        community_id: Id,
+        keep: usize,
+        remove: &EventPredicate,
+    ) -> Result<usize, BackendError>;
+    fn load_last_seen(&self) -> Result<Vec<(Id, crate::last_seen::LastSeen)>, BackendError>;
+    fn put_last_seen(
+        &self,
+        entries: &[(Id, crate::last_seen::LastSeen)],
+        gone: &[Id],
+    ) -> Result<(), BackendError>;
+    fn mail_due(&self, now_ms: i64, limit: usize) -> Result<Vec<MailMessage>, BackendError>;
+    fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<(), BackendError>;
+    fn mail_page(
+        &self,
+        installer_id: Option<Id>,
+        before_id: u64,
+        limit: usize,
+        scan_limit: usize,
+    ) -> Result<Vec<MailMessage>, BackendError>;
+    fn prune_mail(&self, now_ms: i64) -> Result<usize, BackendError>;
+    fn audit_page(
+        &self,
+        installer_id: Id,
+        before_seq: u64,
+        limit: usize,
     ) -> Result<Vec<AuditEntry>, BackendError>;
+}
+
+impl<B: LocalBackend> Backend for B {
+    fn load(&self) -> Result<Vec<Record>, BackendError> {
+        LocalBackend::load(self)
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
+        LocalBackend::commit(self, changes)
+    }
+
+    fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>> {
+        ready(LocalBackend::blob(self, key))
+    }
+
+    fn sync(&self) -> BackendFuture<'_, ()> {
+        LocalBackend::sync(self)
+    }
+
+    fn append_events(&self, events: &[DeviceEventRecord]) -> Result<(), BackendError> {
+        LocalBackend::append_events(self, events)
+    }
+
+    fn append_capture(&self, event: &DeviceEventRecord, image: &[u8]) -> Result<(), BackendError> {
+        LocalBackend::append_capture(self, event, image)
+    }
+
+    fn events_page<'a>(
+        &'a self,
+        community_id: Id,
+        before_seq: u64,
+        filter: &'a EventFilter,
+        limit: usize,
+        scan_limit: usize,
+    ) -> BackendFuture<'a, Vec<DeviceEventRecord>> {
+        ready(LocalBackend::events_page(
+            self,
+            community_id,
+            before_seq,
+            filter,
+            limit,
+            scan_limit,
+        ))
+    }
+
+    fn prune_events<'a>(
+        &'a self,
+        community_id: Id,
+        keep: usize,
+        remove: &'a EventPredicate,
+    ) -> BackendFuture<'a, usize> {
+        ready(LocalBackend::prune_events(self, community_id, keep, remove))
+    }
+
+    fn load_last_seen(&self) -> Result<Vec<(Id, crate::last_seen::LastSeen)>, BackendError> {
+        LocalBackend::load_last_seen(self)
+    }
+
+    fn put_last_seen(
+        &self,
+        entries: &[(Id, crate::last_seen::LastSeen)],
+        gone: &[Id],
+    ) -> Result<(), BackendError> {
+        LocalBackend::put_last_seen(self, entries, gone)
+    }
+
+    fn mail_due(&self, now_ms: i64, limit: usize) -> BackendFuture<'_, Vec<MailMessage>> {
+        ready(LocalBackend::mail_due(self, now_ms, limit))
+    }
+
+    fn settle_mail<'a>(
+        &'a self,
+        before: &'a MailMessage,
+        after: &'a MailMessage,
+    ) -> BackendFuture<'a, ()> {
+        ready(LocalBackend::settle_mail(self, before, after))
+    }
+
+    fn mail_page(
+        &self,
+        installer_id: Option<Id>,
+        before_id: u64,
+        limit: usize,
+        scan_limit: usize,
+    ) -> BackendFuture<'_, Vec<MailMessage>> {
+        ready(LocalBackend::mail_page(
+            self,
+            installer_id,
+            before_id,
+            limit,
+            scan_limit,
+        ))
+    }
+
+    fn prune_mail(&self, now_ms: i64) -> BackendFuture<'_, usize> {
+        ready(LocalBackend::prune_mail(self, now_ms))
+    }
+
+    fn audit_page(
+        &self,
+        installer_id: Id,
+        before_seq: u64,
+        limit: usize,
+    ) -> BackendFuture<'_, Vec<AuditEntry>> {
+        ready(LocalBackend::audit_page(
+            self,
+            installer_id,
+            before_seq,
+            limit,
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -134,7 +308,7 @@ mod tests {
     }
 
     /// Both backends keep a capture's bytes with its event and drop them together.
-    fn captures_go_with_their_events(b: &dyn Backend) {
+    async fn captures_go_with_their_events(b: &dyn Backend) {
         for seq in 1..=3 {
             b.append_capture(&capture(seq), &[seq as u8; 3]).unwrap();
         }
@@ -145,19 +319,25 @@ mod tests {
             },
         )])
         .unwrap();
-        assert_eq!(b.blob(&capture_image_key(7, 2)).unwrap(), Some(vec![2; 3]));
+        assert_eq!(
+            b.blob(&capture_image_key(7, 2)).await.unwrap(),
+            Some(vec![2; 3])
+        );
         let only = EventFilter {
             kind: "capture".into(),
             ..EventFilter::default()
         };
-        let listed = b.events_page(7, u64::MAX, &only, 10, 100).unwrap();
+        let listed = b.events_page(7, u64::MAX, &only, 10, 100).await.unwrap();
         assert_eq!(listed.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
         // Three may stay: capture 2 goes by the filter, capture 1 by the count.
-        let removed = b.prune_events(7, 3, &|e| e.seq == 2).unwrap();
+        let removed = b.prune_events(7, 3, &|e| e.seq == 2).await.unwrap();
         assert_eq!(removed, 2);
-        assert_eq!(b.blob(&capture_image_key(7, 1)).unwrap(), None);
-        assert_eq!(b.blob(&capture_image_key(7, 2)).unwrap(), None);
-        assert_eq!(b.blob(&capture_image_key(7, 3)).unwrap(), Some(vec![3; 3]));
+        assert_eq!(b.blob(&capture_image_key(7, 1)).await.unwrap(), None);
+        assert_eq!(b.blob(&capture_image_key(7, 2)).await.unwrap(), None);
+        assert_eq!(
+            b.blob(&capture_image_key(7, 3)).await.unwrap(),
+            Some(vec![3; 3])
+        );
         assert!(b.load().unwrap().is_empty(), "images are not records");
     }
 
@@ -196,24 +376,28 @@ mod tests {
         ])
         .await
         .unwrap();
-        let due = b.mail_due(10, 10).unwrap();
+        let due = b.mail_due(10, 10).await.unwrap();
         assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [1]);
         let mut sent = due[0].clone();
         sent.state = crate::outbox::MailState::Sent {
             attempts: 1,
             at_ms: 10,
         };
-        b.settle_mail(&due[0], &sent).unwrap();
+        b.settle_mail(&due[0], &sent).await.unwrap();
         b.commit(&[
             Change::QueueMail(mail(3, "k1")),
             Change::QueueMail(mail(4, "k2")),
         ])
         .await
         .unwrap();
-        assert_eq!(b.mail_due(4, 10).unwrap(), [], "not due before its time");
-        let due = b.mail_due(10, 10).unwrap();
+        assert_eq!(
+            b.mail_due(4, 10).await.unwrap(),
+            [],
+            "not due before its time"
+        );
+        let due = b.mail_due(10, 10).await.unwrap();
         assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [4]);
-        let all = b.mail_page(None, u64::MAX, 10, 100).unwrap();
+        let all = b.mail_page(None, u64::MAX, 10, 100).await.unwrap();
         assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [4, 1]);
         assert!(b.load().unwrap().is_empty(), "mail is not a record");
     }
@@ -229,14 +413,36 @@ mod tests {
         mail_is_queued_once_per_dedupe_key(&SledBackend::open(dir.path()).unwrap()).await;
     }
 
-    #[test]
-    fn memory_keeps_captures_with_their_events() {
-        captures_go_with_their_events(&MemoryBackend::new());
+    /// A PostgreSQL backend in a schema of its own when the test command gives a server
+    /// (`PORTER_TEST_POSTGRES`); `None` leaves the PostgreSQL cases to that run.
+    async fn postgres() -> Option<PostgresBackend> {
+        let server = std::env::var("PORTER_TEST_POSTGRES").ok()?;
+        let url = fresh_schema_url(&server).await.unwrap();
+        Some(PostgresBackend::connect(&url).await.unwrap())
     }
 
-    #[test]
-    fn sled_keeps_captures_with_their_events() {
+    #[tokio::test]
+    async fn postgres_queues_mail_once() {
+        if let Some(b) = postgres().await {
+            mail_is_queued_once_per_dedupe_key(&b).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn postgres_keeps_captures_with_their_events() {
+        if let Some(b) = postgres().await {
+            captures_go_with_their_events(&b).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn memory_keeps_captures_with_their_events() {
+        captures_go_with_their_events(&MemoryBackend::new()).await;
+    }
+
+    #[tokio::test]
+    async fn sled_keeps_captures_with_their_events() {
         let dir = tempfile::tempdir().unwrap();
-        captures_go_with_their_events(&SledBackend::open(dir.path()).unwrap());
+        captures_go_with_their_events(&SledBackend::open(dir.path()).unwrap()).await;
     }
 }

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Backend, BackendFuture};
+use super::{BackendFuture, EventPredicate, LocalBackend};
 use crate::error::BackendError;
 use crate::events::{
     DeviceEventRecord, EVENT_PREFIX, EventFilter, capture_image_key, capture_image_key_of,
@@ -92,7 +92,7 @@ impl SledBackend {
     }
 }
 
-impl Backend for SledBackend {
+impl LocalBackend for SledBackend {
     fn load(&self) -> Result<Vec<Record>, BackendError> {
         let mut out = Vec::new();
         for item in self.tree.iter() {
@@ -209,7 +209,7 @@ impl Backend for SledBackend {
         &self,
         community_id: Id,
         keep: usize,
-        remove: &dyn Fn(&DeviceEventRecord) -> bool,
+        remove: &EventPredicate,
     ) -> Result<usize, BackendError> {
         let start = event_key(community_id, 0);
         let end = event_key(community_id, u64::MAX);

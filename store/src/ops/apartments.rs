@@ -288,7 +288,8 @@ impl Store {
             .await?;
         // Logs and histories go too (the audit log stays). They are a separate stream, so
         // this follows the committed reset.
-        self.forget_apartment_events(view.apartment.community_id, id)?;
+        self.forget_apartment_events(view.apartment.community_id, id)
+            .await?;
         Ok(view)
     }
 

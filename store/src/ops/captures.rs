@@ -23,7 +23,7 @@ const PRUNE_EVERY: u64 = 64;
 impl Store {
     /// Keeps a picture device `device_id` took at `at_ms` (0: now) because of `reason`.
     /// `None` when the device is gone meanwhile.
-    pub fn record_capture(
+    pub async fn record_capture(
         &self,
         device_id: Id,
         at_ms: i64,
@@ -43,14 +43,15 @@ impl Store {
         let record = self.event_record(&device, at_ms, self.now_ms(), kind);
         self.backend().append_capture(&record, image)?;
         if record.seq.is_multiple_of(PRUNE_EVERY) {
-            self.prune_captures_of(record.community_id, CAPTURES_PER_COMMUNITY)?;
+            self.prune_captures_of(record.community_id, CAPTURES_PER_COMMUNITY)
+                .await?;
         }
         self.publish_event(record.clone());
         Ok(Some(record))
     }
 
     /// The bytes of captured image `seq` of a community, with its content type.
-    pub fn capture_image(
+    pub async fn capture_image(
         &self,
         actor: &Actor,
         community_id: Id,
@@ -64,7 +65,8 @@ impl Store {
         };
         let event = self
             .backend()
-            .events_page(community_id, seq.saturating_add(1), &filter, 1, 1)?
+            .events_page(community_id, seq.saturating_add(1), &filter, 1, 1)
+            .await?
             .into_iter()
             .find(|e| e.seq == seq)
             .ok_or_else(missing)?;
@@ -73,29 +75,32 @@ impl Store {
         };
         let bytes = self
             .backend()
-            .blob(&capture_image_key(community_id, seq))?
+            .blob(&capture_image_key(community_id, seq))
+            .await?
             .ok_or_else(missing)?;
         Ok((content_type, bytes))
     }
 
     /// Keeps the newest `keep` captured images of a community; returns how many went.
-    pub(crate) fn prune_captures_of(&self, community_id: Id, keep: usize) -> Result<usize> {
+    pub(crate) async fn prune_captures_of(&self, community_id: Id, keep: usize) -> Result<usize> {
         let filter = EventFilter {
             kind: "capture".into(),
             ..EventFilter::default()
         };
-        let newest =
-            self.backend()
-                .events_page(community_id, u64::MAX, &filter, keep + 1, usize::MAX)?;
+        let newest = self
+            .backend()
+            .events_page(community_id, u64::MAX, &filter, keep + 1, usize::MAX)
+            .await?;
         if newest.len() <= keep {
             return Ok(0);
         }
         let oldest_kept = newest[keep - 1].seq;
         Ok(self
             .backend()
-            .prune_events(community_id, usize::MAX, &|e| {
+            .prune_events(community_id, usize::MAX, &move |e| {
                 matches!(e.kind, EventKind::Capture { .. }) && e.seq < oldest_kept
-            })?)
+            })
+            .await?)
     }
 }
 
@@ -143,39 +148,56 @@ mod tests {
         let gate = public_door_phone(&store, &actor, community, "0C1100000001")
             .await
             .unwrap();
-        let err = store.record_capture(gate, 0, "selfie", &png(640, 480));
+        let err = store
+            .record_capture(gate, 0, "selfie", &png(640, 480))
+            .await;
         assert!(matches!(err, Err(StoreError::Invalid { ref field, .. }) if field == "reason"));
-        let err = store.record_capture(gate, 0, "call", b"GIF89a");
+        let err = store.record_capture(gate, 0, "call", b"GIF89a").await;
         assert!(matches!(err, Err(StoreError::Invalid { ref field, .. }) if field == "image"));
         let big = [png(640, 480), vec![0; MAX_CAPTURE_BYTES]].concat();
-        assert!(store.record_capture(gate, 0, "call", &big).is_err());
+        assert!(store.record_capture(gate, 0, "call", &big).await.is_err());
 
         let mut seqs = Vec::new();
         for i in 0..5 {
             let picture = [png(640, 480), vec![i]].concat();
             let e = store
                 .record_capture(gate, 1_000 + i64::from(i), "door_log", &picture)
+                .await
                 .unwrap()
                 .unwrap();
             seqs.push(e.seq);
         }
-        let (content_type, bytes) = store.capture_image(&actor, community, seqs[4]).unwrap();
+        let (content_type, bytes) = store
+            .capture_image(&actor, community, seqs[4])
+            .await
+            .unwrap();
         assert_eq!(
             (content_type.as_str(), bytes.last()),
             ("image/png", Some(&4))
         );
 
-        assert_eq!(store.prune_captures_of(community, 2).unwrap(), 3);
-        assert!(store.capture_image(&actor, community, seqs[1]).is_err());
+        assert_eq!(store.prune_captures_of(community, 2).await.unwrap(), 3);
+        assert!(
+            store
+                .capture_image(&actor, community, seqs[1])
+                .await
+                .is_err()
+        );
         assert!(
             store
                 .backend()
                 .blob(&capture_image_key(community, seqs[1]))
+                .await
                 .unwrap()
                 .is_none(),
             "a pruned capture's bytes go with it"
         );
-        assert!(store.capture_image(&actor, community, seqs[3]).is_ok());
+        assert!(
+            store
+                .capture_image(&actor, community, seqs[3])
+                .await
+                .is_ok()
+        );
         // The events' own retention takes the bytes too.
         store
             .record_device_events(
@@ -188,11 +210,12 @@ mod tests {
                 )],
             )
             .unwrap();
-        store.prune_events(1).unwrap();
+        store.prune_events(1).await.unwrap();
         assert!(
             store
                 .backend()
                 .blob(&capture_image_key(community, seqs[4]))
+                .await
                 .unwrap()
                 .is_none()
         );

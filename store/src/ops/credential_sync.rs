@@ -201,7 +201,7 @@ impl Store {
     /// from the `sha256` its list names. `None` unless the device holds that credential now:
     /// another community's, one opening none of its relays, a withdrawn or spent one, or a
     /// photo since replaced are all the same answer, so a device learns nothing of the rest.
-    pub fn door_face_photo(
+    pub async fn door_face_photo(
         &self,
         device_id: Id,
         credential_id: Id,
@@ -224,7 +224,8 @@ impl Store {
         };
         Ok(self
             .backend()
-            .blob(&face_blob_key(credential_id))?
+            .blob(&face_blob_key(credential_id))
+            .await?
             .map(|bytes| (format, bytes)))
     }
 }

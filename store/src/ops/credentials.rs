@@ -118,7 +118,7 @@ impl Store {
     }
 
     /// A face credential's photo.
-    pub fn face_photo(&self, actor: &Actor, id: Id) -> Result<(PhotoFormat, Vec<u8>)> {
+    pub async fn face_photo(&self, actor: &Actor, id: Id) -> Result<(PhotoFormat, Vec<u8>)> {
         let format = self.read(|dir| {
             let c = credential_of(dir, actor, id)?;
             c.face
@@ -128,7 +128,8 @@ impl Store {
         })?;
         let bytes = self
             .backend()
-            .blob(&face_blob_key(id))?
+            .blob(&face_blob_key(id))
+            .await?
             .ok_or_else(|| StoreError::not_found(format!("face photo of credential {id}")))?;
         Ok((format, bytes))
     }

@@ -131,7 +131,7 @@ impl Store {
     }
 
     /// A community's events, newest first; `before_seq` 0 starts from the newest.
-    pub fn list_events(
+    pub async fn list_events(
         &self,
         actor: &Actor,
         community_id: Id,
@@ -141,10 +141,11 @@ impl Store {
     ) -> Result<Vec<DeviceEventRecord>> {
         self.require_log_access(actor, community_id)?;
         self.events_page(community_id, filter, before_seq, limit)
+            .await
     }
 
     /// A page of a community's events, once the caller may read them.
-    pub(crate) fn events_page(
+    pub(crate) async fn events_page(
         &self,
         community_id: Id,
         filter: &EventFilter,
@@ -162,38 +163,38 @@ impl Store {
         } else {
             before_seq
         };
-        Ok(self.backend().events_page(
-            community_id,
-            before,
-            filter,
-            limit.max(1),
-            MAX_EVENT_SCAN,
-        )?)
+        Ok(self
+            .backend()
+            .events_page(community_id, before, filter, limit.max(1), MAX_EVENT_SCAN)
+            .await?)
     }
 
     /// Keeps the newest `keep` events of every community, and of those the newest
     /// `CAPTURES_PER_COMMUNITY` captured images; returns how many went.
-    pub fn prune_events(&self, keep: usize) -> Result<usize> {
+    pub async fn prune_events(&self, keep: usize) -> Result<usize> {
         let communities: Vec<Id> = self.read(|d| d.all_community_ids());
         let mut removed = 0;
         for c in communities {
-            removed += self.backend().prune_events(c, keep, &|_| false)?;
-            removed += self.prune_captures_of(c, super::captures::CAPTURES_PER_COMMUNITY)?;
+            removed += self.backend().prune_events(c, keep, &|_| false).await?;
+            removed += self
+                .prune_captures_of(c, super::captures::CAPTURES_PER_COMMUNITY)
+                .await?;
         }
         Ok(removed)
     }
 
     /// "Reset Apartment" removes the apartment's logs (door logs, calls, alarms).
-    pub(crate) fn forget_apartment_events(
+    pub(crate) async fn forget_apartment_events(
         &self,
         community_id: Id,
         apartment_id: Id,
     ) -> Result<usize> {
         Ok(self
             .backend()
-            .prune_events(community_id, usize::MAX, &|e| {
+            .prune_events(community_id, usize::MAX, &move |e| {
                 e.apartment_id == Some(apartment_id)
-            })?)
+            })
+            .await?)
     }
 }
 

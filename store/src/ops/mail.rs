@@ -57,13 +57,13 @@ impl Store {
     }
 
     /// Pending messages due now, earliest first.
-    pub fn mail_due(&self, limit: usize) -> Result<Vec<MailMessage>> {
-        Ok(self.backend().mail_due(self.now_ms(), limit)?)
+    pub async fn mail_due(&self, limit: usize) -> Result<Vec<MailMessage>> {
+        Ok(self.backend().mail_due(self.now_ms(), limit).await?)
     }
 
     /// Records what became of a message the mailer read as `before`; durable on return.
     pub async fn settle_mail(&self, before: &MailMessage, after: &MailMessage) -> Result<()> {
-        self.backend().settle_mail(before, after)?;
+        self.backend().settle_mail(before, after).await?;
         self.backend().sync().await?;
         Ok(())
     }
@@ -74,13 +74,13 @@ impl Store {
     }
 
     /// Drops messages settled longer ago than `outbox::MAIL_RETENTION_MS`.
-    pub fn prune_mail(&self) -> Result<usize> {
-        Ok(self.backend().prune_mail(self.now_ms())?)
+    pub async fn prune_mail(&self) -> Result<usize> {
+        Ok(self.backend().prune_mail(self.now_ms()).await?)
     }
 
     /// The outbox, newest first: the site operator's is every installer's; an installer
     /// sees its own messages.
-    pub fn outbox_page(
+    pub async fn outbox_page(
         &self,
         actor: &Actor,
         before_id: u64,
@@ -89,12 +89,15 @@ impl Store {
         super::require_staff(actor, "read the outbox")?;
         let installer = (!actor.operator).then_some(actor.installer_id);
         let before = if before_id == 0 { u64::MAX } else { before_id };
-        Ok(self.backend().mail_page(
-            installer,
-            before,
-            limit.clamp(1, MAX_OUTBOX_PAGE),
-            OUTBOX_SCAN_LIMIT,
-        )?)
+        Ok(self
+            .backend()
+            .mail_page(
+                installer,
+                before,
+                limit.clamp(1, MAX_OUTBOX_PAGE),
+                OUTBOX_SCAN_LIMIT,
+            )
+            .await?)
     }
 }
 

@@ -52,7 +52,11 @@ pub struct CommunityOverview {
 }
 
 impl Store {
-    pub fn community_overview(&self, actor: &Actor, community_id: Id) -> Result<CommunityOverview> {
+    pub async fn community_overview(
+        &self,
+        actor: &Actor,
+        community_id: Id,
+    ) -> Result<CommunityOverview> {
         let now = self.now_ms();
         let (mut overview, zone) = self.read(|dir| {
             let community = dir.community_of(actor, community_id)?;
@@ -101,14 +105,14 @@ impl Store {
             Ok::<_, crate::error::StoreError>((o, community.time_zone.clone()))
         })?;
         let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-        let (days, complete) = self.door_days(community_id, tz, now)?;
+        let (days, complete) = self.door_days(community_id, tz, now).await?;
         overview.door_days = days;
         overview.door_days_complete = complete;
         Ok(overview)
     }
 
     /// Door openings and refusals per day of the last `DOOR_DAYS` days in `tz`.
-    fn door_days(
+    async fn door_days(
         &self,
         community_id: Id,
         tz: chrono_tz::Tz,
@@ -129,13 +133,10 @@ impl Store {
         let mut before = u64::MAX;
         let mut read = 0;
         let complete = loop {
-            let page = self.backend().events_page(
-                community_id,
-                before,
-                &filter,
-                EVENT_PAGE,
-                MAX_DOOR_EVENTS,
-            )?;
+            let page = self
+                .backend()
+                .events_page(community_id, before, &filter, EVENT_PAGE, MAX_DOOR_EVENTS)
+                .await?;
             for e in &page {
                 // Events arrive in order: one received before the window ends the walk.
                 if e.received_ms < since {

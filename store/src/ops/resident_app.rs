@@ -208,7 +208,7 @@ impl Store {
     }
 
     /// The apartment's door log or call log (`kind`), newest first.
-    pub fn end_user_events(
+    pub async fn end_user_events(
         &self,
         user: EndUserRef,
         kind: &str,
@@ -226,6 +226,7 @@ impl Store {
             ..EventFilter::default()
         };
         self.events_page(community_id, &filter, before_seq, limit)
+            .await
     }
 
     /// The third-party cameras the end user may watch: those of the public area serving

@@ -10,10 +10,28 @@ use porter_store::{Actor, ManualClock, Store};
 
 pub const START_MS: i64 = 1_700_000_000_000;
 
+/// The backend this run of the suite tests: memory, or PostgreSQL when the test command
+/// sets `PORTER_STORE_SUITE=postgres` and `PORTER_TEST_POSTGRES` (a server's URL). On
+/// PostgreSQL every store gets a schema of its own, so tests run side by side.
+pub async fn empty_store(clock: &ManualClock) -> Store {
+    if std::env::var("PORTER_STORE_SUITE").as_deref() != Ok("postgres") {
+        return Store::in_memory(Arc::new(clock.clone()));
+    }
+    let server = std::env::var("PORTER_TEST_POSTGRES")
+        .expect("PORTER_STORE_SUITE=postgres needs PORTER_TEST_POSTGRES, a server's URL");
+    let url = porter_store::backend::fresh_schema_url(&server)
+        .await
+        .unwrap();
+    let sealer = porter_store::secrets::Sealer::ephemeral().unwrap();
+    Store::open_postgres(&url, Arc::new(clock.clone()), sealer)
+        .await
+        .unwrap()
+}
+
 /// A fresh store on a manual clock, and the site operator (the first installer).
 pub async fn operator_store() -> (Store, Actor, ManualClock) {
     let clock = ManualClock::new(START_MS);
-    let store = Store::in_memory(Arc::new(clock.clone()));
+    let store = empty_store(&clock).await;
     store
         .bootstrap("admin", Some("password-1".into()))
         .await

@@ -103,6 +103,7 @@ impl EventService for AdminApi {
         let events = self
             .store
             .list_events(&actor, r.community_id, &filter, r.before_seq, limit)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::ListEventsResponse {
             events: events.into_iter().map(event_message).collect(),
@@ -118,6 +119,7 @@ impl EventService for AdminApi {
         let (content_type, data) = self
             .store
             .capture_image(&actor, r.community_id, r.seq)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::CapturedImageFile { content_type, data }))
     }

@@ -133,7 +133,7 @@ impl AdminApi {
         Ok(Response::new(pb::Empty {}))
     }
 
-    pub(super) fn app_events(
+    pub(super) async fn app_events(
         &self,
         request: Request<pb::ListMyEventsRequest>,
     ) -> ApiResult<pb::ListEventsResponse> {
@@ -143,6 +143,7 @@ impl AdminApi {
         let events = self
             .store
             .end_user_events(user, &r.kind, r.before_seq, limit)
+            .await
             .map_err(status)?;
         Ok(Response::new(pb::ListEventsResponse {
             events: events.into_iter().map(event_message).collect(),

@@ -192,7 +192,7 @@ impl ResidentService for AdminApi {
         &self,
         request: Request<pb::ListMyEventsRequest>,
     ) -> ApiResult<pb::ListEventsResponse> {
-        self.app_events(request)
+        self.app_events(request).await
     }
 
     async fn list_my_cameras(
