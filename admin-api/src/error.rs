@@ -15,6 +15,12 @@ pub fn status(err: StoreError) -> Status {
         StoreError::PermissionDenied(_) => Code::PermissionDenied,
         StoreError::Unauthenticated(_) => Code::Unauthenticated,
         StoreError::ResourceExhausted(_) => Code::ResourceExhausted,
+        StoreError::Backend(e) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "storage unreachable");
+            return Status::unavailable(
+                "the database is unreachable; the change was not saved, try again shortly",
+            );
+        }
         StoreError::Backend(e) => {
             tracing::error!(error = %e, "storage failure");
             return Status::internal("storage failure; the change was not saved");

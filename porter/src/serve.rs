@@ -132,6 +132,10 @@ pub async fn run(
     servers_running.spawn(portal.run(shutdown.clone()));
     servers_running.spawn(crate::housekeeping::run(store.clone(), shutdown.clone()));
     servers_running.spawn(mailer.run(shutdown.clone()));
+    // Cluster mode: other nodes' writes reach this node's directory (a no-op on one node).
+    let follower = store.clone();
+    let stop = shutdown.clone();
+    servers_running.spawn(async move { follower.follow_changes(stop.cancelled()).await });
     let admin = tokio::spawn(admin.run(shutdown.clone()));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
@@ -169,7 +173,8 @@ async fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
         StoreLocation::Embedded => Store::open_sled(&config.data_dir),
         StoreLocation::Postgres { url, sealing_key } => {
             let sealer = porter_store::secrets::Sealer::load(sealing_key)?;
-            Store::open_postgres(url, Arc::new(porter_store::SystemClock), sealer).await
+            let clock = Arc::new(porter_store::SystemClock);
+            Store::open_postgres(url, &config.node_id, clock, sealer).await
         }
     };
     opened.with_context(|| format!("opening the store ({})", config.store_for_log()))

@@ -110,6 +110,40 @@ pub enum BackendError {
     Unavailable(String),
 }
 
+impl BackendError {
+    /// Whether the backend could not be reached (rather than refusing or failing the
+    /// request): the database down, restarting, or out of connections. Trying again later
+    /// may succeed; nothing of the request was written.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            BackendError::Unavailable(_) => true,
+            BackendError::Postgres(e) => postgres_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+fn postgres_unreachable(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        // Class 08: connection exceptions; 57P01-57P03: the server shutting down or
+        // starting; 53300: out of connections.
+        return code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+            ]
+            .contains(code);
+    }
+    // Connecting, reading or writing the socket failed.
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+}
+
 impl From<deadpool_postgres::PoolError> for BackendError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         match e {

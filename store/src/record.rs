@@ -70,7 +70,7 @@ impl CredentialLog {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RecordKey {
     Meta,
     Account(Id),

@@ -37,9 +37,11 @@ pub struct Store {
 
 struct Inner {
     dir: RwLock<Directory>,
-    /// Next device event sequence number: milliseconds since the epoch × 1024 at start,
-    /// then counting, so numbers keep increasing across restarts.
+    /// Counter behind event and mail ids (`next_event_seq`): milliseconds since the epoch
+    /// × 1024 at start, then counting, so ids keep increasing across restarts.
     event_seq: std::sync::atomic::AtomicU64,
+    /// The backend's node slot, the low bits of every id this node makes.
+    node_slot: u64,
     sealer: crate::secrets::Sealer,
     writer: tokio::sync::Mutex<()>,
     backend: Box<dyn Backend>,
@@ -58,6 +60,13 @@ struct Inner {
     mail_queued: tokio::sync::Notify,
     /// MACs of other libraries tried, per installer (`ops::macs`).
     mac_conflicts: crate::auth_failures::AuthFailures<Id>,
+}
+
+/// What applying one change set changed, for the feeds.
+struct Applied {
+    revoked: Vec<crate::revocation::Revocation>,
+    touched: Vec<Id>,
+    credentials: Vec<Id>,
 }
 
 /// The communities one write touched (their devices' configuration may have changed).
@@ -84,12 +93,14 @@ impl Store {
 
     /// Opens the store on PostgreSQL at `url` (migrating its schema). `sealer` must be the
     /// same on every node that opens this database.
+    /// `node` names this node in the change log.
     pub async fn open_postgres(
         url: &str,
+        node: &str,
         clock: Arc<dyn Clock>,
         sealer: crate::secrets::Sealer,
     ) -> Result<Self> {
-        let backend = PostgresBackend::connect(url).await?;
+        let backend = PostgresBackend::connect(url, node).await?;
         Self::with_backend(Box::new(backend), clock, sealer)
     }
 
@@ -127,6 +138,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 event_seq: std::sync::atomic::AtomicU64::new((clock.now_ms().max(0) as u64) << 10),
+                node_slot: u64::from(backend.node_slot()),
                 dir: RwLock::new(dir),
                 sealer,
                 writer: tokio::sync::Mutex::new(()),
@@ -269,10 +281,14 @@ impl Store {
         self.inner.backend.as_ref()
     }
 
+    /// A new event or mail id: increasing on this node, and never one another node makes
+    /// (its low bits are the node's slot).
     pub(crate) fn next_event_seq(&self) -> u64 {
-        self.inner
+        let count = self
+            .inner
             .event_seq
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (count << crate::backend::NODE_SLOT_BITS) | self.inner.node_slot
     }
 
     /// A consistent read of the directory. Keep the closure short: writers wait for it.
@@ -292,12 +308,27 @@ impl Store {
         f: impl FnOnce(&Directory, &mut Txn) -> Result<T>,
     ) -> Result<T> {
         let writer = self.inner.writer.lock().await;
-        let (value, mut changes) = {
+        // Cluster mode: no other node writes until this set is committed, and what other
+        // nodes committed before is applied first, so the closure validates against
+        // current data. A single node's turn is empty.
+        let mut turn = self.inner.backend.begin_write().await?;
+        for set in std::mem::take(&mut turn.missed) {
+            let applied = self.apply_to_directory(&set);
+            self.announce(applied);
+        }
+        let built = {
             let dir = self.dir();
             let mut txn = Txn::new(dir.meta.clone(), self.now_ms());
-            let value = f(&dir, &mut txn)?;
-            crate::end_users::follow(&dir, &mut txn)?;
-            (value, txn.finish())
+            f(&dir, &mut txn)
+                .and_then(|value| crate::end_users::follow(&dir, &mut txn).map(|()| value))
+                .map(|value| (value, txn.finish()))
+        };
+        let (value, mut changes) = match built {
+            Ok((value, changes)) if !changes.is_empty() => (value, changes),
+            other => {
+                turn.release().await;
+                return other.map(|(value, _)| value);
+            }
         };
         for change in &mut changes {
             if let Change::QueueMail(m) = change {
@@ -305,55 +336,106 @@ impl Store {
                 m.id = self.next_event_seq();
             }
         }
-        if changes.is_empty() {
-            return Ok(value);
-        }
-        self.inner.backend.commit(&changes).await?;
-        let mut revoked = Vec::new();
-        let mut touched: Vec<Id> = {
-            let mut dir = self.inner.dir.write().unwrap_or_else(|p| p.into_inner());
-            // Before applying: a deleted record's community, and what a changed record
-            // was, are only known now.
-            let touched = changes
-                .iter()
-                .filter_map(|c| dir.community_touched(c))
-                .collect();
-            for change in &changes {
-                crate::revocation::revocations(&dir, change, &mut revoked);
-                dir.apply(change);
-            }
-            self.inner
-                .generation
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            touched
-        };
+        self.inner.backend.commit(&changes, turn).await?;
+        let applied = self.apply_to_directory(&changes);
         drop(writer);
-        let credentials: Vec<Id> = changes
+        self.announce(applied);
+        self.inner.backend.sync().await?;
+        if changes.iter().any(|c| matches!(c, Change::QueueMail(_))) {
+            self.inner.mail_queued.notify_one();
+        }
+        Ok(value)
+    }
+
+    /// Change sets other nodes committed (cluster mode), applied as this node's own are;
+    /// how many. The caller follows the backend's change log.
+    pub async fn apply_remote_changes(&self) -> Result<usize> {
+        let writer = self.inner.writer.lock().await;
+        let sets = self.inner.backend.changes_since_applied().await?;
+        let mut announced = Vec::with_capacity(sets.len());
+        for set in &sets {
+            announced.push(self.apply_to_directory(set));
+        }
+        drop(writer);
+        for applied in announced {
+            self.announce(applied);
+        }
+        Ok(sets.len())
+    }
+
+    /// Cluster mode: applies what other nodes commit soon after they commit it (woken by the
+    /// backend, at least every second), until `shutdown`. On one node it only waits.
+    pub async fn follow_changes(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        // Said once when it starts failing and once when it works again, not every second
+        // of an outage.
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                _ = self.inner.backend.changes_hint() => {}
+            }
+            match self.apply_remote_changes().await {
+                Err(e) if !failing => {
+                    failing = true;
+                    tracing::warn!(error = %e, "applying other nodes' changes failed; trying every second");
+                }
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("applying other nodes' changes again");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Applies a committed change set to the directory; what the feeds are to say of it.
+    fn apply_to_directory(&self, changes: &[Change]) -> Applied {
+        let mut revoked = Vec::new();
+        let mut dir = self.inner.dir.write().unwrap_or_else(|p| p.into_inner());
+        // Before applying: a deleted record's community, and what a changed record was,
+        // are only known now.
+        let mut touched: Vec<Id> = changes
+            .iter()
+            .filter_map(|c| dir.community_touched(c))
+            .collect();
+        for change in changes {
+            crate::revocation::revocations(&dir, change, &mut revoked);
+            dir.apply(change);
+        }
+        self.inner
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        touched.sort_unstable();
+        touched.dedup();
+        let credentials = changes
             .iter()
             .filter_map(|c| match c {
                 Change::Put(Record::CredentialLog(l)) => Some(l.community_id),
                 _ => None,
             })
             .collect();
-        if !credentials.is_empty() {
-            // No subscriber is no error.
-            let _ = self.inner.credential_changes.send(credentials.into());
+        Applied {
+            revoked,
+            touched,
+            credentials,
         }
-        if !revoked.is_empty() {
-            // No subscriber is no error.
-            let _ = self.inner.revocations.send(revoked.into());
+    }
+
+    /// Tells the subscribers what an applied change set changed. No subscriber is no error.
+    fn announce(&self, applied: Applied) {
+        if !applied.credentials.is_empty() {
+            let _ = self
+                .inner
+                .credential_changes
+                .send(applied.credentials.into());
         }
-        touched.sort_unstable();
-        touched.dedup();
-        if !touched.is_empty() {
-            // No subscriber is no error.
-            let _ = self.inner.changes.send(touched.into());
+        if !applied.revoked.is_empty() {
+            let _ = self.inner.revocations.send(applied.revoked.into());
         }
-        self.inner.backend.sync().await?;
-        if changes.iter().any(|c| matches!(c, Change::QueueMail(_))) {
-            self.inner.mail_queued.notify_one();
+        if !applied.touched.is_empty() {
+            let _ = self.inner.changes.send(applied.touched.into());
         }
-        Ok(value)
     }
 
     pub(crate) fn mail_queued(&self) -> &tokio::sync::Notify {

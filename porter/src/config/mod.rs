@@ -19,6 +19,8 @@ pub use sections::Settings;
 pub struct ServeConfig {
     pub data_dir: PathBuf,
     pub store: StoreLocation,
+    /// This node's name (`--node-id`, else the host name).
+    pub node_id: String,
     pub log: String,
     pub shutdown_grace: Duration,
     /// The server's TLS identity, loaded or created on first start.
@@ -96,6 +98,7 @@ impl ServeConfig {
                 .key
                 .unwrap_or_else(|| data_dir.join(porter_edge::tls::KEY_FILE)),
             store,
+            node_id: settings.node_id.clone().unwrap_or_else(host_name),
             data_dir,
             log: settings.log.unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             shutdown_grace: servers.admin.shutdown_grace,
@@ -344,6 +347,14 @@ fn admin_api(s: &sections::AdminSection) -> anyhow::Result<porter_admin_api::Adm
         c.token_ttl = Duration::from_secs(secs);
     }
     Ok(c)
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "porter".to_owned())
 }
 
 fn store_location(settings: &Settings) -> anyhow::Result<StoreLocation> {

@@ -26,6 +26,10 @@ pub struct Settings {
     /// Needs --sealing-key-file (default: the embedded store).
     #[arg(long, env = "PORTER_STORE", hide_env_values = true, value_name = "URL")]
     pub store: Option<String>,
+    /// This node's name among the nodes sharing a PostgreSQL store: in the change log and
+    /// the logs (default: the host name).
+    #[arg(long, env = "PORTER_NODE_ID")]
+    pub node_id: Option<String>,
     /// The key that seals secrets at rest (SIP and camera passwords): a file of 32 random
     /// bytes, e.g. `head -c 32 /dev/urandom > sealing.key`, the same on every node sharing a
     /// PostgreSQL store, where it is required (default: DATA_DIR/secret.key, created on

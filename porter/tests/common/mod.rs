@@ -64,7 +64,13 @@ impl Server {
     }
 
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
-        Self::spawn(data_dir, extra, None, &[]).await
+        Self::spawn(data_dir, "127.0.0.1", extra, None, &[]).await
+    }
+
+    /// The server with every listener on loopback address `host` (127.0.0.2, say: one
+    /// node of a cluster per address).
+    pub async fn start_on(data_dir: &Path, host: &str, extra: &[&str]) -> Server {
+        Self::spawn(data_dir, host, extra, None, &[]).await
     }
 
     /// The server with its wall clock `offset` ahead ("+74h"), under Debian's libfaketime
@@ -80,17 +86,18 @@ impl Server {
             ("FAKETIME", offset),
             ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
         ];
-        Self::spawn(data_dir, extra, None, &env).await
+        Self::spawn(data_dir, "127.0.0.1", extra, None, &env).await
     }
 
     /// The server with its open-file limit (soft and hard) at `open_files`, as under
     /// `ulimit -n`.
     pub async fn start_with_open_files(data_dir: &Path, open_files: u64) -> Server {
-        Self::spawn(data_dir, &[], Some(open_files), &[]).await
+        Self::spawn(data_dir, "127.0.0.1", &[], Some(open_files), &[]).await
     }
 
     async fn spawn(
         data_dir: &Path,
+        host: &str,
         extra: &[&str],
         open_files: Option<u64>,
         env: &[(&str, &str)],
@@ -109,26 +116,21 @@ impl Server {
             .arg("serve")
             .arg("--data-dir")
             .arg(data_dir)
-            .args([
-                "--admin-listen",
-                "127.0.0.1:0",
-                "--gateway-listen",
-                "127.0.0.1:0",
-                "--gateway-ws-listen",
-                "127.0.0.1:0",
-                "--https-listen",
-                "127.0.0.1:0",
-                "--portal-listen",
-                "127.0.0.1:0",
-                "--sip-listen",
-                "127.0.0.1:0",
-                "--sip-tls-listen",
-                "127.0.0.1:0",
-                "--sip-ws-listen",
-                "127.0.0.1:0",
-                "--log",
-                "warn",
-            ])
+            .args(
+                [
+                    "--admin-listen",
+                    "--gateway-listen",
+                    "--gateway-ws-listen",
+                    "--https-listen",
+                    "--portal-listen",
+                    "--sip-listen",
+                    "--sip-tls-listen",
+                    "--sip-ws-listen",
+                ]
+                .iter()
+                .flat_map(|flag| [flag.to_string(), format!("{host}:0")]),
+            )
+            .args(["--log", "warn"])
             .args(extra)
             .env("PORTER_ADMIN_USER", ADMIN_USER)
             .env("PORTER_ADMIN_PASSWORD", ADMIN_PASSWORD)

@@ -26,7 +26,29 @@ use crate::record::{AuditEntry, Change, Record};
 
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
+/// The turn to write. In cluster mode (PostgreSQL) it holds the lock that keeps every other
+/// node's writes out from before the directory is read until the change set is committed,
+/// and brings the change sets other nodes committed that this node has not applied yet, so
+/// a write validates against current data. Dropped uncommitted, it gives the turn back.
+#[derive(Default)]
+pub struct WriteTurn {
+    pub(crate) missed: Vec<Vec<Change>>,
+    pub(crate) held: Option<postgres::Turn>,
+}
+
+impl WriteTurn {
+    /// Gives the turn back without writing.
+    pub(crate) async fn release(self) {
+        if let Some(turn) = self.held {
+            turn.release().await;
+        }
+    }
+}
+
 /// Which events `prune_events` removes besides those past the count.
+/// Bits of an event or mail id that say which node made it (`Backend::node_slot`).
+pub const NODE_SLOT_BITS: u32 = 10;
+
 pub type EventPredicate = dyn Fn(&DeviceEventRecord) -> bool + Send + Sync;
 
 /// A future already resolved: what a backend whose reads never wait returns.
@@ -38,8 +60,25 @@ pub trait Backend: Send + Sync + 'static {
     /// Every record (audit entries excluded), for building the in-memory directory at start.
     fn load(&self) -> Result<Vec<Record>, BackendError>;
 
-    /// Applies the change set atomically.
-    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()>;
+    /// This node's slot among the nodes sharing the store (cluster mode; 0 on one node):
+    /// the low `NODE_SLOT_BITS` of the ids it makes, so two nodes never make the same one.
+    fn node_slot(&self) -> u16 {
+        0
+    }
+
+    /// Takes the turn to write (see `WriteTurn`); on one node it is empty.
+    fn begin_write(&self) -> BackendFuture<'_, WriteTurn>;
+
+    /// Applies the change set atomically, in `turn`, which it ends.
+    fn commit<'a>(&'a self, changes: &'a [Change], turn: WriteTurn) -> BackendFuture<'a, ()>;
+
+    /// Change sets other nodes committed that this node has not applied yet, oldest first
+    /// (cluster mode; always empty on one node). Counted as applied on return.
+    fn changes_since_applied(&self) -> BackendFuture<'_, Vec<Vec<Change>>>;
+
+    /// Returns when other nodes may have committed (a hint: call `changes_since_applied`).
+    /// Never returns on one node.
+    fn changes_hint(&self) -> BackendFuture<'_, ()>;
 
     /// The bytes of a committed blob (`Change::PutBlob`).
     fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>>;
@@ -169,8 +208,20 @@ impl<B: LocalBackend> Backend for B {
         LocalBackend::load(self)
     }
 
-    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
+    fn begin_write(&self) -> BackendFuture<'_, WriteTurn> {
+        ready(Ok(WriteTurn::default()))
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change], _turn: WriteTurn) -> BackendFuture<'a, ()> {
         LocalBackend::commit(self, changes)
+    }
+
+    fn changes_since_applied(&self) -> BackendFuture<'_, Vec<Vec<Change>>> {
+        ready(Ok(Vec::new()))
+    }
+
+    fn changes_hint(&self) -> BackendFuture<'_, ()> {
+        Box::pin(std::future::pending())
     }
 
     fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>> {
@@ -370,12 +421,11 @@ mod tests {
     /// Both backends queue a dedupe key once, in one set or across sets, even after the
     /// message was sent.
     async fn mail_is_queued_once_per_dedupe_key(b: &dyn Backend) {
-        b.commit(&[
+        let first = [
             Change::QueueMail(mail(1, "k1")),
             Change::QueueMail(mail(2, "k1")),
-        ])
-        .await
-        .unwrap();
+        ];
+        b.commit(&first, WriteTurn::default()).await.unwrap();
         let due = b.mail_due(10, 10).await.unwrap();
         assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [1]);
         let mut sent = due[0].clone();
@@ -384,12 +434,11 @@ mod tests {
             at_ms: 10,
         };
         b.settle_mail(&due[0], &sent).await.unwrap();
-        b.commit(&[
+        let second = [
             Change::QueueMail(mail(3, "k1")),
             Change::QueueMail(mail(4, "k2")),
-        ])
-        .await
-        .unwrap();
+        ];
+        b.commit(&second, WriteTurn::default()).await.unwrap();
         assert_eq!(
             b.mail_due(4, 10).await.unwrap(),
             [],
@@ -418,7 +467,7 @@ mod tests {
     async fn postgres() -> Option<PostgresBackend> {
         let server = std::env::var("PORTER_TEST_POSTGRES").ok()?;
         let url = fresh_schema_url(&server).await.unwrap();
-        Some(PostgresBackend::connect(&url).await.unwrap())
+        Some(PostgresBackend::connect(&url, "test").await.unwrap())
     }
 
     #[tokio::test]

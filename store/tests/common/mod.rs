@@ -23,7 +23,7 @@ pub async fn empty_store(clock: &ManualClock) -> Store {
         .await
         .unwrap();
     let sealer = porter_store::secrets::Sealer::ephemeral().unwrap();
-    Store::open_postgres(&url, Arc::new(clock.clone()), sealer)
+    Store::open_postgres(&url, "test", Arc::new(clock.clone()), sealer)
         .await
         .unwrap()
 }

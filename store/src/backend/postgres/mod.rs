@@ -7,15 +7,17 @@
 //! read at connect, which is what `load` and `load_last_seen` hand to the store.
 
 mod appends;
+mod change_log;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use postgres_types::Json;
 use tokio_postgres::NoTls;
 
-use super::{Backend, BackendFuture, EventPredicate};
+use super::{Backend, BackendFuture, EventPredicate, WriteTurn};
 use crate::error::BackendError;
 use crate::events::{DeviceEventRecord, EventFilter, capture_image_key};
 use crate::last_seen::LastSeen;
@@ -23,6 +25,7 @@ use crate::model::Id;
 use crate::outbox::{self, MailMessage};
 use crate::record::{AuditEntry, Change, Record};
 use appends::{Append, Appender};
+pub(crate) use change_log::Turn;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -35,6 +38,14 @@ const MIGRATION_LOCK: i64 = 0x706f_7274_6572; // "porter"
 
 pub struct PostgresBackend {
     pool: Pool,
+    /// This node's name in the change log.
+    node: String,
+    /// This node's slot (`Backend::node_slot`, the `nodes` table).
+    slot: u16,
+    /// The last change-log entry this node's directory holds.
+    applied: AtomicI64,
+    /// Woken when another node may have committed (`change_log::listen`).
+    hint: Arc<tokio::sync::Notify>,
     loaded: Mutex<Option<Loaded>>,
     appender: Appender,
 }
@@ -45,14 +56,14 @@ struct Loaded {
 }
 
 impl PostgresBackend {
-    /// Connects to `url` (`postgres://user:password@host:port/database`), brings the schema
-    /// up to date and reads the directory.
-    pub async fn connect(url: &str) -> Result<Self, BackendError> {
+    /// Connects to `url` (`postgres://user:password@host:port/database`) as node `node`,
+    /// brings the schema up to date and reads the directory.
+    pub async fn connect(url: &str, node: &str) -> Result<Self, BackendError> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| BackendError::Config(format!("--store: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -61,20 +72,28 @@ impl PostgresBackend {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
-            .create_timeout(Some(std::time::Duration::from_secs(10)))
+            // A database that does not answer fails a request in seconds (UNAVAILABLE)
+            // rather than holding it.
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .wait_timeout(Some(std::time::Duration::from_secs(10)))
             .build()
             .map_err(|e| BackendError::Config(e.to_string()))?;
         migrate(&pool).await?;
-        let loaded = Loaded {
-            records: load_records(&pool).await?,
-            last_seen: load_last_seen(&pool).await?,
-        };
+        let slot = change_log::claim_slot(&pool, node).await?;
+        let (loaded, head) = load(&pool).await?;
         let (appender, writer) = Appender::new(pool.clone());
         // Ends when the backend (and with it the appender) is dropped, after writing what
         // was queued; `sync` waits for that at shutdown.
         tokio::spawn(writer);
+        let hint = Arc::new(tokio::sync::Notify::new());
+        // Ends when the backend (and with it `hint`) is dropped.
+        tokio::spawn(change_log::listen(config, Arc::downgrade(&hint)));
         Ok(PostgresBackend {
             pool,
+            node: node.to_owned(),
+            slot,
+            applied: AtomicI64::new(head),
+            hint,
             loaded: Mutex::new(Some(loaded)),
             appender,
         })
@@ -117,27 +136,37 @@ async fn migrate(pool: &Pool) -> Result<(), BackendError> {
     ran.map(|_| ())
 }
 
-async fn load_records(pool: &Pool) -> Result<Vec<Record>, BackendError> {
-    let client = pool.get().await?;
-    let rows = client
+/// The directory, the Last Connections and the change log's head, read in one snapshot so
+/// that following the log from that head misses nothing and repeats nothing.
+async fn load(pool: &Pool) -> Result<(Loaded, i64), BackendError> {
+    let mut client = pool.get().await?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let head: i64 = tx
+        .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
+        .await?
+        .get(0);
+    let records = tx
         .query("SELECT key, value::text FROM records", &[])
-        .await?;
-    rows.iter()
+        .await?
+        .iter()
         .map(|row| decode(row.get(0), row.get(1)))
-        .collect()
-}
-
-async fn load_last_seen(pool: &Pool) -> Result<Vec<(Id, LastSeen)>, BackendError> {
-    let client = pool.get().await?;
-    let rows = client
+        .collect::<Result<_, _>>()?;
+    let last_seen = tx
         .query("SELECT device_id, seen::text FROM last_seen", &[])
-        .await?;
-    rows.iter()
+        .await?
+        .iter()
         .map(|row| {
             let id: i64 = row.get(0);
             Ok((id as Id, decode(&format!("last_seen/{id}"), row.get(1))?))
         })
-        .collect()
+        .collect::<Result<_, BackendError>>()?;
+    tx.commit().await?;
+    Ok((Loaded { records, last_seen }, head))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(key: &str, text: &str) -> Result<T, BackendError> {
@@ -188,7 +217,7 @@ impl<'a> Effects<'a> {
 }
 
 async fn write_effects(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &impl deadpool_postgres::GenericClient,
     e: Effects<'_>,
 ) -> Result<(), BackendError> {
     let (put, gone): (Vec<_>, Vec<_>) = e.records.into_iter().partition(|(_, r)| r.is_some());
@@ -242,7 +271,7 @@ async fn write_effects(
 
 /// Inserts messages whose dedupe key is new; the first of a set wins, as on sled.
 async fn queue_mail(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &impl deadpool_postgres::GenericClient,
     mail: &[&MailMessage],
 ) -> Result<(), BackendError> {
     let ids: Vec<i64> = mail.iter().map(|m| big(m.id)).collect();
@@ -264,12 +293,45 @@ async fn queue_mail(
 }
 
 impl PostgresBackend {
-    async fn commit_set(&self, changes: &[Change]) -> Result<(), BackendError> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        write_effects(&tx, Effects::of(changes)).await?;
-        tx.commit().await?;
+    async fn take_turn(&self) -> Result<WriteTurn, BackendError> {
+        let turn = Turn::take(self.pool.get().await?).await?;
+        let head = turn.next_seq - 1;
+        let mut missed = Vec::new();
+        let mut applied = self.applied.load(Ordering::SeqCst);
+        while applied < head {
+            let (sets, last) = change_log::read_sets(turn.client(), applied, Some(head)).await?;
+            missed.extend(sets);
+            applied = last;
+        }
+        // The caller applies them before anything else reads its turn.
+        self.applied.store(head, Ordering::SeqCst);
+        Ok(WriteTurn {
+            missed,
+            held: Some(turn),
+        })
+    }
+
+    async fn commit_set(&self, changes: &[Change], turn: WriteTurn) -> Result<(), BackendError> {
+        let (turn, own) = match turn.held {
+            Some(turn) => (turn, true),
+            // Direct use of the backend (its tests): a turn of its own, nothing caught up.
+            None => (Turn::take(self.pool.get().await?).await?, false),
+        };
+        let seq = turn.next_seq;
+        write_effects(turn.client(), Effects::of(changes)).await?;
+        turn.commit(&self.node, changes).await?;
+        if own {
+            self.applied.store(seq, Ordering::SeqCst);
+        }
         Ok(())
+    }
+
+    async fn sets_since_applied(&self) -> Result<Vec<Vec<Change>>, BackendError> {
+        let client = self.pool.get().await?;
+        let after = self.applied.load(Ordering::SeqCst);
+        let (sets, last) = change_log::read_sets(&client, after, None).await?;
+        self.applied.store(last, Ordering::SeqCst);
+        Ok(sets)
     }
 
     async fn get_blob(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
@@ -461,8 +523,27 @@ impl Backend for PostgresBackend {
             .unwrap_or_default())
     }
 
-    fn commit<'a>(&'a self, changes: &'a [Change]) -> BackendFuture<'a, ()> {
-        Box::pin(self.commit_set(changes))
+    fn node_slot(&self) -> u16 {
+        self.slot
+    }
+
+    fn begin_write(&self) -> BackendFuture<'_, WriteTurn> {
+        Box::pin(self.take_turn())
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change], turn: WriteTurn) -> BackendFuture<'a, ()> {
+        Box::pin(self.commit_set(changes, turn))
+    }
+
+    fn changes_since_applied(&self) -> BackendFuture<'_, Vec<Vec<Change>>> {
+        Box::pin(self.sets_since_applied())
+    }
+
+    fn changes_hint(&self) -> BackendFuture<'_, ()> {
+        Box::pin(async move {
+            self.hint.notified().await;
+            Ok(())
+        })
     }
 
     fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>> {

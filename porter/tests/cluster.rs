@@ -1,0 +1,368 @@
+//! Several `porter serve` nodes on one PostgreSQL (cluster mode), each on its own loopback
+//! address, driven through the admin API the way installers drive it: a write on one node
+//! is read on the others, conflicting writes on two nodes have exactly one winner with the
+//! refusal one node gives, and a PostgreSQL outage fails writes with UNAVAILABLE and heals
+//! without a restart. Needs the test command's PostgreSQL (`PORTER_TEST_POSTGRES`).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{Client, Server, resident};
+use porter_proto::admin::v1 as pb;
+use tonic::{Code, Status};
+
+struct Cluster {
+    nodes: Vec<Server>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+/// `count` nodes on 127.0.0.2, .3, … sharing `store`, started one after the other.
+async fn start_cluster(store: &common::postgres::Store, count: usize) -> Cluster {
+    let mut nodes = Vec::with_capacity(count);
+    let mut dirs = Vec::with_capacity(count);
+    for i in 0..count {
+        let dir = tempfile::tempdir().unwrap();
+        let node_id = format!("node{}", i + 1);
+        let mut flags = store.flags();
+        flags.extend(["--node-id", node_id.as_str()]);
+        let host = format!("127.0.0.{}", i + 2);
+        nodes.push(Server::start_on(dir.path(), &host, &flags).await);
+        dirs.push(dir);
+    }
+    Cluster { nodes, _dirs: dirs }
+}
+
+/// The same login, through another node.
+async fn via(client: &Client, node: &Server) -> Client {
+    Client {
+        channel: node.channel().await,
+        token: client.token.clone(),
+        account: client.account.clone(),
+    }
+}
+
+/// Retries `read` until it succeeds, for at most 10 s (a write reaches other nodes within a
+/// second; the margin is for a loaded test machine).
+async fn eventually<T, F, Fut>(what: &str, mut read: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Status>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match read().await {
+            Ok(value) => return value,
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                panic!("{what}: still failing after 10 s: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// The names of a community's buildings as `client`'s node has them; NOT_FOUND until it
+/// has one named `want`.
+async fn buildings_with(
+    client: &Client,
+    community_id: u64,
+    want: &str,
+) -> Result<Vec<String>, Status> {
+    let names: Vec<String> = client
+        .building()
+        .list_buildings(pb::ListBuildingsRequest { community_id })
+        .await?
+        .into_inner()
+        .buildings
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    if names.iter().any(|n| n == want) {
+        Ok(names)
+    } else {
+        Err(Status::not_found(format!("{want} not among {names:?}")))
+    }
+}
+
+/// What a refusal says, to compare two nodes' answer with one node's.
+fn refusal(status: &Status) -> (Code, String) {
+    (status.code(), status.message().to_owned())
+}
+
+/// Exactly one of two results is Ok; the refusal of the other.
+fn one_winner<T>(x: Result<T, Status>, y: Result<T, Status>) -> Status {
+    match (x, y) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+        (x, y) => panic!(
+            "exactly one may win: {:?} / {:?}",
+            x.err().map(|e| refusal(&e)),
+            y.err().map(|e| refusal(&e))
+        ),
+    }
+}
+
+fn apartment_with_monitor(building_id: u64, apt: &str, mac: &str) -> pb::CreateApartmentRequest {
+    pb::CreateApartmentRequest {
+        building_id,
+        apartment: Some(pb::ApartmentInput {
+            apt_number: Some(apt.into()),
+            ..Default::default()
+        }),
+        resident: None,
+        indoor_monitor: Some(pb::DeviceInput {
+            mac: Some(mac.into()),
+            name: Some(format!("Monitor {apt}")),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_writes_and_refuse_conflicts_as_one_node_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let cluster = start_cluster(&store, 3).await;
+    let [n1, n2, n3] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let operator = n1.admin().await;
+    let installer = n1.other_installer(&operator, "acme").await;
+    let community = installer
+        .create_community("Maple Court", pb::FeaturePlan::Premium)
+        .await;
+    let building = installer.create_building(community.id, "North").await;
+
+    // Read on the other nodes, with the session made on node 1.
+    let on2 = via(&installer, n2).await;
+    let on3 = via(&installer, n3).await;
+    for (name, node) in [("node 2", &on2), ("node 3", &on3)] {
+        eventually(name, || buildings_with(node, community.id, "North")).await;
+    }
+
+    // The same APT number on nodes 2 and 3 at once.
+    let (x, y) = tokio::join!(
+        on2.create_apartment(building.id, "101", None),
+        on3.create_apartment(building.id, "101", None),
+    );
+    let refused = one_winner(x, y);
+    let alone = installer
+        .create_apartment(building.id, "101", None)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&refused), refusal(&alone));
+
+    // The same end-user email in two apartments on nodes 2 and 3 at once.
+    let (x, y) = tokio::join!(
+        on2.create_apartment(
+            building.id,
+            "201",
+            Some(resident("Lily", "Zheng", "lily@example.com"))
+        ),
+        on3.create_apartment(
+            building.id,
+            "202",
+            Some(resident("Lily", "Zheng", "lily@example.com"))
+        ),
+    );
+    let refused = one_winner(x, y);
+    let alone = installer
+        .create_apartment(
+            building.id,
+            "203",
+            Some(resident("Lily", "Zheng", "lily@example.com")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&refused), refusal(&alone));
+
+    // The same MAC bound to two apartments' indoor monitors on nodes 2 and 3 at once.
+    let mac = "0C1105A00001";
+    installer
+        .macs()
+        .add_mac(pb::AddMacRequest { mac: mac.into() })
+        .await
+        .unwrap();
+    eventually("the MAC on node 3", || async {
+        on3.macs()
+            .add_mac(pb::AddMacRequest { mac: mac.into() })
+            .await
+            .map(|_| ())
+            .or_else(|e| match e.code() {
+                // Already in the library: node 3 has node 1's write.
+                Code::AlreadyExists | Code::InvalidArgument => Ok(()),
+                _ => Err(e),
+            })
+    })
+    .await;
+    let (mut api2, mut api3) = (on2.apartment(), on3.apartment());
+    let (x, y) = tokio::join!(
+        api2.create_apartment(apartment_with_monitor(building.id, "301", mac)),
+        api3.create_apartment(apartment_with_monitor(building.id, "302", mac)),
+    );
+    let refused = one_winner(x, y);
+    let alone = installer
+        .apartment()
+        .create_apartment(apartment_with_monitor(building.id, "303", mac))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&refused), refusal(&alone));
+
+    // Every node ends with the same apartments.
+    let mut lists = Vec::new();
+    for node in [&installer, &on2, &on3] {
+        let numbers = eventually("the same apartments everywhere", || async {
+            let mut numbers: Vec<String> = node
+                .apartment()
+                .list_apartments(pb::ListApartmentsRequest {
+                    building_id: building.id,
+                    ..Default::default()
+                })
+                .await?
+                .into_inner()
+                .apartments
+                .into_iter()
+                .map(|a| a.apt_number)
+                .collect();
+            numbers.sort();
+            if numbers.len() == 3 {
+                Ok(numbers)
+            } else {
+                Err(Status::unavailable(format!("not yet: {numbers:?}")))
+            }
+        })
+        .await;
+        lists.push(numbers);
+    }
+    assert_eq!(lists[0], lists[1]);
+    assert_eq!(lists[0], lists[2]);
+}
+
+/// A PostgreSQL of this test's own, which it stops and starts again.
+struct OwnPostgres {
+    dir: PathBuf,
+    url: String,
+}
+
+impl OwnPostgres {
+    fn script() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres-for-tests.sh")
+    }
+
+    fn run(args: &[&str]) -> String {
+        let out = std::process::Command::new("bash")
+            .arg(Self::script())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "postgres-for-tests.sh {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn start(dir: PathBuf) -> OwnPostgres {
+        let url = Self::run(&["start", dir.to_str().unwrap()]);
+        OwnPostgres { dir, url }
+    }
+
+    fn halt(&self) {
+        Self::run(&["halt", self.dir.to_str().unwrap()]);
+    }
+
+    fn resume(&self) {
+        Self::run(&["resume", self.dir.to_str().unwrap()]);
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(Self::script())
+            .args(["stop", self.dir.to_str().unwrap()])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_restart() {
+    if std::env::var("PORTER_TEST_POSTGRES").is_err() {
+        eprintln!("PORTER_TEST_POSTGRES is not set: skipped (scripts/test.sh sets it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = OwnPostgres::start(dir.path().join("pg"));
+    let sealing_key = dir.path().join("sealing.key");
+    std::fs::write(&sealing_key, [7u8; 32]).unwrap();
+    let store = common::postgres::Store {
+        url: postgres.url.clone(),
+        sealing_key,
+    };
+    let cluster = start_cluster(&store, 2).await;
+    let [n1, n2] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let installer = n1.admin().await;
+    let community = installer
+        .create_community("Birch Row", pb::FeaturePlan::Premium)
+        .await;
+    let on2 = via(&installer, n2).await;
+
+    postgres.halt();
+    let down = installer
+        .building()
+        .create_building(pb::CreateBuildingRequest {
+            community_id: community.id,
+            name: "During".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(down.code(), Code::Unavailable, "{down:?}");
+    assert!(down.message().contains("database"), "{down:?}");
+    // Reads are served from each node's directory meanwhile.
+    let read = on2
+        .community()
+        .get_community(pb::GetCommunityRequest { id: community.id })
+        .await
+        .unwrap();
+    assert_eq!(read.into_inner().id, community.id);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    postgres.resume();
+
+    // Both nodes write again, and see each other's writes, with no restart.
+    eventually("a write after the outage", || async {
+        installer
+            .building()
+            .create_building(pb::CreateBuildingRequest {
+                community_id: community.id,
+                name: "After".into(),
+            })
+            .await
+    })
+    .await;
+    eventually("node 2 reads node 1's write after the outage", || {
+        buildings_with(&on2, community.id, "After")
+    })
+    .await;
+    eventually("a write on node 2 after the outage", || async {
+        on2.building()
+            .create_building(pb::CreateBuildingRequest {
+                community_id: community.id,
+                name: "After 2".into(),
+            })
+            .await
+    })
+    .await;
+    let names = eventually("node 1 reads node 2's write", || {
+        buildings_with(&installer, community.id, "After 2")
+    })
+    .await;
+    // Nothing written during the outage.
+    assert!(!names.contains(&"During".to_owned()), "{names:?}");
+}
