@@ -128,7 +128,7 @@ impl Mailer {
 
     /// Runs the schedules and the sender until `shutdown`; a message being sent then is
     /// finished first.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(&self, shutdown: CancellationToken) {
         match &self.transport {
             Some(_) => tracing::info!(
                 smtp = %redacted(self.config.smtp_url.as_deref().unwrap_or_default()),

@@ -16,7 +16,7 @@ use porter_provisioning::autop::ServerEndpoints;
 use porter_provisioning::server::{Provisioning, ProvisioningParts};
 use porter_provisioning::signing::UrlSigner;
 use porter_sip::server::SipListeners;
-use porter_store::Store;
+use porter_store::{Store, lease};
 
 use crate::config::{ServeConfig, StoreLocation};
 
@@ -130,8 +130,24 @@ pub async fn run(
     servers_running.spawn(provisioning.run(shutdown.clone()));
     servers_running.spawn(https.run(router, shutdown.clone()));
     servers_running.spawn(portal.run(shutdown.clone()));
-    servers_running.spawn(crate::housekeeping::run(store.clone(), shutdown.clone()));
-    servers_running.spawn(mailer.run(shutdown.clone()));
+    // In a cluster, work that must run once runs on one node at a time (a no-op on one).
+    let keeper = store.clone();
+    servers_running.spawn(lease::run_while_held(
+        store.clone(),
+        "housekeeping",
+        shutdown.clone(),
+        move |held| crate::housekeeping::run(keeper.clone(), held),
+    ));
+    let mailer = Arc::new(mailer);
+    servers_running.spawn(lease::run_while_held(
+        store.clone(),
+        "mail",
+        shutdown.clone(),
+        move |held| {
+            let mailer = mailer.clone();
+            async move { mailer.run(held).await }
+        },
+    ));
     // Cluster mode: other nodes' writes reach this node's directory (a no-op on one node).
     let follower = store.clone();
     let stop = shutdown.clone();

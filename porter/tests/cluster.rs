@@ -20,8 +20,9 @@ struct Cluster {
     _dirs: Vec<tempfile::TempDir>,
 }
 
-/// `count` nodes on 127.0.0.2, .3, … sharing `store`, started one after the other.
-async fn start_cluster(store: &common::postgres::Store, count: usize) -> Cluster {
+/// `count` nodes on 127.0.0.2, .3, … sharing `store`, started one after the other, each
+/// with the `extra` flags.
+async fn start_cluster(store: &common::postgres::Store, count: usize, extra: &[&str]) -> Cluster {
     let mut nodes = Vec::with_capacity(count);
     let mut dirs = Vec::with_capacity(count);
     for i in 0..count {
@@ -29,6 +30,7 @@ async fn start_cluster(store: &common::postgres::Store, count: usize) -> Cluster
         let node_id = format!("node{}", i + 1);
         let mut flags = store.flags();
         flags.extend(["--node-id", node_id.as_str()]);
+        flags.extend(extra);
         let host = format!("127.0.0.{}", i + 2);
         nodes.push(Server::start_on(dir.path(), &host, &flags).await);
         dirs.push(dir);
@@ -126,7 +128,7 @@ async fn three_nodes_share_writes_and_refuse_conflicts_as_one_node_does() {
     let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
         return;
     };
-    let cluster = start_cluster(&store, 3).await;
+    let cluster = start_cluster(&store, 3, &[]).await;
     let [n1, n2, n3] = &cluster.nodes[..] else {
         unreachable!()
     };
@@ -304,7 +306,7 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
         url: postgres.url.clone(),
         sealing_key,
     };
-    let cluster = start_cluster(&store, 2).await;
+    let cluster = start_cluster(&store, 2, &[]).await;
     let [n1, n2] = &cluster.nodes[..] else {
         unreachable!()
     };
@@ -365,4 +367,70 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
     .await;
     // Nothing written during the outage.
     assert!(!names.contains(&"During".to_owned()), "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_goes_out_once_from_a_cluster_and_moves_when_its_sender_dies() {
+    use common::smtp::{SmtpServer, free_port, wait_for_mail};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let port = free_port();
+    let smtp = SmtpServer::start(port, &dir.path().join("maildir")).await;
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let mut cluster = start_cluster(
+        &store,
+        2,
+        &[
+            "--smtp-url",
+            &smtp_url,
+            "--portal-url",
+            "https://portal.example",
+        ],
+    )
+    .await;
+    let installer = cluster.nodes[0].admin().await;
+    let community = installer
+        .create_community("Cedar Yard", pb::FeaturePlan::Premium)
+        .await;
+    let building = installer.create_building(community.id, "East").await;
+    let on2 = via(&installer, &cluster.nodes[1]).await;
+    eventually("node 2 has the building", || {
+        buildings_with(&on2, community.id, "East")
+    })
+    .await;
+
+    // Invitations queued on both nodes: one node sends, each exactly once.
+    for i in 0..6 {
+        let by = if i % 2 == 0 { &installer } else { &on2 };
+        let email = format!("r{i}@example.com");
+        by.create_apartment(
+            building.id,
+            &format!("{}", 100 + i),
+            Some(resident("R", "N", &email)),
+        )
+        .await
+        .unwrap();
+    }
+    for i in 0..6 {
+        wait_for_mail(&smtp, &format!("r{i}@example.com"), 1).await;
+    }
+    // Time for a second sender, were there one, to send again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.messages().len(), 6, "each invitation once");
+
+    // Node 1 started first and holds the mail lease: killed, node 2 takes the sending over
+    // once the lease runs out.
+    cluster.nodes.remove(0).kill().await;
+    on2.create_apartment(
+        building.id,
+        "200",
+        Some(resident("R", "N", "late@example.com")),
+    )
+    .await
+    .unwrap();
+    wait_for_mail(&smtp, "late@example.com", 1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.messages().len(), 7, "the late invitation once");
 }

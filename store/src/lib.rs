@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod fixtures;
 pub mod last_seen;
+pub mod lease;
 pub mod live;
 pub mod model;
 pub mod ops;

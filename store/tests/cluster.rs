@@ -306,3 +306,19 @@ async fn events_and_mail_made_on_two_nodes_at_once_are_all_kept() {
         .unwrap();
     assert_eq!(events.len(), 2, "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_is_held_by_one_node_until_it_gives_it_up() {
+    let Some(n) = nodes().await else { return };
+    assert!(n.a.hold_lease("mail").await.unwrap());
+    assert!(!n.b.hold_lease("mail").await.unwrap(), "a holds it");
+    assert!(n.a.hold_lease("mail").await.unwrap(), "a renews it");
+    // Another lease is another matter.
+    assert!(n.b.hold_lease("upgrades").await.unwrap());
+    n.a.release_lease("mail").await.unwrap();
+    assert!(
+        n.b.hold_lease("mail").await.unwrap(),
+        "given up, b takes it"
+    );
+    assert!(!n.a.hold_lease("mail").await.unwrap());
+}

@@ -195,6 +195,7 @@ impl Provisioning {
         if let Some((mtls, router)) = self.mtls {
             loops.spawn(mtls.run(router, shutdown.clone()));
         }
+        let store = self.store.clone();
         loops.spawn(config_notifier::run(
             self.store,
             self.devices,
@@ -202,7 +203,14 @@ impl Provisioning {
             self.tasks.clone(),
             shutdown.clone(),
         ));
-        loops.spawn(upgrades::run(self.runner, shutdown.clone()));
+        // In a cluster one node at a time runs the rollouts.
+        let runner = Arc::new(self.runner);
+        loops.spawn(porter_store::lease::run_while_held(
+            store,
+            "upgrades",
+            shutdown.clone(),
+            move |held| upgrades::run(runner.clone(), held),
+        ));
         shutdown.cancelled().await;
         porter_edge::shutdown::drain(&loops, DRAIN_GRACE, "provisioning").await;
         porter_edge::shutdown::drain(&self.tasks, DRAIN_GRACE, "provisioning commands").await;

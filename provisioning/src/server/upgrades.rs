@@ -39,8 +39,7 @@ pub struct UpgradeRunner {
 }
 
 /// Runs rounds until `shutdown`.
-pub async fn run(runner: UpgradeRunner, shutdown: CancellationToken) {
-    let runner = Arc::new(runner);
+pub async fn run(runner: Arc<UpgradeRunner>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {

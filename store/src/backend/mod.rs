@@ -45,10 +45,10 @@ impl WriteTurn {
     }
 }
 
-/// Which events `prune_events` removes besides those past the count.
 /// Bits of an event or mail id that say which node made it (`Backend::node_slot`).
 pub const NODE_SLOT_BITS: u32 = 10;
 
+/// Which events `prune_events` removes besides those past the count.
 pub type EventPredicate = dyn Fn(&DeviceEventRecord) -> bool + Send + Sync;
 
 /// A future already resolved: what a backend whose reads never wait returns.
@@ -79,6 +79,23 @@ pub trait Backend: Send + Sync + 'static {
     /// Returns when other nodes may have committed (a hint: call `changes_since_applied`).
     /// Never returns on one node.
     fn changes_hint(&self) -> BackendFuture<'_, ()>;
+
+    /// Takes or renews lease `name` for `ttl` (cluster mode: work that runs on one node at
+    /// a time); whether this process holds it now. One node always does.
+    fn hold_lease<'a>(
+        &'a self,
+        name: &'a str,
+        ttl: std::time::Duration,
+    ) -> BackendFuture<'a, bool> {
+        let _ = (name, ttl);
+        ready(Ok(true))
+    }
+
+    /// Gives lease `name` up if this process holds it, so another node takes it at once.
+    fn release_lease<'a>(&'a self, name: &'a str) -> BackendFuture<'a, ()> {
+        let _ = name;
+        ready(Ok(()))
+    }
 
     /// The bytes of a committed blob (`Change::PutBlob`).
     fn blob<'a>(&'a self, key: &'a str) -> BackendFuture<'a, Option<Vec<u8>>>;

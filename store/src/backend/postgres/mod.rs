@@ -8,6 +8,7 @@
 
 mod appends;
 mod change_log;
+mod leases;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -42,6 +43,8 @@ pub struct PostgresBackend {
     node: String,
     /// This node's slot (`Backend::node_slot`, the `nodes` table).
     slot: u16,
+    /// Who holds this process's leases: the node id and when the process started.
+    holder: String,
     /// The last change-log entry this node's directory holds.
     applied: AtomicI64,
     /// Woken when another node may have committed (`change_log::listen`).
@@ -92,6 +95,7 @@ impl PostgresBackend {
             pool,
             node: node.to_owned(),
             slot,
+            holder: leases::holder(node),
             applied: AtomicI64::new(head),
             hint,
             loaded: Mutex::new(Some(loaded)),
@@ -525,6 +529,18 @@ impl Backend for PostgresBackend {
 
     fn node_slot(&self) -> u16 {
         self.slot
+    }
+
+    fn hold_lease<'a>(
+        &'a self,
+        name: &'a str,
+        ttl: std::time::Duration,
+    ) -> BackendFuture<'a, bool> {
+        Box::pin(leases::hold(&self.pool, name, &self.holder, ttl))
+    }
+
+    fn release_lease<'a>(&'a self, name: &'a str) -> BackendFuture<'a, ()> {
+        Box::pin(leases::release(&self.pool, name, &self.holder))
     }
 
     fn begin_write(&self) -> BackendFuture<'_, WriteTurn> {
