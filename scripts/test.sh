@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 # peers; node runs JsSIP, a SIP-over-WebSocket client, from npm; Debian's Chromium is the
 # browser the portal's tests drive (playwright-core, never a downloaded browser); libfaketime
 # (Debian's faketime) starts a server a month ahead for the portal's password-reminder test;
-# PostgreSQL (Debian's, started here as a throwaway cluster) is the cluster mode's store.
+# PostgreSQL (Debian's, started here as a throwaway cluster) is the cluster mode's store;
+# nats-server (Debian's) carries presence and commands between cluster nodes (the cluster
+# tests start their own).
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v sipp >/dev/null || missing+=(sip-tester)
@@ -20,6 +22,7 @@ command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)
 compgen -G '/usr/lib/*/faketime/libfaketimeMT.so.1' >/dev/null || missing+=(faketime)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v nats-server >/dev/null || missing+=(nats-server)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y "${missing[@]}"

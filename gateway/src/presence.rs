@@ -251,6 +251,19 @@ fn info(d: &OnlineDevice) -> PresenceInfo {
     }
 }
 
+impl porter_store::presence::LocalSessions for Presence {
+    fn local_sessions(&self) -> Vec<porter_store::presence::LocalSession> {
+        self.map()
+            .iter()
+            .map(|(mac, d)| porter_store::presence::LocalSession {
+                mac: mac.clone(),
+                device_id: d.device_id,
+                info: info(d),
+            })
+            .collect()
+    }
+}
+
 impl DevicePresence for Presence {
     fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
         if let Some(d) = self.current_for(device_id, mac) {
@@ -313,6 +326,7 @@ fn outcome(result: &Result<CommandOutcome, CommandError>) -> &'static str {
         Err(CommandError::Offline) => "offline",
         Err(CommandError::Busy) => "busy",
         Err(CommandError::Disconnected) => "disconnected",
+        Err(CommandError::Unreachable(_)) => "unreachable",
     }
 }
 

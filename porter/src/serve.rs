@@ -54,9 +54,15 @@ pub async fn run(
         &identity,
         RemoteControlConfig::new(public_url.clone()),
     )?;
+    let cluster = join_cluster(&config, gateway.presence()).await?;
+    // Devices on any node in cluster mode, this node's own otherwise.
+    let everywhere: Arc<dyn porter_provisioning::server::Devices> = match &cluster {
+        Some(c) => c.devices(),
+        None => gateway.presence(),
+    };
     let sip = SipListeners::bind(servers.sip, store.clone(), &identity).await?;
     // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
-    sip.server().set_device_commands(gateway.presence());
+    sip.server().set_device_commands(everywhere.clone());
     let sip_server = sip.server();
     let endpoints = ServerEndpoints {
         sip_host: sip.addrs().host.clone(),
@@ -72,6 +78,7 @@ pub async fn run(
             images: images.clone(),
             signer: signer.clone(),
             devices: gateway.presence(),
+            rollout_devices: everywhere.clone(),
             endpoints,
             in_call: Arc::new(move |account: &str| sip_server.in_call(account)),
         },
@@ -84,8 +91,8 @@ pub async fn run(
         .route(PATH_PREFIX, gateway.remote())
         .fallback(gateway.remote());
     let api = AdminApi::new(store.clone(), servers.admin_api)
-        .with_presence(gateway.presence())
-        .with_commands(gateway.presence())
+        .with_presence(everywhere.clone())
+        .with_commands(everywhere)
         .with_remote_control(gateway.remote())
         .with_firmware(
             images,
@@ -152,6 +159,9 @@ pub async fn run(
     let follower = store.clone();
     let stop = shutdown.clone();
     servers_running.spawn(async move { follower.follow_changes(stop.cancelled()).await });
+    if let Some(cluster) = cluster {
+        servers_running.spawn(cluster.run(shutdown.clone()));
+    }
     let admin = tokio::spawn(admin.run(shutdown.clone()));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));
@@ -166,6 +176,24 @@ pub async fn run(
     porter_edge::shutdown::drain(&servers_running, config.shutdown_grace, "porter").await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Cluster mode (`--cluster-nats`): this node among the others, its gateway's sessions
+/// told to them.
+async fn join_cluster(
+    config: &ServeConfig,
+    local: Arc<porter_gateway::presence::Presence>,
+) -> anyhow::Result<Option<porter_cluster::Cluster>> {
+    let Some(nats_url) = &config.cluster_nats else {
+        return Ok(None);
+    };
+    let cluster_config = porter_cluster::ClusterConfig {
+        nats_url: nats_url.clone(),
+        node_id: config.node_id.clone(),
+    };
+    let cluster = porter_cluster::Cluster::connect(&cluster_config, local).await?;
+    tracing::info!(node = %config.node_id, "joined the cluster");
+    Ok(Some(cluster))
 }
 
 /// A line on stdout that scripts and tests wait for.

@@ -434,3 +434,120 @@ async fn mail_goes_out_once_from_a_cluster_and_moves_when_its_sender_dies() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(smtp.messages().len(), 7, "the late invitation once");
 }
+
+/// A nats-server with JetStream of the test's own, on a free loopback port.
+struct OwnNats {
+    child: Option<tokio::process::Child>,
+    url: String,
+}
+
+impl OwnNats {
+    async fn start(dir: &std::path::Path) -> OwnNats {
+        let port = common::smtp::free_port();
+        let child = tokio::process::Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nats-server (Debian's nats-server package; scripts/test.sh installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return OwnNats {
+                    child: Some(child),
+                    url: format!("nats://127.0.0.1:{port}"),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("nats-server did not listen on {port} within 10 s");
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+fn unlock(device_id: u64) -> pb::UnlockRelayRequest {
+    pb::UnlockRelayRequest {
+        device_id,
+        relay: 1,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_on_one_node_is_seen_and_unlocked_from_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let mut nats = OwnNats::start(&dir.path().join("nats")).await;
+    let cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
+    let [n1, n2, n3] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let admin = n1.admin().await;
+    let community = admin
+        .create_community("Aspen Hall", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "West").await;
+    let door = common::building_door(&admin, building.id, "0C1105B00001", "West Lobby").await;
+    // The generated certificate names "porter", localhost and 127.0.0.1, not 127.0.0.2.
+    let sim = common::sim_door::Door::start_with(n1, door, &["--server-name", "porter"]).await;
+    let clients = [admin.clone(), via(&admin, n2).await, via(&admin, n3).await];
+
+    for (i, client) in clients.iter().enumerate() {
+        eventually(&format!("node {} shows the door online", i + 1), || async {
+            let device = client
+                .devices()
+                .get_device(pb::GetDeviceRequest { id: door })
+                .await?
+                .into_inner();
+            if device.online {
+                Ok(())
+            } else {
+                Err(Status::unavailable("offline"))
+            }
+        })
+        .await;
+        let reply = client
+            .devices()
+            .unlock_relay(unlock(door))
+            .await
+            .unwrap_or_else(|e| panic!("unlock from node {}: {e}", i + 1))
+            .into_inner();
+        assert!(reply.ok, "node {}: {reply:?}", i + 1);
+    }
+
+    // NATS gone: a command across nodes fails at once and says why; node 1 still reaches
+    // its own device.
+    nats.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = tokio::time::Instant::now();
+    let refused = clients[1]
+        .devices()
+        .unlock_relay(unlock(door))
+        .await
+        .unwrap_err();
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(refused.message().contains("cluster"), "{refused:?}");
+    let local = clients[0]
+        .devices()
+        .unlock_relay(unlock(door))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(local.ok, "{local:?}");
+    sim.stop().await;
+}

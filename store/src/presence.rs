@@ -24,6 +24,20 @@ pub trait DevicePresence: Send + Sync + 'static {
     }
 }
 
+/// A device session this node holds, as the cluster tells the other nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSession {
+    /// As stored: 12 upper-case hex digits.
+    pub mac: String,
+    pub device_id: u64,
+    pub info: PresenceInfo,
+}
+
+/// The sessions this node's gateway holds now (implemented by the gateway).
+pub trait LocalSessions: Send + Sync + 'static {
+    fn local_sessions(&self) -> Vec<LocalSession>;
+}
+
 /// A command for a connected device (as JSON in the audit trail: `{"kind": "unlock", …}`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -80,6 +94,9 @@ pub enum CommandError {
     Disconnected,
     #[error("the device has too many commands in flight; try again")]
     Busy,
+    /// Cluster mode: the node holding the device's session could not be asked.
+    #[error("the device's cluster node could not be reached: {0}")]
+    Unreachable(String),
 }
 
 pub type CommandFuture<'a> = std::pin::Pin<

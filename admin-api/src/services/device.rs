@@ -43,7 +43,10 @@ impl AdminApi {
         apartment_id: Option<u64>,
         result: &Result<CommandOutcome, CommandError>,
     ) {
-        if matches!(result, Err(CommandError::Offline | CommandError::Busy)) {
+        if matches!(
+            result,
+            Err(CommandError::Offline | CommandError::Busy | CommandError::Unreachable(_))
+        ) {
             return;
         }
         let entry = EventKind::DoorLog {
@@ -136,7 +139,7 @@ pub(crate) fn command_reply(
         Err(e @ CommandError::Timeout(_)) => Err(Status::deadline_exceeded(format!(
             "device {device_name:?}: {e}"
         ))),
-        Err(e @ CommandError::Disconnected) => {
+        Err(e @ (CommandError::Disconnected | CommandError::Unreachable(_))) => {
             Err(Status::unavailable(format!("device {device_name:?}: {e}")))
         }
         Err(e @ CommandError::Busy) => Err(Status::resource_exhausted(format!(

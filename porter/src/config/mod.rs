@@ -21,6 +21,8 @@ pub struct ServeConfig {
     pub store: StoreLocation,
     /// This node's name (`--node-id`, else the host name).
     pub node_id: String,
+    /// Cluster mode's NATS (`--cluster-nats`).
+    pub cluster_nats: Option<String>,
     pub log: String,
     pub shutdown_grace: Duration,
     /// The server's TLS identity, loaded or created on first start.
@@ -77,6 +79,7 @@ impl ServeConfig {
             admin_api: admin_api(&settings.admin)?,
         };
         let store = store_location(&settings)?;
+        let cluster_nats = cluster_nats(settings.cluster_nats.as_deref(), &store)?;
         let data_dir = settings
             .data_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
@@ -99,6 +102,7 @@ impl ServeConfig {
                 .unwrap_or_else(|| data_dir.join(porter_edge::tls::KEY_FILE)),
             store,
             node_id: settings.node_id.clone().unwrap_or_else(host_name),
+            cluster_nats,
             data_dir,
             log: settings.log.unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             shutdown_grace: servers.admin.shutdown_grace,
@@ -347,6 +351,18 @@ fn admin_api(s: &sections::AdminSection) -> anyhow::Result<porter_admin_api::Adm
         c.token_ttl = Duration::from_secs(secs);
     }
     Ok(c)
+}
+
+fn cluster_nats(url: Option<&str>, store: &StoreLocation) -> anyhow::Result<Option<String>> {
+    let Some(url) = url.filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    if matches!(store, StoreLocation::Embedded) {
+        anyhow::bail!(
+            "--cluster-nats: cluster mode needs the nodes' shared store, a PostgreSQL --store"
+        );
+    }
+    Ok(Some(url.to_owned()))
 }
 
 fn host_name() -> String {

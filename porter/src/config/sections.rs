@@ -30,6 +30,11 @@ pub struct Settings {
     /// the logs (default: the host name).
     #[arg(long, env = "PORTER_NODE_ID")]
     pub node_id: Option<String>,
+    /// Cluster mode: the NATS server(s) the nodes share, `nats://host:4222` (comma-separated
+    /// for a NATS cluster; JetStream on). Devices on any node are then reached from every
+    /// node. Needs a PostgreSQL --store.
+    #[arg(long, env = "PORTER_CLUSTER_NATS", value_name = "URL")]
+    pub cluster_nats: Option<String>,
     /// The key that seals secrets at rest (SIP and camera passwords): a file of 32 random
     /// bytes, e.g. `head -c 32 /dev/urandom > sealing.key`, the same on every node sharing a
     /// PostgreSQL store, where it is required (default: DATA_DIR/secret.key, created on

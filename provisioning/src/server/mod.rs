@@ -72,7 +72,12 @@ pub struct ProvisioningParts {
     pub store: Store,
     pub images: FirmwareStore,
     pub signer: UrlSigner,
+    /// This node's devices (the gateway's sessions): configuration changes are told to the
+    /// devices each node holds.
     pub devices: Arc<dyn Devices>,
+    /// Devices on every node (cluster mode; else the same as `devices`): upgrade rollouts
+    /// run on one node for all.
+    pub rollout_devices: Arc<dyn Devices>,
     /// Where devices find the servers (written in their AutoP files and download links).
     pub endpoints: ServerEndpoints,
     /// Whether an account is in a call (the SIP server knows): upgrades wait for it.
@@ -154,7 +159,7 @@ impl Provisioning {
         let tasks = TaskTracker::new();
         let runner = UpgradeRunner {
             store: parts.store.clone(),
-            devices: parts.devices.clone(),
+            devices: parts.rollout_devices,
             signer: parts.signer,
             https_base: parts.endpoints.https_base.clone(),
             max_upgrading: config.firmware_max_downloads,

@@ -1,0 +1,192 @@
+//! Cluster mode between `porter` nodes over NATS (`--cluster-nats`): which node holds each
+//! device's session, and commands to a device whatever node it is connected to.
+//!
+//! - Each node says it is alive every `HEARTBEAT` on `porter.cluster.nodes`; a node not
+//!   heard from for `NODE_EXPIRY` is gone, and so are the sessions it held.
+//! - Each node publishes what changed in the sessions its gateway holds once a second, all
+//!   of them every 30 s and when a node joins and asks (`presence.rs`). Every node keeps
+//!   the others' sessions, so it knows where each device is without asking. Core NATS
+//!   only: no JetStream needed (Debian's nats-server 2.9 answers JetStream in a form the
+//!   current client does not read).
+//! - A command for a device held by another node is a NATS request to that node's subject
+//!   (`commands.rs`), answered with the device's reply. NATS down or the node gone: the
+//!   command fails at once with `CommandError::Unreachable`.
+//!
+//! `ClusterDevices` puts this behind the same `DevicePresence` and `DeviceCommands` traits
+//! the gateway implements, looking at this node's own sessions first.
+
+mod commands;
+mod presence;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use porter_edge::CancellationToken;
+use porter_store::presence::{
+    CommandError, CommandFuture, DeviceCommand, DeviceCommands, DevicePresence, LocalSessions,
+    PresenceInfo,
+};
+
+pub use presence::ClusterView;
+
+/// How often a node says it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+/// A node not heard from for this long is gone, with its sessions.
+pub const NODE_EXPIRY: Duration = Duration::from_secs(10);
+/// How long connecting to NATS may take at start.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// `nats://host:port` (several, comma-separated, for a NATS cluster).
+    pub nats_url: String,
+    /// This node's id (`--node-id`).
+    pub node_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("connecting to NATS at {url}: {detail}")]
+    Connect { url: String, detail: String },
+}
+
+/// What the gateway is to the cluster: its sessions, and commands to them.
+pub trait LocalDevices: LocalSessions + DevicePresence + DeviceCommands {}
+
+impl<T: LocalSessions + DevicePresence + DeviceCommands> LocalDevices for T {}
+
+/// This node's place in the cluster. Cheap to clone.
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: async_nats::Client,
+    /// This process's name among the nodes: the node id and when it started, so a node
+    /// restarted is not mistaken for its earlier life.
+    holder: String,
+    local: Arc<dyn LocalDevices>,
+    view: Arc<ClusterView>,
+}
+
+impl Inner {
+    /// Whether this node has lost NATS (it then cannot tell which nodes are alive).
+    fn cut_off(&self) -> bool {
+        self.client.connection_state() != async_nats::connection::State::Connected
+    }
+}
+
+impl Cluster {
+    /// Connects to NATS.
+    pub async fn connect(
+        config: &ClusterConfig,
+        local: Arc<dyn LocalDevices>,
+    ) -> Result<Cluster, ClusterError> {
+        let connect_error = |detail: String| ClusterError::Connect {
+            url: config.nats_url.clone(),
+            detail,
+        };
+        let options = async_nats::ConnectOptions::new()
+            .name(format!("porter {}", config.node_id))
+            .connection_timeout(CONNECT_TIMEOUT)
+            // Keep trying for ever once connected: the node serves its own devices meanwhile.
+            .max_reconnects(None);
+        let client = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            async_nats::connect_with_options(config.nats_url.as_str(), options),
+        )
+        .await
+        .map_err(|_| connect_error("timed out".into()))?
+        .map_err(|e| connect_error(e.to_string()))?;
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Ok(Cluster {
+            inner: Arc::new(Inner {
+                client,
+                holder: format!("{}@{started}", config.node_id),
+                local,
+                view: Arc::new(ClusterView::default()),
+            }),
+        })
+    }
+
+    /// The devices of the whole cluster, this node's first.
+    pub fn devices(&self) -> Arc<ClusterDevices> {
+        Arc::new(ClusterDevices {
+            cluster: self.clone(),
+        })
+    }
+
+    /// Nodes heard from lately (this one included), for `/metrics`.
+    pub fn nodes_seen(&self) -> usize {
+        self.inner.view.nodes_alive(&self.inner.holder) + 1
+    }
+
+    /// Heartbeats, presence publishing and watching, and answering other nodes' commands,
+    /// until `shutdown`. This node's sessions are withdrawn at the end.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let inner = &self.inner;
+        tokio::join!(
+            presence::heartbeat(&inner.client, &inner.holder, &shutdown),
+            presence::follow_nodes(&inner.client, &inner.view, &shutdown),
+            presence::follow_sessions(&inner.client, &inner.view, &shutdown),
+            presence::publish(
+                &inner.client,
+                &inner.holder,
+                inner.local.as_ref(),
+                &shutdown
+            ),
+            commands::serve(&inner.client, &inner.holder, inner.local.clone(), &shutdown),
+        );
+    }
+}
+
+/// Devices on any node: `DevicePresence` and `DeviceCommands` for the whole cluster.
+pub struct ClusterDevices {
+    cluster: Cluster,
+}
+
+impl DevicePresence for ClusterDevices {
+    fn presence(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
+        let inner = &self.cluster.inner;
+        if let Some(p) = inner.local.online(device_id, mac) {
+            return Some(p);
+        }
+        if let Some(remote) = inner
+            .view
+            .online(device_id, mac, &inner.holder, inner.cut_off())
+        {
+            return Some(remote);
+        }
+        inner.local.presence(device_id, mac)
+    }
+
+    fn online(&self, device_id: u64, mac: &str) -> Option<PresenceInfo> {
+        let inner = &self.cluster.inner;
+        inner.local.online(device_id, mac).or_else(|| {
+            inner
+                .view
+                .online(device_id, mac, &inner.holder, inner.cut_off())
+        })
+    }
+}
+
+impl DeviceCommands for ClusterDevices {
+    fn send(&self, mac: &str, command: DeviceCommand, timeout: Duration) -> CommandFuture<'_> {
+        let inner = &self.cluster.inner;
+        let mac = mac.to_owned();
+        Box::pin(async move {
+            // A session held here is the device's newest wherever else it was seen.
+            match inner.local.send(&mac, command.clone(), timeout).await {
+                Err(CommandError::Offline) => {}
+                answered => return answered,
+            }
+            match inner.view.holder_of(&mac, &inner.holder, inner.cut_off()) {
+                Some(holder) => commands::ask(&inner.client, holder, mac, command, timeout).await,
+                None => Err(CommandError::Offline),
+            }
+        })
+    }
+}

@@ -1,0 +1,353 @@
+//! Where each device is: the nodes' heartbeats, their sessions' changes, and this node's
+//! view of both.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use porter_edge::CancellationToken;
+use porter_store::presence::{LocalSessions, PresenceInfo};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::{HEARTBEAT, NODE_EXPIRY};
+
+/// Where nodes say they are alive (the payload: the holder name), or leaving (`-` first).
+const NODES_SUBJECT: &str = "porter.cluster.nodes";
+/// Where nodes publish their sessions' changes (a JSON list of (MAC, entry)).
+const SESSIONS_SUBJECT: &str = "porter.cluster.sessions";
+/// Where a node that (re)joins asks every node for all its sessions.
+const SYNC_SUBJECT: &str = "porter.cluster.sessions.sync";
+/// How often this node compares its sessions with what it published.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+/// How often it publishes every session again, so a missed update heals.
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// Sessions per message (about 200 bytes each, well inside NATS's 1 MiB payload limit).
+const BATCH: usize = 2000;
+
+/// A device's session as the bucket holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    holder: String,
+    device_id: u64,
+    online: bool,
+    since_ms: i64,
+    remote_address: String,
+    firmware_version: String,
+    model: String,
+}
+
+/// What this node knows of the others: their sessions by MAC and when each was last heard.
+#[derive(Default)]
+pub struct ClusterView {
+    sessions: Mutex<HashMap<String, Entry>>,
+    nodes: Mutex<HashMap<String, Instant>>,
+}
+
+impl ClusterView {
+    /// Whether `holder` was heard from lately. While this node is cut off from NATS it
+    /// cannot tell, and keeps the last it knew (`cut_off`).
+    fn alive(&self, holder: &str, cut_off: bool) -> bool {
+        lock(&self.nodes)
+            .get(holder)
+            .is_some_and(|heard| cut_off || heard.elapsed() < NODE_EXPIRY)
+    }
+
+    /// Device `device_id` with `mac` online on a live node other than `me`.
+    pub(crate) fn online(
+        &self,
+        device_id: u64,
+        mac: &str,
+        me: &str,
+        cut_off: bool,
+    ) -> Option<PresenceInfo> {
+        let entry = lock(&self.sessions).get(mac).cloned()?;
+        (entry.online && entry.device_id == device_id && entry.holder != me)
+            .then_some(())
+            .filter(|()| self.alive(&entry.holder, cut_off))?;
+        Some(PresenceInfo {
+            online: true,
+            last_connected_ms: entry.since_ms,
+            remote_address: entry.remote_address,
+            firmware_version: entry.firmware_version,
+            model: entry.model,
+        })
+    }
+
+    /// The live node other than `me` holding `mac`'s session.
+    pub(crate) fn holder_of(&self, mac: &str, me: &str, cut_off: bool) -> Option<String> {
+        let entry = lock(&self.sessions).get(mac).cloned()?;
+        (entry.online && entry.holder != me && self.alive(&entry.holder, cut_off))
+            .then_some(entry.holder)
+    }
+
+    /// Takes in another node's changes. A session going offline only counts where it is
+    /// still the one the view has, and of two online ones the later start wins, so a node
+    /// that notices a dead connection late does not undo the device's move to another.
+    fn apply(&self, batch: Vec<(String, Entry)>) {
+        let mut sessions = lock(&self.sessions);
+        for (mac, entry) in batch {
+            let replaces = match sessions.get(&mac) {
+                None => true,
+                Some(had) if had.holder == entry.holder => true,
+                Some(had) => entry.online && (!had.online || entry.since_ms >= had.since_ms),
+            };
+            if replaces {
+                sessions.insert(mac, entry);
+            }
+        }
+    }
+
+    pub(crate) fn nodes_alive(&self, me: &str) -> usize {
+        lock(&self.nodes)
+            .iter()
+            .filter(|(holder, heard)| *holder != me && heard.elapsed() < NODE_EXPIRY)
+            .count()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Each critical section is one map operation: a poisoned map is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Says this node is alive until `shutdown`, then that it is leaving.
+pub(crate) async fn heartbeat(
+    client: &async_nats::Client,
+    holder: &str,
+    shutdown: &CancellationToken,
+) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = tick.tick() => {
+                // While NATS is away the client queues or drops this; the next one counts.
+                let _ = client.publish(NODES_SUBJECT, holder.to_owned().into()).await;
+            }
+        }
+    }
+    let _ = client
+        .publish(NODES_SUBJECT, format!("-{holder}").into())
+        .await;
+    let _ = client.flush().await;
+}
+
+/// Keeps `view`'s live nodes up to date until `shutdown`.
+pub(crate) async fn follow_nodes(
+    client: &async_nats::Client,
+    view: &ClusterView,
+    shutdown: &CancellationToken,
+) {
+    while !shutdown.is_cancelled() {
+        match client.subscribe(NODES_SUBJECT).await {
+            Ok(mut heartbeats) => loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    m = heartbeats.next() => {
+                        let Some(m) = m else { break };
+                        let said = String::from_utf8_lossy(&m.payload);
+                        let mut nodes = lock(&view.nodes);
+                        match said.strip_prefix('-') {
+                            Some(leaving) => { nodes.remove(leaving); }
+                            None => { nodes.insert(said.into_owned(), Instant::now()); }
+                        }
+                    }
+                }
+            },
+            Err(e) => tracing::warn!(error = %e, "subscribing to cluster heartbeats failed"),
+        }
+        pause(shutdown).await;
+    }
+}
+
+/// Keeps `view`'s sessions up to date until `shutdown`, asking every node for all its
+/// sessions each time it (re)subscribes.
+pub(crate) async fn follow_sessions(
+    client: &async_nats::Client,
+    view: &ClusterView,
+    shutdown: &CancellationToken,
+) {
+    while !shutdown.is_cancelled() {
+        match client.subscribe(SESSIONS_SUBJECT).await {
+            Ok(mut updates) => {
+                let _ = client.publish(SYNC_SUBJECT, Bytes::new()).await;
+                loop {
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        m = updates.next() => {
+                            let Some(m) = m else { break };
+                            match serde_json::from_slice::<Vec<(String, Entry)>>(&m.payload) {
+                                Ok(batch) => view.apply(batch),
+                                Err(e) => tracing::warn!(error = %e, "a presence update could not be read"),
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "subscribing to cluster presence failed"),
+        }
+        pause(shutdown).await;
+    }
+}
+
+/// Publishes this node's sessions as they change until `shutdown`, then withdraws them;
+/// all of them again every `REFRESH_EVERY` and whenever a node asks (`SYNC_SUBJECT`).
+pub(crate) async fn publish(
+    client: &async_nats::Client,
+    holder: &str,
+    local: &dyn LocalSessions,
+    shutdown: &CancellationToken,
+) {
+    let mut published: HashMap<String, Entry> = HashMap::new();
+    let mut tick = tokio::time::interval(PUBLISH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut refreshed = Instant::now();
+    let mut sync_asked = client.subscribe(SYNC_SUBJECT).await.ok();
+    loop {
+        let mut refresh = false;
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = tick.tick() => {}
+            Some(_) = next_sync(&mut sync_asked) => refresh = true,
+        }
+        if refresh || refreshed.elapsed() >= REFRESH_EVERY {
+            refresh = true;
+            refreshed = Instant::now();
+        }
+        let now = sessions(local, holder);
+        let mut changes: Vec<(String, Entry)> = now
+            .iter()
+            .filter(|(mac, e)| refresh || published.get(*mac) != Some(*e))
+            .map(|(mac, e)| (mac.clone(), e.clone()))
+            .collect();
+        changes.extend(
+            published
+                .iter()
+                .filter(|(mac, _)| !now.contains_key(*mac))
+                .map(|(mac, e)| {
+                    let mut gone = e.clone();
+                    gone.online = false;
+                    (mac.clone(), gone)
+                }),
+        );
+        if changes.is_empty() {
+            continue;
+        }
+        if send(client, &changes).await {
+            published = now;
+        }
+    }
+    let withdrawn: Vec<(String, Entry)> = published
+        .into_iter()
+        .map(|(mac, mut e)| {
+            e.online = false;
+            (mac, e)
+        })
+        .collect();
+    send(client, &withdrawn).await;
+}
+
+async fn next_sync(sub: &mut Option<async_nats::Subscriber>) -> Option<()> {
+    match sub {
+        Some(s) => s.next().await.map(|_| ()),
+        None => std::future::pending().await,
+    }
+}
+
+/// This node's sessions as the other nodes are told them.
+fn sessions(local: &dyn LocalSessions, holder: &str) -> HashMap<String, Entry> {
+    local
+        .local_sessions()
+        .into_iter()
+        .map(|s| {
+            let entry = Entry {
+                holder: holder.to_owned(),
+                device_id: s.device_id,
+                online: true,
+                since_ms: s.info.last_connected_ms,
+                remote_address: s.info.remote_address,
+                firmware_version: s.info.firmware_version,
+                model: s.info.model,
+            };
+            (s.mac, entry)
+        })
+        .collect()
+}
+
+/// Publishes `changes` in batches NATS takes (its default payload limit is 1 MiB);
+/// whether all went out.
+async fn send(client: &async_nats::Client, changes: &[(String, Entry)]) -> bool {
+    for batch in changes.chunks(BATCH) {
+        let Ok(payload) = serde_json::to_vec(batch) else {
+            return false;
+        };
+        if let Err(e) = client.publish(SESSIONS_SUBJECT, payload.into()).await {
+            tracing::debug!(error = %e, "publishing presence failed; trying again");
+            return false;
+        }
+    }
+    true
+}
+
+async fn pause(shutdown: &CancellationToken) {
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(holder: &str, online: bool, since_ms: i64) -> Entry {
+        Entry {
+            holder: holder.into(),
+            device_id: 7,
+            online,
+            since_ms,
+            remote_address: "10.0.0.9:5000".into(),
+            firmware_version: "1.0".into(),
+            model: "R29".into(),
+        }
+    }
+
+    fn heard(view: &ClusterView, holders: &[&str]) {
+        for h in holders {
+            lock(&view.nodes).insert((*h).to_owned(), Instant::now());
+        }
+    }
+
+    #[test]
+    fn a_late_offline_from_the_old_node_does_not_undo_a_move() {
+        let view = ClusterView::default();
+        heard(&view, &["a@1", "b@1"]);
+        view.apply(vec![("MAC".into(), entry("a@1", true, 100))]);
+        view.apply(vec![("MAC".into(), entry("b@1", true, 200))]);
+        // Node a notices its dead connection only now.
+        view.apply(vec![("MAC".into(), entry("a@1", false, 100))]);
+        assert_eq!(view.holder_of("MAC", "me@1", false).as_deref(), Some("b@1"));
+        // An older session reported late does not win either.
+        view.apply(vec![("MAC".into(), entry("a@1", true, 150))]);
+        assert_eq!(view.holder_of("MAC", "me@1", false).as_deref(), Some("b@1"));
+        // The holder itself saying offline counts.
+        view.apply(vec![("MAC".into(), entry("b@1", false, 200))]);
+        assert_eq!(view.holder_of("MAC", "me@1", false), None);
+    }
+
+    #[test]
+    fn sessions_of_a_node_not_heard_from_are_offline_unless_this_node_is_cut_off() {
+        let view = ClusterView::default();
+        view.apply(vec![("MAC".into(), entry("gone@1", true, 100))]);
+        lock(&view.nodes).insert("gone@1".into(), Instant::now() - NODE_EXPIRY);
+        assert!(view.online(7, "MAC", "me@1", false).is_none());
+        assert!(view.online(7, "MAC", "me@1", true).is_some());
+        // Another device given the same MAC is not this one.
+        heard(&view, &["gone@1"]);
+        assert!(view.online(8, "MAC", "me@1", false).is_none());
+        assert!(view.online(7, "MAC", "me@1", false).is_some());
+    }
+}
