@@ -38,7 +38,14 @@ pub async fn run(
             config.data_dir.display()
         )
     })?;
-    let signer = UrlSigner::load_or_create(&config.data_dir.join("url-signing.key"))?;
+    let signer = match &config.store {
+        StoreLocation::Embedded => {
+            UrlSigner::load_or_create(&config.data_dir.join("url-signing.key"))?
+        }
+        StoreLocation::Postgres {
+            url_signing_key, ..
+        } => UrlSigner::load(url_signing_key)?,
+    };
     let identity = porter_edge::tls::load_or_create(&config.cert, &config.key)
         .context("loading the server's TLS identity")?;
 
@@ -215,7 +222,9 @@ fn url_host(url: &str) -> &str {
 async fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
     let opened = match &config.store {
         StoreLocation::Embedded => Store::open_sled(&config.data_dir),
-        StoreLocation::Postgres { url, sealing_key } => {
+        StoreLocation::Postgres {
+            url, sealing_key, ..
+        } => {
             let sealer = porter_store::secrets::Sealer::load(sealing_key)?;
             let clock = Arc::new(porter_store::SystemClock);
             Store::open_postgres(url, &config.node_id, clock, sealer).await

@@ -27,6 +27,14 @@ async fn start_cluster(store: &common::postgres::Store, count: usize, extra: &[&
     let mut dirs = Vec::with_capacity(count);
     for i in 0..count {
         let dir = tempfile::tempdir().unwrap();
+        // Every node presents the same certificate, as behind one DNS name: the first
+        // node's, made at its start.
+        if let Some(first) = dirs.first() {
+            let first: &tempfile::TempDir = first;
+            for file in ["gateway-cert.pem", "gateway-key.pem"] {
+                std::fs::copy(first.path().join(file), dir.path().join(file)).unwrap();
+            }
+        }
         let node_id = format!("node{}", i + 1);
         let mut flags = store.flags();
         flags.extend(["--node-id", node_id.as_str()]);
@@ -49,17 +57,25 @@ async fn via(client: &Client, node: &Server) -> Client {
 
 /// Retries `read` until it succeeds, for at most 10 s (a write reaches other nodes within a
 /// second; the margin is for a loaded test machine).
-async fn eventually<T, F, Fut>(what: &str, mut read: F) -> T
+async fn eventually<T, F, Fut>(what: &str, read: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, Status>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    eventually_within(Duration::from_secs(10), what, read).await
+}
+
+async fn eventually_within<T, F, Fut>(limit: Duration, what: &str, mut read: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Status>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         match read().await {
             Ok(value) => return value,
             Err(e) if tokio::time::Instant::now() > deadline => {
-                panic!("{what}: still failing after 10 s: {e}")
+                panic!("{what}: still failing after {limit:?}: {e}")
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
@@ -302,9 +318,12 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
     let postgres = OwnPostgres::start(dir.path().join("pg"));
     let sealing_key = dir.path().join("sealing.key");
     std::fs::write(&sealing_key, [7u8; 32]).unwrap();
+    let url_signing_key = dir.path().join("url-signing.key");
+    std::fs::write(&url_signing_key, [8u8; 32]).unwrap();
     let store = common::postgres::Store {
         url: postgres.url.clone(),
         sealing_key,
+        url_signing_key,
     };
     let cluster = start_cluster(&store, 2, &[]).await;
     let [n1, n2] = &cluster.nodes[..] else {
@@ -550,4 +569,118 @@ async fn a_device_on_one_node_is_seen_and_unlocked_from_every_node() {
         .into_inner();
     assert!(local.ok, "{local:?}");
     sim.stop().await;
+}
+
+/// porter-sim running `devices` (made through node 1) over every node's gateway.
+async fn sim_over(nodes: &[Server], devices: &[u64]) -> tokio::process::Child {
+    let gateways: Vec<&str> = nodes.iter().map(|n| n.gateway_addr.as_str()).collect();
+    let mut command = tokio::process::Command::new(common::sim_door::porter_sim());
+    command.args([
+        "--admin",
+        &nodes[0].url(),
+        "--user",
+        common::ADMIN_USER,
+        "--password",
+        common::ADMIN_PASSWORD,
+        "--gateway",
+        &gateways.join(","),
+        "--ca",
+        nodes[0].data_dir.join("gateway-cert.pem").to_str().unwrap(),
+        "--server-name",
+        "porter",
+        "--hold-secs",
+        "300",
+    ]);
+    for id in devices {
+        command.args(["--device", &id.to_string()]);
+    }
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Unlocks `device` through `client`: Ok once the device itself answered yes.
+async fn unlocked(client: &Client, device: u64) -> Result<(), Status> {
+    let reply = client
+        .devices()
+        .unlock_relay(unlock(device))
+        .await?
+        .into_inner();
+    if reply.ok {
+        Ok(())
+    } else {
+        Err(Status::unknown(format!("the device said no: {reply:?}")))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_nodes_devices_are_back_on_the_others_within_30_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let nats = OwnNats::start(&dir.path().join("nats")).await;
+    let mut cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
+    let admin = cluster.nodes[0].admin().await;
+    let community = admin
+        .create_community("Larch Gardens", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "South").await;
+    let mut doors = Vec::new();
+    for i in 0..6 {
+        let mac = format!("0C1105C0000{i}");
+        doors.push(common::building_door(&admin, building.id, &mac, &format!("Door {i}")).await);
+    }
+    let _sim = sim_over(&cluster.nodes, &doors).await;
+    let on3 = via(&admin, &cluster.nodes[2]).await;
+    for &door in &doors {
+        eventually_within(
+            Duration::from_secs(30),
+            "every door reachable from node 3",
+            || unlocked(&on3, door),
+        )
+        .await;
+    }
+
+    // A write acknowledged by node 1 just before it dies.
+    admin
+        .building()
+        .create_building(pb::CreateBuildingRequest {
+            community_id: community.id,
+            name: "Acknowledged".into(),
+        })
+        .await
+        .unwrap();
+    cluster.nodes.remove(0).kill().await;
+    let killed = tokio::time::Instant::now();
+    for &door in &doors {
+        eventually_within(
+            Duration::from_secs(30),
+            "every door back after the kill",
+            || unlocked(&on3, door),
+        )
+        .await;
+    }
+    let back = killed.elapsed();
+    eprintln!("every door answered again {back:?} after node 1 was killed");
+    assert!(back < Duration::from_secs(30), "{back:?}");
+    let on2 = via(&admin, &cluster.nodes[0]).await;
+    eventually("the acknowledged write on node 2", || {
+        buildings_with(&on2, community.id, "Acknowledged")
+    })
+    .await;
+    // Status agrees: every door Online on node 2 once node 1's sessions have expired.
+    tokio::time::sleep(porter_cluster_expiry()).await;
+    for &door in &doors {
+        let d = on2.device(door).await;
+        assert!(d.online, "door {door} offline on node 2");
+    }
+}
+
+/// How long a dead node's sessions still count (`porter_cluster::NODE_EXPIRY`), with margin.
+fn porter_cluster_expiry() -> Duration {
+    Duration::from_secs(11)
 }

@@ -61,6 +61,19 @@ impl UrlSigner {
         UrlSigner { key }
     }
 
+    /// The key in `path`, which must be there (cluster mode: the operator gives every node
+    /// the same one).
+    pub fn load(path: &Path) -> Result<Self, SigningError> {
+        let bytes = std::fs::read(path).map_err(|source| SigningError::Key {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let key: [u8; KEY_BYTES] = bytes
+            .try_into()
+            .map_err(|_| SigningError::KeySize(path.display().to_string()))?;
+        Ok(UrlSigner { key })
+    }
+
     /// The key in `path`, made (mode 0600) on first use.
     pub fn load_or_create(path: &Path) -> Result<Self, SigningError> {
         let err = |source| SigningError::Key {
@@ -68,12 +81,7 @@ impl UrlSigner {
             source,
         };
         match std::fs::read(path) {
-            Ok(bytes) => {
-                let key: [u8; KEY_BYTES] = bytes
-                    .try_into()
-                    .map_err(|_| SigningError::KeySize(path.display().to_string()))?;
-                Ok(UrlSigner { key })
-            }
+            Ok(_) => Self::load(path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_BYTES];
                 getrandom::fill(&mut key).map_err(|e| err(std::io::Error::other(e.to_string())))?;

@@ -53,7 +53,13 @@ pub enum LinkError {
 /// How to reach the gateway; shared by every simulated device.
 pub struct Connector {
     pub transport: Transport,
+    /// The gateway; the other nodes' gateways follow (`with_fallbacks`).
     pub addr: SocketAddr,
+    /// Every gateway address, `addr` first: a device starts on one (spread by its index)
+    /// and moves to the next when its node is gone, as firmware given several servers does.
+    addrs: Vec<SocketAddr>,
+    /// The address each device last connected to (only with several addresses).
+    last_good: std::sync::Mutex<std::collections::HashMap<usize, usize>>,
     server_name: ServerName<'static>,
     name: String,
     tls: Arc<rustls::ClientConfig>,
@@ -144,6 +150,8 @@ impl Connector {
         Ok(Connector {
             transport,
             addr,
+            addrs: vec![addr],
+            last_good: std::sync::Mutex::default(),
             server_name,
             name: server_name_text,
             tls,
@@ -155,21 +163,45 @@ impl Connector {
         })
     }
 
-    /// Opens a link; `n` picks the source address.
-    pub async fn connect(&self, n: usize) -> Result<Link, LinkError> {
-        tokio::time::timeout(self.timeout, self.connect_inner(n))
-            .await
-            .map_err(|_| LinkError::Timeout)?
+    /// Other gateways (a cluster's other nodes) to use when `addr` cannot be reached.
+    pub fn with_fallbacks(mut self, more: impl IntoIterator<Item = SocketAddr>) -> Self {
+        self.addrs.extend(more);
+        self
     }
 
-    async fn connect_inner(&self, n: usize) -> Result<Link, LinkError> {
+    /// Opens a link for device `n` (which also picks the source address): to the gateway it
+    /// last reached, else the next one that answers.
+    pub async fn connect(&self, n: usize) -> Result<Link, LinkError> {
+        let count = self.addrs.len();
+        let first = match count {
+            1 => 0,
+            _ => *lock(&self.last_good).get(&n).unwrap_or(&(n % count)),
+        };
+        let mut failure = LinkError::Timeout;
+        for k in 0..count {
+            let i = (first + k) % count;
+            match tokio::time::timeout(self.timeout, self.connect_to(self.addrs[i], n)).await {
+                Ok(Ok(link)) => {
+                    if count > 1 {
+                        lock(&self.last_good).insert(n, i);
+                    }
+                    return Ok(link);
+                }
+                Ok(Err(e)) => failure = e,
+                Err(_) => failure = LinkError::Timeout,
+            }
+        }
+        Err(failure)
+    }
+
+    async fn connect_to(&self, addr: SocketAddr, n: usize) -> Result<Link, LinkError> {
         let source = self.sources[n % self.sources.len()];
         let inner = match self.transport {
-            Transport::Tcp => Inner::Stream(Box::new(self.tcp(source).await?)),
-            Transport::Tls => Inner::Stream(Box::new(self.tls(source, n).await?)),
+            Transport::Tcp => Inner::Stream(Box::new(self.tcp(source, addr).await?)),
+            Transport::Tls => Inner::Stream(Box::new(self.tls(source, addr, n).await?)),
             Transport::Ws => {
-                let tls = self.tls(source, n).await?;
-                let url = format!("wss://{}{WEBSOCKET_PATH}", self.addr);
+                let tls = self.tls(source, addr, n).await?;
+                let url = format!("wss://{addr}{WEBSOCKET_PATH}");
                 let (ws, _) = tokio_tungstenite::client_async(url, tls)
                     .await
                     .map_err(|e| LinkError::WebSocket(e.to_string()))?;
@@ -178,7 +210,7 @@ impl Connector {
             Transport::Quic => {
                 let endpoint = &self.quic[n % self.quic.len()];
                 let conn = endpoint
-                    .connect(self.addr, &self.name)
+                    .connect(addr, &self.name)
                     .map_err(|e| LinkError::Quic(e.to_string()))?
                     .await
                     .map_err(|e| LinkError::Quic(e.to_string()))?;
@@ -196,8 +228,8 @@ impl Connector {
         })
     }
 
-    async fn tcp(&self, source: IpAddr) -> std::io::Result<TcpStream> {
-        let socket = if self.addr.is_ipv4() {
+    async fn tcp(&self, source: IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+        let socket = if addr.is_ipv4() {
             TcpSocket::new_v4()?
         } else {
             TcpSocket::new_v6()?
@@ -205,7 +237,7 @@ impl Connector {
         if !source.is_unspecified() {
             socket.bind(SocketAddr::new(source, 0))?;
         }
-        let tcp = socket.connect(self.addr).await?;
+        let tcp = socket.connect(addr).await?;
         tcp.set_nodelay(true)?;
         Ok(tcp)
     }
@@ -213,9 +245,10 @@ impl Connector {
     async fn tls(
         &self,
         source: IpAddr,
+        addr: SocketAddr,
         n: usize,
     ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-        let tcp = self.tcp(source).await?;
+        let tcp = self.tcp(source, addr).await?;
         let config = match &self.per_device {
             Some(configs) => configs
                 .lock()
@@ -233,6 +266,11 @@ impl Connector {
             .connect(self.server_name.clone(), tcp)
             .await
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // One map operation per critical section: a poisoned map is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 trait ByteStream: AsyncRead + AsyncWrite + Unpin + Send {}

@@ -20,9 +20,11 @@ use porter_sim::run::{self, Mode, RunConfig};
     about = "Simulated Porter door phones and indoor monitors"
 )]
 struct Args {
-    /// The gateway address for the chosen transport (the WebSocket port for ws).
-    #[arg(long, env = "PORTER_SIM_GATEWAY", default_value = "127.0.0.1:8501")]
-    gateway: SocketAddr,
+    /// The gateway address for the chosen transport (the WebSocket port for ws); several,
+    /// comma-separated, for a cluster's nodes: devices are spread over them and move to the
+    /// next when theirs is gone.
+    #[arg(long, env = "PORTER_SIM_GATEWAY", default_value = "127.0.0.1:8501", value_delimiter = ',', num_args = 1..)]
+    gateway: Vec<SocketAddr>,
     #[arg(long, value_enum, default_value = "tls")]
     transport: Transport,
     /// PEM certificate the gateway's certificate must chain to (for the self-signed default:
@@ -233,18 +235,24 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
     let sources: Vec<IpAddr> = (0..args.source_ips)
         .map(|i| IpAddr::V4(Ipv4Addr::from(u32::from(args.source_base) + i)))
         .collect();
+    let Some(&first_gateway) = args.gateway.first() else {
+        anyhow::bail!("--gateway: give at least one address");
+    };
     let server_name = args
         .server_name
         .clone()
-        .unwrap_or_else(|| args.gateway.ip().to_string());
-    let connector = Arc::new(Connector::new(
-        args.transport,
-        args.gateway,
-        &server_name,
-        &ca,
-        sources,
-        args.resume,
-    )?);
+        .unwrap_or_else(|| first_gateway.ip().to_string());
+    let connector = Arc::new(
+        Connector::new(
+            args.transport,
+            first_gateway,
+            &server_name,
+            &ca,
+            sources,
+            args.resume,
+        )?
+        .with_fallbacks(args.gateway.iter().skip(1).copied()),
+    );
     let instructions = args.control_stdin.then(|| {
         let (tx, _) = tokio::sync::broadcast::channel(256);
         tokio::spawn(read_instructions(tx.clone()));

@@ -43,7 +43,12 @@ pub enum StoreLocation {
     /// The embedded sled store in the data directory, its sealing key beside it.
     Embedded,
     /// PostgreSQL, shared by every node, each given the same sealing key.
-    Postgres { url: String, sealing_key: PathBuf },
+    Postgres {
+        url: String,
+        sealing_key: PathBuf,
+        /// Download links' key, given by the operator like the sealing key.
+        url_signing_key: PathBuf,
+    },
 }
 
 /// Each server's settings (before the open-file budget is applied).
@@ -389,9 +394,17 @@ fn store_location(settings: &Settings) -> anyhow::Result<StoreLocation> {
              with the same key (make one with `head -c 32 /dev/urandom > sealing.key`)"
         );
     };
+    let Some(url_signing_key) = settings.url_signing_key_file.clone() else {
+        anyhow::bail!(
+            "--store postgres://… needs --url-signing-key-file: a download link made on one \
+             node must open on every node (make one with `head -c 32 /dev/urandom > \
+             url-signing.key`)"
+        );
+    };
     Ok(StoreLocation::Postgres {
         url: url.to_owned(),
         sealing_key,
+        url_signing_key,
     })
 }
 
@@ -439,6 +452,9 @@ mod tests {
         let err = ServeConfig::resolve(given.clone()).unwrap_err().to_string();
         assert!(err.contains("--sealing-key-file"), "{err}");
         given.sealing_key_file = Some("/etc/porter/sealing.key".into());
+        let err = ServeConfig::resolve(given.clone()).unwrap_err().to_string();
+        assert!(err.contains("--url-signing-key-file"), "{err}");
+        given.url_signing_key_file = Some("/etc/porter/url-signing.key".into());
         let c = ServeConfig::resolve(given.clone())?;
         assert!(matches!(c.store, StoreLocation::Postgres { .. }));
         let shown = c.store_for_log();

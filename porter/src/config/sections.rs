@@ -41,6 +41,12 @@ pub struct Settings {
     /// first start).
     #[arg(long, env = "PORTER_SEALING_KEY_FILE", value_name = "FILE")]
     pub sealing_key_file: Option<PathBuf>,
+    /// The key that signs download links (firmware, captured images): a file of 32 random
+    /// bytes, the same on every node sharing a PostgreSQL store, where it is required, so a
+    /// link made on one node opens on every node (default: DATA_DIR/url-signing.key,
+    /// created on first start).
+    #[arg(long, env = "PORTER_URL_SIGNING_KEY_FILE", value_name = "FILE")]
+    pub url_signing_key_file: Option<PathBuf>,
     /// How long to let requests finish after SIGINT/SIGTERM, in seconds (default 10).
     #[arg(long, env = "PORTER_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,

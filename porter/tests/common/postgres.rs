@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 pub struct Store {
     pub url: String,
     pub sealing_key: PathBuf,
+    pub url_signing_key: PathBuf,
 }
 
 impl Store {
@@ -21,7 +22,13 @@ impl Store {
             .expect("a schema on the test PostgreSQL");
         let sealing_key = dir.join("sealing.key");
         std::fs::write(&sealing_key, [7u8; 32]).unwrap();
-        Some(Store { url, sealing_key })
+        let url_signing_key = dir.join("url-signing.key");
+        std::fs::write(&url_signing_key, [8u8; 32]).unwrap();
+        Some(Store {
+            url,
+            sealing_key,
+            url_signing_key,
+        })
     }
 
     /// The flags that put `porter serve` on this store.
@@ -31,6 +38,8 @@ impl Store {
             &self.url,
             "--sealing-key-file",
             self.sealing_key.to_str().unwrap(),
+            "--url-signing-key-file",
+            self.url_signing_key.to_str().unwrap(),
         ]
     }
 }
