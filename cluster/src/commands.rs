@@ -19,8 +19,9 @@ const IN_FLIGHT: usize = 1024;
 /// What shutdown waits for the commands in flight.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
-/// The subject the node `holder` answers on (NATS subjects split on `.`).
-fn subject(holder: &str) -> String {
+/// The subject the node `holder` answers on (NATS subjects split on `.`). An empty
+/// request is a ping, answered empty.
+pub(crate) fn subject(holder: &str) -> String {
     let token: String = holder
         .chars()
         .map(|c| match c {
@@ -255,6 +256,10 @@ pub(crate) async fn serve(
             let Some(reply_to) = message.reply else {
                 continue;
             };
+            if message.payload.is_empty() {
+                let _ = client.publish(reply_to, bytes::Bytes::new()).await;
+                continue;
+            }
             let Ok(slot) = slots.clone().acquire_owned().await else {
                 break;
             };

@@ -68,6 +68,8 @@ struct Inner {
     holder: String,
     local: Arc<dyn LocalDevices>,
     view: Arc<ClusterView>,
+    /// The last NATS round trip (a flush), in microseconds; 0 before the first.
+    rtt_us: std::sync::atomic::AtomicU64,
 }
 
 impl Inner {
@@ -108,6 +110,7 @@ impl Cluster {
                 holder: format!("{}@{started}", config.node_id),
                 local,
                 view: Arc::new(ClusterView::default()),
+                rtt_us: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -124,12 +127,35 @@ impl Cluster {
         self.inner.view.nodes_alive(&self.inner.holder) + 1
     }
 
+    /// The cluster's gauges in Prometheus text: nodes seen, whether NATS is connected, and
+    /// its last round trip.
+    pub fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let connected = u8::from(!self.inner.cut_off());
+        let rtt = self.inner.rtt_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6;
+        let _ = write!(
+            out,
+            "# HELP porter_cluster_nodes_seen Nodes heard from in the last {expiry} s, this one included.\n\
+             # TYPE porter_cluster_nodes_seen gauge\n\
+             porter_cluster_nodes_seen {nodes}\n\
+             # HELP porter_cluster_nats_connected Whether this node is connected to the cluster's NATS.\n\
+             # TYPE porter_cluster_nats_connected gauge\n\
+             porter_cluster_nats_connected {connected}\n\
+             # HELP porter_cluster_nats_rtt_seconds The last round trip to NATS (measured every {beat} s).\n\
+             # TYPE porter_cluster_nats_rtt_seconds gauge\n\
+             porter_cluster_nats_rtt_seconds {rtt}\n",
+            expiry = NODE_EXPIRY.as_secs(),
+            nodes = self.nodes_seen(),
+            beat = HEARTBEAT.as_secs(),
+        );
+    }
+
     /// Heartbeats, presence publishing and watching, and answering other nodes' commands,
     /// until `shutdown`. This node's sessions are withdrawn at the end.
     pub async fn run(self, shutdown: CancellationToken) {
         let inner = &self.inner;
         tokio::join!(
-            presence::heartbeat(&inner.client, &inner.holder, &shutdown),
+            presence::heartbeat(&inner.client, &inner.holder, &inner.rtt_us, &shutdown),
             presence::follow_nodes(&inner.client, &inner.view, &shutdown),
             presence::follow_sessions(&inner.client, &inner.view, &shutdown),
             presence::publish(

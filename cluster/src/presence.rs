@@ -113,10 +113,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Says this node is alive until `shutdown`, then that it is leaving.
+/// Says this node is alive until `shutdown`, then that it is leaving; measures the round
+/// trip to NATS into `rtt_us` each time.
 pub(crate) async fn heartbeat(
     client: &async_nats::Client,
     holder: &str,
+    rtt_us: &std::sync::atomic::AtomicU64,
     shutdown: &CancellationToken,
 ) {
     let mut tick = tokio::time::interval(HEARTBEAT);
@@ -126,6 +128,13 @@ pub(crate) async fn heartbeat(
             _ = tick.tick() => {
                 // While NATS is away the client queues or drops this; the next one counts.
                 let _ = client.publish(NODES_SUBJECT, holder.to_owned().into()).await;
+                // A ping to this node's own command subject: a round trip through NATS.
+                let sent = Instant::now();
+                let ping = client.request(crate::commands::subject(holder), Bytes::new());
+                if matches!(tokio::time::timeout(HEARTBEAT, ping).await, Ok(Ok(_))) {
+                    let us = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    rtt_us.store(us, std::sync::atomic::Ordering::Relaxed);
+                }
             }
         }
     }

@@ -103,6 +103,15 @@ impl FirmwareStore {
         self.max_image_bytes
     }
 
+    /// A new file name among the uploads in progress (removed at the next `open` if left
+    /// behind), for bytes on their way in from elsewhere before `put_expecting`.
+    pub fn scratch_path(&self) -> Result<PathBuf> {
+        Ok(self
+            .root
+            .join("incoming")
+            .join(format!("{}.fetch", random_name()?)))
+    }
+
     /// Where an image's bytes are (whether or not it is stored).
     pub fn path(&self, id: &ImageId) -> PathBuf {
         self.root.join("images").join(&id.0[..2]).join(&id.0)

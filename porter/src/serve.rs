@@ -113,11 +113,24 @@ pub async fn run(
     let portal = PortalServer::bind(servers.portal, portal_tls, portal_api).await?;
     let mailer = porter_mail::Mailer::new(config.mail(portal.local_addr()?), store.clone())?;
     let (gateway_metrics, mail_metrics) = (gateway.metrics(), mailer.metrics());
+    let (cluster_metrics, store_metrics) = (cluster.clone(), store.clone());
     let metrics = Arc::new(move |out: &mut String| {
         gateway_metrics.render(out);
         mail_metrics.render(out);
+        if let Some(cluster) = &cluster_metrics {
+            cluster.render_metrics(out);
+        }
+        render_change_log_lag(&store_metrics, out);
     });
-    let admin = AdminServer::bind(servers.admin, &api, metrics).await?;
+    let ready_store = store.clone();
+    let admin = AdminServer::bind(servers.admin, &api, metrics)
+        .await?
+        .with_readiness(Arc::new(move || match ready_store.change_log_lag() {
+            Some(behind) if behind > 0 => Err(format!(
+                "catching up with other nodes' writes: {behind} change set(s) behind"
+            )),
+            _ => Ok(()),
+        }));
 
     let g = gateway.addrs();
     announce(&format!("gateway listening on {}", g.tls));
@@ -183,6 +196,19 @@ pub async fn run(
     porter_edge::shutdown::drain(&servers_running, config.shutdown_grace, "porter").await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Cluster mode on PostgreSQL: how far this node's directory is behind the change log.
+fn render_change_log_lag(store: &Store, out: &mut String) {
+    use std::fmt::Write as _;
+    if let Some(lag) = store.change_log_lag() {
+        let _ = write!(
+            out,
+            "# HELP porter_store_change_log_lag Change sets other nodes committed that this node has not applied yet.\n\
+             # TYPE porter_store_change_log_lag gauge\n\
+             porter_store_change_log_lag {lag}\n"
+        );
+    }
 }
 
 /// Cluster mode (`--cluster-nats`): this node among the others, its gateway's sessions

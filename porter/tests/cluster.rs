@@ -521,6 +521,34 @@ async fn a_device_on_one_node_is_seen_and_unlocked_from_every_node() {
     let sim = common::sim_door::Door::start_with(n1, door, &["--server-name", "porter"]).await;
     let clients = [admin.clone(), via(&admin, n2).await, via(&admin, n3).await];
 
+    // Each node's gauges: the three nodes seen, NATS connected, caught up, and ready.
+    for node in [n1, n2, n3] {
+        // The lag is 1 for a moment whenever another node commits: wait for a quiet view.
+        eventually("three nodes seen, NATS connected, caught up", || async {
+            let text = common::metrics(node).await;
+            let gauges = [
+                "porter_cluster_nodes_seen 3\n",
+                "porter_cluster_nats_connected 1\n",
+                "porter_store_change_log_lag 0\n",
+                "porter_cluster_nats_rtt_seconds ",
+            ];
+            match gauges.iter().find(|g| !text.contains(*g)) {
+                None => Ok(()),
+                Some(missing) => Err(Status::unavailable(format!("{missing} not in {text}"))),
+            }
+        })
+        .await;
+        eventually("ready", || async {
+            let ready = common::admin_get(node, "/ready").await;
+            if ready.starts_with("HTTP/1.1 200") && ready.ends_with("\r\n\r\nready\n") {
+                Ok(())
+            } else {
+                Err(Status::unavailable(ready))
+            }
+        })
+        .await;
+    }
+
     for (i, client) in clients.iter().enumerate() {
         eventually(&format!("node {} shows the door online", i + 1), || async {
             let device = client
@@ -683,4 +711,80 @@ async fn a_killed_nodes_devices_are_back_on_the_others_within_30_s() {
 /// How long a dead node's sessions still count (`porter_cluster::NODE_EXPIRY`), with margin.
 fn porter_cluster_expiry() -> Duration {
     Duration::from_secs(11)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firmware_uploaded_on_one_node_downloads_from_another() {
+    use porter_proto::admin::v1::upload_firmware_request::Part;
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let cluster = start_cluster(&store, 2, &[]).await;
+    let [n1, n2] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let admin = n1.admin().await;
+    let community = admin
+        .create_community("Rowan Court", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "North").await;
+    let door = common::building_door(&admin, building.id, "0C1105D00001", "Gate").await;
+    let on2 = via(&admin, n2).await;
+
+    // Uploaded through node 2: 3 MiB and a bit, so it spans several chunks.
+    let mut image = vec![0u8; 3 * 1024 * 1024 + 17];
+    getrandom::fill(&mut image).unwrap();
+    let mut messages = vec![pb::UploadFirmwareRequest {
+        part: Some(Part::Header(pb::FirmwareHeader {
+            version: "29.30.9.1".into(),
+            models: vec!["R29".into()],
+            change_log: "fixes".into(),
+            ..Default::default()
+        })),
+    }];
+    messages.extend(image.chunks(64 * 1024).map(|c| pb::UploadFirmwareRequest {
+        part: Some(Part::Chunk(c.to_vec())),
+    }));
+    let fw = on2
+        .firmware()
+        .upload_firmware(futures_util::stream::iter(messages))
+        .await
+        .unwrap()
+        .into_inner();
+    let link = eventually("node 2 has the door for a link", || async {
+        on2.firmware()
+            .get_download_url(pb::GetDownloadUrlRequest {
+                firmware_id: fw.id,
+                device_id: door,
+                valid_secs: 600,
+            })
+            .await
+    })
+    .await
+    .into_inner();
+
+    // The same link, through node 1, which never saw the upload. Both nodes present the
+    // certificate made for "porter".
+    let path = link.url.splitn(4, '/').nth(3).unwrap();
+    let port = n1.https_addr.rsplit(':').next().unwrap();
+    let via_node1 = format!("https://porter:{port}/{path}");
+    let resolve = format!("porter:{port}:127.0.0.2");
+    let ca = n1.data_dir.join("gateway-cert.pem");
+    let out = dir.path().join("download.bin");
+    let (code, _) = common::curl(&[
+        "--resolve",
+        &resolve,
+        "--cacert",
+        ca.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        &via_node1,
+    ])
+    .await;
+    assert_eq!(code, "200");
+    let got = std::fs::read(&out).unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&got)), fw.sha256);
+    assert_eq!(got.len(), image.len());
 }

@@ -363,6 +363,12 @@ impl Store {
         Ok(sets.len())
     }
 
+    /// Cluster mode: change sets other nodes committed that this node has seen but not
+    /// applied yet; `None` on one node.
+    pub fn change_log_lag(&self) -> Option<u64> {
+        self.inner.backend.change_log_lag()
+    }
+
     /// Cluster mode: applies what other nodes commit soon after they commit it (woken by the
     /// backend, at least every second), until `shutdown`. On one node it only waits.
     pub async fn follow_changes(&self, shutdown: impl std::future::Future<Output = ()>) {

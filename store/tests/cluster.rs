@@ -322,3 +322,24 @@ async fn a_lease_is_held_by_one_node_until_it_gives_it_up() {
     );
     assert!(!n.a.hold_lease("mail").await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reports_how_far_behind_the_change_log_it_is() {
+    let Some(n) = nodes().await else { return };
+    assert_eq!(n.b.change_log_lag(), Some(0));
+    n.a.create_apartment(&n.on_a, n.building, apartment("501"), None, None)
+        .await
+        .unwrap();
+    // b hears of a's commit (NOTIFY) before it applies it: one set behind.
+    let behind = async {
+        while n.b.change_log_lag() != Some(1) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), behind)
+        .await
+        .expect("b learns it is one change set behind");
+    n.b.apply_remote_changes().await.unwrap();
+    assert_eq!(n.b.change_log_lag(), Some(0));
+    assert_eq!(n.a.change_log_lag(), Some(0), "a's own write");
+}

@@ -12,12 +12,20 @@ use std::task::{Context, Poll};
 
 use http::{Method, Request, Response, StatusCode, header};
 pub const PATH: &str = "/metrics";
+/// `GET /ready`: 200 when the node serves current data (cluster mode: caught up with the
+/// change log), else 503 saying why; for load balancers and orchestrators.
+pub const READY_PATH: &str = "/ready";
 
 /// Writes the servers' metrics in Prometheus text format.
 pub type Metrics = Arc<dyn Fn(&mut String) + Send + Sync>;
+/// Whether the node is ready; the error says why not.
+pub type Readiness = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 #[derive(Clone)]
-pub struct MetricsLayer(pub Metrics);
+pub struct MetricsLayer {
+    pub metrics: Metrics,
+    pub ready: Option<Readiness>,
+}
 
 impl<S> tower_layer::Layer<S> for MetricsLayer {
     type Service = MetricsService<S>;
@@ -25,7 +33,8 @@ impl<S> tower_layer::Layer<S> for MetricsLayer {
     fn layer(&self, inner: S) -> Self::Service {
         MetricsService {
             inner,
-            metrics: self.0.clone(),
+            metrics: self.metrics.clone(),
+            ready: self.ready.clone(),
         }
     }
 }
@@ -34,6 +43,7 @@ impl<S> tower_layer::Layer<S> for MetricsLayer {
 pub struct MetricsService<S> {
     inner: S,
     metrics: Metrics,
+    ready: Option<Readiness>,
 }
 
 type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
@@ -52,10 +62,28 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        if req.uri().path() != PATH {
+        let path = req.uri().path();
+        if path != PATH && path != READY_PATH {
             return Box::pin(self.inner.call(req));
         }
-        let response = if req.method() == Method::GET {
+        let response = if req.method() != Method::GET {
+            Response::builder()
+                .status(StatusCode::METHOD_NOT_ALLOWED)
+                .header(header::ALLOW, "GET")
+                .body(tonic::body::Body::new(format!("{path} answers GET only\n")))
+        } else if path == READY_PATH {
+            let (status, text) = match self.ready.as_ref().map_or(Ok(()), |ready| ready()) {
+                Ok(()) => (StatusCode::OK, "ready\n".to_owned()),
+                Err(why) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("not ready: {why}\n"),
+                ),
+            };
+            Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .body(tonic::body::Body::new(text))
+        } else {
             let mut text = String::with_capacity(16 * 1024);
             (self.metrics)(&mut text);
             process(&mut text);
@@ -65,11 +93,6 @@ where
                     "text/plain; version=0.0.4; charset=utf-8",
                 )
                 .body(tonic::body::Body::new(text))
-        } else {
-            Response::builder()
-                .status(StatusCode::METHOD_NOT_ALLOWED)
-                .header(header::ALLOW, "GET")
-                .body(tonic::body::Body::new(format!("{PATH} answers GET only\n")))
         };
         let response = response.unwrap_or_else(|_| Response::new(tonic::body::Body::empty()));
         Box::pin(async move { Ok(response) })

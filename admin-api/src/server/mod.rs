@@ -17,7 +17,7 @@ use porter_edge::CancellationToken;
 use tokio::net::TcpListener;
 
 pub use grpc_web::GrpcWebApi;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, Readiness};
 
 use crate::AdminApi;
 
@@ -68,6 +68,7 @@ pub struct AdminServer {
     config: AdminServerConfig,
     routes: tonic::service::Routes,
     metrics: Metrics,
+    ready: Option<metrics::Readiness>,
 }
 
 impl AdminServer {
@@ -90,7 +91,14 @@ impl AdminServer {
             config,
             routes,
             metrics,
+            ready: None,
         })
+    }
+
+    /// `/ready` answers what `ready` says (without it, always ready).
+    pub fn with_readiness(mut self, ready: metrics::Readiness) -> Self {
+        self.ready = Some(ready);
+        self
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -104,6 +112,7 @@ impl AdminServer {
             config,
             routes,
             metrics,
+            ready,
         } = self;
         let stopped = shutdown.clone();
         let serve = tonic::transport::Server::builder()
@@ -115,7 +124,7 @@ impl AdminServer {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .accept_http1(true)
-            .layer(metrics::MetricsLayer(metrics))
+            .layer(metrics::MetricsLayer { metrics, ready })
             .layer(timeout::AdminTimeout {
                 request: config.request_timeout,
                 upload: config.upload_timeout,

@@ -134,6 +134,13 @@ impl FirmwareService for AdminApi {
             ))
             .await;
         }
+        if let Err(e) = self
+            .store
+            .share_firmware_image(stored.id.as_str(), &images.path(&stored.id))
+            .await
+        {
+            return forget(status(e)).await;
+        }
         match self
             .store
             .add_firmware(&actor, input, stored.id.as_str(), stored.size)
@@ -235,6 +242,9 @@ impl FirmwareService for AdminApi {
             // The entry is gone either way; bytes left behind only cost disk.
             if let Err(e) = self.images()?.remove(&id).await {
                 tracing::warn!(error = %e, image = %id, "removing a deleted firmware's image");
+            }
+            if let Err(e) = self.store.forget_firmware_image(id.as_str()).await {
+                tracing::warn!(error = %e, image = %id, "forgetting a deleted firmware's shared image");
             }
         }
         Ok(Response::new(pb::Empty {}))

@@ -665,14 +665,19 @@ pub fn connector(
 
 /// The server's Prometheus page (`/metrics` on the admin listener).
 pub async fn metrics(server: &Server) -> String {
+    let text = admin_get(server, "/metrics").await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text
+}
+
+/// A plain HTTP/1.1 GET of `path` on the admin listener: the whole response.
+pub async fn admin_get(server: &Server, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: porter\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: porter\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
     let mut text = String::new();
     tcp.read_to_string(&mut text).await.unwrap();
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     text
 }
 

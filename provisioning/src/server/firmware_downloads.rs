@@ -31,6 +31,8 @@ pub struct FirmwareDownloads {
     pub signer: UrlSigner,
     /// Downloads sending at once; more get 503 with Retry-After.
     pub slots: Arc<Semaphore>,
+    /// Cluster mode: one copy of an image from the shared store at a time.
+    pub fetching: tokio::sync::Mutex<()>,
 }
 
 fn unix_now() -> u64 {
@@ -52,6 +54,42 @@ impl Handler for FirmwareDownloads {
 }
 
 impl FirmwareDownloads {
+    /// Cluster mode: an image another node took, copied to this node's disk (and checked
+    /// against its name) the first time this node is asked for it; its size.
+    async fn fetch_shared(&self, id: &ImageId) -> Option<u64> {
+        let _one_at_a_time = self.fetching.lock().await;
+        if let Ok(size) = self.images.size(id).await {
+            return Some(size);
+        }
+        let scratch = self.images.scratch_path().ok()?;
+        let fetched = self.store.fetch_firmware_image(id.as_str(), &scratch).await;
+        let size = match fetched {
+            Ok(true) => match tokio::fs::File::open(&scratch).await {
+                Ok(file) => match self.images.put_expecting(file, id).await {
+                    Ok(stored) => Some(stored.size),
+                    Err(e) => {
+                        tracing::error!(error = %e, image = %id, "a shared firmware image did not match its name");
+                        None
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, image = %id, "reading a fetched firmware image");
+                    None
+                }
+            },
+            Ok(false) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, image = %id, "fetching a shared firmware image failed");
+                None
+            }
+        };
+        let _ = tokio::fs::remove_file(&scratch).await;
+        if size.is_some() {
+            tracing::info!(image = %id, "firmware image copied from the cluster's store");
+        }
+        size
+    }
+
     async fn answer(&self, req: &Parts) -> Response<Body> {
         if let Some(refused) = only_get_or_head(&req.method) {
             return refused;
@@ -78,7 +116,10 @@ impl FirmwareDownloads {
         };
         let size = match self.images.size(&id).await {
             Ok(size) => size,
-            Err(FirmwareError::NotFound(_)) => return text(StatusCode::NOT_FOUND, "not found\n"),
+            Err(FirmwareError::NotFound(_)) => match self.fetch_shared(&id).await {
+                Some(size) => size,
+                None => return text(StatusCode::NOT_FOUND, "not found\n"),
+            },
             Err(e) => {
                 tracing::error!(error = %e, image = %id, "reading a firmware image");
                 return text(

@@ -155,6 +155,7 @@ impl Provisioning {
             images: parts.images,
             signer: parts.signer.clone(),
             slots: Arc::new(tokio::sync::Semaphore::new(config.firmware_max_downloads)),
+            fetching: tokio::sync::Mutex::new(()),
         });
         let tasks = TaskTracker::new();
         let runner = UpgradeRunner {

@@ -66,6 +66,12 @@ pub trait Backend: Send + Sync + 'static {
         0
     }
 
+    /// Change sets other nodes committed that this node has seen in the log but not
+    /// applied yet (cluster mode; `None` on one node).
+    fn change_log_lag(&self) -> Option<u64> {
+        None
+    }
+
     /// Takes the turn to write (see `WriteTurn`); on one node it is empty.
     fn begin_write(&self) -> BackendFuture<'_, WriteTurn>;
 
@@ -79,6 +85,34 @@ pub trait Backend: Send + Sync + 'static {
     /// Returns when other nodes may have committed (a hint: call `changes_since_applied`).
     /// Never returns on one node.
     fn changes_hint(&self) -> BackendFuture<'_, ()>;
+
+    /// Cluster mode: copies firmware image `sha256` (at `path` on this node) where every
+    /// node finds it. Nothing to do on one node.
+    fn share_image<'a>(
+        &'a self,
+        sha256: &'a str,
+        path: &'a std::path::Path,
+    ) -> BackendFuture<'a, ()> {
+        let _ = (sha256, path);
+        ready(Ok(()))
+    }
+
+    /// Cluster mode: writes shared image `sha256` to `dest`; false when it is not shared
+    /// (always on one node).
+    fn fetch_image<'a>(
+        &'a self,
+        sha256: &'a str,
+        dest: &'a std::path::Path,
+    ) -> BackendFuture<'a, bool> {
+        let _ = (sha256, dest);
+        ready(Ok(false))
+    }
+
+    /// Cluster mode: forgets shared image `sha256`.
+    fn forget_image<'a>(&'a self, sha256: &'a str) -> BackendFuture<'a, ()> {
+        let _ = sha256;
+        ready(Ok(()))
+    }
 
     /// Takes or renews lease `name` for `ttl` (cluster mode: work that runs on one node at
     /// a time); whether this process holds it now. One node always does.

@@ -62,6 +62,23 @@ impl Store {
         self.read(|dir| dir.firmware_naming(image_sha256).next().is_some())
     }
 
+    /// Cluster mode: copies the image at `path` where every node finds it (a no-op on one
+    /// node). Done before the image is listed, so a listed image is on every node.
+    pub async fn share_firmware_image(&self, sha256: &str, path: &std::path::Path) -> Result<()> {
+        Ok(self.backend().share_image(sha256, path).await?)
+    }
+
+    /// Cluster mode: writes a shared image this node does not have to `dest`; false when
+    /// no node shared it (always on one node). The caller checks the bytes.
+    pub async fn fetch_firmware_image(&self, sha256: &str, dest: &std::path::Path) -> Result<bool> {
+        Ok(self.backend().fetch_image(sha256, dest).await?)
+    }
+
+    /// Cluster mode: forgets a shared image no entry names any more.
+    pub async fn forget_firmware_image(&self, sha256: &str) -> Result<()> {
+        Ok(self.backend().forget_image(sha256).await?)
+    }
+
     /// The installer's firmware list, newest first.
     pub fn list_firmware(&self, actor: &Actor) -> Vec<Firmware> {
         if require_staff(actor, "see firmware").is_err() {

@@ -7,6 +7,7 @@
 //! writes a listener (`listen`) wakes the store when another node committed.
 
 use std::sync::Weak;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -19,8 +20,22 @@ use crate::record::{Change, Record, RecordKey};
 
 /// The lock every writer takes (transaction-level: released by COMMIT or ROLLBACK).
 const WRITE_LOCK: i64 = 0x706f_7274_6572_7721; // "porterw!"
-/// The channel a commit notifies.
-pub(super) const CHANNEL: &str = "porter_changes";
+/// The channel a commit notifies: this one and the schema's name, since notifications
+/// reach every session of the database, whatever its schema.
+pub(super) async fn channel(
+    client: &impl deadpool_postgres::GenericClient,
+) -> Result<String, BackendError> {
+    let schema: String = client
+        .query_one("SELECT current_schema()::text", &[])
+        .await?
+        .get(0);
+    let mut channel = format!("porter_changes_{schema}");
+    // PostgreSQL's identifiers (channel names among them) are at most 63 bytes.
+    while channel.len() > 63 {
+        channel.pop();
+    }
+    Ok(channel)
+}
 /// Change sets read in one catch-up, at most.
 const CATCH_UP: i64 = 1000;
 
@@ -83,11 +98,7 @@ impl Turn {
         let c = turn.client();
         c.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
             .await?;
-        let head: i64 = c
-            .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
-            .await?
-            .get(0);
-        turn.next_seq = head + 1;
+        turn.next_seq = head(c).await? + 1;
         Ok(turn)
     }
 
@@ -102,6 +113,7 @@ impl Turn {
     pub(super) async fn commit(
         mut self,
         node: &str,
+        channel: &str,
         changes: &[Change],
     ) -> Result<(), BackendError> {
         let c = self.client();
@@ -116,7 +128,7 @@ impl Turn {
         .await?;
         c.execute(
             "SELECT pg_notify($1, $2)",
-            &[&CHANNEL, &self.next_seq.to_string()],
+            &[&channel, &self.next_seq.to_string()],
         )
         .await?;
         c.batch_execute("COMMIT").await?;
@@ -142,6 +154,16 @@ impl Drop for Turn {
             drop(deadpool_postgres::Object::take(c));
         }
     }
+}
+
+/// The newest entry's sequence number (0 for an empty log).
+pub(super) async fn head(
+    client: &impl deadpool_postgres::GenericClient,
+) -> Result<i64, BackendError> {
+    Ok(client
+        .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
+        .await?
+        .get(0))
 }
 
 /// The slot of node `node` (see the `nodes` table): the one it had, or the lowest free one.
@@ -201,17 +223,25 @@ pub(super) async fn read_sets(
     Ok((sets, last))
 }
 
-/// Listens on `CHANNEL` and wakes `hint` on each notification, reconnecting after a
+/// What the listener tells the backend: that other nodes may have committed, and the
+/// newest sequence number a notification carried.
+#[derive(Default)]
+pub(super) struct Follow {
+    pub(super) hint: Notify,
+    pub(super) head_seen: AtomicI64,
+}
+
+/// Listens on `channel` and wakes `hint` on each notification, reconnecting after a
 /// failure; also wakes it every second so a missed notification costs at most that. Ends
 /// when the backend that owns `hint` is gone.
-pub(super) async fn listen(config: tokio_postgres::Config, hint: Weak<Notify>) {
+pub(super) async fn listen(config: tokio_postgres::Config, channel: String, hint: Weak<Follow>) {
     // Said once per outage.
     let mut failing = false;
     loop {
         match config.connect(NoTls).await {
             Ok((client, connection)) => {
                 failing = false;
-                if listen_on(&client, connection, &hint).await == Listening::BackendGone {
+                if listen_on(&client, connection, &channel, &hint).await == Listening::BackendGone {
                     return;
                 }
             }
@@ -223,7 +253,7 @@ pub(super) async fn listen(config: tokio_postgres::Config, hint: Weak<Notify>) {
         }
         let Some(hint) = hint.upgrade() else { return };
         // While the connection is down, a catch-up every second still runs.
-        hint.notify_one();
+        hint.hint.notify_one();
         drop(hint);
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -241,10 +271,12 @@ async fn listen_on(
         tokio_postgres::Socket,
         tokio_postgres::tls::NoTlsStream,
     >,
-    hint: &Weak<Notify>,
+    channel: &str,
+    hint: &Weak<Follow>,
 ) -> Listening {
     let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-    let statement = format!("LISTEN {CHANNEL}");
+    // A quoted identifier: the schema's name may hold any character but a double quote.
+    let statement = format!("LISTEN \"{}\"", channel.replace('"', "\"\""));
     {
         // The connection must be polled for the LISTEN to complete.
         let mut listening = std::pin::pin!(client.batch_execute(&statement));
@@ -264,7 +296,13 @@ async fn listen_on(
             return Listening::BackendGone;
         };
         match message {
-            Ok(Some(Ok(AsyncMessage::Notification(_)))) | Err(_) => hint.notify_one(),
+            Ok(Some(Ok(AsyncMessage::Notification(n)))) => {
+                if let Ok(seq) = n.payload().parse::<i64>() {
+                    hint.head_seen.fetch_max(seq, Ordering::SeqCst);
+                }
+                hint.hint.notify_one();
+            }
+            Err(_) => hint.hint.notify_one(),
             Ok(Some(Ok(_))) => {}
             Ok(Some(Err(_)) | None) => return Listening::ConnectionLost,
         }

@@ -8,6 +8,7 @@
 
 mod appends;
 mod change_log;
+mod images;
 mod leases;
 
 use std::collections::BTreeMap;
@@ -41,14 +42,17 @@ pub struct PostgresBackend {
     pool: Pool,
     /// This node's name in the change log.
     node: String,
+    /// The channel commits notify (`change_log::channel`).
+    channel: String,
     /// This node's slot (`Backend::node_slot`, the `nodes` table).
     slot: u16,
     /// Who holds this process's leases: the node id and when the process started.
     holder: String,
     /// The last change-log entry this node's directory holds.
     applied: AtomicI64,
-    /// Woken when another node may have committed (`change_log::listen`).
-    hint: Arc<tokio::sync::Notify>,
+    /// Woken when another node may have committed, with the newest entry this node has
+    /// seen in the log (`change_log::listen`; the lag it reports).
+    follow: Arc<change_log::Follow>,
     loaded: Mutex<Option<Loaded>>,
     appender: Appender,
 }
@@ -88,16 +92,23 @@ impl PostgresBackend {
         // Ends when the backend (and with it the appender) is dropped, after writing what
         // was queued; `sync` waits for that at shutdown.
         tokio::spawn(writer);
-        let hint = Arc::new(tokio::sync::Notify::new());
-        // Ends when the backend (and with it `hint`) is dropped.
-        tokio::spawn(change_log::listen(config, Arc::downgrade(&hint)));
+        let follow = Arc::new(change_log::Follow::default());
+        follow.head_seen.store(head, Ordering::SeqCst);
+        let channel = change_log::channel(&pool.get().await?).await?;
+        // Ends when the backend (and with it `follow`) is dropped.
+        tokio::spawn(change_log::listen(
+            config,
+            channel.clone(),
+            Arc::downgrade(&follow),
+        ));
         Ok(PostgresBackend {
             pool,
             node: node.to_owned(),
             slot,
             holder: leases::holder(node),
             applied: AtomicI64::new(head),
-            hint,
+            follow,
+            channel,
             loaded: Mutex::new(Some(loaded)),
             appender,
         })
@@ -300,6 +311,7 @@ impl PostgresBackend {
     async fn take_turn(&self) -> Result<WriteTurn, BackendError> {
         let turn = Turn::take(self.pool.get().await?).await?;
         let head = turn.next_seq - 1;
+        self.follow.head_seen.fetch_max(head, Ordering::SeqCst);
         let mut missed = Vec::new();
         let mut applied = self.applied.load(Ordering::SeqCst);
         while applied < head {
@@ -323,7 +335,7 @@ impl PostgresBackend {
         };
         let seq = turn.next_seq;
         write_effects(turn.client(), Effects::of(changes)).await?;
-        turn.commit(&self.node, changes).await?;
+        turn.commit(&self.node, &self.channel, changes).await?;
         if own {
             self.applied.store(seq, Ordering::SeqCst);
         }
@@ -335,6 +347,8 @@ impl PostgresBackend {
         let after = self.applied.load(Ordering::SeqCst);
         let (sets, last) = change_log::read_sets(&client, after, None).await?;
         self.applied.store(last, Ordering::SeqCst);
+        let head = change_log::head(&client).await?;
+        self.follow.head_seen.fetch_max(head, Ordering::SeqCst);
         Ok(sets)
     }
 
@@ -531,6 +545,32 @@ impl Backend for PostgresBackend {
         self.slot
     }
 
+    fn change_log_lag(&self) -> Option<u64> {
+        let behind =
+            self.follow.head_seen.load(Ordering::SeqCst) - self.applied.load(Ordering::SeqCst);
+        Some(u64::try_from(behind).unwrap_or(0))
+    }
+
+    fn share_image<'a>(
+        &'a self,
+        sha256: &'a str,
+        path: &'a std::path::Path,
+    ) -> BackendFuture<'a, ()> {
+        Box::pin(images::share(&self.pool, sha256, path))
+    }
+
+    fn fetch_image<'a>(
+        &'a self,
+        sha256: &'a str,
+        dest: &'a std::path::Path,
+    ) -> BackendFuture<'a, bool> {
+        Box::pin(images::fetch(&self.pool, sha256, dest))
+    }
+
+    fn forget_image<'a>(&'a self, sha256: &'a str) -> BackendFuture<'a, ()> {
+        Box::pin(images::forget(&self.pool, sha256))
+    }
+
     fn hold_lease<'a>(
         &'a self,
         name: &'a str,
@@ -557,7 +597,7 @@ impl Backend for PostgresBackend {
 
     fn changes_hint(&self) -> BackendFuture<'_, ()> {
         Box::pin(async move {
-            self.hint.notified().await;
+            self.follow.hint.notified().await;
             Ok(())
         })
     }
