@@ -231,6 +231,17 @@ impl<'a> Effects<'a> {
     }
 }
 
+/// Runs `sql` as a statement prepared once per connection (`prepare_cached`): one round
+/// trip where a plain `execute` of text takes two (prepare, then execute).
+pub(super) async fn run(
+    client: &impl deadpool_postgres::GenericClient,
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+) -> Result<u64, BackendError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.execute(&statement, params).await?)
+}
+
 async fn write_effects(
     tx: &impl deadpool_postgres::GenericClient,
     e: Effects<'_>,
@@ -239,7 +250,8 @@ async fn write_effects(
     if !put.is_empty() {
         let keys: Vec<&str> = put.iter().map(|(k, _)| k.as_str()).collect();
         let values: Vec<Json<&Record>> = put.iter().filter_map(|(_, r)| r.map(Json)).collect();
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO records (key, value) SELECT * FROM unnest($1::text[], $2::jsonb[]) \
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             &[&keys, &values],
@@ -248,14 +260,14 @@ async fn write_effects(
     }
     if !gone.is_empty() {
         let keys: Vec<&str> = gone.iter().map(|(k, _)| k.as_str()).collect();
-        tx.execute("DELETE FROM records WHERE key = ANY($1)", &[&keys])
-            .await?;
+        run(tx, "DELETE FROM records WHERE key = ANY($1)", &[&keys]).await?;
     }
     let (put, gone): (Vec<_>, Vec<_>) = e.blobs.into_iter().partition(|(_, b)| b.is_some());
     if !put.is_empty() {
         let keys: Vec<&str> = put.iter().map(|(k, _)| *k).collect();
         let bytes: Vec<&[u8]> = put.iter().filter_map(|(_, b)| *b).collect();
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO blobs (key, bytes) SELECT * FROM unnest($1::text[], $2::bytea[]) \
              ON CONFLICT (key) DO UPDATE SET bytes = EXCLUDED.bytes",
             &[&keys, &bytes],
@@ -264,14 +276,14 @@ async fn write_effects(
     }
     if !gone.is_empty() {
         let keys: Vec<&str> = gone.iter().map(|(k, _)| *k).collect();
-        tx.execute("DELETE FROM blobs WHERE key = ANY($1)", &[&keys])
-            .await?;
+        run(tx, "DELETE FROM blobs WHERE key = ANY($1)", &[&keys]).await?;
     }
     if !e.audit.is_empty() {
         let installers: Vec<i64> = e.audit.iter().map(|a| big(a.installer_id)).collect();
         let seqs: Vec<i64> = e.audit.iter().map(|a| big(a.seq)).collect();
         let entries: Vec<Json<&AuditEntry>> = e.audit.iter().map(|a| Json(*a)).collect();
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO audit (installer_id, seq, entry) \
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::jsonb[])",
             &[&installers, &seqs, &entries],
@@ -295,7 +307,8 @@ async fn queue_mail(
     let queued: Vec<i64> = mail.iter().map(|m| m.queued_ms).collect();
     let due: Vec<Option<i64>> = mail.iter().map(|m| m.state.due_ms()).collect();
     let messages: Vec<Json<&MailMessage>> = mail.iter().map(|m| Json(*m)).collect();
-    tx.execute(
+    run(
+        tx,
         "INSERT INTO mail (id, dedupe, installer_id, queued_ms, due_ms, message) \
          SELECT id, dedupe, installer_id, queued_ms, due_ms, message FROM unnest(\
              $1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[]) \
