@@ -125,11 +125,9 @@ pub async fn run(
     let ready_store = store.clone();
     let admin = AdminServer::bind(servers.admin, &api, metrics)
         .await?
-        .with_readiness(Arc::new(move || match ready_store.change_log_lag() {
-            Some(behind) if behind > 0 => Err(format!(
-                "catching up with other nodes' writes: {behind} change set(s) behind"
-            )),
-            _ => Ok(()),
+        .with_readiness(Arc::new(move || match ready_store.not_current() {
+            Some(why) => Err(why),
+            None => Ok(()),
         }));
 
     let g = gateway.addrs();

@@ -353,7 +353,19 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
         .await
         .unwrap();
     assert_eq!(read.into_inner().id, community.id);
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    // And each node says it may be stale: its load balancer can send readers elsewhere.
+    for node in [n1, n2] {
+        eventually("not ready while the database is away", || async {
+            let ready = common::admin_get(node, "/ready").await;
+            if ready.starts_with("HTTP/1.1 503") && ready.contains("database is unreachable") {
+                Ok(())
+            } else {
+                Err(Status::unavailable(ready))
+            }
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(8)).await;
     postgres.resume();
 
     // Both nodes write again, and see each other's writes, with no restart.
@@ -384,6 +396,17 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
         buildings_with(&installer, community.id, "After 2")
     })
     .await;
+    for node in [n1, n2] {
+        eventually("ready again", || async {
+            let ready = common::admin_get(node, "/ready").await;
+            if ready.starts_with("HTTP/1.1 200") {
+                Ok(())
+            } else {
+                Err(Status::unavailable(ready))
+            }
+        })
+        .await;
+    }
     // Nothing written during the outage.
     assert!(!names.contains(&"During".to_owned()), "{names:?}");
 }

@@ -54,6 +54,8 @@ struct Inner {
     live: tokio::sync::broadcast::Sender<crate::live::LiveUpdate>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
+    /// Cluster mode: whether the last attempt to apply other nodes' writes failed.
+    follow_failing: std::sync::atomic::AtomicBool,
     /// Every device's Last Connection (`last_seen`).
     last_seen: std::sync::Mutex<crate::last_seen::LastSeenBook>,
     /// Woken after a write that queued email (`ops::mail`).
@@ -149,6 +151,7 @@ impl Store {
                 credential_changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 live: tokio::sync::broadcast::channel(crate::live::LIVE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
+                follow_failing: std::sync::atomic::AtomicBool::new(false),
                 last_seen: std::sync::Mutex::new(last_seen),
                 mail_queued: tokio::sync::Notify::new(),
                 mac_conflicts: crate::auth_failures::AuthFailures::new(
@@ -369,6 +372,24 @@ impl Store {
         self.inner.backend.change_log_lag()
     }
 
+    /// Cluster mode: why this node may be serving stale data (behind the change log, or
+    /// unable to read it); `None` when it is current, and always on one node.
+    pub fn not_current(&self) -> Option<String> {
+        if self
+            .inner
+            .follow_failing
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Some("other nodes' writes cannot be read: the database is unreachable".into());
+        }
+        match self.change_log_lag() {
+            Some(behind) if behind > 0 => Some(format!(
+                "catching up with other nodes' writes: {behind} change set(s) behind"
+            )),
+            _ => None,
+        }
+    }
+
     /// Cluster mode: applies what other nodes commit soon after they commit it (woken by the
     /// backend, at least every second), until `shutdown`. On one node it only waits.
     pub async fn follow_changes(&self, shutdown: impl std::future::Future<Output = ()>) {
@@ -381,7 +402,11 @@ impl Store {
                 () = &mut shutdown => return,
                 _ = self.inner.backend.changes_hint() => {}
             }
-            match self.apply_remote_changes().await {
+            let result = self.apply_remote_changes().await;
+            self.inner
+                .follow_failing
+                .store(result.is_err(), std::sync::atomic::Ordering::Relaxed);
+            match result {
                 Err(e) if !failing => {
                     failing = true;
                     tracing::warn!(error = %e, "applying other nodes' changes failed; trying every second");
