@@ -171,14 +171,6 @@ impl Drop for Turn {
 
 const HEAD: &str = "SELECT coalesce(max(seq), 0) FROM change_log";
 
-/// The newest entry's sequence number (0 for an empty log).
-pub(super) async fn head(
-    client: &impl deadpool_postgres::GenericClient,
-) -> Result<i64, BackendError> {
-    let statement = client.prepare_cached(HEAD).await?;
-    Ok(client.query_one(&statement, &[]).await?.get(0))
-}
-
 /// The slot of node `node` (see the `nodes` table): the one it had, or the lowest free one.
 pub(super) async fn claim_slot(
     pool: &deadpool_postgres::Pool,

@@ -360,8 +360,9 @@ impl PostgresBackend {
         let after = self.applied.load(Ordering::SeqCst);
         let (sets, last) = change_log::read_sets(&client, after, None).await?;
         self.applied.store(last, Ordering::SeqCst);
-        let head = change_log::head(&client).await?;
-        self.follow.head_seen.fetch_max(head, Ordering::SeqCst);
+        // The head itself is learnt from the commits' notifications (`change_log::listen`),
+        // not asked for on every catch-up.
+        self.follow.head_seen.fetch_max(last, Ordering::SeqCst);
         Ok(sets)
     }
 
