@@ -8,6 +8,9 @@
 //!   the others' sessions, so it knows where each device is without asking. Core NATS
 //!   only: no JetStream needed (Debian's nats-server 2.9 answers JetStream in a form the
 //!   current client does not read).
+//! - Each node publishes which SIP accounts it holds bindings of as they come and go
+//!   (`sip.rs`); a call routed on one node rings accounts registered on another by
+//!   forwarding the INVITE to that node (`porter_sip::cluster`).
 //! - A command for a device held by another node is a NATS request to that node's subject
 //!   (`commands.rs`), answered with the device's reply. NATS down or the node gone: the
 //!   command fails at once with `CommandError::Unreachable`.
@@ -17,6 +20,7 @@
 
 mod commands;
 mod presence;
+mod sip;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +72,10 @@ struct Inner {
     holder: String,
     local: Arc<dyn LocalDevices>,
     view: Arc<ClusterView>,
+    /// This node's SIP server, once attached (`attach_sip`).
+    sip: std::sync::OnceLock<Arc<porter_sip::server::SipServer>>,
+    /// The other nodes' SIP registrations.
+    sip_view: Arc<sip::SipView>,
     /// The last NATS round trip (a flush), in microseconds; 0 before the first.
     rtt_us: std::sync::atomic::AtomicU64,
 }
@@ -110,6 +118,8 @@ impl Cluster {
                 holder: format!("{}@{started}", config.node_id),
                 local,
                 view: Arc::new(ClusterView::default()),
+                sip: std::sync::OnceLock::new(),
+                sip_view: Arc::new(sip::SipView::default()),
                 rtt_us: std::sync::atomic::AtomicU64::new(0),
             }),
         })
@@ -120,6 +130,27 @@ impl Cluster {
         Arc::new(ClusterDevices {
             cluster: self.clone(),
         })
+    }
+
+    /// Puts this node's SIP server in the cluster: its accounts are told to the other nodes,
+    /// and calls it routes ring accounts registered on them through them. `key` signs the
+    /// calls nodes forward to each other (the same on every node); `me` is where the others
+    /// reach this node's SIP over TCP.
+    pub fn attach_sip(
+        &self,
+        server: Arc<porter_sip::server::SipServer>,
+        key: [u8; 32],
+        me: std::net::SocketAddr,
+    ) {
+        let inner = &self.inner;
+        let peers = sip::Peers {
+            nodes: inner.view.clone(),
+            sip: inner.sip_view.clone(),
+            holder: inner.holder.clone(),
+            client: inner.client.clone(),
+        };
+        server.join_cluster(Arc::new(peers), key, me);
+        let _ = inner.sip.set(server);
     }
 
     /// Nodes heard from lately (this one included), for `/metrics`.
@@ -143,10 +174,14 @@ impl Cluster {
              porter_cluster_nats_connected {connected}\n\
              # HELP porter_cluster_nats_rtt_seconds The last round trip to NATS (measured every {beat} s).\n\
              # TYPE porter_cluster_nats_rtt_seconds gauge\n\
-             porter_cluster_nats_rtt_seconds {rtt}\n",
+             porter_cluster_nats_rtt_seconds {rtt}\n\
+             # HELP porter_cluster_sip_accounts_elsewhere SIP accounts other nodes hold bindings of.\n\
+             # TYPE porter_cluster_sip_accounts_elsewhere gauge\n\
+             porter_cluster_sip_accounts_elsewhere {sip}\n",
             expiry = NODE_EXPIRY.as_secs(),
             nodes = self.nodes_seen(),
             beat = HEARTBEAT.as_secs(),
+            sip = self.inner.sip_view.len(),
         );
     }
 
@@ -165,6 +200,12 @@ impl Cluster {
                 &shutdown
             ),
             commands::serve(&inner.client, &inner.holder, inner.local.clone(), &shutdown),
+            sip::follow(&inner.client, &inner.sip_view, &inner.holder, &shutdown),
+            async {
+                if let Some(server) = inner.sip.get() {
+                    sip::publish(&inner.client, &inner.holder, server, &shutdown).await;
+                }
+            },
         );
     }
 }

@@ -49,7 +49,7 @@ pub struct ClusterView {
 impl ClusterView {
     /// Whether `holder` was heard from lately. While this node is cut off from NATS it
     /// cannot tell, and keeps the last it knew (`cut_off`).
-    fn alive(&self, holder: &str, cut_off: bool) -> bool {
+    pub(crate) fn alive(&self, holder: &str, cut_off: bool) -> bool {
         lock(&self.nodes)
             .get(holder)
             .is_some_and(|heard| cut_off || heard.elapsed() < NODE_EXPIRY)
@@ -108,7 +108,7 @@ impl ClusterView {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Each critical section is one map operation: a poisoned map is still consistent.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -220,7 +220,7 @@ pub(crate) async fn publish(
         tokio::select! {
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {}
-            Some(_) = next_sync(&mut sync_asked) => refresh = true,
+            Some(()) = next_message(&mut sync_asked) => refresh = true,
         }
         if refresh || refreshed.elapsed() >= REFRESH_EVERY {
             refresh = true;
@@ -259,7 +259,8 @@ pub(crate) async fn publish(
     send(client, &withdrawn).await;
 }
 
-async fn next_sync(sub: &mut Option<async_nats::Subscriber>) -> Option<()> {
+/// The next message on `sub`, or never when there is no subscription.
+pub(crate) async fn next_message(sub: &mut Option<async_nats::Subscriber>) -> Option<()> {
     match sub {
         Some(s) => s.next().await.map(|_| ()),
         None => std::future::pending().await,
@@ -301,7 +302,7 @@ async fn send(client: &async_nats::Client, changes: &[(String, Entry)]) -> bool 
     true
 }
 
-async fn pause(shutdown: &CancellationToken) {
+pub(crate) async fn pause(shutdown: &CancellationToken) {
     tokio::select! {
         () = shutdown.cancelled() => {}
         () = tokio::time::sleep(Duration::from_secs(1)) => {}

@@ -68,6 +68,11 @@ pub async fn run(
         None => gateway.presence(),
     };
     let sip = SipListeners::bind(servers.sip, store.clone(), &identity).await?;
+    if let Some(cluster) = &cluster {
+        // Calls forwarded between nodes are signed with a key every node derives alike.
+        let key = signer.derive_key("sip calls between cluster nodes");
+        cluster.attach_sip(sip.server(), key, sip.addrs().peer());
+    }
     // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
     sip.server().set_device_commands(everywhere.clone());
     let sip_server = sip.server();

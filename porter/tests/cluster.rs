@@ -11,76 +11,10 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::cluster::{OwnNats, eventually, eventually_within, start_cluster, via};
 use common::{Client, Server, resident};
 use porter_proto::admin::v1 as pb;
 use tonic::{Code, Status};
-
-struct Cluster {
-    nodes: Vec<Server>,
-    _dirs: Vec<tempfile::TempDir>,
-}
-
-/// `count` nodes on 127.0.0.2, .3, … sharing `store`, started one after the other, each
-/// with the `extra` flags.
-async fn start_cluster(store: &common::postgres::Store, count: usize, extra: &[&str]) -> Cluster {
-    let mut nodes = Vec::with_capacity(count);
-    let mut dirs = Vec::with_capacity(count);
-    for i in 0..count {
-        let dir = tempfile::tempdir().unwrap();
-        // Every node presents the same certificate, as behind one DNS name: the first
-        // node's, made at its start.
-        if let Some(first) = dirs.first() {
-            let first: &tempfile::TempDir = first;
-            for file in ["gateway-cert.pem", "gateway-key.pem"] {
-                std::fs::copy(first.path().join(file), dir.path().join(file)).unwrap();
-            }
-        }
-        let node_id = format!("node{}", i + 1);
-        let mut flags = store.flags();
-        flags.extend(["--node-id", node_id.as_str()]);
-        flags.extend(extra);
-        let host = format!("127.0.0.{}", i + 2);
-        nodes.push(Server::start_on(dir.path(), &host, &flags).await);
-        dirs.push(dir);
-    }
-    Cluster { nodes, _dirs: dirs }
-}
-
-/// The same login, through another node.
-async fn via(client: &Client, node: &Server) -> Client {
-    Client {
-        channel: node.channel().await,
-        token: client.token.clone(),
-        account: client.account.clone(),
-    }
-}
-
-/// Retries `read` until it succeeds, for at most 10 s (a write reaches other nodes within a
-/// second; the margin is for a loaded test machine).
-async fn eventually<T, F, Fut>(what: &str, read: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Status>>,
-{
-    eventually_within(Duration::from_secs(10), what, read).await
-}
-
-async fn eventually_within<T, F, Fut>(limit: Duration, what: &str, mut read: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Status>>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        match read().await {
-            Ok(value) => return value,
-            Err(e) if tokio::time::Instant::now() > deadline => {
-                panic!("{what}: still failing after {limit:?}: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-}
 
 /// The names of a community's buildings as `client`'s node has them; NOT_FOUND until it
 /// has one named `want`.
@@ -478,44 +412,6 @@ async fn mail_goes_out_once_from_a_cluster_and_moves_when_its_sender_dies() {
 }
 
 /// A nats-server with JetStream of the test's own, on a free loopback port.
-struct OwnNats {
-    child: Option<tokio::process::Child>,
-    url: String,
-}
-
-impl OwnNats {
-    async fn start(dir: &std::path::Path) -> OwnNats {
-        let port = common::smtp::free_port();
-        let child = tokio::process::Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("nats-server (Debian's nats-server package; scripts/test.sh installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return OwnNats {
-                    child: Some(child),
-                    url: format!("nats://127.0.0.1:{port}"),
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("nats-server did not listen on {port} within 10 s");
-    }
-
-    async fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill().await;
-        }
-    }
-}
-
 fn unlock(device_id: u64) -> pb::UnlockRelayRequest {
     pb::UnlockRelayRequest {
         device_id,

@@ -34,60 +34,16 @@ async fn set_call_type(server: &Server, apartment_id: u64, call_type: u32) {
     server
         .admin()
         .await
-        .apartment()
-        .update_apartment(pb::UpdateApartmentRequest {
-            id: apartment_id,
-            apartment: Some(pb::ApartmentInput {
-                call_type: Some(call_type),
-                ..Default::default()
-            }),
-            resident: None,
-        })
-        .await
-        .expect("call type");
+        .set_call_type(apartment_id, call_type)
+        .await;
 }
 
-/// The apartment's family SIP account (number, password): its SmartPlus apps'.
 async fn family_account(server: &Server, apartment_id: u64) -> (String, String) {
-    let account = server
-        .admin()
-        .await
-        .apartment()
-        .get_apartment_sip_account(pb::GetApartmentRequest { id: apartment_id })
-        .await
-        .expect("family SIP account")
-        .into_inner();
-    (account.sip_number, account.sip_password)
+    server.admin().await.family_sip_account(apartment_id).await
 }
 
-/// The apartment's SmartPlus service, ordered by the installer and paid: the operator (the
-/// test's admin, also an installer) confirms the payment.
 async fn pay_subscription(server: &Server, apartment_id: u64) {
-    let admin = server.admin().await;
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let order = admin
-        .subscriptions()
-        .create_order(pb::CreateOrderRequest {
-            kind: pb::OrderKind::Activation as i32,
-            apartment_ids: vec![apartment_id],
-            expires_at_ms: now_ms + 30 * 24 * 3600 * 1000,
-        })
-        .await
-        .expect("order")
-        .into_inner();
-    let paid = admin
-        .subscriptions()
-        .confirm_payment(pb::ConfirmPaymentRequest {
-            order_id: order.id,
-            payment_reference: "INV-1".into(),
-        })
-        .await
-        .expect("payment")
-        .into_inner();
-    assert_eq!(paid.apartments_changed, 1);
+    server.admin().await.pay_subscription(apartment_id).await;
 }
 
 /// Registers `account` with its contact at `port` (where a UAS will listen next).
@@ -102,17 +58,7 @@ async fn register_over(
     port: u16,
     transport: &str,
 ) {
-    let row = account_row(&account.0, &account.1, &[]);
-    let registered = Sipp {
-        scenario: "register_auth.xml",
-        transport,
-        local_port: port,
-        remote: Some(&server.sip_addr),
-        users: Some(&row),
-        timeout_secs: 10,
-    }
-    .run(dir)
-    .await;
+    let registered = common::sipp::register(&server.sip_addr, dir, account, port, transport).await;
     assert!(registered, "{} registers", account.0);
 }
 
@@ -159,17 +105,7 @@ async fn calls(
     scenario: &str,
     transport: &str,
 ) -> bool {
-    let row = account_row(&caller.0, &caller.1, &[dialed]);
-    Sipp {
-        scenario,
-        transport,
-        local_port: free_port(),
-        remote: Some(&server.sip_addr),
-        users: Some(&row),
-        timeout_secs: 30,
-    }
-    .run(dir)
-    .await
+    common::sipp::call(&server.sip_addr, dir, caller, dialed, scenario, transport).await
 }
 
 #[tokio::test]
@@ -402,8 +338,6 @@ async fn call_type_4_moves_on_to_the_phone_when_the_monitor_does_not_answer() {
 
 #[tokio::test]
 async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
-    use porter_proto::device::v1 as d;
-
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let site = site(&server).await;
@@ -421,26 +355,11 @@ async fn dtmf_info_from_the_monitor_unlocks_the_door_and_logs_it() {
 
     let mut entry = None;
     for _ in 0..100 {
-        let log = admin
-            .events()
-            .list_events(pb::ListEventsRequest {
-                community_id: site.community_id,
-                kind: "door_log".into(),
-                device_id: site.door_id,
-                ..Default::default()
-            })
+        entry = admin
+            .dtmf_door_log(site.community_id, site.door_id)
             .await
-            .unwrap()
-            .into_inner()
-            .events;
-        entry = log.into_iter().find_map(|e| match e.detail {
-            Some(pb::device_event::Detail::DoorLog(l))
-                if l.method == d::UnlockMethod::Dtmf as i32 =>
-            {
-                Some(l)
-            }
-            _ => None,
-        });
+            .into_iter()
+            .next();
         if entry.is_some() {
             break;
         }

@@ -92,6 +92,17 @@ impl UrlSigner {
         }
     }
 
+    /// A key for another purpose (`purpose` names it), derived from this one: every node of a
+    /// cluster has the same URL-signing key, so each derives the same key for talking to
+    /// the others, and neither key tells the other.
+    pub fn derive_key(&self, purpose: &str) -> [u8; KEY_BYTES] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(b"porter derived key: ");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn tag(&self, message: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));

@@ -120,6 +120,9 @@ pub struct Registrar {
     /// No binding expires before this (it may be earlier than the earliest real expiry
     /// after a refresh; `expire` sets it right).
     earliest_expiry_ms: Option<u64>,
+    /// Accounts that gained their first binding (true) or lost their last (false) since
+    /// `take_changes`; kept only in cluster mode, where other nodes are told them.
+    changes: Option<Vec<(String, bool)>>,
 }
 
 fn same_contact(a: &NameAddr, b: &NameAddr) -> bool {
@@ -133,6 +136,32 @@ impl Registrar {
             bindings: HashMap::new(),
             count: 0,
             earliest_expiry_ms: None,
+            changes: None,
+        }
+    }
+
+    /// Starts keeping which accounts come and go (`take_changes`).
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The accounts that gained their first binding (true) or lost their last (false) since
+    /// the last call, in order; empty unless `track_changes` was called.
+    pub fn take_changes(&mut self) -> Vec<(String, bool)> {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Every account with a binding held (expired ones included until the next `expire`).
+    pub fn accounts(&self) -> Vec<String> {
+        self.bindings.keys().cloned().collect()
+    }
+
+    fn changed(&mut self, aor: &str, present: bool) {
+        if let Some(changes) = &mut self.changes {
+            changes.push((aor.to_owned(), present));
         }
     }
 
@@ -247,6 +276,9 @@ impl Registrar {
         }
         let before = self.bindings.get(aor).map_or(0, Vec::len);
         self.count = self.count - before + list.len();
+        if (before == 0) != list.is_empty() {
+            self.changed(aor, !list.is_empty());
+        }
         if list.is_empty() {
             self.bindings.remove(aor);
         } else {
@@ -258,11 +290,17 @@ impl Registrar {
     pub fn remove(&mut self, aor: &str) -> usize {
         let removed = self.bindings.remove(aor).map_or(0, |v| v.len());
         self.count -= removed;
+        if removed > 0 {
+            self.changed(aor, false);
+        }
         removed
     }
 
     /// Drops every binding: each device must authenticate again.
     pub fn clear(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            changes.extend(self.bindings.keys().map(|aor| (aor.clone(), false)));
+        }
         self.bindings.clear();
         self.count = 0;
         self.earliest_expiry_ms = None;
@@ -272,11 +310,17 @@ impl Registrar {
     pub fn expire(&mut self, now_ms: u64) {
         let mut count = 0;
         let mut earliest: Option<u64> = None;
-        self.bindings.retain(|_, v| {
+        let changes = &mut self.changes;
+        self.bindings.retain(|aor, v| {
             v.retain(|b| b.expires_at_ms > now_ms);
             count += v.len();
             if let Some(first) = v.iter().map(|b| b.expires_at_ms).min() {
                 earliest = Some(earliest.map_or(first, |e| e.min(first)));
+            }
+            if v.is_empty()
+                && let Some(changes) = changes
+            {
+                changes.push((aor.clone(), false));
             }
             !v.is_empty()
         });
@@ -471,6 +515,44 @@ mod tests {
             .expect("ok");
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].contact.uri.to_string(), "sip:x@192.0.2.7");
+    }
+
+    #[test]
+    fn accounts_coming_and_going_are_told_when_tracked() {
+        let mut r = Registrar::default();
+        r.register("a", &reg(1, "c", "<sip:a@h>", Some(120)), SRC, 0)
+            .expect("ok");
+        assert!(r.take_changes().is_empty(), "not tracked by default");
+        r.track_changes();
+        r.register("b", &reg(1, "c", "<sip:b@h>", Some(120)), SRC, 0)
+            .expect("ok");
+        // A refresh and a second contact are no news: the account was reachable already.
+        r.register("b", &reg(2, "c", "<sip:b@h>, <sip:b@i>", Some(300)), SRC, 0)
+            .expect("ok");
+        r.register("c", &reg(1, "c", "<sip:c@h>", Some(60)), SRC, 0)
+            .expect("ok");
+        assert_eq!(
+            r.take_changes(),
+            vec![("b".into(), true), ("c".into(), true)]
+        );
+        r.expire(60_000);
+        assert_eq!(r.take_changes(), vec![("c".into(), false)]);
+        r.register("b", &reg(3, "c", "*", Some(0)), SRC, 0)
+            .expect("star");
+        r.remove("a");
+        r.remove("a");
+        assert_eq!(
+            r.take_changes(),
+            vec![("b".into(), false), ("a".into(), false)]
+        );
+        r.register("d", &reg(1, "c", "<sip:d@h>", Some(120)), SRC, 0)
+            .expect("ok");
+        r.clear();
+        assert_eq!(
+            r.take_changes(),
+            vec![("d".into(), true), ("d".into(), false)]
+        );
+        assert!(r.accounts().is_empty());
     }
 
     #[test]

@@ -53,15 +53,14 @@ pub struct Trunk {
     pub credentials: Option<TrunkCredentials>,
 }
 
-/// The stages for a destination; `bindings` looks up an account's live contacts.
+/// The stages for a destination; `account_hops` says where an account is rung (its live
+/// contacts here, `hop`, and the other nodes that hold some in a cluster).
 pub fn stages(
     destination: &CallDestination,
     ring_ms: u64,
     trunk: Option<&Trunk>,
-    bindings: impl Fn(&str) -> Vec<Binding>,
+    account_hops: impl Fn(&str) -> Vec<Hop>,
 ) -> Vec<Stage> {
-    let account_hops =
-        |aor: &str| -> Vec<Hop> { bindings(aor).iter().map(|b| hop(aor, b)).collect() };
     match destination {
         CallDestination::Account { number } => vec![Stage {
             hops: account_hops(number),
@@ -115,6 +114,7 @@ fn trunk_hop(trunk: &Trunk, number: &str) -> Hop {
         },
         fallback: None,
         credentials: trunk.credentials.clone(),
+        peer_signature: None,
     }
 }
 
@@ -140,10 +140,34 @@ pub fn hop(aor: &str, b: &Binding) -> Hop {
     };
     Hop {
         credentials: None,
+        peer_signature: None,
         aor: aor.to_owned(),
         uri: b.contact.uri.clone(),
         to,
         fallback,
+    }
+}
+
+/// Another node of the cluster that holds bindings of `aor`: the INVITE goes there over
+/// TCP as `sip:AOR@node`, signed, and that node rings its own contacts of the account.
+pub fn peer_hop(aor: &str, node: SocketAddr, signature: String) -> Hop {
+    let host = match node.ip() {
+        IpAddr::V4(v4) => Host::V4(v4),
+        IpAddr::V6(v6) => Host::V6(v6),
+    };
+    let mut uri = Uri::sip(Some(aor), host, Some(node.port()));
+    uri.params.set("transport", Some("tcp"));
+    Hop {
+        aor: aor.to_owned(),
+        uri,
+        to: crate::registrar::Source {
+            transport: Transport::Tcp,
+            addr: node,
+        },
+        // The node's listening address: a connection to it is opened when none is up.
+        fallback: Some(node),
+        credentials: None,
+        peer_signature: Some(signature),
     }
 }
 
@@ -199,11 +223,12 @@ mod tests {
             if aor == "m2" {
                 return Vec::new();
             }
-            vec![binding(
+            let b = binding(
                 &format!("<sip:{aor}@192.0.2.1:5070>"),
                 "192.0.2.1:5070",
                 Transport::Udp,
-            )]
+            );
+            vec![hop(aor, &b)]
         };
         stages(&apartment(call_type), 30_000, Some(&trunk), lookup)
             .into_iter()

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cluster;
 pub mod postgres;
 pub mod sim_door;
 pub mod sipp;
@@ -130,7 +131,11 @@ impl Server {
                 .iter()
                 .flat_map(|flag| [flag.to_string(), format!("{host}:0")]),
             )
-            .args(["--log", "warn"])
+            // PORTER_TEST_LOG (a tracing filter) shows more when a test needs looking into.
+            .args([
+                "--log",
+                &std::env::var("PORTER_TEST_LOG").unwrap_or("warn".into()),
+            ])
             .args(extra)
             .env("PORTER_ADMIN_USER", ADMIN_USER)
             .env("PORTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -487,6 +492,90 @@ pub struct SipSite {
 }
 
 impl Client {
+    pub async fn set_call_type(&self, apartment_id: u64, call_type: u32) {
+        self.apartment()
+            .update_apartment(pb::UpdateApartmentRequest {
+                id: apartment_id,
+                apartment: Some(pb::ApartmentInput {
+                    call_type: Some(call_type),
+                    ..Default::default()
+                }),
+                resident: None,
+            })
+            .await
+            .expect("call type");
+    }
+
+    /// The apartment's family SIP account (number, password): its SmartPlus apps'.
+    pub async fn family_sip_account(&self, apartment_id: u64) -> (String, String) {
+        let account = self
+            .apartment()
+            .get_apartment_sip_account(pb::GetApartmentRequest { id: apartment_id })
+            .await
+            .expect("family SIP account")
+            .into_inner();
+        (account.sip_number, account.sip_password)
+    }
+
+    /// The apartment's SmartPlus service, ordered by the installer and paid: the operator
+    /// (the test's admin, also an installer) confirms the payment.
+    pub async fn pay_subscription(&self, apartment_id: u64) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let order = self
+            .subscriptions()
+            .create_order(pb::CreateOrderRequest {
+                kind: pb::OrderKind::Activation as i32,
+                apartment_ids: vec![apartment_id],
+                expires_at_ms: now_ms + 30 * 24 * 3600 * 1000,
+            })
+            .await
+            .expect("order")
+            .into_inner();
+        let paid = self
+            .subscriptions()
+            .confirm_payment(pb::ConfirmPaymentRequest {
+                order_id: order.id,
+                payment_reference: "INV-1".into(),
+            })
+            .await
+            .expect("payment")
+            .into_inner();
+        assert_eq!(paid.apartments_changed, 1);
+    }
+
+    /// The door's door-log entries of DTMF unlocks, newest first.
+    pub async fn dtmf_door_log(
+        &self,
+        community_id: u64,
+        door_id: u64,
+    ) -> Vec<porter_proto::device::v1::DoorLog> {
+        use porter_proto::device::v1::UnlockMethod;
+        self.events()
+            .list_events(pb::ListEventsRequest {
+                community_id,
+                kind: "door_log".into(),
+                device_id: door_id,
+                ..Default::default()
+            })
+            .await
+            .expect("door log")
+            .into_inner()
+            .events
+            .into_iter()
+            .filter_map(|e| match e.detail {
+                Some(pb::device_event::Detail::DoorLog(l))
+                    if l.method == UnlockMethod::Dtmf as i32 =>
+                {
+                    Some(l)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// `sip_site` in a Premium community named Lakeside, without a resident.
     pub async fn lakeside(&self) -> SipSite {
         self.sip_site(

@@ -83,6 +83,8 @@ impl Sipp<'_> {
             child,
             label: format!("{} over {}", self.scenario, self.transport),
             error_file: self.error_file(dir),
+            // sipp's own -timeout does not end a UAS stuck mid-call (seen waiting for an ACK).
+            limit: std::time::Duration::from_secs(u64::from(self.timeout_secs) + 15),
         }
     }
 
@@ -96,12 +98,22 @@ pub struct Running {
     child: Child,
     label: String,
     error_file: PathBuf,
+    limit: std::time::Duration,
 }
 
 impl Running {
     /// Waits for sipp to end; true when its call passed (sipp's errors are printed if not).
     pub async fn passed(self) -> bool {
-        let out = self.child.wait_with_output().await.expect("sipp ends");
+        // Dropping the wait on timeout kills sipp (kill_on_drop).
+        let waited = tokio::time::timeout(self.limit, self.child.wait_with_output()).await;
+        let Ok(out) = waited else {
+            eprintln!(
+                "sipp {}: still running after {:?}; killed",
+                self.label, self.limit
+            );
+            return false;
+        };
+        let out = out.expect("sipp ends");
         if !out.status.success() {
             let errors = std::fs::read_to_string(&self.error_file).unwrap_or_default();
             eprintln!(
@@ -123,4 +135,49 @@ pub fn account_row(number: &str, password: &str, more: &[&str]) -> String {
         row.push_str(m);
     }
     row
+}
+
+/// Registers `account` (number, password) at the SIP server `sip_addr` with its contact at
+/// `port` over `transport` (a sipp `-t` value), where a UAS listens next; whether it did.
+pub async fn register(
+    sip_addr: &str,
+    dir: &Path,
+    account: &(String, String),
+    port: u16,
+    transport: &str,
+) -> bool {
+    let row = account_row(&account.0, &account.1, &[]);
+    Sipp {
+        scenario: "register_auth.xml",
+        transport,
+        local_port: port,
+        remote: Some(sip_addr),
+        users: Some(&row),
+        timeout_secs: 10,
+    }
+    .run(dir)
+    .await
+}
+
+/// `caller` (number, password) dials `dialed` at the SIP server `sip_addr` over `transport`;
+/// whether `scenario`'s outcome came.
+pub async fn call(
+    sip_addr: &str,
+    dir: &Path,
+    caller: &(String, String),
+    dialed: &str,
+    scenario: &str,
+    transport: &str,
+) -> bool {
+    let row = account_row(&caller.0, &caller.1, &[dialed]);
+    Sipp {
+        scenario,
+        transport,
+        local_port: free_port(),
+        remote: Some(sip_addr),
+        users: Some(&row),
+        timeout_secs: 30,
+    }
+    .run(dir)
+    .await
 }

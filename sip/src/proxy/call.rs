@@ -90,7 +90,7 @@ impl Call {
     fn send_up(&mut self, bytes: Bytes, out: &mut Vec<Transmit>) {
         out.push(Transmit {
             to: self.upstream,
-            fallback: None,
+            fallback: self.meta.forwarded_by,
             bytes: bytes.clone(),
         });
         self.last = Some(bytes);
@@ -338,7 +338,11 @@ impl Proxy {
                 record_route.push(self.local.record_route(call.upstream.transport));
             }
         }
-        let request = forwarded(&call.invite, Some(&hop.uri), via, &record_route);
+        let mut request = forwarded(&call.invite, Some(&hop.uri), via, &record_route);
+        if let Some(signature) = &hop.peer_signature {
+            let header = HeaderName::Other(crate::cluster::PEER_HEADER.to_owned());
+            request.headers.push(header, signature.clone());
+        }
         self.send_branch(id, hop, branch_id, request, false, now, out);
     }
 
@@ -551,8 +555,22 @@ impl Proxy {
         };
         call.scheduled = None;
         if call.ends_at.is_some_and(|at| at <= now) {
-            self.remove_call(id);
-            return;
+            // A cancelled branch still owes its final response, which gets our ACK: the
+            // call stays until it comes or the branch gives up (a caller over a connection
+            // ends its linger at once).
+            let owed = call
+                .branches
+                .iter()
+                .filter(|b| matches!(b.state, BranchState::Calling | BranchState::Proceeding))
+                .filter_map(|b| b.give_up_at)
+                .max();
+            match owed {
+                Some(at) if at > now => call.ends_at = Some(at),
+                _ => {
+                    self.remove_call(id);
+                    return;
+                }
+            }
         }
         if let Some(r) = call.resend
             && r.at <= now

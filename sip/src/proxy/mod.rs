@@ -53,6 +53,9 @@ pub struct Hop {
     pub fallback: Option<SocketAddr>,
     /// What to answer the hop's digest challenge with (the landline trunk's account).
     pub credentials: Option<TrunkCredentials>,
+    /// Another node of the cluster, which rings its own bindings of `aor`: the signature
+    /// (`crate::cluster::PEER_HEADER`) it is sent with.
+    pub peer_signature: Option<String>,
 }
 
 /// The account Porter holds with a landline trunk, to answer its 401/407.
@@ -82,6 +85,10 @@ pub struct Stage {
 pub struct CallMeta {
     pub caller: String,
     pub dialed: String,
+    /// Set when another node of the cluster forwarded the call here: where that node takes
+    /// the dialog's requests should the connection it came over be gone. That node routed
+    /// the call, and it alone acts on the call's DTMF.
+    pub forwarded_by: Option<SocketAddr>,
 }
 
 /// The proxy's own addresses, as it writes them in Via and Record-Route.
@@ -340,6 +347,9 @@ fn forwarded(req: &Request, uri: Option<&Uri>, via: String, record_route: &[Stri
         r.headers.push_front(HeaderName::RecordRoute, rr.clone());
     }
     r.headers.remove(&HeaderName::ProxyAuthorization);
+    // A node's signature is for the node it was sent to, never for what lies beyond.
+    r.headers
+        .remove(&HeaderName::Other(crate::cluster::PEER_HEADER.to_owned()));
     r.headers.push_front(HeaderName::Via, via);
     r
 }

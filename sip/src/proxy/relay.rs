@@ -70,7 +70,11 @@ impl Proxy {
         };
         let (to, fallback, aor) = match direction {
             Direction::ToCallee => (info.callee, info.callee_fallback, info.answered_by.clone()),
-            Direction::ToCaller => (info.caller, None, info.meta.caller.clone()),
+            Direction::ToCaller => (
+                info.caller,
+                info.meta.forwarded_by,
+                info.meta.caller.clone(),
+            ),
         };
         let original_cseq = req.headers.get(&HeaderName::CSeq).map(str::to_owned);
         // Copied only when it must change.
@@ -96,6 +100,7 @@ impl Proxy {
             Method::Invite => {
                 let hop = Hop {
                     credentials: None,
+                    peer_signature: None,
                     aor,
                     uri: req.uri.clone(),
                     to,

@@ -29,6 +29,7 @@ fn hop(aor: &str, addr: &str) -> Hop {
         to: udp(addr),
         fallback: None,
         credentials: None,
+        peer_signature: None,
     }
 }
 
@@ -71,14 +72,25 @@ fn answer(to: &Request, status: u16, tag: &str) -> Response {
 }
 
 fn start(p: &mut Proxy, stages: Vec<Stage>, out: &mut Vec<Transmit>) {
+    start_from(p, udp(CALLER), None, stages, out);
+}
+
+fn start_from(
+    p: &mut Proxy,
+    upstream: Source,
+    forwarded_by: Option<std::net::SocketAddr>,
+    stages: Vec<Stage>,
+    out: &mut Vec<Transmit>,
+) {
     let mut inv = invite();
     assert!(p.prepare(&mut inv));
     let call = NewCall {
         invite: inv,
-        upstream: udp(CALLER),
+        upstream,
         meta: CallMeta {
             caller: "door".into(),
             dialed: "101".into(),
+            forwarded_by,
         },
         stages,
         initial: true,
@@ -475,4 +487,95 @@ fn a_trunk_challenge_is_answered_and_the_dialog_renumbers_the_callers_requests()
         4,
         "the BYE's 200 as the caller sent it"
     );
+}
+
+#[test]
+fn a_cancelled_branch_is_acknowledged_after_a_caller_over_tcp_has_gone() {
+    // Another node (or a door phone over TCP) cancels; its ACK for our 487 arrives before
+    // the monitor's own 487, which must still get our ACK.
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let tcp_caller = Source {
+        transport: Transport::Tcp,
+        addr: CALLER.parse().expect("addr"),
+    };
+    let stage = Stage {
+        hops: vec![hop("a", A)],
+        ring_ms: 30_000,
+    };
+    start_from(&mut p, tcp_caller, None, vec![stage], &mut out);
+    let inv_a = request(&to(&out, A)[0].bytes);
+    p.on_response(answer(&inv_a, 180, "ta"), 10, &mut out);
+    let mut cancel = invite();
+    cancel.method = Method::Cancel;
+    cancel.headers.set(HeaderName::CSeq, "2 CANCEL");
+    out.clear();
+    assert_eq!(p.cancel(&cancel, 20, &mut out).status, 200);
+    assert_eq!(status(&to(&out, CALLER)[0]), 487);
+    let mut ack = invite();
+    ack.method = Method::Ack;
+    ack.headers.set(HeaderName::CSeq, "2 ACK");
+    assert!(p.absorb_ack(&ack, 30));
+    out.clear();
+    p.poll(30, &mut out);
+    p.on_response(answer(&inv_a, 487, "ta"), 40, &mut out);
+    let acked = to(&out, A);
+    assert_eq!(acked.len(), 1, "{out:?}");
+    assert_eq!(request(&acked[0].bytes).method, Method::Ack);
+    // And then the call goes.
+    p.poll(40 + TIMER_B_MS, &mut out);
+    assert_eq!(p.counts().0, 0);
+}
+
+#[test]
+fn a_call_to_another_node_is_signed_and_its_dialog_leads_back_to_the_forwarding_node() {
+    let mut p = proxy();
+    let mut out = Vec::new();
+    let mut peer = hop("a", A);
+    peer.peer_signature = Some("from=127.0.0.1:5060;at=1;sig=00".into());
+    let stage = Stage {
+        hops: vec![peer],
+        ring_ms: 30_000,
+    };
+    let mut inv = invite();
+    // Whatever signature the caller sent is not passed on.
+    inv.headers.push(
+        HeaderName::Other(crate::cluster::PEER_HEADER.into()),
+        "forged",
+    );
+    assert!(p.prepare(&mut inv));
+    let node: std::net::SocketAddr = "127.0.0.9:5060".parse().expect("addr");
+    let call = NewCall {
+        invite: inv,
+        upstream: udp(CALLER),
+        meta: CallMeta {
+            caller: "door".into(),
+            dialed: "101".into(),
+            forwarded_by: Some(node),
+        },
+        stages: vec![stage],
+        initial: true,
+        caller_cseq: None,
+    };
+    assert!(p.start_call(call, 0, &mut out).is_ok());
+    assert_eq!(to(&out, CALLER)[0].fallback, Some(node));
+    let inv_a = request(&to(&out, A)[0].bytes);
+    let header = HeaderName::Other(crate::cluster::PEER_HEADER.into());
+    let signatures: Vec<&str> = inv_a.headers.all(&header).collect();
+    assert_eq!(signatures, vec!["from=127.0.0.1:5060;at=1;sig=00"]);
+
+    out.clear();
+    p.on_response(answer(&inv_a, 200, "ta"), 10, &mut out);
+    // The callee's BYE goes to the caller's side, by way of the node that forwarded the call
+    // should its connection be gone.
+    let bye = request(
+        b"BYE sip:door@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:6001;branch=z9hG4bKbye1\r\nFrom: <sip:101@127.0.0.1>;tag=ta\r\nTo: <sip:door@127.0.0.1>;tag=door1\r\nCall-ID: call-1\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+    );
+    out.clear();
+    let routed = p.in_dialog(&bye, udp(A), 20, &mut out);
+    let InDialog::Forwarded(dialog) = routed else {
+        panic!("{routed:?}")
+    };
+    assert_eq!(dialog.meta.forwarded_by, Some(node));
+    assert_eq!(to(&out, CALLER)[0].fallback, Some(node));
 }

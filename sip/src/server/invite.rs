@@ -47,12 +47,11 @@ impl SipServer {
         }
         // The directory and the digest check run without the proxy held.
         drop(p);
-        let caller = req
-            .headers
-            .from()
-            .ok()
-            .and_then(|f| f.uri.user_unescaped())
-            .unwrap_or_default();
+        // Another node of the cluster routed this call and signed it: no digest to check.
+        let Some(req) = self.forwarded_invite(req, source, now, out) else {
+            return;
+        };
+        let caller = caller_of(&req);
         let decided = match self.authenticate(&req, &caller, Challenger::Proxy, source, now) {
             // A challenge is answered statelessly, as a stateless UAS would (RFC 3261 §8.2.7):
             // the caller sends the INVITE again with credentials (or again as it is, if the
@@ -78,12 +77,13 @@ impl SipServer {
                     req.response(status, &phrase, None)
                 })
         });
+        let call_id = req.headers.call_id().unwrap_or_default().to_owned();
         let stages = routed.map(|destination| {
             let mut stages = crate::router::stages(
                 &destination,
                 self.config.ring_ms,
                 self.config.trunk.as_ref(),
-                |aor| self.bindings(aor),
+                |aor| self.account_hops(aor, &call_id, now),
             );
             // An app calling its own apartment rings the family's other apps, not itself.
             for s in &mut stages {
@@ -97,7 +97,11 @@ impl SipServer {
                 let call = NewCall {
                     invite: req,
                     upstream: source,
-                    meta: CallMeta { caller, dialed },
+                    meta: CallMeta {
+                        caller,
+                        dialed,
+                        forwarded_by: None,
+                    },
                     stages,
                     initial: true,
                     caller_cseq: None,
@@ -109,6 +113,15 @@ impl SipServer {
             Err(response) => p.reject(req, source, response, now, out),
         }
     }
+}
+
+/// The calling account: the From URI's user.
+pub(super) fn caller_of(req: &Request) -> String {
+    req.headers
+        .from()
+        .ok()
+        .and_then(|f| f.uri.user_unescaped())
+        .unwrap_or_default()
 }
 
 fn refusal_status(refusal: &CallRefusal) -> (u16, String) {

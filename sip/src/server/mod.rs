@@ -6,6 +6,7 @@ mod auth;
 mod invite;
 mod listeners;
 mod outbound;
+mod peers;
 mod register;
 mod revoke;
 mod streams;
@@ -130,6 +131,9 @@ pub struct SipServer {
     outbound: outbound::Outbound,
     streams: streams::StreamRegistry,
     commands: OnceLock<Arc<dyn porter_store::presence::DeviceCommands>>,
+    /// Cluster mode: the other nodes' registrations and the key forwarded calls are signed
+    /// with.
+    cluster: OnceLock<peers::ClusterSip>,
     /// Failed digest answers per source address and account.
     auth_failures: porter_store::auth_failures::AuthFailures<(std::net::IpAddr, String)>,
     /// TCP, TLS and WebSocket connections together, up to `max_connections`.
@@ -169,6 +173,7 @@ impl SipServer {
             outbound: outbound::Outbound::default(),
             streams: streams::StreamRegistry::default(),
             commands: OnceLock::new(),
+            cluster: OnceLock::new(),
             auth_failures: porter_store::auth_failures::AuthFailures::new(
                 config.auth_failures.clone(),
             ),
@@ -257,6 +262,7 @@ impl SipServer {
         unproved: bool,
     ) -> (Vec<Transmit>, bool) {
         let mut valid = false;
+        tracing::trace!(from = %source.addr, transport = %source.transport, message = %String::from_utf8_lossy(bytes), "SIP in");
         let out = guarded(source, || match crate::message::parse_datagram(bytes) {
             Ok(m) => {
                 valid = unproved && tcp::valid(&m);
@@ -408,6 +414,7 @@ impl SipServer {
     /// Sends what the core produced, on the transports it names.
     pub fn dispatch(self: &Arc<Self>, out: Vec<Transmit>) {
         for t in out {
+            tracing::trace!(to = %t.to.addr, transport = %t.to.transport, message = %String::from_utf8_lossy(&t.bytes), "SIP out");
             self.outbound.send(self, t);
         }
     }

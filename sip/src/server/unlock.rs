@@ -25,6 +25,10 @@ impl SipServer {
     /// Looks at an INFO relayed in `dialog`: DTMF keys toward a door phone that complete
     /// one of its relay codes unlock that relay.
     pub(super) fn dtmf_info(&self, p: &mut Proxy, dialog: &DialogInfo, info: &Request) {
+        // A call another node forwarded here is that node's: it sees the same INFO.
+        if dialog.meta.forwarded_by.is_some() {
+            return;
+        }
         let keys = crate::dtmf::keys(info.headers.get(&HeaderName::ContentType), &info.body);
         if keys.is_empty() {
             return;
