@@ -46,6 +46,8 @@ pub struct ClusterConfig {
     pub nats_url: String,
     /// This node's id (`--node-id`).
     pub node_id: String,
+    /// Where the other nodes reach this node's HTTPS (remote control of its devices).
+    pub https: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,7 @@ struct Inner {
     /// This process's name among the nodes: the node id and when it started, so a node
     /// restarted is not mistaken for its earlier life.
     holder: String,
+    https: Option<std::net::SocketAddr>,
     local: Arc<dyn LocalDevices>,
     view: Arc<ClusterView>,
     /// This node's SIP server, once attached (`attach_sip`).
@@ -116,6 +119,7 @@ impl Cluster {
             inner: Arc::new(Inner {
                 client,
                 holder: format!("{}@{started}", config.node_id),
+                https: config.https,
                 local,
                 view: Arc::new(ClusterView::default()),
                 sip: std::sync::OnceLock::new(),
@@ -190,7 +194,13 @@ impl Cluster {
     pub async fn run(self, shutdown: CancellationToken) {
         let inner = &self.inner;
         tokio::join!(
-            presence::heartbeat(&inner.client, &inner.holder, &inner.rtt_us, &shutdown),
+            presence::heartbeat(
+                &inner.client,
+                &inner.holder,
+                inner.https,
+                &inner.rtt_us,
+                &shutdown
+            ),
             presence::follow_nodes(&inner.client, &inner.view, &shutdown),
             presence::follow_sessions(&inner.client, &inner.view, &shutdown),
             presence::publish(
@@ -237,6 +247,16 @@ impl DevicePresence for ClusterDevices {
                 .view
                 .online(device_id, mac, &inner.holder, inner.cut_off())
         })
+    }
+}
+
+impl porter_store::presence::DeviceNodes for ClusterDevices {
+    fn https_node_of(&self, device_id: u64, mac: &str) -> Option<std::net::SocketAddr> {
+        let inner = &self.cluster.inner;
+        let cut_off = inner.cut_off();
+        inner.view.online(device_id, mac, &inner.holder, cut_off)?;
+        let holder = inner.view.holder_of(mac, &inner.holder, cut_off)?;
+        inner.view.https_of(&holder)
     }
 }
 

@@ -14,7 +14,8 @@ use tokio::time::Instant;
 
 use crate::{HEARTBEAT, NODE_EXPIRY};
 
-/// Where nodes say they are alive (the payload: the holder name), or leaving (`-` first).
+/// Where nodes say they are alive (the payload: the holder name, then a space and the
+/// node's HTTPS address when it has one), or leaving (`-` and the holder name).
 const NODES_SUBJECT: &str = "porter.cluster.nodes";
 /// Where nodes publish their sessions' changes (a JSON list of (MAC, entry)).
 const SESSIONS_SUBJECT: &str = "porter.cluster.sessions";
@@ -44,6 +45,8 @@ struct Entry {
 pub struct ClusterView {
     sessions: Mutex<HashMap<String, Entry>>,
     nodes: Mutex<HashMap<String, Instant>>,
+    /// Each node's HTTPS address, as its heartbeats say.
+    https: Mutex<HashMap<String, std::net::SocketAddr>>,
 }
 
 impl ClusterView {
@@ -100,6 +103,28 @@ impl ClusterView {
         }
     }
 
+    /// Where `holder`'s HTTPS listens.
+    pub(crate) fn https_of(&self, holder: &str) -> Option<std::net::SocketAddr> {
+        lock(&self.https).get(holder).copied()
+    }
+
+    /// Takes in a heartbeat (`NODES_SUBJECT`).
+    fn heard(&self, said: &str) {
+        if let Some(leaving) = said.strip_prefix('-') {
+            lock(&self.nodes).remove(leaving);
+            lock(&self.https).remove(leaving);
+            return;
+        }
+        let (holder, https) = match said.split_once(' ') {
+            Some((holder, addr)) => (holder, addr.parse().ok()),
+            None => (said, None),
+        };
+        lock(&self.nodes).insert(holder.to_owned(), Instant::now());
+        if let Some(addr) = https {
+            lock(&self.https).insert(holder.to_owned(), addr);
+        }
+    }
+
     pub(crate) fn nodes_alive(&self, me: &str) -> usize {
         lock(&self.nodes)
             .iter()
@@ -118,16 +143,21 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) async fn heartbeat(
     client: &async_nats::Client,
     holder: &str,
+    https: Option<std::net::SocketAddr>,
     rtt_us: &std::sync::atomic::AtomicU64,
     shutdown: &CancellationToken,
 ) {
+    let beat = match https {
+        Some(addr) => format!("{holder} {addr}"),
+        None => holder.to_owned(),
+    };
     let mut tick = tokio::time::interval(HEARTBEAT);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {
                 // While NATS is away the client queues or drops this; the next one counts.
-                let _ = client.publish(NODES_SUBJECT, holder.to_owned().into()).await;
+                let _ = client.publish(NODES_SUBJECT, beat.clone().into()).await;
                 // A ping to this node's own command subject: a round trip through NATS.
                 let sent = Instant::now();
                 let ping = client.request(crate::commands::subject(holder), Bytes::new());
@@ -157,12 +187,7 @@ pub(crate) async fn follow_nodes(
                     () = shutdown.cancelled() => return,
                     m = heartbeats.next() => {
                         let Some(m) = m else { break };
-                        let said = String::from_utf8_lossy(&m.payload);
-                        let mut nodes = lock(&view.nodes);
-                        match said.strip_prefix('-') {
-                            Some(leaving) => { nodes.remove(leaving); }
-                            None => { nodes.insert(said.into_owned(), Instant::now()); }
-                        }
+                        view.heard(&String::from_utf8_lossy(&m.payload));
                     }
                 }
             },

@@ -46,6 +46,74 @@ impl Identity {
     pub fn server_config(&self, min: TlsMin) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         server_config(self.certs.clone(), self.key.clone_key(), min)
     }
+
+    /// A client configuration that trusts exactly this identity's certificate: the nodes of
+    /// a cluster present the same one, so a node talking to another checks it is that
+    /// certificate, whoever issued it and whatever name the other node is reached by.
+    pub fn pinned_client_config(&self) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let pinned =
+            PinnedCertificate {
+                cert: self.certs.first().cloned().ok_or_else(|| {
+                    TlsError::Rustls(rustls::Error::General("no certificate".into()))
+                })?,
+                algorithms: provider.signature_verification_algorithms,
+            };
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(TlsMin::Tls12.versions())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(pinned))
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+}
+
+/// Accepts one certificate, byte for byte (`Identity::pinned_client_config`).
+#[derive(Debug)]
+struct PinnedCertificate {
+    cert: CertificateDer<'static>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedCertificate {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.cert.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
 }
 
 /// Reads `cert` and `key`, or, when both are absent, creates a self-signed pair there.

@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use porter_edge::https::body::{Body, not_found, text};
 use porter_edge::https::{Handler, Peer, Reply};
 
-use crate::remote::{Grant, OpenError, PATH_PREFIX, RemoteSessions};
+use crate::remote::{Grant, OpenError, PATH_PREFIX, Peers, RemoteSessions};
 
 /// The cookie that ties a browser to its grant.
 pub const COOKIE: &str = "porter_remote";
@@ -57,10 +57,7 @@ pub async fn handle(remote: &RemoteSessions, req: Request<Incoming>) -> Option<R
             return Some(expired());
         };
         let mut resp = proxy(remote, &grant, req, format!("{device_path}{query}")).await;
-        let left = grant
-            .expires
-            .saturating_duration_since(std::time::Instant::now())
-            .as_secs();
+        let left = grant.seconds_left();
         let cookie =
             format!("{COOKIE}={token}; Path=/; Max-Age={left}; Secure; HttpOnly; SameSite=Lax");
         if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -93,6 +90,11 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .find(|(k, _)| *k == COOKIE)
         .map(|(_, v)| v.to_owned())
 }
+
+/// Marks a request one node passed to another: that node does not pass it on again.
+const FORWARDED: &str = "x-porter-node-forwarded";
+/// Time to reach the node holding the device.
+const NODE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Headers that belong to one hop (RFC 9110 §7.6.1), never forwarded.
 const HOP_BY_HOP: [header::HeaderName; 7] = [
@@ -145,21 +147,26 @@ async fn proxy(
     req: Request<Incoming>,
     path_and_query: String,
 ) -> Response<Body> {
+    if !remote.holds(grant) {
+        let first_hop = !req.headers().contains_key(FORWARDED);
+        let node = remote
+            .peers()
+            .filter(|_| first_hop)
+            .and_then(|p| Some((p, p.nodes.https_node_of(grant.device_id, &grant.mac)?)));
+        return match node {
+            Some((peers, addr)) => forward(remote, peers, addr, req).await,
+            None => offline(),
+        };
+    }
     let stream = match remote.connect(grant).await {
         Ok(s) => s,
-        Err(OpenError::Offline) => {
-            return text(
-                StatusCode::BAD_GATEWAY,
-                "The device is offline: remote control needs its gateway connection.\n",
-            );
-        }
+        Err(OpenError::Offline) => return offline(),
         Err(e) => return text(StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
     };
-    let (mut sender, conn) =
-        match hyper::client::conn::http1::handshake(TokioIo::new(stream.0)).await {
-            Ok(pair) => pair,
-            Err(e) => return text(StatusCode::BAD_GATEWAY, format!("device connection: {e}\n")),
-        };
+    let (sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream.0)).await {
+        Ok(pair) => pair,
+        Err(e) => return text(StatusCode::BAD_GATEWAY, format!("device connection: {e}\n")),
+    };
     remote.tasks().spawn(async move {
         let _ = conn.await;
     });
@@ -168,8 +175,6 @@ async fn proxy(
         return text(StatusCode::BAD_REQUEST, "bad path\n");
     };
     parts.uri = uri;
-    parts.version = http::Version::HTTP_11;
-    strip_hop_by_hop(&mut parts.headers);
     strip_our_cookie(&mut parts.headers);
     parts
         .headers
@@ -177,6 +182,93 @@ async fn proxy(
     parts
         .headers
         .insert("x-forwarded-proto", HeaderValue::from_static("https"));
+    send(sender, parts, body, "the device's web interface").await
+}
+
+fn offline() -> Response<Body> {
+    text(
+        StatusCode::BAD_GATEWAY,
+        "The device is offline: remote control needs its gateway connection.\n",
+    )
+}
+
+/// Passes the request as it came to the HTTPS of `node`, the cluster node that holds the
+/// device's connection; that node checks the grant again and carries it to the device.
+async fn forward(
+    remote: &RemoteSessions,
+    peers: &Peers,
+    node: std::net::SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let unreachable = |e: String| {
+        tracing::info!(%node, error = %e, "passing remote control to another node failed");
+        text(
+            StatusCode::BAD_GATEWAY,
+            "The node holding the device's connection cannot be reached; try again.\n",
+        )
+    };
+    let tcp = match tokio::time::timeout(NODE_CONNECT_TIMEOUT, tokio::net::TcpStream::connect(node))
+        .await
+    {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(e)) => return unreachable(e.to_string()),
+        Err(_) => return unreachable("timed out".into()),
+    };
+    // The name is not checked: the node must present the certificate every node shares.
+    let name = rustls::pki_types::ServerName::IpAddress(node.ip().into());
+    let tls = tokio_rustls::TlsConnector::from(peers.tls.clone());
+    let tls = match tokio::time::timeout(NODE_CONNECT_TIMEOUT, tls.connect(name, tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => return unreachable(e.to_string()),
+        Err(_) => return unreachable("TLS timed out".into()),
+    };
+    let (sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(tls)).await {
+        Ok(pair) => pair,
+        Err(e) => return unreachable(e.to_string()),
+    };
+    remote.tasks().spawn(async move {
+        let _ = conn.await;
+    });
+    let (mut parts, body) = req.into_parts();
+    let origin_form = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let Ok(uri) = origin_form.parse() else {
+        return text(StatusCode::BAD_REQUEST, "bad path\n");
+    };
+    parts.uri = uri;
+    parts
+        .headers
+        .insert(FORWARDED, HeaderValue::from_static("1"));
+    let mut resp = send(sender, parts, body, "the node holding the device").await;
+    // The grant's cookie is this node's to set (`handle`).
+    let kept: Vec<HeaderValue> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter(|v| !v.as_bytes().starts_with(format!("{COOKIE}=").as_bytes()))
+        .cloned()
+        .collect();
+    resp.headers_mut().remove(header::SET_COOKIE);
+    for v in kept {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Sends a request over an HTTP/1.1 connection (to a device or to another node) and
+/// passes the answer back; `what` names the far end in errors.
+async fn send(
+    mut sender: hyper::client::conn::http1::SendRequest<
+        http_body_util::combinators::BoxBody<
+            bytes::Bytes,
+            Box<dyn std::error::Error + Send + Sync>,
+        >,
+    >,
+    mut parts: http::request::Parts,
+    body: Incoming,
+    what: &str,
+) -> Response<Body> {
+    parts.version = http::Version::HTTP_11;
+    strip_hop_by_hop(&mut parts.headers);
     let body = Limited::new(body, MAX_UPLOAD).boxed();
     let sent = tokio::time::timeout(
         RESPONSE_TIMEOUT,
@@ -189,13 +281,10 @@ async fn proxy(
             strip_hop_by_hop(&mut parts.headers);
             Response::from_parts(parts, body.map_err(Into::into).boxed_unsync())
         }
-        Ok(Err(e)) => text(
-            StatusCode::BAD_GATEWAY,
-            format!("the device's web interface: {e}\n"),
-        ),
+        Ok(Err(e)) => text(StatusCode::BAD_GATEWAY, format!("{what}: {e}\n")),
         Err(_) => text(
             StatusCode::GATEWAY_TIMEOUT,
-            "the device's web interface did not answer in time\n",
+            format!("{what} did not answer in time\n"),
         ),
     }
 }

@@ -33,7 +33,7 @@ pub async fn run(
                     "revocation feed lagged: checking every online device"
                 );
                 presence.sweep();
-                remote.retain_current(&presence);
+                remote.revoke_all();
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
@@ -49,15 +49,7 @@ fn apply(presence: &Presence, remote: &RemoteSessions, revoked: &Revocations) {
         } = r
         {
             presence.revoke(*device_id, mac, *reason);
-            let grants = remote.revoke_device(*device_id);
-            if grants > 0 {
-                tracing::info!(
-                    device_id,
-                    grants,
-                    reason = reason.label(),
-                    "remote-control grants ended"
-                );
-            }
+            remote.revoke_device(*device_id);
         }
     }
 }

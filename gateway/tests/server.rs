@@ -31,7 +31,7 @@ async fn run_returns_once_shutdown_closed_every_connection() {
         config,
         store,
         &identity,
-        RemoteControlConfig::new("https://localhost:8443".into()),
+        RemoteControlConfig::new("https://localhost:8443".into(), [9; 32]),
     )
     .unwrap();
     let addrs = gateway.addrs();

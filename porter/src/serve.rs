@@ -59,9 +59,20 @@ pub async fn run(
         servers.gateway,
         store.clone(),
         &identity,
-        RemoteControlConfig::new(public_url.clone()),
+        // Grants are signed, so a link made on one node opens on any.
+        RemoteControlConfig::new(
+            public_url.clone(),
+            signer.derive_key("remote control grants"),
+        ),
     )?;
-    let cluster = join_cluster(&config, gateway.presence()).await?;
+    let cluster = join_cluster(&config, gateway.presence(), reachable(https_addr)).await?;
+    if let Some(cluster) = &cluster {
+        // The nodes share one certificate: a node trusts exactly that one from another.
+        let tls = identity
+            .pinned_client_config()
+            .context("the TLS client configuration for other nodes")?;
+        gateway.remote().join_cluster(cluster.devices(), tls);
+    }
     // Devices on any node in cluster mode, this node's own otherwise.
     let everywhere: Arc<dyn porter_provisioning::server::Devices> = match &cluster {
         Some(c) => c.devices(),
@@ -219,6 +230,7 @@ fn render_change_log_lag(store: &Store, out: &mut String) {
 async fn join_cluster(
     config: &ServeConfig,
     local: Arc<porter_gateway::presence::Presence>,
+    https: std::net::SocketAddr,
 ) -> anyhow::Result<Option<porter_cluster::Cluster>> {
     let Some(nats_url) = &config.cluster_nats else {
         return Ok(None);
@@ -226,10 +238,23 @@ async fn join_cluster(
     let cluster_config = porter_cluster::ClusterConfig {
         nats_url: nats_url.clone(),
         node_id: config.node_id.clone(),
+        https: Some(https),
     };
     let cluster = porter_cluster::Cluster::connect(&cluster_config, local).await?;
     tracing::info!(node = %config.node_id, "joined the cluster");
     Ok(Some(cluster))
+}
+
+/// Where another machine reaches a listener bound to `addr`: this machine's outward address
+/// when it listens on all of them.
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    let host = porter_sip::server::advertised_host(addr);
+    let ip = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .unwrap_or(addr.ip());
+    std::net::SocketAddr::new(ip, addr.port())
 }
 
 /// A line on stdout that scripts and tests wait for.

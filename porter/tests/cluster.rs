@@ -491,6 +491,61 @@ async fn a_device_on_one_node_is_seen_and_unlocked_from_every_node() {
         assert!(reply.ok, "node {}: {reply:?}", i + 1);
     }
 
+    // Remote control whichever node the installer and the browser reach: a link asked of
+    // node 2 opens the web page of the door held by node 1 through node 3 (as a load
+    // balancer might send the browser), and through node 1 itself.
+    let grant = clients[1]
+        .devices()
+        .open_remote_control(pb::GetDeviceRequest { id: door })
+        .await
+        .unwrap()
+        .into_inner();
+    let path = grant
+        .url
+        .strip_prefix(&format!("https://{}", n2.https_addr))
+        .unwrap_or_else(|| panic!("{}", grant.url))
+        .to_owned();
+    let ca = n1.data_dir.join("gateway-cert.pem");
+    let jar = dir.path().join("cookies.txt");
+    for node in [n3, n1] {
+        // The shared certificate names "porter", not the nodes' own addresses.
+        let port = node.https_addr.rsplit_once(':').unwrap().1;
+        let ip = node.https_addr.rsplit_once(':').unwrap().0;
+        let resolve = format!("porter:{port}:{ip}");
+        let url = format!("https://porter:{port}{path}");
+        let (code, body) = common::curl(&[
+            "--cacert",
+            ca.to_str().unwrap(),
+            "--resolve",
+            &resolve,
+            "-c",
+            jar.to_str().unwrap(),
+            "-D",
+            "-",
+            &url,
+        ])
+        .await;
+        assert_eq!(code, "200", "{url}: {body}");
+        assert!(body.contains("MAC 0C1105B00001"), "{body}");
+        let cookies = body.matches("set-cookie: porter_remote=").count();
+        assert_eq!(cookies, 1, "one grant cookie: {body}");
+    }
+    // A made-up token is refused on every node.
+    // The token's last 12 hex digits are its HMAC's: changed, it is no longer the grant.
+    let tag_at = path.len() - 13;
+    let forged = format!("{}000000000000/", &path[..tag_at]);
+    assert_ne!(forged, path);
+    let port = n3.https_addr.rsplit_once(':').unwrap().1;
+    let (code, _) = common::curl(&[
+        "--cacert",
+        ca.to_str().unwrap(),
+        "--resolve",
+        &format!("porter:{port}:127.0.0.4"),
+        &format!("https://porter:{port}{forged}"),
+    ])
+    .await;
+    assert_eq!(code, "404");
+
     // NATS gone: a command across nodes fails at once and says why; node 1 still reaches
     // its own device.
     nats.stop().await;

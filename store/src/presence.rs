@@ -121,6 +121,14 @@ pub struct RemoteGrant {
     pub expires_at_ms: i64,
 }
 
+/// Which node of a cluster holds a device's session, for what is done where the device is
+/// (remote control's HTTP). Implemented by the cluster.
+pub trait DeviceNodes: Send + Sync + 'static {
+    /// The HTTPS address of the live node other than this one holding the session of
+    /// `device_id` with `mac`.
+    fn https_node_of(&self, device_id: u64, mac: &str) -> Option<std::net::SocketAddr>;
+}
+
 /// Remote control: implemented by the gateway (which carries the device's web interface
 /// over its connection), used by the admin API.
 pub trait RemoteControl: Send + Sync + 'static {
