@@ -108,6 +108,12 @@ pub enum BackendError {
     /// is full); trying again later may succeed.
     #[error("{0}")]
     Unavailable(String),
+    /// Cluster mode: change sets this node has not applied are no longer in the change log
+    /// (pruned); its directory cannot be brought up to date in place.
+    #[error(
+        "this node is further behind the change log than it keeps (change sets {from}–{to} were pruned): restart it so that it loads the directory afresh"
+    )]
+    FellBehind { from: i64, to: i64 },
 }
 
 impl BackendError {

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use crate::backend::{Backend, MemoryBackend, PostgresBackend, SledBackend};
 use crate::clock::{Clock, SystemClock};
 use crate::directory::{Actor, Directory};
-use crate::error::Result;
+use crate::error::{BackendError, Result, StoreError};
 use crate::model::Id;
 use crate::record::{AuditEntry, Change, Meta, Record, RecordKey};
 
@@ -54,8 +54,9 @@ struct Inner {
     live: tokio::sync::broadcast::Sender<crate::live::LiveUpdate>,
     /// Counts applied writes: what was read at one value may be stale at the next.
     generation: std::sync::atomic::AtomicU64,
-    /// Cluster mode: whether the last attempt to apply other nodes' writes failed.
-    follow_failing: std::sync::atomic::AtomicBool,
+    /// Cluster mode: whether the last attempt to apply other nodes' writes failed
+    /// (`FOLLOW_*`).
+    follow_failing: std::sync::atomic::AtomicU8,
     /// Every device's Last Connection (`last_seen`).
     last_seen: std::sync::Mutex<crate::last_seen::LastSeenBook>,
     /// Woken after a write that queued email (`ops::mail`).
@@ -63,6 +64,11 @@ struct Inner {
     /// MACs of other libraries tried, per installer (`ops::macs`).
     mac_conflicts: crate::auth_failures::AuthFailures<Id>,
 }
+
+/// How following other nodes' writes last went (`Inner::follow_failing`).
+const FOLLOW_OK: u8 = 0;
+const FOLLOW_UNREACHABLE: u8 = 1;
+const FOLLOW_FELL_BEHIND: u8 = 2;
 
 /// What applying one change set changed, for the feeds.
 struct Applied {
@@ -151,7 +157,7 @@ impl Store {
                 credential_changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
                 live: tokio::sync::broadcast::channel(crate::live::LIVE_FEED_DEPTH).0,
                 generation: std::sync::atomic::AtomicU64::new(0),
-                follow_failing: std::sync::atomic::AtomicBool::new(false),
+                follow_failing: std::sync::atomic::AtomicU8::new(FOLLOW_OK),
                 last_seen: std::sync::Mutex::new(last_seen),
                 mail_queued: tokio::sync::Notify::new(),
                 mac_conflicts: crate::auth_failures::AuthFailures::new(
@@ -366,6 +372,13 @@ impl Store {
         Ok(sets.len())
     }
 
+    /// Cluster mode: deletes change sets committed more than `older_than` ago (every node
+    /// applies a set within about a second; one that stayed behind longer, cut off from the
+    /// database, must restart); how many went. Nothing on one node.
+    pub async fn prune_change_log(&self, older_than: std::time::Duration) -> Result<u64> {
+        Ok(self.inner.backend.prune_change_log(older_than).await?)
+    }
+
     /// Cluster mode: change sets other nodes committed that this node has seen but not
     /// applied yet; `None` on one node.
     pub fn change_log_lag(&self) -> Option<u64> {
@@ -375,12 +388,22 @@ impl Store {
     /// Cluster mode: why this node may be serving stale data (behind the change log, or
     /// unable to read it); `None` when it is current, and always on one node.
     pub fn not_current(&self) -> Option<String> {
-        if self
+        match self
             .inner
             .follow_failing
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            return Some("other nodes' writes cannot be read: the database is unreachable".into());
+            FOLLOW_OK => {}
+            FOLLOW_FELL_BEHIND => {
+                return Some(
+                    "other nodes' writes were pruned from the change log before this node applied them: restart it".into(),
+                );
+            }
+            _ => {
+                return Some(
+                    "other nodes' writes cannot be read: the database is unreachable".into(),
+                );
+            }
         }
         match self.change_log_lag() {
             Some(behind) if behind > 0 => Some(format!(
@@ -403,9 +426,14 @@ impl Store {
                 _ = self.inner.backend.changes_hint() => {}
             }
             let result = self.apply_remote_changes().await;
+            let state = match &result {
+                Ok(_) => FOLLOW_OK,
+                Err(StoreError::Backend(BackendError::FellBehind { .. })) => FOLLOW_FELL_BEHIND,
+                Err(_) => FOLLOW_UNREACHABLE,
+            };
             self.inner
                 .follow_failing
-                .store(result.is_err(), std::sync::atomic::Ordering::Relaxed);
+                .store(state, std::sync::atomic::Ordering::Relaxed);
             match result {
                 Err(e) if !failing => {
                     failing = true;

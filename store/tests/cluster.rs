@@ -343,3 +343,38 @@ async fn a_node_reports_how_far_behind_the_change_log_it_is() {
     assert_eq!(n.b.change_log_lag(), Some(0));
     assert_eq!(n.a.change_log_lag(), Some(0), "a's own write");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pruned_change_log_keeps_current_nodes_going_and_stops_one_left_behind() {
+    let Some(n) = nodes().await else { return };
+    n.a.create_apartment(&n.on_a, n.building, apartment("601"), None, None)
+        .await
+        .unwrap();
+    n.b.apply_remote_changes().await.unwrap();
+    // b is current; a writes on while b does not apply, then the log is pruned to its
+    // newest set.
+    for number in ["602", "603"] {
+        n.a.create_apartment(&n.on_a, n.building, apartment(number), None, None)
+            .await
+            .unwrap();
+    }
+    let pruned = n.a.prune_change_log(Duration::ZERO).await.unwrap();
+    assert!(pruned >= 2, "{pruned}");
+    assert_eq!(n.a.prune_change_log(Duration::ZERO).await.unwrap(), 0);
+    // a, which applied everything, writes on; the next set numbers on from the one kept.
+    n.a.create_apartment(&n.on_a, n.building, apartment("604"), None, None)
+        .await
+        .unwrap();
+    // b missed sets that are gone: it says so instead of serving or validating against a
+    // directory it cannot bring up to date.
+    let err = n.b.apply_remote_changes().await.unwrap_err();
+    assert!(err.to_string().contains("restart"), "{err}");
+    let refused =
+        n.b.create_apartment(&n.on_b, n.building, apartment("605"), None, None)
+            .await
+            .unwrap_err();
+    assert!(refused.to_string().contains("restart"), "{refused}");
+    // Nothing of the refused write was kept.
+    let listed = n.a.read(|d| d.apartments_in(n.building).count());
+    assert_eq!(listed, 4);
+}

@@ -220,12 +220,38 @@ pub(super) async fn read_sets(
         .await?;
     let mut last = after;
     let mut sets = Vec::with_capacity(rows.len());
+    // The log has no gaps, except where it was pruned (`prune`).
+    if let Some(first) = rows.first().map(|r| r.get::<_, i64>(0))
+        && first > after + 1
+    {
+        return Err(BackendError::FellBehind {
+            from: after + 1,
+            to: first - 1,
+        });
+    }
     for row in rows {
         let seq: i64 = row.get(0);
         sets.push(decode_set(seq, row.get(1))?);
         last = seq;
     }
     Ok((sets, last))
+}
+
+/// Deletes change sets committed more than `older_than` ago, except the newest (whose
+/// sequence number the next write counts on); how many went. A node that had not applied
+/// them finds out at its next read (`BackendError::FellBehind`).
+pub(super) async fn prune(
+    client: &impl deadpool_postgres::GenericClient,
+    older_than: Duration,
+) -> Result<u64, BackendError> {
+    let secs = older_than.as_secs_f64();
+    Ok(client
+        .execute(
+            "DELETE FROM change_log WHERE at < now() - make_interval(secs => $1) \
+             AND seq < (SELECT max(seq) FROM change_log)",
+            &[&secs],
+        )
+        .await?)
 }
 
 /// What the listener tells the backend: that other nodes may have committed, and the

@@ -688,6 +688,13 @@ impl Backend for PostgresBackend {
         Box::pin(self.remove_mail(now_ms))
     }
 
+    fn prune_change_log(&self, older_than: std::time::Duration) -> BackendFuture<'_, u64> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            change_log::prune(&client, older_than).await
+        })
+    }
+
     fn audit_page(
         &self,
         installer_id: Id,
