@@ -86,6 +86,18 @@ PY
 }
 
 echo "accounts $ACCOUNTS"
+# What the nodes spend doing nothing (heartbeats, presence, the change log's catch-up), to
+# set against each phase's CPU.
+idle() {
+  local c0 c1
+  c0=$(cpu_of "$@")
+  sleep 10
+  c1=$(cpu_of "$@")
+  echo "scale=4; ($c1 - $c0) / ($(getconf CLK_TCK) * 10)" | bc
+}
+echo "single_idle_cpu_secs_per_sec $(idle "$SINGLE_PID")"
+# shellcheck disable=SC2086
+echo "cluster_idle_cpu_secs_per_sec $(idle $CLUSTER_PIDS)"
 echo "== one node (embedded store)"
 phase single_register "$(sip_of 4)" bench_register.xml "$WORK/register-4.csv" "$ACCOUNTS" "$RATE" "$SINGLE_PID"
 phase single_call "$(sip_of 4)" door_call_answered.xml "$WORK/call-4.csv" "$CALLS" "$CALL_RATE" "$SINGLE_PID"

@@ -3,7 +3,7 @@
 //!
 //! - Each node says it is alive every `HEARTBEAT` on `porter.cluster.nodes`; a node not
 //!   heard from for `NODE_EXPIRY` is gone, and so are the sessions it held.
-//! - Each node publishes what changed in the sessions its gateway holds once a second, all
+//! - Each node publishes the sessions its gateway says changed once a second, all
 //!   of them every 30 s and when a node joins and asks (`presence.rs`). Every node keeps
 //!   the others' sessions, so it knows where each device is without asking. Core NATS
 //!   only: no JetStream needed (Debian's nats-server 2.9 answers JetStream in a form the

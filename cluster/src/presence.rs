@@ -235,11 +235,15 @@ pub(crate) async fn publish(
     local: &dyn LocalSessions,
     shutdown: &CancellationToken,
 ) {
+    // Between refreshes only the sessions the gateway says changed are looked at.
+    local.track_changes();
     let mut published: HashMap<String, Entry> = HashMap::new();
     let mut tick = tokio::time::interval(PUBLISH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut refreshed = Instant::now();
     let mut sync_asked = client.subscribe(SYNC_SUBJECT).await.ok();
+    // Changes drained but not sent (NATS away): the next round compares everything.
+    let mut compare_all = false;
     loop {
         let mut refresh = false;
         tokio::select! {
@@ -251,27 +255,26 @@ pub(crate) async fn publish(
             refresh = true;
             refreshed = Instant::now();
         }
-        let now = sessions(local, holder);
-        let mut changes: Vec<(String, Entry)> = now
-            .iter()
-            .filter(|(mac, e)| refresh || published.get(*mac) != Some(*e))
-            .map(|(mac, e)| (mac.clone(), e.clone()))
-            .collect();
-        changes.extend(
-            published
-                .iter()
-                .filter(|(mac, _)| !now.contains_key(*mac))
-                .map(|(mac, e)| {
-                    let mut gone = e.clone();
-                    gone.online = false;
-                    (mac.clone(), gone)
-                }),
-        );
+        let changed = local.changed_sessions();
+        let changes = match changed {
+            Some(changed) if !refresh && !compare_all => {
+                changed_entries(changed, holder, &published)
+            }
+            // Everything: a refresh, a missed round, or a gateway that keeps no changes.
+            _ => all_entries(&sessions(local, holder), &published, refresh),
+        };
         if changes.is_empty() {
             continue;
         }
-        if send(client, &changes).await {
-            published = now;
+        compare_all = !send(client, &changes).await;
+        if !compare_all {
+            for (mac, entry) in changes {
+                if entry.online {
+                    published.insert(mac, entry);
+                } else {
+                    published.remove(&mac);
+                }
+            }
         }
     }
     let withdrawn: Vec<(String, Entry)> = published
@@ -282,6 +285,54 @@ pub(crate) async fn publish(
         })
         .collect();
     send(client, &withdrawn).await;
+}
+
+/// What to publish for the sessions the gateway says changed: each one's entry now, or
+/// the one published before marked offline when it is gone.
+fn changed_entries(
+    changed: Vec<(String, Option<porter_store::presence::LocalSession>)>,
+    holder: &str,
+    published: &HashMap<String, Entry>,
+) -> Vec<(String, Entry)> {
+    changed
+        .into_iter()
+        .filter_map(|(mac, now)| match now {
+            Some(session) => {
+                let entry = entry(holder, session);
+                (published.get(&mac) != Some(&entry)).then_some((mac, entry))
+            }
+            None => published.get(&mac).map(|e| {
+                let mut gone = e.clone();
+                gone.online = false;
+                (mac, gone)
+            }),
+        })
+        .collect()
+}
+
+/// What to publish comparing all of `now` with what was published (all of `now` on a
+/// refresh), and every session published and gone, marked offline.
+fn all_entries(
+    now: &HashMap<String, Entry>,
+    published: &HashMap<String, Entry>,
+    refresh: bool,
+) -> Vec<(String, Entry)> {
+    let mut changes: Vec<(String, Entry)> = now
+        .iter()
+        .filter(|(mac, e)| refresh || published.get(*mac) != Some(*e))
+        .map(|(mac, e)| (mac.clone(), e.clone()))
+        .collect();
+    changes.extend(
+        published
+            .iter()
+            .filter(|(mac, _)| !now.contains_key(*mac))
+            .map(|(mac, e)| {
+                let mut gone = e.clone();
+                gone.online = false;
+                (mac.clone(), gone)
+            }),
+    );
+    changes
 }
 
 /// The next message on `sub`, or never when there is no subscription.
@@ -297,19 +348,20 @@ fn sessions(local: &dyn LocalSessions, holder: &str) -> HashMap<String, Entry> {
     local
         .local_sessions()
         .into_iter()
-        .map(|s| {
-            let entry = Entry {
-                holder: holder.to_owned(),
-                device_id: s.device_id,
-                online: true,
-                since_ms: s.info.last_connected_ms,
-                remote_address: s.info.remote_address,
-                firmware_version: s.info.firmware_version,
-                model: s.info.model,
-            };
-            (s.mac, entry)
-        })
+        .map(|s| (s.mac.clone(), entry(holder, s)))
         .collect()
+}
+
+fn entry(holder: &str, s: porter_store::presence::LocalSession) -> Entry {
+    Entry {
+        holder: holder.to_owned(),
+        device_id: s.device_id,
+        online: true,
+        since_ms: s.info.last_connected_ms,
+        remote_address: s.info.remote_address,
+        firmware_version: s.info.firmware_version,
+        model: s.info.model,
+    }
 }
 
 /// Publishes `changes` in batches NATS takes (its default payload limit is 1 MiB);
@@ -354,6 +406,48 @@ mod tests {
         for h in holders {
             lock(&view.nodes).insert((*h).to_owned(), Instant::now());
         }
+    }
+
+    fn session(mac: &str, since_ms: i64) -> porter_store::presence::LocalSession {
+        porter_store::presence::LocalSession {
+            mac: mac.into(),
+            device_id: 7,
+            info: PresenceInfo {
+                online: true,
+                last_connected_ms: since_ms,
+                remote_address: "10.0.0.9:5000".into(),
+                firmware_version: "1.0".into(),
+                model: "R29".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn only_what_changed_is_published_between_refreshes() {
+        let mut published = HashMap::new();
+        published.insert("A".to_owned(), super::entry("me@1", session("A", 100)));
+        published.insert("B".to_owned(), super::entry("me@1", session("B", 100)));
+        let changed = vec![
+            // Reconnected: a new session.
+            ("A".to_owned(), Some(session("A", 200))),
+            // Told as changed but the same as published (connected and replaced by itself).
+            ("B".to_owned(), Some(session("B", 100))),
+            // Gone.
+            ("C".to_owned(), None),
+        ];
+        let mut out = changed_entries(changed, "me@1", &published);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!((out[0].0.as_str(), out[0].1.since_ms), ("A", 200));
+        let gone = changed_entries(vec![("B".to_owned(), None)], "me@1", &published);
+        assert_eq!(gone.len(), 1);
+        assert!(!gone[0].1.online, "the published session, now offline");
+        // A refresh says everything; a comparison only what differs and what is gone.
+        let now: HashMap<String, Entry> =
+            [("A".to_owned(), super::entry("me@1", session("A", 100)))].into();
+        assert_eq!(all_entries(&now, &published, true).len(), 2);
+        out = all_entries(&now, &published, false);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].1.online && out[0].0 == "B");
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub struct OnlineDevice {
 pub struct Presence {
     store: porter_store::Store,
     online: Mutex<HashMap<String, OnlineDevice>>,
+    /// MACs whose session changed since the cluster last asked (cluster mode only, see
+    /// `LocalSessions::track_changes`); at most one entry per MAC.
+    changed: Mutex<Option<std::collections::HashSet<String>>>,
     metrics: Arc<GatewayMetrics>,
 }
 
@@ -83,12 +86,20 @@ impl Presence {
         Presence {
             store,
             online: Mutex::new(HashMap::new()),
+            changed: Mutex::new(None),
             metrics,
         }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, OnlineDevice>> {
         self.online.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn changed(&self, mac: &str) {
+        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(set) = changed.as_mut() {
+            set.insert(mac.to_owned());
+        }
     }
 
     /// Records `mac` as online on this connection (and as the device's Last Connection);
@@ -105,6 +116,7 @@ impl Presence {
         }
         let (device_id, binding) = (device.device_id, device.binding.clone());
         let old = self.map().insert(mac.to_owned(), device);
+        self.changed(mac);
         if let Some(old) = old {
             // A full queue means the old connection is already going away.
             let _ = old.control.try_send(Control::Replace);
@@ -126,6 +138,7 @@ impl Presence {
             }
         };
         if let Some(device) = removed {
+            self.changed(mac);
             self.store
                 .device_offline(device.device_id, self.store.now_ms());
         }
@@ -169,6 +182,7 @@ impl Presence {
         let Some(device) = removed else {
             return false;
         };
+        self.changed(mac);
         tracing::info!(
             mac,
             device_id,
@@ -251,16 +265,43 @@ fn info(d: &OnlineDevice) -> PresenceInfo {
     }
 }
 
+fn local_session(mac: &str, d: &OnlineDevice) -> porter_store::presence::LocalSession {
+    porter_store::presence::LocalSession {
+        mac: mac.to_owned(),
+        device_id: d.device_id,
+        info: info(d),
+    }
+}
+
 impl porter_store::presence::LocalSessions for Presence {
     fn local_sessions(&self) -> Vec<porter_store::presence::LocalSession> {
         self.map()
             .iter()
-            .map(|(mac, d)| porter_store::presence::LocalSession {
-                mac: mac.clone(),
-                device_id: d.device_id,
-                info: info(d),
-            })
+            .map(|(mac, d)| local_session(mac, d))
             .collect()
+    }
+
+    fn track_changes(&self) {
+        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
+        changed.get_or_insert_with(Default::default);
+    }
+
+    fn changed_sessions(
+        &self,
+    ) -> Option<Vec<(String, Option<porter_store::presence::LocalSession>)>> {
+        let macs = {
+            let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::take(changed.as_mut()?)
+        };
+        let map = self.map();
+        Some(
+            macs.into_iter()
+                .map(|mac| {
+                    let now = map.get(&mac).map(|d| local_session(&mac, d));
+                    (mac, now)
+                })
+                .collect(),
+        )
     }
 }
 

@@ -55,3 +55,76 @@ async fn it_answers_until_shutdown_then_returns() {
         .expect("run returned")
         .unwrap();
 }
+
+/// The first answer the server makes to `text` from a TCP peer (another node).
+fn answer(server: &porter_sip::server::SipServer, text: &str) -> String {
+    let source = porter_sip::registrar::Source {
+        transport: porter_sip::registrar::Transport::Tcp,
+        addr: "127.0.0.9:40000".parse().unwrap(),
+    };
+    let out = server.handle_bytes(text.as_bytes(), source);
+    let last = out.last().expect("an answer");
+    String::from_utf8_lossy(&last.bytes).into_owned()
+}
+
+struct NoPeers;
+
+impl porter_sip::cluster::SipPeers for NoPeers {
+    fn holders(&self, _account: &str) -> Vec<std::net::SocketAddr> {
+        Vec::new()
+    }
+}
+
+#[tokio::test]
+async fn a_call_forwarded_by_another_node_is_taken_only_with_the_clusters_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity =
+        porter_edge::tls::load_or_create(&dir.path().join("cert.pem"), &dir.path().join("key.pem"))
+            .unwrap();
+    let loopback = "127.0.0.1:0".parse().unwrap();
+    let config = SipConfig {
+        listen: loopback,
+        tls_listen: loopback,
+        ws_listen: loopback,
+        ..SipConfig::default()
+    };
+    let sip = SipListeners::bind(config, Store::in_memory(Arc::new(SystemClock)), &identity)
+        .await
+        .unwrap();
+    let server = sip.server();
+    let node: std::net::SocketAddr = "127.0.0.9:5060".parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let invite = |call: &str, signature: &str| {
+        format!(
+            "INVITE sip:1000100001@127.0.0.1;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.9:5060;branch=z9hG4bK{call}\r\nMax-Forwards: 70\r\nFrom: <sip:1000100002@127.0.0.9>;tag=a\r\nTo: <sip:1000100001@127.0.0.1>\r\nCall-ID: {call}\r\nCSeq: 1 INVITE\r\nContact: <sip:1000100002@127.0.0.9:5060;transport=tcp>\r\nX-Porter-Peer: {signature}\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let key = [5u8; 32];
+    let signed =
+        |call: &str| porter_sip::cluster::PeerSigner::new(key).sign(call, "1000100001", node, now);
+
+    // A node on its own takes no forwarded calls, however signed.
+    let alone = answer(&server, &invite("c1", &signed("c1")));
+    assert!(
+        alone.starts_with("SIP/2.0 403 Forbidden (cluster peer: this node is not in a cluster)"),
+        "{alone}"
+    );
+
+    server.join_cluster(Arc::new(NoPeers), key, "127.0.0.1:5060".parse().unwrap());
+    // Signed for another call, or under another key: refused, never challenged.
+    let replayed = answer(&server, &invite("c2", &signed("c1")));
+    assert!(
+        replayed.starts_with("SIP/2.0 403 Forbidden (cluster peer: wrong signature)"),
+        "{replayed}"
+    );
+    let stranger =
+        porter_sip::cluster::PeerSigner::new([6; 32]).sign("c3", "1000100001", node, now);
+    let forged = answer(&server, &invite("c3", &stranger));
+    assert!(forged.starts_with("SIP/2.0 403"), "{forged}");
+    // The right signature skips the digest: nobody is registered here, so 480 at once.
+    let taken = answer(&server, &invite("c4", &signed("c4")));
+    assert!(taken.starts_with("SIP/2.0 480"), "{taken}");
+}

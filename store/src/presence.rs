@@ -36,6 +36,17 @@ pub struct LocalSession {
 /// The sessions this node's gateway holds now (implemented by the gateway).
 pub trait LocalSessions: Send + Sync + 'static {
     fn local_sessions(&self) -> Vec<LocalSession>;
+
+    /// Starts keeping which sessions change (`changed_sessions`); the cluster calls it
+    /// once, so a node on its own keeps nothing.
+    fn track_changes(&self) {}
+
+    /// The MACs whose session came, went or was replaced since the last call, each with the
+    /// session it has now (None: gone); None when changes are not kept (then only
+    /// `local_sessions` says what there is).
+    fn changed_sessions(&self) -> Option<Vec<(String, Option<LocalSession>)>> {
+        None
+    }
 }
 
 /// A command for a connected device (as JSON in the audit trail: `{"kind": "unlock", …}`).
