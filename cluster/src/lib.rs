@@ -112,13 +112,10 @@ impl Cluster {
         .await
         .map_err(|_| connect_error("timed out".into()))?
         .map_err(|e| connect_error(e.to_string()))?;
-        let started = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
         Ok(Cluster {
             inner: Arc::new(Inner {
                 client,
-                holder: format!("{}@{started}", config.node_id),
+                holder: porter_store::lease::process_name(&config.node_id),
                 https: config.https,
                 local,
                 view: Arc::new(ClusterView::default()),

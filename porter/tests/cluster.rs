@@ -268,6 +268,33 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
         .create_community("Birch Row", pb::FeaturePlan::Premium)
         .await;
     let on2 = via(&installer, n2).await;
+    // A call set up before the outage: the door phone talks to the monitor for 6 s, and
+    // hangs up while the database is away.
+    let site = installer.lakeside().await;
+    let monitor_port = common::sipp::free_port();
+    let registered =
+        common::sipp::register(&n1.sip_addr, dir.path(), &site.monitor, monitor_port, "u1").await;
+    assert!(registered, "the monitor registers");
+    let monitor = common::sipp::Sipp {
+        scenario: "monitor_answer.xml",
+        transport: "u1",
+        local_port: monitor_port,
+        remote: None,
+        users: None,
+        timeout_secs: 30,
+    }
+    .spawn(dir.path());
+    let row = common::sipp::account_row(&site.door.0, &site.door.1, &["101"]);
+    let door = common::sipp::Sipp {
+        scenario: "door_call_held.xml",
+        transport: "u1",
+        local_port: common::sipp::free_port(),
+        remote: Some(&n1.sip_addr),
+        users: Some(&row),
+        timeout_secs: 30,
+    }
+    .spawn(dir.path());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
 
     postgres.halt();
     let down = installer
@@ -300,6 +327,12 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
         .await;
     }
     tokio::time::sleep(Duration::from_secs(8)).await;
+    // The call went on and ended normally while the database was away.
+    assert!(
+        door.passed().await,
+        "the door phone's call, BYE in the outage"
+    );
+    assert!(monitor.passed().await, "the monitor got ACK and BYE");
     postgres.resume();
 
     // Both nodes write again, and see each other's writes, with no restart.

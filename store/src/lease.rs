@@ -12,6 +12,20 @@ use tokio_util::sync::CancellationToken;
 use crate::error::Result;
 use crate::store::Store;
 
+/// This process's name among a cluster's nodes: its node id and when it started, so a node
+/// restarted is not taken for its earlier life (a lease that life held runs out like any
+/// other node's; its sessions are not this life's). The same for the whole process: leases
+/// and the cluster's presence use this one name.
+pub fn process_name(node_id: &str) -> String {
+    static STARTED_MS: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let started = STARTED_MS.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    });
+    format!("{node_id}@{started}")
+}
+
 /// How long a lease lasts without renewal: a dead node's work moves within this.
 pub const LEASE_TTL: Duration = Duration::from_secs(15);
 /// How often the holder renews, and others try to take it.

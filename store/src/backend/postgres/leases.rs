@@ -5,13 +5,9 @@ use std::time::Duration;
 
 use crate::error::BackendError;
 
-/// The holder name of this process: its node id and start time, so a node restarted within
-/// a lease's life waits for its earlier life's lease to run out like any other node.
+/// The holder name of this process (`lease::process_name`).
 pub(super) fn holder(node: &str) -> String {
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    format!("{node}@{started}")
+    crate::lease::process_name(node)
 }
 
 /// Takes `name` if it is free or has run out, or renews it if `holder` has it; whether
