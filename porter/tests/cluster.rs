@@ -713,6 +713,40 @@ async fn a_killed_nodes_devices_are_back_on_the_others_within_30_s() {
         let d = on2.device(door).await;
         assert!(d.online, "door {door} offline on node 2");
     }
+
+    // Node 1 comes back on its data directory and catches up with what was written while
+    // it was away; it is ready, and reaches every door through the others.
+    on2.building()
+        .create_building(pb::CreateBuildingRequest {
+            community_id: community.id,
+            name: "While node 1 was away".into(),
+        })
+        .await
+        .unwrap();
+    cluster
+        .restart(&store, 0, &["--cluster-nats", &nats.url], 0)
+        .await;
+    let on1 = via(&on2, &cluster.nodes[0]).await;
+    let names = eventually("node 1 reads what was written while it was away", || {
+        buildings_with(&on1, community.id, "While node 1 was away")
+    })
+    .await;
+    assert!(names.contains(&"Acknowledged".to_owned()), "{names:?}");
+    eventually("node 1 ready again", || async {
+        let ready = common::admin_get(&cluster.nodes[0], "/ready").await;
+        if ready.starts_with("HTTP/1.1 200") {
+            Ok(())
+        } else {
+            Err(Status::unavailable(ready))
+        }
+    })
+    .await;
+    for &door in &doors {
+        eventually("every door reachable from the restarted node 1", || {
+            unlocked(&on1, door)
+        })
+        .await;
+    }
 }
 
 /// How long a dead node's sessions still count (`porter_cluster::NODE_EXPIRY`), with margin.

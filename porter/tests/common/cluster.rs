@@ -9,7 +9,36 @@ use super::{Client, Server};
 
 pub struct Cluster {
     pub nodes: Vec<Server>,
-    _dirs: Vec<tempfile::TempDir>,
+    dirs: Vec<tempfile::TempDir>,
+}
+
+impl Cluster {
+    /// Starts node `i` (0-based: node id `node{i+1}` on 127.0.0.{i+2}) again on its data
+    /// directory, after it was stopped or killed; it takes the place `index` in `nodes`.
+    pub async fn restart(
+        &mut self,
+        store: &super::postgres::Store,
+        i: usize,
+        extra: &[&str],
+        index: usize,
+    ) {
+        let node = start_node(store, i, self.dirs[i].path(), extra).await;
+        self.nodes.insert(index, node);
+    }
+}
+
+async fn start_node(
+    store: &super::postgres::Store,
+    i: usize,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> Server {
+    let node_id = format!("node{}", i + 1);
+    let mut flags = store.flags();
+    flags.extend(["--node-id", node_id.as_str()]);
+    flags.extend(extra);
+    let host = format!("127.0.0.{}", i + 2);
+    Server::start_on(dir, &host, &flags).await
 }
 
 /// `count` nodes on 127.0.0.2, .3, … sharing `store`, started one after the other, each
@@ -31,15 +60,10 @@ pub async fn start_cluster(
                 std::fs::copy(first.path().join(file), dir.path().join(file)).unwrap();
             }
         }
-        let node_id = format!("node{}", i + 1);
-        let mut flags = store.flags();
-        flags.extend(["--node-id", node_id.as_str()]);
-        flags.extend(extra);
-        let host = format!("127.0.0.{}", i + 2);
-        nodes.push(Server::start_on(dir.path(), &host, &flags).await);
+        nodes.push(start_node(store, i, dir.path(), extra).await);
         dirs.push(dir);
     }
-    Cluster { nodes, _dirs: dirs }
+    Cluster { nodes, dirs }
 }
 
 /// The same login, through another node.
