@@ -189,7 +189,7 @@ pub(crate) async fn ask(
     command: DeviceCommand,
     timeout: Duration,
 ) -> Result<CommandOutcome, CommandError> {
-    if client.connection_state() != async_nats::connection::State::Connected {
+    if crate::cut_off(client) {
         return Err(CommandError::Unreachable(
             "this node is not connected to the cluster's NATS".into(),
         ));

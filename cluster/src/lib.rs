@@ -86,8 +86,13 @@ struct Inner {
 impl Inner {
     /// Whether this node has lost NATS (it then cannot tell which nodes are alive).
     fn cut_off(&self) -> bool {
-        self.client.connection_state() != async_nats::connection::State::Connected
+        cut_off(&self.client)
     }
+}
+
+/// Whether `client` has lost NATS (this node then cannot tell which nodes are alive).
+pub(crate) fn cut_off(client: &async_nats::Client) -> bool {
+    client.connection_state() != async_nats::connection::State::Connected
 }
 
 impl Cluster {

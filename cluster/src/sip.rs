@@ -33,8 +33,6 @@ const REFRESH_EVERY: Duration = Duration::from_secs(30);
 const STALE_AFTER: Duration = Duration::from_secs(2 * 30 + 5);
 /// Accounts per message (tens of bytes each, well inside NATS's 1 MiB payload limit).
 const BATCH: usize = 5000;
-/// Changes kept while NATS is away; past this the next refresh says it all.
-const MAX_PENDING: usize = 100_000;
 
 /// One node's news: its SIP address and accounts that came (true) or went (false).
 #[derive(Debug, Serialize, Deserialize)]
@@ -106,7 +104,7 @@ pub(crate) struct Peers {
 
 impl porter_sip::cluster::SipPeers for Peers {
     fn holders(&self, account: &str) -> Vec<SocketAddr> {
-        let cut_off = self.client.connection_state() != async_nats::connection::State::Connected;
+        let cut_off = crate::cut_off(&self.client);
         let holders: Vec<Arc<str>> = lock(&self.sip.accounts)
             .get(account)
             .map(|held| held.iter().map(|(h, _)| h.clone()).collect())
@@ -169,17 +167,16 @@ pub(crate) async fn publish(
     let mut sync_asked = client.subscribe(SIP_SYNC_SUBJECT).await.ok();
     let mut refreshed = Instant::now();
     let mut full = true;
-    let mut pending: Vec<(String, bool)> = Vec::new();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {}
             Some(()) = next_message(&mut sync_asked) => full = true,
         }
-        pending.extend(sip.registration_changes());
+        // Drained every round, so the registrar keeps at most a round's changes.
+        let changes = sip.registration_changes();
         if full || refreshed.elapsed() >= REFRESH_EVERY {
             // Taken after the changes: it already says what they said.
-            pending.clear();
             let all: Vec<(String, bool)> = sip
                 .registered_accounts()
                 .into_iter()
@@ -187,16 +184,9 @@ pub(crate) async fn publish(
                 .collect();
             full = !send(client, holder, me, all).await;
             refreshed = Instant::now();
-        } else if !pending.is_empty() {
-            if send(client, holder, me, std::mem::take(&mut pending)).await {
-                continue;
-            }
-            // Not sent: the next refresh tells everything once NATS is back.
-            full = true;
-        }
-        if pending.len() > MAX_PENDING {
-            pending.clear();
-            full = true;
+        } else if !changes.is_empty() {
+            // Not sent: the next round tells everything once NATS is back.
+            full = !send(client, holder, me, changes).await;
         }
     }
     let gone = sip

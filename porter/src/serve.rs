@@ -65,7 +65,12 @@ pub async fn run(
             signer.derive_key("remote control grants"),
         ),
     )?;
-    let cluster = join_cluster(&config, gateway.presence(), reachable(https_addr)).await?;
+    let cluster = join_cluster(
+        &config,
+        gateway.presence(),
+        porter_sip::server::reachable(https_addr),
+    )
+    .await?;
     if let Some(cluster) = &cluster {
         // The nodes share one certificate: a node trusts exactly that one from another.
         let tls = identity
@@ -243,18 +248,6 @@ async fn join_cluster(
     let cluster = porter_cluster::Cluster::connect(&cluster_config, local).await?;
     tracing::info!(node = %config.node_id, "joined the cluster");
     Ok(Some(cluster))
-}
-
-/// Where another machine reaches a listener bound to `addr`: this machine's outward address
-/// when it listens on all of them.
-fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
-    let host = porter_sip::server::advertised_host(addr);
-    let ip = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .unwrap_or(addr.ip());
-    std::net::SocketAddr::new(ip, addr.port())
 }
 
 /// A line on stdout that scripts and tests wait for.

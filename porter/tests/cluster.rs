@@ -275,15 +275,7 @@ async fn a_postgres_outage_fails_writes_with_unavailable_and_heals_without_a_res
     let registered =
         common::sipp::register(&n1.sip_addr, dir.path(), &site.monitor, monitor_port, "u1").await;
     assert!(registered, "the monitor registers");
-    let monitor = common::sipp::Sipp {
-        scenario: "monitor_answer.xml",
-        transport: "u1",
-        local_port: monitor_port,
-        remote: None,
-        users: None,
-        timeout_secs: 30,
-    }
-    .spawn(dir.path());
+    let monitor = common::sipp::uas("monitor_answer.xml", monitor_port).spawn(dir.path());
     let row = common::sipp::account_row(&site.door.0, &site.door.1, &["101"]);
     let door = common::sipp::Sipp {
         scenario: "door_call_held.xml",

@@ -13,21 +13,9 @@ use std::path::Path;
 
 use common::Server;
 use common::cluster::{OwnNats, eventually, start_cluster, via};
-use common::sipp::{Sipp, free_port};
+use common::sipp::{free_port, uas};
 use porter_proto::admin::v1 as pb;
 use tonic::Status;
-
-/// A UAS on `port` playing `scenario` for one call.
-fn uas(scenario: &str, port: u16) -> Sipp<'_> {
-    Sipp {
-        scenario,
-        transport: "u1",
-        local_port: port,
-        remote: None,
-        users: None,
-        timeout_secs: 30,
-    }
-}
 
 async fn register(node: &Server, dir: &Path, account: &(String, String), port: u16) {
     let registered = common::sipp::register(&node.sip_addr, dir, account, port, "u1").await;

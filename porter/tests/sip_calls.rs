@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::sipp::{Sipp, account_row, free_port};
+use common::sipp::{Sipp, account_row, free_port, uas};
 use common::{Server, SipSite};
 use porter_proto::admin::v1 as pb;
 
@@ -60,18 +60,6 @@ async fn register_over(
 ) {
     let registered = common::sipp::register(&server.sip_addr, dir, account, port, transport).await;
     assert!(registered, "{} registers", account.0);
-}
-
-/// A UAS on `port` playing `scenario` for one call.
-fn uas<'a>(scenario: &'a str, port: u16) -> Sipp<'a> {
-    Sipp {
-        scenario,
-        transport: "u1",
-        local_port: port,
-        remote: None,
-        users: None,
-        timeout_secs: 30,
-    }
 }
 
 /// The door phone dials `dialed` and expects `scenario`'s outcome.

@@ -10,12 +10,10 @@ use porter_edge::CancellationToken;
 use porter_sip::server::{SipConfig, SipListeners};
 use porter_store::{Store, SystemClock};
 
-#[tokio::test]
-async fn it_answers_until_shutdown_then_returns() {
-    let dir = tempfile::tempdir().unwrap();
+/// The SIP server on loopback ports, on an empty in-memory store.
+async fn bind(dir: &std::path::Path) -> SipListeners {
     let identity =
-        porter_edge::tls::load_or_create(&dir.path().join("cert.pem"), &dir.path().join("key.pem"))
-            .unwrap();
+        porter_edge::tls::load_or_create(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
     let loopback = "127.0.0.1:0".parse().unwrap();
     let config = SipConfig {
         listen: loopback,
@@ -23,9 +21,15 @@ async fn it_answers_until_shutdown_then_returns() {
         ws_listen: loopback,
         ..SipConfig::default()
     };
-    let sip = SipListeners::bind(config, Store::in_memory(Arc::new(SystemClock)), &identity)
+    SipListeners::bind(config, Store::in_memory(Arc::new(SystemClock)), &identity)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn it_answers_until_shutdown_then_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let sip = bind(dir.path()).await;
     let addr = sip.addrs().udp_tcp;
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(sip.run(shutdown.clone()));
@@ -78,19 +82,7 @@ impl porter_sip::cluster::SipPeers for NoPeers {
 #[tokio::test]
 async fn a_call_forwarded_by_another_node_is_taken_only_with_the_clusters_signature() {
     let dir = tempfile::tempdir().unwrap();
-    let identity =
-        porter_edge::tls::load_or_create(&dir.path().join("cert.pem"), &dir.path().join("key.pem"))
-            .unwrap();
-    let loopback = "127.0.0.1:0".parse().unwrap();
-    let config = SipConfig {
-        listen: loopback,
-        tls_listen: loopback,
-        ws_listen: loopback,
-        ..SipConfig::default()
-    };
-    let sip = SipListeners::bind(config, Store::in_memory(Arc::new(SystemClock)), &identity)
-        .await
-        .unwrap();
+    let sip = bind(dir.path()).await;
     let server = sip.server();
     let node: std::net::SocketAddr = "127.0.0.9:5060".parse().unwrap();
     let now = std::time::SystemTime::now()

@@ -137,6 +137,18 @@ pub fn account_row(number: &str, password: &str, more: &[&str]) -> String {
     row
 }
 
+/// A UAS on `port` playing `scenario` for one call over UDP.
+pub fn uas(scenario: &str, port: u16) -> Sipp<'_> {
+    Sipp {
+        scenario,
+        transport: "u1",
+        local_port: port,
+        remote: None,
+        users: None,
+        timeout_secs: 30,
+    }
+}
+
 /// Registers `account` (number, password) at the SIP server `sip_addr` with its contact at
 /// `port` over `transport` (a sipp `-t` value), where a UAS listens next; whether it did.
 pub async fn register(

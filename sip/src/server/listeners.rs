@@ -50,21 +50,13 @@ impl SipAddrs {
     /// or when listening on all addresses, the advertised host if it is an IP address, else
     /// this machine's outward address.
     pub fn peer(&self) -> SocketAddr {
-        if !self.udp_tcp.ip().is_unspecified() {
-            return self.udp_tcp;
+        let advertised = self.host.trim_start_matches('[').trim_end_matches(']');
+        match advertised.parse() {
+            Ok(ip) if self.udp_tcp.ip().is_unspecified() => {
+                SocketAddr::new(ip, self.udp_tcp.port())
+            }
+            _ => super::reachable(self.udp_tcp),
         }
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        let ip = host
-            .parse()
-            .or_else(|_| {
-                let outward = super::advertised_host(self.udp_tcp);
-                outward
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse()
-            })
-            .unwrap_or(self.udp_tcp.ip());
-        SocketAddr::new(ip, self.udp_tcp.port())
     }
 }
 

@@ -30,7 +30,7 @@ use crate::router::Trunk;
 use crate::transaction::{Arrival, TransactionKey};
 
 pub use listeners::{BindError, SipAddrs, SipListeners};
-pub use outbound::advertised_host;
+pub use outbound::{advertised_host, reachable};
 
 /// What the server announces in Allow: the methods it answers itself or routes.
 const ALLOW: &str = "REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO";

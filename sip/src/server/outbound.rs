@@ -104,15 +104,20 @@ impl Outbound {
 /// The host Porter writes in Via and Record-Route: the listener's address, or when it
 /// listens on all addresses, the one this machine would use to reach the outside.
 pub fn advertised_host(bound: SocketAddr) -> String {
-    let ip = if bound.ip().is_unspecified() {
-        outward_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-    } else {
-        bound.ip()
-    };
-    match ip {
+    match reachable(bound).ip() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => format!("[{v6}]"),
     }
+}
+
+/// Where another machine reaches a listener bound to `bound`: that address, or when it
+/// listens on all of them, this machine's outward address (loopback if it has none).
+pub fn reachable(bound: SocketAddr) -> SocketAddr {
+    if !bound.ip().is_unspecified() {
+        return bound;
+    }
+    let ip = outward_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    SocketAddr::new(ip, bound.port())
 }
 
 /// The source address the kernel picks toward a public address (nothing is sent).
