@@ -11,6 +11,8 @@
 //! - Each node publishes which SIP accounts it holds bindings of as they come and go
 //!   (`sip.rs`); a call routed on one node rings accounts registered on another by
 //!   forwarding the INVITE to that node (`porter_sip::cluster`).
+//! - Before a device's turn to upgrade, the rollout asks every node whether its SIP account
+//!   is in a call there (`calls.rs`).
 //! - A command for a device held by another node is a NATS request to that node's subject
 //!   (`commands.rs`), answered with the device's reply. NATS down or the node gone: the
 //!   command fails at once with `CommandError::Unreachable`.
@@ -18,6 +20,7 @@
 //! `ClusterDevices` puts this behind the same `DevicePresence` and `DeviceCommands` traits
 //! the gateway implements, looking at this node's own sessions first.
 
+mod calls;
 mod commands;
 mod presence;
 mod sip;
@@ -159,6 +162,13 @@ impl Cluster {
         let _ = inner.sip.set(server);
     }
 
+    /// Whether SIP `account` is talking in a call on any node (this one included); true
+    /// when some node could not say (`calls.rs`).
+    pub async fn in_call_anywhere(&self, account: &str) -> bool {
+        let inner = &self.inner;
+        calls::in_call_anywhere(&inner.client, &inner.view, &inner.holder, account).await
+    }
+
     /// Nodes heard from lately (this one included), for `/metrics`.
     pub fn nodes_seen(&self) -> usize {
         self.inner.view.nodes_alive(&self.inner.holder) + 1
@@ -213,6 +223,7 @@ impl Cluster {
             ),
             commands::serve(&inner.client, &inner.holder, inner.local.clone(), &shutdown),
             sip::follow(&inner.client, &inner.sip_view, &inner.holder, &shutdown),
+            calls::answer(&inner.client, &inner.sip, &shutdown),
             async {
                 if let Some(server) = inner.sip.get() {
                     sip::publish(&inner.client, &inner.holder, server, &shutdown).await;

@@ -1,6 +1,7 @@
 //! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
 
 mod bootstrap;
+mod calls;
 mod config;
 mod descriptors;
 mod housekeeping;

@@ -91,7 +91,6 @@ pub async fn run(
     }
     // DTMF INFO in a call unlocks the door phone's relay through its gateway connection.
     sip.server().set_device_commands(everywhere.clone());
-    let sip_server = sip.server();
     let endpoints = ServerEndpoints {
         sip_host: sip.addrs().host.clone(),
         sip_port: sip.addrs().udp_tcp.port(),
@@ -108,7 +107,10 @@ pub async fn run(
             devices: gateway.presence(),
             rollout_devices: everywhere.clone(),
             endpoints,
-            in_call: Arc::new(move |account: &str| sip_server.in_call(account)),
+            calls: Arc::new(crate::calls::SipCalls {
+                sip: sip.server(),
+                cluster: cluster.clone(),
+            }),
         },
         &identity,
         &servers.https,

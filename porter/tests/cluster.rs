@@ -821,3 +821,107 @@ async fn firmware_uploaded_on_one_node_downloads_from_another() {
     assert_eq!(hex::encode(Sha256::digest(&got)), fw.sha256);
     assert_eq!(got.len(), image.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_rollout_led_by_a_killed_node_goes_on_from_another() {
+    use common::upgrades::{upload, wait_for};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let nats = OwnNats::start(&dir.path().join("nats")).await;
+    // Node 1 starts first, so it takes the "upgrades" lease and leads the rollouts.
+    let mut cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
+    let admin = cluster.nodes[0].admin().await;
+    let community = admin
+        .create_community("Aspen Yard", pb::FeaturePlan::Premium)
+        .await;
+    let building = admin.create_building(community.id, "West").await;
+    let mut doors = Vec::new();
+    for i in 0..6 {
+        let mac = format!("0C1105E0000{i}");
+        doors.push(common::building_door(&admin, building.id, &mac, &format!("Door {i}")).await);
+    }
+    let _sim = sim_over(&cluster.nodes, &doors).await;
+    let on3 = via(&admin, &cluster.nodes[2]).await;
+    for &door in &doors {
+        eventually_within(Duration::from_secs(30), "every door online", || {
+            unlocked(&on3, door)
+        })
+        .await;
+    }
+    let fw = upload(&admin, "29.30.2.901", &["R29"]).await;
+    // One door at a time, so the rollout is under way when its leader dies. No halting: a
+    // door whose download the killed node was serving may fail.
+    let strategy = admin
+        .upgrades()
+        .create_upgrade(pb::UpgradeRequest {
+            community_id: community.id,
+            firmware_id: fw.id,
+            model: "R29".into(),
+            device_ids: doors.clone(),
+            policy: Some(pb::RolloutPolicy {
+                max_concurrent: Some(1),
+                start_spread_secs: Some(0),
+                halt_failure_pct: Some(100),
+                device_timeout_secs: Some(60),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let executed = |s: &pb::UpgradeStrategy| {
+        s.devices
+            .iter()
+            .filter(|d| d.status == pb::UpgradeStatus::Executed as i32)
+            .count()
+    };
+    let at_kill = wait_for(&admin, strategy.id, Duration::from_secs(60), |s| {
+        executed(s) >= 2
+    })
+    .await;
+    cluster.nodes.remove(0).kill().await;
+    let waiting: Vec<u64> = at_kill
+        .devices
+        .iter()
+        .filter(|d| d.status == pb::UpgradeStatus::Pending as i32)
+        .map(|d| d.device_id)
+        .collect();
+    assert!(
+        waiting.len() >= 2,
+        "doors left for another node: {at_kill:#?}"
+    );
+
+    // Another node takes the lease once node 1's has run out, and upgrades the rest.
+    let on2 = via(&admin, &cluster.nodes[0]).await;
+    let done = wait_for(&on2, strategy.id, Duration::from_secs(150), |s| {
+        s.devices.iter().all(|d| {
+            d.status == pb::UpgradeStatus::Executed as i32
+                || d.status == pb::UpgradeStatus::Failed as i32
+        })
+    })
+    .await;
+    for d in &done.devices {
+        if waiting.contains(&d.device_id) || at_kill_executed(&at_kill, d.device_id) {
+            assert_eq!(
+                d.status,
+                pb::UpgradeStatus::Executed as i32,
+                "door {} (waiting or done when node 1 died): {done:#?}",
+                d.device_id
+            );
+        }
+    }
+    for &door in &waiting {
+        let device = on2.device(door).await;
+        assert_eq!(device.firmware_version, "29.30.2.901", "door {door}");
+    }
+}
+
+fn at_kill_executed(at_kill: &pb::UpgradeStrategy, device_id: u64) -> bool {
+    at_kill
+        .devices
+        .iter()
+        .any(|d| d.device_id == device_id && d.status == pb::UpgradeStatus::Executed as i32)
+}

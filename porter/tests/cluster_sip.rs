@@ -129,3 +129,108 @@ async fn a_door_on_node_1_rings_a_monitor_on_node_2_and_an_app_on_node_3() {
     assert_eq!(entry.who, format!("DTMF from {}", family.0));
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_waits_for_a_call_kept_on_other_nodes() {
+    use common::upgrades::{upload, wait_for};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::postgres::Store::fresh(dir.path()).await else {
+        return;
+    };
+    let nats = OwnNats::start(&dir.path().join("nats")).await;
+    // Node 1 leads the rollouts (it started first and holds the "upgrades" lease); the
+    // call passes only nodes 2 and 3.
+    let cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
+    let [n1, n2, n3] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let admin = n1.admin().await;
+    let site = admin
+        .sip_site(
+            common::community_settings("Elm Court", pb::FeaturePlan::Premium),
+            None,
+        )
+        .await;
+    let on3 = via(&admin, n3).await;
+    eventually("node 3 has the monitor", || async {
+        on3.devices()
+            .get_device(pb::GetDeviceRequest {
+                id: site.monitor_id,
+            })
+            .await
+    })
+    .await;
+    // The indoor monitor: online on node 3's gateway (porter-sim, a C317) and registered
+    // on node 3's SIP (sipp).
+    let monitor_device =
+        common::sim_door::Door::start_with(n3, site.monitor_id, &["--server-name", "porter"]).await;
+    eventually("node 1 sees the monitor online", || async {
+        if admin.device(site.monitor_id).await.online {
+            Ok(())
+        } else {
+            Err(Status::unavailable("offline"))
+        }
+    })
+    .await;
+    let monitor_port = free_port();
+    register(n3, dir.path(), &site.monitor, monitor_port).await;
+    accounts_elsewhere(n2, 1).await;
+    let monitor = uas("monitor_answer.xml", monitor_port).spawn(dir.path());
+    // The door phone calls through node 2 and talks for 6 s.
+    let row = common::sipp::account_row(&site.door.0, &site.door.1, &["101"]);
+    let door = common::sipp::Sipp {
+        scenario: "door_call_held.xml",
+        transport: "u1",
+        local_port: free_port(),
+        remote: Some(&n2.sip_addr),
+        users: Some(&row),
+        timeout_secs: 30,
+    }
+    .spawn(dir.path());
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    let fw = upload(&admin, "317.30.1.2", &["C317"]).await;
+    let strategy = admin
+        .upgrades()
+        .create_upgrade(pb::UpgradeRequest {
+            community_id: site.community_id,
+            firmware_id: fw.id,
+            model: "C317".into(),
+            device_ids: vec![site.monitor_id],
+            policy: Some(pb::RolloutPolicy {
+                start_spread_secs: Some(0),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // Rounds run every second: three of them see the call and leave the monitor alone.
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = admin
+            .upgrades()
+            .get_upgrade(pb::UpgradeRef { id: strategy.id })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            now.devices[0].status,
+            pb::UpgradeStatus::Pending as i32,
+            "the monitor is in a call on nodes 2 and 3: {now:#?}"
+        );
+    }
+    assert!(door.passed().await, "the call went on to its BYE");
+    assert!(monitor.passed().await, "the monitor got ACK and BYE");
+    // Once the call is over, the monitor upgrades.
+    let done = wait_for(
+        &admin,
+        strategy.id,
+        std::time::Duration::from_secs(60),
+        |s| s.status == pb::UpgradeStatus::Executed as i32,
+    )
+    .await;
+    assert_eq!(done.devices[0].status, pb::UpgradeStatus::Executed as i32);
+    monitor_device.stop().await;
+}

@@ -10,35 +10,12 @@ mod common;
 
 use std::time::Duration;
 
+use common::upgrades::upload;
 use common::{Client, Server, SimDevice, assert_status, community_settings};
-use futures_util::stream;
-use porter_proto::admin::v1::{self as pb, upload_firmware_request::Part};
+use porter_proto::admin::v1 as pb;
 use tonic::Code;
 
 const NEW: &str = "29.30.2.900";
-
-async fn upload(admin: &Client, version: &str, models: &[&str]) -> pb::Firmware {
-    let mut image = vec![0u8; 300_000];
-    getrandom::fill(&mut image).unwrap();
-    let messages = vec![
-        pb::UploadFirmwareRequest {
-            part: Some(Part::Header(pb::FirmwareHeader {
-                version: version.into(),
-                models: models.iter().map(|m| m.to_string()).collect(),
-                ..Default::default()
-            })),
-        },
-        pb::UploadFirmwareRequest {
-            part: Some(Part::Chunk(image)),
-        },
-    ];
-    admin
-        .firmware()
-        .upload_firmware(stream::iter(messages))
-        .await
-        .unwrap()
-        .into_inner()
-}
 
 /// Another door phone in the site's building.
 async fn door(admin: &Client, community_id: u64, mac: &str, name: &str) -> u64 {
@@ -66,21 +43,7 @@ async fn wait_for(
     id: u64,
     done: impl Fn(&pb::UpgradeStrategy) -> bool,
 ) -> pb::UpgradeStrategy {
-    let mut last = None;
-    for _ in 0..300 {
-        let s = admin
-            .upgrades()
-            .get_upgrade(pb::UpgradeRef { id })
-            .await
-            .unwrap()
-            .into_inner();
-        if done(&s) {
-            return s;
-        }
-        last = Some(s);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the strategy did not get there: {last:#?}");
+    common::upgrades::wait_for(admin, id, Duration::from_secs(30), done).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,6 +63,10 @@ pub struct Connector {
     server_name: ServerName<'static>,
     name: String,
     tls: Arc<rustls::ClientConfig>,
+    roots: Arc<rustls::RootCertStore>,
+    /// Checked in every HTTPS server's certificate instead of its URL's host
+    /// (`with_https_name`).
+    https_name: Option<ServerName<'static>>,
     /// With `resume`: one configuration (and so one ticket cache) per device, as each real
     /// device keeps its own tickets.
     per_device:
@@ -78,9 +82,21 @@ pub struct Connector {
 impl Connector {
     /// TLS for the device's HTTPS requests (AutoP, firmware) to the same server.
     pub fn https_tls(&self) -> Arc<rustls::ClientConfig> {
-        let mut tls = (*self.tls).clone();
+        let mut tls = match &self.https_name {
+            Some(name) => crate::https::verifying_as(self.roots.clone(), name.clone())
+                .unwrap_or_else(|_| (*self.tls).clone()),
+            None => (*self.tls).clone(),
+        };
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         Arc::new(tls)
+    }
+
+    /// Checks the server name the gateway's certificate is checked for in the HTTPS
+    /// servers' too, whatever host their links name: as a device configured with a
+    /// cluster's one name is handed links to its nodes by address.
+    pub fn with_https_name(mut self) -> Self {
+        self.https_name = Some(self.server_name.clone());
+        self
     }
 
     /// `ca_pem`: the certificate(s) the gateway's chain must lead to (its self-signed
@@ -104,10 +120,11 @@ impl Connector {
             return Err(LinkError::Trust("no certificate in the CA file".into()));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = Arc::new(roots);
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(|e| LinkError::Trust(e.to_string()))?
-            .with_root_certificates(roots)
+            .with_root_certificates(roots.clone())
             .with_no_client_auth();
         tls.resumption = if resume {
             rustls::client::Resumption::in_memory_sessions(2)
@@ -155,6 +172,8 @@ impl Connector {
             server_name,
             name: server_name_text,
             tls,
+            roots,
+            https_name: None,
             per_device: resume.then(|| std::sync::Mutex::new(std::collections::HashMap::new())),
             sources,
             quic,

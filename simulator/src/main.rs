@@ -31,7 +31,9 @@ struct Args {
     /// DATA_DIR/gateway-cert.pem).
     #[arg(long)]
     ca: Option<PathBuf>,
-    /// The name to verify in the gateway's certificate (default: the gateway's IP).
+    /// The name to verify in the gateway's certificate (default: the gateway's IP); when
+    /// given, also in the certificates of the links it is handed (AutoP, firmware), as a
+    /// device configured with a cluster's one name is handed its nodes' addresses.
     #[arg(long)]
     server_name: Option<String>,
     /// Keep TLS session tickets so reconnects resume instead of a full handshake.
@@ -242,17 +244,19 @@ async fn main_async(args: Args) -> anyhow::Result<()> {
         .server_name
         .clone()
         .unwrap_or_else(|| first_gateway.ip().to_string());
-    let connector = Arc::new(
-        Connector::new(
-            args.transport,
-            first_gateway,
-            &server_name,
-            &ca,
-            sources,
-            args.resume,
-        )?
-        .with_fallbacks(args.gateway.iter().skip(1).copied()),
-    );
+    let mut connector = Connector::new(
+        args.transport,
+        first_gateway,
+        &server_name,
+        &ca,
+        sources,
+        args.resume,
+    )?
+    .with_fallbacks(args.gateway.iter().skip(1).copied());
+    if args.server_name.is_some() {
+        connector = connector.with_https_name();
+    }
+    let connector = Arc::new(connector);
     let instructions = args.control_stdin.then(|| {
         let (tx, _) = tokio::sync::broadcast::channel(256);
         tokio::spawn(read_instructions(tx.clone()));

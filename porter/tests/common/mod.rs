@@ -7,6 +7,7 @@ pub mod postgres;
 pub mod sim_door;
 pub mod sipp;
 pub mod smtp;
+pub mod upgrades;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -486,6 +487,7 @@ pub struct SipSite {
     pub community_id: u64,
     pub apartment_id: u64,
     pub door_id: u64,
+    pub monitor_id: u64,
     /// (SIP number, password) of each device.
     pub door: (String, String),
     pub monitor: (String, String),
@@ -641,6 +643,7 @@ impl Client {
             community_id: c.id,
             apartment_id: apt.id,
             door_id: door.id,
+            monitor_id: monitor.id,
             door: self.sip_account(door.id).await,
             monitor: self.sip_account(monitor.id).await,
         }

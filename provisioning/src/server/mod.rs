@@ -41,7 +41,8 @@ use captured_images::CapturedImages;
 use device_auth::DeviceAuth;
 use face_photos::FacePhotos;
 use firmware_downloads::FirmwareDownloads;
-use upgrades::{InCall, UpgradeRunner};
+pub use upgrades::CallsInProgress;
+use upgrades::UpgradeRunner;
 
 /// Which devices are online, and sending them commands.
 pub trait Devices: DevicePresence + DeviceCommands {}
@@ -80,8 +81,8 @@ pub struct ProvisioningParts {
     pub rollout_devices: Arc<dyn Devices>,
     /// Where devices find the servers (written in their AutoP files and download links).
     pub endpoints: ServerEndpoints,
-    /// Whether an account is in a call (the SIP server knows): upgrades wait for it.
-    pub in_call: InCall,
+    /// Whether an account is in a call (the SIP servers know): upgrades wait for it.
+    pub calls: Arc<dyn CallsInProgress>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +165,7 @@ impl Provisioning {
             signer: parts.signer,
             https_base: parts.endpoints.https_base.clone(),
             max_upgrading: config.firmware_max_downloads,
-            in_call: parts.in_call,
+            calls: parts.calls,
             tasks: tasks.clone(),
         };
         Ok(Provisioning {

@@ -22,8 +22,17 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 /// A download link outlives the device's time limit by this much.
 const LINK_MARGIN_SECS: u64 = 3600;
 
-/// Whether an account is talking in a call (the SIP server knows).
-pub type InCall = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+/// Whether a SIP account is talking in a call (the SIP servers know).
+pub trait CallsInProgress: Send + Sync {
+    /// On this node, at once: the rollout's view of every device each round.
+    fn in_call_here(&self, account: &str) -> bool;
+    /// On any node of a cluster, asked just before a device's upgrade starts; true when
+    /// it cannot be told (the upgrade then waits a round rather than cut a call off).
+    fn in_call_anywhere<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
+}
 
 pub struct UpgradeRunner {
     pub store: Store,
@@ -33,7 +42,7 @@ pub struct UpgradeRunner {
     pub https_base: String,
     /// Devices upgrading at once across every strategy (the server's download cap).
     pub max_upgrading: usize,
-    pub in_call: InCall,
+    pub calls: Arc<dyn CallsInProgress>,
     /// Where the commands it sends run.
     pub tasks: TaskTracker,
 }
@@ -48,6 +57,13 @@ pub async fn run(runner: Arc<UpgradeRunner>, shutdown: CancellationToken) {
             () = shutdown.cancelled() => return,
         }
     }
+}
+
+/// A device of a strategy, as a round sees it.
+struct RolloutDevice {
+    mac: String,
+    sip_account: String,
+    facts: DeviceFacts,
 }
 
 impl UpgradeRunner {
@@ -68,7 +84,12 @@ impl UpgradeRunner {
             let steps = rollout::steps(
                 &s,
                 now_ms,
-                |id| devices.get(&id).map(|(_, f)| f.clone()).unwrap_or_default(),
+                |id| {
+                    devices
+                        .get(&id)
+                        .map(|d| d.facts.clone())
+                        .unwrap_or_default()
+                },
                 free,
             );
             for step in steps {
@@ -80,8 +101,8 @@ impl UpgradeRunner {
         }
     }
 
-    /// MAC and what is known now, for each device of `s`.
-    fn device_facts(&self, s: &UpgradeStrategy) -> HashMap<Id, (String, DeviceFacts)> {
+    /// What is known now of each device of `s`.
+    fn device_facts(&self, s: &UpgradeStrategy) -> HashMap<Id, RolloutDevice> {
         let accounts: Vec<(Id, String, String)> = self.store.read(|dir| {
             s.devices
                 .iter()
@@ -96,9 +117,14 @@ impl UpgradeRunner {
                 let facts = DeviceFacts {
                     online: online.is_some(),
                     version: online.map(|o| o.firmware_version).unwrap_or_default(),
-                    in_call: (self.in_call)(&sip),
+                    in_call: self.calls.in_call_here(&sip),
                 };
-                (id, (mac, facts))
+                let device = RolloutDevice {
+                    mac,
+                    sip_account: sip,
+                    facts,
+                };
+                (id, device)
             })
             .collect()
     }
@@ -107,7 +133,7 @@ impl UpgradeRunner {
         self: Arc<Self>,
         s: &UpgradeStrategy,
         step: Step,
-        devices: &HashMap<Id, (String, DeviceFacts)>,
+        devices: &HashMap<Id, RolloutDevice>,
     ) {
         let result = match step {
             Step::Executed { device_id } => {
@@ -127,15 +153,20 @@ impl UpgradeRunner {
                 self.store.halt_upgrade(s.id, &reason).await
             }
             Step::Start { device_id } => {
-                let Some((mac, _)) = devices.get(&device_id) else {
+                let Some(device) = devices.get(&device_id) else {
                     return;
                 };
+                // This node saw no call; one kept on another node counts too.
+                if self.calls.in_call_anywhere(&device.sip_account).await {
+                    tracing::debug!(strategy = s.id, device_id, "in a call; its upgrade waits");
+                    return;
+                }
                 let started = self
                     .store
                     .set_device_upgrade(s.id, device_id, DeviceUpgradeStatus::Processing, "")
                     .await;
                 if started.is_ok() {
-                    self.clone().command(s, device_id, mac.clone());
+                    self.clone().command(s, device_id, device.mac.clone());
                 }
                 started
             }
