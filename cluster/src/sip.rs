@@ -1,5 +1,6 @@
 //! Which node holds SIP bindings of which account, so a call routed on one node rings the
-//! contacts registered on another through that node (`porter_sip::cluster`).
+//! contacts registered on another through that node, or straight when no NAT stands
+//! between them and any node (`porter_sip::cluster`).
 //!
 //! Each node publishes the accounts that gained their first binding or lost their last as
 //! the registrar sees them (a few times a second, nothing when nothing changed), and all
@@ -15,6 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use porter_edge::CancellationToken;
+use porter_sip::cluster::{DirectContact, PeerBindings, Reach};
 use porter_sip::server::SipServer;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -34,16 +36,43 @@ const STALE_AFTER: Duration = Duration::from_secs(2 * 30 + 5);
 /// Accounts per message (tens of bytes each, well inside NATS's 1 MiB payload limit).
 const BATCH: usize = 5000;
 
-/// One node's news: its SIP address and accounts that came (true) or went (false).
+/// One node's news: its SIP address, and accounts that came or changed (with how they are
+/// reached) or went.
 #[derive(Debug, Serialize, Deserialize)]
 struct Announcement {
     holder: String,
     sip: SocketAddr,
-    accounts: Vec<(String, bool)>,
+    accounts: Vec<AccountNews>,
 }
 
-/// The nodes holding an account, each with when it last said so.
-type Holders = Vec<(Arc<str>, Instant)>;
+/// An account, whether the node holds bindings of it, and when every one of them may be
+/// sent to from any node, their contacts (URI, address): `porter_sip::cluster::Reach`.
+type AccountNews = (String, bool, Option<Vec<(String, SocketAddr)>>);
+
+fn news_of(account: String, reach: Option<Reach>) -> AccountNews {
+    match reach {
+        None => (account, false, None),
+        Some(Reach::Forward) => (account, true, None),
+        Some(Reach::Direct(contacts)) => {
+            let contacts = contacts
+                .into_iter()
+                .map(|c| (c.uri.to_string(), c.addr))
+                .collect();
+            (account, true, Some(contacts))
+        }
+    }
+}
+
+/// One node holding an account: who, when it last said so, and its contacts when they are
+/// rung directly.
+struct Held {
+    holder: Arc<str>,
+    heard: Instant,
+    direct: Option<Arc<[DirectContact]>>,
+}
+
+/// The nodes holding an account.
+type Holders = Vec<Held>;
 
 /// The other nodes' accounts, as this node heard them.
 #[derive(Default)]
@@ -65,13 +94,17 @@ impl SipView {
             addrs.insert(holder.clone(), news.sip);
             holder
         };
-        let now = Instant::now();
+        let heard = Instant::now();
         let mut accounts = lock(&self.accounts);
-        for (account, present) in news.accounts {
+        for (account, present, direct) in news.accounts {
             let held = accounts.entry(account).or_default();
-            held.retain(|(h, _)| *h != holder);
+            held.retain(|h| h.holder != holder);
             if present {
-                held.push((holder.clone(), now));
+                held.push(Held {
+                    holder: holder.clone(),
+                    heard,
+                    direct: direct.and_then(|d| parse_direct(&d)),
+                });
             }
         }
         accounts.retain(|_, held| !held.is_empty());
@@ -81,7 +114,7 @@ impl SipView {
     fn sweep(&self) {
         let mut accounts = lock(&self.accounts);
         for held in accounts.values_mut() {
-            held.retain(|(_, heard)| heard.elapsed() < STALE_AFTER);
+            held.retain(|h| h.heard.elapsed() < STALE_AFTER);
         }
         accounts.retain(|_, held| !held.is_empty());
         let mut addrs = lock(&self.addrs);
@@ -94,6 +127,18 @@ impl SipView {
     }
 }
 
+/// The contacts of a node's news, when every one reads as a SIP URI (else the account is
+/// rung through that node).
+fn parse_direct(contacts: &[(String, SocketAddr)]) -> Option<Arc<[DirectContact]>> {
+    contacts
+        .iter()
+        .map(|(uri, addr)| {
+            let uri = porter_sip::message::Uri::parse(uri).ok()?;
+            Some(DirectContact { uri, addr: *addr })
+        })
+        .collect()
+}
+
 /// `porter_sip`'s view of the other nodes: the live ones holding an account.
 pub(crate) struct Peers {
     pub(crate) nodes: Arc<ClusterView>,
@@ -103,17 +148,20 @@ pub(crate) struct Peers {
 }
 
 impl porter_sip::cluster::SipPeers for Peers {
-    fn holders(&self, account: &str) -> Vec<SocketAddr> {
+    fn holders(&self, account: &str) -> Vec<PeerBindings> {
         let cut_off = crate::cut_off(&self.client);
-        let holders: Vec<Arc<str>> = lock(&self.sip.accounts)
-            .get(account)
-            .map(|held| held.iter().map(|(h, _)| h.clone()).collect())
-            .unwrap_or_default();
+        // Locked in the order `sweep` takes them.
+        let accounts = lock(&self.sip.accounts);
+        let Some(held) = accounts.get(account) else {
+            return Vec::new();
+        };
         let addrs = lock(&self.sip.addrs);
-        holders
-            .iter()
-            .filter(|h| ***h != *self.holder && self.nodes.alive(h, cut_off))
-            .filter_map(|h| addrs.get(h).copied())
+        held.iter()
+            .filter(|h| *h.holder != *self.holder && self.nodes.alive(&h.holder, cut_off))
+            .filter_map(|h| match &h.direct {
+                Some(contacts) => Some(PeerBindings::Direct(contacts.to_vec())),
+                None => addrs.get(&h.holder).copied().map(PeerBindings::Node),
+            })
             .collect()
     }
 }
@@ -177,22 +225,26 @@ pub(crate) async fn publish(
         let changes = sip.registration_changes();
         if full || refreshed.elapsed() >= REFRESH_EVERY {
             // Taken after the changes: it already says what they said.
-            let all: Vec<(String, bool)> = sip
+            let all: Vec<AccountNews> = sip
                 .registered_accounts()
                 .into_iter()
-                .map(|a| (a, true))
+                .map(|(a, reach)| news_of(a, Some(reach)))
                 .collect();
             full = !send(client, holder, me, all).await;
             refreshed = Instant::now();
         } else if !changes.is_empty() {
             // Not sent: the next round tells everything once NATS is back.
+            let changes = changes
+                .into_iter()
+                .map(|(a, reach)| news_of(a, reach))
+                .collect();
             full = !send(client, holder, me, changes).await;
         }
     }
     let gone = sip
         .registered_accounts()
         .into_iter()
-        .map(|a| (a, false))
+        .map(|(a, _)| news_of(a, None))
         .collect();
     send(client, holder, me, gone).await;
 }
@@ -202,7 +254,7 @@ async fn send(
     client: &async_nats::Client,
     holder: &str,
     sip: SocketAddr,
-    accounts: Vec<(String, bool)>,
+    accounts: Vec<AccountNews>,
 ) -> bool {
     for batch in accounts.chunks(BATCH) {
         let news = Announcement {
@@ -229,14 +281,17 @@ mod tests {
         Announcement {
             holder: holder.into(),
             sip: "127.0.0.2:5060".parse().expect("addr"),
-            accounts: accounts.iter().map(|(a, p)| ((*a).into(), *p)).collect(),
+            accounts: accounts
+                .iter()
+                .map(|(a, p)| ((*a).into(), *p, None))
+                .collect(),
         }
     }
 
     fn held(view: &SipView, account: &str) -> Vec<String> {
         lock(&view.accounts)
             .get(account)
-            .map(|h| h.iter().map(|(n, _)| n.to_string()).collect())
+            .map(|h| h.iter().map(|h| h.holder.to_string()).collect())
             .unwrap_or_default()
     }
 
@@ -256,5 +311,36 @@ mod tests {
         // A node that holds nothing any more is dropped at the sweep.
         view.sweep();
         assert_eq!(lock(&view.addrs).len(), 1);
+    }
+
+    #[test]
+    fn contacts_any_node_may_ring_are_kept_with_their_holder() {
+        let view = SipView::default();
+        let mut said = news("a@1", &[]);
+        said.accounts = vec![
+            (
+                "1001".into(),
+                true,
+                Some(vec![(
+                    "sip:1001@192.0.2.7:5062".into(),
+                    "192.0.2.7:5062".parse().expect("addr"),
+                )]),
+            ),
+            // Unreadable: rung through its node instead.
+            (
+                "1002".into(),
+                true,
+                Some(vec![(
+                    "not a uri".into(),
+                    "192.0.2.8:5060".parse().expect("addr"),
+                )]),
+            ),
+        ];
+        view.apply(said, "me@1");
+        let accounts = lock(&view.accounts);
+        let direct = accounts["1001"][0].direct.as_deref().expect("direct");
+        assert_eq!(direct[0].uri.to_string(), "sip:1001@192.0.2.7:5062");
+        assert_eq!(direct[0].addr, "192.0.2.7:5062".parse().expect("addr"));
+        assert!(accounts["1002"][0].direct.is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! on node 1 calls an apartment whose indoor monitor is registered on node 2 and whose
 //! SmartPlus app is registered on node 3. Both ring together (call type 0), the app
 //! answers, the monitor is cancelled, and the app's DTMF unlocks the door (a porter-sim
-//! door phone on node 1's gateway) exactly once. Needs the test command's PostgreSQL
+//! door phone on node 1's gateway) exactly once. The monitor (UDP, no NAT) is rung straight
+//! from node 1; the app (TCP) through node 3. An upgrade waits for a call on another node. Needs the test command's PostgreSQL
 //! (`PORTER_TEST_POSTGRES`) and nats-server.
 
 #![allow(clippy::unwrap_used)]
@@ -17,8 +18,14 @@ use common::sipp::{free_port, uas};
 use porter_proto::admin::v1 as pb;
 use tonic::Status;
 
-async fn register(node: &Server, dir: &Path, account: &(String, String), port: u16) {
-    let registered = common::sipp::register(&node.sip_addr, dir, account, port, "u1").await;
+async fn register(
+    node: &Server,
+    dir: &Path,
+    account: &(String, String),
+    port: u16,
+    transport: &str,
+) {
+    let registered = common::sipp::register(&node.sip_addr, dir, account, port, transport).await;
     assert!(registered, "{} registers on {}", account.0, node.sip_addr);
 }
 
@@ -82,12 +89,16 @@ async fn a_door_on_node_1_rings_a_monitor_on_node_2_and_an_app_on_node_3() {
     let sim =
         common::sim_door::Door::start_with(n1, site.door_id, &["--server-name", "porter"]).await;
     let (monitor_port, app_port) = (free_port(), free_port());
-    register(n2, dir.path(), &site.monitor, monitor_port).await;
-    register(n3, dir.path(), &family, app_port).await;
+    // The monitor over UDP, from the address its Contact names: node 1 rings it straight.
+    // The app over TCP: only node 3 reaches it, so node 1 forwards the call there.
+    register(n2, dir.path(), &site.monitor, monitor_port, "u1").await;
+    register(n3, dir.path(), &family, app_port, "t1").await;
     accounts_elsewhere(n1, 2).await;
 
     let monitor = uas("monitor_ring.xml", monitor_port).spawn(dir.path());
-    let app = uas("monitor_dtmf.xml", app_port).spawn(dir.path());
+    let mut app = uas("monitor_dtmf.xml", app_port);
+    app.transport = "t1";
+    let app = app.spawn(dir.path());
     let door = common::sipp::call(
         &n1.sip_addr,
         dir.path(),
@@ -139,7 +150,7 @@ async fn an_upgrade_waits_for_a_call_kept_on_other_nodes() {
     };
     let nats = OwnNats::start(&dir.path().join("nats")).await;
     // Node 1 leads the rollouts (it started first and holds the "upgrades" lease); the
-    // call passes only nodes 2 and 3.
+    // call passes only node 2, which rings the monitor (UDP, no NAT) straight.
     let cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
     let [n1, n2, n3] = &cluster.nodes[..] else {
         unreachable!()
@@ -173,7 +184,7 @@ async fn an_upgrade_waits_for_a_call_kept_on_other_nodes() {
     })
     .await;
     let monitor_port = free_port();
-    register(n3, dir.path(), &site.monitor, monitor_port).await;
+    register(n3, dir.path(), &site.monitor, monitor_port, "u1").await;
     accounts_elsewhere(n2, 1).await;
     let monitor = uas("monitor_answer.xml", monitor_port).spawn(dir.path());
     // The door phone calls through node 2 and talks for 6 s.
@@ -218,7 +229,7 @@ async fn an_upgrade_waits_for_a_call_kept_on_other_nodes() {
         assert_eq!(
             now.devices[0].status,
             pb::UpgradeStatus::Pending as i32,
-            "the monitor is in a call on nodes 2 and 3: {now:#?}"
+            "the monitor is in a call through node 2: {now:#?}"
         );
     }
     assert!(door.passed().await, "the call went on to its BYE");

@@ -6,12 +6,17 @@
 //! node is rung by forwarding the INVITE there over TCP (`sip:ACCOUNT@node`, signed in the
 //! `X-Porter-Peer` header): that node rings its own bindings of the account, over the very
 //! flows they registered on, and Record-Routes so the dialog's requests pass both nodes.
+//! An account whose bindings on that node are all UDP contacts with no NAT in between
+//! ([`Reach::Direct`]) is rung straight from the routing node instead, as its own would be:
+//! one proxy rather than two.
 //! docs/CLUSTER.md, "Calls across nodes".
 
 use std::net::SocketAddr;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::message::Uri;
 
 /// The header a node signs an INVITE it forwards to another with.
 pub const PEER_HEADER: &str = "X-Porter-Peer";
@@ -21,11 +26,39 @@ const SIGNATURE_TTL_SECS: u64 = 30;
 /// Bytes of HMAC kept: 128 bits, as hex.
 const TAG_BYTES: usize = 16;
 
+/// How the other nodes may ring an account's bindings on the node that holds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Through the holding node (a forwarded INVITE): some binding is on a connection, or
+    /// came through NAT, and only that node's socket reaches it.
+    Forward,
+    /// Straight to each of these UDP contacts, from any node: every binding registered
+    /// from the very address its Contact names, so no NAT stands between (a device on the
+    /// cluster's own network, or on a public address).
+    Direct(Vec<DirectContact>),
+}
+
+/// A UDP contact any node may send to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectContact {
+    pub uri: Uri,
+    pub addr: SocketAddr,
+}
+
+/// Where another node's bindings of an account are rung from this node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeerBindings {
+    /// Through that node's SIP (TCP).
+    Node(SocketAddr),
+    /// Straight to these contacts.
+    Direct(Vec<DirectContact>),
+}
+
 /// The other nodes' SIP, as this node knows it.
 pub trait SipPeers: Send + Sync + 'static {
-    /// The SIP addresses (TCP) of the live nodes other than this one that hold a binding of
-    /// `account`.
-    fn holders(&self, account: &str) -> Vec<SocketAddr>;
+    /// The bindings of `account` held by the live nodes other than this one, one entry per
+    /// node.
+    fn holders(&self, account: &str) -> Vec<PeerBindings>;
 }
 
 /// What a node forwarding an INVITE vouches for: the account to ring and where the

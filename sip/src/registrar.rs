@@ -1,10 +1,11 @@
 //! The registrar's bindings (RFC 3261 §10.3), without IO: which contacts an account is
 //! reachable at, until when, and over which connection they registered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 
+use crate::cluster::Reach;
 use crate::message::{Contact, NameAddr, Request};
 
 /// How a binding's contact is reached: the transport and address it registered from.
@@ -120,9 +121,43 @@ pub struct Registrar {
     /// No binding expires before this (it may be earlier than the earliest real expiry
     /// after a refresh; `expire` sets it right).
     earliest_expiry_ms: Option<u64>,
-    /// Accounts that gained their first binding (true) or lost their last (false) since
-    /// `take_changes`; kept only in cluster mode, where other nodes are told them.
-    changes: Option<Vec<(String, bool)>>,
+    /// Accounts whose `reach` may have changed since `take_changes` (a first binding, a
+    /// last one gone, a contact come or gone); kept only in cluster mode, where other nodes
+    /// are told them.
+    changes: Option<HashSet<String>>,
+}
+
+/// How other nodes reach `list`, an account's bindings here (`crate::cluster::Reach`).
+fn reach(list: &[Binding]) -> Reach {
+    let direct: Option<Vec<_>> = list.iter().map(crate::router::direct_contact).collect();
+    match direct {
+        Some(contacts) => Reach::Direct(contacts),
+        None => Reach::Forward,
+    }
+}
+
+/// Whether other nodes must be told of `now`, an account's bindings that were `had`:
+/// they came or went, or they are reached directly from other nodes with another set of
+/// contacts than before, or no longer (or newly) so. Allocates nothing: it runs on every
+/// REGISTER in cluster mode.
+fn reach_changed(had: Option<&[Binding]>, now: &[Binding]) -> bool {
+    let Some(had) = had.filter(|h| !h.is_empty()) else {
+        return !now.is_empty();
+    };
+    if now.is_empty() {
+        return true;
+    }
+    let all_direct = |l: &[Binding]| l.iter().all(crate::router::is_direct);
+    match (all_direct(had), all_direct(now)) {
+        (false, false) => false,
+        (true, true) => {
+            had.len() != now.len()
+                || now
+                    .iter()
+                    .any(|b| !had.iter().any(|h| h.contact.uri == b.contact.uri))
+        }
+        _ => true,
+    }
 }
 
 fn same_contact(a: &NameAddr, b: &NameAddr) -> bool {
@@ -140,28 +175,41 @@ impl Registrar {
         }
     }
 
-    /// Starts keeping which accounts come and go (`take_changes`).
+    /// Starts keeping which accounts change (`take_changes`).
     pub fn track_changes(&mut self) {
-        self.changes.get_or_insert_with(Vec::new);
+        self.changes.get_or_insert_with(HashSet::new);
     }
 
-    /// The accounts that gained their first binding (true) or lost their last (false) since
-    /// the last call, in order; empty unless `track_changes` was called.
-    pub fn take_changes(&mut self) -> Vec<(String, bool)> {
-        self.changes
+    /// Each account whose bindings came, went or changed contact since the last call, with
+    /// how other nodes reach them now (None: no binding any more); empty unless
+    /// `track_changes` was called. A refresh that changes nothing is no news.
+    pub fn take_changes(&mut self) -> Vec<(String, Option<Reach>)> {
+        let changed = self
+            .changes
             .as_mut()
             .map(std::mem::take)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        changed
+            .into_iter()
+            .map(|aor| {
+                let reach = self.bindings.get(&aor).map(|list| reach(list));
+                (aor, reach)
+            })
+            .collect()
     }
 
-    /// Every account with a binding held (expired ones included until the next `expire`).
-    pub fn accounts(&self) -> Vec<String> {
-        self.bindings.keys().cloned().collect()
+    /// Every account with a binding held (expired ones included until the next `expire`),
+    /// with how other nodes reach it.
+    pub fn accounts(&self) -> Vec<(String, Reach)> {
+        self.bindings
+            .iter()
+            .map(|(aor, list)| (aor.clone(), reach(list)))
+            .collect()
     }
 
-    fn changed(&mut self, aor: &str, present: bool) {
+    fn changed(&mut self, aor: &str) {
         if let Some(changes) = &mut self.changes {
-            changes.push((aor.to_owned(), present));
+            changes.insert(aor.to_owned());
         }
     }
 
@@ -274,11 +322,12 @@ impl Registrar {
         if let Some(first) = list.iter().map(|b| b.expires_at_ms).min() {
             self.earliest_expiry_ms = Some(self.earliest_expiry_ms.map_or(first, |e| e.min(first)));
         }
-        let before = self.bindings.get(aor).map_or(0, Vec::len);
-        self.count = self.count - before + list.len();
-        if (before == 0) != list.is_empty() {
-            self.changed(aor, !list.is_empty());
+        let had = self.bindings.get(aor);
+        let before = had.map_or(0, Vec::len);
+        if self.changes.is_some() && reach_changed(had.map(Vec::as_slice), &list) {
+            self.changed(aor);
         }
+        self.count = self.count - before + list.len();
         if list.is_empty() {
             self.bindings.remove(aor);
         } else {
@@ -291,7 +340,7 @@ impl Registrar {
         let removed = self.bindings.remove(aor).map_or(0, |v| v.len());
         self.count -= removed;
         if removed > 0 {
-            self.changed(aor, false);
+            self.changed(aor);
         }
         removed
     }
@@ -299,7 +348,7 @@ impl Registrar {
     /// Drops every binding: each device must authenticate again.
     pub fn clear(&mut self) {
         if let Some(changes) = &mut self.changes {
-            changes.extend(self.bindings.keys().map(|aor| (aor.clone(), false)));
+            changes.extend(self.bindings.keys().cloned());
         }
         self.bindings.clear();
         self.count = 0;
@@ -312,15 +361,16 @@ impl Registrar {
         let mut earliest: Option<u64> = None;
         let changes = &mut self.changes;
         self.bindings.retain(|aor, v| {
+            let before = v.len();
             v.retain(|b| b.expires_at_ms > now_ms);
             count += v.len();
             if let Some(first) = v.iter().map(|b| b.expires_at_ms).min() {
                 earliest = Some(earliest.map_or(first, |e| e.min(first)));
             }
-            if v.is_empty()
+            if v.len() != before
                 && let Some(changes) = changes
             {
-                changes.push((aor.clone(), false));
+                changes.insert(aor.clone());
             }
             !v.is_empty()
         });
@@ -517,8 +567,13 @@ mod tests {
         assert_eq!(b[0].contact.uri.to_string(), "sip:x@192.0.2.7");
     }
 
+    fn sorted(mut changes: Vec<(String, Option<Reach>)>) -> Vec<(String, Option<Reach>)> {
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        changes
+    }
+
     #[test]
-    fn accounts_coming_and_going_are_told_when_tracked() {
+    fn accounts_coming_going_and_moving_are_told_when_tracked() {
         let mut r = Registrar::default();
         r.register("a", &reg(1, "c", "<sip:a@h>", Some(120)), SRC, 0)
             .expect("ok");
@@ -526,33 +581,100 @@ mod tests {
         r.track_changes();
         r.register("b", &reg(1, "c", "<sip:b@h>", Some(120)), SRC, 0)
             .expect("ok");
-        // A refresh and a second contact are no news: the account was reachable already.
+        // A refresh and a second contact reached the same way are no news.
         r.register("b", &reg(2, "c", "<sip:b@h>, <sip:b@i>", Some(300)), SRC, 0)
             .expect("ok");
         r.register("c", &reg(1, "c", "<sip:c@h>", Some(60)), SRC, 0)
             .expect("ok");
         assert_eq!(
-            r.take_changes(),
-            vec![("b".into(), true), ("c".into(), true)]
+            sorted(r.take_changes()),
+            vec![
+                ("b".into(), Some(Reach::Forward)),
+                ("c".into(), Some(Reach::Forward))
+            ]
         );
         r.expire(60_000);
-        assert_eq!(r.take_changes(), vec![("c".into(), false)]);
+        assert_eq!(r.take_changes(), vec![("c".into(), None)]);
         r.register("b", &reg(3, "c", "*", Some(0)), SRC, 0)
             .expect("star");
         r.remove("a");
         r.remove("a");
         assert_eq!(
-            r.take_changes(),
-            vec![("b".into(), false), ("a".into(), false)]
+            sorted(r.take_changes()),
+            vec![("a".into(), None), ("b".into(), None)]
         );
         r.register("d", &reg(1, "c", "<sip:d@h>", Some(120)), SRC, 0)
             .expect("ok");
         r.clear();
+        assert_eq!(r.take_changes(), vec![("d".into(), None)]);
+        assert!(r.accounts().is_empty());
+    }
+
+    #[test]
+    fn a_contact_with_no_nat_between_is_reached_directly_from_other_nodes() {
+        let mut r = Registrar::default();
+        r.track_changes();
+        // Registered from the address its Contact names: any node may send there.
+        r.register(
+            "m",
+            &reg(1, "c", "<sip:m@192.0.2.1:5060>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        let direct = |uris: &[&str]| {
+            Some(Reach::Direct(
+                uris.iter()
+                    .map(|u| crate::cluster::DirectContact {
+                        uri: crate::message::Uri::parse(u).expect("uri"),
+                        addr: SRC.addr,
+                    })
+                    .collect(),
+            ))
+        };
         assert_eq!(
             r.take_changes(),
-            vec![("d".into(), true), ("d".into(), false)]
+            vec![("m".into(), direct(&["sip:m@192.0.2.1:5060"]))]
         );
-        assert!(r.accounts().is_empty());
+        // Its refresh is no news.
+        r.register(
+            "m",
+            &reg(2, "c", "<sip:m@192.0.2.1:5060>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        assert!(r.take_changes().is_empty());
+        // A second contact behind NAT (another address than it came from): only this node
+        // reaches the account now.
+        r.register(
+            "m",
+            &reg(1, "d", "<sip:m@10.0.0.7:5060>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        assert_eq!(r.take_changes(), vec![("m".into(), Some(Reach::Forward))]);
+        // It goes: direct again.
+        r.register("m", &reg(2, "d", "<sip:m@10.0.0.7:5060>", Some(0)), SRC, 0)
+            .expect("ok");
+        assert_eq!(
+            r.take_changes(),
+            vec![("m".into(), direct(&["sip:m@192.0.2.1:5060"]))]
+        );
+        // Over TCP the flow is this node's alone.
+        let tcp = Source {
+            transport: Transport::Tcp,
+            addr: SRC.addr,
+        };
+        r.register(
+            "t",
+            &reg(1, "c", "<sip:t@192.0.2.1:5060>", Some(120)),
+            tcp,
+            0,
+        )
+        .expect("ok");
+        assert_eq!(r.take_changes(), vec![("t".into(), Some(Reach::Forward))]);
     }
 
     #[test]

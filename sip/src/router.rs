@@ -148,6 +148,35 @@ pub fn hop(aor: &str, b: &Binding) -> Hop {
     }
 }
 
+/// `b` as a contact any node may send to: UDP, registered from the very address its
+/// Contact names (no NAT between; `hop` would send there too). None otherwise.
+pub fn direct_contact(b: &Binding) -> Option<crate::cluster::DirectContact> {
+    is_direct(b).then(|| crate::cluster::DirectContact {
+        uri: b.contact.uri.clone(),
+        addr: b.source.addr,
+    })
+}
+
+/// Whether `b` is a `direct_contact`.
+pub fn is_direct(b: &Binding) -> bool {
+    b.source.transport == Transport::Udp && contact_addr(&b.contact.uri) == Some(b.source.addr)
+}
+
+/// A contact another node holds that this node rings itself (`direct_contact`).
+pub fn direct_hop(aor: &str, c: &crate::cluster::DirectContact) -> Hop {
+    Hop {
+        credentials: None,
+        peer_signature: None,
+        aor: aor.to_owned(),
+        uri: c.uri.clone(),
+        to: crate::registrar::Source {
+            transport: Transport::Udp,
+            addr: c.addr,
+        },
+        fallback: None,
+    }
+}
+
 /// Another node of the cluster that holds bindings of `aor`: the INVITE goes there over
 /// TCP as `sip:AOR@node`, signed, and that node rings its own contacts of the account.
 pub fn peer_hop(aor: &str, node: SocketAddr, signature: String) -> Hop {

@@ -74,7 +74,7 @@ fn answer(server: &porter_sip::server::SipServer, text: &str) -> String {
 struct NoPeers;
 
 impl porter_sip::cluster::SipPeers for NoPeers {
-    fn holders(&self, _account: &str) -> Vec<std::net::SocketAddr> {
+    fn holders(&self, _account: &str) -> Vec<porter_sip::cluster::PeerBindings> {
         Vec::new()
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::SipServer;
-use crate::cluster::{PEER_HEADER, PeerSigner, SipPeers};
+use crate::cluster::{PEER_HEADER, PeerBindings, PeerSigner, Reach, SipPeers};
 use crate::message::{HeaderName, Request};
 use crate::proxy::{CallMeta, Hop, NewCall, Stage, Transmit};
 use crate::registrar::Source;
@@ -40,14 +40,15 @@ impl SipServer {
         self.cluster.get().map(|c| c.me)
     }
 
-    /// The accounts that gained their first binding (true) or lost their last (false) here
-    /// since the last call (cluster mode; empty otherwise).
-    pub fn registration_changes(&self) -> Vec<(String, bool)> {
+    /// The accounts whose bindings here came, went or changed how other nodes reach them
+    /// since the last call, each with how they reach it now (None: gone). Cluster mode;
+    /// empty otherwise.
+    pub fn registration_changes(&self) -> Vec<(String, Option<Reach>)> {
         super::locked(&self.registrar).take_changes()
     }
 
-    /// Every account with a binding here.
-    pub fn registered_accounts(&self) -> Vec<String> {
+    /// Every account with a binding here, with how other nodes reach it.
+    pub fn registered_accounts(&self) -> Vec<(String, Reach)> {
         super::locked(&self.registrar).accounts()
     }
 
@@ -60,9 +61,16 @@ impl SipServer {
             .map(|b| crate::router::hop(aor, b))
             .collect();
         if let Some(cluster) = self.cluster.get() {
-            for node in cluster.peers.holders(aor) {
-                let signature = cluster.signer.sign(call_id, aor, cluster.me, now / 1000);
-                hops.push(crate::router::peer_hop(aor, node, signature));
+            for held in cluster.peers.holders(aor) {
+                match held {
+                    PeerBindings::Node(node) => {
+                        let signature = cluster.signer.sign(call_id, aor, cluster.me, now / 1000);
+                        hops.push(crate::router::peer_hop(aor, node, signature));
+                    }
+                    PeerBindings::Direct(contacts) => {
+                        hops.extend(contacts.iter().map(|c| crate::router::direct_hop(aor, c)))
+                    }
+                }
             }
         }
         hops
@@ -128,5 +136,61 @@ impl SipServer {
             p.reject(invite, source, r, now, out);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{DirectContact, PeerBindings};
+    use crate::message::Uri;
+    use crate::proxy::LocalAddr;
+    use crate::registrar::Transport;
+
+    struct Fixed(Vec<PeerBindings>);
+
+    impl SipPeers for Fixed {
+        fn holders(&self, _account: &str) -> Vec<PeerBindings> {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn other_nodes_bindings_are_rung_through_their_node_or_straight() {
+        let store = porter_store::Store::in_memory(Arc::new(porter_store::SystemClock));
+        let local = LocalAddr {
+            host: "127.0.0.2".into(),
+            ports: vec![(Transport::Udp, 5060), (Transport::Tcp, 5060)],
+        };
+        let server = SipServer::new(store, super::super::SipConfig::default(), local);
+        let node: SocketAddr = "127.0.0.3:5060".parse().expect("addr");
+        let device: SocketAddr = "192.0.2.7:5062".parse().expect("addr");
+        let direct = DirectContact {
+            uri: Uri::parse("sip:1001@192.0.2.7:5062").expect("uri"),
+            addr: device,
+        };
+        server.join_cluster(
+            Arc::new(Fixed(vec![
+                PeerBindings::Node(node),
+                PeerBindings::Direct(vec![direct]),
+            ])),
+            [1; 32],
+            "127.0.0.2:5060".parse().expect("addr"),
+        );
+        let hops = server.account_hops("1001", "call-1", 1_000_000);
+        assert_eq!(hops.len(), 2, "{hops:?}");
+        assert_eq!(hops[0].to.transport, Transport::Tcp);
+        assert_eq!(hops[0].to.addr, node);
+        assert!(
+            hops[0].peer_signature.is_some(),
+            "a forwarded INVITE is signed"
+        );
+        assert_eq!(hops[1].to.transport, Transport::Udp);
+        assert_eq!(hops[1].to.addr, device);
+        assert_eq!(hops[1].uri.to_string(), "sip:1001@192.0.2.7:5062");
+        assert!(
+            hops[1].peer_signature.is_none(),
+            "a device gets no node's signature"
+        );
     }
 }
