@@ -662,6 +662,19 @@ mod tests {
             r.take_changes(),
             vec![("m".into(), direct(&["sip:m@192.0.2.1:5060"]))]
         );
+        // From another port of the same address: the contact's own port is where it listens.
+        r.register(
+            "p",
+            &reg(1, "c", "<sip:p@192.0.2.1:5070>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        let changes = r.take_changes();
+        let Some(Reach::Direct(contacts)) = &changes[0].1 else {
+            panic!("direct: {changes:?}");
+        };
+        assert_eq!(contacts[0].addr, "192.0.2.1:5070".parse().expect("addr"));
         // Over TCP the flow is this node's alone.
         let tcp = Source {
             transport: Transport::Tcp,

@@ -124,19 +124,18 @@ fn trunk_hop(trunk: &Trunk, number: &str) -> Hop {
 /// connection the registering connection is used, and the contact is where to connect if
 /// that connection is gone.
 pub fn hop(aor: &str, b: &Binding) -> Hop {
-    let contact = contact_addr(&b.contact.uri);
-    let (to, fallback) = match (b.source.transport, contact) {
-        (Transport::Udp, Some(c)) if c.ip() == b.source.addr.ip() => (
+    let (to, fallback) = match (b.source.transport, udp_contact_without_nat(b)) {
+        (Transport::Udp, Some(c)) => (
             crate::registrar::Source {
                 transport: Transport::Udp,
                 addr: c,
             },
             None,
         ),
-        (Transport::Udp, _) => (b.source, None),
+        (Transport::Udp, None) => (b.source, None),
         // Even the registering address itself: a device that sent from its listening port
         // is reached there again once that connection is gone.
-        (_, c) => (b.source, c),
+        _ => (b.source, contact_addr(&b.contact.uri)),
     };
     Hop {
         credentials: None,
@@ -148,18 +147,27 @@ pub fn hop(aor: &str, b: &Binding) -> Hop {
     }
 }
 
-/// `b` as a contact any node may send to: UDP, registered from the very address its
-/// Contact names (no NAT between; `hop` would send there too). None otherwise.
+/// `b` as a contact any node may send to: UDP, registered from the IP address its Contact
+/// names (no NAT between; `hop` sends there too). None otherwise.
 pub fn direct_contact(b: &Binding) -> Option<crate::cluster::DirectContact> {
-    is_direct(b).then(|| crate::cluster::DirectContact {
+    udp_contact_without_nat(b).map(|addr| crate::cluster::DirectContact {
         uri: b.contact.uri.clone(),
-        addr: b.source.addr,
+        addr,
     })
 }
 
 /// Whether `b` is a `direct_contact`.
 pub fn is_direct(b: &Binding) -> bool {
-    b.source.transport == Transport::Udp && contact_addr(&b.contact.uri) == Some(b.source.addr)
+    udp_contact_without_nat(b).is_some()
+}
+
+/// A UDP binding whose Contact names the IP address it registered from: no NAT stands
+/// between, and the contact's own address is where it listens. The one home of that rule.
+fn udp_contact_without_nat(b: &Binding) -> Option<SocketAddr> {
+    if b.source.transport != Transport::Udp {
+        return None;
+    }
+    contact_addr(&b.contact.uri).filter(|c| c.ip() == b.source.addr.ip())
 }
 
 /// A contact another node holds that this node rings itself (`direct_contact`).
