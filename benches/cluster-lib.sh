@@ -15,6 +15,8 @@ PG_DIR=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Until they are gone: a run that follows binds the same ports.
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   scripts/postgres-for-tests.sh stop "$PG_DIR"
   rm -rf "$WORK"
 }
