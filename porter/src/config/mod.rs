@@ -284,6 +284,20 @@ fn sip(s: &sections::SipSection) -> anyhow::Result<porter_sip::server::SipConfig
     if let Some(secs) = s.ring_timeout_secs {
         c.ring_ms = secs.max(1).saturating_mul(1000);
     }
+    if let Some(workers) = s.udp_workers {
+        anyhow::ensure!(
+            (1..=256).contains(&workers),
+            "sip_udp_workers: {workers} is not between 1 and 256"
+        );
+        c.udp_workers = workers;
+    }
+    if let Some(kib) = s.udp_recv_buffer_kib {
+        anyhow::ensure!(
+            (64..=1024 * 1024).contains(&kib),
+            "sip_udp_recv_buffer_kib: {kib} is not between 64 (64 KiB) and 1048576 (1 GiB)"
+        );
+        c.udp_recv_buffer = kib * 1024;
+    }
     if let Some(names) = &s.digest_algorithms {
         c.algorithms = digest_algorithms(names)?;
     }
@@ -539,6 +553,10 @@ mod tests {
             ("sip_realm", format!("\"{}\"", s.sip.realm)),
             ("sip_ring_timeout_secs", (s.sip.ring_ms / 1000).to_string()),
             ("sip_tls_min", s.sip.tls_min.label().to_owned()),
+            (
+                "sip_udp_recv_buffer_kib",
+                (s.sip.udp_recv_buffer / 1024).to_string(),
+            ),
             ("firmware_max_mib", (c.firmware_max_bytes >> 20).to_string()),
             (
                 "firmware_max_downloads",

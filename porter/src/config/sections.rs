@@ -301,6 +301,23 @@ pub struct SipSection {
         value_name = "TRUNK_PASSWORD"
     )]
     pub trunk_password: Option<String>,
+    /// Tasks receiving and handling SIP over UDP at once (default: one per core).
+    #[arg(
+        id = "sip_udp_workers",
+        long = "sip-udp-workers",
+        env = "PORTER_SIP_UDP_WORKERS",
+        value_name = "COUNT"
+    )]
+    pub udp_workers: Option<usize>,
+    /// The SIP UDP socket's receive buffer in KiB, what absorbs a burst (default 4096; past
+    /// net.core.rmem_max only when run as root; the size granted is logged).
+    #[arg(
+        id = "sip_udp_recv_buffer_kib",
+        long = "sip-udp-recv-buffer-kib",
+        env = "PORTER_SIP_UDP_RECV_BUFFER_KIB",
+        value_name = "KIB"
+    )]
+    pub udp_recv_buffer_kib: Option<usize>,
     /// Lowest TLS version of SIP over TLS and secure WebSocket (default 1.2).
     #[arg(
         id = "sip_tls_min",

@@ -79,6 +79,7 @@ impl SipListeners {
     ) -> Result<Self, BindError> {
         let (udp, tcp) = bind_udp_and_tcp(config.listen).await?;
         let udp_tcp = addr_of("UDP", config.listen, udp.local_addr())?;
+        super::udp::size_receive_buffer(&udp, config.udp_recv_buffer);
         let tls = listen("TLS", config.tls_listen).await?;
         let tls_addr = addr_of("TLS", config.tls_listen, tls.local_addr())?;
         let ws = listen("WebSocket", config.ws_listen).await?;
@@ -137,7 +138,7 @@ impl SipListeners {
             acceptor,
             addrs,
         } = self;
-        tracing::info!(addr = %addrs.udp_tcp, host = %addrs.host, "SIP (UDP and TCP) listening");
+        tracing::info!(addr = %addrs.udp_tcp, host = %addrs.host, udp_workers = server.config.udp_workers, "SIP (UDP and TCP) listening");
         tracing::info!(addr = %addrs.tls, "SIP (TLS) listening");
         tracing::info!(addr = %addrs.ws, "SIP (secure WebSocket) listening");
         let stop = server.stopping.clone();

@@ -58,6 +58,13 @@ pub struct SipConfig {
     pub registrar: RegistrarConfig,
     /// The largest message accepted on any transport (default 16 KiB).
     pub max_message: usize,
+    /// Tasks receiving and handling SIP over UDP at once, all on the one socket (default:
+    /// one per core), so a burst of datagrams is spread over every core.
+    pub udp_workers: usize,
+    /// The UDP socket's receive buffer asked of the kernel, in bytes (default 4 MiB): what
+    /// absorbs a burst while the workers are busy. As root it is set past the system's
+    /// `net.core.rmem_max`; otherwise the kernel caps it there. The size granted is logged.
+    pub udp_recv_buffer: usize,
     /// Live server transactions at most (default 100,000).
     pub max_transactions: usize,
     /// TCP, TLS and WebSocket connections at most, together (default 50,000).
@@ -97,6 +104,8 @@ impl Default for SipConfig {
             algorithms: vec![Algorithm::Md5],
             registrar: RegistrarConfig::default(),
             max_message: 16 * 1024,
+            udp_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            udp_recv_buffer: 4 * 1024 * 1024,
             max_transactions: 100_000,
             max_connections: 50_000,
             first_request_ms: 10_000,
