@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# SIP benchmarks (issue 5), Porter against Kamailio in the same run on this machine:
-#   (1) REGISTER with digest authentication: ACCOUNTS accounts registered by PARALLEL sipp
-#       processes, which leaves ACCOUNTS bindings in place;
-#   (2) calls with those bindings in place: INVITE (407, then with credentials) → 180 → 200 →
-#       ACK → BYE, from half the accounts to the other half, answered by sipp UAS processes.
-# Both servers get the same accounts (Porter's door phones, made through the admin API; for
-# Kamailio the same numbers and passwords in an htable) and the same sipp load. Reported per
-# phase: wall-clock rate, server CPU seconds and operations per server CPU second (the
-# figure that a noisy 2-core machine shared with sipp reproduces), failed operations.
+# SIP benchmark (issues 5 and 19): Porter against Kamailio on a rate ladder, on this
+# machine, with the same accounts and the same sipp load.
+#   - ACCOUNTS door-phone accounts (Porter's, made through its admin API; for Kamailio the
+#     same numbers and passwords in an htable), every one registered once before the ladder;
+#   - REGISTER with digest (qop=auth on both) at REG_STEPS rates, then calls (INVITE, 407,
+#     INVITE with credentials, 180, 200, ACK, BYE) at CALL_STEPS rates from half the accounts
+#     to the other half, answered by sipp UAS processes; each step STEP_SECS long, run
+#     against both servers one after the other (who goes first alternates), the ladder
+#     repeated REPEATS times (benches/sip_ladder.py measures and reports);
+#   - Porter's RSS fresh, after the registrations, after the ladder, and RSS_WAIT s later.
+# Kamailio gets a lean configuration: children=4, usrloc in memory, htable credentials with
+# qop, sanity checks, record_route, t_relay. The call rate is set by the rate asked for:
+# sipp's cap on calls open at once is ten seconds' worth.
 #
-#   benches/sip-bench.sh [ACCOUNTS]      (default 100000)
-#   PARALLEL=4 CALLS=20000 RATE=4000 benches/sip-bench.sh
+#   benches/sip-bench.sh                       (defaults below; needs sip-tester, kamailio)
+#   REPEATS=3 STEP_SECS=15 REG_STEPS="4000 8000 12000 16000 20000" benches/sip-bench.sh
 #
-# Results go to stdout as "key value" lines; docs/BENCHMARKS.md records a run. Needs
-# sip-tester and kamailio (Debian packages).
+# Only what this script started is stopped, by PID. Results go to stdout; docs/BENCHMARKS.md
+# records runs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)"
-ACCOUNTS=${1:-100000}
-PARALLEL=${PARALLEL:-4}
-CALLS=${CALLS:-20000}
-RATE=${RATE:-4000}
-CONCURRENT=${CONCURRENT:-400}
+export ACCOUNTS=${ACCOUNTS:-20000}
+export PARALLEL=${PARALLEL:-2}
+export STEP_SECS=${STEP_SECS:-12}
+export REPEATS=${REPEATS:-2}
+export REG_STEPS=${REG_STEPS:-4000 8000 12000 16000 20000}
+export CALL_STEPS=${CALL_STEPS:-1000 2000 3000 4000}
+RSS_WAIT=${RSS_WAIT:-120}
 
 command -v sipp >/dev/null || { echo "needs sipp (apt-get install sip-tester)" >&2; exit 1; }
 command -v kamailio >/dev/null || { echo "needs kamailio (apt-get install kamailio)" >&2; exit 1; }
@@ -30,17 +36,23 @@ cargo build --release -p porter -p porter-sim >&2
 
 PORTER=target/release/porter
 SIM=target/release/porter-sim
-SCENARIOS=sip/tests/sipp
+export SCENARIOS=sip/tests/sipp
 WORK=$(mktemp -d)
-# Only what this script started is stopped, by PID (its background jobs; Kamailio's main
-# process, which stops its own children): never by name, which on a shared machine could
-# end someone else's sipp or Kamailio.
+export WORK
 KAM_MAIN=
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "$KAM_MAIN" ] && kill "$KAM_MAIN" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "$KAM_MAIN" ] && kill "$KAM_MAIN" 2>/dev/null
+  for p in "${PIDS[@]}" $KAM_MAIN; do wait "$p" 2>/dev/null || true; done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
 PASSWORD=bench-password-1
 ADMIN=127.0.0.1:55171
 SIP_PORT=55060
-UAS_BASE=56000
+KAM_PORT=55062
+export UAS_BASE=56000
 
 # --- accounts -------------------------------------------------------------------------
 start_porter() {
@@ -48,8 +60,9 @@ start_porter() {
   PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
     --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 \
     --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
-    --log warn >> "$WORK/porter.log" 2>&1 &
+    --log warn,porter_sip::server::udp=info >> "$WORK/porter.log" 2>&1 &
   PORTER_PID=$!
+  PIDS+=("$PORTER_PID")
   for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/porter.log" && break; sleep 0.1; done
 }
 start_porter
@@ -72,13 +85,13 @@ done
 
 mkdir -p "$WORK/kamailio-db"
 # Injection files: partition p registers its accounts with their contact at UAS p; callers
-# (even places) dial the account next to them (odd places, the same community).
-python3 - "$WORK" "$PARALLEL" "$CALLS" <<'EOF'
-import json, sys
-work, parallel, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-import glob
-devices = [d for f in sorted(glob.glob(f"{work}/devices-*.json"), key=lambda f: int(f.split("-")[-1].split(".")[0])) for d in json.load(open(f))]
-accounts = [(d["sip_number"], d["sip_password"]) for d in devices]
+# (even places) dial the account next to them (odd places). Kamailio's credentials go into
+# an htable loaded at its start.
+python3 - "$WORK" "$PARALLEL" <<'PY'
+import glob, json, sys
+work, parallel = sys.argv[1], int(sys.argv[2])
+files = sorted(glob.glob(f"{work}/devices-*.json"), key=lambda f: int(f.split("-")[-1].split(".")[0]))
+accounts = [(d["sip_number"], d["sip_password"]) for f in files for d in json.load(open(f))]
 auth = lambda n, p: f"{n};[authentication username={n} password={p}]"
 for p in range(parallel):
     with open(f"{work}/register-{p}.csv", "w") as f:
@@ -89,24 +102,23 @@ pairs = [(accounts[i], accounts[i + 1][0]) for i in range(0, len(accounts) - 1, 
 for p in range(parallel):
     with open(f"{work}/call-{p}.csv", "w") as f:
         f.write("SEQUENTIAL\n")
-        for k in range(p, min(calls, len(pairs)), parallel):
-            (n, pw), callee = pairs[k % len(pairs)]
+        for k in range(p, len(pairs), parallel):
+            (n, pw), callee = pairs[k]
             f.write(f"{auth(n, pw)};{callee}\n")
-# Kamailio's credentials, loaded into an htable at start.
 with open(f"{work}/kamailio-db/version", "w") as f:
     f.write("table_name(str) table_version(int)\nhtable:2\n")
 with open(f"{work}/kamailio-db/htable", "w") as f:
     f.write("id(int,auto) key_name(str) key_type(int) value_type(int) key_value(str) expires(int)\n")
     for i, (n, pw) in enumerate(accounts, 1):
         f.write(f"{i}:{n}:0:0:{pw}:0\n")
-EOF
-cat > "$WORK/kamailio.cfg" <<EOF
+PY
+cat > "$WORK/kamailio.cfg" <<CFG
 #!KAMAILIO
 debug=0
 log_stderror=yes
 children=4
-listen=udp:127.0.0.1:$SIP_PORT
-alias=127.0.0.1:$SIP_PORT
+listen=udp:127.0.0.1:$KAM_PORT
+alias=127.0.0.1:$KAM_PORT
 auto_aliases=no
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "db_text.so"
@@ -115,140 +127,84 @@ loadmodule "sl.so"
 loadmodule "rr.so"
 loadmodule "pv.so"
 loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
+loadmodule "sanity.so"
 loadmodule "siputils.so"
 loadmodule "textops.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
 loadmodule "htable.so"
 loadmodule "auth.so"
 modparam("usrloc", "db_mode", 0)
-modparam("usrloc", "hash_size", 16)
 modparam("htable", "db_url", "text://$WORK/kamailio-db")
 modparam("htable", "htable", "creds=>size=16;dbtable=htable;")
 modparam("auth", "nonce_expire", 300)
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (!sanity_check()) { exit; }
   if (has_totag()) {
     if (loose_route()) { t_relay(); exit; }
     if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
     sl_send_reply("404", "Not here"); exit;
   }
   if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
-  t_check_trans();
   if (is_method("REGISTER")) {
-    if (!pv_auth_check("\$fd", "\$sht(creds=>\$tU)", "0", "1")) { www_challenge("\$fd", "0"); exit; }
+    if (!pv_auth_check("\$fd", "\$sht(creds=>\$tU)", "0", "1")) { www_challenge("\$fd", "1"); exit; }
     if (!save("location")) { sl_reply_error(); }
     exit;
   }
   if (is_method("INVITE")) {
-    if (!pv_auth_check("\$fd", "\$sht(creds=>\$fU)", "0", "1")) { proxy_challenge("\$fd", "0"); exit; }
+    if (!pv_auth_check("\$fd", "\$sht(creds=>\$fU)", "0", "1")) { proxy_challenge("\$fd", "1"); exit; }
     consume_credentials();
     record_route();
   }
   if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
   t_relay();
 }
-EOF
+CFG
 
-# --- measuring ------------------------------------------------------------------------
-cpu_of() { # CPU seconds (user + system) of the given pids
-  local t=0
-  for pid in "$@"; do
-    t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'
-}
-
-# Runs one phase: PARALLEL sipp clients on scenario $2 with csv prefix $3, N operations; the
-# server's pids in SERVER_PIDS. Prints "<server> <phase>_* " lines.
-phase() {
-  local server=$1 scenario=$2 csv=$3 total=$4 name=$5
-  local per=$((total / PARALLEL)) rate=$((RATE / PARALLEL)) limit=$((CONCURRENT / PARALLEL))
-  local cpu0 t0 pids=() failed=0
-  cpu0=$(cpu_of $SERVER_PIDS)
-  t0=$(date +%s.%N)
-  for p in $(seq 0 $((PARALLEL - 1))); do
-    sipp 127.0.0.1:$SIP_PORT -sf "$SCENARIOS/$scenario" -inf "$WORK/$csv-$p.csv" -t u1 \
-      -i 127.0.0.1 -p $((57000 + p)) -key uas "127.0.0.1:$((UAS_BASE + p))" \
-      -r "$rate" -l "$limit" -m "$per" -nostdin -timeout 600s -trace_stat \
-      -stf "$WORK/$server-$name-$p.csv" -trace_err -error_file "$WORK/$server-$name-$p.err" \
-      > /dev/null 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || true; done
-  local t1 cpu1
-  t1=$(date +%s.%N)
-  cpu1=$(cpu_of $SERVER_PIDS)
-  for p in $(seq 0 $((PARALLEL - 1))); do
-    # The last statistics line: FailedCall(C) and SuccessfulCall(C) columns.
-    f=$(python3 -c "
-import csv,sys
-rows=list(csv.reader(open(sys.argv[1]), delimiter=';'))
-h=rows[0]; last=rows[-1]
-print(int(last[h.index('FailedCall(C)')]), int(last[h.index('SuccessfulCall(C)')]))" "$WORK/$server-$name-$p.csv")
-    failed=$((failed + ${f% *}))
-  done
-  if [ "$failed" -gt 0 ]; then
-    echo "$server $name: $failed failed; the first sipp errors:" >&2
-    head -n 30 "$WORK/$server-$name-0.err" >&2 || true
-  fi
-  awk -v s="$server" -v n="$name" -v total="$((per * PARALLEL))" -v a="$t0" -v b="$t1" \
-    -v c0="$cpu0" -v c1="$cpu1" -v failed="$failed" 'BEGIN {
-      wall = b - a; cpu = c1 - c0;
-      printf "%s_%s_ops %d\n%s_%s_failed %d\n%s_%s_wall_secs %.2f\n%s_%s_per_sec %.0f\n%s_%s_server_cpu_secs %.2f\n%s_%s_per_server_cpu_sec %.0f\n",
-        s, n, total, s, n, failed, s, n, wall, s, n, total / wall, s, n, cpu, s, n, (cpu > 0 ? total / cpu : 0)
-    }'
-}
-
-UAS_PIDS=()
-start_uas() {
-  UAS_PIDS=()
-  for p in $(seq 0 $((PARALLEL - 1))); do
-    sipp -sf "$SCENARIOS/bench_answer.xml" -t u1 -i 127.0.0.1 -p $((UAS_BASE + p)) \
-      -nostdin -timeout 900s > /dev/null 2>&1 &
-    UAS_PIDS+=($!)
-  done
-}
-
-stop_uas() {
-  kill "${UAS_PIDS[@]}" 2>/dev/null || true
-  wait "${UAS_PIDS[@]}" 2>/dev/null || true
-  UAS_PIDS=()
-}
-
-run_server() {
-  local server=$1
-  start_uas
-  sleep 0.5
-  phase "$server" bench_register.xml register "$ACCOUNTS" register
-  echo "${server}_rss_kb_after_register $(awk '/VmRSS/ {s += $2} END {print s}' $(printf '/proc/%s/status ' $SERVER_PIDS))"
-  phase "$server" door_call_answered.xml call "$CALLS" call
-  stop_uas
-  sleep 0.5
-}
-
-# A fresh process for the measurements: provisioning's garbage would hide what the bindings
+# --- the ladder -----------------------------------------------------------------------
+# A fresh Porter for the measurements: provisioning's garbage would hide what the bindings
 # cost.
-kill $PORTER_PID; wait $PORTER_PID 2>/dev/null || true
+kill "$PORTER_PID"
+wait "$PORTER_PID" 2>/dev/null || true
 start_porter
-
-echo "accounts $ACCOUNTS"
-echo "parallel_sipp $PARALLEL"
-SERVER_PIDS=$PORTER_PID
-echo "porter_rss_kb_before_register $(awk '/VmRSS/ {print $2}' /proc/$PORTER_PID/status)"
-run_server porter
-[ -n "${PORTER_ONLY:-}" ] && exit 0
-kill $PORTER_PID; wait $PORTER_PID 2>/dev/null || true
-
 kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 > "$WORK/kamailio.log" 2>&1 &
 KAM_MAIN=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/kamailio.log" 2>/dev/null && break; sleep 0.1; done
 sleep 1
-SERVER_PIDS="$KAM_MAIN $(pgrep -P "$KAM_MAIN" | tr '\n' ' ' || true)"
 if ! kill -0 "$KAM_MAIN" 2>/dev/null; then
   echo "kamailio did not start:" >&2
   cat "$WORK/kamailio.log" >&2
   exit 1
 fi
-echo "kamailio_processes $(echo $SERVER_PIDS | wc -w)"
-run_server kamailio
+KAM_PIDS="$KAM_MAIN $(pgrep -P "$KAM_MAIN" | tr '\n' ' ' || true)"
+echo "accounts $ACCOUNTS"
+echo "kamailio_processes $(echo $KAM_PIDS | wc -w)"
+echo "porter_udp_receive_buffer $(grep -o 'granted=[0-9]*' "$WORK/porter.log" | head -1)"
+for p in $(seq 0 $((PARALLEL - 1))); do
+  sipp -sf "$SCENARIOS/bench_answer.xml" -t u1 -i 127.0.0.1 -p $((UAS_BASE + p)) \
+    -nostdin -timeout 7200s > /dev/null 2>&1 &
+  PIDS+=("$!")
+done
+rss() { awk '/VmRSS/ {print $2}' "/proc/$PORTER_PID/status"; }
+echo "porter_rss_kb_fresh $(rss)"
+# Every account registered once on each server before the ladder: the call steps need the
+# bindings, and Porter's RSS is measured against this.
+REG_PIDS=()
+for port in $SIP_PORT $KAM_PORT; do
+  for p in $(seq 0 $((PARALLEL - 1))); do
+    sipp 127.0.0.1:$port -sf "$SCENARIOS/bench_register.xml" -inf "$WORK/register-$p.csv" \
+      -t u1 -i 127.0.0.1 -p 0 -key uas "127.0.0.1:$((UAS_BASE + p))" -r 1000 \
+      -m $((ACCOUNTS / PARALLEL)) -nostdin -timeout 300s > /dev/null 2>&1 &
+    REG_PIDS+=("$!")
+  done
+done
+for p in "${REG_PIDS[@]}"; do wait "$p" || true; done
+echo "porter_rss_kb_registered $(rss)"
+SERVERS=$(printf '{"porter": {"port": %s, "pids": [%s]}, "kamailio": {"port": %s, "pids": [%s]}}' \
+  "$SIP_PORT" "$PORTER_PID" "$KAM_PORT" "$(echo $KAM_PIDS | tr ' ' ',')")
+export SERVERS
+python3 benches/sip_ladder.py
+echo "porter_rss_kb_after_ladder $(rss)"
+sleep "$RSS_WAIT"
+echo "porter_rss_kb_${RSS_WAIT}s_after_ladder $(rss)"
