@@ -5,8 +5,8 @@ the whole ladder repeated. For each step and server: the rate achieved, failures
 retransmissions, the p99 of the response time (REGISTER: first request to its 200; call:
 first INVITE to its 200; sipp records whole milliseconds, and every 100th operation's
 batch, so up to 99 of a step's last operations are not in it), server CPU per operation, and datagrams the server's socket
-dropped. Then the highest rate each server sustained with under 0.1 % failed in every
-repetition.
+dropped. Then the highest rate each server sustained in every repetition: under 0.1 %
+failed, and at least 95 % of the rate asked achieved.
 
 Started by sip-bench.sh, which starts both servers and writes the injection files; its
 settings come from the environment (see there). Prints "key value" lines and a table.
@@ -30,6 +30,9 @@ REG_STEPS = [int(r) for r in os.environ.get("REG_STEPS", "4000 8000 12000 16000 
 CALL_STEPS = [int(r) for r in os.environ.get("CALL_STEPS", "1000 2000 3000 4000").split()]
 UAS_BASE = int(os.environ["UAS_BASE"])
 CLEAN_FAILED = 0.001
+# A step is sustained when under CLEAN_FAILED of its operations failed and it ran at this
+# share of the rate asked or more (a server that falls behind answers late, not wrongly).
+SUSTAINED_RATE = 0.95
 HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -74,6 +77,10 @@ def p99(values):
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def sustained(r):
+    return r["failed_pct"] < CLEAN_FAILED * 100 and r["achieved"] >= SUSTAINED_RATE * r["rate"]
 
 
 def step(server, kind, rate, run):
@@ -160,13 +167,13 @@ def main():
                     time.sleep(1)
     with open(os.path.join(WORK, "ladder.json"), "w") as f:
         json.dump(results, f)
-    print("\n| step | server | clean runs | achieved/s (median) | failed % (max) | retrans (max) | p99 ms (max) | ops per server CPU s (median) | drops (max) |")
+    print("\n| step | server | sustained runs | achieved/s (median) | failed % (max) | retrans (max) | p99 ms (max) | ops per server CPU s (median) | drops (max) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for kind, steps in (("register", REG_STEPS), ("call", CALL_STEPS)):
         for rate in steps:
             for server in names:
                 rs = [r for r in results if r["server"] == server and r["kind"] == kind and r["rate"] == rate]
-                clean = sum(1 for r in rs if r["failed_pct"] < CLEAN_FAILED * 100)
+                clean = sum(1 for r in rs if sustained(r))
                 med = lambda k: sorted(r[k] for r in rs)[len(rs) // 2]
                 print(f"| {kind} {rate:,}/s | {server} | {clean}/{len(rs)} | {med('achieved'):,.0f} | "
                       f"{max(r['failed_pct'] for r in rs):.2f} | {max(r['retrans'] for r in rs)} | "
@@ -175,7 +182,7 @@ def main():
     for kind, steps in (("register", REG_STEPS), ("call", CALL_STEPS)):
         for server in names:
             clean_rates = [rate for rate in steps if all(
-                r["failed_pct"] < CLEAN_FAILED * 100 for r in results
+                sustained(r) for r in results
                 if r["server"] == server and r["kind"] == kind and r["rate"] == rate)]
             print(f"{server}_{kind}_highest_clean_per_sec {max(clean_rates) if clean_rates else 0}")
 

@@ -10,6 +10,11 @@ mod signal;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc gives memory back to the system soon after it is freed; with glibc's malloc a
+/// burst of SIP traffic left its peak in RSS for good (docs/BENCHMARKS.md, "SIP memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "porter",

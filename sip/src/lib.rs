@@ -5,6 +5,7 @@
 //! state machines fed messages and time, no IO), and the registrar and router on top. The
 //! tokio transports (UDP, TCP, TLS, WebSocket) only move bytes in and out.
 
+mod capacity;
 pub mod cluster;
 pub mod digest;
 pub mod dtmf;

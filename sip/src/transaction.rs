@@ -17,6 +17,9 @@ use crate::message::{BRANCH_COOKIE, Request};
 pub const T1_MS: u64 = 500;
 /// Timer J: how long an answered non-INVITE transaction absorbs retransmissions over UDP.
 pub const TIMER_J_MS: u64 = 64 * T1_MS;
+/// Transactions whose time is over are forgotten in batches at most this often when no
+/// request arrives to do it.
+const EXPIRY_BATCH_MS: u64 = 1_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TransactionKey(String);
@@ -151,6 +154,20 @@ impl ServerTransactions {
         }
     }
 
+    /// When the oldest entry's time is over, rounded up to the next `EXPIRY_BATCH_MS`, so
+    /// that a steady stream of them wakes the timer task once in that time.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.order
+            .front()
+            .map(|(at, _)| at.div_ceil(EXPIRY_BATCH_MS) * EXPIRY_BATCH_MS)
+    }
+
+    /// Gives back the room a burst left empty (`crate::capacity`).
+    pub fn shrink(&mut self) {
+        crate::capacity::shrink_map(&mut self.entries);
+        crate::capacity::shrink_queue(&mut self.order);
+    }
+
     /// Removes the entry that would expire first; false when there is none.
     fn drop_oldest(&mut self) -> bool {
         while let Some((at, key)) = self.order.pop_front() {
@@ -176,6 +193,19 @@ mod tests {
             Ok(Message::Request(r)) => r,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_oldest_transaction_says_when_it_is_due_in_batches() {
+        let mut t = ServerTransactions::new(10);
+        assert_eq!(t.next_expiry(), None, "nothing to forget, no wake-up");
+        let key = TransactionKey::of(&register("z9hG4bK1")).expect("key");
+        t.arrive(&key, 1_234);
+        let due = 1_234 + TIMER_J_MS;
+        assert_eq!(t.next_expiry(), Some(due.div_ceil(1_000) * 1_000));
+        t.expire(due);
+        assert!(t.is_empty());
+        assert_eq!(t.next_expiry(), None);
     }
 
     #[test]

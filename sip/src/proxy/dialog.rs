@@ -226,6 +226,14 @@ impl Dialogs {
     }
 }
 
+impl Dialogs {
+    /// Gives back the room a burst of calls left empty (`crate::capacity`).
+    pub(super) fn shrink(&mut self) {
+        crate::capacity::shrink_map(&mut self.by_call_id);
+        crate::capacity::shrink_map(&mut self.in_call);
+    }
+}
+
 fn untrack(in_call: &mut HashMap<String, u32>, info: &DialogInfo) {
     for account in [&info.meta.caller, &info.answered_by] {
         if let Some(n) = in_call.get_mut(account.as_str()) {

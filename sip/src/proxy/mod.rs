@@ -295,11 +295,30 @@ impl Proxy {
         }
         self.dialogs.expire(now);
         self.transactions.expire(now);
+        self.shrink();
     }
 
-    /// When `poll` next has something to do.
+    /// Gives back the room a burst of calls and transactions left empty.
+    fn shrink(&mut self) {
+        use crate::capacity::{shrink_map, shrink_queue};
+        shrink_map(&mut self.calls);
+        shrink_map(&mut self.calls_by_key);
+        shrink_queue(&mut self.finished);
+        shrink_map(&mut self.branches);
+        shrink_map(&mut self.relays);
+        self.dialogs.shrink();
+        self.transactions.shrink();
+    }
+
+    /// When `poll` next has something to do: a timer, or transactions to forget (which
+    /// arriving requests also do; this is for when none arrive, so a burst's transactions
+    /// and their responses do not stay in memory).
     pub fn next_deadline(&self) -> Option<u64> {
-        self.timers.first().map(|(at, _)| *at)
+        let timer = self.timers.first().map(|(at, _)| *at);
+        match (timer, self.transactions.next_expiry()) {
+            (Some(t), Some(x)) => Some(t.min(x)),
+            (t, x) => t.or(x),
+        }
     }
 
     /// A response from downstream: matched to a branch or a relayed request by our Via.
