@@ -120,3 +120,26 @@ async fn a_call_forwarded_by_another_node_is_taken_only_with_the_clusters_signat
     let taken = answer(&server, &invite("c4", &signed("c4")));
     assert!(taken.starts_with("SIP/2.0 480"), "{taken}");
 }
+
+#[tokio::test]
+async fn a_register_without_credentials_is_challenged_statelessly() {
+    let dir = tempfile::tempdir().unwrap();
+    let sip = bind(dir.path()).await;
+    let server = sip.server();
+    let source = porter_sip::registrar::Source {
+        transport: porter_sip::registrar::Transport::Udp,
+        addr: "127.0.0.9:5062".parse().unwrap(),
+    };
+    let register = "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.9:5062;branch=z9hG4bKstateless\r\nMax-Forwards: 70\r\nFrom: <sip:1000100001@127.0.0.1>;tag=a\r\nTo: <sip:1000100001@127.0.0.1>\r\nCall-ID: stateless-challenge\r\nCSeq: 1 REGISTER\r\nContact: <sip:1000100001@127.0.0.9:5062>\r\nContent-Length: 0\r\n\r\n";
+    let challenge = |out: Vec<porter_sip::proxy::Transmit>| {
+        let text = String::from_utf8_lossy(&out.last().expect("an answer").bytes).into_owned();
+        assert!(text.starts_with("SIP/2.0 401"), "{text}");
+        let nonce = text.split("nonce=\"").nth(1).expect("a nonce");
+        nonce.split('"').next().unwrap().to_owned()
+    };
+    // The same request again (a retransmission) is challenged afresh, not answered from a
+    // transaction kept for Timer J.
+    let first = challenge(server.handle_bytes(register.as_bytes(), source));
+    let again = challenge(server.handle_bytes(register.as_bytes(), source));
+    assert_ne!(first, again, "a fresh challenge each time");
+}

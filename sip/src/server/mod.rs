@@ -331,6 +331,13 @@ impl SipServer {
         if req.method == Method::Invite {
             return self.invite(req, source, now, out);
         }
+        // A REGISTER without credentials only gets a challenge: answered statelessly, like
+        // an INVITE's 407 (RFC 3261 §8.2.7). A retransmission gets a fresh challenge,
+        // which serves as well, and half of the REGISTER transactions Timer J would keep
+        // for 32 s are never made.
+        if req.method == Method::Register && req.headers.get(&HeaderName::Authorization).is_none() {
+            return reply(out, self.register(&req, source, now));
+        }
         let Some(key) = TransactionKey::of(&req) else {
             return;
         };
