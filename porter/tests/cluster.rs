@@ -629,6 +629,25 @@ async fn sim_over(nodes: &[Server], devices: &[u64]) -> tokio::process::Child {
         .unwrap()
 }
 
+/// A community `name` with six door phones (MACs `mac_prefix` 0–5) in one building, run by
+/// porter-sim over every node's gateway.
+async fn six_doors_over(
+    admin: &Client,
+    nodes: &[Server],
+    name: &str,
+    mac_prefix: &str,
+) -> (pb::Community, Vec<u64>, tokio::process::Child) {
+    let community = admin.create_community(name, pb::FeaturePlan::Premium).await;
+    let building = admin.create_building(community.id, "Main").await;
+    let mut doors = Vec::new();
+    for i in 0..6 {
+        let mac = format!("{mac_prefix}{i}");
+        doors.push(common::building_door(admin, building.id, &mac, &format!("Door {i}")).await);
+    }
+    let sim = sim_over(nodes, &doors).await;
+    (community, doors, sim)
+}
+
 /// Unlocks `device` through `client`: Ok once the device itself answered yes.
 async fn unlocked(client: &Client, device: u64) -> Result<(), Status> {
     let reply = client
@@ -652,16 +671,8 @@ async fn a_killed_nodes_devices_are_back_on_the_others_within_30_s() {
     let nats = OwnNats::start(&dir.path().join("nats")).await;
     let mut cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
     let admin = cluster.nodes[0].admin().await;
-    let community = admin
-        .create_community("Larch Gardens", pb::FeaturePlan::Premium)
-        .await;
-    let building = admin.create_building(community.id, "South").await;
-    let mut doors = Vec::new();
-    for i in 0..6 {
-        let mac = format!("0C1105C0000{i}");
-        doors.push(common::building_door(&admin, building.id, &mac, &format!("Door {i}")).await);
-    }
-    let _sim = sim_over(&cluster.nodes, &doors).await;
+    let (community, doors, _sim) =
+        six_doors_over(&admin, &cluster.nodes, "Larch Gardens", "0C1105C0000").await;
     let on3 = via(&admin, &cluster.nodes[2]).await;
     for &door in &doors {
         eventually_within(
@@ -833,16 +844,8 @@ async fn an_upgrade_rollout_led_by_a_killed_node_goes_on_from_another() {
     // Node 1 starts first, so it takes the "upgrades" lease and leads the rollouts.
     let mut cluster = start_cluster(&store, 3, &["--cluster-nats", &nats.url]).await;
     let admin = cluster.nodes[0].admin().await;
-    let community = admin
-        .create_community("Aspen Yard", pb::FeaturePlan::Premium)
-        .await;
-    let building = admin.create_building(community.id, "West").await;
-    let mut doors = Vec::new();
-    for i in 0..6 {
-        let mac = format!("0C1105E0000{i}");
-        doors.push(common::building_door(&admin, building.id, &mac, &format!("Door {i}")).await);
-    }
-    let _sim = sim_over(&cluster.nodes, &doors).await;
+    let (community, doors, _sim) =
+        six_doors_over(&admin, &cluster.nodes, "Aspen Yard", "0C1105E0000").await;
     let on3 = via(&admin, &cluster.nodes[2]).await;
     for &door in &doors {
         eventually_within(Duration::from_secs(30), "every door online", || {
