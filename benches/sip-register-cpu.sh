@@ -30,7 +30,7 @@ sipp 127.0.0.1:55360 -sf sip/tests/sipp/bench_register.xml -inf $W/r.csv -t u1 -
 S=$!
 sleep ${DELAY:-2}
 C0=$(awk '{print $14+$15}' /proc/$PID/stat)
-if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -F 1999 -g -p $PID -o /tmp/perf.data -- sleep 10 > /dev/null 2>&1; else sleep 10; fi
+if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -F 1999 ${PERF_CALLGRAPH:--g} -p $PID -o /tmp/perf.data -- sleep 10 > /dev/null 2>&1; else sleep 10; fi
 C1=$(awk '{print $14+$15}' /proc/$PID/stat)
 echo "cpu_us_per_register $(( (C1 - C0) * 1000000 / $(getconf CLK_TCK) / (${RATE:-8000} * 10) ))"
 wait $S || true

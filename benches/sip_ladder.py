@@ -16,6 +16,7 @@ import csv
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -108,13 +109,24 @@ def step(server, kind, rate, run):
              "-r", f"{per_client:.0f}", "-l", str(limit), "-m", str(count),
              "-nostdin", "-timeout", f"{int(STEP_SECS * 4 + 30)}s", "-max_socket", "2000",
              "-trace_stat", "-stf", os.path.join(out_dir, f"stat-{p}.csv"),
-             "-trace_rtt", "-rtt_freq", "100"],
+             "-trace_rtt", "-rtt_freq", "100", "-trace_screen"],
             cwd=out_dir, stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(out_dir, f"sipp-{p}.err"), "w")))
+    # PERF_STEP=porter-call-2000 (server-kind-rate) records that step's profile to
+    # /tmp/perf-<step>-<run>.data (perf, cpu-clock; the run counts from 0).
+    perf = None
+    if os.environ.get("PERF_STEP") == f"{server}-{kind}-{rate}":
+        perf = subprocess.Popen(
+            ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g",
+             "-p", ",".join(str(p) for p in conf["pids"]), "-o", f"/tmp/perf-{tag}.data"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for c in clients:
         c.wait()
     wall = time.monotonic() - t0
     cpu = cpu_secs(conf["pids"]) - cpu0
+    if perf:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
     drops = udp_drops(conf["port"]) - drops0
     ok = failed = retrans = 0
     for p in range(PARALLEL):

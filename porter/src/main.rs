@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc gives memory back to the system soon after it is freed; with glibc's malloc a
 /// burst of SIP traffic left its peak in RSS for good (docs/BENCHMARKS.md, "SIP memory").
+/// Built with `no_thp` (Cargo.toml): on transparent huge pages each piece of memory given
+/// back and touched again cost a 2 MiB page clear, a third of the CPU of a call burst.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

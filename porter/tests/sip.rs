@@ -133,3 +133,50 @@ async fn wrong_answers_are_refused_for_a_while_but_the_right_password_gets_throu
     );
     server.stop().await;
 }
+
+/// REGISTER has no server transaction: a retransmitted request (same Call-ID and CSeq) is
+/// known to the registrar and answered as the first time, without being applied twice.
+#[tokio::test]
+async fn a_retransmitted_register_is_answered_as_the_first_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (number, password) = sip_account(&server).await;
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    socket.connect(&server.sip_addr).await.unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let ask = |text: String| {
+        let socket = &socket;
+        async move {
+            socket.send(text.as_bytes()).await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(2), socket.recv(&mut buf))
+                .await
+                .expect("an answer")
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        }
+    };
+    let register = |cseq: u32, auth: &str| {
+        format!(
+            "REGISTER sip:porter SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKre{cseq}\r\nFrom: <sip:{number}@porter>;tag=r\r\nTo: <sip:{number}@porter>\r\nCall-ID: retransmitted-register\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{number}@127.0.0.1:{port}>;expires=600\r\n{auth}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let challenged = ask(register(1, "")).await;
+    assert!(challenged.starts_with("SIP/2.0 401"), "{challenged}");
+    let header = challenged
+        .lines()
+        .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .expect("a challenge");
+    let challenge = porter_sip::digest::Challenge::parse(header).unwrap();
+    let authorization = challenge.answer(&number, &password, "REGISTER", "sip:porter", "c0ffee");
+    let authed = register(2, &format!("Authorization: {authorization}\r\n"));
+    let first = ask(authed.clone()).await;
+    assert!(first.starts_with("SIP/2.0 200 OK"), "{first}");
+    let again = ask(authed).await;
+    assert!(again.starts_with("SIP/2.0 200 OK"), "{again}");
+    let to = |r: &str| r.lines().find(|l| l.starts_with("To:")).map(str::to_owned);
+    assert_eq!(to(&first), to(&again), "the same To tag");
+    let contacts = |r: &str| r.lines().filter(|l| l.starts_with("Contact:")).count();
+    assert_eq!((contacts(&first), contacts(&again)), (1, 1), "{again}");
+    server.stop().await;
+}

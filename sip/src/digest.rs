@@ -119,6 +119,8 @@ pub struct DigestAuth {
     ttl_secs: u64,
     /// Offered in this order, one WWW-Authenticate header each.
     algorithms: Vec<Algorithm>,
+    /// Nonces issued, counted from a random start.
+    issued: std::sync::atomic::AtomicU64,
 }
 
 impl DigestAuth {
@@ -126,7 +128,10 @@ impl DigestAuth {
         let mut secret = [0u8; 32];
         // Without randomness the nonces would be forgeable: refuse to run rather than do that.
         getrandom::fill(&mut secret).expect("the OS random source is unavailable");
+        let mut start = [0u8; 8];
+        getrandom::fill(&mut start).expect("the OS random source is unavailable");
         DigestAuth {
+            issued: std::sync::atomic::AtomicU64::new(u64::from_le_bytes(start)),
             realm: realm.to_owned(),
             secret,
             ttl_secs,
@@ -148,9 +153,12 @@ impl DigestAuth {
     }
 
     pub fn nonce(&self, now_secs: u64) -> String {
-        let mut r = [0u8; 8];
-        let _ = getrandom::fill(&mut r);
-        let (time, random) = (format!("{now_secs:x}"), hex::encode(r));
+        // Unique is what a nonce's middle needs (the MAC makes it unforgeable): a counter
+        // from a random start, not a system call for randomness on every challenge.
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (time, random) = (format!("{now_secs:x}"), format!("{n:016x}"));
         let mac = self.mac(&time, &random);
         format!("{time}.{random}.{mac}")
     }

@@ -255,6 +255,12 @@ impl Registrar {
         let cseq = req.headers.cseq().map_err(bad)?.seq;
         let mut list = self.bindings.get(aor).cloned().unwrap_or_default();
         list.retain(|b| b.expires_at_ms > now_ms);
+        // A binding made by this very Call-ID and CSeq: the request is a retransmission of
+        // one applied already (REGISTER has no server transaction to absorb it), answered
+        // with the bindings as they are, as the first time.
+        if list.iter().any(|b| b.cseq == cseq && b.call_id == call_id) {
+            return Ok(list);
+        }
 
         if contacts.contains(&Contact::Star) {
             if contacts.len() != 1 || header_expires != Some(0) {
@@ -523,7 +529,7 @@ mod tests {
         assert_eq!(
             r.register(
                 "1001",
-                &reg(5, "c", "<sip:1001@192.0.2.1>", Some(120)),
+                &reg(4, "c", "<sip:1001@192.0.2.1>", Some(120)),
                 SRC,
                 0
             ),
@@ -542,6 +548,39 @@ mod tests {
         r.register("1001", &reg(9, "c", "*", Some(0)), SRC, 0)
             .expect("star");
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_retransmission_is_answered_with_the_bindings_as_they_are() {
+        let mut r = Registrar::default();
+        let first = r
+            .register(
+                "1001",
+                &reg(5, "c", "<sip:1001@192.0.2.1>", Some(120)),
+                SRC,
+                0,
+            )
+            .expect("ok");
+        r.register(
+            "1001",
+            &reg(1, "d", "<sip:1001@192.0.2.2>", Some(600)),
+            SRC,
+            0,
+        )
+        .expect("a second contact");
+        // The first request again, a second later: nothing moves (its expiry is not
+        // extended), and the answer lists both bindings, like any 200 does.
+        let again = r
+            .register(
+                "1001",
+                &reg(5, "c", "<sip:1001@192.0.2.1>", Some(120)),
+                SRC,
+                1_000,
+            )
+            .expect("a retransmission is answered");
+        assert_eq!(again.len(), 2);
+        assert_eq!(again[0], first[0]);
+        assert_eq!(r.lookup("1001", 1_000), again);
     }
 
     #[test]

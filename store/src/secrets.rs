@@ -118,9 +118,78 @@ impl Sealer {
     }
 }
 
+/// Secrets opened on a hot path (the SIP password behind every REGISTER's and INVITE's
+/// digest), kept by their sealed form so each is decrypted once. A changed secret is a new
+/// sealed string (a fresh nonce each time), so an entry never goes stale; one left behind by
+/// a changed or deleted account only waits for the table to start over, which it does when
+/// full: memory stays bounded at `max` entries (about 150 bytes each).
+pub struct OpenedSecrets {
+    opened: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    max: usize,
+}
+
+impl std::fmt::Debug for OpenedSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OpenedSecrets(..)")
+    }
+}
+
+impl OpenedSecrets {
+    pub fn new(max: usize) -> OpenedSecrets {
+        OpenedSecrets {
+            opened: Default::default(),
+            max: max.max(1),
+        }
+    }
+
+    /// `sealer.open(sealed)`, decrypted at most once while it stays in the table.
+    pub fn open(&self, sealer: &Sealer, sealed: &str) -> Result<String> {
+        let table = || self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(plain) = table().get(sealed) {
+            return Ok(plain.clone());
+        }
+        let plain = sealer.open(sealed)?;
+        let mut opened = table();
+        if opened.len() >= self.max {
+            opened.clear();
+            opened.shrink_to_fit();
+        }
+        opened.insert(sealed.to_owned(), plain.clone());
+        Ok(plain)
+    }
+
+    pub fn len(&self) -> usize {
+        self.opened.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opened_secrets_are_kept_by_their_sealed_form_and_bounded() {
+        let sealer = Sealer::ephemeral().unwrap();
+        let cache = OpenedSecrets::new(2);
+        let a = sealer.seal("alpha").unwrap();
+        let b = sealer.seal("bravo").unwrap();
+        assert_eq!(cache.open(&sealer, &a).unwrap(), "alpha");
+        assert_eq!(cache.open(&sealer, &a).unwrap(), "alpha");
+        assert_eq!(cache.len(), 1);
+        // A new password is a new sealed string: never answered from the old entry.
+        let a2 = sealer.seal("alpha-2").unwrap();
+        assert_eq!(cache.open(&sealer, &b).unwrap(), "bravo");
+        assert_eq!(cache.open(&sealer, &a2).unwrap(), "alpha-2");
+        assert!(cache.len() <= 2, "bounded");
+        // What does not open is an error, and is not kept.
+        let other = Sealer::ephemeral().unwrap().seal("x").unwrap();
+        assert!(cache.open(&sealer, &other).is_err());
+        assert!(cache.len() <= 2);
+    }
 
     #[test]
     fn seal_open_and_key_file() {

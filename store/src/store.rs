@@ -43,6 +43,8 @@ struct Inner {
     /// The backend's node slot, the low bits of every id this node makes.
     node_slot: u64,
     sealer: crate::secrets::Sealer,
+    /// SIP passwords opened for digest checks (`sip_account`), decrypted once each.
+    sip_passwords: crate::secrets::OpenedSecrets,
     writer: tokio::sync::Mutex<()>,
     backend: Box<dyn Backend>,
     clock: Arc<dyn Clock>,
@@ -85,6 +87,8 @@ pub type Revocations = Arc<[crate::revocation::Revocation]>;
 
 /// Writes a slow subscriber may fall behind by before it is told it lagged.
 const CHANGE_FEED_DEPTH: usize = 256;
+/// SIP passwords kept opened: every account of a large node (about 40 MB when full).
+const SIP_PASSWORDS_KEPT: usize = 262_144;
 
 impl Store {
     /// Opens the embedded sled store in `dir` (created if missing).
@@ -149,6 +153,7 @@ impl Store {
                 node_slot: u64::from(backend.node_slot()),
                 dir: RwLock::new(dir),
                 sealer,
+                sip_passwords: crate::secrets::OpenedSecrets::new(SIP_PASSWORDS_KEPT),
                 writer: tokio::sync::Mutex::new(()),
                 backend,
                 clock,
@@ -276,6 +281,12 @@ impl Store {
     /// Seals and opens secrets at rest (SIP and camera passwords).
     pub fn sealer(&self) -> &crate::secrets::Sealer {
         &self.inner.sealer
+    }
+
+    /// A sealed SIP password, opened (once while it is kept: this runs on every REGISTER
+    /// and INVITE).
+    pub(crate) fn open_sip_password(&self, sealed: &str) -> Result<String> {
+        self.inner.sip_passwords.open(&self.inner.sealer, sealed)
     }
 
     pub fn now_ms(&self) -> i64 {

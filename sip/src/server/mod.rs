@@ -331,11 +331,12 @@ impl SipServer {
         if req.method == Method::Invite {
             return self.invite(req, source, now, out);
         }
-        // A REGISTER without credentials only gets a challenge: answered statelessly, like
-        // an INVITE's 407 (RFC 3261 §8.2.7). A retransmission gets a fresh challenge,
-        // which serves as well, and half of the REGISTER transactions Timer J would keep
-        // for 32 s are never made.
-        if req.method == Method::Register && req.headers.get(&HeaderName::Authorization).is_none() {
+        // REGISTER is answered without a server transaction: a retransmission is known to
+        // the registrar by its Call-ID and CSeq (RFC 3261 §10.3 step 7) and answered with
+        // the bindings as they are, which is what the first answer said; one without
+        // credentials gets a fresh challenge, which serves as well. No REGISTER is kept for
+        // Timer J's 32 s, the bulk of a busy registrar's table.
+        if req.method == Method::Register {
             return reply(out, self.register(&req, source, now));
         }
         let Some(key) = TransactionKey::of(&req) else {
@@ -369,7 +370,6 @@ impl SipServer {
             Some(r) => Some(r),
             None if in_dialog => return,
             None => Some(match req.method {
-                Method::Register => self.register(&req, source, now),
                 Method::Options => {
                     let mut r = req.response(200, "OK", Some(&to_tag(&req)));
                     r.headers.push(HeaderName::Allow, ALLOW);

@@ -69,7 +69,7 @@ impl Store {
                 .then(|| (a.sip_password_sealed.clone(), a.community_id, owner))
         })?;
         Some(SipAccount {
-            password: self.sealer().open(&sealed).ok()?,
+            password: self.open_sip_password(&sealed).ok()?,
             number: number.to_owned(),
             community_id,
             owner,
