@@ -112,10 +112,11 @@ def step(server, kind, rate, run):
              "-trace_rtt", "-rtt_freq", "100", "-trace_screen"],
             cwd=out_dir, stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(out_dir, f"sipp-{p}.err"), "w")))
-    # PERF_STEP=porter-call-2000 (server-kind-rate) records that step's profile to
-    # /tmp/perf-<step>-<run>.data (perf, cpu-clock; the run counts from 0).
+    # PERF_STEP=porter-call-2000 (server-kind-rate, every run) or porter-call-2000-1 (that
+    # run only, counted from 0) records the step's profile to /tmp/perf-<step>-<run>.data
+    # (perf, cpu-clock; the profiler's own cost is counted in the step's CPU).
     perf = None
-    if os.environ.get("PERF_STEP") == f"{server}-{kind}-{rate}":
+    if os.environ.get("PERF_STEP") in (tag, f"{server}-{kind}-{rate}"):
         perf = subprocess.Popen(
             ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g",
              "-p", ",".join(str(p) for p in conf["pids"]), "-o", f"/tmp/perf-{tag}.data"],

@@ -1,5 +1,6 @@
 //! `porter`: the server (`porter serve`) and its admin command-line client (`porter admin`).
 
+mod allocator;
 mod bootstrap;
 mod calls;
 mod config;
@@ -9,13 +10,6 @@ mod serve;
 mod signal;
 
 use clap::{Parser, Subcommand};
-
-/// mimalloc gives memory back to the system soon after it is freed; with glibc's malloc a
-/// burst of SIP traffic left its peak in RSS for good (docs/BENCHMARKS.md, "SIP memory").
-/// Built with `no_thp` (Cargo.toml): on transparent huge pages each piece of memory given
-/// back and touched again cost a 2 MiB page clear, a third of the CPU of a call burst.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(

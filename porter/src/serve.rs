@@ -203,6 +203,7 @@ pub async fn run(
     if let Some(cluster) = cluster {
         servers_running.spawn(cluster.run(shutdown.clone()));
     }
+    servers_running.spawn(crate::allocator::give_memory_back(shutdown.clone()));
     let admin = tokio::spawn(admin.run(shutdown.clone()));
     // Last: scripts and tests take this line to mean every listener is up.
     announce(&format!("admin listening on {admin_addr}"));

@@ -253,6 +253,17 @@ impl Registrar {
         let header_expires = req.headers.expires().map_err(bad)?;
         let call_id = req.headers.call_id().map_err(bad)?.to_owned();
         let cseq = req.headers.cseq().map_err(bad)?.seq;
+        if let Some(refreshed) = self.refresh_in_place(
+            aor,
+            &contacts,
+            header_expires,
+            &call_id,
+            cseq,
+            source,
+            now_ms,
+        ) {
+            return refreshed;
+        }
         let mut list = self.bindings.get(aor).cloned().unwrap_or_default();
         list.retain(|b| b.expires_at_ms > now_ms);
         // A binding made by this very Call-ID and CSeq: the request is a retransmission of
@@ -322,6 +333,69 @@ impl Registrar {
         }
         self.store(aor, list.clone());
         Ok(list)
+    }
+
+    /// The common REGISTER, a device refreshing its one binding: updated where it lies
+    /// instead of the account's list made anew, so a long-lived binding keeps its memory
+    /// (made anew under load, bindings ended up spread over the pages of a burst's
+    /// short-lived allocations and kept them all in RSS). None when the request is anything
+    /// else, or when a retransmission or refusal is for the general path to answer.
+    #[allow(clippy::too_many_arguments)]
+    fn refresh_in_place(
+        &mut self,
+        aor: &str,
+        contacts: &[Contact],
+        header_expires: Option<u32>,
+        call_id: &str,
+        cseq: u32,
+        source: Source,
+        now_ms: u64,
+    ) -> Option<Result<Vec<Binding>, RegisterError>> {
+        let [Contact::Addr(addr)] = contacts else {
+            return None;
+        };
+        let expires = match addr.params.get("expires") {
+            Some(Some(v)) => crate::message::delta_seconds(v, "Contact").ok()?,
+            Some(None) => return None,
+            None => header_expires.unwrap_or(self.config.default_expires),
+        };
+        if expires < self.config.min_expires {
+            return None;
+        }
+        let list = self.bindings.get_mut(aor)?;
+        if list.iter().any(|b| b.expires_at_ms <= now_ms) {
+            return None;
+        }
+        let all_direct = |l: &[Binding]| l.iter().all(crate::router::is_direct);
+        let was_direct = all_direct(list);
+        let b = list.iter_mut().find(|b| same_contact(&b.contact, addr))?;
+        let instance = addr.params.get("+sip.instance").flatten();
+        if b.instance.as_deref() != instance || (b.call_id == call_id && cseq <= b.cseq) {
+            return None;
+        }
+        // A device that registers again from a new address (a NAT's new port, a new
+        // connection) moves its binding with it.
+        b.source = source;
+        let registered_params =
+            (addr.params.0.iter()).filter(|(n, _)| !n.eq_ignore_ascii_case("expires"));
+        if b.contact.display != addr.display || !b.contact.params.0.iter().eq(registered_params) {
+            let mut contact = addr.clone();
+            contact.params.remove("expires");
+            b.contact = contact;
+        }
+        if b.call_id != call_id {
+            b.call_id.clear();
+            b.call_id.push_str(call_id);
+        }
+        b.cseq = cseq;
+        b.expires_at_ms = now_ms + u64::from(expires.min(self.config.max_expires)) * 1000;
+        let refreshed = list.clone();
+        // The contact stayed; how other nodes reach the account changes only if whether
+        // they may ring it directly did (`reach_changed`).
+        if was_direct != all_direct(&refreshed) {
+            self.changed(aor);
+        }
+        Some(Ok(refreshed))
     }
 
     fn store(&mut self, aor: &str, list: Vec<Binding>) {
@@ -486,6 +560,93 @@ mod tests {
         )
         .expect("remove");
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_refresh_updates_its_binding_and_nothing_else() {
+        let mut r = Registrar::default();
+        r.register(
+            "1001",
+            &reg(1, "c", "<sip:1001@192.0.2.1>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        r.register(
+            "1001",
+            &reg(1, "d", "<sip:1001@192.0.2.2>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("a second contact");
+        // A new Call-ID (a restarted device) with a new parameter on its contact.
+        let b = r
+            .register(
+                "1001",
+                &reg(1, "e", "<sip:1001@192.0.2.1>;x=1", Some(600)),
+                SRC,
+                1_000,
+            )
+            .expect("refresh");
+        let a = b
+            .iter()
+            .find(|b| b.contact.uri.host.to_string() == "192.0.2.1");
+        let a = a.expect("the refreshed binding");
+        assert_eq!(
+            (a.expires_at_ms, a.call_id.as_str(), a.cseq),
+            (601_000, "e", 1)
+        );
+        assert_eq!(a.contact.params.get("x"), Some(Some("1")));
+        assert_eq!(a.contact.params.get("expires"), None);
+        assert_eq!((b.len(), r.len()), (2, 2));
+        assert_eq!(
+            r.lookup("1001", 121_000).len(),
+            1,
+            "the other one is untouched"
+        );
+        // The same contact from another address is a move: the binding follows it, and
+        // other nodes are told when that decides whether they may ring it directly.
+        r.track_changes();
+        let moved = Source {
+            transport: Transport::Udp,
+            addr: "192.0.2.1:5070".parse().expect("addr"),
+        };
+        let b = r
+            .register(
+                "1001",
+                &reg(2, "e", "<sip:1001@192.0.2.1>", Some(600)),
+                moved,
+                2_000,
+            )
+            .expect("moved");
+        assert!(
+            b.iter()
+                .any(|b| b.source == moved && b.expires_at_ms == 602_000)
+        );
+        assert_eq!(r.len(), 2);
+        assert!(r.take_changes().is_empty(), "still reached directly");
+        // An account whose one binding was reached directly, now from behind a NAT.
+        r.register(
+            "1002",
+            &reg(1, "f", "<sip:1002@192.0.2.1>", Some(600)),
+            SRC,
+            3_000,
+        )
+        .expect("a direct binding");
+        assert_eq!(r.take_changes().len(), 1, "a new account");
+        let natted = Source {
+            transport: Transport::Udp,
+            addr: "198.51.100.7:40000".parse().expect("addr"),
+        };
+        r.register(
+            "1002",
+            &reg(2, "f", "<sip:1002@192.0.2.1>", Some(600)),
+            natted,
+            4_000,
+        )
+        .expect("behind a NAT now");
+        assert_eq!(r.take_changes().len(), 1, "no longer reached directly");
+        assert_eq!(r.len(), 3);
     }
 
     #[test]

@@ -83,7 +83,12 @@ fn check_common(h: &Headers) -> Result<CSeq, ParseError> {
     h.to()?;
     h.call_id()?;
     // Every Via must parse, not only the top one: a response travels back along them.
-    if h.vias()?.is_empty() {
+    let mut vias = 0;
+    for v in h.all(&HeaderName::Via) {
+        Via::parse(v)?;
+        vias += 1;
+    }
+    if vias == 0 {
         return Err(ParseError::MissingHeader("Via"));
     }
     h.cseq()

@@ -2,6 +2,8 @@
 //! expanded, list headers split) and the body by Content-Length, for datagrams and for
 //! streams (RFC 3261 §7.5, §18.3).
 
+use std::borrow::Cow;
+
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
@@ -189,16 +191,18 @@ fn parse_head(head: &[u8]) -> Result<(StartLine, Headers, Option<usize>), ParseE
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start = parse_start(lines.next().unwrap_or_default())?;
     // Join folded lines first: a line starting with white space continues the last one.
-    let mut raw: Vec<String> = Vec::new();
+    // Lines stay borrowed from the datagram unless they are folded (rare).
+    let mut raw: Vec<Cow<'_, str>> = Vec::with_capacity(16);
     for line in lines {
         if line.starts_with([' ', '\t']) {
             let last = raw
                 .last_mut()
-                .ok_or_else(|| ParseError::StartLine("folded line before any header".into()))?;
+                .ok_or_else(|| ParseError::StartLine("folded line before any header".into()))?
+                .to_mut();
             last.push(' ');
             last.push_str(trim_ws(line));
         } else {
-            raw.push(line.to_owned());
+            raw.push(Cow::Borrowed(line));
         }
     }
     let mut headers = Headers(Vec::with_capacity(raw.len() + 2));

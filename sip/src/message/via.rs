@@ -24,8 +24,8 @@ impl Via {
         let bad = |reason: String| ParseError::header("Via", reason);
         // `SIP / 2.0 / UDP` may have white space around each slash.
         let mut rest = trim_ws(value);
-        let mut protocol = Vec::with_capacity(3);
-        for i in 0..3 {
+        let mut protocol = [""; 3];
+        for (i, slot) in protocol.iter_mut().enumerate() {
             let end = if i < 2 {
                 rest.find('/')
                     .ok_or_else(|| bad(format!("expected SIP/2.0/transport in {value:?}")))?
@@ -37,7 +37,7 @@ impl Via {
             if !is_token_str(part) {
                 return Err(bad(format!("bad protocol part {part:?}")));
             }
-            protocol.push(part);
+            *slot = part;
             rest = trim_ws(&rest[end + usize::from(i < 2)..]);
         }
         if !protocol[0].eq_ignore_ascii_case("SIP") || protocol[1] != "2.0" {
@@ -51,7 +51,11 @@ impl Via {
             None => (rest, ""),
         };
         // `host : port` may carry white space around the colon.
-        let sent_by: String = sent_by.split([' ', '\t']).collect();
+        let sent_by: std::borrow::Cow<'_, str> = if sent_by.contains([' ', '\t']) {
+            sent_by.split([' ', '\t']).collect::<String>().into()
+        } else {
+            sent_by.into()
+        };
         let (host, port) = split_host_port(&sent_by).map_err(bad)?;
         Ok(Via {
             transport: protocol[2].to_ascii_uppercase(),
