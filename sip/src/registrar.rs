@@ -359,7 +359,8 @@ impl Registrar {
             Some(None) => return None,
             None => header_expires.unwrap_or(self.config.default_expires),
         };
-        if expires < self.config.min_expires {
+        // A removal (0) or a refusal (423) is the general path's.
+        if expires == 0 || expires < self.config.min_expires {
             return None;
         }
         let list = self.bindings.get_mut(aor)?;
@@ -647,6 +648,29 @@ mod tests {
         .expect("behind a NAT now");
         assert_eq!(r.take_changes().len(), 1, "no longer reached directly");
         assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn a_removal_removes_even_with_no_minimum_expiry() {
+        let mut r = Registrar::new(RegistrarConfig {
+            min_expires: 0,
+            ..RegistrarConfig::default()
+        });
+        r.register(
+            "1001",
+            &reg(1, "c", "<sip:1001@192.0.2.1>", Some(120)),
+            SRC,
+            0,
+        )
+        .expect("ok");
+        r.register(
+            "1001",
+            &reg(2, "c", "<sip:1001@192.0.2.1>", Some(0)),
+            SRC,
+            1_000,
+        )
+        .expect("removed");
+        assert!(r.is_empty());
     }
 
     #[test]
