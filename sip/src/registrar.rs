@@ -287,13 +287,7 @@ impl Registrar {
         }
         for c in contacts {
             let Contact::Addr(mut addr) = c else { continue };
-            let expires = match addr.params.get("expires") {
-                Some(Some(v)) => crate::message::delta_seconds(v, "Contact").map_err(bad)?,
-                Some(None) => {
-                    return Err(RegisterError::Bad("Contact expires without a value".into()));
-                }
-                None => header_expires.unwrap_or(self.config.default_expires),
-            };
+            let expires = self.contact_expires(&addr, header_expires)?;
             if expires > 0 && expires < self.config.min_expires {
                 return Err(RegisterError::TooBrief(self.config.min_expires));
             }
@@ -335,6 +329,21 @@ impl Registrar {
         Ok(list)
     }
 
+    /// How long a Contact asks to be bound: its own `expires`, else the request's Expires,
+    /// else the default (before the registrar's bounds).
+    fn contact_expires(
+        &self,
+        addr: &NameAddr,
+        header_expires: Option<u32>,
+    ) -> Result<u32, RegisterError> {
+        match addr.params.get("expires") {
+            Some(Some(v)) => crate::message::delta_seconds(v, "Contact")
+                .map_err(|e| RegisterError::Bad(e.to_string())),
+            Some(None) => Err(RegisterError::Bad("Contact expires without a value".into())),
+            None => Ok(header_expires.unwrap_or(self.config.default_expires)),
+        }
+    }
+
     /// The common REGISTER, a device refreshing its one binding: updated where it lies
     /// instead of the account's list made anew, so a long-lived binding keeps its memory
     /// (made anew under load, bindings ended up spread over the pages of a burst's
@@ -354,11 +363,7 @@ impl Registrar {
         let [Contact::Addr(addr)] = contacts else {
             return None;
         };
-        let expires = match addr.params.get("expires") {
-            Some(Some(v)) => crate::message::delta_seconds(v, "Contact").ok()?,
-            Some(None) => return None,
-            None => header_expires.unwrap_or(self.config.default_expires),
-        };
+        let expires = self.contact_expires(addr, header_expires).ok()?;
         // A removal (0) or a refusal (423) is the general path's.
         if expires == 0 || expires < self.config.min_expires {
             return None;
@@ -367,7 +372,9 @@ impl Registrar {
         if list.iter().any(|b| b.expires_at_ms <= now_ms) {
             return None;
         }
-        let all_direct = |l: &[Binding]| l.iter().all(crate::router::is_direct);
+        // Only a cluster node tracks how its accounts are reached.
+        let tracking = self.changes.is_some();
+        let all_direct = |l: &[Binding]| tracking && l.iter().all(crate::router::is_direct);
         let was_direct = all_direct(list);
         let b = list.iter_mut().find(|b| same_contact(&b.contact, addr))?;
         let instance = addr.params.get("+sip.instance").flatten();
