@@ -60,7 +60,7 @@ start_porter() {
   PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
     --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 \
     --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
-    --log warn,porter_sip::server::udp=info >> "$WORK/porter.log" 2>&1 &
+    --log warn,porter_sip::server::udp=${UDP_LOG:-info} >> "$WORK/porter.log" 2>&1 &
   PORTER_PID=$!
   PIDS+=("$PORTER_PID")
   for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/porter.log" && break; sleep 0.1; done

@@ -58,8 +58,9 @@ pub struct SipConfig {
     pub registrar: RegistrarConfig,
     /// The largest message accepted on any transport (default 16 KiB).
     pub max_message: usize,
-    /// Tasks receiving and handling SIP over UDP at once, all on the one socket (default:
-    /// one per core), so a burst of datagrams is spread over every core.
+    /// Tasks receiving and handling SIP over UDP at most, all on the one socket (default:
+    /// one per core): past the first, they are called in when datagrams queue, so a burst
+    /// is spread over every core and a trickle wakes one task per datagram.
     pub udp_workers: usize,
     /// The UDP socket's receive buffer asked of the kernel, in bytes (default 4 MiB): what
     /// absorbs a burst while the workers are busy. As root it is set past the system's
