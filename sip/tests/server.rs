@@ -12,6 +12,10 @@ use porter_store::{Store, SystemClock};
 
 /// The SIP server on loopback ports, on an empty in-memory store.
 async fn bind(dir: &std::path::Path) -> SipListeners {
+    bind_with(dir, SipConfig::default()).await
+}
+
+async fn bind_with(dir: &std::path::Path, config: SipConfig) -> SipListeners {
     let identity =
         porter_edge::tls::load_or_create(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
     let loopback = "127.0.0.1:0".parse().unwrap();
@@ -19,7 +23,7 @@ async fn bind(dir: &std::path::Path) -> SipListeners {
         listen: loopback,
         tls_listen: loopback,
         ws_listen: loopback,
-        ..SipConfig::default()
+        ..config
     };
     SipListeners::bind(config, Store::in_memory(Arc::new(SystemClock)), &identity)
         .await
@@ -142,4 +146,60 @@ async fn a_register_without_credentials_is_challenged_statelessly() {
     let first = challenge(server.handle_bytes(register.as_bytes(), source));
     let again = challenge(server.handle_bytes(register.as_bytes(), source));
     assert_ne!(first, again, "a fresh challenge each time");
+}
+
+/// A burst bigger than one worker drains at once calls in the second worker, and every
+/// datagram of it is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_udp_burst_calls_in_a_helper_and_is_answered_in_full() {
+    const BURST: usize = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let config = SipConfig {
+        udp_workers: 2,
+        ..SipConfig::default()
+    };
+    let sip = bind_with(dir.path(), config).await;
+    let server = sip.server();
+    let addr = sip.addrs().udp_tcp;
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(sip.run(shutdown.clone()));
+
+    // Answers are read as they come, on a thread of their own: the runtime's two threads
+    // are busy with the server, and the client's buffer would overflow while they are.
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let me = client.local_addr().unwrap();
+    let reader = client.try_clone().unwrap();
+    let answers = tokio::task::spawn_blocking(move || {
+        let mut answered = std::collections::HashSet::new();
+        let mut buf = vec![0u8; 4096];
+        while answered.len() < BURST {
+            let Ok((n, _)) = reader.recv_from(&mut buf) else {
+                break;
+            };
+            let answer = String::from_utf8_lossy(&buf[..n]);
+            let call = answer.lines().find_map(|l| l.strip_prefix("Call-ID: "));
+            answered.insert(call.expect("a Call-ID").to_owned());
+        }
+        answered.len()
+    });
+    for i in 0..BURST {
+        let register = format!(
+            "REGISTER sip:{addr} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKburst{i}\r\nMax-Forwards: 70\r\nFrom: <sip:1000100001@{addr}>;tag=a\r\nTo: <sip:1000100001@{addr}>\r\nCall-ID: burst-{i}\r\nCSeq: 1 REGISTER\r\nContact: <sip:1000100001@{me}>\r\nContent-Length: 0\r\n\r\n"
+        );
+        client.send_to(register.as_bytes(), addr).unwrap();
+    }
+    assert_eq!(answers.await.unwrap(), BURST, "every REGISTER answered");
+    assert!(
+        server.udp_helper_call_ins() >= 1,
+        "the second worker was never called in"
+    );
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("run returned")
+        .unwrap();
 }

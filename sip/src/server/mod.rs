@@ -156,6 +156,8 @@ pub struct SipServer {
     tasks: TaskTracker,
     /// Wakes the timer task for an earlier deadline.
     timer: timers::TimerWake,
+    /// Times a UDP helper worker was called in by load (udp.rs), since start.
+    udp_helper_call_ins: std::sync::atomic::AtomicU64,
 }
 
 impl SipServer {
@@ -194,6 +196,7 @@ impl SipServer {
             stopping: CancellationToken::new(),
             tasks: TaskTracker::new(),
             timer: timers::TimerWake::default(),
+            udp_helper_call_ins: std::sync::atomic::AtomicU64::new(0),
             store,
             config,
         })
@@ -201,6 +204,13 @@ impl SipServer {
 
     pub fn config(&self) -> &SipConfig {
         &self.config
+    }
+
+    /// How many times, since start, a UDP worker beyond the first was called in because
+    /// datagrams queued: a server that calls them in all the time is busy on every worker.
+    pub fn udp_helper_call_ins(&self) -> u64 {
+        self.udp_helper_call_ins
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store's clock, so bindings and nonces expire on the same time as everything else.

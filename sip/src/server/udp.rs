@@ -101,6 +101,9 @@ impl Worker {
                 () = stop.cancelled() => return,
             }
             self.helpers.engaged.fetch_add(1, Ordering::Relaxed);
+            self.server
+                .udp_helper_call_ins
+                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!("SIP UDP helper called in");
             let stopped = self.help(&stop).await;
             tracing::debug!("SIP UDP helper stands down");
