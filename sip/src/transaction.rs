@@ -17,9 +17,15 @@ use crate::message::{BRANCH_COOKIE, Request};
 pub const T1_MS: u64 = 500;
 /// Timer J: how long an answered non-INVITE transaction absorbs retransmissions over UDP.
 pub const TIMER_J_MS: u64 = 64 * T1_MS;
-/// Transactions whose time is over are forgotten in batches at most this often when no
-/// request arrives to do it.
+/// What only costs memory once its time is over (an answered transaction, a finished
+/// call) is forgotten in batches at most this often when no request arrives to do it: a
+/// steady stream of them then wakes the timer task once a second, not once a millisecond.
 const EXPIRY_BATCH_MS: u64 = 1_000;
+
+/// `at_ms` rounded up to the next expiry batch (`EXPIRY_BATCH_MS`).
+pub fn expiry_batch(at_ms: u64) -> u64 {
+    at_ms.div_ceil(EXPIRY_BATCH_MS) * EXPIRY_BATCH_MS
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TransactionKey(String);
@@ -154,12 +160,9 @@ impl ServerTransactions {
         }
     }
 
-    /// When the oldest entry's time is over, rounded up to the next `EXPIRY_BATCH_MS`, so
-    /// that a steady stream of them wakes the timer task once in that time.
+    /// When the oldest entry's time is over, rounded up to its expiry batch.
     pub fn next_expiry(&self) -> Option<u64> {
-        self.order
-            .front()
-            .map(|(at, _)| at.div_ceil(EXPIRY_BATCH_MS) * EXPIRY_BATCH_MS)
+        self.order.front().map(|(at, _)| expiry_batch(*at))
     }
 
     /// Gives back the room a burst left empty (`crate::capacity`).

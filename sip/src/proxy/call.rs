@@ -80,7 +80,10 @@ pub(super) struct Call {
 
 impl Call {
     fn deadline(&self) -> Option<u64> {
-        let own = [self.stage_ends_at, self.resend.map(|r| r.at), self.ends_at];
+        // The end of a call only frees memory: batched, so that a stream of ended calls
+        // does not wake the timer task for each one.
+        let ends_at = self.ends_at.map(crate::transaction::expiry_batch);
+        let own = [self.stage_ends_at, self.resend.map(|r| r.at), ends_at];
         own.into_iter()
             .flatten()
             .chain(self.branches.iter().filter_map(Branch::deadline))

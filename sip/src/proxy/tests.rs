@@ -579,3 +579,20 @@ fn a_call_to_another_node_is_signed_and_its_dialog_leads_back_to_the_forwarding_
     assert_eq!(dialog.meta.forwarded_by, Some(node));
     assert_eq!(to(&out, CALLER)[0].fallback, Some(node));
 }
+
+#[test]
+fn an_answered_call_is_forgotten_on_an_expiry_batch_boundary() {
+    let (mut p, mut out) = ringing_a();
+    let inv_a = request(&to(&out, A)[0].bytes);
+    p.on_response(answer(&inv_a, 200, "ta"), 1_234, &mut out);
+    assert_eq!(p.counts().0, 1, "the call stays for late responses");
+    // Timer B after the answer, rounded up to a whole second: a stream of ended calls
+    // wakes the timer task once a second, not once for each call.
+    let forget_at = crate::transaction::expiry_batch(1_234 + TIMER_B_MS);
+    assert_eq!(forget_at % 1_000, 0);
+    assert_eq!(p.next_deadline(), Some(forget_at));
+    p.poll(forget_at - 1, &mut out);
+    assert_eq!(p.counts().0, 1, "not before the batch");
+    p.poll(forget_at, &mut out);
+    assert_eq!(p.counts().0, 0, "gone with the batch");
+}
