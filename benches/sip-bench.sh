@@ -15,6 +15,8 @@
 #
 #   benches/sip-bench.sh                       (defaults below; needs sip-tester, kamailio)
 #   REPEATS=3 STEP_SECS=15 REG_STEPS="4000 8000 12000 16000 20000" benches/sip-bench.sh
+#   PORTER_B=/tmp/porter-old benches/sip-bench.sh   (a second Porter build in the same
+#     ladder, "porter-b": an A/B of two builds on the same accounts, steps and noise)
 #
 # Only what this script started is stopped, by PID. Results go to stdout; docs/BENCHMARKS.md
 # records runs.
@@ -54,18 +56,23 @@ SIP_PORT=55060
 KAM_PORT=55062
 export UAS_BASE=56000
 
+SIP_PORT_B=55064
+ADMIN_B=127.0.0.1:55172
+
 # --- accounts -------------------------------------------------------------------------
+# start_porter BINARY DATA-DIR ADMIN SIP-PORT LOG: sets STARTED_PID.
 start_porter() {
-  : > "$WORK/porter.log"
-  PORTER_ADMIN_PASSWORD=$PASSWORD $PORTER serve --data-dir "$WORK/data" --admin-listen $ADMIN \
+  : > "$5"
+  PORTER_ADMIN_PASSWORD=$PASSWORD $1 serve --data-dir "$2" --admin-listen "$3" \
     --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 \
-    --sip-listen 127.0.0.1:$SIP_PORT --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
-    --log warn,porter_sip::server::udp=${UDP_LOG:-info} >> "$WORK/porter.log" 2>&1 &
-  PORTER_PID=$!
-  PIDS+=("$PORTER_PID")
-  for _ in $(seq 1 300); do grep -q "admin listening" "$WORK/porter.log" && break; sleep 0.1; done
+    --sip-listen 127.0.0.1:$4 --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
+    --log warn,porter_sip::server::udp=${UDP_LOG:-info} >> "$5" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  for _ in $(seq 1 300); do grep -q "admin listening" "$5" && break; sleep 0.1; done
 }
-start_porter
+start_porter "$PORTER" "$WORK/data" "$ADMIN" "$SIP_PORT" "$WORK/porter.log"
+PORTER_PID=$STARTED_PID
 # An installer has 99,999 device SIP numbers (the manual's numbering), so the accounts are
 # made 50,000 at a time under installer accounts of their own.
 export HOME="$WORK/home"
@@ -167,7 +174,14 @@ CFG
 # cost.
 kill "$PORTER_PID"
 wait "$PORTER_PID" 2>/dev/null || true
-start_porter
+[ -z "${PORTER_B:-}" ] || cp -r "$WORK/data" "$WORK/data-b"
+start_porter "$PORTER" "$WORK/data" "$ADMIN" "$SIP_PORT" "$WORK/porter.log"
+PORTER_PID=$STARTED_PID
+PORTER_B_PID=
+if [ -n "${PORTER_B:-}" ]; then
+  start_porter "$PORTER_B" "$WORK/data-b" "$ADMIN_B" "$SIP_PORT_B" "$WORK/porter-b.log"
+  PORTER_B_PID=$STARTED_PID
+fi
 kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 > "$WORK/kamailio.log" 2>&1 &
 KAM_MAIN=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/kamailio.log" 2>/dev/null && break; sleep 0.1; done
@@ -187,11 +201,17 @@ for p in $(seq 0 $((PARALLEL - 1))); do
   PIDS+=("$!")
 done
 rss() { awk '/VmRSS/ {print $2}' "/proc/$PORTER_PID/status"; }
+# With KEEP_WORK, where the RSS lies at each point (WORK/smaps-<point>, WORK/threads-<point>).
+rss_detail() {
+  [ -n "${KEEP_WORK:-}" ] || return 0
+  cat "/proc/$PORTER_PID/smaps" > "$WORK/smaps-$1" 2>/dev/null || true
+  ls "/proc/$PORTER_PID/task" | wc -l > "$WORK/threads-$1" 2>/dev/null || true
+}
 echo "porter_rss_kb_fresh $(rss)"
 # Every account registered once on each server before the ladder: the call steps need the
 # bindings, and Porter's RSS is measured against this.
 REG_PIDS=()
-for port in $SIP_PORT $KAM_PORT; do
+for port in $SIP_PORT $KAM_PORT ${PORTER_B_PID:+$SIP_PORT_B}; do
   for p in $(seq 0 $((PARALLEL - 1))); do
     sipp 127.0.0.1:$port -sf "$SCENARIOS/bench_register.xml" -inf "$WORK/register-$p.csv" \
       -t u1 -i 127.0.0.1 -p 0 -key uas "127.0.0.1:$((UAS_BASE + p))" -r 1000 \
@@ -201,10 +221,17 @@ for port in $SIP_PORT $KAM_PORT; do
 done
 for p in "${REG_PIDS[@]}"; do wait "$p" || true; done
 echo "porter_rss_kb_registered $(rss)"
-SERVERS=$(printf '{"porter": {"port": %s, "pids": [%s]}, "kamailio": {"port": %s, "pids": [%s]}}' \
+rss_detail registered
+SERVERS=$(printf '{"porter": {"port": %s, "pids": [%s]}, "kamailio": {"port": %s, "pids": [%s]}' \
   "$SIP_PORT" "$PORTER_PID" "$KAM_PORT" "$(echo $KAM_PIDS | tr ' ' ',')")
+if [ -n "$PORTER_B_PID" ]; then
+  SERVERS="$SERVERS, \"porter-b\": {\"port\": $SIP_PORT_B, \"pids\": [$PORTER_B_PID]}"
+fi
+SERVERS="$SERVERS}"
 export SERVERS
 python3 benches/sip_ladder.py
 echo "porter_rss_kb_after_ladder $(rss)"
+rss_detail after_ladder
 sleep "$RSS_WAIT"
 echo "porter_rss_kb_${RSS_WAIT}s_after_ladder $(rss)"
+rss_detail waited
