@@ -16,7 +16,9 @@
 #   benches/sip-bench.sh                       (defaults below; needs sip-tester, kamailio)
 #   REPEATS=3 STEP_SECS=15 REG_STEPS="4000 8000 12000 16000 20000" benches/sip-bench.sh
 #   PORTER_B=/tmp/porter-old benches/sip-bench.sh   (a second Porter build in the same
-#     ladder, "porter-b": an A/B of two builds on the same accounts, steps and noise)
+#     ladder, "porter-b": an A/B of two builds on the same accounts, steps and noise;
+#     PORTER_B_ARGS adds flags to it, e.g. PORTER_B=target/release/porter
+#     PORTER_B_ARGS="--sip-udp-workers 1" for an A/B of one setting)
 #
 # Only what this script started is stopped, by PID. Results go to stdout; docs/BENCHMARKS.md
 # records runs.
@@ -60,13 +62,14 @@ SIP_PORT_B=55064
 ADMIN_B=127.0.0.1:55172
 
 # --- accounts -------------------------------------------------------------------------
-# start_porter BINARY DATA-DIR ADMIN SIP-PORT LOG: sets STARTED_PID.
+# start_porter BINARY DATA-DIR ADMIN SIP-PORT LOG [FLAGS...]: sets STARTED_PID.
 start_porter() {
   : > "$5"
+  local extra=("${@:6}")
   PORTER_ADMIN_PASSWORD=$PASSWORD $1 serve --data-dir "$2" --admin-listen "$3" \
     --gateway-listen 127.0.0.1:0 --gateway-ws-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 \
     --sip-listen 127.0.0.1:$4 --sip-tls-listen 127.0.0.1:0 --sip-ws-listen 127.0.0.1:0 \
-    --log warn,porter_sip::server::udp=${UDP_LOG:-info} >> "$5" 2>&1 &
+    --log warn,porter_sip::server::udp=${UDP_LOG:-info} "${extra[@]}" >> "$5" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
   for _ in $(seq 1 300); do grep -q "admin listening" "$5" && break; sleep 0.1; done
@@ -179,7 +182,8 @@ start_porter "$PORTER" "$WORK/data" "$ADMIN" "$SIP_PORT" "$WORK/porter.log"
 PORTER_PID=$STARTED_PID
 PORTER_B_PID=
 if [ -n "${PORTER_B:-}" ]; then
-  start_porter "$PORTER_B" "$WORK/data-b" "$ADMIN_B" "$SIP_PORT_B" "$WORK/porter-b.log"
+  # shellcheck disable=SC2086 # PORTER_B_ARGS is a list of flags
+  start_porter "$PORTER_B" "$WORK/data-b" "$ADMIN_B" "$SIP_PORT_B" "$WORK/porter-b.log" ${PORTER_B_ARGS:-}
   PORTER_B_PID=$STARTED_PID
 fi
 kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 > "$WORK/kamailio.log" 2>&1 &

@@ -1,35 +1,84 @@
 //! Messages to bytes. Headers print one per line with canonical names; Content-Length is
 //! always written last, from the body.
+//!
+//! Every message the server sends passes through here, so a message is written into one
+//! buffer sized for it up front, headers copied as they are rather than through the
+//! formatting machinery.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::headers::Headers;
 use super::{Message, Request, Response, SIP_VERSION};
 
-fn write_headers(out: &mut String, headers: &Headers, body: &Bytes) {
+/// Room for a start line: longer ones (a long Request-URI) grow the buffer once.
+const START_LINE: usize = 128;
+/// `Content-Length: ` with up to 20 digits and the blank line.
+const CONTENT_LENGTH: usize = 40;
+
+fn buffer(headers: &Headers, body: &Bytes) -> Vec<u8> {
+    let headers_len: usize = headers
+        .0
+        .iter()
+        .map(|h| h.name.as_str().len() + 2 + h.value.len() + 2)
+        .sum();
+    Vec::with_capacity(START_LINE + headers_len + CONTENT_LENGTH + body.len())
+}
+
+fn finish(mut out: Vec<u8>, headers: &Headers, body: &Bytes) -> Bytes {
     for h in &headers.0 {
-        let _ = write!(out, "{}: {}\r\n", h.name, h.value);
+        out.extend_from_slice(h.name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(h.value.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
-    let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
+    out.extend_from_slice(b"Content-Length: ");
+    push_decimal(&mut out, body.len());
+    out.extend_from_slice(b"\r\n\r\n");
+    out.extend_from_slice(body);
+    Bytes::from(out)
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // n % 10 < 10, so the cast keeps the value.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 impl Request {
     pub fn to_bytes(&self) -> Bytes {
-        let mut head = String::with_capacity(512);
-        let _ = write!(head, "{} {} {SIP_VERSION}\r\n", self.method, self.uri);
-        write_headers(&mut head, &self.headers, &self.body);
-        join(head, &self.body)
+        let mut out = buffer(&self.headers, &self.body);
+        out.extend_from_slice(self.method.as_str().as_bytes());
+        out.push(b' ');
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{}", self.uri);
+        out.push(b' ');
+        out.extend_from_slice(SIP_VERSION.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        finish(out, &self.headers, &self.body)
     }
 }
 
 impl Response {
     pub fn to_bytes(&self) -> Bytes {
-        let mut head = String::with_capacity(512);
-        let _ = write!(head, "{SIP_VERSION} {} {}\r\n", self.status, self.reason);
-        write_headers(&mut head, &self.headers, &self.body);
-        join(head, &self.body)
+        let mut out = buffer(&self.headers, &self.body);
+        out.extend_from_slice(SIP_VERSION.as_bytes());
+        out.push(b' ');
+        push_decimal(&mut out, usize::from(self.status));
+        out.push(b' ');
+        out.extend_from_slice(self.reason.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        finish(out, &self.headers, &self.body)
     }
 }
 
@@ -42,12 +91,16 @@ impl Message {
     }
 }
 
-fn join(head: String, body: &Bytes) -> Bytes {
-    if body.is_empty() {
-        return Bytes::from(head);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_print_as_numbers() {
+        for n in [0usize, 7, 10, 180, 65_535, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
-    let mut out = BytesMut::with_capacity(head.len() + body.len());
-    out.put_slice(head.as_bytes());
-    out.put_slice(body);
-    out.freeze()
 }

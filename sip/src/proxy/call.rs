@@ -458,25 +458,30 @@ impl Proxy {
                 let pass_up =
                     resp.status > 100 && call.state == State::Proceeding && !branch.abandoned;
                 if pass_up {
-                    call.send_up(
-                        upstream(resp.clone(), Some(&call.caller_cseq)).to_bytes(),
-                        out,
-                    );
+                    call.send_up(upstream(resp, Some(&call.caller_cseq)).to_bytes(), out);
                 }
             }
             2 => {
                 branch.state = BranchState::Terminated;
                 branch.resend = None;
                 branch.give_up_at = None;
-                let hop = branch.hop.clone();
-                let authenticated = branch.authenticated;
+                let answers = call.state == State::Proceeding;
+                let dialog = (answers && call.initial)
+                    .then(|| {
+                        DialogInfo::of(&call.invite, &resp, call.upstream, &branch.hop, &call.meta)
+                    })
+                    .flatten()
+                    .map(|mut info| {
+                        info.cseq_offset = u32::from(branch.authenticated);
+                        info
+                    });
                 // Every 2xx goes up, late ones too: the caller ends the dialogs it does not want.
                 out.push(Transmit {
                     to: call.upstream,
                     fallback: None,
-                    bytes: upstream(resp.clone(), Some(&call.caller_cseq)).to_bytes(),
+                    bytes: upstream(resp, Some(&call.caller_cseq)).to_bytes(),
                 });
-                if call.state == State::Proceeding {
+                if answers {
                     for (i, b) in call.branches.iter_mut().enumerate() {
                         if i != index {
                             b.cancel(now, out);
@@ -489,15 +494,10 @@ impl Proxy {
                     call.stage_ends_at = None;
                     call.last = None;
                     call.ends_at = Some(now + TIMER_B_MS);
-                    if call.initial {
-                        let info =
-                            DialogInfo::of(&call.invite, &resp, call.upstream, &hop, &call.meta);
-                        if let Some(mut info) = info {
-                            info.cseq_offset = u32::from(authenticated);
-                            self.dialogs.confirm(info, now);
-                        }
-                    }
                     call.shed_answered(index);
+                    if let Some(info) = dialog {
+                        self.dialogs.confirm(info, now);
+                    }
                 }
             }
             _ => {
