@@ -148,10 +148,9 @@ async fn a_register_without_credentials_is_challenged_statelessly() {
     assert_ne!(first, again, "a fresh challenge each time");
 }
 
-/// A burst bigger than one worker drains at once calls in the second worker, and every
-/// datagram of it is answered.
+/// A burst read by two threads at once is answered in full, every datagram of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_udp_burst_calls_in_a_helper_and_is_answered_in_full() {
+async fn a_udp_burst_read_by_two_threads_is_answered_in_full() {
     const BURST: usize = 400;
     let dir = tempfile::tempdir().unwrap();
     let config = SipConfig {
@@ -159,13 +158,12 @@ async fn a_udp_burst_calls_in_a_helper_and_is_answered_in_full() {
         ..SipConfig::default()
     };
     let sip = bind_with(dir.path(), config).await;
-    let server = sip.server();
     let addr = sip.addrs().udp_tcp;
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(sip.run(shutdown.clone()));
 
-    // Answers are read as they come, on a thread of their own: the runtime's two threads
-    // are busy with the server, and the client's buffer would overflow while they are.
+    // Answers are read as they come, on a thread of their own: the machine's cores are
+    // busy with the server, and the client's buffer would overflow while they are.
     let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     client
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -192,10 +190,6 @@ async fn a_udp_burst_calls_in_a_helper_and_is_answered_in_full() {
         client.send_to(register.as_bytes(), addr).unwrap();
     }
     assert_eq!(answers.await.unwrap(), BURST, "every REGISTER answered");
-    assert!(
-        server.udp_helper_call_ins() >= 1,
-        "the second worker was never called in"
-    );
 
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(30), running)

@@ -301,7 +301,7 @@ pub struct SipSection {
         value_name = "TRUNK_PASSWORD"
     )]
     pub trunk_password: Option<String>,
-    /// Tasks receiving and handling SIP over UDP at once (default: one per core).
+    /// Threads receiving and handling SIP over UDP (default: one per core).
     #[arg(
         id = "sip_udp_workers",
         long = "sip-udp-workers",

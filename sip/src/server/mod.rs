@@ -58,9 +58,9 @@ pub struct SipConfig {
     pub registrar: RegistrarConfig,
     /// The largest message accepted on any transport (default 16 KiB).
     pub max_message: usize,
-    /// Tasks receiving and handling SIP over UDP at most, all on the one socket (default:
-    /// one per core): past the first, they are called in when datagrams queue, so a burst
-    /// is spread over every core and a trickle wakes one task per datagram.
+    /// Threads receiving and handling SIP over UDP, all blocked on the one socket (default:
+    /// one per core): the kernel wakes one per datagram, so a burst is spread over every
+    /// core and a trickle costs one wake-up per datagram.
     pub udp_workers: usize,
     /// The UDP socket's receive buffer asked of the kernel, in bytes (default 4 MiB): what
     /// absorbs a burst while the workers are busy. As root it is set past the system's
@@ -156,8 +156,6 @@ pub struct SipServer {
     tasks: TaskTracker,
     /// Wakes the timer task for an earlier deadline.
     timer: timers::TimerWake,
-    /// Times a UDP helper worker was called in by load (udp.rs), since start.
-    udp_helper_call_ins: std::sync::atomic::AtomicU64,
 }
 
 impl SipServer {
@@ -196,7 +194,6 @@ impl SipServer {
             stopping: CancellationToken::new(),
             tasks: TaskTracker::new(),
             timer: timers::TimerWake::default(),
-            udp_helper_call_ins: std::sync::atomic::AtomicU64::new(0),
             store,
             config,
         })
@@ -204,13 +201,6 @@ impl SipServer {
 
     pub fn config(&self) -> &SipConfig {
         &self.config
-    }
-
-    /// How many times, since start, a UDP worker beyond the first was called in because
-    /// datagrams queued: a server that calls them in all the time is busy on every worker.
-    pub fn udp_helper_call_ins(&self) -> u64 {
-        self.udp_helper_call_ins
-            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store's clock, so bindings and nonces expire on the same time as everything else.

@@ -7,7 +7,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::SipServer;
@@ -18,19 +17,25 @@ use crate::registrar::Transport;
 /// Where messages leave: the one UDP socket, or a stream connection from the registry.
 #[derive(Default)]
 pub(super) struct Outbound {
-    udp: OnceLock<Arc<UdpSocket>>,
+    udp: OnceLock<Arc<std::net::UdpSocket>>,
 }
 
 impl Outbound {
-    pub(super) fn set_udp(&self, socket: Arc<UdpSocket>) {
+    pub(super) fn set_udp(&self, socket: Arc<std::net::UdpSocket>) {
         let _ = self.udp.set(socket);
     }
 
     pub(super) fn send(&self, server: &Arc<SipServer>, t: Transmit) {
         match t.to.transport {
             Transport::Udp => {
+                // The socket blocks for its readers (udp.rs); a send never waits, from a
+                // reader thread or a task: a full send buffer drops the datagram, as UDP may.
                 if let Some(s) = self.udp.get()
-                    && let Err(e) = s.try_send_to(&t.bytes, t.to.addr)
+                    && let Err(e) = socket2::SockRef::from(s.as_ref()).send_to_with_flags(
+                        &t.bytes,
+                        &t.to.addr.into(),
+                        nix::libc::MSG_DONTWAIT,
+                    )
                 {
                     tracing::debug!(to = %t.to.addr, error = %e, "SIP UDP send");
                 }
