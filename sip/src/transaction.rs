@@ -50,13 +50,13 @@ impl TransactionKey {
                 Some(TransactionKey(format!("{b}|{}:{port}|{method}", via.host)))
             }
             _ => {
-                let from = req.headers.from().ok()?;
+                let from_tag = req.headers.from_tag().ok()?;
                 let cseq = req.headers.cseq().ok()?;
                 let call_id = req.headers.call_id().ok()?;
                 Some(TransactionKey(format!(
                     "{call_id}|{}|{}|{method}",
                     cseq.seq,
-                    from.tag().unwrap_or_default()
+                    from_tag.unwrap_or_default()
                 )))
             }
         }

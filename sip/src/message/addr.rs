@@ -135,6 +135,31 @@ impl NameAddr {
     }
 
     pub fn parse(value: &str, header: &str) -> Result<NameAddr, ParseError> {
+        let parts = Self::split(value, header)?;
+        Ok(NameAddr {
+            display: parts.display.map(str::to_owned),
+            uri: Uri::parse(parts.uri)?,
+            params: Params::parse_header_params(parts.params, header)?,
+        })
+    }
+
+    /// Only the `tag` parameter of a From or To value, without parsing its URI or copying
+    /// anything: for a message `Request::check` has passed, whose From and To are known
+    /// to parse. Without that check a bad URI goes unnoticed here.
+    pub fn tag_of<'a>(value: &'a str, header: &str) -> Result<Option<&'a str>, ParseError> {
+        let params = Self::split(value, header)?.params;
+        let Some(params) = trim_ws(params).strip_prefix(';') else {
+            return Ok(None);
+        };
+        let parts = split_top(params, b';').map_err(|e| ParseError::header(header, e))?;
+        Ok(parts.into_iter().find_map(|p| {
+            let (n, v) = p.split_once('=')?;
+            trim_ws(n).eq_ignore_ascii_case("tag").then(|| trim_ws(v))
+        }))
+    }
+
+    /// A value cut into its display name, URI and header parameters, as written.
+    fn split<'a>(value: &'a str, header: &str) -> Result<NameAddrParts<'a>, ParseError> {
         let s = trim_ws(value);
         let b = s.as_bytes();
         let bad = |reason: String| ParseError::header(header, reason);
@@ -144,24 +169,22 @@ impl NameAddr {
             if !rest.starts_with('<') {
                 return Err(bad("a quoted display name must be followed by <URI>".into()));
             }
-            (Some(s[..n].to_owned()), rest)
+            (Some(&s[..n]), rest)
         } else if let Some(lt) = s.find('<') {
             let name = trim_ws(&s[..lt]);
             if !name.bytes().all(|c| is_token(c) || is_ws(c)) {
                 return Err(bad(format!("display name {name:?} must be quoted")));
             }
-            ((!name.is_empty()).then(|| name.to_owned()), &s[lt..])
+            ((!name.is_empty()).then_some(name), &s[lt..])
         } else {
             (None, s)
         };
         if let Some(inner) = rest.strip_prefix('<') {
             let gt = inner.find('>').ok_or_else(|| bad("unclosed <".into()))?;
-            let uri = Uri::parse(&inner[..gt])?;
-            let params = Params::parse_header_params(&inner[gt + 1..], header)?;
-            return Ok(NameAddr {
+            return Ok(NameAddrParts {
                 display,
-                uri,
-                params,
+                uri: &inner[..gt],
+                params: &inner[gt + 1..],
             });
         }
         // addr-spec: a URI with `;`, `,` or `?` must be in brackets, so the first `;` starts
@@ -173,10 +196,10 @@ impl NameAddr {
         if uri.contains('?') {
             return Err(bad("a URI with headers must be in <>".into()));
         }
-        Ok(NameAddr {
+        Ok(NameAddrParts {
             display,
-            uri: Uri::parse(uri)?,
-            params: Params::parse_header_params(params, header)?,
+            uri,
+            params,
         })
     }
 
@@ -192,6 +215,13 @@ impl fmt::Display for NameAddr {
         }
         write!(f, "<{}>{}", self.uri, self.params)
     }
+}
+
+/// A `name-addr` or `addr-spec` as written, cut at its URI.
+struct NameAddrParts<'a> {
+    display: Option<&'a str>,
+    uri: &'a str,
+    params: &'a str,
 }
 
 /// One Contact value: `*` (remove all bindings) or an address.

@@ -256,6 +256,16 @@ impl Headers {
         NameAddr::parse(self.required(HeaderName::To, "To")?, "To")
     }
 
+    /// The From tag alone, for a message that passed `Request::check` (`NameAddr::tag_of`).
+    pub fn from_tag(&self) -> Result<Option<&str>, ParseError> {
+        NameAddr::tag_of(self.required(HeaderName::From, "From")?, "From")
+    }
+
+    /// The To tag alone, for a message that passed `Request::check` (`NameAddr::tag_of`).
+    pub fn to_tag(&self) -> Result<Option<&str>, ParseError> {
+        NameAddr::tag_of(self.required(HeaderName::To, "To")?, "To")
+    }
+
     pub fn top_via(&self) -> Result<Option<Via>, ParseError> {
         self.get(&HeaderName::Via).map(Via::parse).transpose()
     }

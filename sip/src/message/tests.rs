@@ -110,6 +110,30 @@ fn uri_parts() {
     }
 }
 
+/// The tag read alone is the tag the full parse finds, in every form a value takes.
+#[test]
+fn a_tag_read_alone_is_the_tag_of_the_parsed_value() {
+    for value in [
+        r#""Door \"A\";tag=no" <sip:0101@x.example;tag=uri>;tag=1 ; q = 0.5"#,
+        "sip:0101@x.example;tag=9",
+        "<sip:0101@x.example> ; TAG = 7f ;x",
+        "Lobby Door <sip:0101@x.example>",
+        "<sip:0101@x.example>;tag",
+        "<sip:0101@x.example>;q=\"a;tag=b\";tag=c",
+    ] {
+        let parsed = NameAddr::parse(value, "To").expect(value);
+        assert_eq!(
+            NameAddr::tag_of(value, "To").expect(value),
+            parsed.tag(),
+            "{value}"
+        );
+    }
+    assert_eq!(
+        NameAddr::tag_of("<sip:a@b>;tag=1;tag=2", "To").expect("two tags"),
+        Some("1")
+    );
+}
+
 #[test]
 fn name_addr_forms() {
     let a = NameAddr::parse(

@@ -36,8 +36,8 @@ impl DialogInfo {
     ) -> Option<DialogInfo> {
         Some(DialogInfo {
             call_id: invite.headers.call_id().ok()?.to_owned(),
-            caller_tag: invite.headers.from().ok()?.tag()?.to_owned(),
-            callee_tag: ok.headers.to().ok()?.tag()?.to_owned(),
+            caller_tag: invite.headers.from_tag().ok()??.to_owned(),
+            callee_tag: ok.headers.to_tag().ok()??.to_owned(),
             caller,
             callee: hop.to,
             callee_fallback: hop.fallback,

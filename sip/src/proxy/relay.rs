@@ -58,8 +58,8 @@ impl Proxy {
     ) -> InDialog {
         let ids = (|| {
             let call_id = req.headers.call_id().ok()?.to_owned();
-            let from = req.headers.from().ok()?.tag()?.to_owned();
-            let to = req.headers.to().ok()?.tag()?.to_owned();
+            let from = req.headers.from_tag().ok()??.to_owned();
+            let to = req.headers.to_tag().ok()??.to_owned();
             Some((call_id, from, to))
         })();
         let Some((call_id, from_tag, to_tag)) = ids else {

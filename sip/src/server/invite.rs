@@ -35,7 +35,7 @@ impl SipServer {
         if !p.prepare(&mut req) {
             return reject(&mut p, out, req, 483, "Too Many Hops");
         }
-        if req.headers.to().is_ok_and(|t| t.tag().is_some()) {
+        if req.headers.to_tag().is_ok_and(|t| t.is_some()) {
             match p.in_dialog(&req, source, now, out) {
                 InDialog::Forwarded(_) => {}
                 InDialog::Unknown => {

@@ -343,7 +343,7 @@ impl SipServer {
         let Some(key) = TransactionKey::of(&req) else {
             return;
         };
-        let in_dialog = req.headers.to().is_ok_and(|t| t.tag().is_some());
+        let in_dialog = req.headers.to_tag().is_ok_and(|t| t.is_some());
         // The answer goes out before what the request set off (a CANCEL's 200 before the 487).
         let mark = out.len();
         let response = {
