@@ -46,8 +46,16 @@ impl TransactionKey {
         let via = req.headers.top_via().ok()??;
         match via.branch() {
             Some(b) if b.starts_with(BRANCH_COOKIE) => {
-                let port = via.port.unwrap_or(0);
-                Some(TransactionKey(format!("{b}|{}:{port}|{method}", via.host)))
+                // Built by hand: `format!` here was a tenth of a call's parsing cost.
+                let mut key = String::with_capacity(b.len() + method.len() + 32);
+                key.push_str(b);
+                key.push('|');
+                via.host.push_to(&mut key);
+                key.push(':');
+                push_u16(&mut key, via.port.unwrap_or(0));
+                key.push('|');
+                key.push_str(method);
+                Some(TransactionKey(key))
             }
             _ => {
                 let from_tag = req.headers.from_tag().ok()?;
@@ -61,6 +69,22 @@ impl TransactionKey {
             }
         }
     }
+}
+
+fn push_u16(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        // n % 10 < 10, so the cast keeps the value.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|d| char::from(*d)));
 }
 
 /// What to do with an arriving request.
@@ -195,6 +219,17 @@ mod tests {
         match parse_datagram(text.as_bytes()) {
             Ok(Message::Request(r)) => r,
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_names_branch_sent_by_and_method() {
+        let key = TransactionKey::of(&register("z9hG4bK1")).expect("key");
+        assert_eq!(key.0, "z9hG4bK1|192.0.2.1:5060|REGISTER");
+        for n in [0u16, 7, 10, 5060, u16::MAX] {
+            let mut out = String::new();
+            push_u16(&mut out, n);
+            assert_eq!(out, n.to_string());
         }
     }
 

@@ -33,25 +33,25 @@ pub(crate) fn quoted_len(s: &[u8]) -> Option<usize> {
 }
 
 /// Splits `s` at `sep` where it is outside quoted strings and angle brackets.
+///
+/// Every header Porter reads passes through here (list headers, parameters), so it jumps
+/// from one byte that matters to the next with memchr rather than looking at every byte.
 pub(crate) fn split_top(s: &str, sep: u8) -> Result<Vec<&str>, &'static str> {
     let b = s.as_bytes();
     let mut parts = Vec::new();
-    let (mut start, mut i, mut angle) = (0, 0, false);
-    while i < b.len() {
+    let (mut start, mut i) = (0, 0);
+    while let Some(at) = memchr::memchr3(b'"', b'<', sep, &b[i..]) {
+        i += at;
         match b[i] {
-            b'"' if !angle => i += quoted_len(&b[i..]).ok_or("unterminated quoted string")? - 1,
-            b'<' => angle = true,
-            b'>' => angle = false,
-            c if c == sep && !angle => {
+            b'"' => i += quoted_len(&b[i..]).ok_or("unterminated quoted string")?,
+            // Inside angle brackets only the closing one matters (a URI's own `;` and `,`).
+            b'<' => i += memchr::memchr(b'>', &b[i..]).ok_or("unclosed <")? + 1,
+            _ => {
                 parts.push(&s[start..i]);
-                start = i + 1;
+                i += 1;
+                start = i;
             }
-            _ => {}
         }
-        i += 1;
-    }
-    if angle {
-        return Err("unclosed <");
     }
     parts.push(&s[start..]);
     Ok(parts)

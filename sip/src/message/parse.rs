@@ -232,7 +232,9 @@ fn parse_head(head: &[u8]) -> Result<(StartLine, Headers, Option<usize>), ParseE
             length = Some(n);
             continue;
         }
-        if name.is_list() {
+        // A list value without a comma, quote or bracket is one element: most Vias and
+        // Contacts, taken without splitting.
+        if name.is_list() && memchr::memchr3(b',', b'"', b'<', value.as_bytes()).is_some() {
             let parts = split_top(value, b',').map_err(|e| ParseError::header(name.as_str(), e))?;
             for p in parts {
                 let p = trim_ws(p);
@@ -244,7 +246,7 @@ fn parse_head(head: &[u8]) -> Result<(StartLine, Headers, Option<usize>), ParseE
                     });
                 }
             }
-        } else {
+        } else if !(name.is_list() && value.is_empty()) {
             headers.0.push(Header {
                 name,
                 value: value.to_owned(),

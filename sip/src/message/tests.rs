@@ -245,3 +245,56 @@ fn a_multibyte_character_at_the_version_boundary_is_an_error_not_a_panic() {
         assert!(super::parse_datagram(text.as_bytes()).is_err(), "{start}");
     }
 }
+
+#[test]
+fn a_host_appended_by_hand_prints_as_displayed() {
+    for h in [
+        "0.0.0.0",
+        "9.10.99.100",
+        "127.0.0.1",
+        "255.255.255.255",
+        "[2001:db8::1]",
+        "porter.example.com",
+    ] {
+        let host = Host::parse(h).expect(h);
+        let mut out = String::from("x");
+        host.push_to(&mut out);
+        assert_eq!(out, format!("x{host}"), "{h}");
+    }
+}
+
+#[test]
+fn lists_split_only_outside_quotes_and_brackets() {
+    use super::grammar::split_top;
+    assert_eq!(split_top("a", b','), Ok(vec!["a"]));
+    assert_eq!(split_top("", b','), Ok(vec![""]));
+    assert_eq!(split_top("a,b,", b','), Ok(vec!["a", "b", ""]));
+    assert_eq!(
+        split_top(r#""x, \"y\"" <sip:a;b,c>;p=1, <sip:d>"#, b','),
+        Ok(vec![r#""x, \"y\"" <sip:a;b,c>;p=1"#, " <sip:d>"])
+    );
+    assert_eq!(
+        split_top(r#"<sip:a"b>;q="c;d";e"#, b';'),
+        Ok(vec![r#"<sip:a"b>"#, r#"q="c;d""#, "e"])
+    );
+    assert_eq!(split_top("a>b,c", b','), Ok(vec!["a>b", "c"]));
+    assert_eq!(split_top("<sip:a, b", b','), Err("unclosed <"));
+    assert_eq!(
+        split_top(r#"a, "b, c"#, b','),
+        Err("unterminated quoted string")
+    );
+    assert_eq!(split_top(r#""a\"#, b','), Err("unterminated quoted string"));
+}
+
+#[test]
+fn a_list_header_without_commas_is_one_entry_and_an_empty_one_none() {
+    let r = req(&REGISTER.replace(
+        "Max-Forwards: 70",
+        "Max-Forwards: 70\nSupported:  \nAllow: INVITE,  ACK,,BYE\nRoute: <sip:a;lr>",
+    ));
+    assert_eq!(r.headers.all(&HeaderName::Supported).count(), 0);
+    let allow: Vec<_> = r.headers.all(&HeaderName::Allow).collect();
+    assert_eq!(allow, ["INVITE", "ACK", "BYE"]);
+    let route: Vec<_> = r.headers.all(&HeaderName::Route).collect();
+    assert_eq!(route, ["<sip:a;lr>"]);
+}

@@ -66,6 +66,35 @@ impl From<IpAddr> for Host {
     }
 }
 
+impl Host {
+    /// Appends the host as printed (`Display`), without the formatting machinery for the
+    /// common names and IPv4 addresses: transaction keys and Vias print one per message.
+    pub fn push_to(&self, out: &mut String) {
+        match self {
+            Host::Name(n) => out.push_str(n),
+            Host::V4(a) => {
+                for (i, octet) in a.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    if octet >= 100 {
+                        out.push(char::from(b'0' + octet / 100));
+                    }
+                    if octet >= 10 {
+                        out.push(char::from(b'0' + octet / 10 % 10));
+                    }
+                    out.push(char::from(b'0' + octet % 10));
+                }
+            }
+            Host::V6(a) => {
+                use fmt::Write as _;
+                // Writing into a String cannot fail.
+                let _ = write!(out, "[{a}]");
+            }
+        }
+    }
+}
+
 impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -214,7 +243,7 @@ pub(crate) fn split_host_port(s: &str) -> Result<(Host, Option<u16>), String> {
             p.parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or(format!("bad port {p:?}"))?,
+                .ok_or_else(|| format!("bad port {p:?}"))?,
         ),
     };
     Ok((Host::parse(host)?, port))
