@@ -127,7 +127,8 @@ impl Request {
                     headers.0.push(h.clone());
                 }
                 HeaderName::To => {
-                    let tagged = NameAddr::parse(&h.value, "To").map(|t| t.tag().is_some());
+                    // Only the tag is needed, not the whole address parsed again.
+                    let tagged = NameAddr::tag_of(&h.value, "To").map(|t| t.is_some());
                     let value = match (to_tag, tagged) {
                         (Some(tag), Ok(false)) => format!("{};tag={tag}", h.value),
                         _ => h.value.clone(),

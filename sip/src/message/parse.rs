@@ -184,11 +184,32 @@ fn parse_start(line: &str) -> Result<StartLine, ParseError> {
     Ok(StartLine::Request(method, uri))
 }
 
+/// `text.split(byte)` for an ASCII byte, found with the memchr crate's vector search: every
+/// line of every message is cut here.
+pub(super) fn split_at_byte(text: &str, byte: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(byte.is_ascii());
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(byte, r.as_bytes()) {
+            // An ASCII byte is a character boundary on both sides.
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// Parses the header block (without its empty line): the start line, every header, and
 /// the Content-Length (which is not kept among the headers: the printer writes its own).
 fn parse_head(head: &[u8]) -> Result<(StartLine, Headers, Option<usize>), ParseError> {
     let text = std::str::from_utf8(head).map_err(|_| ParseError::NotUtf8)?;
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let mut lines = split_at_byte(text, b'\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start = parse_start(lines.next().unwrap_or_default())?;
     // Join folded lines first: a line starting with white space continues the last one.
     // Lines stay borrowed from the datagram unless they are folded (rare).
@@ -208,7 +229,8 @@ fn parse_head(head: &[u8]) -> Result<(StartLine, Headers, Option<usize>), ParseE
     let mut headers = Headers(Vec::with_capacity(raw.len() + 2));
     let mut length = None;
     for line in &raw {
-        let (name, value) = line.split_once(':').ok_or_else(|| {
+        let colon = memchr::memchr(b':', line.as_bytes());
+        let (name, value) = colon.map(|i| (&line[..i], &line[i + 1..])).ok_or_else(|| {
             ParseError::header(
                 line.chars().take(40).collect::<String>().as_str(),
                 "no colon",

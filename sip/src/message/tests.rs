@@ -298,3 +298,20 @@ fn a_list_header_without_commas_is_one_entry_and_an_empty_one_none() {
     let route: Vec<_> = r.headers.all(&HeaderName::Route).collect();
     assert_eq!(route, ["<sip:a;lr>"]);
 }
+
+#[test]
+fn lines_are_cut_as_str_split_cuts_them() {
+    for text in [
+        "",
+        "a",
+        "a\n",
+        "\n",
+        "a\r\nb\n\nc",
+        "é\nü\n",
+        "no newline at all",
+    ] {
+        let ours: Vec<_> = super::parse::split_at_byte(text, b'\n').collect();
+        let std: Vec<_> = text.split('\n').collect();
+        assert_eq!(ours, std, "{text:?}");
+    }
+}

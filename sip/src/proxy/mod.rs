@@ -23,7 +23,7 @@ pub use call::NewCall;
 pub use dialog::{DialogInfo, Direction};
 pub use relay::InDialog;
 
-use crate::message::{BRANCH_COOKIE, HeaderName, Request, Response, Uri};
+use crate::message::{BRANCH_COOKIE, HeaderName, Host, NameAddr, Request, Response, Uri};
 use crate::registrar::{Source, Transport};
 use crate::transaction::{ServerTransactions, T1_MS, TransactionKey};
 
@@ -127,8 +127,15 @@ impl LocalAddr {
     /// Whether a Route URI names this proxy.
     pub fn is_me(&self, uri: &Uri) -> bool {
         let port = uri.port.unwrap_or(5060);
-        uri.host.to_string().eq_ignore_ascii_case(&self.host)
-            && self.ports.iter().any(|(_, p)| *p == port)
+        let host = match &uri.host {
+            Host::Name(name) => name.eq_ignore_ascii_case(&self.host),
+            Host::V4(a) => self
+                .host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|h| h == *a),
+            Host::V6(_) => uri.host.to_string().eq_ignore_ascii_case(&self.host),
+        };
+        host && self.ports.iter().any(|(_, p)| *p == port)
     }
 }
 
@@ -173,7 +180,8 @@ pub struct Proxy {
     relays: HashMap<String, relay::Relay>,
     dialogs: dialog::Dialogs,
     timers: BTreeSet<(u64, Timer)>,
-    salt: u64,
+    /// Our branches start with this: the magic cookie and a random salt of this process.
+    branch_prefix: String,
     next_id: u64,
 }
 
@@ -198,7 +206,7 @@ impl Proxy {
             branches: HashMap::new(),
             relays: HashMap::new(),
             timers: BTreeSet::new(),
-            salt: u64::from_le_bytes(salt),
+            branch_prefix: format!("{BRANCH_COOKIE}-pt{:x}.", u64::from_le_bytes(salt)),
             next_id: 1,
         }
     }
@@ -246,25 +254,30 @@ impl Proxy {
 
     fn new_branch(&mut self) -> String {
         self.next_id += 1;
-        format!("{BRANCH_COOKIE}-pt{:x}.{:x}", self.salt, self.next_id)
+        format!("{}{:x}", self.branch_prefix, self.next_id)
     }
 
     /// Whether a request came back to us: one of its Vias is ours (a contact that points
     /// at the proxy itself, or two proxies pointing at each other).
     pub fn is_loop(&self, req: &Request) -> bool {
-        let prefix = format!("{BRANCH_COOKIE}-pt{:x}.", self.salt);
-        req.headers.vias().is_ok_and(|vias| {
-            vias.iter()
-                .any(|v| v.branch().is_some_and(|b| b.starts_with(&prefix)))
-        })
+        let prefix = self.branch_prefix.as_str();
+        // Only a Via that holds our prefix somewhere can be ours: the others are not parsed.
+        req.headers
+            .all(&HeaderName::Via)
+            .filter(|v| v.contains(prefix))
+            .any(|v| {
+                crate::message::Via::parse(v)
+                    .is_ok_and(|v| v.branch().is_some_and(|b| b.starts_with(prefix)))
+            })
     }
 
     /// Strips the Route entries that name this proxy (loose routing, RFC 3261 §16.4) and
     /// counts the hop: false when Max-Forwards is spent (answer 483).
     pub fn prepare(&self, req: &mut Request) -> bool {
-        while let Ok(routes) = req.headers.routes() {
-            match routes.first() {
-                Some(r) if self.local.is_me(&r.uri) => {
+        // Only the top Route is read each time: it is ours and goes, or the loop ends.
+        while let Some(top) = req.headers.get(&HeaderName::Route) {
+            match NameAddr::parse(top, "Route") {
+                Ok(r) if self.local.is_me(&r.uri) => {
                     req.headers.remove_first(&HeaderName::Route);
                 }
                 _ => break,

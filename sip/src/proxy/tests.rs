@@ -350,6 +350,41 @@ fn loops_and_spent_max_forwards_are_caught() {
 }
 
 #[test]
+fn only_routes_naming_the_proxy_are_stripped_from_the_top() {
+    let p = proxy();
+    let mut req = invite();
+    req.headers.remove(&HeaderName::Route);
+    for route in [
+        "<sip:127.0.0.1;lr>",
+        "<sip:127.0.0.1:5060;transport=tcp;lr>",
+        "<sip:elsewhere.example.com;lr>",
+        "<sip:127.0.0.1;lr>",
+    ] {
+        req.headers.push(HeaderName::Route, route);
+    }
+    assert!(p.prepare(&mut req));
+    let left: Vec<_> = req.headers.all(&HeaderName::Route).collect();
+    assert_eq!(
+        left,
+        ["<sip:elsewhere.example.com;lr>", "<sip:127.0.0.1;lr>"]
+    );
+
+    let named = |host: &str, port: &[u16]| LocalAddr {
+        host: host.into(),
+        ports: port.iter().map(|p| (Transport::Udp, *p)).collect(),
+    };
+    let uri = |u: &str| Uri::parse(u).expect(u);
+    assert!(named("127.0.0.1", &[5060]).is_me(&uri("sip:127.0.0.1")));
+    assert!(!named("127.0.0.1", &[5070]).is_me(&uri("sip:127.0.0.1")));
+    assert!(named("127.0.0.1", &[5070]).is_me(&uri("sip:127.0.0.1:5070")));
+    assert!(!named("127.0.0.2", &[5060]).is_me(&uri("sip:127.0.0.1")));
+    assert!(named("Porter.Example.com", &[5060]).is_me(&uri("sip:porter.example.COM")));
+    assert!(!named("porter.example.com", &[5060]).is_me(&uri("sip:127.0.0.1")));
+    assert!(named("[::1]", &[5060]).is_me(&uri("sip:[::1]:5060")));
+    assert!(!named("127.0.0.1", &[5060]).is_me(&uri("sip:[::1]")));
+}
+
+#[test]
 fn a_full_call_table_makes_room_from_finished_calls() {
     let local = LocalAddr {
         host: "127.0.0.1".into(),
