@@ -72,19 +72,9 @@ impl TransactionKey {
 }
 
 fn push_u16(out: &mut String, n: u16) {
-    let mut digits = [0u8; 5];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        // n % 10 < 10, so the cast keeps the value.
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|d| char::from(*d)));
+    let mut digits = [0; 20];
+    let digits = crate::message::decimal(u64::from(n), &mut digits);
+    out.extend(digits.iter().map(|d| char::from(*d)));
 }
 
 /// What to do with an arriving request.

@@ -24,6 +24,7 @@ pub use error::ParseError;
 pub use headers::{CSeq, Header, HeaderName, Headers, delta_seconds};
 pub use method::Method;
 pub use parse::{Framed, StreamFramer, parse_datagram};
+pub(crate) use print::decimal;
 pub use uri::{Host, Scheme, Uri};
 pub use via::{BRANCH_COOKIE, Via};
 

@@ -40,8 +40,14 @@ fn finish(mut out: Vec<u8>, headers: &Headers, body: &Bytes) -> Bytes {
     Bytes::from(out)
 }
 
-fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0; 20];
+    out.extend_from_slice(decimal(n as u64, &mut digits));
+}
+
+/// `n` in decimal digits, written into the end of `digits` without the formatting machinery
+/// (every message's Content-Length, every transaction key's port).
+pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -52,7 +58,7 @@ fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    &digits[at..]
 }
 
 impl Request {
